@@ -1,0 +1,205 @@
+// blur.wgsl: one separable pass of a Gaussian blur, a correlation of each line of a row-major
+// float32 array with precomputed taps, along rows (axis 1) or columns (axis 0).
+//
+//   out[i] = sum_t weights[t] * src[extend(i + first_offset + t)]
+//
+// Bindings (group 0):
+//   0  uniform      BlurUniform (kept in sync with `BlurUniform` in src/blur/gpu.rs)
+//   1  storage, r   weights: array<f32>, `taps` entries
+//   2  storage, r   src:     array<f32>, src_rows x src_cols
+//   3  storage, rw  dst:     array<f32>, out_rows x out_cols
+//
+// Modes: the SciPy edge rules below, applied to the whole array held in `src`; or MODE_PADDED,
+// where the host already extended the line (a tile of an array too large for one binding):
+// src holds out + taps - 1 samples along the filtered axis and no index is mapped.
+//
+// Entry points (workgroup counts are linear and spread over x, y, z by the host; groups past
+// `groups` return at once, which is uniform across the workgroup):
+//   blur_rows_tiled  256 threads, 256 outputs of one row; needs taps <= SHARED_LEN - 255
+//   blur_cols_tiled  32 x 8 threads, a 32-column x 64-row tile; needs (64 + taps - 1) * 32 <= SHARED_LEN
+//   blur_direct      256 threads, one output each, any taps, either axis (global reads)
+
+struct BlurUniform {
+    out_rows: u32,
+    out_cols: u32,
+    src_rows: u32,
+    src_cols: u32,
+    taps: u32,
+    first_offset: i32,
+    mode: u32,
+    axis: u32,
+    cval: f32,
+    groups: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+const MODE_REFLECT: u32 = 0u;
+const MODE_CONSTANT: u32 = 1u;
+const MODE_NEAREST: u32 = 2u;
+const MODE_MIRROR: u32 = 3u;
+const MODE_WRAP: u32 = 4u;
+const MODE_PADDED: u32 = 5u;
+
+const WG_SIZE: u32 = 256u;
+const ROW_TILE: u32 = 256u;
+const COL_TILE_COLS: u32 = 32u;
+const COL_TILE_ROWS: u32 = 64u;
+const COL_THREADS_Y: u32 = 8u;
+// 16 KiB of workgroup memory: the WebGPU minimum, so every adapter can run the tiled kernels.
+const SHARED_LEN: u32 = 4096u;
+
+@group(0) @binding(0) var<uniform> u: BlurUniform;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(2) var<storage, read> src: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+
+var<workgroup> tile: array<f32, SHARED_LEN>;
+
+fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return wid.x + nwg.x * (wid.y + nwg.y * wid.z);
+}
+
+// Maps position i of the extended line onto [0, n); -1 means the constant cval.
+// Any distance past the edge works: the periodic modes repeat as often as needed.
+fn extend(i: i32, n: i32) -> i32 {
+    if (i >= 0 && i < n) {
+        return i;
+    }
+    switch u.mode {
+        case MODE_REFLECT: {
+            let period = 2 * n;
+            var m = i % period;
+            if (m < 0) { m += period; }
+            if (m < n) { return m; }
+            return period - 1 - m;
+        }
+        case MODE_MIRROR: {
+            if (n == 1) { return 0; }
+            let period = 2 * n - 2;
+            var m = i % period;
+            if (m < 0) { m += period; }
+            if (m < n) { return m; }
+            return period - m;
+        }
+        case MODE_WRAP: {
+            var m = i % n;
+            if (m < 0) { m += n; }
+            return m;
+        }
+        case MODE_NEAREST: {
+            return clamp(i, 0, n - 1);
+        }
+        default: {
+            return -1;
+        }
+    }
+}
+
+// Sample at position `pos` along row `row`.
+fn fetch_along_row(row: u32, pos: i32) -> f32 {
+    if (u.mode == MODE_PADDED) {
+        if (pos < 0 || u32(pos) >= u.src_cols) { return 0.0; }
+        return src[row * u.src_cols + u32(pos)];
+    }
+    let j = extend(pos, i32(u.src_cols));
+    if (j < 0) { return u.cval; }
+    return src[row * u.src_cols + u32(j)];
+}
+
+// Sample at position `pos` down column `col`.
+fn fetch_along_col(col: u32, pos: i32) -> f32 {
+    if (u.mode == MODE_PADDED) {
+        if (pos < 0 || u32(pos) >= u.src_rows) { return 0.0; }
+        return src[u32(pos) * u.src_cols + col];
+    }
+    let j = extend(pos, i32(u.src_rows));
+    if (j < 0) { return u.cval; }
+    return src[u32(j) * u.src_cols + col];
+}
+
+@compute @workgroup_size(256)
+fn blur_rows_tiled(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let g = group_index(wid, nwg);
+    if (g >= u.groups) { return; }
+    let segments = (u.out_cols + ROW_TILE - 1u) / ROW_TILE;
+    let row = g / segments;
+    let c0 = (g % segments) * ROW_TILE;
+    let span = ROW_TILE + u.taps - 1u;
+    for (var k = lid; k < span; k += WG_SIZE) {
+        tile[k] = fetch_along_row(row, i32(c0 + k) + u.first_offset);
+    }
+    workgroupBarrier();
+    let c = c0 + lid;
+    if (c < u.out_cols) {
+        var acc = 0.0;
+        for (var t = 0u; t < u.taps; t++) {
+            acc += weights[t] * tile[lid + t];
+        }
+        dst[row * u.out_cols + c] = acc;
+    }
+}
+
+@compute @workgroup_size(32, 8)
+fn blur_cols_tiled(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+    let g = group_index(wid, nwg);
+    if (g >= u.groups) { return; }
+    let col_groups = (u.out_cols + COL_TILE_COLS - 1u) / COL_TILE_COLS;
+    let r0 = (g / col_groups) * COL_TILE_ROWS;
+    let c = (g % col_groups) * COL_TILE_COLS + lid.x;
+    let span = COL_TILE_ROWS + u.taps - 1u;
+    for (var k = lid.y; k < span; k += COL_THREADS_Y) {
+        var v = 0.0;
+        if (c < u.out_cols) {
+            v = fetch_along_col(c, i32(r0 + k) + u.first_offset);
+        }
+        tile[k * COL_TILE_COLS + lid.x] = v;
+    }
+    workgroupBarrier();
+    if (c >= u.out_cols) { return; }
+    for (var j = lid.y; j < COL_TILE_ROWS; j += COL_THREADS_Y) {
+        let r = r0 + j;
+        if (r < u.out_rows) {
+            var acc = 0.0;
+            for (var t = 0u; t < u.taps; t++) {
+                acc += weights[t] * tile[(j + t) * COL_TILE_COLS + lid.x];
+            }
+            dst[r * u.out_cols + c] = acc;
+        }
+    }
+}
+
+@compute @workgroup_size(256)
+fn blur_direct(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let g = group_index(wid, nwg);
+    if (g >= u.groups) { return; }
+    let index = g * WG_SIZE + lid;
+    if (index >= u.out_rows * u.out_cols) { return; }
+    let r = index / u.out_cols;
+    let c = index % u.out_cols;
+    var acc = 0.0;
+    if (u.axis == 1u) {
+        let start = i32(c) + u.first_offset;
+        for (var t = 0u; t < u.taps; t++) {
+            acc += weights[t] * fetch_along_row(r, start + i32(t));
+        }
+    } else {
+        let start = i32(r) + u.first_offset;
+        for (var t = 0u; t < u.taps; t++) {
+            acc += weights[t] * fetch_along_col(c, start + i32(t));
+        }
+    }
+    dst[index] = acc;
+}

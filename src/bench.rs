@@ -1,0 +1,315 @@
+//! The standard workloads of DESIGN.md section 5, timed in-process on every backend present.
+//!
+//! Data is generated in memory from fixed seeds; file I/O is excluded. GPU times include the
+//! upload of the input and the read-back of the result (`includes_transfer`), but not the
+//! one-off shader compilation, which a warm-up run absorbs.
+
+use std::time::Instant;
+
+use ndarray::{Array1, Array2};
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+
+use crate::blur::{self, BlurParams};
+use crate::error::Result;
+use crate::gpu::{open_all_adapters, Backend, GpuContext};
+
+/// One measured line of the table.
+#[derive(Clone, Debug)]
+pub struct BenchRow {
+    /// Workload id (`W1`, `W1b`, `W7`).
+    pub workload: &'static str,
+    /// What was run, in words (size and parameters).
+    pub what: String,
+    /// `cpu` or `gpu`.
+    pub backend: &'static str,
+    /// The adapter (or the CPU thread count).
+    pub adapter: String,
+    /// Median wall time of the runs, seconds.
+    pub seconds: f64,
+    /// Timed runs.
+    pub runs: usize,
+    /// Whether the time includes host-to-GPU upload and read-back.
+    pub includes_transfer: bool,
+    /// A software adapter: its time says nothing about GPU speed.
+    pub software: bool,
+}
+
+impl BenchRow {
+    /// The JSON line of DESIGN.md section 5.
+    pub fn json(&self) -> String {
+        serde_json::json!({
+            "workload": self.workload,
+            "backend": self.backend,
+            "adapter": self.adapter,
+            "seconds": self.seconds,
+            "runs": self.runs,
+            "includes_transfer": self.includes_transfer,
+            "software_adapter": self.software,
+            "what": self.what,
+        })
+        .to_string()
+    }
+}
+
+/// A blur workload with its data.
+#[derive(Debug)]
+pub enum BlurWorkload {
+    /// A 2-D float32 image.
+    Image {
+        /// Workload id.
+        id: &'static str,
+        /// The image.
+        data: Array2<f32>,
+        /// Sigma.
+        sigma: f64,
+    },
+    /// A 1-D float64 signal.
+    Signal {
+        /// Workload id.
+        id: &'static str,
+        /// The samples.
+        data: Array1<f64>,
+        /// Sigma.
+        sigma: f64,
+    },
+}
+
+impl BlurWorkload {
+    /// Workload id.
+    pub fn id(&self) -> &'static str {
+        match self {
+            BlurWorkload::Image { id, .. } | BlurWorkload::Signal { id, .. } => id,
+        }
+    }
+
+    /// Size and parameters in words.
+    pub fn describe(&self) -> String {
+        match self {
+            BlurWorkload::Image { data, sigma, .. } => {
+                format!(
+                    "blur {}x{} f32, sigma {sigma}, reflect",
+                    data.nrows(),
+                    data.ncols()
+                )
+            }
+            BlurWorkload::Signal { data, sigma, .. } => {
+                format!("gaussian_filter1d {} f64, sigma {sigma}", data.len())
+            }
+        }
+    }
+
+    /// Runs the workload once on the CPU path.
+    ///
+    /// # Errors
+    /// Blur errors (none for the built-in data).
+    pub fn run_cpu(&self) -> Result<()> {
+        match self {
+            BlurWorkload::Image { data, sigma, .. } => {
+                blur::cpu::gaussian_filter_fast(data.view(), &BlurParams::new(*sigma)).map(drop)
+            }
+            BlurWorkload::Signal { data, sigma, .. } => {
+                blur::cpu::gaussian_filter1d_fast(data.view(), &BlurParams::new(*sigma)).map(drop)
+            }
+        }
+    }
+
+    /// Runs the workload once on `ctx`, upload and read-back included.
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub fn run_gpu(&self, ctx: &GpuContext, blur: &blur::gpu::BlurGpu) -> Result<()> {
+        match self {
+            BlurWorkload::Image { data, sigma, .. } => blur
+                .run(ctx, data.view(), &BlurParams::new(*sigma))
+                .map(drop),
+            BlurWorkload::Signal { data, sigma, .. } => {
+                let narrowed = data.mapv(|v| v as f32);
+                blur.run_1d(ctx, narrowed.view(), &BlurParams::new(*sigma))
+                    .map(drop)
+            }
+        }
+    }
+}
+
+/// N(0, 1) float32 image of `rows x cols` from a fixed seed.
+pub fn normal_image(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    Array2::from_shape_simple_fn((rows, cols), || rng.sample::<f32, _>(StandardNormal))
+}
+
+/// The seed question's signal: a sine with N(0, 0.3) noise, `n` float64 samples.
+pub fn noisy_signal(n: usize, seed: u64) -> Array1<f64> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    Array1::from_shape_fn(n, |i| {
+        let x = -4.0 + 8.0 * i as f64 / n.max(1) as f64;
+        x.sin() + 0.3 * rng.sample::<f64, _>(StandardNormal)
+    })
+}
+
+/// W1, W1b and W7 at full size, or small ones with `quick`.
+pub fn blur_workloads(quick: bool) -> Vec<BlurWorkload> {
+    let (w1, w1b) = if quick { (512, 256) } else { (4096, 1024) };
+    vec![
+        BlurWorkload::Image {
+            id: "W1",
+            data: normal_image(w1, w1, 1),
+            sigma: 8.0,
+        },
+        BlurWorkload::Image {
+            id: "W1b",
+            data: normal_image(w1b, w1b, 2),
+            sigma: 2.0,
+        },
+        BlurWorkload::Signal {
+            id: "W7",
+            data: noisy_signal(10_000, 3),
+            sigma: 100.0,
+        },
+    ]
+}
+
+/// Median wall time of `runs` calls of `f`, after one untimed warm-up call.
+///
+/// # Errors
+/// The first error `f` returns.
+pub fn median_seconds(runs: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    f()?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        f()?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// Options of `gpusci bench`.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchOptions {
+    /// Small sizes, few runs.
+    pub quick: bool,
+    /// `cpu`: the CPU path only; `gpu`: every adapter (and the CPU, for the ratio); `auto`:
+    /// the CPU and every adapter.
+    pub backend: Backend,
+}
+
+/// Times every blur workload on the CPU path and on every adapter. `progress` is told what is
+/// about to run.
+///
+/// # Errors
+/// Errors of the CPU path. A GPU adapter that fails is reported in a row's place through
+/// `progress` and skipped, so one broken driver does not hide the other figures.
+pub fn run_blur(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<Vec<BenchRow>> {
+    let workloads = blur_workloads(options.quick);
+    let runs = if options.quick { 3 } else { 7 };
+    let mut rows = Vec::new();
+    let cpu_name = format!("{} threads", rayon::current_num_threads());
+    for workload in &workloads {
+        progress(&format!("{} on cpu", workload.id()));
+        let seconds = median_seconds(runs, || workload.run_cpu())?;
+        rows.push(BenchRow {
+            workload: workload.id(),
+            what: workload.describe(),
+            backend: "cpu",
+            adapter: cpu_name.clone(),
+            seconds,
+            runs,
+            includes_transfer: false,
+            software: false,
+        });
+    }
+    if options.backend == Backend::Cpu {
+        return Ok(rows);
+    }
+    for (summary, ctx) in open_all_adapters() {
+        let name = format!("{} [{}]", summary.name, summary.backend);
+        let ctx = match ctx {
+            Ok(ctx) => ctx,
+            Err(error) => {
+                progress(&format!("skipping {name}: {error}"));
+                continue;
+            }
+        };
+        let blur = match blur::gpu::BlurGpu::new(&ctx) {
+            Ok(blur) => blur,
+            Err(error) => {
+                progress(&format!("skipping {name}: {error}"));
+                continue;
+            }
+        };
+        // Software adapters take seconds per full-size run; fewer runs keep the bench short.
+        let gpu_runs = if summary.is_software() {
+            runs.min(3)
+        } else {
+            runs
+        };
+        for workload in &workloads {
+            progress(&format!("{} on {name}", workload.id()));
+            match median_seconds(gpu_runs, || workload.run_gpu(&ctx, &blur)) {
+                Ok(seconds) => rows.push(BenchRow {
+                    workload: workload.id(),
+                    what: workload.describe(),
+                    backend: "gpu",
+                    adapter: name.clone(),
+                    seconds,
+                    runs: gpu_runs,
+                    includes_transfer: true,
+                    software: summary.is_software(),
+                }),
+                Err(error) => progress(&format!("{} failed on {name}: {error}", workload.id())),
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The table: workload, backend, adapter, median time, and speed relative to the CPU path.
+pub fn format_table(rows: &[BenchRow]) -> String {
+    let cpu = |workload: &str| {
+        rows.iter()
+            .find(|r| r.workload == workload && r.backend == "cpu")
+            .map(|r| r.seconds)
+    };
+    let mut out = format!(
+        "{:<5} {:<4} {:<44} {:>12} {:>9}  {}\n",
+        "id", "on", "adapter", "median", "vs cpu", "workload"
+    );
+    for row in rows {
+        let ratio = match cpu(row.workload) {
+            Some(c) if row.seconds > 0.0 => format!("{:.2}x", c / row.seconds),
+            _ => "-".into(),
+        };
+        let mut adapter = row.adapter.clone();
+        if row.software {
+            adapter.push_str(" (software)");
+        }
+        adapter.truncate(44);
+        out.push_str(&format!(
+            "{:<5} {:<4} {:<44} {:>12} {:>9}  {}\n",
+            row.workload,
+            row.backend,
+            adapter,
+            format_seconds(row.seconds),
+            ratio,
+            row.what
+        ));
+    }
+    out.push_str("vs cpu: how many times faster than the CPU path (above 1 = faster). GPU times include upload and read-back.\n");
+    if rows.iter().any(|r| r.software) {
+        out.push_str("Software adapters (lavapipe, llvmpipe) emulate a GPU on the CPU: their times are not GPU speed.\n");
+    }
+    out
+}
+
+/// `1.23 ms`-style rendering of a duration in seconds.
+pub fn format_seconds(seconds: f64) -> String {
+    if seconds >= 1.0 {
+        format!("{seconds:.3} s")
+    } else if seconds >= 1e-3 {
+        format!("{:.3} ms", seconds * 1e3)
+    } else {
+        format!("{:.1} us", seconds * 1e6)
+    }
+}

@@ -1,0 +1,43 @@
+//! `gpusci bench [--quick] [--json]`: the standard workloads on every backend present.
+
+use gpusci::bench::{format_table, run_blur, BenchOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::BackendArg;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Small sizes and few runs (a smoke test, not figures to quote).
+    #[arg(long)]
+    quick: bool,
+    /// One JSON object per line instead of the table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    let options = BenchOptions {
+        quick: args.quick,
+        backend: args.backend.parse()?,
+    };
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}")?);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let rows = run_blur(options, |message| {
+        if message.starts_with("skipping") || message.contains("failed") {
+            spinner.println(message);
+        }
+        spinner.set_message(message.to_string());
+    })?;
+    spinner.finish_and_clear();
+    if args.json {
+        for row in &rows {
+            println!("{}", row.json());
+        }
+    } else {
+        print!("{}", format_table(&rows));
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! `gpusci`: the command-line face of the crate. One file per subcommand; the contract is
+//! DESIGN.md section 3. Errors are one line on stderr and a non-zero exit; nothing is written
+//! on failure.
+
+mod bench;
+mod blur;
+mod demo;
+mod info;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use gpusci::{Backend, Executor};
+
+/// NumPy/SciPy answers, fast on the GPU.
+#[derive(Debug, Parser)]
+#[command(name = "gpusci", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Adapters found, their limits and which one `--backend auto` picks.
+    Info(info::Args),
+    /// scipy.ndimage.gaussian_filter (2-D input) or gaussian_filter1d (1-D input) of a .npy file.
+    Blur(blur::Args),
+    /// GPU vs CPU table of the standard workloads.
+    Bench(bench::Args),
+    /// Runs the main job on built-in data: pictures and a timing table.
+    Demo(demo::Args),
+}
+
+/// `--backend auto|gpu|cpu`, shared by every subcommand.
+#[derive(Debug, clap::Args)]
+struct BackendArg {
+    /// Where to compute: auto (a hardware GPU if present, else the CPU), gpu or cpu.
+    #[arg(long, default_value = "auto", value_name = "auto|gpu|cpu")]
+    backend: String,
+}
+
+impl BackendArg {
+    fn parse(&self) -> anyhow::Result<Backend> {
+        self.backend.parse::<Backend>().map_err(anyhow::Error::msg)
+    }
+
+    fn executor(&self) -> anyhow::Result<Executor> {
+        Ok(Executor::select(self.parse()?)?)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = error.print();
+                return if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            // One line, as every other error: clap's first line names the problem.
+            let text = error.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("gpusci: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Info(args) => info::run(args),
+        Command::Blur(args) => blur::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Demo(args) => demo::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let message = format!("{error:#}").replace('\n', " ");
+            eprintln!("gpusci: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! Gaussian blur and 1-D smoothing with `scipy.ndimage.gaussian_filter` / `gaussian_filter1d`
+//! semantics.
+//!
+//! [`BlurParams`] holds what the user says (SciPy's names and defaults); [`BlurParams::plan`]
+//! validates it and builds each axis's kernel weights once, in float64, so the CPU and GPU
+//! paths cannot disagree about the kernel. Axes are filtered in order (axis 0, then axis 1), as
+//! SciPy does.
+//!
+//! - [`cpu::gaussian_filter_reference`]: float64, plainly correct loops: the oracle.
+//! - [`cpu::gaussian_filter_fast`]: float32 or float64, rayon, cache-friendly passes.
+//! - [`gpu::BlurGpu`]: float32 on the GPU, two tiled passes, split into pieces past the
+//!   adapter's binding and dispatch limits.
+//! - [`gaussian_filter`] / [`gaussian_filter1d`]: pick the path from an [`Executor`].
+
+pub mod cpu;
+pub mod gpu;
+
+use std::fmt;
+use std::str::FromStr;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+
+use crate::error::{Error, Result};
+use crate::gpu::Executor;
+
+/// Largest kernel radius accepted (2^24 taps each side): a kernel past this would take
+/// gigabytes to hold, and no axis we can store is long enough to need it.
+pub const MAX_RADIUS: usize = 1 << 24;
+
+/// Highest derivative order accepted. SciPy takes any order; past a few the polynomial
+/// coefficients lose all precision, and nobody asks for them.
+pub const MAX_ORDER: u32 = 4;
+
+/// Sigmas at or below this are "no blur on that axis", exactly as SciPy's `gaussian_filter`.
+pub const SIGMA_EPSILON: f64 = 1e-15;
+
+/// How the input is extended beyond its edges (SciPy's `mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// `d c b a | a b c d | d c b a` (half-sample symmetric; SciPy's default).
+    #[default]
+    Reflect,
+    /// `k k k k | a b c d | k k k k` with `k = cval`.
+    Constant,
+    /// `a a a a | a b c d | d d d d`.
+    Nearest,
+    /// `d c b | a b c d | c b a` (whole-sample symmetric).
+    Mirror,
+    /// `a b c d | a b c d | a b c d` (periodic).
+    Wrap,
+}
+
+impl Mode {
+    /// The number the shaders use for this mode (kept in sync with `MODE_*` in blur.wgsl).
+    pub(crate) fn code(self) -> u32 {
+        match self {
+            Mode::Reflect => 0,
+            Mode::Constant => 1,
+            Mode::Nearest => 2,
+            Mode::Mirror => 3,
+            Mode::Wrap => 4,
+        }
+    }
+
+    /// Maps index `i` of the extended line onto the line of length `n`; `None` means the
+    /// constant `cval`. Works for any distance past the edge (kernels wider than the line).
+    pub fn extend(self, i: isize, n: usize) -> Option<usize> {
+        let n_i = n as isize;
+        if (0..n_i).contains(&i) {
+            return Some(i as usize);
+        }
+        match self {
+            Mode::Constant => None,
+            Mode::Nearest => Some(i.clamp(0, n_i - 1) as usize),
+            Mode::Wrap => Some(i.rem_euclid(n_i) as usize),
+            Mode::Reflect => {
+                let m = i.rem_euclid(2 * n_i);
+                Some(if m < n_i { m } else { 2 * n_i - 1 - m } as usize)
+            }
+            Mode::Mirror => {
+                if n == 1 {
+                    return Some(0);
+                }
+                let period = 2 * n_i - 2;
+                let m = i.rem_euclid(period);
+                Some(if m < n_i { m } else { period - m } as usize)
+            }
+        }
+    }
+
+    /// The period of the extension for a line of length `n`, for the periodic modes.
+    fn period(self, n: usize) -> Option<usize> {
+        match self {
+            Mode::Reflect => Some(2 * n),
+            Mode::Mirror => Some(if n == 1 { 1 } else { 2 * n - 2 }),
+            Mode::Wrap => Some(n),
+            Mode::Constant | Mode::Nearest => None,
+        }
+    }
+}
+
+impl FromStr for Mode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "reflect" | "grid-mirror" => Ok(Mode::Reflect),
+            "constant" | "grid-constant" => Ok(Mode::Constant),
+            "nearest" => Ok(Mode::Nearest),
+            "mirror" => Ok(Mode::Mirror),
+            "wrap" | "grid-wrap" => Ok(Mode::Wrap),
+            other => Err(Error::param(
+                "mode",
+                format!("'{other}' is not one of reflect, constant, nearest, mirror, wrap"),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Reflect => "reflect",
+            Mode::Constant => "constant",
+            Mode::Nearest => "nearest",
+            Mode::Mirror => "mirror",
+            Mode::Wrap => "wrap",
+        })
+    }
+}
+
+/// What to do with NaN in the data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NanPolicy {
+    /// As SciPy: a NaN (or infinity) spreads to every output whose kernel footprint covers it.
+    #[default]
+    Propagate,
+    /// Normalised blur: NaN cells are left out and the remaining weights renormalised,
+    /// `blur(x with NaN = 0) / blur(1 where x is not NaN)`. An output whose whole footprint
+    /// is NaN stays NaN. Infinities are values, not missing, and still propagate. Order 0 only.
+    Omit,
+}
+
+impl FromStr for NanPolicy {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "propagate" => Ok(NanPolicy::Propagate),
+            "omit" => Ok(NanPolicy::Omit),
+            other => Err(Error::param(
+                "nan_policy",
+                format!("'{other}' is not one of propagate, omit"),
+            )),
+        }
+    }
+}
+
+/// The user's blur request, with SciPy's names and defaults. Validated by [`BlurParams::plan`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlurParams {
+    /// Standard deviation in samples: one value for every axis, or one per axis. 0 (or at most
+    /// [`SIGMA_EPSILON`]) on an axis means no filtering along it.
+    pub sigma: Vec<f64>,
+    /// Kernel half-width in sigmas: radius = int(truncate * sigma + 0.5). Default 4.
+    pub truncate: f64,
+    /// Explicit radius (one, or one per axis), overriding `truncate`.
+    pub radius: Option<Vec<usize>>,
+    /// Derivative order (one, or one per axis): 0 smooths, 1 and 2 are Gaussian derivatives.
+    pub order: Vec<u32>,
+    /// Edge handling.
+    pub mode: Mode,
+    /// The value beyond the edges in [`Mode::Constant`].
+    pub cval: f64,
+    /// NaN handling.
+    pub nan_policy: NanPolicy,
+}
+
+impl BlurParams {
+    /// Blur with the same `sigma` on every axis and SciPy's other defaults.
+    pub fn new(sigma: f64) -> Self {
+        Self::per_axis(&[sigma])
+    }
+
+    /// Blur with one sigma per axis (axis 0 first).
+    pub fn per_axis(sigmas: &[f64]) -> Self {
+        Self {
+            sigma: sigmas.to_vec(),
+            truncate: 4.0,
+            radius: None,
+            order: vec![0],
+            mode: Mode::Reflect,
+            cval: 0.0,
+            nan_policy: NanPolicy::Propagate,
+        }
+    }
+
+    /// Sets `truncate`.
+    pub fn with_truncate(mut self, truncate: f64) -> Self {
+        self.truncate = truncate;
+        self
+    }
+
+    /// Sets an explicit radius on every axis.
+    pub fn with_radius(mut self, radius: usize) -> Self {
+        self.radius = Some(vec![radius]);
+        self
+    }
+
+    /// Sets the derivative order on every axis.
+    pub fn with_order(mut self, order: u32) -> Self {
+        self.order = vec![order];
+        self
+    }
+
+    /// Sets the derivative order per axis.
+    pub fn with_orders(mut self, orders: &[u32]) -> Self {
+        self.order = orders.to_vec();
+        self
+    }
+
+    /// Sets the edge mode.
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the constant used by [`Mode::Constant`].
+    pub fn with_cval(mut self, cval: f64) -> Self {
+        self.cval = cval;
+        self
+    }
+
+    /// Sets the NaN policy.
+    pub fn with_nan_policy(mut self, policy: NanPolicy) -> Self {
+        self.nan_policy = policy;
+        self
+    }
+
+    /// Validates the parameters for an array of `ndim` dimensions and builds each axis's
+    /// kernel.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a negative or non-finite sigma, non-finite truncate or cval
+    /// (NaN cval is allowed: it is a value like any other), a per-axis list of the wrong
+    /// length, an order above [`MAX_ORDER`], or `omit` with a derivative order;
+    /// [`Error::ExceedsLimit`] for a radius above [`MAX_RADIUS`].
+    pub fn plan(&self, ndim: usize) -> Result<BlurPlan> {
+        let per_axis = |name: &'static str, len: usize| -> Result<()> {
+            if len == 1 || len == ndim {
+                Ok(())
+            } else {
+                Err(Error::param(
+                    name,
+                    format!("give one value or one per axis ({ndim}), not {len}"),
+                ))
+            }
+        };
+        per_axis("sigma", self.sigma.len())?;
+        per_axis("order", self.order.len())?;
+        if let Some(radius) = &self.radius {
+            per_axis("radius", radius.len())?;
+        }
+        if !self.truncate.is_finite() {
+            return Err(Error::param(
+                "truncate",
+                format!("{} is not finite", self.truncate),
+            ));
+        }
+        if self.cval.is_infinite() {
+            return Err(Error::param("cval", format!("{} is not finite", self.cval)));
+        }
+        let pick = |values: &[f64], axis: usize| values[if values.len() == 1 { 0 } else { axis }];
+        let mut axes = Vec::with_capacity(ndim);
+        for axis in 0..ndim {
+            let sigma = pick(&self.sigma, axis);
+            if !sigma.is_finite() || sigma < 0.0 {
+                return Err(Error::param(
+                    "sigma",
+                    format!("{sigma} must be finite and non-negative"),
+                ));
+            }
+            let order = self.order[if self.order.len() == 1 { 0 } else { axis }];
+            if order > MAX_ORDER {
+                return Err(Error::param(
+                    "order",
+                    format!("{order} is above {MAX_ORDER}"),
+                ));
+            }
+            if sigma <= SIGMA_EPSILON {
+                axes.push(None);
+                continue;
+            }
+            if order > 0 && self.nan_policy == NanPolicy::Omit {
+                return Err(Error::param(
+                    "nan_policy",
+                    "omit renormalises the weights, which only makes sense for order 0",
+                ));
+            }
+            let radius = match &self.radius {
+                Some(radius) => radius[if radius.len() == 1 { 0 } else { axis }],
+                // Python's int() truncates toward zero; a negative truncate gives no taps.
+                None => {
+                    let r = (self.truncate * sigma + 0.5).trunc();
+                    if r >= (MAX_RADIUS + 1) as f64 {
+                        return Err(Error::ExceedsLimit {
+                            what: "Gaussian kernel radius",
+                            requested: r as u64,
+                            max: MAX_RADIUS as u64,
+                        });
+                    }
+                    r.max(0.0) as usize
+                }
+            };
+            if radius > MAX_RADIUS {
+                return Err(Error::ExceedsLimit {
+                    what: "Gaussian kernel radius",
+                    requested: radius as u64,
+                    max: MAX_RADIUS as u64,
+                });
+            }
+            axes.push(Some(AxisKernel::gaussian(sigma, order, radius)));
+        }
+        Ok(BlurPlan {
+            axes,
+            mode: self.mode,
+            cval: self.cval,
+            nan_policy: self.nan_policy,
+        })
+    }
+}
+
+/// One axis's correlation kernel: `out[i] = Σ_k weights[k] · x[extend(i + k − radius)]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AxisKernel {
+    /// `2 · radius + 1` weights, already reversed as SciPy's `correlate1d` uses them.
+    pub weights: Vec<f64>,
+    /// Half-width.
+    pub radius: usize,
+}
+
+impl AxisKernel {
+    /// SciPy's `_gaussian_kernel1d(sigma, order, radius)[::-1]`, computed the same way.
+    pub fn gaussian(sigma: f64, order: u32, radius: usize) -> Self {
+        let r = radius as i64;
+        let sigma2 = sigma * sigma;
+        let scale = -0.5 / sigma2;
+        let mut phi: Vec<f64> = (-r..=r).map(|x| (scale * (x * x) as f64).exp()).collect();
+        let sum: f64 = phi.iter().sum();
+        phi.iter_mut().for_each(|p| *p /= sum);
+        if order > 0 {
+            // f(x) = q(x)·phi(x); each derivative maps q to q' + q·p' with p'(x) = −x/σ².
+            let n = order as usize + 1;
+            let mut q = vec![0.0f64; n];
+            q[0] = 1.0;
+            for _ in 0..order {
+                let mut next = vec![0.0f64; n];
+                for i in 0..n {
+                    if i + 1 < n {
+                        next[i] += (i + 1) as f64 * q[i + 1];
+                    }
+                    if i > 0 {
+                        next[i] += q[i - 1] / -sigma2;
+                    }
+                }
+                q = next;
+            }
+            for (k, p) in phi.iter_mut().enumerate() {
+                let x = (k as i64 - r) as f64;
+                let poly: f64 = q
+                    .iter()
+                    .enumerate()
+                    .map(|(e, c)| c * x.powi(e as i32))
+                    .sum();
+                *p *= poly;
+            }
+        }
+        phi.reverse();
+        Self {
+            weights: phi,
+            radius,
+        }
+    }
+
+    /// The taps to apply on a line of length `len`: for the periodic modes a kernel longer
+    /// than one period is folded onto it (same result, at most one period of taps), which
+    /// keeps huge sigmas on short lines cheap.
+    pub(crate) fn taps_for_line(&self, mode: Mode, len: usize) -> Taps {
+        match mode.period(len) {
+            Some(period) if self.weights.len() > period => {
+                let mut folded = vec![0.0; period];
+                for (k, w) in self.weights.iter().enumerate() {
+                    let offset = k as isize - self.radius as isize;
+                    folded[offset.rem_euclid(period as isize) as usize] += w;
+                }
+                Taps {
+                    weights: folded,
+                    first_offset: 0,
+                }
+            }
+            _ => Taps {
+                weights: self.weights.clone(),
+                first_offset: -(self.radius as isize),
+            },
+        }
+    }
+}
+
+/// Taps ready to run: `out[i] = Σ_t weights[t] · x[extend(i + first_offset + t)]`.
+#[derive(Clone, Debug)]
+pub(crate) struct Taps {
+    pub(crate) weights: Vec<f64>,
+    pub(crate) first_offset: isize,
+}
+
+impl Taps {
+    /// Whether the weights read the same backwards (order-0 kernels, unfolded): the fast
+    /// paths then add mirrored samples first and halve the multiplications.
+    pub(crate) fn is_symmetric(&self) -> bool {
+        let n = self.weights.len();
+        (0..n / 2).all(|t| self.weights[t] == self.weights[n - 1 - t])
+    }
+}
+
+/// Validated parameters with each axis's kernel (`None`: no filtering along that axis).
+#[derive(Clone, Debug)]
+pub struct BlurPlan {
+    /// One entry per axis, axis 0 first.
+    pub axes: Vec<Option<AxisKernel>>,
+    /// Edge handling.
+    pub mode: Mode,
+    /// The constant for [`Mode::Constant`].
+    pub cval: f64,
+    /// NaN handling.
+    pub nan_policy: NanPolicy,
+}
+
+impl BlurPlan {
+    /// The 1-D plan as a 2-D one over a `(1, n)` view: nothing along axis 0.
+    pub(crate) fn as_row_plan(&self) -> BlurPlan {
+        BlurPlan {
+            axes: vec![None, self.axes[0].clone()],
+            ..self.clone()
+        }
+    }
+
+    /// The value of the constant region and whether it counts as data, for the numerator
+    /// and mask of a normalised (`omit`) blur.
+    pub(crate) fn omit_cvals(&self) -> (f64, f64) {
+        if self.cval.is_nan() {
+            (0.0, 0.0)
+        } else {
+            (self.cval, 1.0)
+        }
+    }
+}
+
+fn check_not_empty(len: usize) -> Result<()> {
+    if len == 0 {
+        Err(Error::EmptyInput("input array"))
+    } else {
+        Ok(())
+    }
+}
+
+/// `scipy.ndimage.gaussian_filter` on a 2-D float32 array, on the executor's device.
+///
+/// # Errors
+/// Parameter errors from [`BlurParams::plan`], [`Error::EmptyInput`] for a 0-element array,
+/// and GPU errors.
+pub fn gaussian_filter(
+    exec: &Executor,
+    input: ArrayView2<'_, f32>,
+    params: &BlurParams,
+) -> Result<Array2<f32>> {
+    match exec {
+        Executor::Cpu => cpu::gaussian_filter_fast(input, params),
+        Executor::Gpu(ctx) => gpu::BlurGpu::new(ctx)?.run(ctx, input, params),
+    }
+}
+
+/// `scipy.ndimage.gaussian_filter` on a 2-D float64 array: float64 throughout on the CPU;
+/// on the GPU the arithmetic is float32 (relative error about 1e-6) and the result float64.
+///
+/// # Errors
+/// As [`gaussian_filter`].
+pub fn gaussian_filter_f64(
+    exec: &Executor,
+    input: ArrayView2<'_, f64>,
+    params: &BlurParams,
+) -> Result<Array2<f64>> {
+    match exec {
+        Executor::Cpu => cpu::gaussian_filter_fast(input, params),
+        Executor::Gpu(ctx) => {
+            let narrowed = input.mapv(|v| v as f32);
+            let out = gpu::BlurGpu::new(ctx)?.run(ctx, narrowed.view(), params)?;
+            Ok(out.mapv(f64::from))
+        }
+    }
+}
+
+/// `scipy.ndimage.gaussian_filter1d` on a 1-D float32 array (`params` has one sigma).
+///
+/// # Errors
+/// As [`gaussian_filter`].
+pub fn gaussian_filter1d(
+    exec: &Executor,
+    input: ArrayView1<'_, f32>,
+    params: &BlurParams,
+) -> Result<Array1<f32>> {
+    let plan = params.plan(1)?.as_row_plan();
+    check_not_empty(input.len())?;
+    let row = input.insert_axis(Axis(0));
+    let out = match exec {
+        Executor::Cpu => cpu::run_fast(row, &plan),
+        Executor::Gpu(ctx) => gpu::BlurGpu::new(ctx)?.run_plan(ctx, row, &plan)?,
+    };
+    Ok(out.index_axis_move(Axis(0), 0))
+}
+
+/// `scipy.ndimage.gaussian_filter1d` on a 1-D float64 array (see [`gaussian_filter_f64`] for
+/// the GPU's precision).
+///
+/// # Errors
+/// As [`gaussian_filter`].
+pub fn gaussian_filter1d_f64(
+    exec: &Executor,
+    input: ArrayView1<'_, f64>,
+    params: &BlurParams,
+) -> Result<Array1<f64>> {
+    let plan = params.plan(1)?.as_row_plan();
+    check_not_empty(input.len())?;
+    let row = input.insert_axis(Axis(0));
+    let out = match exec {
+        Executor::Cpu => cpu::run_fast(row, &plan),
+        Executor::Gpu(ctx) => {
+            let narrowed = row.mapv(|v| v as f32);
+            gpu::BlurGpu::new(ctx)?
+                .run_plan(ctx, narrowed.view(), &plan)?
+                .mapv(f64::from)
+        }
+    };
+    Ok(out.index_axis_move(Axis(0), 0))
+}

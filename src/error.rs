@@ -1,0 +1,121 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// Shorthand for results carrying the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in gpusci, as a typed value (never a panic).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No GPU adapter matched the request (`--backend gpu`, or `GPUSCI_ADAPTER` named none).
+    #[error("no GPU adapter found: {0}")]
+    NoAdapter(String),
+    /// The adapter refused to open a device.
+    #[error("could not open the GPU device: {0}")]
+    RequestDevice(#[from] wgpu::RequestDeviceError),
+    /// A wgpu validation or internal error, caught by an error scope.
+    #[error("GPU error during {what}: {message}")]
+    Gpu {
+        /// The operation that failed.
+        what: String,
+        /// wgpu's description.
+        message: String,
+    },
+    /// The GPU ran out of memory.
+    #[error("GPU out of memory during {what}: {message}")]
+    OutOfMemory {
+        /// The operation that failed.
+        what: String,
+        /// wgpu's description.
+        message: String,
+    },
+    /// The GPU device was lost (driver reset, hang, removal); the context is unusable.
+    #[error("GPU device lost: {0}")]
+    DeviceLost(String),
+    /// Waiting for the GPU took longer than the allowed time.
+    #[error("GPU did not finish {what} within {seconds} s")]
+    Timeout {
+        /// The operation waited for.
+        what: &'static str,
+        /// The limit that ran out.
+        seconds: u64,
+    },
+    /// Mapping a buffer for read-back failed.
+    #[error("GPU buffer read-back failed: {0}")]
+    BufferMap(#[from] wgpu::BufferAsyncError),
+    /// A parameter is out of its valid range.
+    #[error("invalid {name}: {reason}")]
+    InvalidParam {
+        /// The parameter's name as the user wrote it.
+        name: &'static str,
+        /// Why the value is refused.
+        reason: String,
+    },
+    /// An array has the wrong shape or number of dimensions.
+    #[error("{what}: expected shape {expected}, got {got:?}")]
+    ShapeMismatch {
+        /// Which array.
+        what: &'static str,
+        /// The shape (or rule) expected, in words.
+        expected: String,
+        /// The shape found.
+        got: Vec<usize>,
+    },
+    /// The input holds no elements.
+    #[error("{0} is empty (0 elements)")]
+    EmptyInput(&'static str),
+    /// A size exceeds a hard limit that chunking cannot work around.
+    #[error("{what} needs {requested} but at most {max} is possible")]
+    ExceedsLimit {
+        /// What was too large.
+        what: &'static str,
+        /// The size asked for.
+        requested: u64,
+        /// The largest size possible.
+        max: u64,
+    },
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A `.npy` file is malformed, hostile or of an unsupported kind.
+    #[error("{}: {kind}", path.display())]
+    Npy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        kind: crate::io::NpyError,
+    },
+    /// Encoding a PNG failed.
+    #[error("{}: PNG encoding failed: {message}", path.display())]
+    Png {
+        /// The file.
+        path: PathBuf,
+        /// The encoder's message.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParam`].
+    pub(crate) fn param(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidParam {
+            name,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Io`].
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The GPU context: adapter choice, device with the adapter's own limits, the pipeline cache,
+//! error scopes that turn wgpu errors into [`Error`] values, and typed upload / read-back.
+//!
+//! A [`GpuContext`] is made once and passed by reference to every GPU operation; pipelines are
+//! compiled on first use and cached in it. [`Executor`] is the `--backend auto|gpu|cpu` choice
+//! resolved to either the CPU path or one context.
+
+mod buffers;
+mod select;
+
+pub use select::{
+    adapter_matches, list_adapters, open_all_adapters, AdapterSummary, Backend, Executor,
+    ADAPTER_ENV,
+};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+
+/// How long one wait for the GPU may take before it is reported as [`Error::Timeout`].
+/// Software adapters are slow; a real GPU finishes any single submission of ours far sooner.
+pub(crate) const WAIT_TIMEOUT_S: u64 = 600;
+
+/// Largest number of workgroups in one dispatch dimension (WebGPU's guaranteed minimum, and the
+/// value every adapter we know reports).
+pub(crate) const MAX_GROUPS_PER_DIM: u32 = 65_535;
+
+/// A device and queue on one adapter, with the pipelines compiled for it.
+pub struct GpuContext {
+    pub(crate) device: wgpu::Device,
+    pub(crate) queue: wgpu::Queue,
+    info: wgpu::AdapterInfo,
+    limits: wgpu::Limits,
+    pipelines: Mutex<HashMap<(&'static str, &'static str), wgpu::ComputePipeline>>,
+    lost: Arc<Mutex<Option<String>>>,
+    poison: std::sync::atomic::AtomicBool,
+    uncaptured: Arc<Mutex<Vec<String>>>,
+}
+
+impl std::fmt::Debug for GpuContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuContext")
+            .field("adapter", &self.info.name)
+            .field("backend", &self.info.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GpuContext {
+    /// Opens a device on `adapter`, requesting the adapter's own limits (not wgpu's defaults)
+    /// and the optional features the kernels can use.
+    ///
+    /// # Errors
+    /// [`Error::RequestDevice`] when the adapter refuses, [`Error::NoAdapter`] when it cannot
+    /// run compute shaders.
+    pub fn from_adapter(adapter: &wgpu::Adapter) -> Result<Self> {
+        Self::from_adapter_with_limits(adapter, |limits| limits)
+    }
+
+    /// Like [`GpuContext::from_adapter`], but lets the caller lower limits before the device
+    /// is requested. Tests use this to exercise chunking on small data (e.g. a 1 MiB binding).
+    ///
+    /// # Errors
+    /// As [`GpuContext::from_adapter`]; also when `adjust` raises a limit above the adapter's.
+    pub fn from_adapter_with_limits(
+        adapter: &wgpu::Adapter,
+        adjust: impl FnOnce(wgpu::Limits) -> wgpu::Limits,
+    ) -> Result<Self> {
+        let info = adapter.get_info();
+        let downlevel = adapter.get_downlevel_capabilities();
+        if !downlevel
+            .flags
+            .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS)
+        {
+            return Err(Error::NoAdapter(format!(
+                "{} ({}) cannot run compute shaders",
+                info.name, info.backend
+            )));
+        }
+        let limits = adjust(adapter.limits());
+        if !limits.check_limits(&adapter.limits()) {
+            return Err(Error::param(
+                "limits",
+                "requested limits exceed what the adapter offers",
+            ));
+        }
+        // SHADER_F64 is requested where offered so that later kernels (exact histogram edges)
+        // can use it; the blur kernels are float32 only.
+        let features = adapter.features() & wgpu::Features::SHADER_F64;
+        let (device, queue) =
+            pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+                label: Some("gpusci"),
+                required_features: features,
+                required_limits: limits.clone(),
+                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                trace: wgpu::Trace::Off,
+            }))?;
+        Ok(Self::from_device(device, queue, info))
+    }
+
+    /// Wraps a device and queue made elsewhere (embedding gpusci in a wgpu application).
+    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo) -> Self {
+        let lost = Arc::new(Mutex::new(None));
+        let lost_in_callback = Arc::clone(&lost);
+        device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut slot) = lost_in_callback.lock() {
+                *slot = Some(format!("{reason:?}: {message}"));
+            }
+        });
+        // wgpu's default handler panics; errors outside a scope are kept and reported by the
+        // next `check`, never turned into a panic.
+        let uncaptured = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&uncaptured);
+        device.on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
+            if let Ok(mut errors) = sink.lock() {
+                errors.push(error.to_string());
+            }
+        }));
+        let limits = device.limits();
+        Self {
+            device,
+            queue,
+            info,
+            limits,
+            pipelines: Mutex::new(HashMap::new()),
+            lost,
+            poison: std::sync::atomic::AtomicBool::new(
+                cfg!(debug_assertions) || std::env::var("GPUSCI_POISON").is_ok_and(|v| v == "1"),
+            ),
+            uncaptured,
+        }
+    }
+
+    /// The adapter this context runs on.
+    pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
+        &self.info
+    }
+
+    /// The limits the device was opened with.
+    pub fn limits(&self) -> &wgpu::Limits {
+        &self.limits
+    }
+
+    /// A short human name: `"llvmpipe (LLVM 15.0.6, 256 bits) [Vulkan]"`.
+    pub fn describe(&self) -> String {
+        format!("{} [{}]", self.info.name, backend_name(self.info.backend))
+    }
+
+    /// Largest storage buffer that can be bound at once, in bytes (the smaller of the binding
+    /// and buffer-size limits), rounded down to a multiple of 4.
+    pub(crate) fn max_binding_bytes(&self) -> u64 {
+        let limit = self
+            .limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size);
+        limit & !3
+    }
+
+    /// Runs `f` inside out-of-memory and validation error scopes and returns its value, or the
+    /// first error wgpu reported while it ran.
+    pub(crate) fn scoped<T>(&self, what: &str, f: impl FnOnce() -> T) -> Result<T> {
+        self.check()?;
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let internal = self.device.push_error_scope(wgpu::ErrorFilter::Internal);
+        let value = f();
+        let internal = pollster::block_on(internal.pop());
+        let validation = pollster::block_on(validation.pop());
+        let oom = pollster::block_on(oom.pop());
+        if let Some(error) = oom {
+            return Err(Error::OutOfMemory {
+                what: what.to_string(),
+                message: error.to_string(),
+            });
+        }
+        if let Some(error) = validation.or(internal) {
+            return Err(Error::Gpu {
+                what: what.to_string(),
+                message: error.to_string(),
+            });
+        }
+        self.check()?;
+        Ok(value)
+    }
+
+    /// Reports a lost device or an error that escaped every scope.
+    pub(crate) fn check(&self) -> Result<()> {
+        if let Some(reason) = self.lost.lock().ok().and_then(|slot| slot.clone()) {
+            return Err(Error::DeviceLost(reason));
+        }
+        if let Ok(mut errors) = self.uncaptured.lock() {
+            if !errors.is_empty() {
+                let message = errors.join("; ");
+                errors.clear();
+                return Err(Error::Gpu {
+                    what: "an earlier operation".into(),
+                    message,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The compute pipeline for `entry` in the WGSL `source` named `shader`, compiled on first
+    /// use and cached for the life of the context.
+    pub(crate) fn pipeline(
+        &self,
+        shader: &'static str,
+        source: &'static str,
+        entry: &'static str,
+    ) -> Result<wgpu::ComputePipeline> {
+        let mut cache = self
+            .pipelines
+            .lock()
+            .map_err(|_| Error::DeviceLost("pipeline cache poisoned by a panic".into()))?;
+        if let Some(pipeline) = cache.get(&(shader, entry)) {
+            return Ok(pipeline.clone());
+        }
+        let pipeline = self.scoped(&format!("compiling {shader}::{entry}"), || {
+            let module = self
+                .device
+                .create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(shader),
+                    source: wgpu::ShaderSource::Wgsl(source.into()),
+                });
+            self.device
+                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry),
+                    layout: None,
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: wgpu::PipelineCompilationOptions::default(),
+                    cache: None,
+                })
+        })?;
+        cache.insert((shader, entry), pipeline.clone());
+        Ok(pipeline)
+    }
+
+    /// Splits `groups` workgroups into an (x, y, z) dispatch no dimension of which exceeds the
+    /// per-dimension limit; shaders recover the linear index with `group_index` (see
+    /// `shaders/common.wgsl`) and skip indices past `groups`.
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] past 65,535² × 65,535 workgroups.
+    pub(crate) fn dispatch_dims(&self, groups: u64) -> Result<(u32, u32, u32)> {
+        let max = u64::from(
+            self.limits
+                .max_compute_workgroups_per_dimension
+                .min(MAX_GROUPS_PER_DIM),
+        );
+        if groups <= max {
+            return Ok((groups.max(1) as u32, 1, 1));
+        }
+        let y = groups.div_ceil(max);
+        if y <= max {
+            return Ok((max as u32, y as u32, 1));
+        }
+        let z = groups.div_ceil(max * max);
+        if z > max {
+            return Err(Error::ExceedsLimit {
+                what: "workgroups in one dispatch",
+                requested: groups,
+                max: max * max * max,
+            });
+        }
+        Ok((max as u32, max as u32, z as u32))
+    }
+}
+
+/// The lower-case backend name used by `GPUSCI_ADAPTER` and `GPUSCI_EXPECT_ADAPTERS`.
+pub fn backend_name(backend: wgpu::Backend) -> &'static str {
+    match backend {
+        wgpu::Backend::Vulkan => "vulkan",
+        wgpu::Backend::Gl => "gl",
+        wgpu::Backend::Metal => "metal",
+        wgpu::Backend::Dx12 => "dx12",
+        wgpu::Backend::BrowserWebGpu => "webgpu",
+        wgpu::Backend::Noop => "noop",
+    }
+}

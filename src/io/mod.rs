@@ -1,0 +1,8 @@
+//! File input and output: `.npy` arrays, validated before anything is allocated.
+
+mod npy;
+
+pub(crate) use npy::temp_path;
+pub use npy::{
+    read_npy, read_npy_header, write_npy, NpyArray, NpyError, NpyHeader, MAX_HEADER_LEN,
+};

@@ -1,0 +1,23 @@
+//! gpusci: the slow NumPy/SciPy loops of scientific Python, fast on the GPU (wgpu, WGSL), with
+//! a CPU twin of every kernel that gives SciPy's answers.
+//!
+//! ```
+//! use gpusci::blur::{gaussian_filter1d, BlurParams};
+//! use gpusci::{Backend, Executor};
+//!
+//! let exec = Executor::select(Backend::Cpu)?;
+//! let noisy: Vec<f32> = (0..1000).map(|i| ((i * 7919) % 13) as f32).collect();
+//! let smooth = gaussian_filter1d(&exec, ndarray::ArrayView1::from(&noisy), &BlurParams::new(10.0))?;
+//! assert_eq!(smooth.len(), 1000);
+//! # Ok::<(), gpusci::Error>(())
+//! ```
+
+pub mod bench;
+pub mod blur;
+pub mod error;
+pub mod gpu;
+pub mod io;
+pub mod render;
+
+pub use error::{Error, Result};
+pub use gpu::{Backend, Executor, GpuContext};
