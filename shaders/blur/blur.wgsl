@@ -62,30 +62,35 @@ fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 
 // Maps position i of the extended line onto [0, n); -1 means the constant cval.
 // Any distance past the edge works: the periodic modes repeat as often as needed.
+// Only non-negative operands reach `%`: GLSL leaves the sign of a negative remainder undefined
+// (llvmpipe's GL gets it wrong), so negative positions are first folded by each mode's symmetry.
 fn extend(i: i32, n: i32) -> i32 {
     if (i >= 0 && i < n) {
         return i;
     }
+    let len = u32(n);
     switch u.mode {
         case MODE_REFLECT: {
-            let period = 2 * n;
-            var m = i % period;
-            if (m < 0) { m += period; }
-            if (m < n) { return m; }
-            return period - 1 - m;
+            // reflect(-1 - k) = reflect(k): the line is symmetric about -0.5.
+            var j = u32(i);
+            if (i < 0) { j = u32(-1 - i); }
+            let m = j % (2u * len);
+            if (m < len) { return i32(m); }
+            return i32(2u * len - 1u - m);
         }
         case MODE_MIRROR: {
             if (n == 1) { return 0; }
-            let period = 2 * n - 2;
-            var m = i % period;
-            if (m < 0) { m += period; }
-            if (m < n) { return m; }
-            return period - m;
+            // mirror(-k) = mirror(k): symmetric about 0.
+            var j = u32(i);
+            if (i < 0) { j = u32(-i); }
+            let period = 2u * len - 2u;
+            let m = j % period;
+            if (m < len) { return i32(m); }
+            return i32(period - m);
         }
         case MODE_WRAP: {
-            var m = i % n;
-            if (m < 0) { m += n; }
-            return m;
+            if (i >= 0) { return i32(u32(i) % len); }
+            return i32((len - u32(-i) % len) % len);
         }
         case MODE_NEAREST: {
             return clamp(i, 0, n - 1);

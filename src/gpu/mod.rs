@@ -9,8 +9,8 @@ mod buffers;
 mod select;
 
 pub use select::{
-    adapter_matches, list_adapters, open_all_adapters, AdapterSummary, Backend, Executor,
-    ADAPTER_ENV,
+    adapter_matches, enumerate_adapters, list_adapters, open_all_adapters, AdapterSummary, Backend,
+    Executor, ADAPTER_ENV,
 };
 
 use std::collections::HashMap;
@@ -231,7 +231,13 @@ impl GpuContext {
                     layout: None,
                     module: &module,
                     entry_point: Some(entry),
-                    compilation_options: wgpu::PipelineCompilationOptions::default(),
+                    // Our kernels write every workgroup-memory slot before they read it. wgpu's
+                    // zero-init is a single-thread polyfill on GL that cost llvmpipe ~3.5 ms per
+                    // workgroup (RELIABILITY.md b.17), so it is off.
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        zero_initialize_workgroup_memory: false,
+                        ..Default::default()
+                    },
                     cache: None,
                 })
         })?;

@@ -81,7 +81,9 @@ pub(crate) fn instance() -> wgpu::Instance {
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env())
 }
 
-fn adapters() -> Vec<wgpu::Adapter> {
+/// Every adapter wgpu finds (narrowed by `WGPU_BACKEND`), best first: hardware before software,
+/// Vulkan/Metal/DX12 before GL.
+pub fn enumerate_adapters() -> Vec<wgpu::Adapter> {
     let mut found = pollster::block_on(instance().enumerate_adapters(wgpu::Backends::all()));
     found.sort_by_key(|adapter| {
         let info = adapter.get_info();
@@ -121,7 +123,7 @@ fn summary(adapter: &wgpu::Adapter) -> AdapterSummary {
 
 /// Every adapter wgpu finds, best first (hardware before software, Vulkan/Metal/DX12 before GL).
 pub fn list_adapters() -> Vec<AdapterSummary> {
-    adapters().iter().map(summary).collect()
+    enumerate_adapters().iter().map(summary).collect()
 }
 
 /// Whether `pattern` (a backend name or part of the adapter name) names this adapter.
@@ -154,7 +156,7 @@ impl Executor {
         let wanted = std::env::var(ADAPTER_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty());
-        let usable: Vec<wgpu::Adapter> = adapters()
+        let usable: Vec<wgpu::Adapter> = enumerate_adapters()
             .into_iter()
             .filter(|adapter| summary(adapter).compute)
             .collect();
@@ -203,7 +205,7 @@ impl Executor {
 /// A context on every adapter that can run compute shaders (software ones included), each with
 /// its summary; an adapter whose device fails to open comes with the error instead.
 pub fn open_all_adapters() -> Vec<(AdapterSummary, Result<GpuContext>)> {
-    adapters()
+    enumerate_adapters()
         .iter()
         .map(|adapter| (summary(adapter), adapter))
         .filter(|(summary, _)| summary.compute)

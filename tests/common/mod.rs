@@ -1,0 +1,152 @@
+//! Test harness shared by the integration tests: run a body on every adapter, the adapter
+//! policy of `GPUSCI_EXPECT_ADAPTERS`, and `assert_close`.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
+#![allow(unreachable_pub, reason = "test helper module")]
+#![allow(missing_docs, reason = "test helper module")]
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use gpusci::gpu::{backend_name, enumerate_adapters};
+use gpusci::GpuContext;
+
+/// Variable listing the backends that must be exercised (`vulkan,gl` on CI).
+pub const EXPECT_ENV: &str = "GPUSCI_EXPECT_ADAPTERS";
+
+/// Runs `body` on a context for every adapter that can run compute shaders, with NaN
+/// poisoning of outputs on. Failures are collected, tagged `[backend/adapter]`, and reported
+/// together; with `GPUSCI_EXPECT_ADAPTERS` set, a listed backend that was not exercised fails
+/// the test; without it, finding no adapter prints a loud skip notice.
+#[track_caller]
+pub fn for_each_adapter(test: &str, body: impl Fn(&GpuContext)) {
+    for_each_adapter_with_limits(test, |limits| limits, body);
+}
+
+/// As [`for_each_adapter`], with limits lowered by `adjust` before each device is made (to
+/// exercise chunking on small data).
+#[track_caller]
+pub fn for_each_adapter_with_limits(
+    test: &str,
+    adjust: impl Fn(wgpu::Limits) -> wgpu::Limits,
+    body: impl Fn(&GpuContext),
+) {
+    let mut exercised = BTreeSet::new();
+    let mut failures = Vec::new();
+    for adapter in enumerate_adapters() {
+        let info = adapter.get_info();
+        let tag = format!("[{}/{}]", backend_name(info.backend), info.name);
+        if !adapter
+            .get_downlevel_capabilities()
+            .flags
+            .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS)
+        {
+            eprintln!("{test} {tag}: skipped, no compute shaders");
+            continue;
+        }
+        let ctx = match GpuContext::from_adapter_with_limits(&adapter, &adjust) {
+            Ok(ctx) => ctx,
+            Err(error) => {
+                failures.push(format!("{tag} could not open a device: {error}"));
+                continue;
+            }
+        };
+        ctx.set_poison_outputs(true);
+        exercised.insert(backend_name(info.backend).to_string());
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| body(&ctx))) {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panicked".into());
+            failures.push(format!("{tag} {message}"));
+        } else {
+            eprintln!("{test} {tag}: ok");
+        }
+    }
+    if let Ok(expected) = std::env::var(EXPECT_ENV) {
+        let missing: Vec<&str> = expected
+            .split(',')
+            .map(str::trim)
+            .filter(|b| !b.is_empty() && !exercised.contains(*b))
+            .collect();
+        if !missing.is_empty() {
+            failures.push(format!(
+                "{EXPECT_ENV}={expected} but {missing:?} were not exercised (found {exercised:?})"
+            ));
+        }
+    } else if exercised.is_empty() {
+        eprintln!("*** {test}: NO GPU ADAPTER FOUND: the GPU half of this test was SKIPPED ***");
+    }
+    assert!(
+        failures.is_empty(),
+        "{test} failed:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Absolute and relative bounds: an element passes when |actual − expected| ≤ max(abs, rel·|expected|).
+#[derive(Clone, Copy, Debug)]
+pub struct Tol {
+    pub abs: f64,
+    pub rel: f64,
+}
+
+/// Compares two arrays of the same shape. NaN matches NaN; infinities must match exactly.
+/// The panic names the first failing index, the values, the tolerance, the largest error and
+/// how many elements failed.
+#[track_caller]
+pub fn assert_close<A, B, D>(
+    actual: ndarray::ArrayView<'_, A, D>,
+    expected: ndarray::ArrayView<'_, B, D>,
+    tol: Tol,
+    what: &str,
+) where
+    A: Copy + Into<f64>,
+    B: Copy + Into<f64>,
+    D: ndarray::Dimension,
+{
+    assert_eq!(actual.shape(), expected.shape(), "{what}: shapes differ");
+    let mut first = None;
+    let mut failed = 0usize;
+    let mut max_err = 0.0f64;
+    for (i, (&a, &e)) in actual.iter().zip(expected.iter()).enumerate() {
+        let (a, e): (f64, f64) = (a.into(), e.into());
+        let ok = if e.is_nan() || a.is_nan() {
+            e.is_nan() && a.is_nan()
+        } else if e.is_infinite() || a.is_infinite() {
+            a == e
+        } else {
+            let err = (a - e).abs();
+            max_err = max_err.max(err);
+            err <= tol.abs.max(tol.rel * e.abs())
+        };
+        if !ok {
+            failed += 1;
+            first.get_or_insert((i, a, e));
+        }
+    }
+    if let Some((i, a, e)) = first {
+        let index = ndarray::indices(actual.raw_dim())
+            .into_iter()
+            .nth(i)
+            .map(|d| format!("{d:?}"));
+        panic!(
+            "{what}: {failed} of {} elements differ; first at flat index {i} {}: actual {a}, expected {e}, diff {}, tol {tol:?}, max abs error {max_err:e}",
+            actual.len(),
+            index.unwrap_or_default(),
+            (a - e).abs()
+        );
+    }
+}
+
+/// Largest absolute value (the scale for absolute tolerances).
+pub fn max_abs<A: Copy + Into<f64>, D: ndarray::Dimension>(a: ndarray::ArrayView<'_, A, D>) -> f64 {
+    a.iter()
+        .map(|&v| v.into().abs())
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+}
