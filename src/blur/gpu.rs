@@ -488,3 +488,8 @@ fn split_nan(data: &[f32]) -> (Vec<f32>, Vec<f32>) {
         .map(|&v| if v.is_nan() { (0.0, 0.0) } else { (v, 1.0) })
         .unzip()
 }
+
+/// The shader's number for `mode` (`MODE_*` in blur.wgsl), for the GPU-free shader checks.
+pub fn mode_code(mode: Mode) -> u32 {
+    mode.code()
+}

@@ -18,22 +18,37 @@ pub(crate) struct Args {
     /// Output .npy.
     output: PathBuf,
     /// Standard deviation in samples: one value, or one per axis (S0,S1). 0 = no blur on that axis.
-    #[arg(long, value_name = "S[,S1]")]
+    #[arg(long, value_name = "S[,S1]", allow_hyphen_values = true)]
     sigma: String,
     /// Kernel half-width in sigmas: radius = int(truncate*sigma + 0.5).
-    #[arg(long, default_value = "4.0", value_name = "T")]
+    #[arg(
+        long,
+        default_value = "4.0",
+        value_name = "T",
+        allow_hyphen_values = true
+    )]
     truncate: String,
     /// Explicit kernel radius (one, or one per axis), instead of --truncate.
-    #[arg(long, value_name = "R[,R1]")]
+    #[arg(long, value_name = "R[,R1]", allow_hyphen_values = true)]
     radius: Option<String>,
     /// Derivative order (0, 1 or 2; one, or one per axis).
-    #[arg(long, default_value = "0", value_name = "O[,O1]")]
+    #[arg(
+        long,
+        default_value = "0",
+        value_name = "O[,O1]",
+        allow_hyphen_values = true
+    )]
     order: String,
     /// Edge mode: reflect, constant, nearest, mirror or wrap.
     #[arg(long, default_value = "reflect")]
     mode: String,
     /// The value beyond the edges in constant mode.
-    #[arg(long, default_value = "0.0", value_name = "C")]
+    #[arg(
+        long,
+        default_value = "0.0",
+        value_name = "C",
+        allow_hyphen_values = true
+    )]
     cval: String,
     /// NaN handling: propagate (SciPy) or omit (normalised blur that ignores NaN cells).
     #[arg(long, default_value = "propagate")]

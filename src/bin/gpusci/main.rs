@@ -68,10 +68,20 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 };
             }
-            // One line, as every other error: clap's first line names the problem.
+            // One line, as every other error: clap's text up to its usage hint, joined.
             let text = error.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("gpusci: {}", first.trim_start_matches("error: "));
+            let message: Vec<&str> = text
+                .lines()
+                .take_while(|line| {
+                    !line.starts_with("Usage:") && !line.starts_with("For more information")
+                })
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect();
+            eprintln!(
+                "gpusci: {}",
+                message.join(" ").trim_start_matches("error: ")
+            );
             return ExitCode::from(2);
         }
     };

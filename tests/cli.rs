@@ -1,0 +1,298 @@
+//! The `gpusci` binary: the CLI contract of DESIGN.md section 3 and its errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use gpusci::io::{read_npy, NpyArray};
+
+fn gpusci(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gpusci"))
+        .args(args)
+        .output()
+        .expect("run gpusci")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/blur")
+        .join(name)
+}
+
+fn f64s(path: &Path) -> Vec<f64> {
+    match read_npy(path).unwrap() {
+        NpyArray::F64(a) => a.iter().copied().collect(),
+        NpyArray::F32(a) => a.iter().map(|&v| f64::from(v)).collect(),
+    }
+}
+
+#[track_caller]
+fn fails_cleanly(args: &[&str], output_file: &Path, needle: &str) {
+    let out = gpusci(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} should fail");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.contains("XDG_RUNTIME_DIR"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{args:?}: one line of error, got {stderr:?}"
+    );
+    assert!(
+        lines[0].to_lowercase().contains(&needle.to_lowercase()),
+        "{args:?}: '{}' should mention '{needle}'",
+        lines[0]
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: no panic");
+    assert!(
+        !output_file.exists(),
+        "{args:?}: nothing written on failure"
+    );
+}
+
+#[test]
+fn blur_matches_scipy_for_1d_and_2d_and_keeps_the_dtype() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.npy");
+    let cases = [
+        (
+            "in_grid13x17.npy",
+            "out_wrap_2d_s1.5.npy",
+            vec!["--sigma", "1.5", "--mode", "wrap"],
+        ),
+        (
+            "in_grid13x17.npy",
+            "out_constant_2d_per_axis.npy",
+            vec!["--sigma", "0.3,2.5", "--mode", "constant", "--cval", "1.5"],
+        ),
+        (
+            "in_line29.npy",
+            "out_mirror_1d_order2.npy",
+            vec!["--sigma", "2", "--mode", "mirror", "--order", "2"],
+        ),
+        (
+            "in_line29.npy",
+            "out_nearest_1d_radius3.npy",
+            vec!["--sigma", "2", "--mode", "nearest", "--radius", "3"],
+        ),
+        (
+            "in_seed10000.npy",
+            "out_seed_sigma100.npy",
+            vec!["--sigma", "100"],
+        ),
+    ];
+    for (input, expected, flags) in cases {
+        let input = fixture(input);
+        let mut args = vec!["blur", input.to_str().unwrap(), out.to_str().unwrap()];
+        args.extend(flags.iter().copied());
+        args.extend(["--backend", "cpu"]);
+        let run = gpusci(&args);
+        assert!(
+            run.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&run.stdout).contains("on cpu"),
+            "says which backend ran"
+        );
+        assert!(
+            matches!(read_npy(&out).unwrap(), NpyArray::F64(_)),
+            "float64 in, float64 out"
+        );
+        let (got, want) = (f64s(&out), f64s(&fixture(expected)));
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-10, "{args:?}: max error {worst}");
+    }
+    let run = gpusci(&[
+        "blur",
+        fixture("in_grid_f32.npy").to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--sigma",
+        "2",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(run.status.success(), "float32 input");
+    assert!(
+        matches!(read_npy(&out).unwrap(), NpyArray::F32(_)),
+        "float32 in, float32 out"
+    );
+}
+
+#[test]
+fn blur_runs_on_the_gpu_backend_when_an_adapter_exists() {
+    if gpusci::gpu::list_adapters().is_empty() {
+        eprintln!("*** no GPU adapter: the CLI GPU check was SKIPPED ***");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.npy");
+    let run = gpusci(&[
+        "blur",
+        fixture("in_grid13x17.npy").to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--sigma",
+        "1.5",
+        "--backend",
+        "gpu",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("on gpu:"),
+        "says the GPU ran"
+    );
+    let (got, want) = (f64s(&out), f64s(&fixture("out_reflect_2d_s1.5.npy")));
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-5, "GPU float32 arithmetic vs SciPy: {worst}");
+}
+
+#[test]
+fn bad_input_gives_one_line_errors_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.npy");
+    let o = out.to_str().unwrap();
+    let grid = fixture("in_grid13x17.npy");
+    let g = grid.to_str().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let header = |dict: &str| {
+        let mut h = dict.to_string();
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        b
+    };
+    let hostile = write(
+        "hostile.npy",
+        &header("{'descr': '<f8', 'fortran_order': False, 'shape': (17179869184,), }"),
+    );
+    let mut short = header("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }");
+    short.extend_from_slice(&[0u8; 31]);
+    let truncated = write("truncated.npy", &short);
+    let mut cube = header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }");
+    cube.extend_from_slice(&[0u8; 64]);
+    let cube = write("cube.npy", &cube);
+    let empty = write(
+        "empty.npy",
+        &header("{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }"),
+    );
+    let garbage = write("garbage.npy", b"hello world, not numpy");
+    let p = |path: &PathBuf| path.to_str().unwrap().to_string();
+    fails_cleanly(
+        &["blur", "/nonexistent/in.npy", o, "--sigma", "1"],
+        &out,
+        "No such file",
+    );
+    fails_cleanly(
+        &["blur", &p(&garbage), o, "--sigma", "1"],
+        &out,
+        "not a .npy",
+    );
+    fails_cleanly(
+        &["blur", &p(&hostile), o, "--sigma", "1"],
+        &out,
+        "truncated",
+    );
+    fails_cleanly(
+        &["blur", &p(&truncated), o, "--sigma", "1"],
+        &out,
+        "truncated",
+    );
+    fails_cleanly(&["blur", &p(&cube), o, "--sigma", "1"], &out, "1-D or 2-D");
+    fails_cleanly(&["blur", &p(&empty), o, "--sigma", "1"], &out, "empty");
+    fails_cleanly(&["blur", g, o, "--sigma", "-1"], &out, "sigma");
+    fails_cleanly(&["blur", g, o, "--sigma", "nan"], &out, "sigma");
+    fails_cleanly(&["blur", g, o, "--sigma", "inf"], &out, "sigma");
+    fails_cleanly(&["blur", g, o, "--sigma", "abc"], &out, "sigma");
+    fails_cleanly(&["blur", g, o, "--sigma", "1,2,3"], &out, "sigma");
+    fails_cleanly(
+        &["blur", g, o, "--sigma", "1", "--mode", "bogus"],
+        &out,
+        "mode",
+    );
+    fails_cleanly(
+        &["blur", g, o, "--sigma", "1", "--truncate", "nan"],
+        &out,
+        "truncate",
+    );
+    fails_cleanly(
+        &["blur", g, o, "--sigma", "1", "--truncate", "inf"],
+        &out,
+        "truncate",
+    );
+    fails_cleanly(
+        &["blur", g, o, "--sigma", "1", "--backend", "quantum"],
+        &out,
+        "backend",
+    );
+    fails_cleanly(
+        &["blur", g, o, "--sigma", "1", "--nan-policy", "ignore"],
+        &out,
+        "nan_policy",
+    );
+    fails_cleanly(&["blur", g, o], &out, "--sigma");
+    fails_cleanly(
+        &[
+            "blur",
+            fixture("in_line29.npy").to_str().unwrap(),
+            o,
+            "--sigma",
+            "1,2",
+        ],
+        &out,
+        "sigma",
+    );
+}
+
+#[test]
+fn info_lists_adapters_and_the_auto_choice() {
+    let run = gpusci(&["info"]);
+    assert!(run.status.success(), "info runs");
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("--backend auto runs on:"), "{text}");
+}
+
+#[test]
+fn bench_json_lines_follow_the_design() {
+    let run = gpusci(&["bench", "--quick", "--json", "--backend", "cpu"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    let ids: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value =
+                serde_json::from_str(line).expect("one JSON object per line");
+            for key in ["workload", "backend", "adapter", "seconds", "runs"] {
+                assert!(v.get(key).is_some(), "{key} in {line}");
+            }
+            assert!(v["seconds"].as_f64().unwrap() > 0.0, "a time");
+            v["workload"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(ids, ["W1", "W1b", "W7"], "the blur workloads");
+}

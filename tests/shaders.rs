@@ -1,0 +1,141 @@
+//! GPU-free checks of every WGSL file: it parses and validates with naga, the entry points the
+//! Rust side names exist with the workgroup sizes it assumes, and each uniform struct has the
+//! size of its Rust twin.
+
+use std::path::Path;
+
+use gpusci::blur::gpu as blur;
+
+fn module(path: &str) -> (naga::Module, naga::valid::ModuleInfo) {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let source = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let module = naga::front::wgsl::parse_str(&source)
+        .unwrap_or_else(|e| panic!("{}", e.emit_to_string_with_path(&source, path)));
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{}", e.emit_to_string_with_path(&source, path)));
+    (module, info)
+}
+
+fn workgroup_size(module: &naga::Module, entry: &str) -> [u32; 3] {
+    module
+        .entry_points
+        .iter()
+        .find(|e| e.name == entry)
+        .unwrap_or_else(|| panic!("entry point {entry} missing"))
+        .workgroup_size
+}
+
+fn struct_size(module: &naga::Module, name: &str) -> u32 {
+    let (_, ty) = module
+        .types
+        .iter()
+        .find(|(_, t)| t.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("struct {name} missing"));
+    ty.inner.size(module.to_ctx())
+}
+
+fn constant(module: &naga::Module, name: &str) -> u32 {
+    let (_, c) = module
+        .constants
+        .iter()
+        .find(|(_, c)| c.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("const {name} missing"));
+    match module.global_expressions[c.init] {
+        naga::Expression::Literal(naga::Literal::U32(v)) => v,
+        ref other => panic!("{name} is {other:?}"),
+    }
+}
+
+#[test]
+fn every_shader_file_is_checked_here() {
+    let mut found = Vec::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    for dir in std::fs::read_dir(&root).unwrap() {
+        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|e| e == "wgsl") {
+                let rel = path
+                    .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                module(&rel);
+                found.push(rel);
+            }
+        }
+    }
+    found.sort();
+    assert_eq!(
+        found,
+        ["shaders/blur/blur.wgsl", "shaders/blur/normalize.wgsl"],
+        "a new shader needs its checks below"
+    );
+}
+
+#[test]
+fn blur_shader_matches_its_rust_twin() {
+    let (m, _) = module("shaders/blur/blur.wgsl");
+    assert_eq!(
+        workgroup_size(&m, "blur_rows_tiled"),
+        [blur::WG_SIZE, 1, 1],
+        "rows kernel"
+    );
+    assert_eq!(
+        workgroup_size(&m, "blur_direct"),
+        [blur::WG_SIZE, 1, 1],
+        "direct kernel"
+    );
+    assert_eq!(
+        workgroup_size(&m, "blur_cols_tiled"),
+        [blur::COL_TILE_COLS, 8, 1],
+        "cols kernel"
+    );
+    assert_eq!(
+        struct_size(&m, "BlurUniform") as usize,
+        std::mem::size_of::<blur::BlurUniform>(),
+        "BlurUniform size"
+    );
+    assert_eq!(constant(&m, "WG_SIZE"), blur::WG_SIZE, "WG_SIZE");
+    assert_eq!(constant(&m, "ROW_TILE"), blur::ROW_TILE, "ROW_TILE");
+    assert_eq!(
+        constant(&m, "COL_TILE_COLS"),
+        blur::COL_TILE_COLS,
+        "COL_TILE_COLS"
+    );
+    assert_eq!(
+        constant(&m, "COL_TILE_ROWS"),
+        blur::COL_TILE_ROWS,
+        "COL_TILE_ROWS"
+    );
+    assert_eq!(constant(&m, "SHARED_LEN"), blur::SHARED_LEN, "SHARED_LEN");
+    // Mode codes: Rust's Mode::code must agree with the shader's constants.
+    use gpusci::blur::Mode;
+    for (mode, name) in [
+        (Mode::Reflect, "MODE_REFLECT"),
+        (Mode::Constant, "MODE_CONSTANT"),
+        (Mode::Nearest, "MODE_NEAREST"),
+        (Mode::Mirror, "MODE_MIRROR"),
+        (Mode::Wrap, "MODE_WRAP"),
+    ] {
+        assert_eq!(constant(&m, name), blur::mode_code(mode), "{name}");
+    }
+}
+
+#[test]
+fn normalize_shader_matches_its_rust_twin() {
+    let (m, _) = module("shaders/blur/normalize.wgsl");
+    assert_eq!(
+        workgroup_size(&m, "normalize"),
+        [blur::WG_SIZE, 1, 1],
+        "normalize kernel"
+    );
+    assert_eq!(
+        struct_size(&m, "NormalizeUniform") as usize,
+        std::mem::size_of::<blur::NormalizeUniform>(),
+        "NormalizeUniform size"
+    );
+}
