@@ -115,7 +115,7 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
             NpyError::Truncated("ends inside the preamble".into())
         }
     })
-    .map_err(|kind| bad(kind))?;
+    .map_err(&bad)?;
     if &preamble[..6] != MAGIC {
         return Err(bad(NpyError::NotNpy));
     }
@@ -129,7 +129,7 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
     read_exact_or(&mut reader, &mut len_buf[..len_bytes], || {
         NpyError::Truncated("ends inside the header length".into())
     })
-    .map_err(|kind| bad(kind))?;
+    .map_err(&bad)?;
     let header_len = u32::from_le_bytes(len_buf) as usize;
     if header_len > MAX_HEADER_LEN {
         return Err(bad(NpyError::HeaderTooLarge(header_len)));
@@ -138,10 +138,10 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
     read_exact_or(&mut reader, &mut header, || {
         NpyError::Truncated(format!("ends inside the {header_len}-byte header"))
     })
-    .map_err(|kind| bad(kind))?;
+    .map_err(&bad)?;
     let text = std::str::from_utf8(&header)
         .map_err(|_| bad(NpyError::BadHeader("header is not text".into())))?;
-    let (descr, fortran_order, shape) = parse_header_dict(text).map_err(|kind| bad(kind))?;
+    let (descr, fortran_order, shape) = parse_header_dict(text).map_err(&bad)?;
     let item_size =
         item_size(&descr).ok_or_else(|| bad(NpyError::UnsupportedDtype(descr.clone())))?;
     let data_offset = (8 + len_bytes + header_len) as u64;

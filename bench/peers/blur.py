@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Times the peers of gpusci's blur workloads (DESIGN.md section 5) on this machine.
+
+W1:  4096x4096 float32 N(0,1), sigma 8, truncate 4 (radius 32), reflect
+W1b: 1024x1024 float32, sigma 2
+W7:  gaussian_filter1d of 10,000 float64 samples, sigma 100
+
+Peers: scipy.ndimage.gaussian_filter / gaussian_filter1d, and cv2.GaussianBlur with the same
+kernel size (2*radius + 1) and BORDER_REFLECT (SciPy's 'reflect'), with OpenCV's default
+threads. Prints one JSON object per line, like `gpusci bench --json`.
+
+    pip install numpy scipy opencv-python-headless
+    python3 bench/peers/blur.py [--quick]
+"""
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+from scipy import ndimage
+
+try:
+    import cv2
+except ImportError:  # OpenCV is optional
+    cv2 = None
+
+
+def median_time(fn, runs):
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), runs
+
+
+def report(workload, peer, seconds, runs, what):
+    print(json.dumps(dict(workload=workload, backend="cpu", adapter=peer, seconds=seconds, runs=runs, what=what)), flush=True)
+
+
+def main():
+    quick = "--quick" in sys.argv
+    rng = np.random.default_rng(1)
+    n1, n1b = (512, 256) if quick else (4096, 1024)
+    runs = 3 if quick else 7
+    for workload, n, sigma in (("W1", n1, 8.0), ("W1b", n1b, 2.0)):
+        image = rng.standard_normal((n, n), dtype=np.float32)
+        what = f"blur {n}x{n} f32, sigma {sigma}, reflect"
+        s, r = median_time(lambda: ndimage.gaussian_filter(image, sigma, mode="reflect", truncate=4.0), runs)
+        report(workload, "scipy.ndimage.gaussian_filter", s, r, what)
+        if cv2 is not None:
+            radius = int(4.0 * sigma + 0.5)
+            k = 2 * radius + 1
+            s, r = median_time(lambda: cv2.GaussianBlur(image, (k, k), sigma, borderType=cv2.BORDER_REFLECT), runs)
+            report(workload, f"cv2.GaussianBlur ({cv2.getNumThreads()} threads)", s, r, what)
+    x = np.linspace(-4, 4, 10_000)
+    signal = np.sin(x) + rng.normal(scale=0.3, size=x.size)
+    s, r = median_time(lambda: ndimage.gaussian_filter1d(signal, 100.0), 50)
+    report("W7", "scipy.ndimage.gaussian_filter1d", s, r, "gaussian_filter1d 10000 f64, sigma 100")
+
+
+if __name__ == "__main__":
+    main()
