@@ -273,7 +273,7 @@ pub fn format_table(rows: &[BenchRow]) -> String {
             .map(|r| r.seconds)
     };
     let mut out = format!(
-        "{:<5} {:<4} {:<44} {:>12} {:>9}  {}\n",
+        "{:<5} {:<4} {:<58} {:>12} {:>9}  {}\n",
         "id", "on", "adapter", "median", "vs cpu", "workload"
     );
     for row in rows {
@@ -285,9 +285,9 @@ pub fn format_table(rows: &[BenchRow]) -> String {
         if row.software {
             adapter.push_str(" (software)");
         }
-        adapter.truncate(44);
+        adapter.truncate(58);
         out.push_str(&format!(
-            "{:<5} {:<4} {:<44} {:>12} {:>9}  {}\n",
+            "{:<5} {:<4} {:<58} {:>12} {:>9}  {}\n",
             row.workload,
             row.backend,
             adapter,
