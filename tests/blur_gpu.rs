@@ -333,3 +333,21 @@ fn reused_pipelines_give_identical_results() {
         );
     });
 }
+
+#[test]
+fn a_destroyed_device_is_an_error_value_not_a_panic() {
+    for_each_adapter("a_destroyed_device_is_an_error_value_not_a_panic", |ctx| {
+        let blur = BlurGpu::new(ctx).expect("pipelines");
+        let input = random(16, 16, 18);
+        blur.run(ctx, input.view(), &BlurParams::new(1.0))
+            .expect("works before");
+        ctx.device().destroy();
+        let after = blur.run(ctx, input.view(), &BlurParams::new(1.0));
+        assert!(
+            after.is_err(),
+            "a blur on a destroyed device must fail, got {after:?}"
+        );
+        let again = BlurGpu::new(ctx).and_then(|b| b.run(ctx, input.view(), &BlurParams::new(1.0)));
+        assert!(again.is_err(), "and keep failing cleanly");
+    });
+}

@@ -296,3 +296,54 @@ fn bench_json_lines_follow_the_design() {
         .collect();
     assert_eq!(ids, ["W1", "W1b", "W7"], "the blur workloads");
 }
+
+#[test]
+fn gpusci_adapter_picks_the_adapter_or_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.npy");
+    let input = fixture("in_line29.npy");
+    let args = [
+        "blur",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--sigma",
+        "2",
+    ];
+    let run = Command::new(env!("CARGO_BIN_EXE_gpusci"))
+        .args(args)
+        .env("GPUSCI_ADAPTER", "no-such-adapter")
+        .output()
+        .unwrap();
+    assert!(
+        !run.status.success(),
+        "an adapter that does not exist is an error"
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .contains("GPUSCI_ADAPTER=no-such-adapter matches no adapter"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(!out.exists(), "nothing written");
+    for backend in gpusci::gpu::list_adapters()
+        .iter()
+        .filter(|a| a.compute)
+        .map(|a| a.backend)
+    {
+        let run = Command::new(env!("CARGO_BIN_EXE_gpusci"))
+            .args(args)
+            .env("GPUSCI_ADAPTER", backend)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{backend}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            stdout.contains(&format!("[{backend}]")),
+            "GPUSCI_ADAPTER={backend} ran there: {stdout}"
+        );
+    }
+}

@@ -4,7 +4,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytemuck::Pod;
-use wgpu::util::DeviceExt;
 
 use super::{GpuContext, WAIT_TIMEOUT_S};
 use crate::error::{Error, Result};
@@ -35,33 +34,42 @@ impl GpuContext {
     }
 
     /// A storage buffer holding `data`.
+    ///
+    /// Written through the queue rather than `create_buffer_init`, which panics (instead of
+    /// reporting an error) when the device has been lost.
     pub(crate) fn upload<T: Pod>(&self, label: &str, data: &[T]) -> Result<wgpu::Buffer> {
-        if data.is_empty() {
-            // WebGPU forbids zero-sized bindings: hand out one element's worth of zeros.
-            return self.storage_buffer(label, 4);
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let buffer = self.storage_buffer(label, bytes.len() as u64)?;
+        if !bytes.is_empty() {
+            self.scoped(label, || self.write_padded(&buffer, bytes))?;
         }
-        self.scoped(label, || {
-            self.device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some(label),
-                    contents: bytemuck::cast_slice(data),
-                    usage: wgpu::BufferUsages::STORAGE
-                        | wgpu::BufferUsages::COPY_DST
-                        | wgpu::BufferUsages::COPY_SRC,
-                })
-        })
+        Ok(buffer)
     }
 
     /// A uniform buffer holding `value`.
     pub(crate) fn uniform<T: Pod>(&self, label: &str, value: &T) -> Result<wgpu::Buffer> {
-        self.scoped(label, || {
-            self.device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some(label),
-                    contents: bytemuck::bytes_of(value),
-                    usage: wgpu::BufferUsages::UNIFORM,
-                })
-        })
+        let bytes = bytemuck::bytes_of(value);
+        let buffer = self.scoped(label, || {
+            self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: (bytes.len() as u64).next_multiple_of(16),
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        })?;
+        self.scoped(label, || self.write_padded(&buffer, bytes))?;
+        Ok(buffer)
+    }
+
+    /// `queue.write_buffer`, padding the byte count to the 4-byte copy alignment.
+    fn write_padded(&self, buffer: &wgpu::Buffer, bytes: &[u8]) {
+        if bytes.len() % 4 == 0 {
+            self.queue.write_buffer(buffer, 0, bytes);
+        } else {
+            let mut padded = bytes.to_vec();
+            padded.resize(bytes.len().next_multiple_of(4), 0);
+            self.queue.write_buffer(buffer, 0, &padded);
+        }
     }
 
     /// Fills the first `count` f32 of `buffer` with the poison NaN when poisoning is on.
