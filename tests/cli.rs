@@ -1,5 +1,7 @@
 //! The `gpusci` binary: the CLI contract of DESIGN.md section 3 and its errors.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -172,17 +174,7 @@ fn bad_input_gives_one_line_errors_and_writes_nothing() {
         std::fs::write(&p, bytes).unwrap();
         p
     };
-    let header = |dict: &str| {
-        let mut h = dict.to_string();
-        while (10 + h.len() + 1) % 64 != 0 {
-            h.push(' ');
-        }
-        h.push('\n');
-        let mut b = b"\x93NUMPY\x01\x00".to_vec();
-        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
-        b.extend_from_slice(h.as_bytes());
-        b
-    };
+    let header = |dict: &str| common::npy_bytes(dict, &[]);
     let hostile = write(
         "hostile.npy",
         &header("{'descr': '<f8', 'fortran_order': False, 'shape': (17179869184,), }"),
@@ -221,36 +213,24 @@ fn bad_input_gives_one_line_errors_and_writes_nothing() {
     );
     fails_cleanly(&["blur", &p(&cube), o, "--sigma", "1"], &out, "1-D or 2-D");
     fails_cleanly(&["blur", &p(&empty), o, "--sigma", "1"], &out, "empty");
-    fails_cleanly(&["blur", g, o, "--sigma", "-1"], &out, "sigma");
-    fails_cleanly(&["blur", g, o, "--sigma", "nan"], &out, "sigma");
-    fails_cleanly(&["blur", g, o, "--sigma", "inf"], &out, "sigma");
-    fails_cleanly(&["blur", g, o, "--sigma", "abc"], &out, "sigma");
-    fails_cleanly(&["blur", g, o, "--sigma", "1,2,3"], &out, "sigma");
-    fails_cleanly(
-        &["blur", g, o, "--sigma", "1", "--mode", "bogus"],
-        &out,
-        "mode",
-    );
-    fails_cleanly(
-        &["blur", g, o, "--sigma", "1", "--truncate", "nan"],
-        &out,
-        "truncate",
-    );
-    fails_cleanly(
-        &["blur", g, o, "--sigma", "1", "--truncate", "inf"],
-        &out,
-        "truncate",
-    );
-    fails_cleanly(
-        &["blur", g, o, "--sigma", "1", "--backend", "quantum"],
-        &out,
-        "backend",
-    );
-    fails_cleanly(
-        &["blur", g, o, "--sigma", "1", "--nan-policy", "ignore"],
-        &out,
-        "nan_policy",
-    );
+    let bad_flags: [(&[&str], &str); 11] = [
+        (&["--sigma", "-1"], "sigma"),
+        (&["--sigma", "nan"], "sigma"),
+        (&["--sigma", "inf"], "sigma"),
+        (&["--sigma", "abc"], "sigma"),
+        (&["--sigma", "1,2,3"], "sigma"),
+        (&["--sigma", "1", "--mode", "bogus"], "mode"),
+        (&["--sigma", "1", "--truncate", "nan"], "truncate"),
+        (&["--sigma", "1", "--truncate", "inf"], "truncate"),
+        (&["--sigma", "1", "--backend", "quantum"], "backend"),
+        (&["--sigma", "1", "--nan-policy", "ignore"], "nan_policy"),
+        (&["--sigma", "1", "--order", "9"], "order"),
+    ];
+    for (flags, needle) in bad_flags {
+        let mut args = vec!["blur", g, o];
+        args.extend_from_slice(flags);
+        fails_cleanly(&args, &out, needle);
+    }
     fails_cleanly(&["blur", g, o], &out, "--sigma");
     fails_cleanly(
         &[

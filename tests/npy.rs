@@ -1,25 +1,15 @@
 //! `.npy` reading: every malformed or hostile file is a typed error before anything large is
 //! allocated; good files of every supported kind load.
 
+mod common;
+
 use std::io::Write;
 
 use gpusci::io::{read_npy, write_npy, NpyArray, NpyError};
 use gpusci::Error;
 use ndarray::{ArrayD, IxDyn};
 
-/// A version-1 .npy file with the header text `dict` (padded as NumPy pads) and `data`.
-fn npy(dict: &str, data: &[u8]) -> Vec<u8> {
-    let mut header = dict.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(data);
-    out
-}
+use common::npy_bytes as npy;
 
 fn f64_bytes(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()

@@ -231,24 +231,37 @@ fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2")
 }
 
-fn correlate_segment<T: Real>(padded: &[T], weights: &[T], symmetric: bool, out: &mut [T]) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        #[expect(
-            unsafe_code,
-            reason = "calling a target_feature function after checking the CPU"
-        )]
-        // SAFETY: the CPU supports AVX2, the callee's only requirement.
-        return unsafe { correlate_segment_avx2(padded, weights, symmetric, out) };
-    }
-    correlate_segment_portable(padded, weights, symmetric, out);
+/// Defines `$name`, which runs `$portable` from a copy compiled for AVX2 (`$avx2`) when the CPU
+/// has it. The copy is a `target_feature` function that inlines the `#[inline(always)]`
+/// portable body, so the two compute the same operations in the same order.
+macro_rules! dispatch_avx2 {
+    ($(#[$meta:meta])* fn $name:ident, $avx2:ident => $portable:ident($($arg:ident: $ty:ty),* $(,)?)) => {
+        $(#[$meta])*
+        fn $name<T: Real>($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if has_avx2() {
+                #[expect(unsafe_code, reason = "calling a target_feature function after checking the CPU")]
+                // SAFETY: the CPU supports AVX2, the callee's only requirement.
+                return unsafe { $avx2($($arg),*) };
+            }
+            $portable($($arg),*)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        $(#[$meta])*
+        fn $avx2<T: Real>($($arg: $ty),*) {
+            $portable($($arg),*)
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn correlate_segment_avx2<T: Real>(padded: &[T], weights: &[T], symmetric: bool, out: &mut [T]) {
-    correlate_segment_portable(padded, weights, symmetric, out);
-}
+dispatch_avx2!(
+    /// [`correlate_segment_portable`], on AVX2 when the CPU has it.
+    fn correlate_segment, correlate_segment_avx2 => correlate_segment_portable(
+        padded: &[T], weights: &[T], symmetric: bool, out: &mut [T],
+    )
+);
 
 /// `out[j] = Σ_t w[t] · padded[j + t]`, with mirrored pairs summed first when the weights are
 /// symmetric. Taps are added in order 0, 1, 2, ... for every output, as the reference does.
@@ -570,52 +583,16 @@ fn column_pass<T: Real>(
     out
 }
 
+dispatch_avx2!(
+    /// [`column_block_portable`], on AVX2 when the CPU has it.
+    #[allow(clippy::too_many_arguments, reason = "the micro-kernel's plain inputs, kept closure-free for target_feature")]
+    fn column_block, column_block_avx2 => column_block_portable(
+        window: &[T], stride: usize, weights: &[T], symmetric: bool, out_band: &mut [T], cols: usize, c0: usize, c1: usize,
+    )
+);
+
 /// Columns `c0..c1` of every row of `out_band` from a gathered window whose row `k` (stride
 /// `stride`, first column `c0`) is the source row of output row `k - first tap`.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the micro-kernel's plain inputs, kept closure-free for target_feature"
-)]
-fn column_block<T: Real>(
-    window: &[T],
-    stride: usize,
-    weights: &[T],
-    symmetric: bool,
-    out_band: &mut [T],
-    cols: usize,
-    c0: usize,
-    c1: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        #[expect(
-            unsafe_code,
-            reason = "calling a target_feature function after checking the CPU"
-        )]
-        // SAFETY: the CPU supports AVX2, the callee's only requirement.
-        return unsafe {
-            column_block_avx2(window, stride, weights, symmetric, out_band, cols, c0, c1)
-        };
-    }
-    column_block_portable(window, stride, weights, symmetric, out_band, cols, c0, c1);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments, reason = "see column_block")]
-fn column_block_avx2<T: Real>(
-    window: &[T],
-    stride: usize,
-    weights: &[T],
-    symmetric: bool,
-    out_band: &mut [T],
-    cols: usize,
-    c0: usize,
-    c1: usize,
-) {
-    column_block_portable(window, stride, weights, symmetric, out_band, cols, c0, c1);
-}
-
 #[inline(always)]
 #[allow(clippy::too_many_arguments, reason = "see column_block")]
 fn column_block_portable<T: Real>(

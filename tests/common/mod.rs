@@ -68,11 +68,7 @@ pub fn for_each_adapter_with_limits(
         }
     }
     if let Ok(expected) = std::env::var(EXPECT_ENV) {
-        let missing: Vec<&str> = expected
-            .split(',')
-            .map(str::trim)
-            .filter(|b| !b.is_empty() && !exercised.contains(*b))
-            .collect();
+        let missing = missing_backends(&expected, &exercised);
         if !missing.is_empty() {
             failures.push(format!(
                 "{EXPECT_ENV}={expected} but {missing:?} were not exercised (found {exercised:?})"
@@ -86,6 +82,16 @@ pub fn for_each_adapter_with_limits(
         "{test} failed:\n{}",
         failures.join("\n")
     );
+}
+
+/// The backends named in `expected` (comma-separated) that were not exercised.
+pub fn missing_backends(expected: &str, exercised: &BTreeSet<String>) -> Vec<String> {
+    expected
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty() && !exercised.contains(*b))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Absolute and relative bounds: an element passes when |actual − expected| ≤ max(abs, rel·|expected|).
@@ -149,4 +155,18 @@ pub fn max_abs<A: Copy + Into<f64>, D: ndarray::Dimension>(a: ndarray::ArrayView
         .map(|&v| v.into().abs())
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max)
+}
+
+/// The bytes of a version-1 .npy file with header text `dict` (padded as NumPy pads) and `data`.
+pub fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = dict.to_string();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
 }
