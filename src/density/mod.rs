@@ -1,0 +1,383 @@
+//! Point binning with `numpy.histogram2d(x, y, bins, range, weights, density)` semantics.
+//!
+//! Bin edges are computed exactly as NumPy computes them (`np.linspace` in the data's float
+//! type), and a point's bin is found by comparing it with those edges, as NumPy's
+//! `searchsorted` does, never by arithmetic alone: `(x - x0) * n / (x1 - x0)` puts points next
+//! to an edge in the wrong bin. So counts for float64 (and float32) input are identical to
+//! NumPy's, edge hits included. H[i, j] counts x in bin i and y in bin j; the last bin of each
+//! axis includes its right edge; points outside the range, and NaN or infinite coordinates, are
+//! left out and counted in the report.
+//!
+//! - [`cpu::histogram2d_reference`]: one point at a time, in order, summing weights in float64
+//!   as `np.bincount` does: the oracle.
+//! - [`cpu::histogram2d`]: the fast path (rayon, per-thread grids merged).
+
+pub mod cpu;
+
+use ndarray::{Array2, ArrayView1};
+
+use crate::error::{Error, Result};
+
+/// How one axis is binned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BinSpec {
+    /// `n` equal-width bins over the range (given, or the data's min and max).
+    Count(usize),
+    /// Explicit, non-decreasing edges (`n + 1` values for `n` bins); the range is ignored.
+    Edges(Vec<f64>),
+}
+
+/// The float type of the points, which decides how NumPy computes the edges.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PointType {
+    /// float64 (and integers, which NumPy bins with float64 edges).
+    #[default]
+    F64,
+    /// float32: with an automatic range, NumPy computes the edges in float32.
+    F32,
+}
+
+/// What a bin holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reduction {
+    /// Number of points, or the sum of their weights when weights are given (NumPy's result).
+    #[default]
+    Sum,
+    /// Mean weight of the points in the bin (NaN for an empty bin).
+    Mean,
+    /// Smallest weight (NaN for an empty bin).
+    Min,
+    /// Largest weight (NaN for an empty bin).
+    Max,
+}
+
+/// The user's binning request, with NumPy's names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DensityParams {
+    /// Bins along x (axis 0 of the result) and y (axis 1).
+    pub bins: [BinSpec; 2],
+    /// `[[x0, x1], [y0, y1]]`; `None` uses the data's min and max.
+    pub range: Option<[[f64; 2]; 2]>,
+    /// Normalise so the grid integrates to 1 over the range (NumPy's `density=True`).
+    pub density: bool,
+    /// What each bin holds.
+    pub reduction: Reduction,
+}
+
+impl DensityParams {
+    /// `nx x ny` equal-width bins over the data's range.
+    pub fn new(nx: usize, ny: usize) -> Self {
+        Self {
+            bins: [BinSpec::Count(nx), BinSpec::Count(ny)],
+            range: None,
+            density: false,
+            reduction: Reduction::Sum,
+        }
+    }
+
+    /// Sets the range.
+    pub fn with_range(mut self, x: [f64; 2], y: [f64; 2]) -> Self {
+        self.range = Some([x, y]);
+        self
+    }
+
+    /// Sets `density`.
+    pub fn with_density(mut self, density: bool) -> Self {
+        self.density = density;
+        self
+    }
+
+    /// Sets the reduction.
+    pub fn with_reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
+    /// Validates the request against the points and computes the edges.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for 0 bins, non-increasing or non-finite edges, an inverted or
+    /// non-finite range, a non-finite automatic range (NaN or infinity in the data), or a
+    /// grid too large to allocate.
+    pub fn plan(
+        &self,
+        x: ArrayView1<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        points: PointType,
+    ) -> Result<DensityPlan> {
+        let axis = |i: usize, data: ArrayView1<'_, f64>| -> Result<Edges> {
+            let name = ["bins (x)", "bins (y)"][i];
+            match &self.bins[i] {
+                BinSpec::Count(0) => Err(Error::param(name, "must be a positive integer, not 0")),
+                BinSpec::Count(n) => {
+                    let range = self.range.map(|r| r[i]);
+                    let (lo, hi) = outer_edges(data, range, points)?;
+                    // NumPy computes the edges in float32 only when float32 data set the range.
+                    let single = points == PointType::F32 && range.is_none();
+                    Ok(Edges::linspace(lo, hi, *n, single))
+                }
+                BinSpec::Edges(edges) => Edges::explicit(edges.clone(), name),
+            }
+        };
+        if x.len() != y.len() {
+            return Err(Error::ShapeMismatch {
+                what: "points",
+                expected: format!("x and y of the same length ({})", x.len()),
+                got: vec![y.len()],
+            });
+        }
+        if self.density && self.reduction != Reduction::Sum {
+            return Err(Error::param(
+                "density",
+                "normalising applies to counts and weight sums only",
+            ));
+        }
+        let (xe, ye) = (axis(0, x)?, axis(1, y)?);
+        let cells = xe.bins().checked_mul(ye.bins()).filter(|&c| c <= MAX_CELLS);
+        if cells.is_none() {
+            return Err(Error::ExceedsLimit {
+                what: "histogram bins",
+                requested: (xe.bins() as u64).saturating_mul(ye.bins() as u64),
+                max: MAX_CELLS as u64,
+            });
+        }
+        Ok(DensityPlan {
+            x: xe,
+            y: ye,
+            density: self.density,
+            reduction: self.reduction,
+        })
+    }
+}
+
+/// Largest grid accepted (2^30 cells: 8 GiB of float64).
+pub const MAX_CELLS: usize = 1 << 30;
+
+/// NumPy's `_get_outer_edges`: the given range (checked) or the data's, widened by 0.5 on each
+/// side when it is a single value. For float32 points the automatic range stays in float32.
+fn outer_edges(
+    data: ArrayView1<'_, f64>,
+    range: Option<[f64; 2]>,
+    points: PointType,
+) -> Result<(f64, f64)> {
+    let (mut lo, mut hi) = match range {
+        Some([lo, hi]) => {
+            if !(lo.is_finite() && hi.is_finite()) {
+                return Err(Error::param(
+                    "range",
+                    format!("supplied range of [{lo}, {hi}] is not finite"),
+                ));
+            }
+            if lo > hi {
+                return Err(Error::param(
+                    "range",
+                    format!("max must be larger than min ([{lo}, {hi}])"),
+                ));
+            }
+            (lo, hi)
+        }
+        None if data.is_empty() => (0.0, 1.0),
+        None => {
+            let (lo, hi) = data
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                    if v.is_nan() {
+                        (f64::NAN, f64::NAN)
+                    } else {
+                        (lo.min(v), hi.max(v))
+                    }
+                });
+            let nan = data.iter().any(|v| v.is_nan());
+            if nan || !(lo.is_finite() && hi.is_finite()) {
+                let (lo, hi) = if nan { (f64::NAN, f64::NAN) } else { (lo, hi) };
+                return Err(Error::param(
+                    "range",
+                    format!("autodetected range of [{lo}, {hi}] is not finite (NaN or infinity in the data: give a range)"),
+                ));
+            }
+            (lo, hi)
+        }
+    };
+    if lo == hi {
+        // float32 points with an automatic range: NumPy subtracts in float32.
+        if points == PointType::F32 && range.is_none() {
+            lo = f64::from(lo as f32 - 0.5);
+            hi = f64::from(hi as f32 + 0.5);
+        } else {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+    }
+    Ok((lo, hi))
+}
+
+/// The edges of one axis, and the bin of a coordinate by NumPy's rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edges {
+    edges: Vec<f64>,
+    /// The edges were computed in float32 (float32 points, automatic range): NumPy then takes
+    /// their differences in float32 for `density=True`.
+    single: bool,
+    /// For equal-width bins: `(first edge, bins / width)` to guess a bin before the exact
+    /// comparison with the edges.
+    guess: Option<(f64, f64)>,
+}
+
+impl Edges {
+    /// `np.linspace(lo, hi, n + 1)`, in float32 arithmetic when `single` (float32 points and
+    /// an automatic range, where NumPy's min and max are float32 scalars), else in float64.
+    fn linspace(lo: f64, hi: f64, n: usize, single: bool) -> Self {
+        let edges: Vec<f64> = if single {
+            linspace_f32(lo as f32, hi as f32, n + 1)
+                .into_iter()
+                .map(f64::from)
+                .collect()
+        } else {
+            linspace_f64(lo, hi, n + 1)
+        };
+        let span = edges[n] - edges[0];
+        let guess = (span > 0.0 && span.is_finite()).then(|| (edges[0], n as f64 / span));
+        Self {
+            edges,
+            single,
+            guess,
+        }
+    }
+
+    fn explicit(edges: Vec<f64>, name: &'static str) -> Result<Self> {
+        if edges.len() < 2 {
+            return Err(Error::param(
+                name,
+                "explicit edges need at least two values",
+            ));
+        }
+        if edges.iter().any(|e| !e.is_finite()) {
+            return Err(Error::param(name, "edges must be finite"));
+        }
+        if edges.windows(2).any(|w| w[0] > w[1]) {
+            return Err(Error::param(name, "edges must be monotonically increasing"));
+        }
+        Ok(Self {
+            edges,
+            single: false,
+            guess: None,
+        })
+    }
+
+    /// The edges (`bins + 1` values).
+    pub fn as_slice(&self) -> &[f64] {
+        &self.edges
+    }
+
+    /// Bin widths as NumPy's `np.diff(edges)` computes them (in float32 for float32 edges).
+    pub fn widths(&self) -> Vec<f64> {
+        self.edges
+            .windows(2)
+            .map(|w| {
+                if self.single {
+                    f64::from(w[1] as f32 - w[0] as f32)
+                } else {
+                    w[1] - w[0]
+                }
+            })
+            .collect()
+    }
+
+    /// Number of bins.
+    pub fn bins(&self) -> usize {
+        self.edges.len() - 1
+    }
+
+    /// NumPy's bin of `v`: `searchsorted(edges, v, 'right') - 1`, with `v` equal to the last
+    /// edge counted in the last bin; `None` outside the range or for NaN.
+    #[inline]
+    pub fn bin(&self, v: f64) -> Option<usize> {
+        let e = &self.edges;
+        let n = e.len() - 1;
+        // NaN fails both comparisons and is rejected here.
+        if !(v >= e[0] && v <= e[n]) {
+            return None;
+        }
+        if v == e[n] {
+            // searchsorted(right) counts every edge equal to the last one; NumPy then subtracts
+            // one, so repeated last edges leave the point in the bin before them.
+            let k = e.partition_point(|&edge| edge <= v);
+            return (k >= 2).then(|| k - 2);
+        }
+        // k = number of edges <= v, in 1..=n; the bin is k - 1. A guess from the bin width,
+        // then exact comparisons with the edges (at most a step or two).
+        let k = match self.guess {
+            Some((first, scale)) => {
+                let mut k = (((v - first) * scale) as usize + 1).clamp(1, n);
+                while k > 1 && e[k - 1] > v {
+                    k -= 1;
+                }
+                while k < n && e[k] <= v {
+                    k += 1;
+                }
+                k
+            }
+            None => e.partition_point(|&edge| edge <= v),
+        };
+        Some(k - 1)
+    }
+}
+
+/// `np.linspace(start, stop, num)` in float64, operation for operation.
+fn linspace_f64(start: f64, stop: f64, num: usize) -> Vec<f64> {
+    let div = (num - 1) as f64;
+    let delta = stop - start;
+    let step = delta / div;
+    let mut y: Vec<f64> = if step == 0.0 {
+        (0..num).map(|i| i as f64 / div * delta + start).collect()
+    } else {
+        (0..num).map(|i| i as f64 * step + start).collect()
+    };
+    y[num - 1] = stop;
+    y
+}
+
+/// `np.linspace(start, stop, num)` with float32 start and stop (all arithmetic in float32).
+fn linspace_f32(start: f32, stop: f32, num: usize) -> Vec<f32> {
+    let div = (num - 1) as f32;
+    let delta = stop - start;
+    let step = delta / div;
+    let mut y: Vec<f32> = if step == 0.0 {
+        (0..num).map(|i| i as f32 / div * delta + start).collect()
+    } else {
+        (0..num).map(|i| i as f32 * step + start).collect()
+    };
+    y[num - 1] = stop;
+    y
+}
+
+/// Validated binning: edges of both axes and what to compute.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DensityPlan {
+    /// Edges along x (rows of the result).
+    pub x: Edges,
+    /// Edges along y (columns of the result).
+    pub y: Edges,
+    /// NumPy's `density=True`.
+    pub density: bool,
+    /// What each bin holds.
+    pub reduction: Reduction,
+}
+
+/// A binned grid with NumPy's orientation (`values[[i, j]]`: x bin i, y bin j) and a report of
+/// what was left out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Histogram {
+    /// The grid, float64 as NumPy returns it.
+    pub values: Array2<f64>,
+    /// Edges along x.
+    pub x_edges: Vec<f64>,
+    /// Edges along y.
+    pub y_edges: Vec<f64>,
+    /// Points binned.
+    pub used: u64,
+    /// Finite points outside the range.
+    pub out_of_range: u64,
+    /// Points with a NaN or infinite coordinate (infinities outside any finite range count here).
+    pub non_finite: u64,
+}

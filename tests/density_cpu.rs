@@ -1,0 +1,281 @@
+//! CPU binning vs numpy.histogram2d (tests/data/density, made by make_density_fixtures.py):
+//! counts identical, edges identical, weights and density to float64 rounding.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_close, Tol};
+use gpusci::density::{cpu, BinSpec, DensityParams, PointType, Reduction};
+use gpusci::io::{read_npy, NpyArray};
+use gpusci::Error;
+use ndarray::{Array1, Array2, ArrayD, Axis, Ix1, Ix2};
+
+/// Weight sums in a different order than NumPy's bincount (the fast path's per-worker grids),
+/// and density's three divisions: a few float64 ulps.
+const WEIGHT_TOL: Tol = Tol {
+    abs: 1e-12,
+    rel: 1e-12,
+};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/density")
+}
+
+fn load(name: &str) -> (ArrayD<f64>, PointType) {
+    match read_npy(&dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}")) {
+        NpyArray::F64(a) => (a, PointType::F64),
+        NpyArray::F32(a) => (a.mapv(f64::from), PointType::F32),
+    }
+}
+
+struct Case {
+    name: String,
+    points: Array2<f64>,
+    kind: PointType,
+    weights: Option<Array1<f64>>,
+    params: DensityParams,
+    hist: Array2<f64>,
+    x_edges: Array1<f64>,
+    y_edges: Array1<f64>,
+}
+
+fn cases() -> Vec<Case> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir().join("manifest.json")).unwrap())
+            .unwrap();
+    manifest["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let name = c["name"].as_str().unwrap().to_string();
+            let (points, kind) = load(&format!("{name}_points.npy"));
+            let points = points.into_dimensionality::<Ix2>().unwrap();
+            let bins: Vec<usize> = c["bins"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b.as_u64().unwrap() as usize)
+                .collect();
+            let mut params =
+                DensityParams::new(bins[0], bins[1]).with_density(c["density"].as_bool().unwrap());
+            if let Some(r) = c["range"].as_array() {
+                let pair = |v: &serde_json::Value| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()];
+                params = params.with_range(pair(&r[0]), pair(&r[1]));
+            }
+            let weights = c["weights"].as_bool().unwrap().then(|| {
+                load(&format!("{name}_weights.npy"))
+                    .0
+                    .into_dimensionality::<Ix1>()
+                    .unwrap()
+            });
+            let one = |suffix: &str| load(&format!("{name}_{suffix}.npy")).0;
+            Case {
+                points,
+                kind,
+                weights,
+                params,
+                hist: one("hist").into_dimensionality::<Ix2>().unwrap(),
+                x_edges: one("xedges").into_dimensionality::<Ix1>().unwrap(),
+                y_edges: one("yedges").into_dimensionality::<Ix1>().unwrap(),
+                name,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn cpu_paths_match_numpy_histogram2d() {
+    let cases = cases();
+    assert_eq!(cases.len(), 14, "every fixture case is read");
+    for case in cases {
+        let (x, y) = (case.points.column(0), case.points.column(1));
+        let plan = case
+            .params
+            .plan(x, y, case.kind)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        assert_eq!(
+            plan.x.as_slice(),
+            case.x_edges.as_slice().unwrap(),
+            "{}: x edges identical",
+            case.name
+        );
+        assert_eq!(
+            plan.y.as_slice(),
+            case.y_edges.as_slice().unwrap(),
+            "{}: y edges identical",
+            case.name
+        );
+        let w = case.weights.as_ref().map(|w| w.view());
+        let reference = cpu::histogram2d_reference(x, y, w, &plan).unwrap();
+        let fast = cpu::histogram2d(x, y, w, &plan).unwrap();
+        if case.weights.is_none() && !case.params.density {
+            assert_eq!(
+                reference.values, case.hist,
+                "{}: reference counts identical",
+                case.name
+            );
+            assert_eq!(
+                fast.values, case.hist,
+                "{}: fast counts identical",
+                case.name
+            );
+        } else {
+            assert_close(
+                reference.values.view(),
+                case.hist.view(),
+                WEIGHT_TOL,
+                &format!("{} reference", case.name),
+            );
+            assert_close(
+                fast.values.view(),
+                case.hist.view(),
+                WEIGHT_TOL,
+                &format!("{} fast", case.name),
+            );
+        }
+        assert_eq!(
+            reference.used + reference.out_of_range + reference.non_finite,
+            x.len() as u64,
+            "{}: every point accounted for",
+            case.name
+        );
+        assert_eq!(
+            (fast.used, fast.out_of_range, fast.non_finite),
+            (reference.used, reference.out_of_range, reference.non_finite),
+            "{}: same report",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn the_report_counts_what_was_left_out() {
+    let x = Array1::from(vec![0.0, 0.5, 1.0, 1.5, f64::NAN, f64::INFINITY, -0.1]);
+    let y = Array1::from(vec![0.0, 0.5, 1.0, 0.5, 0.5, 0.5, 0.5]);
+    let plan = DensityParams::new(2, 2)
+        .with_range([0.0, 1.0], [0.0, 1.0])
+        .plan(x.view(), y.view(), PointType::F64)
+        .unwrap();
+    let h = cpu::histogram2d(x.view(), y.view(), None, &plan).unwrap();
+    assert_eq!(
+        (h.used, h.out_of_range, h.non_finite),
+        (3, 2, 2),
+        "3 binned, 1.5 and -0.1 outside, NaN and inf non-finite"
+    );
+    assert_eq!(h.values.sum(), 3.0, "1.0 lands in the last bin");
+    assert_eq!(
+        h.values[[1, 1]],
+        2.0,
+        "0.5 and the right edge share the upper bin"
+    );
+}
+
+#[test]
+fn mean_min_max_reductions() {
+    let x = Array1::from(vec![0.1, 0.2, 0.3, 0.9]);
+    let y = Array1::from(vec![0.1, 0.1, 0.1, 0.9]);
+    let w = Array1::from(vec![1.0, 5.0, 3.0, -2.0]);
+    let run = |r| {
+        let plan = DensityParams::new(2, 2)
+            .with_range([0.0, 1.0], [0.0, 1.0])
+            .with_reduction(r)
+            .plan(x.view(), y.view(), PointType::F64)
+            .unwrap();
+        cpu::histogram2d(x.view(), y.view(), Some(w.view()), &plan)
+            .unwrap()
+            .values
+    };
+    assert_eq!(run(Reduction::Mean)[[0, 0]], 3.0, "mean");
+    assert_eq!(run(Reduction::Min)[[0, 0]], 1.0, "min");
+    assert_eq!(run(Reduction::Max)[[0, 0]], 5.0, "max");
+    assert_eq!(run(Reduction::Max)[[1, 1]], -2.0, "single point");
+    assert!(
+        run(Reduction::Mean)[[0, 1]].is_nan(),
+        "empty bin has no mean"
+    );
+}
+
+#[test]
+fn explicit_edges_follow_searchsorted() {
+    let x = Array1::from(vec![0.0, 1.0, 2.0, 2.0, 5.0, 10.0]);
+    let y = Array1::zeros(6);
+    let mut params = DensityParams::new(1, 1).with_range([0.0, 1.0], [-1.0, 1.0]);
+    params.bins[0] = BinSpec::Edges(vec![0.0, 2.0, 2.0, 10.0]);
+    let plan = params.plan(x.view(), y.view(), PointType::F64).unwrap();
+    let h = cpu::histogram2d_reference(x.view(), y.view(), None, &plan).unwrap();
+    // NumPy: edges [0, 2, 2, 10] -> [[2], [0], [4]]: the zero-width bin stays empty.
+    assert_eq!(
+        h.values.index_axis(Axis(1), 0).to_vec(),
+        vec![2.0, 0.0, 4.0],
+        "zero-width bin"
+    );
+}
+
+#[test]
+fn bad_requests_are_typed_errors() {
+    let x = Array1::from(vec![0.0, 1.0]);
+    let y = Array1::from(vec![0.0, 1.0]);
+    let plan = |p: DensityParams| p.plan(x.view(), y.view(), PointType::F64);
+    let invalid = |r: gpusci::Result<_>, what: &str| {
+        assert!(
+            matches!(r, Err(Error::InvalidParam { .. })),
+            "{what}: {r:?}"
+        )
+    };
+    invalid(plan(DensityParams::new(0, 3)), "0 bins");
+    invalid(
+        plan(DensityParams::new(3, 3).with_range([1.0, 0.0], [0.0, 1.0])),
+        "inverted range",
+    );
+    invalid(
+        plan(DensityParams::new(3, 3).with_range([0.0, f64::NAN], [0.0, 1.0])),
+        "NaN range",
+    );
+    invalid(
+        plan(DensityParams::new(3, 3).with_range([0.0, f64::INFINITY], [0.0, 1.0])),
+        "infinite range",
+    );
+    let mut edges = DensityParams::new(3, 3);
+    edges.bins[1] = BinSpec::Edges(vec![0.0, 2.0, 1.0]);
+    invalid(plan(edges), "decreasing edges");
+    invalid(
+        plan(
+            DensityParams::new(3, 3)
+                .with_density(true)
+                .with_reduction(Reduction::Max),
+        ),
+        "density of a max",
+    );
+    let nan = Array1::from(vec![0.0, f64::NAN]);
+    invalid(
+        DensityParams::new(3, 3).plan(nan.view(), y.view(), PointType::F64),
+        "automatic range over NaN",
+    );
+    let short = Array1::from(vec![0.0]);
+    assert!(
+        matches!(
+            DensityParams::new(3, 3).plan(short.view(), y.view(), PointType::F64),
+            Err(Error::ShapeMismatch { .. })
+        ),
+        "x and y lengths"
+    );
+    let p = DensityParams::new(3, 3)
+        .plan(x.view(), y.view(), PointType::F64)
+        .unwrap();
+    assert!(
+        matches!(
+            cpu::histogram2d(x.view(), y.view(), Some(short.view()), &p),
+            Err(Error::ShapeMismatch { .. })
+        ),
+        "weights length"
+    );
+    assert!(
+        matches!(
+            DensityParams::new(1 << 20, 1 << 20).plan(x.view(), y.view(), PointType::F64),
+            Err(Error::ExceedsLimit { .. })
+        ),
+        "a grid too large"
+    );
+}
