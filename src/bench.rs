@@ -147,6 +147,29 @@ pub fn noisy_signal(n: usize, seed: u64) -> Array1<f64> {
     })
 }
 
+/// The W2 mixture: five Gaussian clusters (centre x, centre y, sigma) on [0, 1]^2. Point k
+/// belongs to cluster k mod 5. `bench/peers/density.py` draws the same mixture.
+pub const W2_CLUSTERS: [(f64, f64, f64); 5] = [
+    (0.2, 0.3, 0.05),
+    (0.7, 0.2, 0.08),
+    (0.5, 0.5, 0.03),
+    (0.3, 0.8, 0.10),
+    (0.8, 0.75, 0.06),
+];
+
+/// `n` float64 points from the W2 mixture, as x and y columns.
+pub fn clustered_points(n: usize, seed: u64) -> (Array1<f64>, Array1<f64>) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut x = Vec::with_capacity(n);
+    let mut y = Vec::with_capacity(n);
+    for k in 0..n {
+        let (cx, cy, s) = W2_CLUSTERS[k % W2_CLUSTERS.len()];
+        x.push(cx + s * rng.sample::<f64, _>(StandardNormal));
+        y.push(cy + s * rng.sample::<f64, _>(StandardNormal));
+    }
+    (Array1::from(x), Array1::from(y))
+}
+
 /// W1, W1b and W7 at full size, or small ones with `quick`.
 pub fn blur_workloads(quick: bool) -> Vec<BlurWorkload> {
     let (w1, w1b) = if quick { (512, 256) } else { (4096, 1024) };

@@ -7,9 +7,6 @@ use rayon::prelude::*;
 use super::{DensityPlan, Histogram, Reduction};
 use crate::error::{Error, Result};
 
-/// Points per work item of the fast path; also bounds the per-worker u32 counts.
-const CHUNK: usize = 1 << 16;
-
 fn check_weights(n: usize, weights: Option<ArrayView1<'_, f64>>) -> Result<()> {
     match weights {
         Some(w) if w.len() != n => Err(Error::ShapeMismatch {
@@ -28,14 +25,13 @@ enum Place {
     NonFinite,
 }
 
-#[inline]
+#[inline(always)]
 fn place(plan: &DensityPlan, x: f64, y: f64) -> Place {
-    if !(x.is_finite() && y.is_finite()) {
-        return Place::NonFinite;
-    }
     match (plan.x.bin(x), plan.y.bin(y)) {
         (Some(i), Some(j)) => Place::Bin(i * plan.y.bins() + j),
-        _ => Place::OutOfRange,
+        // Only the points left out pay for telling why.
+        _ if x.is_finite() && y.is_finite() => Place::OutOfRange,
+        _ => Place::NonFinite,
     }
 }
 
@@ -86,10 +82,11 @@ pub fn histogram2d_reference(
     Ok(finish(values, plan, used, out_of_range, non_finite))
 }
 
-/// The fast `histogram2d`: points in chunks on every core, each worker binning into its own
-/// grid (u32 counts, or float64 weight sums), grids merged at the end. Counts are identical to
-/// the reference; weight sums differ from NumPy's only by summation order (a few ulps).
-/// Mean, min and max go through the reference.
+/// The fast `histogram2d`: the points are cut into one contiguous range per worker, each
+/// worker bins its range into its own grid (u32 counts, or float64 weight sums), and the grids
+/// are added cell by cell in parallel. Counts are identical to the reference; weight sums
+/// differ from NumPy's only by summation order (a few ulps). Mean, min and max go through the
+/// reference.
 ///
 /// # Errors
 /// As [`histogram2d_reference`].
@@ -105,108 +102,116 @@ pub fn histogram2d(
     check_weights(x.len(), weights)?;
     let n = x.len();
     let cells = plan.x.bins() * plan.y.bins();
-    let chunks = n.div_ceil(CHUNK);
-    // Per-worker grids: u32 counts (a chunk holds < 2^32 points, and each worker's grid is
-    // flushed into the u64 total before it could overflow), or f64 sums.
-    struct Partial {
-        counts: Vec<u32>,
-        sums: Vec<f64>,
-        binned: u64,
-        out_of_range: u64,
-        non_finite: u64,
-    }
-    let weighted = weights.is_some();
-    let new_partial = || Partial {
-        counts: if weighted { Vec::new() } else { vec![0; cells] },
-        sums: if weighted {
-            vec![0.0; cells]
-        } else {
-            Vec::new()
-        },
-        binned: 0,
-        out_of_range: 0,
-        non_finite: 0,
-    };
-    let merged = (0..chunks)
+    // One range per worker, and never more than u32::MAX points in one (u32 counts).
+    let workers = rayon::current_num_threads()
+        .max(n.div_ceil(u32::MAX as usize))
+        .min(n.div_ceil(MIN_POINTS_PER_WORKER))
+        .max(1);
+    let per = n.div_ceil(workers);
+    let partials: Vec<Partial> = (0..workers)
         .into_par_iter()
-        .fold(
-            || (new_partial(), vec![0u64; 0]),
-            |(mut p, mut wide), c| {
-                let (start, end) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
-                for k in start..end {
-                    match place(plan, x[k], y[k]) {
-                        Place::Bin(cell) => {
-                            match weights {
-                                Some(w) => p.sums[cell] += w[k],
-                                None => p.counts[cell] += 1,
-                            }
-                            p.binned += 1;
+        .map(|w| {
+            let range = (w * per).min(n)..((w + 1) * per).min(n);
+            let (xs, ys) = (
+                x.slice(ndarray::s![range.clone()]),
+                y.slice(ndarray::s![range.clone()]),
+            );
+            match weights {
+                None => {
+                    let mut counts = vec![0u32; cells];
+                    let mut report = [0u64; 2];
+                    // Slices when the columns are contiguous: ndarray's strided iterator is
+                    // slower in this, the hottest loop.
+                    match (xs.as_slice(), ys.as_slice()) {
+                        (Some(xs), Some(ys)) => {
+                            count_points(plan, xs.iter().zip(ys), &mut counts, &mut report)
                         }
-                        Place::OutOfRange => p.out_of_range += 1,
-                        Place::NonFinite => p.non_finite += 1,
+                        _ => count_points(plan, xs.iter().zip(ys.iter()), &mut counts, &mut report),
                     }
+                    Partial::Counts(counts, report)
                 }
-                // Flush u32 counts to u64 well before they could wrap.
-                if !weighted && p.binned >= u64::from(u32::MAX) - CHUNK as u64 {
-                    wide.resize(cells, 0);
-                    for (w, c) in wide.iter_mut().zip(p.counts.iter_mut()) {
-                        *w += u64::from(*c);
-                        *c = 0;
+                Some(wt) => {
+                    let wt = wt.slice(ndarray::s![range]);
+                    let mut sums = vec![0.0f64; cells];
+                    let mut report = [0u64; 3];
+                    for ((&xv, &yv), &wv) in xs.iter().zip(ys.iter()).zip(wt.iter()) {
+                        match place(plan, xv, yv) {
+                            Place::Bin(cell) => {
+                                sums[cell] += wv;
+                                report[2] += 1;
+                            }
+                            Place::OutOfRange => report[0] += 1,
+                            Place::NonFinite => report[1] += 1,
+                        }
                     }
-                    p.binned = 0;
-                }
-                (p, wide)
-            },
-        )
-        .map(|(p, mut wide)| {
-            let binned_total = wide.iter().sum::<u64>() + p.binned;
-            if !weighted {
-                wide.resize(cells, 0);
-                for (w, &c) in wide.iter_mut().zip(&p.counts) {
-                    *w += u64::from(c);
+                    Partial::Sums(sums, report)
                 }
             }
-            (wide, p.sums, binned_total, p.out_of_range, p.non_finite)
         })
-        .reduce(
-            || (Vec::new(), Vec::new(), 0, 0, 0),
-            |a, b| {
-                let add_u = |mut x: Vec<u64>, y: Vec<u64>| {
-                    if x.is_empty() {
-                        return y;
-                    }
-                    x.iter_mut().zip(&y).for_each(|(a, b)| *a += b);
-                    x
-                };
-                let add_f = |mut x: Vec<f64>, y: Vec<f64>| {
-                    if x.is_empty() {
-                        return y;
-                    }
-                    x.iter_mut().zip(&y).for_each(|(a, b)| *a += b);
-                    x
-                };
-                (
-                    add_u(a.0, b.0),
-                    add_f(a.1, b.1),
-                    a.2 + b.2,
-                    a.3 + b.3,
-                    a.4 + b.4,
-                )
-            },
-        );
-    let (counts, sums, used, out_of_range, non_finite) = merged;
-    let values = if weighted {
-        if sums.is_empty() {
-            vec![0.0; cells]
-        } else {
-            sums
+        .collect();
+    let (mut out_of_range, mut non_finite, mut used) = (0u64, 0u64, 0u64);
+    for p in &partials {
+        match p {
+            Partial::Counts(counts, report) => {
+                out_of_range += report[0];
+                non_finite += report[1];
+                used += counts.iter().map(|&c| u64::from(c)).sum::<u64>();
+            }
+            Partial::Sums(_, report) => {
+                out_of_range += report[0];
+                non_finite += report[1];
+                used += report[2];
+            }
         }
-    } else if counts.is_empty() {
-        vec![0.0; cells]
-    } else {
-        counts.iter().map(|&c| c as f64).collect()
-    };
+    }
+    let mut values = vec![0.0f64; cells];
+    values
+        .par_chunks_mut(MERGE_CHUNK)
+        .enumerate()
+        .for_each(|(c, out)| {
+            let start = c * MERGE_CHUNK;
+            for p in &partials {
+                match p {
+                    Partial::Counts(counts, _) => out
+                        .iter_mut()
+                        .zip(&counts[start..])
+                        .for_each(|(o, &k)| *o += f64::from(k)),
+                    Partial::Sums(sums, _) => out
+                        .iter_mut()
+                        .zip(&sums[start..])
+                        .for_each(|(o, &s)| *o += s),
+                }
+            }
+        });
     Ok(finish(values, plan, used, out_of_range, non_finite))
+}
+
+/// Counts points into `counts`; `report` gets (out of range, non-finite).
+#[inline(always)]
+fn count_points<'a>(
+    plan: &DensityPlan,
+    points: impl Iterator<Item = (&'a f64, &'a f64)>,
+    counts: &mut [u32],
+    report: &mut [u64; 2],
+) {
+    for (&xv, &yv) in points {
+        match place(plan, xv, yv) {
+            Place::Bin(cell) => counts[cell] += 1,
+            Place::OutOfRange => report[0] += 1,
+            Place::NonFinite => report[1] += 1,
+        }
+    }
+}
+
+/// Below this many points per worker, splitting costs more (a grid each) than it saves.
+const MIN_POINTS_PER_WORKER: usize = 1 << 16;
+/// Cells per work item when the workers' grids are added.
+const MERGE_CHUNK: usize = 1 << 14;
+
+/// One worker's grid and its report (out of range, non-finite[, binned]).
+enum Partial {
+    Counts(Vec<u32>, [u64; 2]),
+    Sums(Vec<f64>, [u64; 3]),
 }
 
 /// Shapes the grid, applies `density=True` as NumPy does, and fills the report.
