@@ -71,7 +71,11 @@ fn every_shader_file_is_checked_here() {
     found.sort();
     assert_eq!(
         found,
-        ["shaders/blur/blur.wgsl", "shaders/blur/normalize.wgsl"],
+        [
+            "shaders/blur/blur.wgsl",
+            "shaders/blur/normalize.wgsl",
+            "shaders/density/bin.wgsl"
+        ],
         "a new shader needs its checks below"
     );
 }
@@ -137,5 +141,34 @@ fn normalize_shader_matches_its_rust_twin() {
         struct_size(&m, "NormalizeUniform") as usize,
         std::mem::size_of::<blur::NormalizeUniform>(),
         "NormalizeUniform size"
+    );
+}
+
+#[test]
+fn density_shader_matches_its_rust_twin() {
+    use gpusci::density::gpu as density;
+    let (m, _) = module("shaders/density/bin.wgsl");
+    for entry in ["bin_global", "bin_shared"] {
+        assert_eq!(
+            workgroup_size(&m, entry),
+            [density::WG_SIZE, 1, 1],
+            "{entry}"
+        );
+    }
+    assert_eq!(
+        struct_size(&m, "BinUniform") as usize,
+        std::mem::size_of::<density::BinUniform>(),
+        "BinUniform size"
+    );
+    assert_eq!(constant(&m, "WG_SIZE"), density::WG_SIZE, "WG_SIZE");
+    assert_eq!(
+        constant(&m, "POINTS_PER_THREAD"),
+        density::POINTS_PER_THREAD,
+        "POINTS_PER_THREAD"
+    );
+    assert_eq!(
+        constant(&m, "SHARED_CELLS"),
+        density::SHARED_CELLS,
+        "SHARED_CELLS"
     );
 }

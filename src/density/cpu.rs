@@ -215,7 +215,7 @@ enum Partial {
 }
 
 /// Shapes the grid, applies `density=True` as NumPy does, and fills the report.
-fn finish(
+pub(crate) fn finish(
     mut values: Vec<f64>,
     plan: &DensityPlan,
     used: u64,

@@ -13,6 +13,7 @@
 //! - [`cpu::histogram2d`]: the fast path (rayon, per-thread grids merged).
 
 pub mod cpu;
+pub mod gpu;
 
 use ndarray::{Array2, ArrayView1};
 
@@ -380,4 +381,25 @@ pub struct Histogram {
     pub out_of_range: u64,
     /// Points with a NaN or infinite coordinate (infinities outside any finite range count here).
     pub non_finite: u64,
+}
+
+/// `numpy.histogram2d` of the points `x`, `y` on the executor's device. The GPU runs
+/// unweighted counts; weights, mean/min/max, and grids past one storage binding run on the CPU
+/// path, whatever the executor.
+///
+/// # Errors
+/// As [`DensityParams::plan`] and [`cpu::histogram2d`]; GPU errors.
+pub fn histogram2d(
+    exec: &crate::gpu::Executor,
+    x: ArrayView1<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    weights: Option<ArrayView1<'_, f64>>,
+    plan: &DensityPlan,
+) -> Result<Histogram> {
+    match exec.gpu() {
+        Some(ctx) if weights.is_none() && gpu::DensityGpu::supports(ctx, plan) => {
+            gpu::DensityGpu::new(ctx)?.histogram2d(ctx, x, y, plan)
+        }
+        _ => cpu::histogram2d(x, y, weights, plan),
+    }
 }

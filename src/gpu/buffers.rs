@@ -61,6 +61,20 @@ impl GpuContext {
         Ok(buffer)
     }
 
+    /// Writes `data` at the start of `buffer` (through the queue, ordered with submissions).
+    pub(crate) fn write<T: Pod>(&self, buffer: &wgpu::Buffer, data: &[T]) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.scoped("writing a buffer", || self.write_padded(buffer, bytes))
+    }
+
+    /// Waits until submission `index` has finished on the GPU.
+    pub(crate) fn wait_for(&self, index: wgpu::SubmissionIndex) -> Result<()> {
+        self.wait("an earlier submission", Some(index))
+    }
+
     /// `queue.write_buffer`, padding the byte count to the 4-byte copy alignment.
     fn write_padded(&self, buffer: &wgpu::Buffer, bytes: &[u8]) {
         if bytes.len() % 4 == 0 {

@@ -1,0 +1,311 @@
+//! The GPU path for counts: exact NumPy bins with float32 arithmetic only (see bin.wgsl), points
+//! streamed through the GPU in chunks that fit one storage binding, the grid kept on the GPU
+//! and read back once.
+//!
+//! The host turns each chunk's float64 coordinates into (h, m, l) float32 triples; while it
+//! prepares the next chunk, the GPU bins the previous one (two point buffers alternate).
+//! Coordinates whose triples would hold float32 subnormals (0 < |v| < 1e-20) or overflow
+//! (|v| > 1e38) are binned on the host instead, so the result is exact for every input.
+//! Weighted sums, mean/min/max, and grids larger than one storage binding run on the CPU path
+//! (`density::histogram2d` routes them); this module does unweighted counts.
+
+use bytemuck::{Pod, Zeroable};
+use ndarray::ArrayView1;
+
+use super::{cpu, DensityPlan, Edges, Histogram, Reduction};
+use crate::error::{Error, Result};
+use crate::gpu::GpuContext;
+
+/// The WGSL source.
+pub const BIN_WGSL: &str = include_str!("../../shaders/density/bin.wgsl");
+/// Threads per workgroup (`WG_SIZE` in bin.wgsl).
+pub const WG_SIZE: u32 = 256;
+/// Points each thread bins (`POINTS_PER_THREAD`).
+pub const POINTS_PER_THREAD: u32 = 16;
+/// Largest grid binned in workgroup memory (`SHARED_CELLS`).
+pub const SHARED_CELLS: u32 = 4096;
+/// float32 values per point: (h, m, l) for x, then for y.
+const FLOATS_PER_POINT: usize = 6;
+/// Smallest non-zero magnitude sent to the GPU: below it the low part of a triple would be a
+/// float32 subnormal, which GPUs may flush to zero.
+const MIN_EXACT: f64 = 1e-20;
+/// Largest magnitude sent to the GPU (float32's range, with room to spare).
+const MAX_EXACT: f64 = 1e38;
+/// Points binned between read-backs of the grid, so no u32 cell can wrap.
+const FLUSH_POINTS: u64 = 1 << 31;
+
+/// Kept in sync with `struct BinUniform` in shaders/density/bin.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct BinUniform {
+    /// Bins along x.
+    pub nx: u32,
+    /// Bins along y.
+    pub ny: u32,
+    /// Points in this chunk.
+    pub points: u32,
+    /// Workgroups that do work.
+    pub groups: u32,
+    /// First x edge (high part), for the guess.
+    pub x_first: f32,
+    /// Bins per unit of x, for the guess.
+    pub x_scale: f32,
+    /// First y edge (high part).
+    pub y_first: f32,
+    /// Bins per unit of y.
+    pub y_scale: f32,
+}
+
+/// `v` as (h, m, l) float32 with v = h + m + l exactly, for |v| in [1e-20, 1e38] or 0.
+fn split3(v: f64) -> [f32; 3] {
+    let h = v as f32;
+    let r = v - f64::from(h);
+    let m = r as f32;
+    let l = (r - f64::from(m)) as f32;
+    [h, m, l]
+}
+
+fn gpu_exact(v: f64) -> bool {
+    let a = v.abs();
+    a == 0.0 || (MIN_EXACT..=MAX_EXACT).contains(&a)
+}
+
+/// The binning pipelines on one context.
+#[derive(Debug)]
+pub struct DensityGpu {
+    global: wgpu::ComputePipeline,
+    shared: wgpu::ComputePipeline,
+}
+
+impl DensityGpu {
+    /// Fetches (compiling on first use) the pipelines of `ctx`.
+    ///
+    /// # Errors
+    /// [`Error::Gpu`] if the driver rejects the shader.
+    pub fn new(ctx: &GpuContext) -> Result<Self> {
+        Ok(Self {
+            global: ctx.pipeline("density", BIN_WGSL, "bin_global")?,
+            shared: ctx.pipeline("density", BIN_WGSL, "bin_shared")?,
+        })
+    }
+
+    /// Whether this path runs `plan` (unweighted counts, edges exact in float32 triples, the
+    /// grid within one storage binding); [`super::histogram2d`] sends the rest to the CPU.
+    pub fn supports(ctx: &GpuContext, plan: &DensityPlan) -> bool {
+        let cells = (plan.x.bins() * plan.y.bins()) as u64;
+        plan.reduction == Reduction::Sum
+            && cells * 4 <= ctx.max_binding_bytes()
+            && plan
+                .x
+                .as_slice()
+                .iter()
+                .chain(plan.y.as_slice())
+                .all(|&e| gpu_exact(e))
+    }
+
+    /// Unweighted `histogram2d` counts of the points `x`, `y` on the GPU.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when [`DensityGpu::supports`] is false for `plan`;
+    /// [`Error::ShapeMismatch`] for x and y of different lengths; GPU errors.
+    pub fn histogram2d(
+        &self,
+        ctx: &GpuContext,
+        x: ArrayView1<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        plan: &DensityPlan,
+    ) -> Result<Histogram> {
+        if !Self::supports(ctx, plan) {
+            return Err(Error::param("plan", "needs the CPU path (weights, a reduction, a grid past one binding, or edges outside [1e-20, 1e38])"));
+        }
+        if x.len() != y.len() {
+            return Err(Error::ShapeMismatch {
+                what: "points",
+                expected: format!("x and y of the same length ({})", x.len()),
+                got: vec![y.len()],
+            });
+        }
+        let (nx, ny) = (plan.x.bins(), plan.y.bins());
+        let cells = nx * ny;
+        let edge_table: Vec<[f32; 4]> = plan
+            .x
+            .as_slice()
+            .iter()
+            .chain(plan.y.as_slice())
+            .map(|&e| {
+                let [h, m, l] = split3(e);
+                [h, m, l, 0.0]
+            })
+            .collect();
+        let guess = |edges: &Edges| {
+            let e = edges.as_slice();
+            let span = e[e.len() - 1] - e[0];
+            let scale = if span > 0.0 {
+                (edges.bins() as f64 / span) as f32
+            } else {
+                0.0
+            };
+            (e[0] as f32, if scale.is_finite() { scale } else { 0.0 })
+        };
+        let ((x_first, x_scale), (y_first, y_scale)) = (guess(&plan.x), guess(&plan.y));
+
+        let chunk_points =
+            ((ctx.max_binding_bytes() as usize) / (FLOATS_PER_POINT * 4)).clamp(1, 1 << 24);
+        let edges_buffer = ctx.upload("density edges", &edge_table)?;
+        let counts = ctx.storage_buffer("density counts", (cells * 4) as u64)?;
+        let report = ctx.storage_buffer("density report", 16)?;
+        let slots = [
+            ctx.storage_buffer(
+                "density points A",
+                (chunk_points * FLOATS_PER_POINT * 4) as u64,
+            )?,
+            ctx.storage_buffer(
+                "density points B",
+                (chunk_points * FLOATS_PER_POINT * 4) as u64,
+            )?,
+        ];
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        encoder.clear_buffer(&counts, 0, None);
+        encoder.clear_buffer(&report, 0, None);
+        ctx.scoped("clearing the density grid", || {
+            ctx.queue.submit([encoder.finish()])
+        })?;
+
+        let pipeline = if cells as u32 <= SHARED_CELLS {
+            &self.shared
+        } else {
+            &self.global
+        };
+        let mut host_grid: Vec<u64> = Vec::new();
+        let (mut host_outside, mut non_finite) = (0u64, 0u64);
+        let mut since_flush = 0u64;
+        let mut in_flight: [Option<wgpu::SubmissionIndex>; 2] = [None, None];
+        let mut triples: Vec<f32> = Vec::with_capacity(chunk_points * FLOATS_PER_POINT);
+        let n = x.len();
+        let mut next = 0usize;
+        let mut chunk_index = 0usize;
+        while next < n {
+            // Gather up to chunk_points GPU-exact points, handling the rest on the host.
+            triples.clear();
+            while next < n && triples.len() < chunk_points * FLOATS_PER_POINT {
+                let (xv, yv) = (x[next], y[next]);
+                next += 1;
+                if !(xv.is_finite() && yv.is_finite()) {
+                    non_finite += 1;
+                } else if gpu_exact(xv) && gpu_exact(yv) {
+                    triples.extend_from_slice(&split3(xv));
+                    triples.extend_from_slice(&split3(yv));
+                } else {
+                    match (plan.x.bin(xv), plan.y.bin(yv)) {
+                        (Some(i), Some(j)) => {
+                            host_grid.resize(cells, 0);
+                            host_grid[i * ny + j] += 1;
+                        }
+                        _ => host_outside += 1,
+                    }
+                }
+            }
+            let points = triples.len() / FLOATS_PER_POINT;
+            if points == 0 {
+                continue;
+            }
+            if since_flush + points as u64 > FLUSH_POINTS {
+                flush(ctx, &counts, cells, &mut host_grid)?;
+                since_flush = 0;
+            }
+            since_flush += points as u64;
+            let slot = chunk_index % 2;
+            chunk_index += 1;
+            // The buffer of two chunks ago must be done before it is overwritten.
+            if let Some(index) = in_flight[slot].take() {
+                ctx.wait_for(index)?;
+            }
+            let groups = (points as u64).div_ceil(u64::from(WG_SIZE * POINTS_PER_THREAD));
+            let dims = ctx.dispatch_dims(groups)?;
+            let uniform = ctx.uniform(
+                "density uniform",
+                &BinUniform {
+                    nx: nx as u32,
+                    ny: ny as u32,
+                    points: points as u32,
+                    groups: groups as u32,
+                    x_first,
+                    x_scale,
+                    y_first,
+                    y_scale,
+                },
+            )?;
+            ctx.write(&slots[slot], &triples)?;
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            ctx.scoped("recording a density chunk", || {
+                let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("density chunk"),
+                    layout: &pipeline.get_bind_group_layout(0),
+                    entries: &[
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: uniform.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 1,
+                            resource: slots[slot].as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 2,
+                            resource: edges_buffer.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 3,
+                            resource: counts.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 4,
+                            resource: report.as_entire_binding(),
+                        },
+                    ],
+                });
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, &bind_group, &[]);
+                pass.dispatch_workgroups(dims.0, dims.1, dims.2);
+            })?;
+            in_flight[slot] = Some(ctx.scoped("submitting a density chunk", || {
+                ctx.queue.submit([encoder.finish()])
+            })?);
+        }
+        let device_counts: Vec<u32> = ctx.read_back(&counts, 0, cells)?;
+        let device_report: Vec<u32> = ctx.read_back(&report, 0, 1)?;
+        host_grid.resize(cells, 0);
+        let values: Vec<f64> = host_grid
+            .iter()
+            .zip(&device_counts)
+            .map(|(&h, &d)| (h + u64::from(d)) as f64)
+            .collect();
+        let used = values.iter().sum::<f64>() as u64;
+        Ok(cpu::finish(
+            values,
+            plan,
+            used,
+            u64::from(device_report[0]) + host_outside,
+            non_finite,
+        ))
+    }
+}
+
+/// Adds the device grid into `host_grid` and clears it.
+fn flush(
+    ctx: &GpuContext,
+    counts: &wgpu::Buffer,
+    cells: usize,
+    host_grid: &mut Vec<u64>,
+) -> Result<()> {
+    let partial: Vec<u32> = ctx.read_back(counts, 0, cells)?;
+    host_grid.resize(cells, 0);
+    host_grid
+        .iter_mut()
+        .zip(&partial)
+        .for_each(|(h, &p)| *h += u64::from(p));
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    encoder.clear_buffer(counts, 0, None);
+    ctx.submit_and_wait("clearing the density grid", encoder)
+}

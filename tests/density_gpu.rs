@@ -1,0 +1,211 @@
+//! GPU binning vs the CPU and NumPy on every adapter: counts must be identical, on adapters
+//! with and without float64 alike (the shader compares float32 triples).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{for_each_adapter, for_each_adapter_with_limits};
+use gpusci::density::{cpu, gpu::DensityGpu, DensityParams, PointType};
+use gpusci::io::{read_npy, NpyArray};
+use ndarray::{Array1, Array2, Ix2};
+use rand::{Rng, SeedableRng};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/density")
+}
+
+fn points(name: &str) -> (Array2<f64>, PointType) {
+    match read_npy(&dir().join(format!("{name}_points.npy"))).unwrap() {
+        NpyArray::F64(a) => (a.into_dimensionality::<Ix2>().unwrap(), PointType::F64),
+        NpyArray::F32(a) => (
+            a.mapv(f64::from).into_dimensionality::<Ix2>().unwrap(),
+            PointType::F32,
+        ),
+    }
+}
+
+#[track_caller]
+fn same_as_cpu(
+    ctx: &gpusci::GpuContext,
+    x: &Array1<f64>,
+    y: &Array1<f64>,
+    params: &DensityParams,
+    kind: PointType,
+    what: &str,
+) {
+    let plan = params.plan(x.view(), y.view(), kind).unwrap();
+    assert!(DensityGpu::supports(ctx, &plan), "{what}: runs on the GPU");
+    let gpu = DensityGpu::new(ctx)
+        .unwrap()
+        .histogram2d(ctx, x.view(), y.view(), &plan)
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let cpu = cpu::histogram2d_reference(x.view(), y.view(), None, &plan).unwrap();
+    assert_eq!(gpu.values, cpu.values, "{what}: identical counts");
+    assert_eq!(
+        (gpu.used, gpu.out_of_range, gpu.non_finite),
+        (cpu.used, cpu.out_of_range, cpu.non_finite),
+        "{what}: same report"
+    );
+}
+
+#[test]
+fn gpu_counts_equal_numpy_fixtures_on_every_adapter() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir().join("manifest.json")).unwrap())
+            .unwrap();
+    for_each_adapter("gpu_counts_equal_numpy_fixtures_on_every_adapter", |ctx| {
+        for case in manifest["cases"].as_array().unwrap() {
+            if case["weights"].as_bool().unwrap() {
+                continue;
+            }
+            let name = case["name"].as_str().unwrap();
+            let (pts, kind) = points(name);
+            let bins: Vec<usize> = case["bins"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b.as_u64().unwrap() as usize)
+                .collect();
+            let mut params = DensityParams::new(bins[0], bins[1])
+                .with_density(case["density"].as_bool().unwrap());
+            if let Some(r) = case["range"].as_array() {
+                let pair = |v: &serde_json::Value| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()];
+                params = params.with_range(pair(&r[0]), pair(&r[1]));
+            }
+            let (x, y) = (pts.column(0).to_owned(), pts.column(1).to_owned());
+            same_as_cpu(ctx, &x, &y, &params, kind, name);
+            if !case["density"].as_bool().unwrap() {
+                let expected = match read_npy(&dir().join(format!("{name}_hist.npy"))).unwrap() {
+                    NpyArray::F64(a) => a.into_dimensionality::<Ix2>().unwrap(),
+                    NpyArray::F32(_) => unreachable!("NumPy writes float64 grids"),
+                };
+                let plan = params.plan(x.view(), y.view(), kind).unwrap();
+                let gpu = DensityGpu::new(ctx)
+                    .unwrap()
+                    .histogram2d(ctx, x.view(), y.view(), &plan)
+                    .unwrap();
+                assert_eq!(
+                    gpu.values, expected,
+                    "{name}: GPU counts identical to NumPy's"
+                );
+            }
+        }
+    });
+}
+
+fn clustered_with_edges(n: usize, bins: usize, seed: u64) -> (Array1<f64>, Array1<f64>) {
+    let (mut x, mut y) = gpusci::bench::clustered_points(n, seed);
+    // Every tenth point exactly on an edge of [0, 1] split into `bins`.
+    let edges: Vec<f64> = (0..=bins).map(|i| i as f64 / bins as f64).collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    for k in (0..n).step_by(10) {
+        x[k] = edges[rng.random_range(0..edges.len())];
+        y[k] = edges[rng.random_range(0..edges.len())];
+    }
+    (x, y)
+}
+
+#[test]
+fn gpu_global_atomics_path_on_a_large_grid() {
+    for_each_adapter("gpu_global_atomics_path_on_a_large_grid", |ctx| {
+        let (x, y) = clustered_with_edges(50_000, 150, 21);
+        same_as_cpu(
+            ctx,
+            &x,
+            &y,
+            &DensityParams::new(150, 130).with_range([0.0, 1.0], [0.0, 1.0]),
+            PointType::F64,
+            "150x130",
+        );
+        same_as_cpu(
+            ctx,
+            &x,
+            &y,
+            &DensityParams::new(97, 1),
+            PointType::F64,
+            "auto range, one column",
+        );
+    });
+}
+
+#[test]
+fn gpu_streams_point_sets_larger_than_one_binding() {
+    // A 64 KiB binding holds 2,730 points: 40,000 points take 15 chunks through two buffers.
+    let small = |mut limits: wgpu::Limits| {
+        limits.max_storage_buffer_binding_size = 64 * 1024;
+        limits
+    };
+    for_each_adapter_with_limits(
+        "gpu_streams_point_sets_larger_than_one_binding",
+        small,
+        |ctx| {
+            let (x, y) = clustered_with_edges(40_000, 64, 22);
+            same_as_cpu(
+                ctx,
+                &x,
+                &y,
+                &DensityParams::new(64, 64).with_range([0.0, 1.0], [0.0, 1.0]),
+                PointType::F64,
+                "shared path, 15 chunks",
+            );
+            same_as_cpu(
+                ctx,
+                &x,
+                &y,
+                &DensityParams::new(120, 100).with_range([0.0, 1.0], [0.0, 1.0]),
+                PointType::F64,
+                "global path, 15 chunks",
+            );
+        },
+    );
+}
+
+#[test]
+fn gpu_handles_extreme_magnitudes_on_the_host_exactly() {
+    for_each_adapter(
+        "gpu_handles_extreme_magnitudes_on_the_host_exactly",
+        |ctx| {
+            let x = Array1::from(vec![
+                1e-30,
+                -1e-300,
+                0.0,
+                -0.0,
+                1e39,
+                5e37,
+                f64::NAN,
+                1e-25,
+                0.5,
+                f64::MIN_POSITIVE,
+            ]);
+            let y = Array1::from(vec![
+                0.0,
+                0.0,
+                1e-40,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                1.0,
+                f64::INFINITY,
+                0.0,
+            ]);
+            same_as_cpu(
+                ctx,
+                &x,
+                &y,
+                &DensityParams::new(4, 3).with_range([-1.0, 1e38], [0.0, 1.0]),
+                PointType::F64,
+                "tiny and huge",
+            );
+            same_as_cpu(
+                ctx,
+                &x,
+                &y,
+                &DensityParams::new(5, 5).with_range([0.0, 1.0], [0.0, 1.0]),
+                PointType::F64,
+                "around zero",
+            );
+        },
+    );
+}
