@@ -92,6 +92,16 @@ pub enum Error {
         /// What is wrong with it.
         kind: crate::io::NpyError,
     },
+    /// A CSV file has a row that is not numbers, or a row of another width.
+    #[error("{}: line {line}: {message}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
     /// Encoding a PNG failed.
     #[error("{}: PNG encoding failed: {message}", path.display())]
     Png {

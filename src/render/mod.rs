@@ -1,9 +1,13 @@
-//! Pictures: colormaps (from the `colorous` crate) and PNG output.
+//! Pictures: colormaps (from the `colorous` crate), heatmaps, and PNG output.
 
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 use std::str::FromStr;
+
+mod heatmap;
+
+pub use heatmap::{heatmap, scale_grid, Heatmap, HeatmapParams, Scale};
 
 use ndarray::ArrayView2;
 

@@ -2,9 +2,12 @@
 //! DESIGN.md section 3. Errors are one line on stderr and a non-zero exit; nothing is written
 //! on failure.
 
+mod args;
 mod bench;
 mod blur;
 mod demo;
+mod density;
+mod heatmap;
 mod info;
 
 use std::process::ExitCode;
@@ -26,6 +29,10 @@ enum Command {
     Info(info::Args),
     /// scipy.ndimage.gaussian_filter (2-D input) or gaussian_filter1d (1-D input) of a .npy file.
     Blur(blur::Args),
+    /// numpy.histogram2d of a point set (.npy or CSV) into a float64 .npy grid.
+    Density(density::Args),
+    /// Points (.npy or CSV) -> binned, blurred, scaled and coloured PNG.
+    Heatmap(heatmap::Args),
     /// GPU vs CPU table of the standard workloads.
     Bench(bench::Args),
     /// Runs the main job on built-in data: pictures and a timing table.
@@ -88,6 +95,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(args) => info::run(args),
         Command::Blur(args) => blur::run(args),
+        Command::Density(args) => density::run(args),
+        Command::Heatmap(args) => heatmap::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
     };

@@ -1,0 +1,82 @@
+//! `gpusci heatmap POINTS OUT.png [--size W,H] [--range X0,X1,Y0,Y1] [--sigma S] [--scale ...] [--colormap NAME]`
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use gpusci::io::read_points;
+use gpusci::render::{heatmap, write_png, Colormap, HeatmapParams, Scale};
+
+use crate::{args, BackendArg};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Points: an (N, 2) .npy of x, y, or a CSV with x,y[,weight] columns.
+    points: PathBuf,
+    /// Output PNG. Rows are y, the highest y at the top; empty bins are transparent.
+    output: PathBuf,
+    /// Image size in pixels (one bin per pixel).
+    #[arg(long, default_value = "800,600", value_name = "W,H")]
+    size: String,
+    /// The drawn range (smaller than the data's to zoom in); without it, the data's.
+    #[arg(long, value_name = "X0,X1,Y0,Y1", allow_hyphen_values = true)]
+    range: Option<String>,
+    /// Gaussian blur of the binned grid, in bins (a KDE with bandwidth sigma x bin width).
+    #[arg(
+        long,
+        default_value = "0",
+        value_name = "S",
+        allow_hyphen_values = true
+    )]
+    sigma: String,
+    /// Colour scaling: linear, log (log1p), cbrt or eq_hist.
+    #[arg(long, default_value = "log")]
+    scale: String,
+    /// Colormap: viridis, magma, inferno, plasma, cividis, turbo or gray.
+    #[arg(long, default_value = "viridis")]
+    colormap: String,
+    /// Draw empty bins in the colormap's low colour instead of transparent.
+    #[arg(long)]
+    opaque: bool,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    let size = args::numbers::<usize>("size", &args.size, 2, 2)?;
+    let sigma = args::number("sigma", &args.sigma)?;
+    if !sigma.is_finite() || sigma < 0.0 {
+        anyhow::bail!("invalid --sigma {sigma}: must be finite and non-negative");
+    }
+    let params = HeatmapParams {
+        width: size[0],
+        height: size[1],
+        range: args.range.as_deref().map(args::range).transpose()?,
+        sigma,
+        scale: args.scale.parse::<Scale>()?,
+        colormap: args.colormap.parse::<Colormap>()?,
+        transparent_empty: !args.opaque,
+    };
+    let points = read_points(&args.points)?;
+    let exec = args.backend.executor()?;
+    let start = Instant::now();
+    let image = heatmap(&exec, &points, &params)?;
+    write_png(
+        &args.output,
+        image.width as u32,
+        image.height as u32,
+        &image.rgba,
+    )?;
+    let h = &image.histogram;
+    println!(
+        "heatmap {}x{}: {} points drawn, {} outside the range, {} non-finite -> {} on {} in {}",
+        image.width,
+        image.height,
+        h.used,
+        h.out_of_range,
+        h.non_finite,
+        args.output.display(),
+        exec.describe(),
+        gpusci::bench::format_seconds(start.elapsed().as_secs_f64())
+    );
+    Ok(())
+}

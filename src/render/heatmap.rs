@@ -1,0 +1,211 @@
+//! Heatmaps: points -> `histogram2d` -> Gaussian blur -> scaling -> colormap -> RGBA8.
+//!
+//! The blur sigma is in bins. Blurring a histogram with a Gaussian of sigma `s` bins is a
+//! kernel density estimate with a Gaussian kernel of bandwidth `s * bin width` (evaluated at
+//! the bin centres, points first snapped to their bin): `scipy.stats.gaussian_kde` users with a
+//! bandwidth `h` in data units get the same picture with `sigma = h / bin width`, up to the
+//! factor n * bin area that turns counts into a density (which scaling removes anyway).
+
+use std::str::FromStr;
+
+use ndarray::{Array2, ArrayView2};
+
+use super::Colormap;
+use crate::blur::{self, BlurParams, Mode};
+use crate::density::{self, DensityParams, Histogram};
+use crate::error::{Error, Result};
+use crate::gpu::Executor;
+use crate::io::Points;
+
+/// How bin values map to colours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scale {
+    /// Proportional to the value.
+    Linear,
+    /// `log1p(value)`: the usual choice for counts spanning decades.
+    #[default]
+    Log,
+    /// Cube root: between linear and log.
+    Cbrt,
+    /// Histogram equalisation, as datashader's `eq_hist`: each colour covers as many non-empty
+    /// bins as any other.
+    EqHist,
+}
+
+impl FromStr for Scale {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "linear" => Ok(Scale::Linear),
+            "log" | "log1p" => Ok(Scale::Log),
+            "cbrt" => Ok(Scale::Cbrt),
+            "eq_hist" => Ok(Scale::EqHist),
+            other => Err(Error::param(
+                "scale",
+                format!("'{other}' is not one of linear, log, cbrt, eq_hist"),
+            )),
+        }
+    }
+}
+
+/// Maps a grid to [0, 1] with `scale`, over its non-empty (non-zero, non-NaN) cells; empty cells
+/// become NaN. A grid with one distinct value maps every non-empty cell to 1.
+pub fn scale_grid(values: ArrayView2<'_, f64>, scale: Scale) -> Array2<f64> {
+    let empty = |v: f64| v == 0.0 || v.is_nan();
+    let transform = |v: f64| match scale {
+        Scale::Linear | Scale::EqHist => v,
+        Scale::Log => v.ln_1p(),
+        Scale::Cbrt => v.cbrt(),
+    };
+    let mut filled: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|&v| !empty(v))
+        .map(transform)
+        .collect();
+    if filled.is_empty() {
+        return values.mapv(|_| f64::NAN);
+    }
+    match scale {
+        Scale::EqHist => {
+            filled.sort_by(f64::total_cmp);
+            let n = filled.len() as f64;
+            let below_min = filled.partition_point(|&x| x <= filled[0]) as f64;
+            values.mapv(|v| {
+                if empty(v) {
+                    return f64::NAN;
+                }
+                // Share of non-empty cells at or below v, stretched so the smallest maps to 0.
+                let at_or_below = filled.partition_point(|&x| x <= v) as f64;
+                if n > below_min {
+                    (at_or_below - below_min) / (n - below_min)
+                } else {
+                    1.0
+                }
+            })
+        }
+        _ => {
+            let (lo, hi) = filled
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
+            values.mapv(|v| {
+                if empty(v) {
+                    f64::NAN
+                } else if hi > lo {
+                    (transform(v) - lo) / (hi - lo)
+                } else {
+                    1.0
+                }
+            })
+        }
+    }
+}
+
+/// What `gpusci heatmap` draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatmapParams {
+    /// Image width in pixels = bins along x.
+    pub width: usize,
+    /// Image height in pixels = bins along y.
+    pub height: usize,
+    /// `[[x0, x1], [y0, y1]]`; a range smaller than the data zooms in. `None`: the data's.
+    pub range: Option<[[f64; 2]; 2]>,
+    /// Gaussian blur of the grid, in bins (0: none). After blurring, bins below what one point
+    /// contributes 3 sigma away count as empty.
+    pub sigma: f64,
+    /// Value-to-colour scaling.
+    pub scale: Scale,
+    /// The colormap.
+    pub colormap: Colormap,
+    /// Draw empty bins transparent (datashader's default) instead of the colormap's low end.
+    pub transparent_empty: bool,
+}
+
+impl Default for HeatmapParams {
+    fn default() -> Self {
+        Self {
+            width: 800,
+            height: 600,
+            range: None,
+            sigma: 0.0,
+            scale: Scale::Log,
+            colormap: Colormap::Viridis,
+            transparent_empty: true,
+        }
+    }
+}
+
+/// A rendered heatmap.
+#[derive(Clone, Debug)]
+pub struct Heatmap {
+    /// RGBA8, row-major, top row = highest y.
+    pub rgba: Vec<u8>,
+    /// Pixels across.
+    pub width: usize,
+    /// Pixels down.
+    pub height: usize,
+    /// The binned grid before blurring, with the report of points left out.
+    pub histogram: Histogram,
+}
+
+/// Bins, blurs, scales and colours `points`.
+///
+/// # Errors
+/// As [`DensityParams::plan`] and [`crate::blur::gaussian_filter_f64`]; a 0 size is an
+/// [`Error::InvalidParam`].
+pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Result<Heatmap> {
+    if params.width == 0 || params.height == 0 {
+        return Err(Error::param("size", "width and height must be at least 1"));
+    }
+    let mut request = DensityParams::new(params.width, params.height);
+    request.range = params.range;
+    let plan = request.plan(points.x.view(), points.y.view(), points.kind)?;
+    let histogram = density::histogram2d(
+        exec,
+        points.x.view(),
+        points.y.view(),
+        points.weights.as_ref().map(|w| w.view()),
+        &plan,
+    )?;
+    let grid = if params.sigma > 0.0 {
+        // Constant 0 beyond the range: points outside it do not exist for the picture.
+        let blur = BlurParams::new(params.sigma)
+            .with_mode(Mode::Constant)
+            .with_cval(0.0);
+        let mut grid = blur::gaussian_filter_f64(exec, histogram.values.view(), &blur)?;
+        // The kernel is cut at 4 sigma, so a lone point leaves a square of tiny values that
+        // log scaling would paint. Below what one point contributes 3 sigma away counts as
+        // empty, so footprints end round.
+        let floor = (-4.5f64).exp() / (2.0 * std::f64::consts::PI * params.sigma * params.sigma);
+        grid.mapv_inplace(|v| if v < floor { 0.0 } else { v });
+        grid
+    } else {
+        histogram.values.clone()
+    };
+    let t = scale_grid(grid.view(), params.scale);
+    let (nx, ny) = (params.width, params.height);
+    let mut rgba = vec![0u8; nx * ny * 4];
+    for r in 0..ny {
+        // Image row r shows y bin ny - 1 - r: the highest y at the top.
+        let j = ny - 1 - r;
+        for i in 0..nx {
+            let v = t[[i, j]];
+            let pixel = &mut rgba[(r * nx + i) * 4..(r * nx + i) * 4 + 4];
+            if v.is_nan() && params.transparent_empty {
+                pixel.copy_from_slice(&[0, 0, 0, 0]);
+            } else {
+                let [red, green, blue] = params.colormap.rgb(if v.is_nan() { 0.0 } else { v });
+                pixel.copy_from_slice(&[red, green, blue, 255]);
+            }
+        }
+    }
+    Ok(Heatmap {
+        rgba,
+        width: nx,
+        height: ny,
+        histogram,
+    })
+}
