@@ -4,7 +4,7 @@
 //! (`GPUSCI_ADAPTER` chooses another), skipped when there is none.
 
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
-use gpusci::bench::{blur_workloads, BlurWorkload};
+use gpusci::bench::blur_workloads;
 use gpusci::blur::gpu::BlurGpu;
 use gpusci::{Backend, Executor};
 
@@ -13,10 +13,7 @@ fn blur(c: &mut Criterion) {
     let gpu = Executor::select(Backend::Gpu).ok();
     for workload in blur_workloads(quick) {
         let mut group = c.benchmark_group(workload.id());
-        let elements = match &workload {
-            BlurWorkload::Image { data, .. } => data.len(),
-            BlurWorkload::Signal { data, .. } => data.len(),
-        };
+        let elements = workload.elements();
         group.throughput(Throughput::Elements(elements as u64));
         group.sample_size(10);
         group.bench_function(BenchmarkId::new("cpu", workload.describe()), |b| {

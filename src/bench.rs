@@ -11,8 +11,11 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
 use crate::blur::{self, BlurParams};
+use crate::density::{self, DensityParams, PointType};
 use crate::error::Result;
-use crate::gpu::{open_all_adapters, Backend, GpuContext};
+use crate::gpu::{open_all_adapters, Backend, Executor, GpuContext};
+use crate::io::Points;
+use crate::render::{heatmap, write_png, Colormap, HeatmapParams, Scale};
 
 /// One measured line of the table.
 #[derive(Clone, Debug)]
@@ -52,10 +55,10 @@ impl BenchRow {
     }
 }
 
-/// A blur workload with its data.
+/// A standard workload with its data.
 #[derive(Debug)]
-pub enum BlurWorkload {
-    /// A 2-D float32 image.
+pub enum Workload {
+    /// A 2-D float32 image (W1, W1b).
     Image {
         /// Workload id.
         id: &'static str,
@@ -64,7 +67,7 @@ pub enum BlurWorkload {
         /// Sigma.
         sigma: f64,
     },
-    /// A 1-D float64 signal.
+    /// A 1-D float64 signal (W7).
     Signal {
         /// Workload id.
         id: &'static str,
@@ -73,28 +76,110 @@ pub enum BlurWorkload {
         /// Sigma.
         sigma: f64,
     },
+    /// W2: `histogram2d` of points into 1024 x 1024 bins on [0, 1]^2.
+    Density {
+        /// Workload id.
+        id: &'static str,
+        /// The points.
+        points: Points,
+    },
+    /// W3: W2 + blur sigma 3 + log1p + normalise + colormap + PNG file.
+    Heatmap {
+        /// Workload id.
+        id: &'static str,
+        /// The points.
+        points: Points,
+        /// Where the PNG goes (a temporary file).
+        png: std::path::PathBuf,
+    },
 }
 
-impl BlurWorkload {
+/// W2's and W3's grid.
+const W2_BINS: usize = 1024;
+
+fn w3_params() -> HeatmapParams {
+    HeatmapParams {
+        width: W2_BINS,
+        height: W2_BINS,
+        range: Some([[0.0, 1.0], [0.0, 1.0]]),
+        sigma: 3.0,
+        scale: Scale::Log,
+        colormap: Colormap::Viridis,
+        transparent_empty: false,
+    }
+}
+
+impl Workload {
     /// Workload id.
     pub fn id(&self) -> &'static str {
         match self {
-            BlurWorkload::Image { id, .. } | BlurWorkload::Signal { id, .. } => id,
+            Workload::Image { id, .. }
+            | Workload::Signal { id, .. }
+            | Workload::Density { id, .. }
+            | Workload::Heatmap { id, .. } => id,
+        }
+    }
+
+    /// Elements processed (pixels, samples or points), for throughput figures.
+    pub fn elements(&self) -> usize {
+        match self {
+            Workload::Image { data, .. } => data.len(),
+            Workload::Signal { data, .. } => data.len(),
+            Workload::Density { points, .. } | Workload::Heatmap { points, .. } => points.x.len(),
         }
     }
 
     /// Size and parameters in words.
     pub fn describe(&self) -> String {
         match self {
-            BlurWorkload::Image { data, sigma, .. } => {
+            Workload::Image { data, sigma, .. } => {
                 format!(
                     "blur {}x{} f32, sigma {sigma}, reflect",
                     data.nrows(),
                     data.ncols()
                 )
             }
-            BlurWorkload::Signal { data, sigma, .. } => {
+            Workload::Signal { data, sigma, .. } => {
                 format!("gaussian_filter1d {} f64, sigma {sigma}", data.len())
+            }
+            Workload::Density { points, .. } => {
+                format!(
+                    "density {} f64 points, {W2_BINS}x{W2_BINS} bins",
+                    points.x.len()
+                )
+            }
+            Workload::Heatmap { points, .. } => {
+                format!(
+                    "heatmap {} points -> {W2_BINS}x{W2_BINS} PNG, sigma 3, log1p",
+                    points.x.len()
+                )
+            }
+        }
+    }
+
+    fn w2_plan(points: &Points) -> Result<density::DensityPlan> {
+        DensityParams::new(W2_BINS, W2_BINS)
+            .with_range([0.0, 1.0], [0.0, 1.0])
+            .plan(points.x.view(), points.y.view(), PointType::F64)
+    }
+
+    /// Runs the workload once on `exec` (upload and read-back included on a GPU).
+    ///
+    /// # Errors
+    /// Errors of the operation (none for the built-in data), and GPU errors.
+    pub fn run(&self, exec: &Executor) -> Result<()> {
+        match (self, exec) {
+            (Workload::Image { .. } | Workload::Signal { .. }, Executor::Cpu) => self.run_cpu(),
+            (Workload::Image { .. } | Workload::Signal { .. }, Executor::Gpu(ctx)) => {
+                self.run_gpu(ctx, &blur::gpu::BlurGpu::new(ctx)?)
+            }
+            (Workload::Density { points, .. }, _) => {
+                let plan = Self::w2_plan(points)?;
+                density::histogram2d(exec, points.x.view(), points.y.view(), None, &plan).map(drop)
+            }
+            (Workload::Heatmap { points, png, .. }, _) => {
+                let image = heatmap(exec, points, &w3_params())?;
+                write_png(png, image.width as u32, image.height as u32, &image.rgba)
             }
         }
     }
@@ -102,32 +187,44 @@ impl BlurWorkload {
     /// Runs the workload once on the CPU path.
     ///
     /// # Errors
-    /// Blur errors (none for the built-in data).
+    /// Errors of the operation (none for the built-in data).
     pub fn run_cpu(&self) -> Result<()> {
         match self {
-            BlurWorkload::Image { data, sigma, .. } => {
+            Workload::Image { data, sigma, .. } => {
                 blur::cpu::gaussian_filter_fast(data.view(), &BlurParams::new(*sigma)).map(drop)
             }
-            BlurWorkload::Signal { data, sigma, .. } => {
+            Workload::Signal { data, sigma, .. } => {
                 blur::cpu::gaussian_filter1d_fast(data.view(), &BlurParams::new(*sigma)).map(drop)
             }
+            Workload::Density { .. } | Workload::Heatmap { .. } => self.run(&Executor::Cpu),
         }
     }
 
-    /// Runs the workload once on `ctx`, upload and read-back included.
+    /// Runs the blur workloads and W2 once on `ctx` with prepared blur pipelines, upload and
+    /// read-back included (W3 needs an [`Executor`]: use [`Workload::run`]).
     ///
     /// # Errors
     /// GPU errors.
     pub fn run_gpu(&self, ctx: &GpuContext, blur: &blur::gpu::BlurGpu) -> Result<()> {
         match self {
-            BlurWorkload::Image { data, sigma, .. } => blur
+            Workload::Image { data, sigma, .. } => blur
                 .run(ctx, data.view(), &BlurParams::new(*sigma))
                 .map(drop),
-            BlurWorkload::Signal { data, sigma, .. } => {
+            Workload::Signal { data, sigma, .. } => {
                 let narrowed = data.mapv(|v| v as f32);
                 blur.run_1d(ctx, narrowed.view(), &BlurParams::new(*sigma))
                     .map(drop)
             }
+            Workload::Density { points, .. } => {
+                let plan = Self::w2_plan(points)?;
+                density::gpu::DensityGpu::new(ctx)?
+                    .histogram2d(ctx, points.x.view(), points.y.view(), &plan)
+                    .map(drop)
+            }
+            Workload::Heatmap { .. } => Err(crate::Error::param(
+                "workload",
+                "W3 runs through an Executor (Workload::run)",
+            )),
         }
     }
 }
@@ -171,25 +268,58 @@ pub fn clustered_points(n: usize, seed: u64) -> (Array1<f64>, Array1<f64>) {
 }
 
 /// W1, W1b and W7 at full size, or small ones with `quick`.
-pub fn blur_workloads(quick: bool) -> Vec<BlurWorkload> {
+pub fn blur_workloads(quick: bool) -> Vec<Workload> {
     let (w1, w1b) = if quick { (512, 256) } else { (4096, 1024) };
     vec![
-        BlurWorkload::Image {
+        Workload::Image {
             id: "W1",
             data: normal_image(w1, w1, 1),
             sigma: 8.0,
         },
-        BlurWorkload::Image {
+        Workload::Image {
             id: "W1b",
             data: normal_image(w1b, w1b, 2),
             sigma: 2.0,
         },
-        BlurWorkload::Signal {
+        Workload::Signal {
             id: "W7",
             data: noisy_signal(10_000, 3),
             sigma: 100.0,
         },
     ]
+}
+
+/// W2 and W3: 10^7 points at full size, 10^6 with `quick`.
+pub fn density_workloads(quick: bool) -> Vec<Workload> {
+    let n = if quick { 1_000_000 } else { 10_000_000 };
+    let (x, y) = clustered_points(n, 4);
+    let points = Points {
+        x,
+        y,
+        weights: None,
+        kind: PointType::F64,
+    };
+    let png = std::env::temp_dir().join(format!("gpusci-w3-{}.png", std::process::id()));
+    vec![
+        Workload::Density {
+            id: "W2",
+            points: points.clone(),
+        },
+        Workload::Heatmap {
+            id: "W3",
+            points,
+            png,
+        },
+    ]
+}
+
+/// Every standard workload implemented so far, in id order.
+pub fn all_workloads(quick: bool) -> Vec<Workload> {
+    let mut all = blur_workloads(quick);
+    let signal = all.pop().expect("W7 is last");
+    all.extend(density_workloads(quick));
+    all.push(signal);
+    all
 }
 
 /// Median wall time of `runs` calls of `f`, after one untimed warm-up call.
@@ -218,20 +348,21 @@ pub struct BenchOptions {
     pub backend: Backend,
 }
 
-/// Times every blur workload on the CPU path and on every adapter. `progress` is told what is
+/// Times every workload on the CPU path and on every adapter. `progress` is told what is
 /// about to run.
 ///
 /// # Errors
 /// Errors of the CPU path. A GPU adapter that fails is reported in a row's place through
 /// `progress` and skipped, so one broken driver does not hide the other figures.
-pub fn run_blur(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<Vec<BenchRow>> {
-    let workloads = blur_workloads(options.quick);
+pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<Vec<BenchRow>> {
+    progress("generating the data");
+    let workloads = all_workloads(options.quick);
     let runs = if options.quick { 3 } else { 7 };
     let mut rows = Vec::new();
     let cpu_name = format!("{} threads", rayon::current_num_threads());
     for workload in &workloads {
         progress(&format!("{} on cpu", workload.id()));
-        let seconds = median_seconds(runs, || workload.run_cpu())?;
+        let seconds = median_seconds(runs, || workload.run(&Executor::Cpu))?;
         rows.push(BenchRow {
             workload: workload.id(),
             what: workload.describe(),
@@ -248,15 +379,8 @@ pub fn run_blur(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result
     }
     for (summary, ctx) in open_all_adapters() {
         let name = format!("{} [{}]", summary.name, summary.backend);
-        let ctx = match ctx {
-            Ok(ctx) => ctx,
-            Err(error) => {
-                progress(&format!("skipping {name}: {error}"));
-                continue;
-            }
-        };
-        let blur = match blur::gpu::BlurGpu::new(&ctx) {
-            Ok(blur) => blur,
+        let exec = match ctx {
+            Ok(ctx) => Executor::Gpu(Box::new(ctx)),
             Err(error) => {
                 progress(&format!("skipping {name}: {error}"));
                 continue;
@@ -270,7 +394,7 @@ pub fn run_blur(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result
         };
         for workload in &workloads {
             progress(&format!("{} on {name}", workload.id()));
-            match median_seconds(gpu_runs, || workload.run_gpu(&ctx, &blur)) {
+            match median_seconds(gpu_runs, || workload.run(&exec)) {
                 Ok(seconds) => rows.push(BenchRow {
                     workload: workload.id(),
                     what: workload.describe(),

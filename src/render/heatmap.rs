@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use ndarray::{Array2, ArrayView2};
 
-use super::Colormap;
+use super::{Colormap, LUT_SIZE};
 use crate::blur::{self, BlurParams, Mode};
 use crate::density::{self, DensityParams, Histogram};
 use crate::error::{Error, Result};
@@ -187,6 +187,8 @@ pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Resu
     };
     let t = scale_grid(grid.view(), params.scale);
     let (nx, ny) = (params.width, params.height);
+    let lut = params.colormap.lut();
+    let colour = |t: f64| lut[((t.clamp(0.0, 1.0) * (LUT_SIZE - 1) as f64).round()) as usize];
     let mut rgba = vec![0u8; nx * ny * 4];
     for r in 0..ny {
         // Image row r shows y bin ny - 1 - r: the highest y at the top.
@@ -197,7 +199,7 @@ pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Resu
             if v.is_nan() && params.transparent_empty {
                 pixel.copy_from_slice(&[0, 0, 0, 0]);
             } else {
-                let [red, green, blue] = params.colormap.rgb(if v.is_nan() { 0.0 } else { v });
+                let [red, green, blue] = colour(if v.is_nan() { 0.0 } else { v });
                 pixel.copy_from_slice(&[red, green, blue, 255]);
             }
         }

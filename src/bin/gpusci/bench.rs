@@ -1,6 +1,6 @@
 //! `gpusci bench [--quick] [--json]`: the standard workloads on every backend present.
 
-use gpusci::bench::{format_table, run_blur, BenchOptions};
+use gpusci::bench::{format_table, run_all, BenchOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::BackendArg;
@@ -25,7 +25,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}")?);
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let rows = run_blur(options, |message| {
+    let rows = run_all(options, |message| {
         if message.starts_with("skipping") || message.contains("failed") {
             spinner.println(message);
         }

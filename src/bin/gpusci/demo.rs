@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use gpusci::bench::{format_seconds, format_table, noisy_signal, run_blur, BenchOptions};
+use gpusci::bench::{format_seconds, format_table, noisy_signal, run_all, BenchOptions};
 use gpusci::blur::{self, BlurParams};
 use gpusci::render::{colorize, write_png, Colormap};
 use ndarray::Array2;
@@ -102,7 +102,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     );
 
     println!("\ntiming table (gpusci bench --quick; run `gpusci bench` for the standard sizes):");
-    let rows = run_blur(
+    let rows = run_all(
         BenchOptions {
             quick: true,
             backend: args.backend.parse()?,
