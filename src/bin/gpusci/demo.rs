@@ -1,13 +1,19 @@
 //! `gpusci demo [--out DIR]`: the main job on built-in data. Blurs a generated image and the
-//! seed's noisy signal, writes pictures, and prints the timing table.
+//! seed's noisy signal, draws a heatmap of 10^7 clustered points, writes the pictures, and
+//! prints the timing table.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use gpusci::bench::{format_seconds, format_table, noisy_signal, run_all, BenchOptions};
+use gpusci::bench::{
+    clustered_points, format_seconds, format_table, noisy_signal, run_all, BenchOptions,
+};
 use gpusci::blur::{self, BlurParams};
+use gpusci::density::PointType;
+use gpusci::io::Points;
 use gpusci::render::{colorize, write_png, Colormap};
+use gpusci::render::{heatmap, HeatmapParams, Scale};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 
@@ -99,6 +105,35 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         "smoothing (the seed's question): 10,000 noisy samples, sigma 100, in {} (first value {:.4})",
         format_seconds(start.elapsed().as_secs_f64()),
         smooth[0]
+    );
+
+    // The seed's heatmap question at our users' scale: 10^7 clustered points.
+    let (x, y) = clustered_points(10_000_000, 4);
+    let points = Points {
+        x,
+        y,
+        weights: None,
+        kind: PointType::F64,
+    };
+    let params = HeatmapParams {
+        width: 1024,
+        height: 768,
+        range: Some([[0.0, 1.0], [0.0, 1.0]]),
+        sigma: 1.5,
+        scale: Scale::Log,
+        colormap: Colormap::Inferno,
+        transparent_empty: false,
+    };
+    let start = Instant::now();
+    let image = heatmap(&exec, &points, &params)?;
+    let heat = args.out.join("heatmap.png");
+    write_png(&heat, image.width as u32, image.height as u32, &image.rgba)?;
+    let elapsed = start.elapsed().as_secs_f64();
+    println!(
+        "heatmap: 10,000,000 clustered points -> 1024x768, sigma 1.5, log scale, in {} ({:.0} million points/s) -> {}",
+        format_seconds(elapsed),
+        10.0 / elapsed,
+        heat.display()
     );
 
     println!("\ntiming table (gpusci bench --quick; run `gpusci bench` for the standard sizes):");
