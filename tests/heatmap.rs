@@ -265,7 +265,7 @@ fn density_and_heatmap_reject_bad_input_in_one_line() {
                 "--weights",
                 weights.to_str().unwrap(),
             ],
-            "5 weights for 2 points",
+            "one weight per point (2)",
         ),
         (
             &["density", "/nonexistent.csv", o, "--bins", "4"],
@@ -293,5 +293,88 @@ fn density_and_heatmap_reject_bad_input_in_one_line() {
             !out.exists() && !png_out.exists(),
             "{args:?}: nothing written"
         );
+    }
+}
+
+#[test]
+fn files_binned_in_chunks_equal_one_pass_for_every_format() {
+    use gpusci::density::{histogram2d_file_in_chunks, DensityParams};
+    let dir = tempfile::tempdir().unwrap();
+    let (x, y) = gpusci::bench::clustered_points(30_000, 9);
+    let both = ndarray::stack(ndarray::Axis(1), &[x.view(), y.view()]).unwrap();
+    let c = dir.path().join("c.npy");
+    gpusci::io::write_npy(&c, &both.clone().into_dyn()).unwrap();
+    let f = dir.path().join("f.npy");
+    // Fortran order: the same array, column-major on disk (all x, then all y).
+    let column_major: Vec<u8> = x
+        .iter()
+        .chain(y.iter())
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let dict = format!(
+        "{{'descr': '<f8', 'fortran_order': True, 'shape': ({}, 2), }}",
+        x.len()
+    );
+    std::fs::write(&f, common::npy_bytes(&dict, &column_major)).unwrap();
+    let f32_path = dir.path().join("s.npy");
+    gpusci::io::write_npy(&f32_path, &both.mapv(|v| v as f32).into_dyn()).unwrap();
+    let csv = dir.path().join("p.csv");
+    let text: String = x
+        .iter()
+        .zip(y.iter())
+        .map(|(a, b)| format!("{a},{b}\n"))
+        .collect();
+    std::fs::write(&csv, format!("x,y\n{text}")).unwrap();
+    let exec = Executor::Cpu;
+    for params in [
+        DensityParams::new(37, 41),
+        DensityParams::new(64, 64).with_range([0.0, 1.0], [0.0, 1.0]),
+    ] {
+        let whole = gpusci::density::cpu::histogram2d_reference(
+            x.view(),
+            y.view(),
+            None,
+            &params.plan(x.view(), y.view(), PointType::F64).unwrap(),
+        )
+        .unwrap();
+        for path in [&c, &f, &csv] {
+            let streamed =
+                histogram2d_file_in_chunks(&exec, path, &params, None, 7001, |_, _| {}).unwrap();
+            assert_eq!(
+                streamed.values,
+                whole.values,
+                "{}: same counts as one pass",
+                path.display()
+            );
+            assert_eq!(
+                streamed.x_edges,
+                whole.x_edges,
+                "{}: same edges",
+                path.display()
+            );
+        }
+        // float32 points: NumPy's float32 edges for an automatic range.
+        let (x32, y32) = (
+            x.mapv(|v| f64::from(v as f32)),
+            y.mapv(|v| f64::from(v as f32)),
+        );
+        let whole32 = gpusci::density::cpu::histogram2d_reference(
+            x32.view(),
+            y32.view(),
+            None,
+            &params.plan(x32.view(), y32.view(), PointType::F32).unwrap(),
+        )
+        .unwrap();
+        let streamed32 =
+            histogram2d_file_in_chunks(&exec, &f32_path, &params, None, 7001, |_, _| {}).unwrap();
+        assert_eq!(streamed32.values, whole32.values, "float32 file");
+        assert_eq!(streamed32.x_edges, whole32.x_edges, "float32 edges");
+        // The GPU binner, fed chunk by chunk.
+        common::for_each_adapter("files_binned_in_chunks_on_the_gpu", |ctx| {
+            let gpu = Executor::Gpu(Box::new(clone_context(ctx)));
+            let streamed =
+                histogram2d_file_in_chunks(&gpu, &c, &params, None, 7001, |_, _| {}).unwrap();
+            assert_eq!(streamed.values, whole.values, "GPU, chunked");
+        });
     }
 }

@@ -115,18 +115,51 @@ impl DensityGpu {
         y: ArrayView1<'_, f64>,
         plan: &DensityPlan,
     ) -> Result<Histogram> {
-        if !Self::supports(ctx, plan) {
+        let mut binner = GpuBinner::new(ctx, self, plan)?;
+        binner.add(x, y)?;
+        binner.finish()
+    }
+}
+
+/// Counts points on the GPU chunk by chunk, for inputs that arrive in pieces (files larger
+/// than memory): the grid stays on the GPU until [`GpuBinner::finish`].
+pub struct GpuBinner<'c> {
+    ctx: &'c GpuContext,
+    pipeline: wgpu::ComputePipeline,
+    plan: DensityPlan,
+    edges: wgpu::Buffer,
+    counts: wgpu::Buffer,
+    report: wgpu::Buffer,
+    slots: [wgpu::Buffer; 2],
+    in_flight: [Option<wgpu::SubmissionIndex>; 2],
+    chunk_points: usize,
+    guess: [f32; 4],
+    triples: Vec<f32>,
+    host_grid: Vec<u64>,
+    host_outside: u64,
+    non_finite: u64,
+    since_flush: u64,
+    chunks: usize,
+}
+
+impl std::fmt::Debug for GpuBinner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuBinner")
+            .field("chunks", &self.chunks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'c> GpuBinner<'c> {
+    /// Allocates the grid and the point buffers for `plan` on `ctx`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when [`DensityGpu::supports`] is false for `plan`; GPU errors.
+    pub fn new(ctx: &'c GpuContext, pipelines: &DensityGpu, plan: &DensityPlan) -> Result<Self> {
+        if !DensityGpu::supports(ctx, plan) {
             return Err(Error::param("plan", "needs the CPU path (weights, a reduction, a grid past one binding, or edges outside [1e-20, 1e38])"));
         }
-        if x.len() != y.len() {
-            return Err(Error::ShapeMismatch {
-                what: "points",
-                expected: format!("x and y of the same length ({})", x.len()),
-                got: vec![y.len()],
-            });
-        }
-        let (nx, ny) = (plan.x.bins(), plan.y.bins());
-        let cells = nx * ny;
+        let cells = plan.x.bins() * plan.y.bins();
         let edge_table: Vec<[f32; 4]> = plan
             .x
             .as_slice()
@@ -148,135 +181,170 @@ impl DensityGpu {
             (e[0] as f32, if scale.is_finite() { scale } else { 0.0 })
         };
         let ((x_first, x_scale), (y_first, y_scale)) = (guess(&plan.x), guess(&plan.y));
-
         let chunk_points =
             ((ctx.max_binding_bytes() as usize) / (FLOATS_PER_POINT * 4)).clamp(1, 1 << 24);
-        let edges_buffer = ctx.upload("density edges", &edge_table)?;
-        let counts = ctx.storage_buffer("density counts", (cells * 4) as u64)?;
-        let report = ctx.storage_buffer("density report", 16)?;
-        let slots = [
-            ctx.storage_buffer(
-                "density points A",
-                (chunk_points * FLOATS_PER_POINT * 4) as u64,
-            )?,
-            ctx.storage_buffer(
-                "density points B",
-                (chunk_points * FLOATS_PER_POINT * 4) as u64,
-            )?,
-        ];
+        let slot_bytes = (chunk_points * FLOATS_PER_POINT * 4) as u64;
+        let binner = Self {
+            ctx,
+            pipeline: if cells as u32 <= SHARED_CELLS {
+                pipelines.shared.clone()
+            } else {
+                pipelines.global.clone()
+            },
+            plan: plan.clone(),
+            edges: ctx.upload("density edges", &edge_table)?,
+            counts: ctx.storage_buffer("density counts", (cells * 4) as u64)?,
+            report: ctx.storage_buffer("density report", 16)?,
+            slots: [
+                ctx.storage_buffer("density points A", slot_bytes)?,
+                ctx.storage_buffer("density points B", slot_bytes)?,
+            ],
+            in_flight: [None, None],
+            chunk_points,
+            guess: [x_first, x_scale, y_first, y_scale],
+            triples: Vec::with_capacity(chunk_points * FLOATS_PER_POINT),
+            host_grid: Vec::new(),
+            host_outside: 0,
+            non_finite: 0,
+            since_flush: 0,
+            chunks: 0,
+        };
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        encoder.clear_buffer(&counts, 0, None);
-        encoder.clear_buffer(&report, 0, None);
+        encoder.clear_buffer(&binner.counts, 0, None);
+        encoder.clear_buffer(&binner.report, 0, None);
         ctx.scoped("clearing the density grid", || {
             ctx.queue.submit([encoder.finish()])
         })?;
+        Ok(binner)
+    }
 
-        let pipeline = if cells as u32 <= SHARED_CELLS {
-            &self.shared
-        } else {
-            &self.global
-        };
-        let mut host_grid: Vec<u64> = Vec::new();
-        let (mut host_outside, mut non_finite) = (0u64, 0u64);
-        let mut since_flush = 0u64;
-        let mut in_flight: [Option<wgpu::SubmissionIndex>; 2] = [None, None];
-        let mut triples: Vec<f32> = Vec::with_capacity(chunk_points * FLOATS_PER_POINT);
+    /// Bins more points.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for x and y of different lengths; GPU errors.
+    pub fn add(&mut self, x: ArrayView1<'_, f64>, y: ArrayView1<'_, f64>) -> Result<()> {
+        if x.len() != y.len() {
+            return Err(Error::ShapeMismatch {
+                what: "points",
+                expected: format!("x and y of the same length ({})", x.len()),
+                got: vec![y.len()],
+            });
+        }
+        let (cells, ny) = (self.plan.x.bins() * self.plan.y.bins(), self.plan.y.bins());
         let n = x.len();
         let mut next = 0usize;
-        let mut chunk_index = 0usize;
         while next < n {
             // Gather up to chunk_points GPU-exact points, handling the rest on the host.
-            triples.clear();
-            while next < n && triples.len() < chunk_points * FLOATS_PER_POINT {
+            self.triples.clear();
+            while next < n && self.triples.len() < self.chunk_points * FLOATS_PER_POINT {
                 let (xv, yv) = (x[next], y[next]);
                 next += 1;
                 if !(xv.is_finite() && yv.is_finite()) {
-                    non_finite += 1;
+                    self.non_finite += 1;
                 } else if gpu_exact(xv) && gpu_exact(yv) {
-                    triples.extend_from_slice(&split3(xv));
-                    triples.extend_from_slice(&split3(yv));
+                    self.triples.extend_from_slice(&split3(xv));
+                    self.triples.extend_from_slice(&split3(yv));
                 } else {
-                    match (plan.x.bin(xv), plan.y.bin(yv)) {
+                    match (self.plan.x.bin(xv), self.plan.y.bin(yv)) {
                         (Some(i), Some(j)) => {
-                            host_grid.resize(cells, 0);
-                            host_grid[i * ny + j] += 1;
+                            self.host_grid.resize(cells, 0);
+                            self.host_grid[i * ny + j] += 1;
                         }
-                        _ => host_outside += 1,
+                        _ => self.host_outside += 1,
                     }
                 }
             }
-            let points = triples.len() / FLOATS_PER_POINT;
-            if points == 0 {
-                continue;
-            }
-            if since_flush + points as u64 > FLUSH_POINTS {
-                flush(ctx, &counts, cells, &mut host_grid)?;
-                since_flush = 0;
-            }
-            since_flush += points as u64;
-            let slot = chunk_index % 2;
-            chunk_index += 1;
-            // The buffer of two chunks ago must be done before it is overwritten.
-            if let Some(index) = in_flight[slot].take() {
-                ctx.wait_for(index)?;
-            }
-            let groups = (points as u64).div_ceil(u64::from(WG_SIZE * POINTS_PER_THREAD));
-            let dims = ctx.dispatch_dims(groups)?;
-            let uniform = ctx.uniform(
-                "density uniform",
-                &BinUniform {
-                    nx: nx as u32,
-                    ny: ny as u32,
-                    points: points as u32,
-                    groups: groups as u32,
-                    x_first,
-                    x_scale,
-                    y_first,
-                    y_scale,
-                },
-            )?;
-            ctx.write(&slots[slot], &triples)?;
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
-            ctx.scoped("recording a density chunk", || {
-                let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some("density chunk"),
-                    layout: &pipeline.get_bind_group_layout(0),
-                    entries: &[
-                        wgpu::BindGroupEntry {
-                            binding: 0,
-                            resource: uniform.as_entire_binding(),
-                        },
-                        wgpu::BindGroupEntry {
-                            binding: 1,
-                            resource: slots[slot].as_entire_binding(),
-                        },
-                        wgpu::BindGroupEntry {
-                            binding: 2,
-                            resource: edges_buffer.as_entire_binding(),
-                        },
-                        wgpu::BindGroupEntry {
-                            binding: 3,
-                            resource: counts.as_entire_binding(),
-                        },
-                        wgpu::BindGroupEntry {
-                            binding: 4,
-                            resource: report.as_entire_binding(),
-                        },
-                    ],
-                });
-                let mut pass = encoder.begin_compute_pass(&Default::default());
-                pass.set_pipeline(pipeline);
-                pass.set_bind_group(0, &bind_group, &[]);
-                pass.dispatch_workgroups(dims.0, dims.1, dims.2);
-            })?;
-            in_flight[slot] = Some(ctx.scoped("submitting a density chunk", || {
-                ctx.queue.submit([encoder.finish()])
-            })?);
+            self.submit_chunk()?;
         }
-        let device_counts: Vec<u32> = ctx.read_back(&counts, 0, cells)?;
-        let device_report: Vec<u32> = ctx.read_back(&report, 0, 1)?;
-        host_grid.resize(cells, 0);
-        let values: Vec<f64> = host_grid
+        Ok(())
+    }
+
+    /// Sends the gathered triples to the GPU (no wait: the host prepares the next chunk
+    /// meanwhile; the buffer of two chunks ago is waited for before it is overwritten).
+    fn submit_chunk(&mut self) -> Result<()> {
+        let ctx = self.ctx;
+        let points = self.triples.len() / FLOATS_PER_POINT;
+        if points == 0 {
+            return Ok(());
+        }
+        let cells = self.plan.x.bins() * self.plan.y.bins();
+        if self.since_flush + points as u64 > FLUSH_POINTS {
+            flush(ctx, &self.counts, cells, &mut self.host_grid)?;
+            self.since_flush = 0;
+        }
+        self.since_flush += points as u64;
+        let slot = self.chunks % 2;
+        self.chunks += 1;
+        if let Some(index) = self.in_flight[slot].take() {
+            ctx.wait_for(index)?;
+        }
+        let groups = (points as u64).div_ceil(u64::from(WG_SIZE * POINTS_PER_THREAD));
+        let dims = ctx.dispatch_dims(groups)?;
+        let [x_first, x_scale, y_first, y_scale] = self.guess;
+        let uniform = ctx.uniform(
+            "density uniform",
+            &BinUniform {
+                nx: self.plan.x.bins() as u32,
+                ny: self.plan.y.bins() as u32,
+                points: points as u32,
+                groups: groups as u32,
+                x_first,
+                x_scale,
+                y_first,
+                y_scale,
+            },
+        )?;
+        ctx.write(&self.slots[slot], &self.triples)?;
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        ctx.scoped("recording a density chunk", || {
+            let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("density chunk"),
+                layout: &self.pipeline.get_bind_group_layout(0),
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: uniform.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: self.slots[slot].as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: self.edges.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: self.counts.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 4,
+                        resource: self.report.as_entire_binding(),
+                    },
+                ],
+            });
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(dims.0, dims.1, dims.2);
+        })?;
+        self.in_flight[slot] = Some(ctx.scoped("submitting a density chunk", || {
+            ctx.queue.submit([encoder.finish()])
+        })?);
+        Ok(())
+    }
+
+    /// Reads the grid back once and applies `density=True` if asked.
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub fn finish(mut self) -> Result<Histogram> {
+        let cells = self.plan.x.bins() * self.plan.y.bins();
+        let device_counts: Vec<u32> = self.ctx.read_back(&self.counts, 0, cells)?;
+        let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 1)?;
+        self.host_grid.resize(cells, 0);
+        let values: Vec<f64> = self
+            .host_grid
             .iter()
             .zip(&device_counts)
             .map(|(&h, &d)| (h + u64::from(d)) as f64)
@@ -284,10 +352,10 @@ impl DensityGpu {
         let used = values.iter().sum::<f64>() as u64;
         Ok(cpu::finish(
             values,
-            plan,
+            &self.plan,
             used,
-            u64::from(device_report[0]) + host_outside,
-            non_finite,
+            u64::from(device_report[0]) + self.host_outside,
+            self.non_finite,
         ))
     }
 }

@@ -106,20 +106,6 @@ impl DensityParams {
         y: ArrayView1<'_, f64>,
         points: PointType,
     ) -> Result<DensityPlan> {
-        let axis = |i: usize, data: ArrayView1<'_, f64>| -> Result<Edges> {
-            let name = ["bins (x)", "bins (y)"][i];
-            match &self.bins[i] {
-                BinSpec::Count(0) => Err(Error::param(name, "must be a positive integer, not 0")),
-                BinSpec::Count(n) => {
-                    let range = self.range.map(|r| r[i]);
-                    let (lo, hi) = outer_edges(data, range, points)?;
-                    // NumPy computes the edges in float32 only when float32 data set the range.
-                    let single = points == PointType::F32 && range.is_none();
-                    Ok(Edges::linspace(lo, hi, *n, single))
-                }
-                BinSpec::Edges(edges) => Edges::explicit(edges.clone(), name),
-            }
-        };
         if x.len() != y.len() {
             return Err(Error::ShapeMismatch {
                 what: "points",
@@ -127,6 +113,29 @@ impl DensityParams {
                 got: vec![y.len()],
             });
         }
+        self.plan_from_bounds(Bounds::of(x), Bounds::of(y), points)
+    }
+
+    /// As [`DensityParams::plan`], from the data's bounds instead of the data (for points read
+    /// in chunks: a first pass finds the bounds, [`Bounds::merge`] joins them).
+    ///
+    /// # Errors
+    /// As [`DensityParams::plan`].
+    pub fn plan_from_bounds(&self, x: Bounds, y: Bounds, points: PointType) -> Result<DensityPlan> {
+        let axis = |i: usize, bounds: Bounds| -> Result<Edges> {
+            let name = ["bins (x)", "bins (y)"][i];
+            match &self.bins[i] {
+                BinSpec::Count(0) => Err(Error::param(name, "must be a positive integer, not 0")),
+                BinSpec::Count(n) => {
+                    let range = self.range.map(|r| r[i]);
+                    let (lo, hi) = outer_edges(bounds, range, points)?;
+                    // NumPy computes the edges in float32 only when float32 data set the range.
+                    let single = points == PointType::F32 && range.is_none();
+                    Ok(Edges::linspace(lo, hi, *n, single))
+                }
+                BinSpec::Edges(edges) => Edges::explicit(edges.clone(), name),
+            }
+        };
         if self.density && self.reduction != Reduction::Sum {
             return Err(Error::param(
                 "density",
@@ -151,16 +160,60 @@ impl DensityParams {
     }
 }
 
+/// The extent of one coordinate of a point set, for NumPy's automatic range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bounds {
+    /// Smallest value (+inf when empty).
+    pub min: f64,
+    /// Largest value (-inf when empty).
+    pub max: f64,
+    /// Whether a NaN was seen.
+    pub nan: bool,
+}
+
+impl Bounds {
+    /// No values yet.
+    pub const EMPTY: Bounds = Bounds {
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+        nan: false,
+    };
+
+    /// The bounds of `values`.
+    pub fn of(values: ArrayView1<'_, f64>) -> Self {
+        values.iter().fold(Self::EMPTY, |b, &v| {
+            if v.is_nan() {
+                Bounds { nan: true, ..b }
+            } else {
+                Bounds {
+                    min: b.min.min(v),
+                    max: b.max.max(v),
+                    nan: b.nan,
+                }
+            }
+        })
+    }
+
+    /// The bounds of both sets together.
+    pub fn merge(self, other: Bounds) -> Self {
+        Bounds {
+            min: self.min.min(other.min),
+            max: self.max.max(other.max),
+            nan: self.nan || other.nan,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.nan && self.min > self.max
+    }
+}
+
 /// Largest grid accepted (2^30 cells: 8 GiB of float64).
 pub const MAX_CELLS: usize = 1 << 30;
 
 /// NumPy's `_get_outer_edges`: the given range (checked) or the data's, widened by 0.5 on each
 /// side when it is a single value. For float32 points the automatic range stays in float32.
-fn outer_edges(
-    data: ArrayView1<'_, f64>,
-    range: Option<[f64; 2]>,
-    points: PointType,
-) -> Result<(f64, f64)> {
+fn outer_edges(data: Bounds, range: Option<[f64; 2]>, points: PointType) -> Result<(f64, f64)> {
     let (mut lo, mut hi) = match range {
         Some([lo, hi]) => {
             if !(lo.is_finite() && hi.is_finite()) {
@@ -179,18 +232,12 @@ fn outer_edges(
         }
         None if data.is_empty() => (0.0, 1.0),
         None => {
-            let (lo, hi) = data
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                    if v.is_nan() {
-                        (f64::NAN, f64::NAN)
-                    } else {
-                        (lo.min(v), hi.max(v))
-                    }
-                });
-            let nan = data.iter().any(|v| v.is_nan());
-            if nan || !(lo.is_finite() && hi.is_finite()) {
-                let (lo, hi) = if nan { (f64::NAN, f64::NAN) } else { (lo, hi) };
+            let (lo, hi) = if data.nan {
+                (f64::NAN, f64::NAN)
+            } else {
+                (data.min, data.max)
+            };
+            if !(lo.is_finite() && hi.is_finite()) {
                 return Err(Error::param(
                     "range",
                     format!("autodetected range of [{lo}, {hi}] is not finite (NaN or infinity in the data: give a range)"),
@@ -396,10 +443,214 @@ pub fn histogram2d(
     weights: Option<ArrayView1<'_, f64>>,
     plan: &DensityPlan,
 ) -> Result<Histogram> {
-    match exec.gpu() {
-        Some(ctx) if weights.is_none() && gpu::DensityGpu::supports(ctx, plan) => {
-            gpu::DensityGpu::new(ctx)?.histogram2d(ctx, x, y, plan)
+    if plan.reduction != Reduction::Sum {
+        return cpu::histogram2d(x, y, weights, plan);
+    }
+    let mut binner = Binner::new(exec, plan, weights.is_some())?;
+    binner.add(x, y, weights)?;
+    binner.finish()
+}
+
+/// Bins points that arrive in chunks (a file larger than memory), on the executor's device:
+/// the GPU for unweighted counts when it can, else the CPU. Counts and weight sums only.
+#[derive(Debug)]
+pub enum Binner<'e> {
+    /// The CPU path: chunk grids added into one float64 grid.
+    Cpu {
+        /// The plan, without `density` (applied once at the end).
+        plan: DensityPlan,
+        /// Whether `density=True` is applied at the end.
+        density: bool,
+        /// Sums so far.
+        values: Vec<f64>,
+        /// Report so far: used, out of range, non-finite.
+        report: [u64; 3],
+    },
+    /// The GPU path.
+    Gpu(Box<gpu::GpuBinner<'e>>),
+}
+
+impl<'e> Binner<'e> {
+    /// A binner for `plan` on `exec` (`weighted`: weights will be given).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a reduction other than sums; GPU errors.
+    pub fn new(exec: &'e crate::gpu::Executor, plan: &DensityPlan, weighted: bool) -> Result<Self> {
+        if plan.reduction != Reduction::Sum {
+            return Err(Error::param(
+                "reduction",
+                "chunked binning sums counts or weights; mean, min and max need all points at once",
+            ));
         }
-        _ => cpu::histogram2d(x, y, weights, plan),
+        match exec.gpu() {
+            Some(ctx) if !weighted && gpu::DensityGpu::supports(ctx, plan) => Ok(Binner::Gpu(
+                Box::new(gpu::GpuBinner::new(ctx, &gpu::DensityGpu::new(ctx)?, plan)?),
+            )),
+            _ => Ok(Binner::Cpu {
+                plan: DensityPlan {
+                    density: false,
+                    ..plan.clone()
+                },
+                density: plan.density,
+                values: vec![0.0; plan.x.bins() * plan.y.bins()],
+                report: [0; 3],
+            }),
+        }
+    }
+
+    /// Bins more points (with weights when the binner was made `weighted`).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for lengths that differ, or weights given to (or missing from)
+    /// a binner made otherwise; GPU errors.
+    pub fn add(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        weights: Option<ArrayView1<'_, f64>>,
+    ) -> Result<()> {
+        match self {
+            Binner::Gpu(binner) => {
+                if weights.is_some() {
+                    return Err(Error::param(
+                        "weights",
+                        "this binner counts points; make it weighted",
+                    ));
+                }
+                binner.add(x, y)
+            }
+            Binner::Cpu {
+                plan,
+                values,
+                report,
+                ..
+            } => {
+                let part = cpu::histogram2d(x, y, weights, plan)?;
+                values
+                    .iter_mut()
+                    .zip(part.values.iter())
+                    .for_each(|(v, p)| *v += p);
+                report[0] += part.used;
+                report[1] += part.out_of_range;
+                report[2] += part.non_finite;
+                Ok(())
+            }
+        }
+    }
+
+    /// The grid of every point added.
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub fn finish(self) -> Result<Histogram> {
+        match self {
+            Binner::Gpu(binner) => binner.finish(),
+            Binner::Cpu {
+                plan,
+                density,
+                values,
+                report,
+            } => {
+                let plan = DensityPlan { density, ..plan };
+                Ok(cpu::finish(values, &plan, report[0], report[1], report[2]))
+            }
+        }
+    }
+}
+
+/// Points per chunk when binning a file.
+pub const FILE_CHUNK: usize = 1 << 22;
+
+/// `histogram2d` of a point file (see [`crate::io::read_points`] for the formats) read in
+/// chunks, so a file larger than memory can be binned: with no range, a first pass finds the
+/// data's bounds; the second bins. `weights` (one per point, e.g. from a separate `.npy`)
+/// override a CSV's weight column. `progress` is told the pass (0: range, 1: binning) and how
+/// far it is.
+///
+/// # Errors
+/// As [`crate::io::read_points`] and [`DensityParams::plan`]; [`Error::ShapeMismatch`] when
+/// `weights` has another length than the file has points.
+pub fn histogram2d_file(
+    exec: &crate::gpu::Executor,
+    path: &std::path::Path,
+    params: &DensityParams,
+    weights: Option<ArrayView1<'_, f64>>,
+    progress: impl FnMut(usize, crate::io::Progress),
+) -> Result<Histogram> {
+    histogram2d_file_in_chunks(exec, path, params, weights, FILE_CHUNK, progress)
+}
+
+/// [`histogram2d_file`] with chunks of `chunk` points.
+///
+/// # Errors
+/// As [`histogram2d_file`].
+pub fn histogram2d_file_in_chunks(
+    exec: &crate::gpu::Executor,
+    path: &std::path::Path,
+    params: &DensityParams,
+    weights: Option<ArrayView1<'_, f64>>,
+    chunk: usize,
+    mut progress: impl FnMut(usize, crate::io::Progress),
+) -> Result<Histogram> {
+    use crate::io::PointReader;
+    let chunk = chunk.max(1);
+    let kind = PointReader::open(path)?.kind();
+    let needs_bounds =
+        params.range.is_none() && params.bins.iter().any(|b| matches!(b, BinSpec::Count(_)));
+    let (mut bx, mut by) = (Bounds::EMPTY, Bounds::EMPTY);
+    if needs_bounds {
+        let mut reader = PointReader::open(path)?;
+        while let Some(part) = reader.next_chunk(chunk)? {
+            bx = bx.merge(Bounds::of(part.x.view()));
+            by = by.merge(Bounds::of(part.y.view()));
+            progress(0, reader.progress());
+        }
+    }
+    let plan = params.plan_from_bounds(bx, by, kind)?;
+    let mut reader = PointReader::open(path)?;
+    let mut binner: Option<Binner<'_>> = None;
+    let mut seen = 0usize;
+    while let Some(part) = reader.next_chunk(chunk)? {
+        let n = part.x.len();
+        let chunk_weights = match weights {
+            Some(w) => {
+                if seen + n > w.len() {
+                    return Err(Error::ShapeMismatch {
+                        what: "weights",
+                        expected: format!(
+                            "one weight per point (the file has more than {})",
+                            w.len()
+                        ),
+                        got: vec![w.len()],
+                    });
+                }
+                Some(w.slice(ndarray::s![seen..seen + n]).to_owned())
+            }
+            None => part.weights.clone(),
+        };
+        let binner = match &mut binner {
+            Some(b) => b,
+            None => binner.insert(Binner::new(exec, &plan, chunk_weights.is_some())?),
+        };
+        binner.add(
+            part.x.view(),
+            part.y.view(),
+            chunk_weights.as_ref().map(|w| w.view()),
+        )?;
+        seen += n;
+        progress(1, reader.progress());
+    }
+    if let Some(w) = weights {
+        if w.len() != seen {
+            return Err(Error::ShapeMismatch {
+                what: "weights",
+                expected: format!("one weight per point ({seen})"),
+                got: vec![w.len()],
+            });
+        }
+    }
+    match binner {
+        Some(b) => b.finish(),
+        None => Binner::new(exec, &plan, false)?.finish(),
     }
 }

@@ -8,4 +8,4 @@ pub(crate) use npy::temp_path;
 pub use npy::{
     read_npy, read_npy_header, write_npy, NpyArray, NpyError, NpyHeader, MAX_HEADER_LEN,
 };
-pub use points::{read_points, Points};
+pub use points::{read_points, PointReader, Points, Progress};

@@ -157,19 +157,48 @@ pub struct Heatmap {
 /// As [`DensityParams::plan`] and [`crate::blur::gaussian_filter_f64`]; a 0 size is an
 /// [`Error::InvalidParam`].
 pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Result<Heatmap> {
-    if params.width == 0 || params.height == 0 {
-        return Err(Error::param("size", "width and height must be at least 1"));
-    }
-    let mut request = DensityParams::new(params.width, params.height);
-    request.range = params.range;
-    let plan = request.plan(points.x.view(), points.y.view(), points.kind)?;
+    check_size(params)?;
     let histogram = density::histogram2d(
         exec,
         points.x.view(),
         points.y.view(),
         points.weights.as_ref().map(|w| w.view()),
-        &plan,
+        &density_params(params).plan(points.x.view(), points.y.view(), points.kind)?,
     )?;
+    render_histogram(exec, histogram, params)
+}
+
+/// The binning request a heatmap makes: one bin per pixel over its range.
+pub fn density_params(params: &HeatmapParams) -> DensityParams {
+    let mut request = DensityParams::new(params.width, params.height);
+    request.range = params.range;
+    request
+}
+
+fn check_size(params: &HeatmapParams) -> Result<()> {
+    if params.width == 0 || params.height == 0 {
+        return Err(Error::param("size", "width and height must be at least 1"));
+    }
+    Ok(())
+}
+
+/// Blurs, scales and colours a binned grid (of `params.width x params.height` bins).
+///
+/// # Errors
+/// As [`crate::blur::gaussian_filter_f64`]; [`Error::ShapeMismatch`] for a grid of another size.
+pub fn render_histogram(
+    exec: &Executor,
+    histogram: Histogram,
+    params: &HeatmapParams,
+) -> Result<Heatmap> {
+    check_size(params)?;
+    if histogram.values.dim() != (params.width, params.height) {
+        return Err(Error::ShapeMismatch {
+            what: "heatmap grid",
+            expected: format!("({}, {})", params.width, params.height),
+            got: histogram.values.shape().to_vec(),
+        });
+    }
     let grid = if params.sigma > 0.0 {
         // Constant 0 beyond the range: points outside it do not exist for the picture.
         let blur = BlurParams::new(params.sigma)

@@ -7,7 +7,9 @@ use std::str::FromStr;
 
 mod heatmap;
 
-pub use heatmap::{heatmap, scale_grid, Heatmap, HeatmapParams, Scale};
+pub use heatmap::{
+    density_params, heatmap, render_histogram, scale_grid, Heatmap, HeatmapParams, Scale,
+};
 
 use ndarray::ArrayView2;
 

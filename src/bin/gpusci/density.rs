@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use anyhow::bail;
 use gpusci::density::{self, DensityParams};
-use gpusci::io::{read_npy, read_points, write_npy, NpyArray};
+use gpusci::io::{read_npy, write_npy, NpyArray};
 use ndarray::Ix1;
 
-use crate::{args, BackendArg};
+use crate::{args, progress, BackendArg};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -39,7 +39,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     if let Some(text) = &args.range {
         params.range = Some(args::range(text)?);
     }
-    let points = read_points(&args.points)?;
     let weights = match &args.weights {
         Some(path) => {
             let w = match read_npy(path)? {
@@ -49,28 +48,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             let Ok(w) = w.into_dimensionality::<Ix1>() else {
                 bail!("{}: weights must be a 1-D array", path.display());
             };
-            if w.len() != points.x.len() {
-                bail!(
-                    "{}: {} weights for {} points",
-                    path.display(),
-                    w.len(),
-                    points.x.len()
-                );
-            }
             Some(w)
         }
-        None => points.weights.clone(),
+        None => None,
     };
-    let plan = params.plan(points.x.view(), points.y.view(), points.kind)?;
     let exec = args.backend.executor()?;
     let start = Instant::now();
-    let h = density::histogram2d(
+    let (bar, progress) = progress::for_file(&args.points);
+    let h = density::histogram2d_file(
         &exec,
-        points.x.view(),
-        points.y.view(),
+        &args.points,
+        &params,
         weights.as_ref().map(|w| w.view()),
-        &plan,
+        progress,
     )?;
+    bar.finish_and_clear();
     let elapsed = start.elapsed().as_secs_f64();
     write_npy(&args.output, &h.values.clone().into_dyn())?;
     println!(

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use gpusci::io::read_points;
-use gpusci::render::{heatmap, write_png, Colormap, HeatmapParams, Scale};
+use gpusci::density;
+use gpusci::render::{density_params, render_histogram, write_png, Colormap, HeatmapParams, Scale};
 
-use crate::{args, BackendArg};
+use crate::{args, progress, BackendArg};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -43,8 +43,15 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let size = args::numbers::<usize>("size", &args.size, 2, 2)?;
+    if size.contains(&0) {
+        anyhow::bail!(
+            "invalid --size {}: width and height must be at least 1",
+            args.size
+        );
+    }
     let sigma = args::number("sigma", &args.sigma)?;
     if !sigma.is_finite() || sigma < 0.0 {
+        // Checked here so that a bad flag fails before the file is read.
         anyhow::bail!("invalid --sigma {sigma}: must be finite and non-negative");
     }
     let params = HeatmapParams {
@@ -56,10 +63,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         colormap: args.colormap.parse::<Colormap>()?,
         transparent_empty: !args.opaque,
     };
-    let points = read_points(&args.points)?;
     let exec = args.backend.executor()?;
     let start = Instant::now();
-    let image = heatmap(&exec, &points, &params)?;
+    let (bar, progress) = progress::for_file(&args.points);
+    let histogram = density::histogram2d_file(
+        &exec,
+        &args.points,
+        &density_params(&params),
+        None,
+        progress,
+    )?;
+    bar.finish_and_clear();
+    let image = render_histogram(&exec, histogram, &params)?;
     write_png(
         &args.output,
         image.width as u32,

@@ -9,6 +9,7 @@ mod demo;
 mod density;
 mod heatmap;
 mod info;
+mod progress;
 
 use std::process::ExitCode;
 
