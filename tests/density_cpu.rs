@@ -279,3 +279,36 @@ fn bad_requests_are_typed_errors() {
         "a grid too large"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// The fast bin (arithmetic guess, trusted away from bin boundaries) equals a plain binary
+    /// search of the same edges, for points on and a few ulps either side of every edge, over
+    /// ranges far from zero and bins from 1 to 5000.
+    #[test]
+    fn fast_bin_equals_searchsorted(lo in -1e6f64..1e6, width_exp in -8i32..8, n in 1usize..5000, seed in 0u64..1000) {
+        let hi = lo + 10f64.powi(width_exp);
+        let x = Array1::from(vec![lo, hi]);
+        let fast = DensityParams::new(n, 1).plan(x.view(), x.view(), PointType::F64).unwrap();
+        let mut explicit = DensityParams::new(1, 1);
+        explicit.bins[0] = BinSpec::Edges(fast.x.as_slice().to_vec());
+        let slow = explicit.plan(x.view(), x.view(), PointType::F64).unwrap();
+        let edges = fast.x.as_slice();
+        let step = |v: f64, k: i64| {
+            let mut v = v;
+            for _ in 0..k.abs() {
+                v = if k > 0 { v.next_up() } else { v.next_down() };
+            }
+            v
+        };
+        for (i, &e) in edges.iter().enumerate().filter(|(i, _)| (*i as u64 + seed) % 7 == 0 || *i == edges.len() - 1) {
+            for k in -3..=3 {
+                let v = step(e, k);
+                proptest::prop_assert_eq!(fast.x.bin(v), slow.x.bin(v), "edge {} of {}, {} ulps: {}", i, n, k, v);
+            }
+            let mid = (e + edges[(i + 1).min(edges.len() - 1)]) / 2.0;
+            proptest::prop_assert_eq!(fast.x.bin(mid), slow.x.bin(mid), "middle of bin {}", i);
+        }
+    }
+}
