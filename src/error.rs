@@ -121,6 +121,15 @@ impl Error {
         }
     }
 
+    /// x and y coordinate arrays of different lengths.
+    pub(crate) fn points_mismatch(x: usize, y: usize) -> Self {
+        Error::ShapeMismatch {
+            what: "points",
+            expected: format!("x and y of the same length ({x})"),
+            got: vec![y],
+        }
+    }
+
     /// Shorthand for [`Error::Io`].
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

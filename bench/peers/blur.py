@@ -12,32 +12,19 @@ threads. Prints one JSON object per line, like `gpusci bench --json`.
     pip install numpy scipy opencv-python-headless
     python3 bench/peers/blur.py [--quick]
 """
-import json
-import statistics
+import os
 import sys
-import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import median_time, report  # noqa: E402
 from scipy import ndimage
 
 try:
     import cv2
 except ImportError:  # OpenCV is optional
     cv2 = None
-
-
-def median_time(fn, runs):
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), runs
-
-
-def report(workload, peer, seconds, runs, what):
-    print(json.dumps(dict(workload=workload, backend="cpu", adapter=peer, seconds=seconds, runs=runs, what=what)), flush=True)
 
 
 def main():

@@ -17,9 +17,11 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import median_time, report  # noqa: E402
 from scipy import ndimage
 
 CLUSTERS = [(0.2, 0.3, 0.05), (0.7, 0.2, 0.08), (0.5, 0.5, 0.03), (0.3, 0.8, 0.10), (0.8, 0.75, 0.06)]
@@ -29,20 +31,6 @@ def points(n, seed=4):
     rng = np.random.default_rng(seed)
     c = np.array(CLUSTERS)[np.arange(n) % len(CLUSTERS)]
     return c[:, 0] + c[:, 2] * rng.standard_normal(n), c[:, 1] + c[:, 2] * rng.standard_normal(n)
-
-
-def median_time(fn, runs):
-    fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), runs
-
-
-def report(workload, peer, seconds, runs, what):
-    print(json.dumps(dict(workload=workload, backend="cpu", adapter=peer, seconds=seconds, runs=runs, what=what)), flush=True)
 
 
 def viridis_lut():

@@ -260,7 +260,6 @@ impl BlurGpu {
                 (shape.out_rows * shape.out_cols).div_ceil(WG_SIZE as usize) as u64,
             )
         };
-        let dims = ctx.dispatch_dims(groups)?;
         let uniform = BlurUniform {
             out_rows: shape.out_rows as u32,
             out_cols: shape.out_cols as u32,
@@ -277,34 +276,13 @@ impl BlurGpu {
         let weights: Vec<f32> = taps.weights.iter().map(|&w| w as f32).collect();
         let uniform = ctx.uniform("blur uniform", &uniform)?;
         let weights = ctx.upload("blur weights", &weights)?;
-        ctx.scoped("recording a blur pass", || {
-            let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("blur pass"),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: uniform.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: weights.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: source.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: output.as_entire_binding(),
-                    },
-                ],
-            });
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups(dims.0, dims.1, dims.2);
-        })
+        ctx.record_dispatch(
+            "recording a blur pass",
+            encoder,
+            pipeline,
+            &[&uniform, &weights, source, output],
+            groups,
+        )
     }
 
     fn encode_normalize(
@@ -318,7 +296,6 @@ impl BlurGpu {
         let output = ctx.storage_buffer("normalised blur", (len * 4) as u64)?;
         ctx.poison_f32(&output, len);
         let groups = len.div_ceil(WG_SIZE as usize) as u64;
-        let dims = ctx.dispatch_dims(groups)?;
         let uniform = ctx.uniform(
             "normalize uniform",
             &NormalizeUniform {
@@ -327,34 +304,13 @@ impl BlurGpu {
                 _pad: [0; 2],
             },
         )?;
-        ctx.scoped("recording the normalisation", || {
-            let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("normalize"),
-                layout: &self.normalize.get_bind_group_layout(0),
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: uniform.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: numerator.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: denominator.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: output.as_entire_binding(),
-                    },
-                ],
-            });
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&self.normalize);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups(dims.0, dims.1, dims.2);
-        })?;
+        ctx.record_dispatch(
+            "recording the normalisation",
+            encoder,
+            &self.normalize,
+            &[&uniform, numerator, denominator, &output],
+            groups,
+        )?;
         Ok(output)
     }
 

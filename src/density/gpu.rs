@@ -224,11 +224,7 @@ impl<'c> GpuBinner<'c> {
     /// [`Error::ShapeMismatch`] for x and y of different lengths; GPU errors.
     pub fn add(&mut self, x: ArrayView1<'_, f64>, y: ArrayView1<'_, f64>) -> Result<()> {
         if x.len() != y.len() {
-            return Err(Error::ShapeMismatch {
-                what: "points",
-                expected: format!("x and y of the same length ({})", x.len()),
-                got: vec![y.len()],
-            });
+            return Err(Error::points_mismatch(x.len(), y.len()));
         }
         let (cells, ny) = (self.plan.x.bins() * self.plan.y.bins(), self.plan.y.bins());
         let n = x.len();
@@ -279,7 +275,6 @@ impl<'c> GpuBinner<'c> {
             ctx.wait_for(index)?;
         }
         let groups = (points as u64).div_ceil(u64::from(WG_SIZE * POINTS_PER_THREAD));
-        let dims = ctx.dispatch_dims(groups)?;
         let [x_first, x_scale, y_first, y_scale] = self.guess;
         let uniform = ctx.uniform(
             "density uniform",
@@ -296,38 +291,19 @@ impl<'c> GpuBinner<'c> {
         )?;
         ctx.write(&self.slots[slot], &self.triples)?;
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        ctx.scoped("recording a density chunk", || {
-            let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("density chunk"),
-                layout: &self.pipeline.get_bind_group_layout(0),
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: uniform.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: self.slots[slot].as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: self.edges.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: self.counts.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 4,
-                        resource: self.report.as_entire_binding(),
-                    },
-                ],
-            });
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups(dims.0, dims.1, dims.2);
-        })?;
+        ctx.record_dispatch(
+            "recording a density chunk",
+            &mut encoder,
+            &self.pipeline,
+            &[
+                &uniform,
+                &self.slots[slot],
+                &self.edges,
+                &self.counts,
+                &self.report,
+            ],
+            groups,
+        )?;
         self.in_flight[slot] = Some(ctx.scoped("submitting a density chunk", || {
             ctx.queue.submit([encoder.finish()])
         })?);

@@ -107,11 +107,7 @@ impl DensityParams {
         points: PointType,
     ) -> Result<DensityPlan> {
         if x.len() != y.len() {
-            return Err(Error::ShapeMismatch {
-                what: "points",
-                expected: format!("x and y of the same length ({})", x.len()),
-                got: vec![y.len()],
-            });
+            return Err(Error::points_mismatch(x.len(), y.len()));
         }
         self.plan_from_bounds(Bounds::of(x), Bounds::of(y), points)
     }

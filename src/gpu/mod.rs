@@ -255,6 +255,41 @@ impl GpuContext {
         Ok(pipeline)
     }
 
+    /// Records one dispatch of `groups` workgroups of `pipeline` on `encoder`, with `buffers`
+    /// bound in order at bindings 0, 1, 2, ... of group 0.
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] for too many workgroups; validation errors as [`Error::Gpu`].
+    pub(crate) fn record_dispatch(
+        &self,
+        what: &str,
+        encoder: &mut wgpu::CommandEncoder,
+        pipeline: &wgpu::ComputePipeline,
+        buffers: &[&wgpu::Buffer],
+        groups: u64,
+    ) -> Result<()> {
+        let (x, y, z) = self.dispatch_dims(groups)?;
+        self.scoped(what, || {
+            let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
+                .iter()
+                .enumerate()
+                .map(|(i, buffer)| wgpu::BindGroupEntry {
+                    binding: i as u32,
+                    resource: buffer.as_entire_binding(),
+                })
+                .collect();
+            let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(what),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries: &entries,
+            });
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(x, y, z);
+        })
+    }
+
     /// Splits `groups` workgroups into an (x, y, z) dispatch no dimension of which exceeds the
     /// per-dimension limit; shaders recover the linear index with `group_index` (see
     /// `shaders/common.wgsl`) and skip indices past `groups`.
