@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{for_each_adapter, for_each_adapter_with_limits};
-use gpusci::density::{cpu, gpu::DensityGpu, DensityParams, PointType};
+use gpusci::density::{cpu, gpu::fixed_point_shift, gpu::DensityGpu, DensityParams, PointType};
 use gpusci::io::{read_npy, NpyArray};
 use ndarray::{Array1, Array2, Ix2};
 use rand::{Rng, SeedableRng};
@@ -207,5 +207,128 @@ fn gpu_handles_extreme_magnitudes_on_the_host_exactly() {
                 "around zero",
             );
         },
+    );
+}
+
+#[test]
+fn gpu_weight_sums_are_exact_fixed_point_and_deterministic() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir().join("manifest.json")).unwrap())
+            .unwrap();
+    for_each_adapter(
+        "gpu_weight_sums_are_exact_fixed_point_and_deterministic",
+        |ctx| {
+            let binner = DensityGpu::new(ctx).unwrap();
+            for case in manifest["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["weights"].as_bool().unwrap())
+            {
+                let name = case["name"].as_str().unwrap();
+                let (pts, kind) = points(name);
+                let w = match read_npy(&dir().join(format!("{name}_weights.npy"))).unwrap() {
+                    NpyArray::F64(a) => a.into_dimensionality::<ndarray::Ix1>().unwrap(),
+                    NpyArray::F32(_) => unreachable!("float64 weights"),
+                };
+                let bins: Vec<usize> = case["bins"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|b| b.as_u64().unwrap() as usize)
+                    .collect();
+                let r = case["range"].as_array().unwrap();
+                let pair = |v: &serde_json::Value| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()];
+                let params = DensityParams::new(bins[0], bins[1])
+                    .with_range(pair(&r[0]), pair(&r[1]))
+                    .with_density(case["density"].as_bool().unwrap());
+                let (x, y) = (pts.column(0).to_owned(), pts.column(1).to_owned());
+                let plan = params.plan(x.view(), y.view(), kind).unwrap();
+                let gpu = binner
+                    .histogram2d_weighted(ctx, x.view(), y.view(), w.view(), &plan)
+                    .unwrap();
+                let again = binner
+                    .histogram2d_weighted(ctx, x.view(), y.view(), w.view(), &plan)
+                    .unwrap();
+                assert_eq!(
+                    gpu.values, again.values,
+                    "{name}: integer sums do not depend on order"
+                );
+                let reference =
+                    cpu::histogram2d_reference(x.view(), y.view(), Some(w.view()), &plan).unwrap();
+                // Each weight is rounded to a multiple of 2^-shift: at most half of that per point.
+                let shift = fixed_point_shift(w.view()).unwrap();
+                let sum_tol = x.len() as f64 * 2f64.powi(-shift - 1);
+                let tol = if plan.density {
+                    // v = s / (area * total): an error of sum_tol in s, and of cells * sum_tol
+                    // in the total, move v by at most this much.
+                    let raw_plan = gpusci::density::DensityPlan {
+                        density: false,
+                        ..plan.clone()
+                    };
+                    let raw =
+                        cpu::histogram2d_reference(x.view(), y.view(), Some(w.view()), &raw_plan)
+                            .unwrap();
+                    let total = raw.values.sum().abs();
+                    let min_width = |w: Vec<f64>| w.into_iter().fold(f64::INFINITY, f64::min);
+                    let min_area = min_width(plan.x.widths()) * min_width(plan.y.widths());
+                    let max_v = common::max_abs(reference.values.view());
+                    sum_tol / (min_area * total)
+                        + max_v * (raw.values.len() as f64 + 1.0) * sum_tol / total
+                } else {
+                    sum_tol
+                };
+                common::assert_close(
+                    gpu.values.view(),
+                    reference.values.view(),
+                    common::Tol {
+                        abs: tol,
+                        rel: 1e-12,
+                    },
+                    name,
+                );
+                assert_eq!(gpu.used, reference.used, "{name}: counts");
+            }
+        },
+    );
+}
+
+#[test]
+fn nan_weights_take_the_cpu_path_like_numpy() {
+    let x = Array1::from(vec![0.1, 0.6, 0.6]);
+    let y = Array1::from(vec![0.1, 0.6, 0.6]);
+    let w = Array1::from(vec![1.0, f64::NAN, 2.0]);
+    assert!(
+        fixed_point_shift(w.view()).is_none(),
+        "NaN cannot be a fixed-point integer"
+    );
+    for_each_adapter("nan_weights_take_the_cpu_path_like_numpy", |ctx| {
+        let plan = DensityParams::new(2, 2)
+            .with_range([0.0, 1.0], [0.0, 1.0])
+            .plan(x.view(), y.view(), PointType::F64)
+            .unwrap();
+        assert!(
+            DensityGpu::new(ctx)
+                .unwrap()
+                .histogram2d_weighted(ctx, x.view(), y.view(), w.view(), &plan)
+                .is_err(),
+            "refused on the GPU"
+        );
+    });
+    let plan = DensityParams::new(2, 2)
+        .with_range([0.0, 1.0], [0.0, 1.0])
+        .plan(x.view(), y.view(), PointType::F64)
+        .unwrap();
+    let h = gpusci::density::histogram2d(
+        &gpusci::Executor::Cpu,
+        x.view(),
+        y.view(),
+        Some(w.view()),
+        &plan,
+    )
+    .unwrap();
+    assert!(
+        h.values[[1, 1]].is_nan() && h.values[[0, 0]] == 1.0,
+        "NumPy: the NaN's bin is NaN, the others sum"
     );
 }

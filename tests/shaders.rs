@@ -148,7 +148,7 @@ fn normalize_shader_matches_its_rust_twin() {
 fn density_shader_matches_its_rust_twin() {
     use gpusci::density::gpu as density;
     let (m, _) = module("shaders/density/bin.wgsl");
-    for entry in ["bin_global", "bin_shared"] {
+    for entry in ["bin_global", "bin_shared", "bin_weighted"] {
         assert_eq!(
             workgroup_size(&m, entry),
             [density::WG_SIZE, 1, 1],

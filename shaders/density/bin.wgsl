@@ -12,11 +12,17 @@
 //   2  storage, r   edges:  array<vec4<f32>>, the nx + 1 x edges then the ny + 1 y edges (h, m, l, 0)
 //   3  storage, rw  counts: array<atomic<u32>>, nx * ny, H[i, j] at i * ny + j
 //   4  storage, rw  report: array<atomic<u32>>, [0] = points outside the range
+//   5  storage, r   weights: array<vec2<u32>>, bin_weighted only: each weight as a 64-bit
+//                   fixed-point integer (two's complement, low word first), scaled by the host
+//   6  storage, rw  sums: array<atomic<u32>>, bin_weighted only: 2 per cell, the low and high
+//                   words of a 64-bit fixed-point sum
 //
 // Entry points (256 threads; linear workgroup index over x, y, z, groups past `groups` return):
 //   bin_global   atomics straight into `counts`
 //   bin_shared   a private grid in workgroup memory (nx * ny <= SHARED_CELLS), merged once per
 //                workgroup, so heavily clustered points do not serialise on a few global cells
+//   bin_weighted counts, and weights summed exactly in 64-bit fixed point through two 32-bit
+//                atomics with carry (deterministic: integer sums do not depend on order)
 
 struct BinUniform {
     nx: u32,
@@ -161,5 +167,43 @@ fn bin_shared(
         if (outside > 0u) {
             atomicAdd(&report[0], outside);
         }
+    }
+}
+
+@group(0) @binding(5) var<storage, read> weights: array<vec2<u32>>;
+@group(0) @binding(6) var<storage, read_write> sums: array<atomic<u32>>;
+
+// sums[cell] += w as 64-bit integers: the low word's atomic add returns the old value, from
+// which the carry into the high word follows.
+fn add_fixed(cell: u32, w: vec2<u32>) {
+    let old = atomicAdd(&sums[2u * cell], w.x);
+    let carry = select(0u, 1u, old + w.x < old);
+    atomicAdd(&sums[2u * cell + 1u], w.y + carry);
+}
+
+@compute @workgroup_size(256)
+fn bin_weighted(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let g = group_index(wid, nwg);
+    if (g >= u.groups) { return; }
+    var outside = 0u;
+    let start = g * WG_SIZE * POINTS_PER_THREAD + lid;
+    for (var k = 0u; k < POINTS_PER_THREAD; k++) {
+        let p = start + k * WG_SIZE;
+        if (p < u.points) {
+            let c = cell_of(p);
+            if (c < 0) {
+                outside += 1u;
+            } else {
+                atomicAdd(&counts[u32(c)], 1u);
+                add_fixed(u32(c), weights[p]);
+            }
+        }
+    }
+    if (outside > 0u) {
+        atomicAdd(&report[0], outside);
     }
 }

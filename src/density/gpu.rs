@@ -6,8 +6,9 @@
 //! prepares the next chunk, the GPU bins the previous one (two point buffers alternate).
 //! Coordinates whose triples would hold float32 subnormals (0 < |v| < 1e-20) or overflow
 //! (|v| > 1e38) are binned on the host instead, so the result is exact for every input.
-//! Weighted sums, mean/min/max, and grids larger than one storage binding run on the CPU path
-//! (`density::histogram2d` routes them); this module does unweighted counts.
+//! Weights are summed in 64-bit fixed point (two 32-bit atomics with carry): deterministic on
+//! every adapter, float atomics needing none. NaN or infinite weights, mean/min/max, and grids
+//! larger than one storage binding run on the CPU path (`density::histogram2d` routes them).
 
 use bytemuck::{Pod, Zeroable};
 use ndarray::ArrayView1;
@@ -75,6 +76,35 @@ fn gpu_exact(v: f64) -> bool {
 pub struct DensityGpu {
     global: wgpu::ComputePipeline,
     shared: wgpu::ComputePipeline,
+    weighted: wgpu::ComputePipeline,
+}
+
+/// Fewest fractional bits of the fixed-point weights for the GPU path; with fewer (weights
+/// summing past 2^38), the CPU's float64 sums are more precise, and they are used instead.
+const MIN_FRACTION_BITS: i32 = 24;
+
+/// The fixed-point scale (2^shift) for summing `weights` exactly in 64-bit integers: the
+/// largest shift with n * max|w| * 2^shift below 2^62, so no sum can overflow. `None` when a
+/// weight is NaN or infinite (NumPy's NaN bins need float arithmetic) or the shift would be
+/// below [`MIN_FRACTION_BITS`].
+pub fn fixed_point_shift(weights: ArrayView1<'_, f64>) -> Option<i32> {
+    let mut max = 0.0f64;
+    for &w in weights {
+        if !w.is_finite() {
+            return None;
+        }
+        max = max.max(w.abs());
+    }
+    if max == 0.0 {
+        return Some(MIN_FRACTION_BITS);
+    }
+    let shift = (62.0 - (weights.len() as f64 * max).log2()).floor() as i32;
+    (shift >= MIN_FRACTION_BITS).then_some(shift.min(1000))
+}
+
+fn to_fixed(w: f64, scale: f64) -> [u32; 2] {
+    let v = (w * scale).round() as i64 as u64;
+    [v as u32, (v >> 32) as u32]
 }
 
 impl DensityGpu {
@@ -86,6 +116,7 @@ impl DensityGpu {
         Ok(Self {
             global: ctx.pipeline("density", BIN_WGSL, "bin_global")?,
             shared: ctx.pipeline("density", BIN_WGSL, "bin_shared")?,
+            weighted: ctx.pipeline("density", BIN_WGSL, "bin_weighted")?,
         })
     }
 
@@ -119,6 +150,56 @@ impl DensityGpu {
         binner.add(x, y)?;
         binner.finish()
     }
+
+    /// Weighted `histogram2d` on the GPU: weights summed exactly in 64-bit fixed point at the
+    /// scale [`fixed_point_shift`] picks (absolute error at most half a unit of 2^-shift per
+    /// point), the same on every run and adapter.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when [`fixed_point_shift`] is `None` or the adapter has fewer
+    /// than 6 storage buffers per stage; otherwise as [`DensityGpu::histogram2d`].
+    pub fn histogram2d_weighted(
+        &self,
+        ctx: &GpuContext,
+        x: ArrayView1<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        weights: ArrayView1<'_, f64>,
+        plan: &DensityPlan,
+    ) -> Result<Histogram> {
+        if weights.len() != x.len() {
+            return Err(Error::ShapeMismatch {
+                what: "weights",
+                expected: format!("one weight per point ({})", x.len()),
+                got: vec![weights.len()],
+            });
+        }
+        if ctx.limits().max_storage_buffers_per_shader_stage < 6 {
+            return Err(Error::param(
+                "weights",
+                "the adapter binds fewer than 6 storage buffers per stage",
+            ));
+        }
+        let shift = fixed_point_shift(weights).ok_or_else(|| {
+            Error::param(
+                "weights",
+                "NaN, infinite or too large for exact fixed-point sums: use the CPU path",
+            )
+        })?;
+        let mut binner = GpuBinner::new(ctx, self, plan)?;
+        binner.enable_weights(self, shift)?;
+        binner.add_weighted(x, y, Some(weights))?;
+        binner.finish()
+    }
+}
+
+/// The weighted state of a [`GpuBinner`].
+struct Weighted {
+    pipeline: wgpu::ComputePipeline,
+    sums: wgpu::Buffer,
+    slots: [wgpu::Buffer; 2],
+    fixed: Vec<[u32; 2]>,
+    scale: f64,
+    host_sums: Vec<f64>,
 }
 
 /// Counts points on the GPU chunk by chunk, for inputs that arrive in pieces (files larger
@@ -140,6 +221,7 @@ pub struct GpuBinner<'c> {
     non_finite: u64,
     since_flush: u64,
     chunks: usize,
+    weighted: Option<Weighted>,
 }
 
 impl std::fmt::Debug for GpuBinner<'_> {
@@ -208,6 +290,7 @@ impl<'c> GpuBinner<'c> {
             non_finite: 0,
             since_flush: 0,
             chunks: 0,
+            weighted: None,
         };
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         encoder.clear_buffer(&binner.counts, 0, None);
@@ -218,13 +301,53 @@ impl<'c> GpuBinner<'c> {
         Ok(binner)
     }
 
+    /// Sums weights as well as counting, in fixed point scaled by 2^`shift`.
+    fn enable_weights(&mut self, pipelines: &DensityGpu, shift: i32) -> Result<()> {
+        let ctx = self.ctx;
+        let cells = self.plan.x.bins() * self.plan.y.bins();
+        let slot_bytes = (self.chunk_points * 8) as u64;
+        let sums = ctx.storage_buffer("density weight sums", (cells * 8) as u64)?;
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        encoder.clear_buffer(&sums, 0, None);
+        ctx.scoped("clearing the weight sums", || {
+            ctx.queue.submit([encoder.finish()])
+        })?;
+        self.weighted = Some(Weighted {
+            pipeline: pipelines.weighted.clone(),
+            sums,
+            slots: [
+                ctx.storage_buffer("density weights A", slot_bytes)?,
+                ctx.storage_buffer("density weights B", slot_bytes)?,
+            ],
+            fixed: Vec::with_capacity(self.chunk_points),
+            scale: 2f64.powi(shift),
+            host_sums: Vec::new(),
+        });
+        Ok(())
+    }
+
     /// Bins more points.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] for x and y of different lengths; GPU errors.
     pub fn add(&mut self, x: ArrayView1<'_, f64>, y: ArrayView1<'_, f64>) -> Result<()> {
+        self.add_weighted(x, y, None)
+    }
+
+    fn add_weighted(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        weights: Option<ArrayView1<'_, f64>>,
+    ) -> Result<()> {
         if x.len() != y.len() {
             return Err(Error::points_mismatch(x.len(), y.len()));
+        }
+        if self.weighted.is_some() != weights.is_some() {
+            return Err(Error::param(
+                "weights",
+                "a weighted binner takes weights with every chunk, a counting one none",
+            ));
         }
         let (cells, ny) = (self.plan.x.bins() * self.plan.y.bins(), self.plan.y.bins());
         let n = x.len();
@@ -232,19 +355,30 @@ impl<'c> GpuBinner<'c> {
         while next < n {
             // Gather up to chunk_points GPU-exact points, handling the rest on the host.
             self.triples.clear();
+            if let Some(w) = &mut self.weighted {
+                w.fixed.clear();
+            }
             while next < n && self.triples.len() < self.chunk_points * FLOATS_PER_POINT {
                 let (xv, yv) = (x[next], y[next]);
+                let wv = weights.map(|w| w[next]);
                 next += 1;
                 if !(xv.is_finite() && yv.is_finite()) {
                     self.non_finite += 1;
                 } else if gpu_exact(xv) && gpu_exact(yv) {
                     self.triples.extend_from_slice(&split3(xv));
                     self.triples.extend_from_slice(&split3(yv));
+                    if let (Some(w), Some(wv)) = (&mut self.weighted, wv) {
+                        w.fixed.push(to_fixed(wv, w.scale));
+                    }
                 } else {
                     match (self.plan.x.bin(xv), self.plan.y.bin(yv)) {
                         (Some(i), Some(j)) => {
                             self.host_grid.resize(cells, 0);
                             self.host_grid[i * ny + j] += 1;
+                            if let (Some(w), Some(wv)) = (&mut self.weighted, wv) {
+                                w.host_sums.resize(cells, 0.0);
+                                w.host_sums[i * ny + j] += wv;
+                            }
                         }
                         _ => self.host_outside += 1,
                     }
@@ -291,19 +425,38 @@ impl<'c> GpuBinner<'c> {
         )?;
         ctx.write(&self.slots[slot], &self.triples)?;
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        ctx.record_dispatch(
-            "recording a density chunk",
-            &mut encoder,
-            &self.pipeline,
-            &[
-                &uniform,
-                &self.slots[slot],
-                &self.edges,
-                &self.counts,
-                &self.report,
-            ],
-            groups,
-        )?;
+        if let Some(w) = &self.weighted {
+            ctx.write(&w.slots[slot], &w.fixed)?;
+            ctx.record_dispatch(
+                "recording a weighted density chunk",
+                &mut encoder,
+                &w.pipeline,
+                &[
+                    &uniform,
+                    &self.slots[slot],
+                    &self.edges,
+                    &self.counts,
+                    &self.report,
+                    &w.slots[slot],
+                    &w.sums,
+                ],
+                groups,
+            )?;
+        } else {
+            ctx.record_dispatch(
+                "recording a density chunk",
+                &mut encoder,
+                &self.pipeline,
+                &[
+                    &uniform,
+                    &self.slots[slot],
+                    &self.edges,
+                    &self.counts,
+                    &self.report,
+                ],
+                groups,
+            )?;
+        }
         self.in_flight[slot] = Some(ctx.scoped("submitting a density chunk", || {
             ctx.queue.submit([encoder.finish()])
         })?);
@@ -319,13 +472,29 @@ impl<'c> GpuBinner<'c> {
         let device_counts: Vec<u32> = self.ctx.read_back(&self.counts, 0, cells)?;
         let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 1)?;
         self.host_grid.resize(cells, 0);
-        let values: Vec<f64> = self
+        let counts: Vec<u64> = self
             .host_grid
             .iter()
             .zip(&device_counts)
-            .map(|(&h, &d)| (h + u64::from(d)) as f64)
+            .map(|(&h, &d)| h + u64::from(d))
             .collect();
-        let used = values.iter().sum::<f64>() as u64;
+        let used = counts.iter().sum::<u64>();
+        let values: Vec<f64> = match &mut self.weighted {
+            None => counts.iter().map(|&c| c as f64).collect(),
+            Some(w) => {
+                let words: Vec<u32> = self.ctx.read_back(&w.sums, 0, 2 * cells)?;
+                w.host_sums.resize(cells, 0.0);
+                words
+                    .chunks_exact(2)
+                    .zip(&w.host_sums)
+                    .map(|(pair, &host)| {
+                        // The 64-bit two's-complement sum, low word first.
+                        let fixed = (u64::from(pair[0]) | (u64::from(pair[1]) << 32)) as i64;
+                        fixed as f64 / w.scale + host
+                    })
+                    .collect()
+            }
+        };
         Ok(cpu::finish(
             values,
             &self.plan,

@@ -444,9 +444,10 @@ pub struct Histogram {
     pub non_finite: u64,
 }
 
-/// `numpy.histogram2d` of the points `x`, `y` on the executor's device. The GPU runs
-/// unweighted counts; weights, mean/min/max, and grids past one storage binding run on the CPU
-/// path, whatever the executor.
+/// `numpy.histogram2d` of the points `x`, `y` on the executor's device. The GPU runs counts,
+/// and weight sums in exact fixed point when the weights are finite and allow 24 fractional
+/// bits; NaN or infinite weights, mean/min/max, and grids past one storage binding run on the
+/// CPU path, whatever the executor.
 ///
 /// # Errors
 /// As [`DensityParams::plan`] and [`cpu::histogram2d`]; GPU errors.
@@ -457,9 +458,16 @@ pub fn histogram2d(
     weights: Option<ArrayView1<'_, f64>>,
     plan: &DensityPlan,
 ) -> Result<Histogram> {
-    match exec.gpu() {
-        Some(ctx) if weights.is_none() && gpu::DensityGpu::supports(ctx, plan) => {
+    match (exec.gpu(), weights) {
+        (Some(ctx), None) if gpu::DensityGpu::supports(ctx, plan) => {
             gpu::DensityGpu::new(ctx)?.histogram2d(ctx, x, y, plan)
+        }
+        (Some(ctx), Some(w))
+            if gpu::DensityGpu::supports(ctx, plan)
+                && ctx.limits().max_storage_buffers_per_shader_stage >= 6
+                && gpu::fixed_point_shift(w).is_some() =>
+        {
+            gpu::DensityGpu::new(ctx)?.histogram2d_weighted(ctx, x, y, w, plan)
         }
         _ => cpu::histogram2d(x, y, weights, plan),
     }

@@ -33,9 +33,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             a.compute, a.shader_f64
         );
         println!(
-            "  max storage binding: {:.0} MiB, max buffer: {:.0} MiB, workgroups/dim: {}, invocations/workgroup: {}, workgroup memory: {} KiB",
+            "  max storage binding: {:.0} MiB, max buffer: {:.0} MiB, storage buffers/stage: {}, workgroups/dim: {}, invocations/workgroup: {}, workgroup memory: {} KiB",
             mib(a.limits.max_storage_buffer_binding_size),
             mib(a.limits.max_buffer_size),
+            a.limits.max_storage_buffers_per_shader_stage,
             a.limits.max_compute_workgroups_per_dimension,
             a.limits.max_compute_invocations_per_workgroup,
             a.limits.max_compute_workgroup_storage_size / 1024
