@@ -104,6 +104,7 @@ fn w3_params() -> HeatmapParams {
         range: Some([[0.0, 1.0], [0.0, 1.0]]),
         sigma: 3.0,
         scale: Scale::Log,
+        span: None,
         colormap: Colormap::Viridis,
         transparent_empty: false,
     }

@@ -34,9 +34,7 @@ fn check(ctx: &gpusci::GpuContext, input: &Array2<f32>, params: &BlurParams, wha
         .unwrap_or_else(|e| panic!("{what}: {e}"));
     let wide = input.mapv(f64::from);
     let want = cpu::gaussian_filter_reference(wide.view(), params).expect("reference");
-    let scale = max_abs(input.view())
-        .max(f64::from(params.cval as f32).abs())
-        .max(1e-30);
+    let scale = common::blur_error_scale(max_abs(input.view()), params, 2).max(1e-30);
     let tol = Tol {
         abs: BLUR_F32_ABS_PER_SCALE * scale,
         rel: BLUR_F32_REL,

@@ -110,6 +110,7 @@ fn zoomed_and_blurred_heatmaps_render_on_every_backend() {
         height: 24,
         range: Some([[0.0, 0.5], [0.5, 1.0]]),
         sigma: 1.5,
+        span: None,
         scale: Scale::EqHist,
         colormap: Colormap::Magma,
         transparent_empty: false,
@@ -158,13 +159,13 @@ fn clone_context(ctx: &gpusci::GpuContext) -> gpusci::GpuContext {
 fn scales_map_non_empty_bins_onto_zero_to_one() {
     let grid = arr2(&[[0.0, 1.0], [10.0, 100.0]]);
     for scale in [Scale::Linear, Scale::Log, Scale::Cbrt, Scale::EqHist] {
-        let t = scale_grid(grid.view(), scale);
+        let t = scale_grid(grid.view(), scale, None);
         assert!(t[[0, 0]].is_nan(), "{scale:?}: empty stays empty");
         assert_eq!((t[[0, 1]], t[[1, 1]]), (0.0, 1.0), "{scale:?}: ends");
         assert!(t[[1, 0]] > 0.0 && t[[1, 0]] < 1.0, "{scale:?}: middle");
     }
     assert_eq!(
-        scale_grid(grid.view(), Scale::EqHist)[[1, 0]],
+        scale_grid(grid.view(), Scale::EqHist, None)[[1, 0]],
         0.5,
         "eq_hist: ranks"
     );

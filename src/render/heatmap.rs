@@ -50,8 +50,17 @@ impl FromStr for Scale {
 }
 
 /// Maps a grid to [0, 1] with `scale`, over its non-empty (non-zero, non-NaN) cells; empty cells
-/// become NaN. A grid with one distinct value maps every non-empty cell to 1.
-pub fn scale_grid(values: ArrayView2<'_, f64>, scale: Scale) -> Array2<f64> {
+/// become NaN. A grid with one distinct value maps every non-empty cell to 1. With `span`
+/// `[lo, hi]` (in the grid's units, as datashader's `span`), values are clipped to it first and
+/// lo and hi map to 0 and 1 (for `eq_hist`, the ranks are taken of the clipped values).
+pub fn scale_grid(
+    values: ArrayView2<'_, f64>,
+    scale: Scale,
+    span: Option<[f64; 2]>,
+) -> Array2<f64> {
+    let clip = |v: f64| span.map_or(v, |[lo, hi]| v.clamp(lo, hi));
+    let values = values.mapv(|v| if v == 0.0 || v.is_nan() { v } else { clip(v) });
+    let values = values.view();
     let empty = |v: f64| v == 0.0 || v.is_nan();
     let transform = |v: f64| match scale {
         Scale::Linear | Scale::EqHist => v,
@@ -86,11 +95,14 @@ pub fn scale_grid(values: ArrayView2<'_, f64>, scale: Scale) -> Array2<f64> {
             })
         }
         _ => {
-            let (lo, hi) = filled
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                    (lo.min(v), hi.max(v))
-                });
+            let (lo, hi) = match span {
+                Some([lo, hi]) => (transform(lo), transform(hi)),
+                None => filled
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                        (lo.min(v), hi.max(v))
+                    }),
+            };
             values.mapv(|v| {
                 if empty(v) {
                     f64::NAN
@@ -118,6 +130,8 @@ pub struct HeatmapParams {
     pub sigma: f64,
     /// Value-to-colour scaling.
     pub scale: Scale,
+    /// Clip values to `[lo, hi]` (after blurring, in counts) before scaling; `None`: the data's.
+    pub span: Option<[f64; 2]>,
     /// The colormap.
     pub colormap: Colormap,
     /// Draw empty bins transparent (datashader's default) instead of the colormap's low end.
@@ -132,6 +146,7 @@ impl Default for HeatmapParams {
             range: None,
             sigma: 0.0,
             scale: Scale::Log,
+            span: None,
             colormap: Colormap::Viridis,
             transparent_empty: true,
         }
@@ -179,6 +194,14 @@ fn check_size(params: &HeatmapParams) -> Result<()> {
     if params.width == 0 || params.height == 0 {
         return Err(Error::param("size", "width and height must be at least 1"));
     }
+    if let Some([lo, hi]) = params.span {
+        if !(lo.is_finite() && hi.is_finite() && lo < hi && lo >= 0.0) {
+            return Err(Error::param(
+                "span",
+                format!("[{lo}, {hi}] must be finite with 0 <= lo < hi"),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -214,7 +237,7 @@ pub fn render_histogram(
     } else {
         histogram.values.clone()
     };
-    let t = scale_grid(grid.view(), params.scale);
+    let t = scale_grid(grid.view(), params.scale, params.span);
     let (nx, ny) = (params.width, params.height);
     let lut = params.colormap.lut();
     let colour = |t: f64| lut[((t.clamp(0.0, 1.0) * (LUT_SIZE - 1) as f64).round()) as usize];

@@ -170,3 +170,17 @@ pub fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
     out.extend_from_slice(data);
     out
 }
+
+/// The magnitude float32 blur errors scale with: the largest input times, for each filtered
+/// axis, the sum of |weights| (1 for smoothing; much more for derivative kernels with a small
+/// sigma, whose outputs and intermediate values grow by that factor).
+pub fn blur_error_scale(input_max: f64, params: &gpusci::blur::BlurParams, ndim: usize) -> f64 {
+    let plan = params.plan(ndim).expect("valid parameters");
+    let gain: f64 = plan
+        .axes
+        .iter()
+        .flatten()
+        .map(|k| k.weights.iter().map(|w| w.abs()).sum::<f64>())
+        .product();
+    input_max.max(params.cval.abs()) * gain.max(1.0)
+}

@@ -121,6 +121,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         range: Some([[0.0, 1.0], [0.0, 1.0]]),
         sigma: 1.5,
         scale: Scale::Log,
+        span: None,
         colormap: Colormap::Inferno,
         transparent_empty: false,
     };

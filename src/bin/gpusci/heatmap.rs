@@ -31,6 +31,9 @@ pub(crate) struct Args {
     /// Colour scaling: linear, log (log1p), cbrt or eq_hist.
     #[arg(long, default_value = "log")]
     scale: String,
+    /// Clip values (counts after blurring) to LO,HI before scaling, as datashader's span.
+    #[arg(long, value_name = "LO,HI")]
+    span: Option<String>,
     /// Colormap: viridis, magma, inferno, plasma, cividis, turbo or gray.
     #[arg(long, default_value = "viridis")]
     colormap: String,
@@ -60,6 +63,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         range: args.range.as_deref().map(args::range).transpose()?,
         sigma,
         scale: args.scale.parse::<Scale>()?,
+        span: match &args.span {
+            Some(text) => {
+                let v = args::numbers::<f64>("span", text, 2, 2)?;
+                if !(v[0].is_finite() && v[1].is_finite() && 0.0 <= v[0] && v[0] < v[1]) {
+                    anyhow::bail!("invalid --span {text}: needs 0 <= LO < HI, both finite");
+                }
+                Some([v[0], v[1]])
+            }
+            None => None,
+        },
         colormap: args.colormap.parse::<Colormap>()?,
         transparent_empty: !args.opaque,
     };
