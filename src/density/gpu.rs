@@ -134,6 +134,16 @@ impl DensityGpu {
                 .all(|&e| gpu_exact(e))
     }
 
+    /// Whether the weighted path runs `plan` on `ctx`: [`DensityGpu::supports`], six storage
+    /// buffers per stage, and the 64-bit sums (8 bytes per cell) within one binding. The
+    /// weights themselves must also pass [`fixed_point_shift`].
+    pub fn supports_weights(ctx: &GpuContext, plan: &DensityPlan) -> bool {
+        let cells = (plan.x.bins() * plan.y.bins()) as u64;
+        Self::supports(ctx, plan)
+            && ctx.limits().max_storage_buffers_per_shader_stage >= 6
+            && cells * 8 <= ctx.max_binding_bytes()
+    }
+
     /// Unweighted `histogram2d` counts of the points `x`, `y` on the GPU.
     ///
     /// # Errors
@@ -156,8 +166,8 @@ impl DensityGpu {
     /// point), the same on every run and adapter.
     ///
     /// # Errors
-    /// [`Error::InvalidParam`] when [`fixed_point_shift`] is `None` or the adapter has fewer
-    /// than 6 storage buffers per stage; otherwise as [`DensityGpu::histogram2d`].
+    /// [`Error::InvalidParam`] when [`fixed_point_shift`] is `None` or
+    /// [`DensityGpu::supports_weights`] is false; otherwise as [`DensityGpu::histogram2d`].
     pub fn histogram2d_weighted(
         &self,
         ctx: &GpuContext,
@@ -173,10 +183,10 @@ impl DensityGpu {
                 got: vec![weights.len()],
             });
         }
-        if ctx.limits().max_storage_buffers_per_shader_stage < 6 {
+        if !Self::supports_weights(ctx, plan) {
             return Err(Error::param(
                 "weights",
-                "the adapter binds fewer than 6 storage buffers per stage",
+                "needs 6 storage buffers per stage and the 64-bit sums within one binding",
             ));
         }
         let shift = fixed_point_shift(weights).ok_or_else(|| {

@@ -463,8 +463,7 @@ pub fn histogram2d(
             gpu::DensityGpu::new(ctx)?.histogram2d(ctx, x, y, plan)
         }
         (Some(ctx), Some(w))
-            if gpu::DensityGpu::supports(ctx, plan)
-                && ctx.limits().max_storage_buffers_per_shader_stage >= 6
+            if gpu::DensityGpu::supports_weights(ctx, plan)
                 && gpu::fixed_point_shift(w).is_some() =>
         {
             gpu::DensityGpu::new(ctx)?.histogram2d_weighted(ctx, x, y, w, plan)
