@@ -52,18 +52,7 @@ fn cases() -> Vec<Case> {
             let name = c["name"].as_str().unwrap().to_string();
             let (points, kind) = load(&format!("{name}_points.npy"));
             let points = points.into_dimensionality::<Ix2>().unwrap();
-            let bins: Vec<usize> = c["bins"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|b| b.as_u64().unwrap() as usize)
-                .collect();
-            let mut params =
-                DensityParams::new(bins[0], bins[1]).with_density(c["density"].as_bool().unwrap());
-            if let Some(r) = c["range"].as_array() {
-                let pair = |v: &serde_json::Value| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()];
-                params = params.with_range(pair(&r[0]), pair(&r[1]));
-            }
+            let params = common::density_case_params(c);
             let weights = c["weights"].as_bool().unwrap().then(|| {
                 load(&format!("{name}_weights.npy"))
                     .0

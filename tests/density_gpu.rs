@@ -61,18 +61,7 @@ fn gpu_counts_equal_numpy_fixtures_on_every_adapter() {
             }
             let name = case["name"].as_str().unwrap();
             let (pts, kind) = points(name);
-            let bins: Vec<usize> = case["bins"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|b| b.as_u64().unwrap() as usize)
-                .collect();
-            let mut params = DensityParams::new(bins[0], bins[1])
-                .with_density(case["density"].as_bool().unwrap());
-            if let Some(r) = case["range"].as_array() {
-                let pair = |v: &serde_json::Value| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()];
-                params = params.with_range(pair(&r[0]), pair(&r[1]));
-            }
+            let params = common::density_case_params(case);
             let (x, y) = (pts.column(0).to_owned(), pts.column(1).to_owned());
             same_as_cpu(ctx, &x, &y, &params, kind, name);
             if !case["density"].as_bool().unwrap() {
@@ -231,17 +220,7 @@ fn gpu_weight_sums_are_exact_fixed_point_and_deterministic() {
                     NpyArray::F64(a) => a.into_dimensionality::<ndarray::Ix1>().unwrap(),
                     NpyArray::F32(_) => unreachable!("float64 weights"),
                 };
-                let bins: Vec<usize> = case["bins"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|b| b.as_u64().unwrap() as usize)
-                    .collect();
-                let r = case["range"].as_array().unwrap();
-                let pair = |v: &serde_json::Value| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()];
-                let params = DensityParams::new(bins[0], bins[1])
-                    .with_range(pair(&r[0]), pair(&r[1]))
-                    .with_density(case["density"].as_bool().unwrap());
+                let params = common::density_case_params(case);
                 let (x, y) = (pts.column(0).to_owned(), pts.column(1).to_owned());
                 let plan = params.plan(x.view(), y.view(), kind).unwrap();
                 let gpu = binner

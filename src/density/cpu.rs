@@ -7,7 +7,8 @@ use rayon::prelude::*;
 use super::{DensityPlan, Histogram, Reduction};
 use crate::error::{Error, Result};
 
-fn check_weights(n: usize, weights: Option<ArrayView1<'_, f64>>) -> Result<()> {
+/// [`Error::ShapeMismatch`] unless there is one weight per point.
+pub(crate) fn check_weights(n: usize, weights: Option<ArrayView1<'_, f64>>) -> Result<()> {
     match weights {
         Some(w) if w.len() != n => Err(Error::ShapeMismatch {
             what: "weights",

@@ -176,13 +176,7 @@ impl DensityGpu {
         weights: ArrayView1<'_, f64>,
         plan: &DensityPlan,
     ) -> Result<Histogram> {
-        if weights.len() != x.len() {
-            return Err(Error::ShapeMismatch {
-                what: "weights",
-                expected: format!("one weight per point ({})", x.len()),
-                got: vec![weights.len()],
-            });
-        }
+        cpu::check_weights(x.len(), Some(weights))?;
         if !Self::supports_weights(ctx, plan) {
             return Err(Error::param(
                 "weights",

@@ -184,3 +184,20 @@ pub fn blur_error_scale(input_max: f64, params: &gpusci::blur::BlurParams, ndim:
         .product();
     input_max.max(params.cval.abs()) * gain.max(1.0)
 }
+
+/// The `DensityParams` of one case of tests/data/density/manifest.json (bins, range, density).
+pub fn density_case_params(case: &serde_json::Value) -> gpusci::density::DensityParams {
+    let bins: Vec<usize> = case["bins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_u64().unwrap() as usize)
+        .collect();
+    let mut params = gpusci::density::DensityParams::new(bins[0], bins[1])
+        .with_density(case["density"].as_bool().unwrap());
+    if let Some(r) = case["range"].as_array() {
+        let pair = |v: &serde_json::Value| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()];
+        params = params.with_range(pair(&r[0]), pair(&r[1]));
+    }
+    params
+}
