@@ -19,6 +19,7 @@ pub mod error;
 pub mod gpu;
 pub mod io;
 pub mod render;
+mod simd;
 
 pub use error::{Error, Result};
 pub use gpu::{Backend, Executor, GpuContext};

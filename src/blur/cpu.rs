@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::{check_not_empty, AxisKernel, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
 use crate::error::Result;
+use crate::simd::dispatch_avx2;
 
 /// A float type the fast path runs in (f32 or f64).
 pub trait Real:
@@ -223,42 +224,11 @@ fn apply_fast<T: Real>(input: ArrayView2<'_, T>, plan: &BlurPlan, cval: f64) -> 
 /// registers across every tap, so each tap costs one or two loads and no stores.
 const LANES: usize = 16;
 
-/// True when the CPU runs AVX2 (8 float32 lanes per instruction instead of SSE2's 4): the
-/// micro-kernels are then run from copies compiled for it. Both builds perform the same
-/// operations in the same order (no fused multiply-add is formed), so results are identical.
-#[cfg(target_arch = "x86_64")]
-fn has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
-}
-
-/// Defines `$name`, which runs `$portable` from a copy compiled for AVX2 (`$avx2`) when the CPU
-/// has it. The copy is a `target_feature` function that inlines the `#[inline(always)]`
-/// portable body, so the two compute the same operations in the same order.
-macro_rules! dispatch_avx2 {
-    ($(#[$meta:meta])* fn $name:ident, $avx2:ident => $portable:ident($($arg:ident: $ty:ty),* $(,)?)) => {
-        $(#[$meta])*
-        fn $name<T: Real>($($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            if has_avx2() {
-                #[expect(unsafe_code, reason = "calling a target_feature function after checking the CPU")]
-                // SAFETY: the CPU supports AVX2, the callee's only requirement.
-                return unsafe { $avx2($($arg),*) };
-            }
-            $portable($($arg),*)
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2")]
-        $(#[$meta])*
-        fn $avx2<T: Real>($($arg: $ty),*) {
-            $portable($($arg),*)
-        }
-    };
-}
-
+// The micro-kernels run from AVX2 copies where the CPU has it (8 float32 lanes instead of
+// SSE2's 4); see `crate::simd`.
 dispatch_avx2!(
     /// [`correlate_segment_portable`], on AVX2 when the CPU has it.
-    fn correlate_segment, correlate_segment_avx2 => correlate_segment_portable(
+    fn correlate_segment<T: Real>, correlate_segment_avx2 => correlate_segment_portable(
         padded: &[T], weights: &[T], symmetric: bool, out: &mut [T],
     )
 );
@@ -586,7 +556,7 @@ fn column_pass<T: Real>(
 dispatch_avx2!(
     /// [`column_block_portable`], on AVX2 when the CPU has it.
     #[allow(clippy::too_many_arguments, reason = "the micro-kernel's plain inputs, kept closure-free for target_feature")]
-    fn column_block, column_block_avx2 => column_block_portable(
+    fn column_block<T: Real>, column_block_avx2 => column_block_portable(
         window: &[T], stride: usize, weights: &[T], symmetric: bool, out_band: &mut [T], cols: usize, c0: usize, c1: usize,
     )
 );

@@ -4,8 +4,9 @@
 use ndarray::{Array2, ArrayView1};
 use rayon::prelude::*;
 
-use super::{DensityPlan, Histogram, Reduction};
+use super::{whole_to_u32, DensityPlan, Guess, Histogram, Reduction};
 use crate::error::{Error, Result};
+use crate::simd::dispatch_avx2;
 
 /// [`Error::ShapeMismatch`] unless there is one weight per point.
 pub(crate) fn check_weights(n: usize, weights: Option<ArrayView1<'_, f64>>) -> Result<()> {
@@ -123,8 +124,11 @@ pub fn histogram2d(
                     let mut report = [0u64; 2];
                     // Slices when the columns are contiguous: ndarray's strided iterator is
                     // slower in this, the hottest loop.
-                    match (xs.as_slice(), ys.as_slice()) {
-                        (Some(xs), Some(ys)) => {
+                    match (xs.as_slice(), ys.as_slice(), plan.x.guess(), plan.y.guess()) {
+                        (Some(xs), Some(ys), Some(gx), Some(gy)) => {
+                            count_uniform(plan, [gx, gy], xs, ys, &mut counts, &mut report)
+                        }
+                        (Some(xs), Some(ys), ..) => {
                             count_points(plan, xs.iter().zip(ys), &mut counts, &mut report)
                         }
                         _ => count_points(plan, xs.iter().zip(ys.iter()), &mut counts, &mut report),
@@ -190,7 +194,7 @@ pub fn histogram2d(
 /// Points whose cells are computed before any of them is counted: splitting the arithmetic
 /// from the scattered increments lets the increments' cache misses overlap (measured 1.3x on
 /// W2).
-const BLOCK: usize = 512;
+const BLOCK: usize = 4096;
 
 /// Counts points into `counts`; `report` gets (out of range, non-finite).
 #[inline(always)]
@@ -216,6 +220,51 @@ fn count_points<'a>(
         }
         for &cell in &cells[..filled] {
             counts[cell as usize] += 1;
+        }
+    }
+}
+
+dispatch_avx2!(
+    /// [`count_uniform_portable`], on AVX2 when the CPU has it (4 points per instruction, and
+    /// SSE4.1's `floor`, which SSE2 computes in a library call).
+    fn count_uniform, count_uniform_avx2 => count_uniform_portable(
+        plan: &DensityPlan, guesses: [Guess; 2], xs: &[f64], ys: &[f64], counts: &mut [u32], report: &mut [u64; 2],
+    )
+);
+
+/// [`count_points`] for equal-width bins and contiguous coordinates: each block's cells are
+/// guessed without branches (SIMD), then counted; the few points the guess is not certain of
+/// (near a bin boundary, outside the range, non-finite) take the exact path.
+#[inline(always)]
+fn count_uniform_portable(
+    plan: &DensityPlan,
+    [gx, gy]: [Guess; 2],
+    xs: &[f64],
+    ys: &[f64],
+    counts: &mut [u32],
+    report: &mut [u64; 2],
+) {
+    // Cells < 2^30 (MAX_CELLS), so row * ny + column is exact in float64 and fits a u32.
+    let ny = plan.y.bins() as f64;
+    let mut cells = [0u32; BLOCK];
+    let mut certain = [false; BLOCK];
+    for (xb, yb) in xs.chunks(BLOCK).zip(ys.chunks(BLOCK)) {
+        for (((&xv, &yv), cell), sure) in xb.iter().zip(yb).zip(&mut cells).zip(&mut certain) {
+            let (i, sure_x) = gx.bin(xv);
+            let (j, sure_y) = gy.bin(yv);
+            *cell = whole_to_u32(i * ny + j);
+            *sure = sure_x & sure_y;
+        }
+        for (k, (&cell, &sure)) in cells.iter().zip(&certain).take(xb.len()).enumerate() {
+            if sure {
+                counts[cell as usize] += 1;
+            } else {
+                match place(plan, xb[k], yb[k]) {
+                    Place::Bin(cell) => counts[cell] += 1,
+                    Place::OutOfRange => report[0] += 1,
+                    Place::NonFinite => report[1] += 1,
+                }
+            }
         }
     }
 }

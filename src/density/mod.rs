@@ -109,7 +109,15 @@ impl DensityParams {
         if x.len() != y.len() {
             return Err(Error::points_mismatch(x.len(), y.len()));
         }
-        self.plan_from_bounds(Bounds::of(x), Bounds::of(y), points)
+        // The data's bounds only when they set the range (a pass over every point).
+        let needs_bounds =
+            self.range.is_none() && self.bins.iter().any(|b| matches!(b, BinSpec::Count(_)));
+        let (bx, by) = if needs_bounds {
+            (Bounds::of(x), Bounds::of(y))
+        } else {
+            (Bounds::EMPTY, Bounds::EMPTY)
+        };
+        self.plan_from_bounds(bx, by, points)
     }
 
     /// As [`DensityParams::plan`], from the data's bounds instead of the data (for points read
@@ -340,6 +348,18 @@ impl Edges {
             .collect()
     }
 
+    /// The arithmetic guess of equal-width bins, for binning many points in blocks (see
+    /// [`Guess`]); `None` for explicit edges.
+    pub(crate) fn guess(&self) -> Option<Guess> {
+        self.guess.map(|(first, scale)| Guess {
+            first,
+            scale,
+            last: (self.bins() - 1) as f64,
+            low: self.margin,
+            high: 1.0 - self.margin,
+        })
+    }
+
     /// Number of bins.
     pub fn bins(&self) -> usize {
         self.edges.len() - 1
@@ -383,6 +403,52 @@ impl Edges {
             None => e.partition_point(|&edge| edge <= v) - 1,
         })
     }
+}
+
+/// The arithmetic half of [`Edges::bin`] for equal-width bins, without branches so that a
+/// block of points is computed in SIMD lanes: the guessed bin, and whether the guess is certain
+/// (inside the range and away from every bin boundary). Points it is not certain of, including
+/// every point outside the range, NaN and infinity, go through [`Edges::bin`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Guess {
+    first: f64,
+    scale: f64,
+    /// Last bin, as a float (the clamp).
+    last: f64,
+    /// The guessed position's fraction of a bin must lie in (low, high).
+    low: f64,
+    high: f64,
+}
+
+impl Guess {
+    /// `(bin, certain)`, the bin as a whole float. Certain implies `bin == edges.bin(v)`: a
+    /// position t = (v - first) * scale whose fraction is farther than the margin from 0 and 1
+    /// is the one [`Edges::bin`] trusts, and a point outside the range has t < 0 (fraction
+    /// negative) or t past the last bin (fraction at least 1 - margin); NaN fails every
+    /// comparison.
+    #[inline(always)]
+    pub(crate) fn bin(&self, v: f64) -> (f64, bool) {
+        let t = (v - self.first) * self.scale;
+        // Selects and floor rather than a cast to an integer, whose saturating semantics
+        // LLVM does not vectorise: this way a block of points runs in SIMD lanes.
+        let clamped = if t > 0.0 { t } else { 0.0 };
+        let clamped = if clamped < self.last {
+            clamped
+        } else {
+            self.last
+        };
+        let k = clamped.floor();
+        let frac = t - k;
+        (k, (frac > self.low) & (frac < self.high))
+    }
+}
+
+/// `i` as the low 32 bits of `i + 2^52`: exact for whole floats in [0, 2^32), and a bit
+/// operation that vectorises (a float-to-integer cast does not, see [`Guess::bin`]).
+#[inline(always)]
+pub(crate) fn whole_to_u32(i: f64) -> u32 {
+    const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+    (i + TWO_POW_52).to_bits() as u32
 }
 
 /// `np.linspace(start, stop, num)` in float64, operation for operation.
