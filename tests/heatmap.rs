@@ -128,8 +128,9 @@ fn zoomed_and_blurred_heatmaps_render_on_every_backend() {
             )
             .unwrap();
             assert_eq!(
-                gpu.histogram.values, cpu.histogram.values,
-                "same bins on the GPU"
+                (gpu.used, gpu.out_of_range, gpu.non_finite),
+                (cpu.used, cpu.out_of_range, cpu.non_finite),
+                "same report on the GPU"
             );
             let differing = gpu
                 .rgba
@@ -145,14 +146,17 @@ fn zoomed_and_blurred_heatmaps_render_on_every_backend() {
     );
 }
 
-/// A second context on the same adapter as `ctx` (Executor owns its context).
+/// A second context on the same adapter as `ctx`, with its limits (Executor owns its context).
 fn clone_context(ctx: &gpusci::GpuContext) -> gpusci::GpuContext {
     let info = ctx.adapter_info().clone();
     let adapter = gpusci::gpu::enumerate_adapters()
         .into_iter()
         .find(|a| a.get_info().backend == info.backend && a.get_info().name == info.name)
         .unwrap();
-    gpusci::GpuContext::from_adapter(&adapter).unwrap()
+    let limits = ctx.limits().clone();
+    let clone = gpusci::GpuContext::from_adapter_with_limits(&adapter, |_| limits).unwrap();
+    clone.set_poison_outputs(true);
+    clone
 }
 
 #[test]
@@ -377,5 +381,221 @@ fn files_binned_in_chunks_equal_one_pass_for_every_format() {
                 histogram2d_file_in_chunks(&gpu, &c, &params, None, 7001, |_, _| {}).unwrap();
             assert_eq!(streamed.values, whole.values, "GPU, chunked");
         });
+    }
+}
+
+/// A float32 blur's relative error on non-negative data: every term of every sum is
+/// non-negative, so each output's rounding error is relative to the output itself; each sums
+/// 2 x 4 sigma + 1 taps per pass in float32 (6e-8 each) over two passes, and 1e-5 covers sigma
+/// up to 10.
+const BLUR_F32_REL: f64 = 1e-5;
+
+/// The transform of a scaling (not `eq_hist`).
+fn transform(scale: Scale, v: f64) -> f64 {
+    match scale {
+        Scale::Log => v.ln_1p(),
+        Scale::Cbrt => v.cbrt(),
+        _ => v,
+    }
+}
+
+/// The resident GPU chain (bin, blur, range, scale, colormap, one read-back) against the CPU's
+/// float64 chain, pixel by pixel, for every scaling it runs, spans, transparency, odd sizes, one
+/// pixel, and grids past one workgroup of the range reduction (4096 cells).
+#[test]
+fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
+    use gpusci::blur::{gaussian_filter_f64, BlurParams, Mode};
+    use gpusci::density::{cpu, DensityParams};
+    use gpusci::render::empty_floor;
+    let (mut x, mut y) = gpusci::bench::clustered_points(20_000, 11);
+    x[0] = f64::NAN;
+    y[1] = f64::INFINITY;
+    x[2] = 7.0;
+    let points = Points {
+        x,
+        y,
+        weights: None,
+        kind: PointType::F64,
+    };
+    let cases = [
+        (37, 23, 0.0, Scale::Linear, None, true, Colormap::Gray),
+        (64, 96, 1.5, Scale::Log, None, false, Colormap::Viridis),
+        (1, 1, 0.0, Scale::Log, None, true, Colormap::Magma),
+        (
+            200,
+            150,
+            2.0,
+            Scale::Cbrt,
+            Some([0.5, 20.0]),
+            true,
+            Colormap::Turbo,
+        ),
+        (
+            129,
+            65,
+            3.0,
+            Scale::Linear,
+            Some([1.0, 5.0]),
+            false,
+            Colormap::Inferno,
+        ),
+    ];
+    for (width, height, sigma, scale, span, transparent_empty, colormap) in cases {
+        let params = HeatmapParams {
+            width,
+            height,
+            range: Some([[0.0, 1.0], [0.0, 1.0]]),
+            sigma,
+            scale,
+            span,
+            colormap,
+            transparent_empty,
+        };
+        let what = format!("{width}x{height} sigma {sigma} {scale:?} span {span:?}");
+        // The CPU's float64 grid and scaled values, to bound each pixel's difference.
+        let plan = DensityParams::new(width, height)
+            .with_range([0.0, 1.0], [0.0, 1.0])
+            .plan(points.x.view(), points.y.view(), PointType::F64)
+            .unwrap();
+        let counts = cpu::histogram2d_reference(points.x.view(), points.y.view(), None, &plan)
+            .unwrap()
+            .values;
+        let grid = if sigma > 0.0 {
+            let blur = BlurParams::new(sigma).with_mode(Mode::Constant);
+            gaussian_filter_f64(&Executor::Cpu, counts.view(), &blur).unwrap()
+        } else {
+            counts.clone()
+        };
+        let floor = empty_floor(sigma);
+        let floored = grid.mapv(|v| if v < floor { 0.0 } else { v });
+        let t = scale_grid(floored.view(), scale, span);
+        // The transformed ends t maps between, as scale_grid takes them.
+        let (t_lo, t_hi) = match span {
+            Some([a, b]) => (transform(scale, a), transform(scale, b)),
+            None => floored
+                .iter()
+                .filter(|&&v| v > 0.0)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                    (a.min(transform(scale, v)), b.max(transform(scale, v)))
+                }),
+        };
+        let rel = if sigma > 0.0 { BLUR_F32_REL } else { 0.0 };
+        let lut = colormap.lut();
+        let cpu_image = heatmap(&Executor::Cpu, &points, &params).unwrap();
+        common::for_each_adapter("gpu_heatmaps_match_the_cpu_on_every_adapter", |ctx| {
+            ctx.set_poison_outputs(true);
+            let gpu = heatmap(
+                &Executor::Gpu(Box::new(clone_context(ctx))),
+                &points,
+                &params,
+            )
+            .unwrap();
+            assert_eq!(
+                (gpu.used, gpu.out_of_range, gpu.non_finite),
+                (cpu_image.used, cpu_image.out_of_range, cpu_image.non_finite),
+                "{what}: report"
+            );
+            assert_eq!(gpu.rgba.len(), width * height * 4, "{what}: size");
+            let mut near_floor = 0;
+            for r in 0..height {
+                for i in 0..width {
+                    let j = height - 1 - r;
+                    let p = &gpu.rgba[(r * width + i) * 4..(r * width + i) * 4 + 4];
+                    let v = grid[[i, j]];
+                    let err = rel * v;
+                    if rel > 0.0 && (v - floor).abs() <= err {
+                        near_floor += 1;
+                        continue; // empty on one side of float32 rounding, filled on the other
+                    }
+                    if t[[i, j]].is_nan() {
+                        let empty = if transparent_empty {
+                            [0, 0, 0, 0]
+                        } else {
+                            let [r, g, b] = lut[0];
+                            [r, g, b, 255]
+                        };
+                        assert_eq!(p, empty, "{what}: pixel ({r}, {i}) is empty");
+                        continue;
+                    }
+                    assert_eq!(p[3], 255, "{what}: pixel ({r}, {i}) is filled");
+                    let k = t[[i, j]] * 1023.0;
+                    // One step for rounding t * 1023 in float32, plus how far the blur's
+                    // float32 error moves t through the scaling.
+                    let clip = |w: f64| span.map_or(w, |[a, b]| w.clamp(a, b));
+                    let moved = (transform(scale, clip(v + err))
+                        - transform(scale, clip((v - err).max(0.0))))
+                    .abs();
+                    let steps = 1.0 + 1023.0 * moved / (t_hi - t_lo).max(f64::MIN_POSITIVE);
+                    let matches = lut
+                        .iter()
+                        .enumerate()
+                        .any(|(m, c)| c[..] == p[..3] && (m as f64 - k).abs() <= steps);
+                    assert!(
+                        matches,
+                        "{what}: pixel ({r}, {i}) colour {p:?}, CPU t {}",
+                        t[[i, j]]
+                    );
+                }
+            }
+            assert!(
+                near_floor * 100 <= width * height,
+                "{what}: few cells at the floor ({near_floor})"
+            );
+        });
+    }
+}
+
+/// A heatmap of a point file, streamed chunk by chunk with the grid kept on the GPU, equals the
+/// heatmap of the same points in memory; with a 64 KiB binding the points take many chunks and
+/// the 200 x 150 grid no longer fits, so the picture takes the host-tiled route, still equal.
+#[test]
+fn streamed_gpu_heatmaps_equal_in_memory_ones() {
+    use gpusci::render::heatmap_file;
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("points.npy");
+    let (x, y) = gpusci::bench::clustered_points(30_001, 12);
+    let stacked = ndarray::stack(ndarray::Axis(1), &[x.view(), y.view()]).unwrap();
+    gpusci::io::write_npy(&npy, &stacked.into_dyn()).unwrap();
+    let points = Points {
+        x,
+        y,
+        weights: None,
+        kind: PointType::F64,
+    };
+    let params = HeatmapParams {
+        width: 200,
+        height: 150,
+        range: None,
+        sigma: 2.0,
+        scale: Scale::Log,
+        span: None,
+        colormap: Colormap::Viridis,
+        transparent_empty: true,
+    };
+    for binding in [None, Some(64 << 10)] {
+        common::for_each_adapter_with_limits(
+            "streamed_gpu_heatmaps_equal_in_memory_ones",
+            |limits| match binding {
+                Some(bytes) => wgpu::Limits {
+                    max_storage_buffer_binding_size: bytes,
+                    ..limits
+                },
+                None => limits,
+            },
+            |ctx| {
+                let exec = Executor::Gpu(Box::new(clone_context(ctx)));
+                let whole = heatmap(&exec, &points, &params).unwrap();
+                let streamed = heatmap_file(&exec, &npy, &params, |_, _| {}).unwrap();
+                assert_eq!(
+                    streamed.rgba, whole.rgba,
+                    "binding {binding:?}: same picture"
+                );
+                assert_eq!(
+                    (streamed.used, streamed.out_of_range, streamed.non_finite),
+                    (30_001, 0, 0),
+                    "binding {binding:?}: report"
+                );
+            },
+        );
     }
 }

@@ -74,7 +74,8 @@ fn every_shader_file_is_checked_here() {
         [
             "shaders/blur/blur.wgsl",
             "shaders/blur/normalize.wgsl",
-            "shaders/density/bin.wgsl"
+            "shaders/density/bin.wgsl",
+            "shaders/render/heatmap.wgsl"
         ],
         "a new shader needs its checks below"
     );
@@ -170,5 +171,34 @@ fn density_shader_matches_its_rust_twin() {
         constant(&m, "SHARED_CELLS"),
         density::SHARED_CELLS,
         "SHARED_CELLS"
+    );
+}
+
+#[test]
+fn heatmap_shader_matches_its_rust_twin() {
+    use gpusci::render::gpu as render;
+    let (m, _) = module("shaders/render/heatmap.wgsl");
+    for entry in ["counts_to_values", "value_range", "colorize"] {
+        assert_eq!(
+            workgroup_size(&m, entry),
+            [render::WG_SIZE, 1, 1],
+            "{entry}"
+        );
+    }
+    assert_eq!(
+        struct_size(&m, "RenderUniform") as usize,
+        std::mem::size_of::<render::RenderUniform>(),
+        "RenderUniform size"
+    );
+    assert_eq!(constant(&m, "WG_SIZE"), render::WG_SIZE, "WG_SIZE");
+    assert_eq!(
+        constant(&m, "CELLS_PER_THREAD"),
+        render::CELLS_PER_THREAD,
+        "CELLS_PER_THREAD"
+    );
+    assert_eq!(
+        constant(&m, "LUT_SIZE"),
+        render::SHADER_LUT_SIZE,
+        "LUT_SIZE"
     );
 }

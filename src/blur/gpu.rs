@@ -194,7 +194,7 @@ impl BlurGpu {
     /// Records both passes on an array resident in `source`; returns the buffer holding the
     /// result (a fresh, poisoned buffer per pass, so an element left unwritten shows as NaN).
     #[allow(clippy::too_many_arguments, reason = "internal plumbing of one pass")]
-    fn encode_resident(
+    pub(crate) fn encode_resident(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,

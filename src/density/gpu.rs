@@ -225,7 +225,38 @@ pub struct GpuBinner<'c> {
     non_finite: u64,
     since_flush: u64,
     chunks: usize,
+    /// Points given to [`GpuBinner::add`], for the report.
+    added: u64,
     weighted: Option<Weighted>,
+}
+
+/// A grid of counts left on the GPU by [`GpuBinner::finish_on_device`], with the report.
+#[derive(Debug)]
+pub struct DeviceCounts {
+    counts: wgpu::Buffer,
+    host_grid: Vec<u64>,
+    /// Points counted in the grid.
+    pub used: u64,
+    /// Finite points outside the range.
+    pub out_of_range: u64,
+    /// Points with a NaN or infinite coordinate.
+    pub non_finite: u64,
+}
+
+impl DeviceCounts {
+    /// The u32 counts, H[i, j] at i * ny + j.
+    pub(crate) fn buffer(&self) -> &wgpu::Buffer {
+        &self.counts
+    }
+
+    /// Counts held on the host that still have to be added to the device's (points binned on
+    /// the host, and counts flushed before a cell could wrap); `None` when there are none.
+    pub(crate) fn host_counts(&self) -> Option<&[u64]> {
+        self.host_grid
+            .iter()
+            .any(|&c| c != 0)
+            .then_some(&self.host_grid[..])
+    }
 }
 
 impl std::fmt::Debug for GpuBinner<'_> {
@@ -294,6 +325,7 @@ impl<'c> GpuBinner<'c> {
             non_finite: 0,
             since_flush: 0,
             chunks: 0,
+            added: 0,
             weighted: None,
         };
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
@@ -355,6 +387,7 @@ impl<'c> GpuBinner<'c> {
         }
         let (cells, ny) = (self.plan.x.bins() * self.plan.y.bins(), self.plan.y.bins());
         let n = x.len();
+        self.added += n as u64;
         let mut next = 0usize;
         while next < n {
             // Gather up to chunk_points GPU-exact points, handling the rest on the host.
@@ -465,6 +498,32 @@ impl<'c> GpuBinner<'c> {
             ctx.queue.submit([encoder.finish()])
         })?);
         Ok(())
+    }
+
+    /// Leaves the grid of counts on the GPU for more work there (a heatmap); only the report
+    /// is read back (4 bytes).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a weighted binner or `density=True` (their values are
+    /// not counts); GPU errors.
+    pub fn finish_on_device(mut self) -> Result<DeviceCounts> {
+        if self.weighted.is_some() || self.plan.density {
+            return Err(Error::param(
+                "plan",
+                "only plain counts stay on the GPU; use finish()",
+            ));
+        }
+        let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 1)?;
+        let out_of_range = u64::from(device_report[0]) + self.host_outside;
+        self.host_grid
+            .resize(self.plan.x.bins() * self.plan.y.bins(), 0);
+        Ok(DeviceCounts {
+            counts: self.counts,
+            host_grid: self.host_grid,
+            used: self.added - out_of_range - self.non_finite,
+            out_of_range,
+            non_finite: self.non_finite,
+        })
     }
 
     /// Reads the grid back once and applies `density=True` if asked.

@@ -677,8 +677,24 @@ pub fn histogram2d_file_in_chunks(
     params: &DensityParams,
     weights: Option<ArrayView1<'_, f64>>,
     chunk: usize,
-    mut progress: impl FnMut(usize, crate::io::Progress),
+    progress: impl FnMut(usize, crate::io::Progress),
 ) -> Result<Histogram> {
+    bin_file_in_chunks(exec, path, params, weights, chunk, progress)?.finish()
+}
+
+/// The binning of [`histogram2d_file_in_chunks`], stopped before the grid is finished: a
+/// [`Binner::Gpu`] still holds its grid on the GPU (for a heatmap drawn there).
+///
+/// # Errors
+/// As [`histogram2d_file`].
+pub fn bin_file_in_chunks<'e>(
+    exec: &'e crate::gpu::Executor,
+    path: &std::path::Path,
+    params: &DensityParams,
+    weights: Option<ArrayView1<'_, f64>>,
+    chunk: usize,
+    mut progress: impl FnMut(usize, crate::io::Progress),
+) -> Result<Binner<'e>> {
     use crate::io::PointReader;
     let chunk = chunk.max(1);
     let kind = PointReader::open(path)?.kind();
@@ -737,7 +753,7 @@ pub fn histogram2d_file_in_chunks(
         }
     }
     match binner {
-        Some(b) => b.finish(),
-        None => Binner::new(exec, &plan, false)?.finish(),
+        Some(b) => Ok(b),
+        None => Binner::new(exec, &plan, false),
     }
 }

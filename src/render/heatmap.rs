@@ -10,9 +10,11 @@ use std::str::FromStr;
 
 use ndarray::{Array2, ArrayView2};
 
+use super::gpu::HeatmapGpu;
 use super::{Colormap, LUT_SIZE};
 use crate::blur::{self, BlurParams, Mode};
-use crate::density::{self, DensityParams, Histogram};
+use crate::density::gpu::{DensityGpu, DeviceCounts, GpuBinner};
+use crate::density::{self, Binner, DensityParams, Histogram};
 use crate::error::{Error, Result};
 use crate::gpu::Executor;
 use crate::io::Points;
@@ -153,7 +155,7 @@ impl Default for HeatmapParams {
     }
 }
 
-/// A rendered heatmap.
+/// A rendered heatmap, with the binning's report.
 #[derive(Clone, Debug)]
 pub struct Heatmap {
     /// RGBA8, row-major, top row = highest y.
@@ -162,8 +164,12 @@ pub struct Heatmap {
     pub width: usize,
     /// Pixels down.
     pub height: usize,
-    /// The binned grid before blurring, with the report of points left out.
-    pub histogram: Histogram,
+    /// Points drawn.
+    pub used: u64,
+    /// Finite points outside the range.
+    pub out_of_range: u64,
+    /// Points with a NaN or infinite coordinate.
+    pub non_finite: u64,
 }
 
 /// Bins, blurs, scales and colours `points`.
@@ -171,16 +177,86 @@ pub struct Heatmap {
 /// # Errors
 /// As [`DensityParams::plan`] and [`crate::blur::gaussian_filter_f64`]; a 0 size is an
 /// [`Error::InvalidParam`].
+///
+/// On a GPU executor, unweighted points with a scaling other than `eq_hist` are binned,
+/// blurred, scaled and coloured without the grid leaving the GPU (see [`super::gpu`]); the
+/// rest is binned where [`density::histogram2d`] bins it and drawn by [`render_histogram`].
 pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Result<Heatmap> {
     check_size(params)?;
+    let plan = density_params(params).plan(points.x.view(), points.y.view(), points.kind)?;
+    if let Some(ctx) = exec.gpu() {
+        if points.weights.is_none()
+            && HeatmapGpu::supports(ctx, params)
+            && DensityGpu::supports(ctx, &plan)
+        {
+            let mut binner = GpuBinner::new(ctx, &DensityGpu::new(ctx)?, &plan)?;
+            binner.add(points.x.view(), points.y.view())?;
+            return render_device_counts(ctx, binner.finish_on_device()?, params);
+        }
+    }
     let histogram = density::histogram2d(
         exec,
         points.x.view(),
         points.y.view(),
         points.weights.as_ref().map(|w| w.view()),
-        &density_params(params).plan(points.x.view(), points.y.view(), points.kind)?,
+        &plan,
     )?;
     render_histogram(exec, histogram, params)
+}
+
+/// [`heatmap`] of a point file read in chunks (see [`density::histogram2d_file`]): on a GPU
+/// executor the grid stays on the GPU from the first chunk to the colours.
+///
+/// # Errors
+/// As [`density::histogram2d_file`] and [`heatmap`].
+pub fn heatmap_file(
+    exec: &Executor,
+    path: &std::path::Path,
+    params: &HeatmapParams,
+    progress: impl FnMut(usize, crate::io::Progress),
+) -> Result<Heatmap> {
+    check_size(params)?;
+    let binner = density::bin_file_in_chunks(
+        exec,
+        path,
+        &density_params(params),
+        None,
+        density::FILE_CHUNK,
+        progress,
+    )?;
+    match (binner, exec.gpu()) {
+        (Binner::Gpu(binner), Some(ctx)) if HeatmapGpu::supports(ctx, params) => {
+            render_device_counts(ctx, binner.finish_on_device()?, params)
+        }
+        (binner, _) => render_histogram(exec, binner.finish()?, params),
+    }
+}
+
+fn render_device_counts(
+    ctx: &crate::gpu::GpuContext,
+    counts: DeviceCounts,
+    params: &HeatmapParams,
+) -> Result<Heatmap> {
+    let rgba = HeatmapGpu::new(ctx)?.render_counts(ctx, &counts, params)?;
+    Ok(Heatmap {
+        rgba,
+        width: params.width,
+        height: params.height,
+        used: counts.used,
+        out_of_range: counts.out_of_range,
+        non_finite: counts.non_finite,
+    })
+}
+
+/// Values below this are empty after a blur of `sigma` bins (0 without a blur): the kernel is
+/// cut at 4 sigma, so a lone point leaves a square of tiny values that log scaling would paint;
+/// below what one point contributes 3 sigma away counts as empty, so footprints end round.
+pub fn empty_floor(sigma: f64) -> f64 {
+    if sigma > 0.0 {
+        (-4.5f64).exp() / (2.0 * std::f64::consts::PI * sigma * sigma)
+    } else {
+        0.0
+    }
 }
 
 /// The binning request a heatmap makes: one bin per pixel over its range.
@@ -222,16 +298,26 @@ pub fn render_histogram(
             got: histogram.values.shape().to_vec(),
         });
     }
+    if let Some(ctx) = exec.gpu() {
+        if HeatmapGpu::supports(ctx, params) {
+            let grid: Vec<f32> = histogram.values.iter().map(|&v| v as f32).collect();
+            return Ok(Heatmap {
+                rgba: HeatmapGpu::new(ctx)?.render_values(ctx, &grid, params)?,
+                width: params.width,
+                height: params.height,
+                used: histogram.used,
+                out_of_range: histogram.out_of_range,
+                non_finite: histogram.non_finite,
+            });
+        }
+    }
     let grid = if params.sigma > 0.0 {
         // Constant 0 beyond the range: points outside it do not exist for the picture.
         let blur = BlurParams::new(params.sigma)
             .with_mode(Mode::Constant)
             .with_cval(0.0);
         let mut grid = blur::gaussian_filter_f64(exec, histogram.values.view(), &blur)?;
-        // The kernel is cut at 4 sigma, so a lone point leaves a square of tiny values that
-        // log scaling would paint. Below what one point contributes 3 sigma away counts as
-        // empty, so footprints end round.
-        let floor = (-4.5f64).exp() / (2.0 * std::f64::consts::PI * params.sigma * params.sigma);
+        let floor = empty_floor(params.sigma);
         grid.mapv_inplace(|v| if v < floor { 0.0 } else { v });
         grid
     } else {
@@ -260,6 +346,8 @@ pub fn render_histogram(
         rgba,
         width: nx,
         height: ny,
-        histogram,
+        used: histogram.used,
+        out_of_range: histogram.out_of_range,
+        non_finite: histogram.non_finite,
     })
 }

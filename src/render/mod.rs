@@ -5,10 +5,12 @@ use std::io::BufWriter;
 use std::path::Path;
 use std::str::FromStr;
 
+pub mod gpu;
 mod heatmap;
 
 pub use heatmap::{
-    density_params, heatmap, render_histogram, scale_grid, Heatmap, HeatmapParams, Scale,
+    density_params, empty_floor, heatmap, heatmap_file, render_histogram, scale_grid, Heatmap,
+    HeatmapParams, Scale,
 };
 
 use ndarray::ArrayView2;

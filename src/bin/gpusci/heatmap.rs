@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use gpusci::density;
-use gpusci::render::{density_params, render_histogram, write_png, Colormap, HeatmapParams, Scale};
+use gpusci::render::{heatmap_file, write_png, Colormap, HeatmapParams, Scale};
 
 use crate::{args, progress, BackendArg};
 
@@ -79,22 +78,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let exec = args.backend.executor()?;
     let start = Instant::now();
     let (bar, progress) = progress::for_file(&args.points);
-    let histogram = density::histogram2d_file(
-        &exec,
-        &args.points,
-        &density_params(&params),
-        None,
-        progress,
-    )?;
+    let image = heatmap_file(&exec, &args.points, &params, progress)?;
     bar.finish_and_clear();
-    let image = render_histogram(&exec, histogram, &params)?;
     write_png(
         &args.output,
         image.width as u32,
         image.height as u32,
         &image.rgba,
     )?;
-    let h = &image.histogram;
+    let h = &image;
     println!(
         "heatmap {}x{}: {} points drawn, {} outside the range, {} non-finite -> {} on {} in {}",
         image.width,
