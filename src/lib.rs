@@ -18,7 +18,9 @@ pub mod density;
 pub mod error;
 pub mod gpu;
 pub mod io;
+pub mod lif;
 pub mod render;
+pub mod rng;
 mod simd;
 
 pub use error::{Error, Result};

@@ -1,0 +1,360 @@
+//! The seed's balanced network of leaky integrate-and-fire neurons (Nicola & Clopath 2017, the
+//! NumPy port in `shared/seeds/balanced_network.py`), with its parameters, defaults and update
+//! order:
+//!
+//! 1. refractory test `dt*i > tlast + tref` (float64), Euler step `v += dt * (-v + ipsc +
+//!    offset) / tm` for neurons past it;
+//! 2. spike test `v >= vpeak`; `jd` = the sum of the spikers' weight columns (w[i, j] is the
+//!    weight from j onto i); `tlast += dt*i - tlast` for spikers;
+//! 3. double-exponential synapse: `ipsc = ipsc*exp(-dt/tr) + hm*dt`, `hm = hm*exp(-dt/td) +
+//!    jd/(tr*td)`;
+//! 4. spikers set to 30 mV, which is what the step records, then reset to `vreset`.
+//!
+//! The number of steps is `round(T / dt)`, as the seed computes it.
+//!
+//! - [`cpu::simulate_reference`]: float64, dense weights, the seed's order operation for
+//!   operation: the oracle.
+//! - [`cpu::simulate`]: the fast path: float32 state, weights stored sparse by presynaptic
+//!   neuron so a step touches only its spikers' columns, the refractory clock kept in float64
+//!   with the seed's exact comparison (so refractory ends fall on the same step), batches of
+//!   networks spread over threads.
+
+pub mod cpu;
+
+use ndarray::{Array1, Array2};
+
+use crate::error::{Error, Result};
+use crate::rng;
+
+/// Simulation parameters, with the seed's names, units (seconds, mV) and defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LifParams {
+    /// Time step (s).
+    pub dt: f64,
+    /// Simulated time (s); the run has `round(t / dt)` steps.
+    pub t: f64,
+    /// Refractory period (s).
+    pub tref: f64,
+    /// Membrane time constant (s).
+    pub tm: f64,
+    /// Reset voltage (mV).
+    pub vreset: f64,
+    /// Spike threshold (mV).
+    pub vpeak: f64,
+    /// Synaptic decay time (s).
+    pub td: f64,
+    /// Synaptic rise time (s).
+    pub tr: f64,
+    /// Constant input current (mV).
+    pub offset: f64,
+    /// Neurons whose voltages are recorded every step (the first `nrec`).
+    pub nrec: usize,
+}
+
+impl Default for LifParams {
+    fn default() -> Self {
+        Self {
+            dt: 0.00005,
+            t: 2.0,
+            tref: 0.002,
+            tm: 0.01,
+            vreset: -65.0,
+            vpeak: -40.0,
+            td: 0.02,
+            tr: 0.002,
+            offset: -40.0,
+            nrec: 10,
+        }
+    }
+}
+
+impl LifParams {
+    /// Steps of the run: `round(t / dt)`, as the seed computes `nt`.
+    pub fn steps(&self) -> usize {
+        (self.t / self.dt).round() as usize
+    }
+
+    /// Checks the parameters for a network of `n` neurons.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a non-finite value, dt, T, tm, td or tr not positive, a
+    /// negative tref, fewer than one step, or nrec above n.
+    pub fn validate(&self, n: usize) -> Result<()> {
+        let named = [
+            ("dt", self.dt),
+            ("t", self.t),
+            ("tref", self.tref),
+            ("tm", self.tm),
+            ("vreset", self.vreset),
+            ("vpeak", self.vpeak),
+            ("td", self.td),
+            ("tr", self.tr),
+            ("offset", self.offset),
+        ];
+        for (name, value) in named {
+            if !value.is_finite() {
+                return Err(Error::param(name, format!("{value} is not finite")));
+            }
+        }
+        for (name, value) in [
+            ("dt", self.dt),
+            ("t", self.t),
+            ("tm", self.tm),
+            ("td", self.td),
+            ("tr", self.tr),
+        ] {
+            if value <= 0.0 {
+                return Err(Error::param(name, format!("{value} must be positive")));
+            }
+        }
+        if self.tref < 0.0 {
+            return Err(Error::param("tref", "must not be negative"));
+        }
+        if self.steps() == 0 {
+            return Err(Error::param(
+                "t",
+                format!("T / dt = {} rounds to 0 steps", self.t / self.dt),
+            ));
+        }
+        if self.steps() > MAX_STEPS {
+            return Err(Error::ExceedsLimit {
+                what: "time steps",
+                requested: self.steps() as u64,
+                max: MAX_STEPS as u64,
+            });
+        }
+        if self.nrec > n {
+            return Err(Error::param(
+                "nrec",
+                format!("{} is more than the network's {n} neurons", self.nrec),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Most steps one run takes (steps are counted in u32).
+pub const MAX_STEPS: usize = u32::MAX as usize;
+
+/// How the seed draws a network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkParams {
+    /// Neurons.
+    pub n: usize,
+    /// Connection probability.
+    pub p: f64,
+    /// Coupling strength.
+    pub g: f64,
+    /// Seed of the counter-based generator ([`crate::rng`]).
+    pub seed: u64,
+}
+
+impl Default for NetworkParams {
+    fn default() -> Self {
+        Self {
+            n: 2000,
+            p: 0.1,
+            g: 0.04,
+            seed: 100,
+        }
+    }
+}
+
+/// Largest network drawn or accepted (dense weights: 8 n^2 bytes).
+pub const MAX_NEURONS: usize = 50_000;
+
+/// Weights and initial voltages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    /// `w[i, j]`: the weight from neuron j onto neuron i.
+    pub w: Array2<f64>,
+    /// Initial voltages (mV).
+    pub v0: Array1<f64>,
+}
+
+impl Network {
+    /// A network from given weights and initial voltages.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for non-square weights or v0 of another length;
+    /// [`Error::EmptyInput`] for no neurons; [`Error::InvalidParam`] for NaN or infinity.
+    pub fn new(w: Array2<f64>, v0: Array1<f64>) -> Result<Self> {
+        let (rows, cols) = w.dim();
+        if rows != cols {
+            return Err(Error::ShapeMismatch {
+                what: "weights",
+                expected: "a square (n, n) matrix".into(),
+                got: vec![rows, cols],
+            });
+        }
+        if v0.len() != rows {
+            return Err(Error::ShapeMismatch {
+                what: "v0",
+                expected: format!("one voltage per neuron ({rows})"),
+                got: vec![v0.len()],
+            });
+        }
+        if rows == 0 {
+            return Err(Error::EmptyInput("weights"));
+        }
+        if rows > MAX_NEURONS {
+            return Err(Error::ExceedsLimit {
+                what: "neurons",
+                requested: rows as u64,
+                max: MAX_NEURONS as u64,
+            });
+        }
+        if let Some(k) = w.iter().position(|x| !x.is_finite()) {
+            return Err(Error::param(
+                "weights",
+                format!("w[{}, {}] is not finite", k / cols, k % cols),
+            ));
+        }
+        if let Some(k) = v0.iter().position(|x| !x.is_finite()) {
+            return Err(Error::param("v0", format!("v0[{k}] is not finite")));
+        }
+        Ok(Self { w, v0 })
+    }
+
+    /// Draws a network with the seed program's distributions: `w = g * N(0, 1) *
+    /// Bernoulli(p) / (sqrt(n) * p)`, each row's non-zero weights shifted to mean 0, and `v0`
+    /// uniform on [-65, 30) mV. The numbers come from Philox keyed by `seed` (see
+    /// [`crate::rng`]), addressed by (row, column), so they differ from NumPy's Mersenne
+    /// Twister draws but follow the same distributions.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for n = 0, p outside (0, 1], or a non-finite g;
+    /// [`Error::ExceedsLimit`] past [`MAX_NEURONS`].
+    pub fn draw(params: &NetworkParams) -> Result<Self> {
+        let NetworkParams { n, p, g, seed } = *params;
+        if n == 0 {
+            return Err(Error::param("n", "must be at least 1"));
+        }
+        if n > MAX_NEURONS {
+            return Err(Error::ExceedsLimit {
+                what: "neurons",
+                requested: n as u64,
+                max: MAX_NEURONS as u64,
+            });
+        }
+        if !(p > 0.0 && p <= 1.0) {
+            return Err(Error::param("p", format!("{p} must be in (0, 1]")));
+        }
+        if !g.is_finite() {
+            return Err(Error::param("g", format!("{g} is not finite")));
+        }
+        let key = rng::key(seed);
+        let scale = g / ((n as f64).sqrt() * p);
+        let mut w = Array2::<f64>::zeros((n, n));
+        for (i, mut row) in w.outer_iter_mut().enumerate() {
+            let (mut sum, mut count) = (0.0, 0usize);
+            for (j, x) in row.iter_mut().enumerate() {
+                let [a, b, c, _] = rng::philox4x32([i as u32, j as u32, STREAM_WEIGHTS, 0], key);
+                if rng::uniform(c) < p {
+                    *x = scale * rng::normal(a, b);
+                    if *x != 0.0 {
+                        sum += *x;
+                        count += 1;
+                    }
+                }
+            }
+            if count > 0 {
+                let mean = sum / count as f64;
+                row.iter_mut()
+                    .filter(|x| **x != 0.0)
+                    .for_each(|x| *x -= mean);
+            }
+        }
+        let v0 = (0..n)
+            .map(|i| {
+                let [a, ..] = rng::philox4x32([i as u32, 0, STREAM_V0, 0], key);
+                -65.0 + rng::uniform(a) * (30.0 - -65.0)
+            })
+            .collect();
+        Ok(Self { w, v0 })
+    }
+
+    /// Neurons.
+    pub fn n(&self) -> usize {
+        self.v0.len()
+    }
+}
+
+/// Philox counter word 2 of each use, so streams never overlap.
+const STREAM_WEIGHTS: u32 = 1;
+const STREAM_V0: u32 = 2;
+
+/// What a run gives back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LifRun {
+    /// `(steps, nrec)`: the first nrec neurons' voltages after each step (30 mV at a spike).
+    pub rec: Array2<f64>,
+    /// Spikes as (step, neuron), in the order they happen (step, then neuron index).
+    pub spikes: Vec<(u32, u32)>,
+    /// The time step, to turn steps into seconds.
+    pub dt: f64,
+    /// Neurons.
+    pub n: usize,
+    /// Steps run.
+    pub steps: usize,
+}
+
+impl LifRun {
+    /// Spikes as the seed returns them: (K, 2) of (time `dt * step` in float64 seconds,
+    /// neuron index).
+    pub fn spike_array(&self) -> Array2<f64> {
+        let mut out = Array2::zeros((self.spikes.len(), 2));
+        for (row, &(step, neuron)) in out.outer_iter_mut().zip(&self.spikes) {
+            let mut row = row;
+            row[0] = self.dt * f64::from(step);
+            row[1] = f64::from(neuron);
+        }
+        out
+    }
+
+    /// Mean firing rate over all neurons and the whole run (Hz).
+    pub fn mean_rate(&self) -> f64 {
+        self.spikes.len() as f64 / self.n as f64 / (self.steps as f64 * self.dt)
+    }
+
+    /// Mean over neurons with at least three spikes of the coefficient of variation of their
+    /// inter-spike intervals (NaN when no neuron has three).
+    pub fn mean_isi_cv(&self) -> f64 {
+        isi_cv(&self.spikes, self.n)
+    }
+}
+
+/// See [`LifRun::mean_isi_cv`]; `spikes` as (step, neuron).
+pub fn isi_cv(spikes: &[(u32, u32)], n: usize) -> f64 {
+    let mut last = vec![None::<u32>; n];
+    let mut intervals: Vec<Vec<f64>> = vec![Vec::new(); n];
+    for &(step, neuron) in spikes {
+        let k = neuron as usize;
+        if let Some(prev) = last[k] {
+            intervals[k].push(f64::from(step - prev));
+        }
+        last[k] = Some(step);
+    }
+    let cvs: Vec<f64> = intervals
+        .iter()
+        .filter(|isi| isi.len() >= 2)
+        .map(|isi| {
+            let mean = isi.iter().sum::<f64>() / isi.len() as f64;
+            let var = isi.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / isi.len() as f64;
+            var.sqrt() / mean
+        })
+        .collect();
+    if cvs.is_empty() {
+        f64::NAN
+    } else {
+        cvs.iter().sum::<f64>() / cvs.len() as f64
+    }
+}
+
+/// Runs `network` with `params` on the fast CPU path (the GPU path is not built yet).
+///
+/// # Errors
+/// As [`LifParams::validate`].
+pub fn simulate(network: &Network, params: &LifParams) -> Result<LifRun> {
+    cpu::simulate(network, params)
+}

@@ -1,0 +1,252 @@
+//! The LIF network's CPU paths against the seed program (tests/data/lif, made by
+//! make_lif_fixtures.py from balanced_network.py with given w and v0, n = 300).
+
+mod common;
+
+use std::path::PathBuf;
+
+use gpusci::io::{read_npy, NpyArray};
+use gpusci::lif::{cpu, isi_cv, LifParams, LifRun, Network, NetworkParams};
+use gpusci::Error;
+use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
+
+/// The reference follows NumPy operation for operation (pairwise sums included): only the
+/// last bits of exp() may differ.
+const REFERENCE_MV: f64 = 1e-9;
+/// The bound for float32 against float64 over the first 20 ms.
+const FAST_MV: f64 = 0.01;
+/// Over 1 s the network is chaotic: the mean rate within 5 % and the mean ISI CV within 15 %.
+const RATE_REL: f64 = 0.05;
+const CV_REL: f64 = 0.15;
+
+fn load(name: &str) -> ArrayD<f64> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/lif")
+        .join(name);
+    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
+        NpyArray::F64(a) => a,
+        NpyArray::F32(a) => a.mapv(f64::from),
+    }
+}
+
+fn fixture_network() -> Network {
+    let w = load("w.npy").into_dimensionality::<Ix2>().unwrap();
+    let v0 = load("v0.npy").into_dimensionality::<Ix1>().unwrap();
+    Network::new(w, v0).unwrap()
+}
+
+/// (step, neuron) of a fixture's (time, neuron) rows.
+fn fixture_spikes(name: &str, dt: f64) -> Vec<(u32, u32)> {
+    let s = load(name).into_dimensionality::<Ix2>().unwrap();
+    s.outer_iter()
+        .map(|r| ((r[0] / dt).round() as u32, r[1] as u32))
+        .collect()
+}
+
+fn params(t: f64) -> LifParams {
+    LifParams {
+        t,
+        ..LifParams::default()
+    }
+}
+
+fn check_20ms(run: &LifRun, tol: f64, what: &str) {
+    let rec = load("rec_20ms.npy").into_dimensionality::<Ix2>().unwrap();
+    assert_eq!(run.rec.dim(), rec.dim(), "{what}: rec shape");
+    let worst = run
+        .rec
+        .iter()
+        .zip(rec.iter())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        worst <= tol,
+        "{what}: voltages off by {worst} mV (bound {tol})"
+    );
+    assert_eq!(
+        run.spikes,
+        fixture_spikes("spikes_20ms.npy", run.dt),
+        "{what}: spike lists"
+    );
+    // The seed's times are dt * step in float64: the same numbers.
+    let times = load("spikes_20ms.npy")
+        .into_dimensionality::<Ix2>()
+        .unwrap();
+    assert_eq!(run.spike_array(), times, "{what}: spike array");
+}
+
+#[test]
+fn reference_reproduces_the_seed_program_step_by_step() {
+    let run = cpu::simulate_reference(&fixture_network(), &params(0.02)).unwrap();
+    check_20ms(&run, REFERENCE_MV, "reference");
+}
+
+#[test]
+fn fast_path_reproduces_the_first_20_ms() {
+    let run = cpu::simulate(&fixture_network(), &params(0.02)).unwrap();
+    check_20ms(&run, FAST_MV, "fast");
+}
+
+#[test]
+fn one_second_statistics_match_the_seed_program() {
+    let network = fixture_network();
+    let seed = fixture_spikes("spikes_1s.npy", 0.00005);
+    let seed_rate = seed.len() as f64 / 300.0;
+    let seed_cv = isi_cv(&seed, 300);
+    for (what, run) in [
+        (
+            "reference",
+            cpu::simulate_reference(&network, &params(1.0)).unwrap(),
+        ),
+        ("fast", cpu::simulate(&network, &params(1.0)).unwrap()),
+    ] {
+        let rate = run.mean_rate();
+        assert!(
+            (rate - seed_rate).abs() <= RATE_REL * seed_rate,
+            "{what}: rate {rate} Hz vs the seed's {seed_rate}"
+        );
+        let cv = run.mean_isi_cv();
+        assert!(
+            (cv - seed_cv).abs() <= CV_REL * seed_cv,
+            "{what}: ISI CV {cv} vs the seed's {seed_cv}"
+        );
+    }
+}
+
+#[test]
+fn batch_members_equal_single_runs() {
+    let batch: Vec<(Network, LifParams)> = (0..4)
+        .map(|k| {
+            let network = Network::draw(&NetworkParams {
+                n: 150 + 7 * k,
+                seed: 40 + k as u64,
+                ..NetworkParams::default()
+            })
+            .unwrap();
+            let params = LifParams {
+                t: 0.05,
+                offset: -40.0 + k as f64,
+                ..LifParams::default()
+            };
+            (network, params)
+        })
+        .collect();
+    let runs = cpu::simulate_batch(&batch).unwrap();
+    for (k, ((network, params), run)) in batch.iter().zip(&runs).enumerate() {
+        assert_eq!(run, &cpu::simulate(network, params).unwrap(), "network {k}");
+    }
+    assert_ne!(runs[0].spikes, runs[1].spikes, "different networks differ");
+}
+
+#[test]
+fn drawn_networks_follow_the_seed_distributions() {
+    let a = Network::draw(&NetworkParams {
+        n: 400,
+        seed: 3,
+        ..NetworkParams::default()
+    })
+    .unwrap();
+    let again = Network::draw(&NetworkParams {
+        n: 400,
+        seed: 3,
+        ..NetworkParams::default()
+    })
+    .unwrap();
+    assert_eq!(a, again, "reproducible from the seed");
+    let nonzero = a.w.iter().filter(|&&x| x != 0.0).count() as f64;
+    let p = nonzero / (400.0 * 400.0);
+    assert!((p - 0.1).abs() < 0.005, "connection probability {p}");
+    for row in a.w.outer_iter() {
+        let (s, c) = row
+            .iter()
+            .filter(|&&x| x != 0.0)
+            .fold((0.0, 0), |(s, c), &x| (s + x, c + 1));
+        assert!((s / c as f64).abs() < 1e-12, "row means removed");
+    }
+    // Non-zero weights: std g / (sqrt(n) p) before the mean is removed.
+    let sd =
+        (a.w.iter()
+            .filter(|&&x| x != 0.0)
+            .map(|x| x * x)
+            .sum::<f64>()
+            / nonzero)
+            .sqrt();
+    let expected = 0.04 / (20.0 * 0.1);
+    assert!(
+        (sd / expected - 1.0).abs() < 0.03,
+        "weight spread {sd} vs {expected}"
+    );
+    assert!(
+        a.v0.iter().all(|&v| (-65.0..30.0).contains(&v)),
+        "v0 uniform on [-65, 30)"
+    );
+}
+
+/// The default network (n = 2000, T = 2 s, weights from seed 100) fires at the seed
+/// program's mean rate, 18.7 Hz (74,838 spikes with NumPy's seed 100), within 10 %.
+#[test]
+fn default_network_fires_at_the_seed_rate() {
+    let network = Network::draw(&NetworkParams::default()).unwrap();
+    let run = cpu::simulate(&network, &LifParams::default()).unwrap();
+    let rate = run.mean_rate();
+    assert!((rate - 18.7).abs() <= 0.1 * 18.7, "rate {rate} Hz");
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let square = Array2::<f64>::zeros((3, 3));
+    assert!(matches!(
+        Network::new(Array2::zeros((3, 4)), Array1::zeros(3)),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        Network::new(square.clone(), Array1::zeros(4)),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut nan = square.clone();
+    nan[[1, 2]] = f64::NAN;
+    assert!(matches!(
+        Network::new(nan, Array1::zeros(3)),
+        Err(Error::InvalidParam { .. })
+    ));
+    assert!(matches!(
+        Network::new(square.clone(), Array1::from(vec![0.0, f64::INFINITY, 0.0])),
+        Err(Error::InvalidParam { .. })
+    ));
+    let network = Network::new(square, Array1::zeros(3)).unwrap();
+    for bad in [
+        LifParams {
+            dt: 0.0,
+            ..LifParams::default()
+        },
+        LifParams {
+            dt: -1e-4,
+            ..LifParams::default()
+        },
+        LifParams {
+            t: 0.0,
+            ..LifParams::default()
+        },
+        LifParams {
+            t: 1e-6,
+            ..LifParams::default()
+        },
+        LifParams {
+            tm: f64::NAN,
+            ..LifParams::default()
+        },
+        LifParams {
+            nrec: 4,
+            ..LifParams::default()
+        },
+    ] {
+        assert!(
+            matches!(
+                cpu::simulate(&network, &bad),
+                Err(Error::InvalidParam { .. })
+            ),
+            "{bad:?}"
+        );
+        assert!(cpu::simulate_reference(&network, &bad).is_err(), "{bad:?}");
+    }
+}
