@@ -83,6 +83,15 @@ pub enum Workload {
         /// The points.
         points: Points,
     },
+    /// W6: the seed's LIF network.
+    Network {
+        /// Workload id.
+        id: &'static str,
+        /// Weights and initial voltages.
+        network: Box<crate::lif::Network>,
+        /// The run's parameters.
+        params: crate::lif::LifParams,
+    },
     /// W3: W2 + blur sigma 3 + log1p + normalise + colormap + PNG file.
     Heatmap {
         /// Workload id.
@@ -92,6 +101,14 @@ pub enum Workload {
         /// Where the PNG goes (a temporary file).
         png: std::path::PathBuf,
     },
+}
+
+/// Which workloads have a GPU path (W6's is not built yet: it runs on the CPU only).
+impl Workload {
+    /// Whether the workload runs on a GPU adapter.
+    pub fn has_gpu_path(&self) -> bool {
+        !matches!(self, Workload::Network { .. })
+    }
 }
 
 /// W2's and W3's grid.
@@ -117,7 +134,8 @@ impl Workload {
             Workload::Image { id, .. }
             | Workload::Signal { id, .. }
             | Workload::Density { id, .. }
-            | Workload::Heatmap { id, .. } => id,
+            | Workload::Heatmap { id, .. }
+            | Workload::Network { id, .. } => id,
         }
     }
 
@@ -127,6 +145,7 @@ impl Workload {
             Workload::Image { data, .. } => data.len(),
             Workload::Signal { data, .. } => data.len(),
             Workload::Density { points, .. } | Workload::Heatmap { points, .. } => points.x.len(),
+            Workload::Network { network, .. } => network.n(),
         }
     }
 
@@ -155,6 +174,15 @@ impl Workload {
                     points.x.len()
                 )
             }
+            Workload::Network {
+                network, params, ..
+            } => format!(
+                "LIF network n={}, T={} s ({} steps of {} s)",
+                network.n(),
+                params.t,
+                params.steps(),
+                params.dt
+            ),
         }
     }
 
@@ -178,6 +206,12 @@ impl Workload {
                 let plan = Self::w2_plan(points)?;
                 density::histogram2d(exec, points.x.view(), points.y.view(), None, &plan).map(drop)
             }
+            (
+                Workload::Network {
+                    network, params, ..
+                },
+                _,
+            ) => crate::lif::cpu::simulate(network, params).map(drop),
             (Workload::Heatmap { points, png, .. }, _) => {
                 let image = heatmap(exec, points, &w3_params())?;
                 write_png(png, image.width as u32, image.height as u32, &image.rgba)
@@ -197,7 +231,9 @@ impl Workload {
             Workload::Signal { data, sigma, .. } => {
                 blur::cpu::gaussian_filter1d_fast(data.view(), &BlurParams::new(*sigma)).map(drop)
             }
-            Workload::Density { .. } | Workload::Heatmap { .. } => self.run(&Executor::Cpu),
+            Workload::Density { .. } | Workload::Heatmap { .. } | Workload::Network { .. } => {
+                self.run(&Executor::Cpu)
+            }
         }
     }
 
@@ -226,6 +262,9 @@ impl Workload {
                 "workload",
                 "W3 runs through an Executor (Workload::run)",
             )),
+            Workload::Network { .. } => {
+                Err(crate::Error::param("workload", "W6 has no GPU path yet"))
+            }
         }
     }
 }
@@ -314,11 +353,28 @@ pub fn density_workloads(quick: bool) -> Vec<Workload> {
     ]
 }
 
+/// W6: the seed network (n = 2000, weights from seed 100), T = 2 s, or 0.2 s with `quick`.
+///
+/// # Errors
+/// None for these parameters (drawing the network cannot fail).
+pub fn network_workload(quick: bool) -> Result<Workload> {
+    let network = crate::lif::Network::draw(&crate::lif::NetworkParams::default())?;
+    Ok(Workload::Network {
+        id: "W6",
+        network: Box::new(network),
+        params: crate::lif::LifParams {
+            t: if quick { 0.2 } else { 2.0 },
+            ..crate::lif::LifParams::default()
+        },
+    })
+}
+
 /// Every standard workload implemented so far, in id order.
 pub fn all_workloads(quick: bool) -> Vec<Workload> {
     let mut all = blur_workloads(quick);
     let signal = all.pop().expect("W7 is last");
     all.extend(density_workloads(quick));
+    all.extend(network_workload(quick));
     all.push(signal);
     all
 }
@@ -393,7 +449,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         } else {
             runs
         };
-        for workload in &workloads {
+        for workload in workloads.iter().filter(|w| w.has_gpu_path()) {
             progress(&format!("{} on {name}", workload.id()));
             match median_seconds(gpu_runs, || workload.run(&exec)) {
                 Ok(seconds) => rows.push(BenchRow {

@@ -276,7 +276,7 @@ fn bench_json_lines_follow_the_design() {
         .collect();
     assert_eq!(
         ids,
-        ["W1", "W1b", "W2", "W3", "W7"],
+        ["W1", "W1b", "W2", "W3", "W6", "W7"],
         "the workloads implemented so far"
     );
 }
@@ -330,4 +330,143 @@ fn gpusci_adapter_picks_the_adapter_or_fails_clearly() {
             "GPUSCI_ADAPTER={backend} ran there: {stdout}"
         );
     }
+}
+
+fn lif_fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/lif")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `gpusci lif` with the seed's weights and v0: REC.npy (steps, nrec) and SPIKES.npy (K, 2) as
+/// DESIGN.md says, the first 20 ms equal to the seed program's, a raster PNG, a batch.
+#[test]
+fn lif_writes_the_seed_formats_and_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (w, v0) = (lif_fixture("w.npy"), lif_fixture("v0.npy"));
+    let run = gpusci(&[
+        "lif",
+        "--weights",
+        &w,
+        "--v0",
+        &v0,
+        "--t",
+        "0.02",
+        "--record",
+        &out("rec.npy"),
+        "--spikes",
+        &out("spikes.npy"),
+        "--raster",
+        &out("raster.png"),
+        "--traces",
+        &out("traces.png"),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("300 neurons, 243 spikes"), "{stdout}");
+    assert!(
+        stdout.contains("real time"),
+        "real-time factor printed: {stdout}"
+    );
+    let (rec, seed_rec) = (
+        f64s(Path::new(&out("rec.npy"))),
+        f64s(Path::new(&lif_fixture("rec_20ms.npy"))),
+    );
+    assert_eq!(rec.len(), 400 * 10, "(steps, nrec)");
+    let worst = rec
+        .iter()
+        .zip(&seed_rec)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        worst < 0.01,
+        "voltages within 0.01 mV of the seed's ({worst})"
+    );
+    assert_eq!(
+        f64s(Path::new(&out("spikes.npy"))),
+        f64s(Path::new(&lif_fixture("spikes_20ms.npy"))),
+        "spikes (time, neuron) as the seed's"
+    );
+    for png in ["raster.png", "traces.png"] {
+        let decoder = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(out(png)).unwrap(),
+        ));
+        let info = decoder.read_info().unwrap().info().clone();
+        assert!(info.width >= 600 && info.height >= 400, "{png} size");
+    }
+    let batch = gpusci(&[
+        "lif",
+        "--n",
+        "120",
+        "--t",
+        "0.05",
+        "--batch",
+        "3",
+        "--offset=-41:-39",
+        "--spikes",
+        &out("batch.npy"),
+        "--record",
+        &out("batch_rec.npy"),
+    ]);
+    assert!(
+        batch.status.success(),
+        "{}",
+        String::from_utf8_lossy(&batch.stderr)
+    );
+    let spikes = f64s(Path::new(&out("batch.npy")));
+    assert_eq!(spikes.len() % 3, 0, "(K, 3) rows of network, time, neuron");
+    assert!(spikes.chunks(3).all(|r| r[0] < 3.0), "network ids");
+    assert_eq!(
+        f64s(Path::new(&out("batch_rec.npy"))).len(),
+        3 * 1000 * 10,
+        "(B, steps, nrec)"
+    );
+    let text = String::from_utf8_lossy(&batch.stdout);
+    assert_eq!(
+        text.matches("network ").count(),
+        3,
+        "a line per network: {text}"
+    );
+}
+
+#[test]
+fn lif_rejects_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let spikes = dir.path().join("spikes.npy");
+    let s = spikes.to_str().unwrap();
+    let (w, v0) = (lif_fixture("w.npy"), lif_fixture("v0.npy"));
+    let rec = lif_fixture("rec_20ms.npy");
+    fails_cleanly(&["lif", "--dt", "0", "--spikes", s], &spikes, "dt");
+    fails_cleanly(&["lif", "--dt", "-1e-4", "--spikes", s], &spikes, "dt");
+    fails_cleanly(&["lif", "--t", "0", "--spikes", s], &spikes, "t");
+    fails_cleanly(&["lif", "--t", "nan", "--spikes", s], &spikes, "not finite");
+    fails_cleanly(
+        &["lif", "--n", "5", "--nrec", "10", "--spikes", s],
+        &spikes,
+        "nrec",
+    );
+    fails_cleanly(&["lif", "--weights", &w, "--spikes", s], &spikes, "--v0");
+    fails_cleanly(
+        &["lif", "--weights", &rec, "--v0", &v0, "--spikes", s],
+        &spikes,
+        "square",
+    );
+    fails_cleanly(
+        &["lif", "--weights", &w, "--v0", &rec, "--spikes", s],
+        &spikes,
+        "1-D",
+    );
+    fails_cleanly(&["lif", "--batch", "0", "--spikes", s], &spikes, "batch");
+    fails_cleanly(
+        &["lif", "--backend", "gpu", "--spikes", s],
+        &spikes,
+        "no GPU path",
+    );
 }

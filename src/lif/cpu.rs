@@ -146,10 +146,12 @@ pub fn simulate(network: &Network, params: &LifParams) -> Result<LifRun> {
         &OutgoingWeights::from_dense(network.w.view()),
         network,
         params,
+        |_| {},
     )
 }
 
-/// [`simulate`] with the sparse weights already built (for repeated runs of one network).
+/// [`simulate`] with the sparse weights already built (for repeated runs of one network);
+/// `progress` is told the steps done every [`PROGRESS_STEPS`] steps.
 ///
 /// # Errors
 /// As [`LifParams::validate`].
@@ -157,6 +159,7 @@ pub fn simulate_sparse(
     outgoing: &OutgoingWeights,
     network: &Network,
     params: &LifParams,
+    mut progress: impl FnMut(usize),
 ) -> Result<LifRun> {
     let n = network.n();
     params.validate(n)?;
@@ -177,6 +180,9 @@ pub fn simulate_sparse(
     let mut spikes = Vec::new();
     let mut spikers: Vec<usize> = Vec::new();
     for i in 0..steps {
+        if i % PROGRESS_STEPS == 0 {
+            progress(i);
+        }
         let step = i as u32;
         // Last step's synapse update (jd holds its spikers' input), then this step's Euler
         // step: one pass over the neurons.
@@ -214,6 +220,7 @@ pub fn simulate_sparse(
             v[j] = vreset;
         }
     }
+    progress(steps);
     Ok(LifRun {
         rec,
         spikes,
@@ -222,6 +229,9 @@ pub fn simulate_sparse(
         steps,
     })
 }
+
+/// Steps between progress reports.
+pub const PROGRESS_STEPS: usize = 1000;
 
 /// One pass over the neurons: the synapse update of the previous step (when `synapses`), then
 /// the Euler step of neurons past their refractory step. Plain slices and no closures, so the

@@ -1,4 +1,5 @@
-//! Pictures: colormaps (from the `colorous` crate), heatmaps, and PNG output.
+//! Pictures: colormaps (from the `colorous` crate), heatmaps, spike rasters and voltage traces,
+//! and PNG output.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -7,11 +8,13 @@ use std::str::FromStr;
 
 pub mod gpu;
 mod heatmap;
+mod raster;
 
 pub use heatmap::{
     density_params, empty_floor, heatmap, heatmap_file, render_histogram, scale_grid, Heatmap,
     HeatmapParams, Scale,
 };
+pub use raster::{write_raster, write_traces, RASTER_NEURONS};
 
 use ndarray::ArrayView2;
 

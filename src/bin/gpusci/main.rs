@@ -9,6 +9,7 @@ mod demo;
 mod density;
 mod heatmap;
 mod info;
+mod lif;
 mod progress;
 
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Command {
     Density(density::Args),
     /// Points (.npy or CSV) -> binned, blurred, scaled and coloured PNG.
     Heatmap(heatmap::Args),
+    /// The seed's balanced LIF network (one, or a batch): spikes, voltages, raster.
+    Lif(Box<lif::Args>),
     /// GPU vs CPU table of the standard workloads.
     Bench(bench::Args),
     /// Runs the main job on built-in data: pictures and a timing table.
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Blur(args) => blur::run(args),
         Command::Density(args) => density::run(args),
         Command::Heatmap(args) => heatmap::run(args),
+        Command::Lif(args) => lif::run(*args),
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
     };

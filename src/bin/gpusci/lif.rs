@@ -1,0 +1,276 @@
+//! `gpusci lif`: the seed's balanced LIF network (DESIGN.md section 3), one network or a batch.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use gpusci::io::{read_npy, write_npy, NpyArray};
+use gpusci::lif::{cpu, LifParams, LifRun, Network, NetworkParams};
+use gpusci::render::{write_raster, write_traces};
+use indicatif::{ProgressBar, ProgressStyle};
+use ndarray::{Array2, Array3, ArrayD, Ix1, Ix2};
+
+use crate::{args, BackendArg};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Neurons (ignored with --weights: n comes from the file).
+    #[arg(long, default_value_t = 2000)]
+    n: usize,
+    /// Simulated time in seconds; the run has round(T / dt) steps, as the seed computes them.
+    #[arg(long, default_value = "2.0", allow_hyphen_values = true)]
+    t: String,
+    /// Time step (s).
+    #[arg(long, default_value = "5e-5", allow_hyphen_values = true)]
+    dt: String,
+    /// Refractory period (s).
+    #[arg(long, default_value = "0.002", allow_hyphen_values = true)]
+    tref: String,
+    /// Membrane time constant (s).
+    #[arg(long, default_value = "0.01", allow_hyphen_values = true)]
+    tm: String,
+    /// Reset voltage (mV).
+    #[arg(long, default_value = "-65", allow_hyphen_values = true)]
+    vreset: String,
+    /// Spike threshold (mV).
+    #[arg(long, default_value = "-40", allow_hyphen_values = true)]
+    vpeak: String,
+    /// Synaptic decay time (s).
+    #[arg(long, default_value = "0.02", allow_hyphen_values = true)]
+    td: String,
+    /// Synaptic rise time (s).
+    #[arg(long, default_value = "0.002", allow_hyphen_values = true)]
+    tr: String,
+    /// Constant input (mV); with --batch, OFFSET or FIRST:LAST for a sweep over the batch.
+    #[arg(long, default_value = "-40", allow_hyphen_values = true)]
+    offset: String,
+    /// Coupling strength of drawn weights.
+    #[arg(long, default_value = "0.04", allow_hyphen_values = true)]
+    g: String,
+    /// Connection probability of drawn weights.
+    #[arg(long, default_value = "0.1", allow_hyphen_values = true)]
+    p: String,
+    /// Seed of drawn weights and v0 (Philox; network k of a batch uses seed + k).
+    #[arg(long, default_value_t = 100)]
+    seed: u64,
+    /// Weights (n x n .npy, w[i, j] from neuron j onto neuron i) instead of drawing them.
+    #[arg(long, value_name = "W.npy")]
+    weights: Option<PathBuf>,
+    /// Initial voltages (n .npy) instead of drawing them.
+    #[arg(long, value_name = "V0.npy")]
+    v0: Option<PathBuf>,
+    /// Neurons whose voltages are recorded (the first nrec).
+    #[arg(long, default_value_t = 10)]
+    nrec: usize,
+    /// Recorded voltages: (steps, nrec) float64; (B, steps, nrec) with --batch.
+    #[arg(long, value_name = "REC.npy")]
+    record: Option<PathBuf>,
+    /// Spikes: (K, 2) float64 of (time s, neuron) in time order; (K, 3) of (network, time,
+    /// neuron) with --batch.
+    #[arg(long, value_name = "SPIKES.npy")]
+    spikes: Option<PathBuf>,
+    /// Spike raster with the population rate below it (network 0 of a batch).
+    #[arg(long, value_name = "OUT.png")]
+    raster: Option<PathBuf>,
+    /// Voltage traces of the first three recorded neurons, offset by 100 mV (the seed's plot).
+    #[arg(long, value_name = "OUT.png")]
+    traces: Option<PathBuf>,
+    /// Independent networks run together (seeds seed, seed + 1, ...).
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+fn number(flag: &str, text: &str) -> anyhow::Result<f64> {
+    let v = args::number(flag, text)?;
+    if !v.is_finite() {
+        bail!("invalid --{flag} {text}: not finite");
+    }
+    Ok(v)
+}
+
+fn read_f64(path: &Path) -> anyhow::Result<ArrayD<f64>> {
+    Ok(match read_npy(path)? {
+        NpyArray::F64(a) => a,
+        NpyArray::F32(a) => a.mapv(f64::from),
+    })
+}
+
+/// `--offset` as one value per network: a single value, or FIRST:LAST spread evenly.
+fn offsets(text: &str, batch: usize) -> anyhow::Result<Vec<f64>> {
+    match text.split_once(':') {
+        None => Ok(vec![number("offset", text)?; batch]),
+        Some((a, b)) => {
+            let (a, b) = (number("offset", a)?, number("offset", b)?);
+            Ok((0..batch)
+                .map(|k| {
+                    if batch == 1 {
+                        a
+                    } else {
+                        a + (b - a) * k as f64 / (batch - 1) as f64
+                    }
+                })
+                .collect())
+        }
+    }
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    // The fast CPU path runs every network; the GPU path is not built yet, so asking for it
+    // is an error rather than a silent CPU run.
+    if args.backend.parse()? == gpusci::Backend::Gpu {
+        bail!("--backend gpu: the LIF network has no GPU path yet; use --backend cpu or auto");
+    }
+    if args.batch == 0 {
+        bail!("invalid --batch 0: at least one network");
+    }
+    let base = LifParams {
+        dt: number("dt", &args.dt)?,
+        t: number("t", &args.t)?,
+        tref: number("tref", &args.tref)?,
+        tm: number("tm", &args.tm)?,
+        vreset: number("vreset", &args.vreset)?,
+        vpeak: number("vpeak", &args.vpeak)?,
+        td: number("td", &args.td)?,
+        tr: number("tr", &args.tr)?,
+        offset: 0.0,
+        nrec: args.nrec,
+    };
+    let offsets = offsets(&args.offset, args.batch)?;
+    // Parameters are checked before weights are drawn or read.
+    base.validate(usize::MAX)?;
+    let given = match (&args.weights, &args.v0) {
+        (Some(w), Some(v0)) => {
+            let w = read_f64(w)?.into_dimensionality::<Ix2>().map_err(|_| {
+                anyhow::anyhow!("invalid --weights {}: not a 2-D array", w.display())
+            })?;
+            let v0 = read_f64(v0)?
+                .into_dimensionality::<Ix1>()
+                .map_err(|_| anyhow::anyhow!("invalid --v0 {}: not a 1-D array", v0.display()))?;
+            Some(Network::new(w, v0)?)
+        }
+        (None, None) => None,
+        _ => bail!("--weights and --v0 go together"),
+    };
+    let g = number("g", &args.g)?;
+    let p = number("p", &args.p)?;
+    let mut batch = Vec::with_capacity(args.batch);
+    for (k, &offset) in offsets.iter().enumerate() {
+        let network = match &given {
+            Some(network) => network.clone(),
+            None => Network::draw(&NetworkParams {
+                n: args.n,
+                p,
+                g,
+                seed: args.seed + k as u64,
+            })?,
+        };
+        let params = LifParams {
+            offset,
+            ..base.clone()
+        };
+        params.validate(network.n())?;
+        batch.push((network, params));
+    }
+    let steps = base.steps();
+    let bar = if steps * args.batch >= 200_000 {
+        ProgressBar::new((steps * args.batch) as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    if let Ok(style) =
+        ProgressStyle::with_template("simulating {bar:40} {human_pos}/{human_len} steps, eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    let start = Instant::now();
+    let runs: Vec<LifRun> = {
+        use rayon::prelude::*;
+        batch
+            .par_iter()
+            .map(|(network, params)| {
+                let outgoing = cpu::OutgoingWeights::from_dense(network.w.view());
+                let mut last = 0;
+                cpu::simulate_sparse(&outgoing, network, params, |done| {
+                    bar.inc((done - last) as u64);
+                    last = done;
+                })
+            })
+            .collect::<gpusci::Result<_>>()?
+    };
+    let wall = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    write_outputs(&args, &runs)?;
+    let simulated = steps as f64 * base.dt;
+    for (k, run) in runs.iter().enumerate() {
+        let label = if args.batch > 1 {
+            format!("network {k} (offset {}): ", offsets[k])
+        } else {
+            String::new()
+        };
+        println!(
+            "{label}{} neurons, {} spikes, {:.2} Hz mean rate, ISI CV {:.3}",
+            run.n,
+            run.spikes.len(),
+            run.mean_rate(),
+            run.mean_isi_cv()
+        );
+    }
+    println!(
+        "{} network(s) x {simulated} s simulated ({steps} steps of {} s) in {} on cpu ({} threads): {:.1}x real time",
+        args.batch,
+        base.dt,
+        gpusci::bench::format_seconds(wall),
+        rayon::current_num_threads(),
+        simulated * args.batch as f64 / wall
+    );
+    Ok(())
+}
+
+fn write_outputs(args: &Args, runs: &[LifRun]) -> anyhow::Result<()> {
+    let batched = args.batch > 1;
+    if let Some(path) = &args.record {
+        let rec = if batched {
+            let (steps, nrec) = runs[0].rec.dim();
+            let mut all = Array3::<f64>::zeros((runs.len(), steps, nrec));
+            for (k, run) in runs.iter().enumerate() {
+                all.index_axis_mut(ndarray::Axis(0), k).assign(&run.rec);
+            }
+            all.into_dyn()
+        } else {
+            runs[0].rec.clone().into_dyn()
+        };
+        write_npy(path, &rec)?;
+    }
+    if let Some(path) = &args.spikes {
+        let spikes = if batched {
+            // Time order across networks: by step, then network, then neuron.
+            let mut rows: Vec<(u32, usize, u32)> = runs
+                .iter()
+                .enumerate()
+                .flat_map(|(k, run)| run.spikes.iter().map(move |&(s, j)| (s, k, j)))
+                .collect();
+            rows.sort_unstable();
+            let mut out = Array2::<f64>::zeros((rows.len(), 3));
+            for (mut row, &(s, k, j)) in out.outer_iter_mut().zip(&rows) {
+                row[0] = k as f64;
+                row[1] = runs[k].dt * f64::from(s);
+                row[2] = f64::from(j);
+            }
+            out.into_dyn()
+        } else {
+            runs[0].spike_array().into_dyn()
+        };
+        write_npy(path, &spikes)?;
+    }
+    if let Some(path) = &args.raster {
+        write_raster(&runs[0], path, 1200, 800)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.traces {
+        write_traces(&runs[0], 3, path, 1200, 600)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
