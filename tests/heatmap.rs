@@ -121,17 +121,7 @@ fn zoomed_and_blurred_heatmaps_render_on_every_backend() {
     common::for_each_adapter(
         "zoomed_and_blurred_heatmaps_render_on_every_backend",
         |ctx| {
-            let gpu = heatmap(
-                &Executor::Gpu(Box::new(clone_context(ctx))),
-                &points,
-                &params,
-            )
-            .unwrap();
-            assert_eq!(
-                (gpu.used, gpu.out_of_range, gpu.non_finite),
-                (cpu.used, cpu.out_of_range, cpu.non_finite),
-                "same report on the GPU"
-            );
+            let gpu = gpu_heatmap_like(ctx, &points, &params, &cpu, "same report on the GPU");
             let differing = gpu
                 .rgba
                 .iter()
@@ -144,6 +134,23 @@ fn zoomed_and_blurred_heatmaps_render_on_every_backend() {
             );
         },
     );
+}
+
+/// The heatmap of `points` on a context like `ctx`, checked to report what `cpu` reported.
+fn gpu_heatmap_like(
+    ctx: &gpusci::GpuContext,
+    points: &Points,
+    params: &HeatmapParams,
+    cpu: &gpusci::render::Heatmap,
+    what: &str,
+) -> gpusci::render::Heatmap {
+    let gpu = heatmap(&Executor::Gpu(Box::new(clone_context(ctx))), points, params).unwrap();
+    assert_eq!(
+        (gpu.used, gpu.out_of_range, gpu.non_finite),
+        (cpu.used, cpu.out_of_range, cpu.non_finite),
+        "{what}: report"
+    );
+    gpu
 }
 
 /// A second context on the same adapter as `ctx`, with its limits (Executor owns its context).
@@ -483,18 +490,7 @@ fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
         let lut = colormap.lut();
         let cpu_image = heatmap(&Executor::Cpu, &points, &params).unwrap();
         common::for_each_adapter("gpu_heatmaps_match_the_cpu_on_every_adapter", |ctx| {
-            ctx.set_poison_outputs(true);
-            let gpu = heatmap(
-                &Executor::Gpu(Box::new(clone_context(ctx))),
-                &points,
-                &params,
-            )
-            .unwrap();
-            assert_eq!(
-                (gpu.used, gpu.out_of_range, gpu.non_finite),
-                (cpu_image.used, cpu_image.out_of_range, cpu_image.non_finite),
-                "{what}: report"
-            );
+            let gpu = gpu_heatmap_like(ctx, &points, &params, &cpu_image, &what);
             assert_eq!(gpu.rgba.len(), width * height * 4, "{what}: size");
             let mut near_floor = 0;
             for r in 0..height {
