@@ -17,6 +17,7 @@ pub mod blur;
 pub mod density;
 pub mod error;
 pub mod gpu;
+pub mod hh;
 pub mod io;
 pub mod lif;
 pub mod render;

@@ -470,3 +470,42 @@ fn lif_rejects_bad_input_in_one_line() {
         "no GPU path",
     );
 }
+
+#[test]
+fn hh_writes_the_trace_and_plot_and_rejects_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.npy");
+    let plot = dir.path().join("plot.png");
+    let run = gpusci(&[
+        "hh",
+        "--t",
+        "50",
+        "--ex",
+        "400",
+        "--in",
+        "100",
+        "--trace",
+        trace.to_str().unwrap(),
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(f64s(&trace).len(), 5000 * 4, "(states, 4) of V, m, h, n");
+    assert!(plot.exists(), "the plot");
+    assert!(String::from_utf8_lossy(&run.stdout).contains("input spikes transmitted"));
+    let out = dir.path().join("bad.npy");
+    let o = out.to_str().unwrap();
+    fails_cleanly(&["hh", "--dt", "0", "--trace", o], &out, "dt");
+    fails_cleanly(&["hh", "--p", "2", "--trace", o], &out, "p");
+    fails_cleanly(&["hh", "--rate", "nan", "--trace", o], &out, "not finite");
+    fails_cleanly(&["hh", "--neurons", "0", "--trace", o], &out, "neurons");
+    fails_cleanly(
+        &["hh", "--backend", "gpu", "--trace", o],
+        &out,
+        "no GPU path",
+    );
+}

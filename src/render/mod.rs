@@ -14,7 +14,7 @@ pub use heatmap::{
     density_params, empty_floor, heatmap, heatmap_file, render_histogram, scale_grid, Heatmap,
     HeatmapParams, Scale,
 };
-pub use raster::{write_raster, write_traces, RASTER_NEURONS};
+pub use raster::{write_hh_trace, write_raster, write_traces, RASTER_NEURONS};
 
 use ndarray::ArrayView2;
 

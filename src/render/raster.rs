@@ -194,3 +194,64 @@ pub fn write_traces(
     }
     canvas.save(path)
 }
+
+/// Writes a Hodgkin-Huxley trace (`(states, 4)`: V, m, h, n) to `path` as the seed question
+/// plots it: V (mV) in the top panel, the gating variables m, h, n (0 to 1) below, time across.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for a trace without 4 columns or a picture smaller than 2 x 40; I/O
+/// and PNG errors.
+pub fn write_hh_trace(
+    trace: ndarray::ArrayView2<'_, f64>,
+    path: &std::path::Path,
+    width: usize,
+    height: usize,
+) -> Result<()> {
+    check_size(width, height, 40)?;
+    if trace.ncols() != 4 || trace.nrows() == 0 {
+        return Err(Error::param(
+            "trace",
+            "needs (states, 4) rows of V, m, h, n",
+        ));
+    }
+    let top = height * 3 / 5;
+    let mut canvas = Canvas::new(width, height);
+    canvas.hline(top, AXIS);
+    let (lo, hi) = trace
+        .column(0)
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let span = (hi - lo).max(1e-9);
+    let panels: [(usize, f64, f64, usize, usize, [u8; 4]); 4] = [
+        (0, lo, span, 0, top - 1, INK),
+        (1, 0.0, 1.0, top + 1, height - 1, [214, 39, 40, 255]),
+        (2, 0.0, 1.0, top + 1, height - 1, [44, 160, 44, 255]),
+        (3, 0.0, 1.0, top + 1, height - 1, [31, 119, 180, 255]),
+    ];
+    let states = trace.nrows();
+    for (column, low, range, y0, y1, colour) in panels {
+        let y_of = |v: f64| {
+            let t = ((v - low) / range).clamp(0.0, 1.0);
+            y1 - (t * (y1 - y0) as f64).round() as usize
+        };
+        let mut previous: Option<usize> = None;
+        for x in 0..width {
+            let s0 = x * states / width;
+            let s1 = ((x + 1) * states / width).max(s0 + 1).min(states);
+            let (mut a, mut b) = (f64::INFINITY, f64::NEG_INFINITY);
+            for s in s0..s1 {
+                a = a.min(trace[[s, column]]);
+                b = b.max(trace[[s, column]]);
+            }
+            let (ya, yb) = (y_of(a), y_of(b));
+            canvas.vspan(x, ya, yb, colour);
+            if let Some(p) = previous {
+                canvas.vspan(x, p, yb, colour);
+            }
+            previous = Some(ya);
+        }
+    }
+    canvas.save(path)
+}

@@ -8,6 +8,7 @@ mod blur;
 mod demo;
 mod density;
 mod heatmap;
+mod hh;
 mod info;
 mod lif;
 mod progress;
@@ -37,6 +38,8 @@ enum Command {
     Heatmap(heatmap::Args),
     /// The seed's balanced LIF network (one, or a batch): spikes, voltages, raster.
     Lif(Box<lif::Args>),
+    /// Hodgkin-Huxley neurons driven by Poisson spike trains (the seed question).
+    Hh(Box<hh::Args>),
     /// GPU vs CPU table of the standard workloads.
     Bench(bench::Args),
     /// Runs the main job on built-in data: pictures and a timing table.
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Density(args) => density::run(args),
         Command::Heatmap(args) => heatmap::run(args),
         Command::Lif(args) => lif::run(*args),
+        Command::Hh(args) => hh::run(*args),
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
     };
