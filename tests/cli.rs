@@ -503,9 +503,4 @@ fn hh_writes_the_trace_and_plot_and_rejects_bad_input() {
     fails_cleanly(&["hh", "--p", "2", "--trace", o], &out, "p");
     fails_cleanly(&["hh", "--rate", "nan", "--trace", o], &out, "not finite");
     fails_cleanly(&["hh", "--neurons", "0", "--trace", o], &out, "neurons");
-    fails_cleanly(
-        &["hh", "--backend", "gpu", "--trace", o],
-        &out,
-        "no GPU path",
-    );
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use gpusci::hh::{binomial, cpu, HhParams};
+use gpusci::hh::{cpu, CountTable, HhParams};
 use gpusci::io::{read_npy, NpyArray};
 use gpusci::Error;
 
@@ -100,21 +100,32 @@ fn neuron_k_of_many_equals_neuron_k_alone() {
 }
 
 #[test]
-fn binomial_sampler_has_the_binomial_mean_and_variance() {
+fn count_tables_draw_binomial_counts() {
     let (n, q) = (50u32, 0.1f64);
+    let table = CountTable::new(n, q).unwrap();
     let samples: Vec<f64> = (0..20_000u32)
         .map(|i| {
             let [a, ..] = gpusci::rng::philox4x32([i, 0, 9, 0], gpusci::rng::key(5));
-            f64::from(binomial(n, q, gpusci::rng::uniform(a)))
+            f64::from(table.count(a))
         })
         .collect();
     let mean = samples.iter().sum::<f64>() / samples.len() as f64;
     let var = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / samples.len() as f64;
     assert!((mean - 5.0).abs() < 0.06, "mean {mean}");
     assert!((var - 4.5).abs() < 0.2, "variance {var}");
-    assert_eq!(binomial(7, 0.0, 0.9), 0);
-    assert_eq!(binomial(7, 1.0, 0.1), 7);
-    assert_eq!(binomial(7, 0.5, 1.0 - 1e-12), 7, "never past n");
+    // P(0) = 0.9^50: the first threshold.
+    let p0 = 0.9f64.powi(50);
+    assert_eq!(table.thresholds()[0], (p0 * 4_294_967_296.0).floor() as u32);
+    assert_eq!(CountTable::new(7, 0.0).unwrap().count(u32::MAX), 0, "q = 0");
+    assert_eq!(CountTable::new(7, 1.0).unwrap().count(0), 7, "q = 1");
+    assert!(
+        CountTable::new(7, 0.5).unwrap().count(u32::MAX) <= 7,
+        "never past n"
+    );
+    assert!(matches!(
+        CountTable::new(1_000_000, 0.5),
+        Err(Error::ExceedsLimit { .. })
+    ));
 }
 
 #[test]

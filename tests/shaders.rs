@@ -75,6 +75,7 @@ fn every_shader_file_is_checked_here() {
             "shaders/blur/blur.wgsl",
             "shaders/blur/normalize.wgsl",
             "shaders/density/bin.wgsl",
+            "shaders/hh/hh.wgsl",
             "shaders/render/heatmap.wgsl"
         ],
         "a new shader needs its checks below"
@@ -200,5 +201,27 @@ fn heatmap_shader_matches_its_rust_twin() {
         constant(&m, "LUT_SIZE"),
         render::SHADER_LUT_SIZE,
         "LUT_SIZE"
+    );
+}
+
+#[test]
+fn hh_shader_matches_its_rust_twin() {
+    use gpusci::hh::gpu as hh;
+    let (m, _) = module("shaders/hh/hh.wgsl");
+    assert_eq!(
+        workgroup_size(&m, "hh_steps"),
+        [hh::WG_SIZE, 1, 1],
+        "hh_steps"
+    );
+    assert_eq!(
+        struct_size(&m, "HhUniform") as usize,
+        std::mem::size_of::<hh::HhUniform>(),
+        "HhUniform size"
+    );
+    assert_eq!(constant(&m, "WG_SIZE"), hh::WG_SIZE, "WG_SIZE");
+    assert_eq!(
+        constant(&m, "STREAM_INPUTS"),
+        gpusci::hh::STREAM_INPUTS,
+        "the input draws' Philox stream"
     );
 }

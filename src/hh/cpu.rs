@@ -4,7 +4,7 @@
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use super::{input_counts, HhParams};
+use super::{HhParams, InputTables};
 use crate::error::Result;
 
 /// One neuron's run.
@@ -44,10 +44,10 @@ fn derivatives(p: &HhParams, [v, m, h, n]: [f64; 4], isyn: f64) -> [f64; 4] {
 /// As [`HhParams::validate`].
 pub fn simulate_neuron(params: &HhParams, index: u32, record: bool) -> Result<HhNeuron> {
     params.validate()?;
-    Ok(run(params, index, record))
+    Ok(run(params, &InputTables::new(params)?, index, record))
 }
 
-fn run(p: &HhParams, index: u32, record: bool) -> HhNeuron {
+fn run(p: &HhParams, tables: &InputTables, index: u32, record: bool) -> HhNeuron {
     let states = p.states();
     let mut x = p.initial;
     let mut trace = record.then(|| Array2::<f64>::zeros((states, 4)));
@@ -59,7 +59,7 @@ fn run(p: &HhParams, index: u32, record: bool) -> HhNeuron {
     let synaptic = p.n_ex > 0 || p.n_in > 0;
     for step in 1..states {
         let isyn = if synaptic {
-            let (e, i) = input_counts(p, index, step as u32);
+            let (e, i) = tables.counts(index, step as u32);
             inputs.0 += u64::from(e);
             inputs.1 += u64::from(i);
             p.c_m * p.g_ex * (f64::from(e) - p.k * f64::from(i))
@@ -95,8 +95,9 @@ fn run(p: &HhParams, index: u32, record: bool) -> HhNeuron {
 /// As [`HhParams::validate`].
 pub fn simulate(params: &HhParams, neurons: u32, record: u32) -> Result<Vec<HhNeuron>> {
     params.validate()?;
+    let tables = InputTables::new(params)?;
     Ok((0..neurons)
         .into_par_iter()
-        .map(|k| run(params, k, k < record))
+        .map(|k| run(params, &tables, k, k < record))
         .collect())
 }

@@ -9,9 +9,11 @@
 //! transmitted in that step (delta pulses on the Euler grid). E and I are drawn per neuron and
 //! step as Binomial(n, rate * dt / 1000 * p) counts, which is exactly the distribution of the
 //! question's per-input Bernoulli draws, from one Philox call addressed by (seed, neuron,
-//! step): any neuron can be rerun alone, and a GPU twin can draw the same numbers.
+//! step) and a table of integer thresholds ([`CountTable`]): any neuron can be rerun alone,
+//! and the GPU draws the same counts.
 
 pub mod cpu;
+pub mod gpu;
 
 use crate::error::{Error, Result};
 use crate::rng;
@@ -152,36 +154,113 @@ impl HhParams {
     }
 }
 
-/// Binomial(n, q) by inversion of the uniform `u`: the smallest k whose cumulative
-/// probability reaches u (about 1 + n q terms).
-pub fn binomial(n: u32, q: f64, u: f64) -> u32 {
-    if n == 0 || q <= 0.0 {
-        return 0;
-    }
-    if q >= 1.0 {
-        return n;
-    }
-    let ratio = q / (1.0 - q);
-    let mut term = (1.0 - q).powf(f64::from(n));
-    let mut cumulative = term;
-    let mut k = 0;
-    while cumulative < u && k < n {
-        term *= f64::from(n - k) / f64::from(k + 1) * ratio;
-        k += 1;
-        cumulative += term;
-    }
-    k
+/// Binomial(n, q) counts drawn from 32-bit words by a table: the count for word `w` is the
+/// number of thresholds `t_j <= w`, where `t_j = floor(cdf(j) * 2^32)`, so P(count > j) =
+/// 1 - cdf(j) up to 2^-32. The CPU and the GPU both count against the same table of integers,
+/// so they draw identical inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CountTable {
+    thresholds: Vec<u32>,
 }
 
-/// Excitatory and inhibitory spikes transmitted to `neuron` in `step`.
-pub fn input_counts(params: &HhParams, neuron: u32, step: u32) -> (u32, u32) {
-    let [a, b, ..] = rng::philox4x32([neuron, step, STREAM_INPUTS, 0], rng::key(params.seed));
-    let q = params.q();
-    (
-        binomial(params.n_ex, q, rng::uniform(a)),
-        binomial(params.n_in, q, rng::uniform(b)),
-    )
+/// Most thresholds of one table (a mean of about 3,500 spikes per step).
+pub const MAX_TABLE: usize = 4096;
+
+impl CountTable {
+    /// The table of Binomial(`n`, `q`).
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] when more than [`MAX_TABLE`] thresholds would be needed.
+    pub fn new(n: u32, q: f64) -> Result<Self> {
+        let mut thresholds = Vec::new();
+        if q > 0.0 {
+            let ratio = q / (1.0 - q);
+            let mut term = if q < 1.0 {
+                (1.0 - q).powf(f64::from(n))
+            } else {
+                0.0
+            };
+            let mut cdf = term;
+            for j in 0..n {
+                let t = (cdf * 4_294_967_296.0).floor();
+                if t >= 4_294_967_296.0 {
+                    break;
+                }
+                if thresholds.len() == MAX_TABLE {
+                    return Err(Error::ExceedsLimit {
+                        what: "input spikes per step (binomial table)",
+                        requested: (f64::from(n) * q) as u64,
+                        max: MAX_TABLE as u64,
+                    });
+                }
+                thresholds.push(t as u32);
+                if q < 1.0 {
+                    term *= f64::from(n - j) / f64::from(j + 1) * ratio;
+                    cdf += term;
+                }
+            }
+        }
+        Ok(Self { thresholds })
+    }
+
+    /// The count for `word`.
+    pub fn count(&self, word: u32) -> u32 {
+        self.thresholds.iter().take_while(|&&t| word >= t).count() as u32
+    }
+
+    /// The thresholds, for the GPU.
+    pub fn thresholds(&self) -> &[u32] {
+        &self.thresholds
+    }
+}
+
+/// The excitatory and inhibitory tables of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputTables {
+    /// Binomial(n_ex, q).
+    pub ex: CountTable,
+    /// Binomial(n_in, q).
+    pub inh: CountTable,
+    key: [u32; 2],
+}
+
+impl InputTables {
+    /// The tables of `params`.
+    ///
+    /// # Errors
+    /// As [`CountTable::new`].
+    pub fn new(params: &HhParams) -> Result<Self> {
+        Ok(Self {
+            ex: CountTable::new(params.n_ex, params.q())?,
+            inh: CountTable::new(params.n_in, params.q())?,
+            key: rng::key(params.seed),
+        })
+    }
+
+    /// Excitatory and inhibitory spikes transmitted to `neuron` in `step`: words 0 and 1 of
+    /// the Philox block at (neuron, step, [`STREAM_INPUTS`], 0).
+    pub fn counts(&self, neuron: u32, step: u32) -> (u32, u32) {
+        let [a, b, ..] = rng::philox4x32([neuron, step, STREAM_INPUTS, 0], self.key);
+        (self.ex.count(a), self.inh.count(b))
+    }
 }
 
 /// Philox counter word 2 of the input draws.
-const STREAM_INPUTS: u32 = 3;
+pub const STREAM_INPUTS: u32 = 3;
+
+/// Runs `neurons` neurons on the executor's device (the GPU in float32 when there is one, else
+/// the CPU in float64), the first `record` with traces.
+///
+/// # Errors
+/// As [`cpu::simulate`] and [`gpu::HhGpu::simulate`].
+pub fn simulate(
+    exec: &crate::gpu::Executor,
+    params: &HhParams,
+    neurons: u32,
+    record: u32,
+) -> Result<Vec<cpu::HhNeuron>> {
+    match exec.gpu() {
+        Some(ctx) => gpu::HhGpu::new(ctx)?.simulate(ctx, params, neurons, record),
+        None => cpu::simulate(params, neurons, record),
+    }
+}

@@ -1,10 +1,11 @@
-//! `gpusci hh`: Hodgkin-Huxley neurons driven by Poisson spike trains (the seed question).
+//! `gpusci hh`: Hodgkin-Huxley neurons driven by Poisson spike trains (the seed question), on
+//! the GPU (float32) or the CPU (float64).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
-use gpusci::hh::{cpu, HhParams};
+use gpusci::hh::HhParams;
 use gpusci::io::write_npy;
 use gpusci::render::write_hh_trace;
 
@@ -56,9 +57,6 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    if args.backend.parse()? == gpusci::Backend::Gpu {
-        bail!("--backend gpu: the Hodgkin-Huxley model has no GPU path yet; use --backend cpu or auto");
-    }
     if args.neurons == 0 {
         bail!("invalid --neurons 0: at least one neuron");
     }
@@ -78,8 +76,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     params.validate()?;
     let record = u32::from(args.trace.is_some() || args.plot.is_some());
+    let exec = args.backend.executor()?;
     let start = Instant::now();
-    let runs = cpu::simulate(&params, args.neurons, record)?;
+    let runs = gpusci::hh::simulate(&exec, &params, args.neurons, record)?;
     let wall = start.elapsed().as_secs_f64();
     if let Some(trace) = runs[0].trace.as_ref() {
         if let Some(path) = &args.trace {
@@ -102,11 +101,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         spikes as f64 / f64::from(args.neurons) / seconds
     );
     println!(
-        "{} steps of {} ms in {} on cpu ({} threads)",
+        "{} steps of {} ms in {} on {} ({})",
         params.states() - 1,
         params.dt,
         gpusci::bench::format_seconds(wall),
-        rayon::current_num_threads()
+        exec.describe(),
+        if exec.gpu().is_some() {
+            "float32"
+        } else {
+            "float64"
+        }
     );
     Ok(())
 }
