@@ -87,10 +87,8 @@ pub enum Workload {
     Network {
         /// Workload id.
         id: &'static str,
-        /// Weights and initial voltages.
-        network: Box<crate::lif::Network>,
-        /// The run's parameters.
-        params: crate::lif::LifParams,
+        /// One network and its parameters, as a batch of one (no copy of the weights per run).
+        batch: Vec<(crate::lif::Network, crate::lif::LifParams)>,
     },
     /// W3: W2 + blur sigma 3 + log1p + normalise + colormap + PNG file.
     Heatmap {
@@ -101,14 +99,6 @@ pub enum Workload {
         /// Where the PNG goes (a temporary file).
         png: std::path::PathBuf,
     },
-}
-
-/// Which workloads have a GPU path (W6's is not built yet: it runs on the CPU only).
-impl Workload {
-    /// Whether the workload runs on a GPU adapter.
-    pub fn has_gpu_path(&self) -> bool {
-        !matches!(self, Workload::Network { .. })
-    }
 }
 
 /// W2's and W3's grid.
@@ -145,7 +135,7 @@ impl Workload {
             Workload::Image { data, .. } => data.len(),
             Workload::Signal { data, .. } => data.len(),
             Workload::Density { points, .. } | Workload::Heatmap { points, .. } => points.x.len(),
-            Workload::Network { network, .. } => network.n(),
+            Workload::Network { batch, .. } => batch[0].0.n(),
         }
     }
 
@@ -174,15 +164,16 @@ impl Workload {
                     points.x.len()
                 )
             }
-            Workload::Network {
-                network, params, ..
-            } => format!(
-                "LIF network n={}, T={} s ({} steps of {} s)",
-                network.n(),
-                params.t,
-                params.steps(),
-                params.dt
-            ),
+            Workload::Network { batch, .. } => {
+                let (network, params) = &batch[0];
+                format!(
+                    "LIF network n={}, T={} s ({} steps of {} s)",
+                    network.n(),
+                    params.t,
+                    params.steps(),
+                    params.dt
+                )
+            }
         }
     }
 
@@ -206,12 +197,9 @@ impl Workload {
                 let plan = Self::w2_plan(points)?;
                 density::histogram2d(exec, points.x.view(), points.y.view(), None, &plan).map(drop)
             }
-            (
-                Workload::Network {
-                    network, params, ..
-                },
-                _,
-            ) => crate::lif::cpu::simulate(network, params).map(drop),
+            (Workload::Network { batch, .. }, _) => {
+                crate::lif::simulate_batch(exec, batch).map(drop)
+            }
             (Workload::Heatmap { points, png, .. }, _) => {
                 let image = heatmap(exec, points, &w3_params())?;
                 write_png(png, image.width as u32, image.height as u32, &image.rgba)
@@ -262,9 +250,9 @@ impl Workload {
                 "workload",
                 "W3 runs through an Executor (Workload::run)",
             )),
-            Workload::Network { .. } => {
-                Err(crate::Error::param("workload", "W6 has no GPU path yet"))
-            }
+            Workload::Network { batch, .. } => crate::lif::gpu::LifGpu::new(ctx)?
+                .simulate_batch(ctx, batch)
+                .map(drop),
         }
     }
 }
@@ -361,11 +349,13 @@ pub fn network_workload(quick: bool) -> Result<Workload> {
     let network = crate::lif::Network::draw(&crate::lif::NetworkParams::default())?;
     Ok(Workload::Network {
         id: "W6",
-        network: Box::new(network),
-        params: crate::lif::LifParams {
-            t: if quick { 0.2 } else { 2.0 },
-            ..crate::lif::LifParams::default()
-        },
+        batch: vec![(
+            network,
+            crate::lif::LifParams {
+                t: if quick { 0.2 } else { 2.0 },
+                ..crate::lif::LifParams::default()
+            },
+        )],
     })
 }
 
@@ -449,7 +439,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         } else {
             runs
         };
-        for workload in workloads.iter().filter(|w| w.has_gpu_path()) {
+        for workload in &workloads {
             progress(&format!("{} on {name}", workload.id()));
             match median_seconds(gpu_runs, || workload.run(&exec)) {
                 Ok(seconds) => rows.push(BenchRow {

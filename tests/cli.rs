@@ -464,11 +464,6 @@ fn lif_rejects_bad_input_in_one_line() {
         "1-D",
     );
     fails_cleanly(&["lif", "--batch", "0", "--spikes", s], &spikes, "batch");
-    fails_cleanly(
-        &["lif", "--backend", "gpu", "--spikes", s],
-        &spikes,
-        "no GPU path",
-    );
 }
 
 #[test]
@@ -503,4 +498,43 @@ fn hh_writes_the_trace_and_plot_and_rejects_bad_input() {
     fails_cleanly(&["hh", "--p", "2", "--trace", o], &out, "p");
     fails_cleanly(&["hh", "--rate", "nan", "--trace", o], &out, "not finite");
     fails_cleanly(&["hh", "--neurons", "0", "--trace", o], &out, "neurons");
+}
+
+#[test]
+fn lif_runs_the_seed_network_on_the_gpu_backend() {
+    if gpusci::gpu::list_adapters().is_empty() {
+        eprintln!("*** no GPU adapter: the CLI LIF GPU check was SKIPPED ***");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spikes = dir.path().join("spikes.npy");
+    let (w, v0) = (lif_fixture("w.npy"), lif_fixture("v0.npy"));
+    let run = gpusci(&[
+        "lif",
+        "--weights",
+        &w,
+        "--v0",
+        &v0,
+        "--t",
+        "0.02",
+        "--spikes",
+        spikes.to_str().unwrap(),
+        "--backend",
+        "gpu",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("on gpu:"),
+        "ran on the GPU: {}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    assert_eq!(
+        f64s(&spikes),
+        f64s(Path::new(&lif_fixture("spikes_20ms.npy"))),
+        "the seed program's spikes"
+    );
 }

@@ -76,6 +76,7 @@ fn every_shader_file_is_checked_here() {
             "shaders/blur/normalize.wgsl",
             "shaders/density/bin.wgsl",
             "shaders/hh/hh.wgsl",
+            "shaders/lif/lif.wgsl",
             "shaders/render/heatmap.wgsl"
         ],
         "a new shader needs its checks below"
@@ -223,5 +224,27 @@ fn hh_shader_matches_its_rust_twin() {
         constant(&m, "STREAM_INPUTS"),
         gpusci::hh::STREAM_INPUTS,
         "the input draws' Philox stream"
+    );
+}
+
+#[test]
+fn lif_shader_matches_its_rust_twin() {
+    use gpusci::lif::gpu as lif;
+    let (m, _) = module("shaders/lif/lif.wgsl");
+    for entry in ["lif_steps", "clock_probe"] {
+        assert_eq!(workgroup_size(&m, entry), [lif::WG_SIZE, 1, 1], "{entry}");
+    }
+    for (name, size) in [
+        ("LifUniform", std::mem::size_of::<lif::LifUniform>()),
+        ("NetParams", std::mem::size_of::<lif::NetParams>()),
+        ("NeuronState", std::mem::size_of::<lif::NeuronState>()),
+    ] {
+        assert_eq!(struct_size(&m, name) as usize, size, "{name} size");
+    }
+    assert_eq!(constant(&m, "WG_SIZE"), lif::WG_SIZE, "WG_SIZE");
+    assert_eq!(
+        constant(&m, "MAX_PER_THREAD"),
+        lif::MAX_PER_THREAD,
+        "MAX_PER_THREAD"
     );
 }

@@ -125,7 +125,7 @@ impl OutgoingWeights {
 /// The first step whose time `dt * step` exceeds `tlast + tref`, compared in float64 exactly as
 /// the seed compares them (a refractory period of a whole number of steps is a tie that float
 /// rounding decides, so it is decided the same way here).
-fn release_step(dt: f64, tlast: f64, tref: f64) -> u32 {
+pub(crate) fn release_step(dt: f64, tlast: f64, tref: f64) -> u32 {
     let limit = tlast + tref;
     let mut step = ((limit / dt).floor() as i64 - 2).max(0) as u64;
     while dt * step as f64 <= limit {

@@ -18,8 +18,12 @@
 //!   neuron so a step touches only its spikers' columns, the refractory clock kept in float64
 //!   with the seed's exact comparison (so refractory ends fall on the same step), batches of
 //!   networks spread over threads.
+//! - [`gpu::LifGpu`]: one workgroup per network, blocks of steps per dispatch, the refractory
+//!   clock in exact float64 semantics on integers ([`clock`]).
 
+pub mod clock;
 pub mod cpu;
+pub mod gpu;
 
 use ndarray::{Array1, Array2};
 
@@ -351,10 +355,34 @@ pub fn isi_cv(spikes: &[(u32, u32)], n: usize) -> f64 {
     }
 }
 
-/// Runs `network` with `params` on the fast CPU path (the GPU path is not built yet).
+/// Runs `network` with `params` on the fast CPU path.
 ///
 /// # Errors
 /// As [`LifParams::validate`].
 pub fn simulate(network: &Network, params: &LifParams) -> Result<LifRun> {
     cpu::simulate(network, params)
+}
+
+/// Runs a batch of networks on the executor's device: on a GPU in one dispatch per block of
+/// steps when [`gpu::LifGpu::supports`] the batch (same n, dt, T and nrec; dense weights
+/// within one binding), else on the CPU's fast path, networks over threads.
+///
+/// # Errors
+/// As [`LifParams::validate`]; GPU errors.
+pub fn simulate_batch(
+    exec: &crate::gpu::Executor,
+    batch: &[(Network, LifParams)],
+) -> Result<Vec<LifRun>> {
+    if let (Some(ctx), Some((network, params))) = (exec.gpu(), batch.first()) {
+        let uniform = batch.iter().all(|(w, p)| {
+            w.n() == network.n()
+                && p.dt == params.dt
+                && p.steps() == params.steps()
+                && p.nrec == params.nrec
+        });
+        if uniform && gpu::LifGpu::supports(ctx, network.n(), batch.len(), params.nrec) {
+            return gpu::LifGpu::new(ctx)?.simulate_batch(ctx, batch);
+        }
+    }
+    cpu::simulate_batch(batch)
 }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use gpusci::io::{read_npy, write_npy, NpyArray};
+use gpusci::lif::gpu::LifGpu;
 use gpusci::lif::{cpu, LifParams, LifRun, Network, NetworkParams};
 use gpusci::render::{write_raster, write_traces};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -117,11 +118,6 @@ fn offsets(text: &str, batch: usize) -> anyhow::Result<Vec<f64>> {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    // The fast CPU path runs every network; the GPU path is not built yet, so asking for it
-    // is an error rather than a silent CPU run.
-    if args.backend.parse()? == gpusci::Backend::Gpu {
-        bail!("--backend gpu: the LIF network has no GPU path yet; use --backend cpu or auto");
-    }
     if args.batch == 0 {
         bail!("invalid --batch 0: at least one network");
     }
@@ -184,8 +180,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     {
         bar.set_style(style);
     }
+    let exec = args.backend.executor()?;
+    let on_gpu = match (exec.gpu(), batch.first()) {
+        (Some(ctx), Some((network, _))) => {
+            LifGpu::supports(ctx, network.n(), batch.len(), base.nrec)
+        }
+        _ => false,
+    };
+    if exec.gpu().is_some() && !on_gpu {
+        eprintln!("gpusci: this batch exceeds the GPU path (dense weights within one binding); running on the CPU");
+    }
     let start = Instant::now();
-    let runs: Vec<LifRun> = {
+    let runs: Vec<LifRun> = if on_gpu {
+        gpusci::lif::simulate_batch(&exec, &batch)?
+    } else {
         use rayon::prelude::*;
         batch
             .par_iter()
@@ -217,12 +225,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             run.mean_isi_cv()
         );
     }
+    let device = if on_gpu {
+        exec.describe()
+    } else {
+        format!("cpu ({} threads)", rayon::current_num_threads())
+    };
     println!(
-        "{} network(s) x {simulated} s simulated ({steps} steps of {} s) in {} on cpu ({} threads): {:.1}x real time",
+        "{} network(s) x {simulated} s simulated ({steps} steps of {} s) in {} on {device}: {:.1}x real time",
         args.batch,
         base.dt,
         gpusci::bench::format_seconds(wall),
-        rayon::current_num_threads(),
         simulated * args.batch as f64 / wall
     );
     Ok(())

@@ -1,0 +1,171 @@
+//! The LIF network on every adapter: the seed program's first 20 ms (tests/data/lif), batches
+//! equal to single runs, and a second's statistics, against the CPU paths.
+
+mod common;
+
+use std::path::PathBuf;
+
+use gpusci::io::{read_npy, NpyArray};
+use gpusci::lif::gpu::LifGpu;
+use gpusci::lif::{cpu, isi_cv, LifParams, Network, NetworkParams};
+use ndarray::{ArrayD, Ix1, Ix2};
+
+/// The bound for float32 against float64 over the first 20 ms.
+const FAST_MV: f64 = 0.01;
+/// Over 1 s the network is chaotic: rate within 5 %, ISI CV within 15 % of the seed's.
+const RATE_REL: f64 = 0.05;
+const CV_REL: f64 = 0.15;
+
+fn load(name: &str) -> ArrayD<f64> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/lif")
+        .join(name);
+    match read_npy(&path).unwrap() {
+        NpyArray::F64(a) => a,
+        NpyArray::F32(a) => a.mapv(f64::from),
+    }
+}
+
+fn fixture_network() -> Network {
+    Network::new(
+        load("w.npy").into_dimensionality::<Ix2>().unwrap(),
+        load("v0.npy").into_dimensionality::<Ix1>().unwrap(),
+    )
+    .unwrap()
+}
+
+fn seed_spikes(name: &str) -> Vec<(u32, u32)> {
+    load(name)
+        .into_dimensionality::<Ix2>()
+        .unwrap()
+        .outer_iter()
+        .map(|r| ((r[0] / 0.00005).round() as u32, r[1] as u32))
+        .collect()
+}
+
+#[test]
+fn gpu_reproduces_the_seed_program_on_every_adapter() {
+    let network = fixture_network();
+    let params = LifParams {
+        t: 0.02,
+        ..LifParams::default()
+    };
+    let rec = load("rec_20ms.npy").into_dimensionality::<Ix2>().unwrap();
+    let spikes = seed_spikes("spikes_20ms.npy");
+    common::for_each_adapter("gpu_reproduces_the_seed_program_on_every_adapter", |ctx| {
+        let lif = LifGpu::new(ctx).unwrap();
+        // Blocks of 64 steps: the state, the pending synaptic input and the clock carry over
+        // seven dispatches.
+        for block in [1000, 64] {
+            let run = lif
+                .simulate_batch_in_blocks(ctx, &[(network.clone(), params.clone())], block)
+                .unwrap()
+                .remove(0);
+            let worst = run
+                .rec
+                .iter()
+                .zip(rec.iter())
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                worst <= FAST_MV,
+                "block {block}: voltages off by {worst} mV"
+            );
+            assert_eq!(run.spikes, spikes, "block {block}: spike lists");
+        }
+    });
+}
+
+#[test]
+fn gpu_batches_equal_single_runs_and_the_seed_statistics() {
+    let network = fixture_network();
+    let second = LifParams {
+        t: 1.0,
+        ..LifParams::default()
+    };
+    let seed = seed_spikes("spikes_1s.npy");
+    let (seed_rate, seed_cv) = (seed.len() as f64 / 300.0, isi_cv(&seed, 300));
+    let drawn: Vec<(Network, LifParams)> = (0..3u64)
+        .map(|k| {
+            (
+                Network::draw(&NetworkParams {
+                    n: 300,
+                    seed: 70 + k,
+                    ..NetworkParams::default()
+                })
+                .unwrap(),
+                LifParams {
+                    t: 0.1,
+                    offset: -40.5 + 0.5 * k as f64,
+                    ..LifParams::default()
+                },
+            )
+        })
+        .collect();
+    common::for_each_adapter(
+        "gpu_batches_equal_single_runs_and_the_seed_statistics",
+        |ctx| {
+            let lif = LifGpu::new(ctx).unwrap();
+            let batch = lif.simulate_batch(ctx, &drawn).unwrap();
+            for (k, run) in batch.iter().enumerate() {
+                let alone = lif.simulate_batch(ctx, &drawn[k..=k]).unwrap().remove(0);
+                assert_eq!(run, &alone, "network {k} of the batch equals its run alone");
+                let cpu_run = cpu::simulate(&drawn[k].0, &drawn[k].1).unwrap();
+                assert!(
+                    (run.spikes.len() as f64 / cpu_run.spikes.len() as f64 - 1.0).abs() < 0.1,
+                    "network {k}: {} spikes, the CPU {}",
+                    run.spikes.len(),
+                    cpu_run.spikes.len()
+                );
+            }
+            let run = lif
+                .simulate_batch(ctx, &[(network.clone(), second.clone())])
+                .unwrap()
+                .remove(0);
+            let (rate, cv) = (run.mean_rate(), run.mean_isi_cv());
+            assert!(
+                (rate - seed_rate).abs() <= RATE_REL * seed_rate,
+                "rate {rate} Hz vs the seed's {seed_rate}"
+            );
+            assert!(
+                (cv - seed_cv).abs() <= CV_REL * seed_cv,
+                "ISI CV {cv} vs the seed's {seed_cv}"
+            );
+        },
+    );
+}
+
+/// The shader's float64-exact clock against the Rust clock (itself checked against float64)
+/// on random spike times, time steps and refractory periods, ties included.
+#[test]
+fn gpu_clock_rounds_as_float64_on_every_adapter() {
+    use gpusci::lif::clock::{advance, wake, Grid};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    let mut cases = Vec::new();
+    for _ in 0..4000 {
+        let dt = rng.random_range(1.0..10.0) * 10f64.powi(rng.random_range(-6..-2));
+        let tref = if rng.random_bool(0.5) {
+            dt * f64::from(rng.random_range(0..200u32))
+        } else {
+            rng.random_range(0.0..0.01)
+        };
+        let k1 = rng.random_range(0..2_000_000u64);
+        let k2 = k1 + rng.random_range(0..2_000_000u64);
+        let grid = Grid::new(dt, tref, dt * (k2 + 2) as f64 + tref).unwrap();
+        let tlast = advance(grid.fixed(0.0), grid.fixed(dt * k1 as f64));
+        cases.push([tlast, grid.fixed(dt * k2 as f64), grid.fixed(tref)]);
+    }
+    common::for_each_adapter("gpu_clock_rounds_as_float64_on_every_adapter", |ctx| {
+        let out = LifGpu::new(ctx).unwrap().clock_probe(ctx, &cases).unwrap();
+        for (k, (case, got)) in cases.iter().zip(&out).enumerate() {
+            let [tlast, now, tref] = *case;
+            assert_eq!(
+                got[0],
+                advance(tlast, now),
+                "case {k}: tlast += now - tlast"
+            );
+            assert_eq!(got[1], wake(tlast, tref), "case {k}: tlast + tref");
+        }
+    });
+}
