@@ -401,6 +401,36 @@ fn lif_writes_the_seed_formats_and_pictures() {
         let info = decoder.read_info().unwrap().info().clone();
         assert!(info.width >= 600 && info.height >= 400, "{png} size");
     }
+    let mon = gpusci(&[
+        "lif",
+        "--weights",
+        &w,
+        "--v0",
+        &v0,
+        "--t",
+        "0.02",
+        "--monitor",
+        "5,7",
+        "--every",
+        "10",
+        "--monitor-out",
+        &out("mon.npy"),
+        "--rate-out",
+        &out("rate.npy"),
+        "--rate-bin",
+        "0.002",
+    ]);
+    assert!(
+        mon.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mon.stderr)
+    );
+    assert_eq!(
+        f64s(Path::new(&out("mon.npy"))).len(),
+        40 * 2,
+        "(samples, monitors)"
+    );
+    assert_eq!(f64s(Path::new(&out("rate.npy"))).len(), 10, "ten 2 ms bins");
     let batch = gpusci(&[
         "lif",
         "--n",
@@ -464,6 +494,12 @@ fn lif_rejects_bad_input_in_one_line() {
         "1-D",
     );
     fails_cleanly(&["lif", "--batch", "0", "--spikes", s], &spikes, "batch");
+    fails_cleanly(
+        &["lif", "--n", "50", "--monitor", "50", "--spikes", s],
+        &spikes,
+        "monitor",
+    );
+    fails_cleanly(&["lif", "--monitor-out", s], &spikes, "--monitor");
 }
 
 #[test]

@@ -250,3 +250,51 @@ fn bad_input_is_a_typed_error() {
         assert!(cpu::simulate_reference(&network, &bad).is_err(), "{bad:?}");
     }
 }
+
+/// Monitors sample any neurons every k steps, as rec records the first nrec every step; the
+/// population rate counts every spike once.
+#[test]
+fn monitors_and_population_rate_agree_with_rec_and_spikes() {
+    let network = fixture_network();
+    let params = LifParams {
+        t: 0.02,
+        monitor: vec![3, 0, 9],
+        every: 7,
+        ..LifParams::default()
+    };
+    for run in [
+        cpu::simulate_reference(&network, &params).unwrap(),
+        cpu::simulate(&network, &params).unwrap(),
+    ] {
+        assert_eq!(
+            run.monitored.dim(),
+            (400usize.div_ceil(7), 3),
+            "samples x monitors"
+        );
+        for (j, row) in run.monitored.outer_iter().enumerate() {
+            for (m, &k) in [3usize, 0, 9].iter().enumerate() {
+                assert_eq!(row[m], run.rec[[7 * j, k]], "sample {j} of neuron {k}");
+            }
+        }
+        let rate = run.population_rate(40);
+        assert_eq!(rate.len(), 10, "ten 2 ms bins");
+        let total: f64 = rate.iter().map(|r| r * 300.0 * 40.0 * 0.00005).sum();
+        assert!(
+            (total - run.spikes.len() as f64).abs() < 1e-6,
+            "every spike counted once"
+        );
+    }
+    let bad = LifParams {
+        monitor: vec![300],
+        ..params.clone()
+    };
+    assert!(matches!(
+        cpu::simulate(&network, &bad),
+        Err(Error::InvalidParam { .. })
+    ));
+    let bad = LifParams { every: 0, ..params };
+    assert!(matches!(
+        cpu::simulate(&network, &bad),
+        Err(Error::InvalidParam { .. })
+    ));
+}

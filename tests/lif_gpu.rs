@@ -48,8 +48,11 @@ fn gpu_reproduces_the_seed_program_on_every_adapter() {
     let network = fixture_network();
     let params = LifParams {
         t: 0.02,
+        monitor: vec![3, 299, 150, 3],
+        every: 7,
         ..LifParams::default()
     };
+    let cpu_run = cpu::simulate(&network, &params).unwrap();
     let rec = load("rec_20ms.npy").into_dimensionality::<Ix2>().unwrap();
     let spikes = seed_spikes("spikes_20ms.npy");
     common::for_each_adapter("gpu_reproduces_the_seed_program_on_every_adapter", |ctx| {
@@ -72,6 +75,22 @@ fn gpu_reproduces_the_seed_program_on_every_adapter() {
                 "block {block}: voltages off by {worst} mV"
             );
             assert_eq!(run.spikes, spikes, "block {block}: spike lists");
+            // Samples every 7 steps across blocks of 64: the monitors follow the CPU's.
+            assert_eq!(
+                run.monitored.dim(),
+                cpu_run.monitored.dim(),
+                "block {block}"
+            );
+            let worst = run
+                .monitored
+                .iter()
+                .zip(cpu_run.monitored.iter())
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                worst <= FAST_MV,
+                "block {block}: monitors off by {worst} mV"
+            );
         }
     });
 }

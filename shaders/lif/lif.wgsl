@@ -17,10 +17,13 @@
 //   2  storage, r   weights: array<f32>, network g's w[k, j] at g*n*n + j*n + k
 //   3  storage, rw  neurons: array<NeuronState>, network g's neuron k at g*n + k
 //   4  storage, rw  carry: array<u32>, per network: spikers of the previous step (for its
-//                   synapse update), then the block's spike count
+//                   synapse update), then the block's spike count; after the networks' pairs,
+//                   the monitored neurons' indices
 //   5  storage, r   times: array<vec4<u32>>, fl(dt*i) on the clock's grid for i = first_step ..
 //   6  storage, rw  spikes: array<vec2<u32>>, network g's block spikes at g*capacity .. (step, neuron)
-//   7  storage, rw  rec: array<f32>, network g's voltages at (g*steps + s)*nrec + k
+//   7  storage, rw  rec: array<f32>, network g's voltages at (g*steps + s)*nrec + k, then
+//                   from networks*steps*nrec the monitored neurons' samples, network g's sample
+//                   j of monitor m at (g*samples + j)*monitors + m
 
 struct LifUniform {
     n: u32,
@@ -30,6 +33,10 @@ struct LifUniform {
     nrec: u32,
     capacity: u32,
     times_len: u32,
+    monitors: u32,
+    every: u32,
+    first_sample: u32,
+    samples: u32,
     _pad: u32,
 }
 
@@ -248,6 +255,17 @@ fn lif_steps(
         }
         for (var k = lid; k < u.nrec; k += WG_SIZE) {
             rec[(g * u.steps + s) * u.nrec + k] = neurons[base + k].v;
+        }
+        if (u.monitors > 0u && step % u.every == 0u) {
+            // Each thread samples the monitored neurons it owns, so no thread reads another's.
+            let j = step / u.every - u.first_sample;
+            let region = u.networks * u.steps * u.nrec;
+            for (var m = 0u; m < u.monitors; m++) {
+                let k = carry[2u * u.networks + m];
+                if (k % WG_SIZE == lid) {
+                    rec[region + (g * u.samples + j) * u.monitors + m] = neurons[base + k].v;
+                }
+            }
         }
         for (var c = 0u; c < count; c++) {
             neurons[base + mine[c]].v = p.vreset;

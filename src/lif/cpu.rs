@@ -26,6 +26,7 @@ pub fn simulate_reference(network: &Network, params: &LifParams) -> Result<LifRu
     let mut tlast = vec![0.0f64; n];
     let mut jd = vec![0.0f64; n];
     let mut rec = Array2::<f64>::zeros((steps, p.nrec));
+    let mut monitored = Array2::<f64>::zeros((p.samples(), p.monitor.len()));
     let mut spikes = Vec::new();
     let mut spikers: Vec<usize> = Vec::new();
     let mut column = Vec::new();
@@ -59,12 +60,18 @@ pub fn simulate_reference(network: &Network, params: &LifParams) -> Result<LifRu
         for (r, &x) in rec.row_mut(i).iter_mut().zip(&v) {
             *r = x;
         }
+        if i % p.every == 0 {
+            for (r, &k) in monitored.row_mut(i / p.every).iter_mut().zip(&p.monitor) {
+                *r = v[k as usize];
+            }
+        }
         for &j in &spikers {
             v[j] += p.vreset - v[j];
         }
     }
     Ok(LifRun {
         rec,
+        monitored,
         spikes,
         dt: p.dt,
         n,
@@ -177,6 +184,7 @@ pub fn simulate_sparse(
     let mut tlast = vec![0.0f64; n];
     let mut release = vec![release_step(p.dt, 0.0, p.tref); n];
     let mut rec = Array2::<f64>::zeros((steps, p.nrec));
+    let mut monitored = Array2::<f64>::zeros((p.samples(), p.monitor.len()));
     let mut spikes = Vec::new();
     let mut spikers: Vec<usize> = Vec::new();
     for i in 0..steps {
@@ -216,6 +224,11 @@ pub fn simulate_sparse(
         for (r, &x) in rec.row_mut(i).iter_mut().zip(&v) {
             *r = f64::from(x);
         }
+        if i % p.every == 0 {
+            for (r, &k) in monitored.row_mut(i / p.every).iter_mut().zip(&p.monitor) {
+                *r = f64::from(v[k as usize]);
+            }
+        }
         for &j in &spikers {
             v[j] = vreset;
         }
@@ -223,6 +236,7 @@ pub fn simulate_sparse(
     progress(steps);
     Ok(LifRun {
         rec,
+        monitored,
         spikes,
         dt: p.dt,
         n,

@@ -44,6 +44,14 @@ pub struct LifUniform {
     pub capacity: u32,
     /// Entries of the time table.
     pub times_len: u32,
+    /// Monitored neurons.
+    pub monitors: u32,
+    /// Steps between their samples.
+    pub every: u32,
+    /// Index of the block's first sample.
+    pub first_sample: u32,
+    /// Samples in the block.
+    pub samples: u32,
     /// Padding.
     pub _pad: u32,
 }
@@ -165,6 +173,7 @@ impl LifGpu {
             && networks * n * n * 4 <= binding
             && networks * n * 48 <= binding
             && networks * BLOCK_STEPS.min(64) * nrec.max(1) * 4 <= binding
+            && networks * (n + 2) * 4 <= binding
     }
 
     /// Runs every network of `batch` (same n, dt and T; other parameters and the weights may
@@ -197,16 +206,23 @@ impl LifGpu {
         };
         let n = first.n();
         let (dt, steps, nrec) = (first_params.dt, first_params.steps(), first_params.nrec);
+        let (monitor, every) = (&first_params.monitor, first_params.every);
         for (network, params) in batch {
             params.validate(network.n())?;
-            if network.n() != n || params.dt != dt || params.steps() != steps || params.nrec != nrec
+            if network.n() != n
+                || params.dt != dt
+                || params.steps() != steps
+                || params.nrec != nrec
+                || &params.monitor != monitor
+                || params.every != every
             {
                 return Err(Error::param(
                     "batch",
-                    "networks of one GPU batch share n, dt, T and nrec",
+                    "networks of one GPU batch share n, dt, T, nrec and the monitors",
                 ));
             }
         }
+        let monitors = monitor.len();
         let networks = batch.len();
         if !Self::supports(ctx, n, networks, nrec) {
             return Err(Error::param(
@@ -243,9 +259,10 @@ impl LifGpu {
         let gap = ((min_tref / dt).floor() as usize).saturating_sub(1).max(1);
         let margin = (max_tref / dt).ceil() as usize + 3;
         let binding = ctx.max_binding_bytes() as usize;
+        // Per step at most nrec values and one sample of the monitors per network.
         let block = block_steps
             .max(1)
-            .min(binding / (networks * nrec.max(1) * 4))
+            .min(binding / (networks * (nrec + monitors).max(1) * 4 + 1))
             .min((binding / (networks * n * 8)).saturating_sub(1) * gap)
             .max(1);
         let capacity = n * (block / gap + 1);
@@ -280,13 +297,18 @@ impl LifGpu {
         let weights = ctx.upload("lif weights", &weights)?;
         let neurons = ctx.upload("lif neurons", &states)?;
         let mut carry = vec![0u32; 2 * networks];
-        let carry_buffer = ctx.upload("lif carry", &carry)?;
+        let mut ints = carry.clone();
+        ints.extend_from_slice(monitor);
+        let carry_buffer = ctx.upload("lif carry", &ints)?;
+        let max_samples = block / every + 1;
         let spikes = ctx.storage_buffer("lif spikes", (networks * capacity * 8) as u64)?;
-        let rec = ctx.storage_buffer("lif rec", (networks * block * nrec * 4).max(4) as u64)?;
+        let rec_len = networks * (block * nrec + max_samples * monitors);
+        let rec = ctx.storage_buffer("lif rec", (rec_len * 4).max(4) as u64)?;
         let mut runs: Vec<LifRun> = batch
             .iter()
-            .map(|_| LifRun {
+            .map(|(_, p)| LifRun {
                 rec: Array2::zeros((steps, nrec)),
+                monitored: Array2::zeros((p.samples(), monitors)),
                 spikes: Vec::new(),
                 dt,
                 n,
@@ -300,6 +322,8 @@ impl LifGpu {
                 .map(|i| fixed4(dt * i as f64))
                 .collect();
             let times_buffer = ctx.upload("lif times", &times)?;
+            let first_sample = first_step.div_ceil(every);
+            let samples = (first_step + len).div_ceil(every) - first_sample;
             let uniform = ctx.uniform(
                 "lif uniform",
                 &LifUniform {
@@ -310,10 +334,15 @@ impl LifGpu {
                     nrec: nrec as u32,
                     capacity: capacity as u32,
                     times_len: times.len() as u32,
+                    monitors: monitors as u32,
+                    every: every as u32,
+                    first_sample: first_sample as u32,
+                    samples: samples as u32,
                     _pad: 0,
                 },
             )?;
-            ctx.poison_f32(&rec, networks * len * nrec);
+            let used = networks * (len * nrec + samples * monitors);
+            ctx.poison_f32(&rec, used);
             let mut encoder = ctx.device().create_command_encoder(&Default::default());
             ctx.record_dispatch(
                 "recording a block of LIF steps",
@@ -334,11 +363,8 @@ impl LifGpu {
             ctx.submit_and_wait("a block of LIF steps", encoder)?;
             carry = ctx.read_back(&carry_buffer, 0, 2 * networks)?;
             let block_spikes: Vec<[u32; 2]> = ctx.read_back(&spikes, 0, networks * capacity)?;
-            let block_rec: Vec<f32> = if nrec > 0 {
-                ctx.read_back(&rec, 0, networks * len * nrec)?
-            } else {
-                Vec::new()
-            };
+            let block_rec: Vec<f32> = ctx.read_back(&rec, 0, used)?;
+            let region = networks * len * nrec;
             for (g, run) in runs.iter_mut().enumerate() {
                 let count = carry[2 * g + 1] as usize;
                 if count > capacity {
@@ -360,6 +386,14 @@ impl LifGpu {
                         .row_mut(first_step + s)
                         .iter_mut()
                         .zip(row)
+                        .for_each(|(o, &v)| *o = f64::from(v));
+                }
+                for j in 0..samples {
+                    let at = region + (g * samples + j) * monitors;
+                    run.monitored
+                        .row_mut(first_sample + j)
+                        .iter_mut()
+                        .zip(&block_rec[at..at + monitors])
                         .for_each(|(o, &v)| *o = f64::from(v));
                 }
                 carry[2 * g + 1] = 0;

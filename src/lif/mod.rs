@@ -53,6 +53,11 @@ pub struct LifParams {
     pub offset: f64,
     /// Neurons whose voltages are recorded every step (the first `nrec`).
     pub nrec: usize,
+    /// Neurons whose voltages are also sampled, every [`LifParams::every`] steps (any
+    /// neurons, in the order given; empty: none).
+    pub monitor: Vec<u32>,
+    /// Steps between samples of the monitored neurons (steps 0, every, 2 every, ...).
+    pub every: usize,
 }
 
 impl Default for LifParams {
@@ -68,6 +73,8 @@ impl Default for LifParams {
             tr: 0.002,
             offset: -40.0,
             nrec: 10,
+            monitor: Vec::new(),
+            every: 1,
         }
     }
 }
@@ -127,6 +134,15 @@ impl LifParams {
                 max: MAX_STEPS as u64,
             });
         }
+        if self.every == 0 {
+            return Err(Error::param("every", "must be at least 1 step"));
+        }
+        if let Some(&k) = self.monitor.iter().find(|&&k| k as usize >= n) {
+            return Err(Error::param(
+                "monitor",
+                format!("neuron {k} is not in the network's {n} neurons"),
+            ));
+        }
         if self.nrec > n {
             return Err(Error::param(
                 "nrec",
@@ -139,6 +155,13 @@ impl LifParams {
 
 /// Most steps one run takes (steps are counted in u32).
 pub const MAX_STEPS: usize = u32::MAX as usize;
+
+impl LifParams {
+    /// Samples of the monitored neurons: steps 0, every, ... below [`LifParams::steps`].
+    pub fn samples(&self) -> usize {
+        self.steps().div_ceil(self.every.max(1))
+    }
+}
 
 /// How the seed draws a network.
 #[derive(Clone, Debug, PartialEq)]
@@ -293,6 +316,9 @@ const STREAM_V0: u32 = 2;
 pub struct LifRun {
     /// `(steps, nrec)`: the first nrec neurons' voltages after each step (30 mV at a spike).
     pub rec: Array2<f64>,
+    /// `(samples, monitor.len())`: the monitored neurons' voltages after steps 0, every,
+    /// 2 every, ... (30 mV at a spike).
+    pub monitored: Array2<f64>,
     /// Spikes as (step, neuron), in the order they happen (step, then neuron index).
     pub spikes: Vec<(u32, u32)>,
     /// The time step, to turn steps into seconds.
@@ -314,6 +340,25 @@ impl LifRun {
             row[1] = f64::from(neuron);
         }
         out
+    }
+
+    /// Population rate (Hz per neuron) in bins of `bin_steps` steps (the last bin may be
+    /// shorter; its rate is over its own length).
+    pub fn population_rate(&self, bin_steps: usize) -> Vec<f64> {
+        let bin = bin_steps.max(1);
+        let bins = self.steps.div_ceil(bin);
+        let mut counts = vec![0u64; bins];
+        for &(step, _) in &self.spikes {
+            counts[step as usize / bin] += 1;
+        }
+        counts
+            .iter()
+            .enumerate()
+            .map(|(b, &c)| {
+                let len = bin.min(self.steps - b * bin);
+                c as f64 / self.n as f64 / (len as f64 * self.dt)
+            })
+            .collect()
     }
 
     /// Mean firing rate over all neurons and the whole run (Hz).

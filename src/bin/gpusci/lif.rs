@@ -9,7 +9,7 @@ use gpusci::lif::gpu::LifGpu;
 use gpusci::lif::{cpu, LifParams, LifRun, Network, NetworkParams};
 use gpusci::render::{write_raster, write_traces};
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::{Array2, Array3, ArrayD, Ix1, Ix2};
+use ndarray::{Array2, ArrayD, Ix1, Ix2};
 
 use crate::{args, BackendArg};
 
@@ -70,6 +70,23 @@ pub(crate) struct Args {
     /// neuron) with --batch.
     #[arg(long, value_name = "SPIKES.npy")]
     spikes: Option<PathBuf>,
+    /// Neurons whose voltages are also sampled (comma-separated indices), every --every steps.
+    #[arg(long, value_name = "I,J,...")]
+    monitor: Option<String>,
+    /// Steps between samples of --monitor neurons.
+    #[arg(long, default_value_t = 1)]
+    every: usize,
+    /// The monitored voltages: (samples, monitors) float64 after steps 0, every, 2 every, ...;
+    /// (B, samples, monitors) with --batch.
+    #[arg(long, value_name = "MON.npy")]
+    monitor_out: Option<PathBuf>,
+    /// Population rate (Hz per neuron) in bins of --rate-bin seconds: (bins,) float64;
+    /// (B, bins) with --batch.
+    #[arg(long, value_name = "RATE.npy")]
+    rate_out: Option<PathBuf>,
+    /// Bin of --rate-out, in seconds (rounded to whole steps).
+    #[arg(long, default_value = "0.001")]
+    rate_bin: String,
     /// Spike raster with the population rate below it (network 0 of a batch).
     #[arg(long, value_name = "OUT.png")]
     raster: Option<PathBuf>,
@@ -132,7 +149,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         tr: number("tr", &args.tr)?,
         offset: 0.0,
         nrec: args.nrec,
+        monitor: match &args.monitor {
+            Some(text) => args::numbers::<u32>("monitor", text, 1, usize::MAX)?,
+            None => Vec::new(),
+        },
+        every: args.every,
     };
+    if args.monitor_out.is_some() && base.monitor.is_empty() {
+        bail!("--monitor-out needs --monitor I,J,... (the neurons to sample)");
+    }
+    let rate_bin = number("rate-bin", &args.rate_bin)?;
+    if rate_bin <= 0.0 {
+        bail!("invalid --rate-bin {rate_bin}: must be positive");
+    }
     let offsets = offsets(&args.offset, args.batch)?;
     // Parameters are checked before weights are drawn or read.
     base.validate(usize::MAX)?;
@@ -209,7 +238,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    write_outputs(&args, &runs)?;
+    write_outputs(&args, &runs, ((rate_bin / base.dt).round() as usize).max(1))?;
     let simulated = steps as f64 * base.dt;
     for (k, run) in runs.iter().enumerate() {
         let label = if args.batch > 1 {
@@ -240,20 +269,37 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_outputs(args: &Args, runs: &[LifRun]) -> anyhow::Result<()> {
+/// One 2-D array per network, stacked into (B, ...) for a batch.
+fn stacked(batched: bool, parts: Vec<Array2<f64>>) -> anyhow::Result<ArrayD<f64>> {
+    if !batched {
+        return Ok(parts.into_iter().next().expect("one network").into_dyn());
+    }
+    let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+    Ok(ndarray::stack(ndarray::Axis(0), &views)?.into_dyn())
+}
+
+fn write_outputs(args: &Args, runs: &[LifRun], rate_bin_steps: usize) -> anyhow::Result<()> {
     let batched = args.batch > 1;
-    if let Some(path) = &args.record {
-        let rec = if batched {
-            let (steps, nrec) = runs[0].rec.dim();
-            let mut all = Array3::<f64>::zeros((runs.len(), steps, nrec));
-            for (k, run) in runs.iter().enumerate() {
-                all.index_axis_mut(ndarray::Axis(0), k).assign(&run.rec);
-            }
-            all.into_dyn()
+    if let Some(path) = &args.monitor_out {
+        let parts = runs.iter().map(|r| r.monitored.clone()).collect();
+        write_npy(path, &stacked(batched, parts)?)?;
+    }
+    if let Some(path) = &args.rate_out {
+        let rates: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|r| r.population_rate(rate_bin_steps))
+            .collect();
+        let out = if batched {
+            let bins = rates[0].len();
+            Array2::from_shape_vec((rates.len(), bins), rates.concat())?.into_dyn()
         } else {
-            runs[0].rec.clone().into_dyn()
+            ndarray::Array1::from(rates[0].clone()).into_dyn()
         };
-        write_npy(path, &rec)?;
+        write_npy(path, &out)?;
+    }
+    if let Some(path) = &args.record {
+        let parts = runs.iter().map(|r| r.rec.clone()).collect();
+        write_npy(path, &stacked(batched, parts)?)?;
     }
     if let Some(path) = &args.spikes {
         let spikes = if batched {
