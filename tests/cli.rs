@@ -27,6 +27,18 @@ fn f64s(path: &Path) -> Vec<f64> {
     }
 }
 
+/// Runs gpusci and checks that it succeeded (its stderr in the message otherwise).
+#[track_caller]
+fn succeeds(args: &[&str]) -> Output {
+    let out = gpusci(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 #[track_caller]
 fn fails_cleanly(args: &[&str], output_file: &Path, needle: &str) {
     let out = gpusci(args);
@@ -111,7 +123,7 @@ fn blur_matches_scipy_for_1d_and_2d_and_keeps_the_dtype() {
             .fold(0.0, f64::max);
         assert!(worst < 1e-10, "{args:?}: max error {worst}");
     }
-    let run = gpusci(&[
+    let run = succeeds(&[
         "blur",
         fixture("in_grid_f32.npy").to_str().unwrap(),
         out.to_str().unwrap(),
@@ -144,11 +156,6 @@ fn blur_runs_on_the_gpu_backend_when_an_adapter_exists() {
         "--backend",
         "gpu",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     assert!(
         String::from_utf8_lossy(&run.stdout).contains("on gpu:"),
         "says the GPU ran"
@@ -247,7 +254,7 @@ fn bad_input_gives_one_line_errors_and_writes_nothing() {
 
 #[test]
 fn info_lists_adapters_and_the_auto_choice() {
-    let run = gpusci(&["info"]);
+    let run = succeeds(&["info"]);
     assert!(run.status.success(), "info runs");
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("--backend auto runs on:"), "{text}");
@@ -256,11 +263,6 @@ fn info_lists_adapters_and_the_auto_choice() {
 #[test]
 fn bench_json_lines_follow_the_design() {
     let run = gpusci(&["bench", "--quick", "--json", "--backend", "cpu"]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let text = String::from_utf8_lossy(&run.stdout);
     let ids: Vec<String> = text
         .lines()
@@ -347,7 +349,7 @@ fn lif_writes_the_seed_formats_and_pictures() {
     let dir = tempfile::tempdir().unwrap();
     let out = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
     let (w, v0) = (lif_fixture("w.npy"), lif_fixture("v0.npy"));
-    let run = gpusci(&[
+    let run = succeeds(&[
         "lif",
         "--weights",
         &w,
@@ -364,11 +366,6 @@ fn lif_writes_the_seed_formats_and_pictures() {
         "--traces",
         &out("traces.png"),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("300 neurons, 243 spikes"), "{stdout}");
     assert!(
@@ -401,7 +398,7 @@ fn lif_writes_the_seed_formats_and_pictures() {
         let info = decoder.read_info().unwrap().info().clone();
         assert!(info.width >= 600 && info.height >= 400, "{png} size");
     }
-    let mon = gpusci(&[
+    succeeds(&[
         "lif",
         "--weights",
         &w,
@@ -420,18 +417,13 @@ fn lif_writes_the_seed_formats_and_pictures() {
         "--rate-bin",
         "0.002",
     ]);
-    assert!(
-        mon.status.success(),
-        "{}",
-        String::from_utf8_lossy(&mon.stderr)
-    );
     assert_eq!(
         f64s(Path::new(&out("mon.npy"))).len(),
         40 * 2,
         "(samples, monitors)"
     );
     assert_eq!(f64s(Path::new(&out("rate.npy"))).len(), 10, "ten 2 ms bins");
-    let batch = gpusci(&[
+    let batch = succeeds(&[
         "lif",
         "--n",
         "120",
@@ -445,11 +437,6 @@ fn lif_writes_the_seed_formats_and_pictures() {
         "--record",
         &out("batch_rec.npy"),
     ]);
-    assert!(
-        batch.status.success(),
-        "{}",
-        String::from_utf8_lossy(&batch.stderr)
-    );
     let spikes = f64s(Path::new(&out("batch.npy")));
     assert_eq!(spikes.len() % 3, 0, "(K, 3) rows of network, time, neuron");
     assert!(spikes.chunks(3).all(|r| r[0] < 3.0), "network ids");
@@ -507,7 +494,7 @@ fn hh_writes_the_trace_and_plot_and_rejects_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("trace.npy");
     let plot = dir.path().join("plot.png");
-    let run = gpusci(&[
+    let run = succeeds(&[
         "hh",
         "--t",
         "50",
@@ -520,11 +507,6 @@ fn hh_writes_the_trace_and_plot_and_rejects_bad_input() {
         "--plot",
         plot.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     assert_eq!(f64s(&trace).len(), 5000 * 4, "(states, 4) of V, m, h, n");
     assert!(plot.exists(), "the plot");
     assert!(String::from_utf8_lossy(&run.stdout).contains("input spikes transmitted"));
@@ -545,7 +527,7 @@ fn lif_runs_the_seed_network_on_the_gpu_backend() {
     let dir = tempfile::tempdir().unwrap();
     let spikes = dir.path().join("spikes.npy");
     let (w, v0) = (lif_fixture("w.npy"), lif_fixture("v0.npy"));
-    let run = gpusci(&[
+    let run = succeeds(&[
         "lif",
         "--weights",
         &w,
@@ -558,11 +540,6 @@ fn lif_runs_the_seed_network_on_the_gpu_backend() {
         "--backend",
         "gpu",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     assert!(
         String::from_utf8_lossy(&run.stdout).contains("on gpu:"),
         "ran on the GPU: {}",

@@ -3,45 +3,14 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use gpusci::io::{read_npy, NpyArray};
+use common::lif::{self, CV_REL, FAST_MV, RATE_REL};
 use gpusci::lif::{cpu, isi_cv, LifParams, LifRun, Network, NetworkParams};
 use gpusci::Error;
-use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
+use ndarray::{Array1, Array2, Ix2};
 
 /// The reference follows NumPy operation for operation (pairwise sums included): only the
 /// last bits of exp() may differ.
 const REFERENCE_MV: f64 = 1e-9;
-/// The bound for float32 against float64 over the first 20 ms.
-const FAST_MV: f64 = 0.01;
-/// Over 1 s the network is chaotic: the mean rate within 5 % and the mean ISI CV within 15 %.
-const RATE_REL: f64 = 0.05;
-const CV_REL: f64 = 0.15;
-
-fn load(name: &str) -> ArrayD<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/lif")
-        .join(name);
-    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
-        NpyArray::F64(a) => a,
-        NpyArray::F32(a) => a.mapv(f64::from),
-    }
-}
-
-fn fixture_network() -> Network {
-    let w = load("w.npy").into_dimensionality::<Ix2>().unwrap();
-    let v0 = load("v0.npy").into_dimensionality::<Ix1>().unwrap();
-    Network::new(w, v0).unwrap()
-}
-
-/// (step, neuron) of a fixture's (time, neuron) rows.
-fn fixture_spikes(name: &str, dt: f64) -> Vec<(u32, u32)> {
-    let s = load(name).into_dimensionality::<Ix2>().unwrap();
-    s.outer_iter()
-        .map(|r| ((r[0] / dt).round() as u32, r[1] as u32))
-        .collect()
-}
 
 fn params(t: f64) -> LifParams {
     LifParams {
@@ -51,25 +20,22 @@ fn params(t: f64) -> LifParams {
 }
 
 fn check_20ms(run: &LifRun, tol: f64, what: &str) {
-    let rec = load("rec_20ms.npy").into_dimensionality::<Ix2>().unwrap();
+    let rec = lif::load("rec_20ms.npy")
+        .into_dimensionality::<Ix2>()
+        .unwrap();
     assert_eq!(run.rec.dim(), rec.dim(), "{what}: rec shape");
-    let worst = run
-        .rec
-        .iter()
-        .zip(rec.iter())
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let worst = lif::max_diff(run.rec.view(), rec.view());
     assert!(
         worst <= tol,
         "{what}: voltages off by {worst} mV (bound {tol})"
     );
     assert_eq!(
         run.spikes,
-        fixture_spikes("spikes_20ms.npy", run.dt),
+        lif::spikes("spikes_20ms.npy", run.dt),
         "{what}: spike lists"
     );
     // The seed's times are dt * step in float64: the same numbers.
-    let times = load("spikes_20ms.npy")
+    let times = lif::load("spikes_20ms.npy")
         .into_dimensionality::<Ix2>()
         .unwrap();
     assert_eq!(run.spike_array(), times, "{what}: spike array");
@@ -77,20 +43,20 @@ fn check_20ms(run: &LifRun, tol: f64, what: &str) {
 
 #[test]
 fn reference_reproduces_the_seed_program_step_by_step() {
-    let run = cpu::simulate_reference(&fixture_network(), &params(0.02)).unwrap();
+    let run = cpu::simulate_reference(&lif::network(), &params(0.02)).unwrap();
     check_20ms(&run, REFERENCE_MV, "reference");
 }
 
 #[test]
 fn fast_path_reproduces_the_first_20_ms() {
-    let run = cpu::simulate(&fixture_network(), &params(0.02)).unwrap();
+    let run = cpu::simulate(&lif::network(), &params(0.02)).unwrap();
     check_20ms(&run, FAST_MV, "fast");
 }
 
 #[test]
 fn one_second_statistics_match_the_seed_program() {
-    let network = fixture_network();
-    let seed = fixture_spikes("spikes_1s.npy", 0.00005);
+    let network = lif::network();
+    let seed = lif::spikes("spikes_1s.npy", 0.00005);
     let seed_rate = seed.len() as f64 / 300.0;
     let seed_cv = isi_cv(&seed, 300);
     for (what, run) in [
@@ -255,7 +221,7 @@ fn bad_input_is_a_typed_error() {
 /// population rate counts every spike once.
 #[test]
 fn monitors_and_population_rate_agree_with_rec_and_spikes() {
-    let network = fixture_network();
+    let network = lif::network();
     let params = LifParams {
         t: 0.02,
         monitor: vec![3, 0, 9],

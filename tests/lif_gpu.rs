@@ -3,49 +3,14 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use gpusci::io::{read_npy, NpyArray};
+use common::lif::{self, CV_REL, FAST_MV, RATE_REL};
 use gpusci::lif::gpu::LifGpu;
 use gpusci::lif::{cpu, isi_cv, LifParams, Network, NetworkParams};
-use ndarray::{ArrayD, Ix1, Ix2};
-
-/// The bound for float32 against float64 over the first 20 ms.
-const FAST_MV: f64 = 0.01;
-/// Over 1 s the network is chaotic: rate within 5 %, ISI CV within 15 % of the seed's.
-const RATE_REL: f64 = 0.05;
-const CV_REL: f64 = 0.15;
-
-fn load(name: &str) -> ArrayD<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/lif")
-        .join(name);
-    match read_npy(&path).unwrap() {
-        NpyArray::F64(a) => a,
-        NpyArray::F32(a) => a.mapv(f64::from),
-    }
-}
-
-fn fixture_network() -> Network {
-    Network::new(
-        load("w.npy").into_dimensionality::<Ix2>().unwrap(),
-        load("v0.npy").into_dimensionality::<Ix1>().unwrap(),
-    )
-    .unwrap()
-}
-
-fn seed_spikes(name: &str) -> Vec<(u32, u32)> {
-    load(name)
-        .into_dimensionality::<Ix2>()
-        .unwrap()
-        .outer_iter()
-        .map(|r| ((r[0] / 0.00005).round() as u32, r[1] as u32))
-        .collect()
-}
+use ndarray::Ix2;
 
 #[test]
 fn gpu_reproduces_the_seed_program_on_every_adapter() {
-    let network = fixture_network();
+    let network = lif::network();
     let params = LifParams {
         t: 0.02,
         monitor: vec![3, 299, 150, 3],
@@ -53,8 +18,10 @@ fn gpu_reproduces_the_seed_program_on_every_adapter() {
         ..LifParams::default()
     };
     let cpu_run = cpu::simulate(&network, &params).unwrap();
-    let rec = load("rec_20ms.npy").into_dimensionality::<Ix2>().unwrap();
-    let spikes = seed_spikes("spikes_20ms.npy");
+    let rec = lif::load("rec_20ms.npy")
+        .into_dimensionality::<Ix2>()
+        .unwrap();
+    let spikes = lif::spikes("spikes_20ms.npy", 0.00005);
     common::for_each_adapter("gpu_reproduces_the_seed_program_on_every_adapter", |ctx| {
         let lif = LifGpu::new(ctx).unwrap();
         // Blocks of 64 steps: the state, the pending synaptic input and the clock carry over
@@ -64,12 +31,7 @@ fn gpu_reproduces_the_seed_program_on_every_adapter() {
                 .simulate_batch_in_blocks(ctx, &[(network.clone(), params.clone())], block)
                 .unwrap()
                 .remove(0);
-            let worst = run
-                .rec
-                .iter()
-                .zip(rec.iter())
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+            let worst = lif::max_diff(run.rec.view(), rec.view());
             assert!(
                 worst <= FAST_MV,
                 "block {block}: voltages off by {worst} mV"
@@ -81,12 +43,7 @@ fn gpu_reproduces_the_seed_program_on_every_adapter() {
                 cpu_run.monitored.dim(),
                 "block {block}"
             );
-            let worst = run
-                .monitored
-                .iter()
-                .zip(cpu_run.monitored.iter())
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+            let worst = lif::max_diff(run.monitored.view(), cpu_run.monitored.view());
             assert!(
                 worst <= FAST_MV,
                 "block {block}: monitors off by {worst} mV"
@@ -97,12 +54,12 @@ fn gpu_reproduces_the_seed_program_on_every_adapter() {
 
 #[test]
 fn gpu_batches_equal_single_runs_and_the_seed_statistics() {
-    let network = fixture_network();
+    let network = lif::network();
     let second = LifParams {
         t: 1.0,
         ..LifParams::default()
     };
-    let seed = seed_spikes("spikes_1s.npy");
+    let seed = lif::spikes("spikes_1s.npy", 0.00005);
     let (seed_rate, seed_cv) = (seed.len() as f64 / 300.0, isi_cv(&seed, 300));
     let drawn: Vec<(Network, LifParams)> = (0..3u64)
         .map(|k| {

@@ -9,21 +9,19 @@ Prints one JSON object per line: the time for 1 neuron with 100 inputs (the ques
 5000 (the paper it cites), per simulated 300 ms (scaled from --t).
 """
 import json
+import os
 import sys
 import time
 
 import numpy as np
 
-C_m, g_Na, g_K, g_L = 1.0, 120.0, 36.0, 0.3
-E_Na, E_K, E_L = 50.0, -77.0, -54.387
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "data"))
 
-
-def alpha_m(V): return 0.1 * (V + 40.0) / (1.0 - np.exp(-(V + 40.0) / 10.0))
-def beta_m(V): return 4.0 * np.exp(-(V + 65.0) / 18.0)
-def alpha_h(V): return 0.07 * np.exp(-(V + 65.0) / 20.0)
-def beta_h(V): return 1.0 / (1.0 + np.exp(-(V + 35.0) / 10.0))
-def alpha_n(V): return 0.01 * (V + 55.0) / (1.0 - np.exp(-(V + 55.0) / 10.0))
-def beta_n(V): return 0.125 * np.exp(-(V + 65) / 80.0)
+# The question's constants and rate functions, as the fixture script writes them.
+from make_hh_fixtures import (  # noqa: E402
+    C_m, E_K, E_L, E_Na, alpha_h, alpha_m, alpha_n, beta_h, beta_m, beta_n, g_K, g_L, g_Na,
+)
 
 
 def run(n_inputs, t_ms, rate=10.0, p=0.5, K=4, G_ex=1.0, dt=0.01, seed=1):

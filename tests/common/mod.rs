@@ -201,3 +201,61 @@ pub fn density_case_params(case: &serde_json::Value) -> gpusci::density::Density
     }
     params
 }
+
+/// The LIF fixtures (tests/data/lif, made by make_lif_fixtures.py from the seed program).
+pub mod lif {
+    use std::path::PathBuf;
+
+    use gpusci::io::{read_npy, NpyArray};
+    use gpusci::lif::Network;
+    use ndarray::{ArrayD, Ix1, Ix2};
+
+    /// The bound for float32 against float64 over the first 20 ms.
+    pub const FAST_MV: f64 = 0.01;
+    /// Over 1 s the network is chaotic: the mean rate within 5 % and the mean ISI CV within
+    /// 15 % of the seed program's.
+    pub const RATE_REL: f64 = 0.05;
+    pub const CV_REL: f64 = 0.15;
+
+    /// The largest |a - b| over two arrays of the same shape.
+    pub fn max_diff<D: ndarray::Dimension>(
+        a: ndarray::ArrayView<'_, f64, D>,
+        b: ndarray::ArrayView<'_, f64, D>,
+    ) -> f64 {
+        assert_eq!(a.shape(), b.shape(), "shapes");
+        a.iter()
+            .zip(b.iter())
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    }
+
+    /// A fixture array as float64.
+    pub fn load(name: &str) -> ArrayD<f64> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/lif")
+            .join(name);
+        match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
+            NpyArray::F64(a) => a,
+            NpyArray::F32(a) => a.mapv(f64::from),
+        }
+    }
+
+    /// The seed program's weights and v0 (n = 300, NumPy seed 7).
+    pub fn network() -> Network {
+        Network::new(
+            load("w.npy").into_dimensionality::<Ix2>().unwrap(),
+            load("v0.npy").into_dimensionality::<Ix1>().unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// (step, neuron) of a fixture's (time, neuron) rows.
+    pub fn spikes(name: &str, dt: f64) -> Vec<(u32, u32)> {
+        load(name)
+            .into_dimensionality::<Ix2>()
+            .unwrap()
+            .outer_iter()
+            .map(|r| ((r[0] / dt).round() as u32, r[1] as u32))
+            .collect()
+    }
+}

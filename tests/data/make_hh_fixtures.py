@@ -37,13 +37,18 @@ def dALLdt(X, t):
     return np.array([dVdt, dmdt, dhdt, dndt])
 
 
-dt = 0.01
-t = np.arange(0.0, 300.0, dt)
-X = [np.array([-65, 0.05, 0.6, 0.32], dtype=float)]
-for i in t[1:]:
-    X.append(X[-1] + dt * dALLdt(X[-1], i))
-X = np.array(X)
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hh")
-np.save(os.path.join(out, "trace.npy"), X)
-V = X[:, 0]
-print(f"{len(X)} states, {np.count_nonzero((V[1:] >= 0) & (V[:-1] < 0))} spikes (upward 0 mV crossings)")
+def main():
+    dt = 0.01
+    t = np.arange(0.0, 300.0, dt)
+    X = [np.array([-65, 0.05, 0.6, 0.32], dtype=float)]
+    for i in t[1:]:
+        X.append(X[-1] + dt * dALLdt(X[-1], i))
+    X = np.array(X)
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hh")
+    np.save(os.path.join(out, "trace.npy"), X)
+    V = X[:, 0]
+    print(f"{len(X)} states, {np.count_nonzero((V[1:] >= 0) & (V[:-1] < 0))} spikes (upward 0 mV crossings)")
+
+
+if __name__ == "__main__":
+    main()
