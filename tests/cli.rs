@@ -445,6 +445,26 @@ fn lif_writes_the_seed_formats_and_pictures() {
         3 * 1000 * 10,
         "(B, steps, nrec)"
     );
+    let drawn_sparse = succeeds(&[
+        "lif",
+        "--n",
+        "500",
+        "--p",
+        "0.05",
+        "--sparse",
+        "--t",
+        "0.02",
+        "--spikes",
+        &out("sparse.npy"),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(String::from_utf8_lossy(&drawn_sparse.stdout).contains("500 neurons"));
+    assert_eq!(
+        f64s(Path::new(&out("sparse.npy"))).len() % 2,
+        0,
+        "(K, 2) spikes"
+    );
     let text = String::from_utf8_lossy(&batch.stdout);
     assert_eq!(
         text.matches("network ").count(),

@@ -264,3 +264,65 @@ fn monitors_and_population_rate_agree_with_rec_and_spikes() {
         Err(Error::InvalidParam { .. })
     ));
 }
+
+/// Sparse draws (large networks) follow the seed's distributions: connection probability,
+/// spread, incoming means removed; v0 as the dense draw's; the default-sized sparse network
+/// fires at the seed program's rate.
+#[test]
+fn sparse_draws_follow_the_seed_distributions() {
+    use gpusci::lif::SparseNetwork;
+    let params = NetworkParams {
+        n: 2000,
+        seed: 100,
+        ..NetworkParams::default()
+    };
+    let sparse = SparseNetwork::draw(&params).unwrap();
+    let again = SparseNetwork::draw(&params).unwrap();
+    assert_eq!(
+        sparse.outgoing.targets(),
+        again.outgoing.targets(),
+        "reproducible"
+    );
+    assert_eq!(
+        sparse.v0,
+        Network::draw(&params).unwrap().v0,
+        "v0 as the dense draw's"
+    );
+    let p = sparse.outgoing.len() as f64 / (2000.0 * 2000.0);
+    assert!((p - 0.1).abs() < 0.002, "connection probability {p}");
+    let mut sum = vec![0.0f64; 2000];
+    for (&t, &w) in sparse
+        .outgoing
+        .targets()
+        .iter()
+        .zip(sparse.outgoing.weights())
+    {
+        sum[t as usize] += f64::from(w);
+    }
+    assert!(
+        sum.iter().all(|s| s.abs() < 1e-4),
+        "incoming means removed (float32 weights)"
+    );
+    let sd = (sparse
+        .outgoing
+        .weights()
+        .iter()
+        .map(|&w| f64::from(w).powi(2))
+        .sum::<f64>()
+        / sparse.outgoing.len() as f64)
+        .sqrt();
+    let expected = 0.04 / (2000f64.sqrt() * 0.1);
+    assert!(
+        (sd / expected - 1.0).abs() < 0.03,
+        "spread {sd} vs {expected}"
+    );
+    let run = cpu::simulate_sparse(
+        &sparse.outgoing,
+        sparse.v0.view(),
+        &LifParams::default(),
+        |_| {},
+    )
+    .unwrap();
+    let rate = run.mean_rate();
+    assert!((rate - 18.7).abs() <= 0.1 * 18.7, "rate {rate} Hz");
+}

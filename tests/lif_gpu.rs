@@ -145,3 +145,67 @@ fn gpu_clock_rounds_as_float64_on_every_adapter() {
         }
     });
 }
+
+/// The sparse GPU path (large networks): the seed program's first 20 ms spike for spike from
+/// the fixture's weights in sparse form, monitors as the CPU's, and a drawn sparse network's
+/// run the same twice (integer sums) and close to the CPU's.
+#[test]
+fn sparse_gpu_path_reproduces_the_seed_program_on_every_adapter() {
+    use gpusci::lif::gpu_sparse::SparseLifGpu;
+    use gpusci::lif::SparseNetwork;
+    let network = SparseNetwork::from_dense(&lif::network());
+    let params = LifParams {
+        t: 0.02,
+        monitor: vec![3, 299, 150, 3],
+        every: 7,
+        ..LifParams::default()
+    };
+    let cpu_run = cpu::simulate(&lif::network(), &params).unwrap();
+    let rec = lif::load("rec_20ms.npy")
+        .into_dimensionality::<Ix2>()
+        .unwrap();
+    let spikes = lif::spikes("spikes_20ms.npy", 0.00005);
+    let drawn = SparseNetwork::draw(&NetworkParams {
+        n: 3000,
+        p: 0.02,
+        seed: 5,
+        ..NetworkParams::default()
+    })
+    .unwrap();
+    let drawn_params = LifParams {
+        t: 0.05,
+        ..LifParams::default()
+    };
+    let drawn_cpu =
+        cpu::simulate_sparse(&drawn.outgoing, drawn.v0.view(), &drawn_params, |_| {}).unwrap();
+    common::for_each_adapter(
+        "sparse_gpu_path_reproduces_the_seed_program_on_every_adapter",
+        |ctx| {
+            let sparse = SparseLifGpu::new(ctx).unwrap();
+            for block in [1000, 64] {
+                let run = sparse.simulate(ctx, &network, &params, block).unwrap();
+                let worst = lif::max_diff(run.rec.view(), rec.view());
+                assert!(
+                    worst <= FAST_MV,
+                    "block {block}: voltages off by {worst} mV"
+                );
+                assert_eq!(run.spikes, spikes, "block {block}: spike lists");
+                let worst = lif::max_diff(run.monitored.view(), cpu_run.monitored.view());
+                assert!(
+                    worst <= FAST_MV,
+                    "block {block}: monitors off by {worst} mV"
+                );
+            }
+            let a = sparse.simulate(ctx, &drawn, &drawn_params, 1000).unwrap();
+            let b = sparse.simulate(ctx, &drawn, &drawn_params, 1000).unwrap();
+            assert_eq!(a, b, "integer sums: the same run twice");
+            let ratio = a.spikes.len() as f64 / drawn_cpu.spikes.len() as f64;
+            assert!(
+                (ratio - 1.0).abs() < 0.1,
+                "{} spikes, the CPU {}",
+                a.spikes.len(),
+                drawn_cpu.spikes.len()
+            );
+        },
+    );
+}

@@ -77,6 +77,7 @@ fn every_shader_file_is_checked_here() {
             "shaders/density/bin.wgsl",
             "shaders/hh/hh.wgsl",
             "shaders/lif/lif.wgsl",
+            "shaders/lif/sparse.wgsl",
             "shaders/render/heatmap.wgsl"
         ],
         "a new shader needs its checks below"
@@ -247,4 +248,30 @@ fn lif_shader_matches_its_rust_twin() {
         lif::MAX_PER_THREAD,
         "MAX_PER_THREAD"
     );
+}
+
+#[test]
+fn sparse_lif_shader_matches_its_rust_twin() {
+    use gpusci::lif::gpu as lif;
+    use gpusci::lif::gpu_sparse as sparse;
+    let (m, _) = module("shaders/lif/sparse.wgsl");
+    for entry in ["sparse_update", "sparse_deliver", "sparse_advance"] {
+        assert_eq!(
+            workgroup_size(&m, entry),
+            [sparse::WG_SIZE, 1, 1],
+            "{entry}"
+        );
+    }
+    for (name, size) in [
+        (
+            "SparseUniform",
+            std::mem::size_of::<sparse::SparseUniform>(),
+        ),
+        ("NetParams", std::mem::size_of::<lif::NetParams>()),
+        ("NeuronState", std::mem::size_of::<lif::NeuronState>()),
+    ] {
+        assert_eq!(struct_size(&m, name) as usize, size, "{name} size");
+    }
+    assert_eq!(constant(&m, "WG_SIZE"), sparse::WG_SIZE, "WG_SIZE");
+    assert_eq!(constant(&m, "HEADER"), sparse::HEADER, "HEADER");
 }

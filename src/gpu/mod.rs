@@ -268,7 +268,21 @@ impl GpuContext {
         buffers: &[&wgpu::Buffer],
         groups: u64,
     ) -> Result<()> {
-        let (x, y, z) = self.dispatch_dims(groups)?;
+        let bind_group = self.bind_group(what, pipeline, buffers)?;
+        self.record_bound(what, encoder, pipeline, &bind_group, groups)
+    }
+
+    /// The bind group of `buffers` at bindings 0, 1, 2, ... of `pipeline`'s group 0, for
+    /// kernels dispatched many times on the same buffers ([`GpuContext::record_bound`]).
+    ///
+    /// # Errors
+    /// Validation errors as [`Error::Gpu`].
+    pub(crate) fn bind_group(
+        &self,
+        what: &str,
+        pipeline: &wgpu::ComputePipeline,
+        buffers: &[&wgpu::Buffer],
+    ) -> Result<wgpu::BindGroup> {
         self.scoped(what, || {
             let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
                 .iter()
@@ -278,14 +292,31 @@ impl GpuContext {
                     resource: buffer.as_entire_binding(),
                 })
                 .collect();
-            let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(what),
                 layout: &pipeline.get_bind_group_layout(0),
                 entries: &entries,
-            });
+            })
+        })
+    }
+
+    /// Records one dispatch of `groups` workgroups of `pipeline` with a prepared bind group.
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] for too many workgroups; validation errors as [`Error::Gpu`].
+    pub(crate) fn record_bound(
+        &self,
+        what: &str,
+        encoder: &mut wgpu::CommandEncoder,
+        pipeline: &wgpu::ComputePipeline,
+        bind_group: &wgpu::BindGroup,
+        groups: u64,
+    ) -> Result<()> {
+        let (x, y, z) = self.dispatch_dims(groups)?;
+        self.scoped(what, || {
             let mut pass = encoder.begin_compute_pass(&Default::default());
             pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
+            pass.set_bind_group(0, bind_group, &[]);
             pass.dispatch_workgroups(x, y, z);
         })
     }

@@ -111,6 +111,54 @@ impl OutgoingWeights {
         }
     }
 
+    /// Outgoing weights from parts: `starts` (n + 1 offsets), targets and weights.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParam`] for offsets that are not a non-decreasing cover of the
+    /// synapses, targets outside the network, or non-finite weights.
+    pub fn from_parts(starts: Vec<usize>, targets: Vec<u32>, weights: Vec<f32>) -> Result<Self> {
+        let n = starts.len().saturating_sub(1);
+        let bad = |why: &str| Err(crate::Error::param("weights", why.to_string()));
+        if starts.first() != Some(&0)
+            || starts.last() != Some(&targets.len())
+            || targets.len() != weights.len()
+            || starts.windows(2).any(|w| w[0] > w[1])
+        {
+            return bad("sparse offsets do not cover the synapses");
+        }
+        if targets.iter().any(|&t| t as usize >= n) {
+            return bad("a synapse targets a neuron outside the network");
+        }
+        if weights.iter().any(|w| !w.is_finite()) {
+            return bad("a weight is not finite");
+        }
+        Ok(Self {
+            starts,
+            targets,
+            weights,
+        })
+    }
+
+    /// Neurons (presynaptic columns).
+    pub fn n(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Offsets of each presynaptic neuron's synapses (n + 1 values).
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
+    /// Target of each synapse.
+    pub fn targets(&self) -> &[u32] {
+        &self.targets
+    }
+
+    /// Weight of each synapse.
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+
     /// Synapses stored.
     pub fn len(&self) -> usize {
         self.targets.len()
@@ -151,24 +199,32 @@ pub(crate) fn release_step(dt: f64, tlast: f64, tref: f64) -> u32 {
 pub fn simulate(network: &Network, params: &LifParams) -> Result<LifRun> {
     simulate_sparse(
         &OutgoingWeights::from_dense(network.w.view()),
-        network,
+        network.v0.view(),
         params,
         |_| {},
     )
 }
 
-/// [`simulate`] with the sparse weights already built (for repeated runs of one network);
+/// [`simulate`] on sparse weights (built once for repeated runs, or drawn sparse for networks
+/// too large for a dense matrix, see [`super::SparseNetwork`]);
 /// `progress` is told the steps done every [`PROGRESS_STEPS`] steps.
 ///
 /// # Errors
 /// As [`LifParams::validate`].
 pub fn simulate_sparse(
     outgoing: &OutgoingWeights,
-    network: &Network,
+    v0: ndarray::ArrayView1<'_, f64>,
     params: &LifParams,
     mut progress: impl FnMut(usize),
 ) -> Result<LifRun> {
-    let n = network.n();
+    let n = v0.len();
+    if outgoing.n() != n {
+        return Err(crate::Error::ShapeMismatch {
+            what: "v0",
+            expected: format!("one voltage per neuron ({})", outgoing.n()),
+            got: vec![n],
+        });
+    }
     params.validate(n)?;
     let p = params;
     let steps = p.steps();
@@ -177,7 +233,7 @@ pub fn simulate_sparse(
     let inv_tm = 1.0 / p.tm as f32;
     let kick = (1.0 / (p.tr * p.td)) as f32;
     let (offset, vpeak, vreset) = (p.offset as f32, p.vpeak as f32, p.vreset as f32);
-    let mut v: Vec<f32> = network.v0.iter().map(|&x| x as f32).collect();
+    let mut v: Vec<f32> = v0.iter().map(|&x| x as f32).collect();
     let mut ipsc = vec![0.0f32; n];
     let mut hm = vec![0.0f32; n];
     let mut jd = vec![0.0f32; n];

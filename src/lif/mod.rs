@@ -20,10 +20,16 @@
 //!   networks spread over threads.
 //! - [`gpu::LifGpu`]: one workgroup per network, blocks of steps per dispatch, the refractory
 //!   clock in exact float64 semantics on integers ([`clock`]).
+//! - [`gpu_sparse::SparseLifGpu`]: large networks ([`SparseNetwork`]), one thread per neuron
+//!   and three dispatches per step, synaptic input summed in fixed point with integer atomics.
 
 pub mod clock;
 pub mod cpu;
 pub mod gpu;
+pub mod gpu_sparse;
+pub mod sparse;
+
+pub use sparse::SparseNetwork;
 
 use ndarray::{Array1, Array2};
 
@@ -309,7 +315,7 @@ impl Network {
 
 /// Philox counter word 2 of each use, so streams never overlap.
 const STREAM_WEIGHTS: u32 = 1;
-const STREAM_V0: u32 = 2;
+pub(crate) const STREAM_V0: u32 = 2;
 
 /// What a run gives back.
 #[derive(Clone, Debug, PartialEq)]
@@ -410,7 +416,9 @@ pub fn simulate(network: &Network, params: &LifParams) -> Result<LifRun> {
 
 /// Runs a batch of networks on the executor's device: on a GPU in one dispatch per block of
 /// steps when [`gpu::LifGpu::supports`] the batch (same n, dt, T and nrec; dense weights
-/// within one binding), else on the CPU's fast path, networks over threads.
+/// within one binding), else on the GPU one network at a time with sparse weights
+/// ([`gpu_sparse::SparseLifGpu`]); without a GPU on the CPU's fast path, networks over
+/// threads.
 ///
 /// # Errors
 /// As [`LifParams::validate`]; GPU errors.
@@ -428,6 +436,19 @@ pub fn simulate_batch(
         if uniform && gpu::LifGpu::supports(ctx, network.n(), batch.len(), params.nrec) {
             return gpu::LifGpu::new(ctx)?.simulate_batch(ctx, batch);
         }
+        // Beyond the dense path: one network at a time, sparse.
+        let sparse = gpu_sparse::SparseLifGpu::new(ctx)?;
+        return batch
+            .iter()
+            .map(|(network, params)| {
+                sparse.simulate(
+                    ctx,
+                    &SparseNetwork::from_dense(network),
+                    params,
+                    gpu_sparse::SPARSE_BLOCK_STEPS,
+                )
+            })
+            .collect();
     }
     cpu::simulate_batch(batch)
 }

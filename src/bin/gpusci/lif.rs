@@ -6,7 +6,8 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use gpusci::io::{read_npy, write_npy, NpyArray};
 use gpusci::lif::gpu::LifGpu;
-use gpusci::lif::{cpu, LifParams, LifRun, Network, NetworkParams};
+use gpusci::lif::gpu_sparse::{SparseLifGpu, SPARSE_BLOCK_STEPS};
+use gpusci::lif::{cpu, LifParams, LifRun, Network, NetworkParams, SparseNetwork};
 use gpusci::render::{write_raster, write_traces};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array2, ArrayD, Ix1, Ix2};
@@ -93,12 +94,20 @@ pub(crate) struct Args {
     /// Voltage traces of the first three recorded neurons, offset by 100 mV (the seed's plot).
     #[arg(long, value_name = "OUT.png")]
     traces: Option<PathBuf>,
+    /// Draw the network straight into sparse storage (automatic above 10,000 neurons): no
+    /// dense n x n matrix, so 10^5 neurons and more fit in memory.
+    #[arg(long)]
+    sparse: bool,
     /// Independent networks run together (seeds seed, seed + 1, ...).
     #[arg(long, default_value_t = 1)]
     batch: usize,
     #[command(flatten)]
     backend: BackendArg,
 }
+
+/// Drawn networks larger than this are drawn sparse (a dense float64 matrix of 10^4 neurons
+/// is already 800 MB).
+const SPARSE_FROM: usize = 10_000;
 
 fn number(flag: &str, text: &str) -> anyhow::Result<f64> {
     let v = args::number(flag, text)?;
@@ -180,20 +189,32 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     let g = number("g", &args.g)?;
     let p = number("p", &args.p)?;
-    let mut batch = Vec::with_capacity(args.batch);
+    let sparse = args.sparse || (given.is_none() && args.n > SPARSE_FROM);
+    let mut dense = Vec::new();
+    let mut batch: Vec<(SparseNetwork, LifParams)> = Vec::with_capacity(args.batch);
     for (k, &offset) in offsets.iter().enumerate() {
-        let network = match &given {
-            Some(network) => network.clone(),
-            None => Network::draw(&NetworkParams {
-                n: args.n,
-                p,
-                g,
-                seed: args.seed + k as u64,
-            })?,
-        };
         let params = LifParams {
             offset,
             ..base.clone()
+        };
+        let drawn = NetworkParams {
+            n: args.n,
+            p,
+            g,
+            seed: args.seed + k as u64,
+        };
+        let network = match (&given, sparse) {
+            (Some(network), _) => {
+                dense.push((network.clone(), params.clone()));
+                SparseNetwork::from_dense(network)
+            }
+            (None, false) => {
+                let network = Network::draw(&drawn)?;
+                let as_sparse = SparseNetwork::from_dense(&network);
+                dense.push((network, params.clone()));
+                as_sparse
+            }
+            (None, true) => SparseNetwork::draw(&drawn)?,
         };
         params.validate(network.n())?;
         batch.push((network, params));
@@ -210,31 +231,37 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         bar.set_style(style);
     }
     let exec = args.backend.executor()?;
-    let on_gpu = match (exec.gpu(), batch.first()) {
-        (Some(ctx), Some((network, _))) => {
-            LifGpu::supports(ctx, network.n(), batch.len(), base.nrec)
-        }
-        _ => false,
+    let n = batch[0].0.n();
+    let dense_on_gpu = match exec.gpu() {
+        Some(ctx) => !dense.is_empty() && LifGpu::supports(ctx, n, dense.len(), base.nrec),
+        None => false,
     };
-    if exec.gpu().is_some() && !on_gpu {
-        eprintln!("gpusci: this batch exceeds the GPU path (dense weights within one binding); running on the CPU");
-    }
     let start = Instant::now();
-    let runs: Vec<LifRun> = if on_gpu {
-        gpusci::lif::simulate_batch(&exec, &batch)?
-    } else {
-        use rayon::prelude::*;
-        batch
-            .par_iter()
-            .map(|(network, params)| {
-                let outgoing = cpu::OutgoingWeights::from_dense(network.w.view());
-                let mut last = 0;
-                cpu::simulate_sparse(&outgoing, network, params, |done| {
-                    bar.inc((done - last) as u64);
-                    last = done;
+    let runs: Vec<LifRun> = match exec.gpu() {
+        Some(_) if dense_on_gpu => gpusci::lif::simulate_batch(&exec, &dense)?,
+        Some(ctx) => {
+            // Networks beyond the dense path (or drawn sparse) run one by one, sparse.
+            let gpu = SparseLifGpu::new(ctx)?;
+            let mut runs = Vec::with_capacity(batch.len());
+            for (network, params) in &batch {
+                runs.push(gpu.simulate(ctx, network, params, SPARSE_BLOCK_STEPS)?);
+                bar.inc(steps as u64);
+            }
+            runs
+        }
+        None => {
+            use rayon::prelude::*;
+            batch
+                .par_iter()
+                .map(|(network, params)| {
+                    let mut last = 0;
+                    cpu::simulate_sparse(&network.outgoing, network.v0.view(), params, |done| {
+                        bar.inc((done - last) as u64);
+                        last = done;
+                    })
                 })
-            })
-            .collect::<gpusci::Result<_>>()?
+                .collect::<gpusci::Result<_>>()?
+        }
     };
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
@@ -254,10 +281,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             run.mean_isi_cv()
         );
     }
-    let device = if on_gpu {
-        exec.describe()
-    } else {
-        format!("cpu ({} threads)", rayon::current_num_threads())
+    let device = match exec.gpu() {
+        Some(_) if dense_on_gpu => exec.describe(),
+        Some(_) => format!("{} (sparse weights)", exec.describe()),
+        None => format!("cpu ({} threads)", rayon::current_num_threads()),
     };
     println!(
         "{} network(s) x {simulated} s simulated ({steps} steps of {} s) in {} on {device}: {:.1}x real time",
