@@ -8,7 +8,12 @@ use gpusci::blur::gpu as blur;
 
 fn module(path: &str) -> (naga::Module, naga::valid::ModuleInfo) {
     let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    let source = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut source = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{path}: {e}"));
+    // The LIF kernels are compiled with the clock's functions in front (as the host does).
+    if path.starts_with("shaders/lif/") && !path.ends_with("clock.wgsl") {
+        let clock = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders/lif/clock.wgsl");
+        source = std::fs::read_to_string(clock).unwrap() + &source;
+    }
     let module = naga::front::wgsl::parse_str(&source)
         .unwrap_or_else(|e| panic!("{}", e.emit_to_string_with_path(&source, path)));
     let info = naga::valid::Validator::new(
@@ -76,6 +81,7 @@ fn every_shader_file_is_checked_here() {
             "shaders/blur/normalize.wgsl",
             "shaders/density/bin.wgsl",
             "shaders/hh/hh.wgsl",
+            "shaders/lif/clock.wgsl",
             "shaders/lif/lif.wgsl",
             "shaders/lif/sparse.wgsl",
             "shaders/render/heatmap.wgsl"
@@ -274,4 +280,20 @@ fn sparse_lif_shader_matches_its_rust_twin() {
     }
     assert_eq!(constant(&m, "WG_SIZE"), sparse::WG_SIZE, "WG_SIZE");
     assert_eq!(constant(&m, "HEADER"), sparse::HEADER, "HEADER");
+}
+
+#[test]
+fn the_lif_sources_the_host_compiles_are_clock_then_kernels() {
+    for (source, kernels) in [
+        (gpusci::lif::gpu::LIF_WGSL, "shaders/lif/lif.wgsl"),
+        (
+            gpusci::lif::gpu_sparse::SPARSE_WGSL,
+            "shaders/lif/sparse.wgsl",
+        ),
+    ] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let clock = std::fs::read_to_string(root.join("shaders/lif/clock.wgsl")).unwrap();
+        let body = std::fs::read_to_string(root.join(kernels)).unwrap();
+        assert_eq!(source, clock + &body, "{kernels}");
+    }
 }

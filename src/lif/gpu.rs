@@ -15,8 +15,11 @@ use super::{cpu, LifParams, LifRun, Network};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
-/// The WGSL source.
-pub const LIF_WGSL: &str = include_str!("../../shaders/lif/lif.wgsl");
+/// The WGSL source: the clock's functions, then the kernels (WGSL has no includes).
+pub const LIF_WGSL: &str = concat!(
+    include_str!("../../shaders/lif/clock.wgsl"),
+    include_str!("../../shaders/lif/lif.wgsl")
+);
 /// Threads per workgroup (`WG_SIZE`).
 pub const WG_SIZE: u32 = 256;
 /// Neurons one thread owns at most (`MAX_PER_THREAD`).

@@ -12,8 +12,11 @@ use super::{cpu, LifParams, LifRun, SparseNetwork};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
-/// The WGSL source.
-pub const SPARSE_WGSL: &str = include_str!("../../shaders/lif/sparse.wgsl");
+/// The WGSL source: the clock's functions, then the kernels (WGSL has no includes).
+pub const SPARSE_WGSL: &str = concat!(
+    include_str!("../../shaders/lif/clock.wgsl"),
+    include_str!("../../shaders/lif/sparse.wgsl")
+);
 /// Threads per workgroup (`WG_SIZE`).
 pub const WG_SIZE: u32 = 64;
 /// Words before the spiker lists in the integer buffer (`HEADER`).
