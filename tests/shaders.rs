@@ -10,8 +10,8 @@ fn module(path: &str) -> (naga::Module, naga::valid::ModuleInfo) {
     let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let mut source = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{path}: {e}"));
     // The LIF kernels are compiled with the clock's functions in front (as the host does).
-    if path.starts_with("shaders/lif/") && !path.ends_with("clock.wgsl") {
-        let clock = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders/lif/clock.wgsl");
+    if path.starts_with("shaders/lif/") && !path.ends_with("common.wgsl") {
+        let clock = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders/lif/common.wgsl");
         source = std::fs::read_to_string(clock).unwrap() + &source;
     }
     let module = naga::front::wgsl::parse_str(&source)
@@ -81,7 +81,7 @@ fn every_shader_file_is_checked_here() {
             "shaders/blur/normalize.wgsl",
             "shaders/density/bin.wgsl",
             "shaders/hh/hh.wgsl",
-            "shaders/lif/clock.wgsl",
+            "shaders/lif/common.wgsl",
             "shaders/lif/lif.wgsl",
             "shaders/lif/sparse.wgsl",
             "shaders/render/heatmap.wgsl"
@@ -283,7 +283,7 @@ fn sparse_lif_shader_matches_its_rust_twin() {
 }
 
 #[test]
-fn the_lif_sources_the_host_compiles_are_clock_then_kernels() {
+fn the_lif_sources_the_host_compiles_are_common_then_kernels() {
     for (source, kernels) in [
         (gpusci::lif::gpu::LIF_WGSL, "shaders/lif/lif.wgsl"),
         (
@@ -292,7 +292,7 @@ fn the_lif_sources_the_host_compiles_are_clock_then_kernels() {
         ),
     ] {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let clock = std::fs::read_to_string(root.join("shaders/lif/clock.wgsl")).unwrap();
+        let clock = std::fs::read_to_string(root.join("shaders/lif/common.wgsl")).unwrap();
         let body = std::fs::read_to_string(root.join(kernels)).unwrap();
         assert_eq!(source, clock + &body, "{kernels}");
     }

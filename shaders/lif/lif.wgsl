@@ -1,5 +1,5 @@
 // lif.wgsl: the seed's balanced LIF network, one workgroup per network, a block of steps per
-// (shaders/lif/clock.wgsl, the refractory clock's functions, is prepended by the host.)
+// (shaders/lif/common.wgsl, the shared structs and the refractory clock, is prepended by the host.)
 // dispatch with barriers between the phases of each step (no host round trip per step).
 //
 // Thread t owns neurons t, t + 256, t + 512, ... Each step, in the seed's order:
@@ -39,30 +39,6 @@ struct LifUniform {
     first_sample: u32,
     samples: u32,
     _pad: u32,
-}
-
-struct NetParams {
-    offset: f32,
-    vpeak: f32,
-    vreset: f32,
-    inv_tm: f32,
-    rise: f32,
-    decay: f32,
-    kick: f32,
-    dt: f32,
-    tref: vec4<u32>,
-}
-
-struct NeuronState {
-    v: f32,
-    ipsc: f32,
-    hm: f32,
-    jd: f32,
-    tlast: vec4<u32>,
-    release: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
 }
 
 const WG_SIZE: u32 = 256u;

@@ -1,5 +1,5 @@
 // sparse.wgsl: the seed's LIF network for large n (one network, weights sparse by presynaptic
-// (shaders/lif/clock.wgsl, the refractory clock's functions, is prepended by the host.)
+// (shaders/lif/common.wgsl, the shared structs and the refractory clock, is prepended by the host.)
 // neuron), three dispatches per step recorded back to back (no host round trip in a block):
 //   sparse_update   one thread per neuron: the previous step's synapse update (jd taken from
 //                   the fixed-point accumulator), the Euler step, the spike test; spikers are
@@ -33,30 +33,6 @@ struct SparseUniform {
     _pad1: f32,
     _pad2: f32,
     _pad3: f32,
-}
-
-struct NetParams {
-    offset: f32,
-    vpeak: f32,
-    vreset: f32,
-    inv_tm: f32,
-    rise: f32,
-    decay: f32,
-    kick: f32,
-    dt: f32,
-    tref: vec4<u32>,
-}
-
-struct NeuronState {
-    v: f32,
-    ipsc: f32,
-    hm: f32,
-    jd: f32,
-    tlast: vec4<u32>,
-    release: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
 }
 
 const WG_SIZE: u32 = 64u;

@@ -15,9 +15,9 @@ use super::{cpu, LifParams, LifRun, Network};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
-/// The WGSL source: the clock's functions, then the kernels (WGSL has no includes).
+/// The WGSL source: the shared structs and clock, then the kernels (WGSL has no includes).
 pub const LIF_WGSL: &str = concat!(
-    include_str!("../../shaders/lif/clock.wgsl"),
+    include_str!("../../shaders/lif/common.wgsl"),
     include_str!("../../shaders/lif/lif.wgsl")
 );
 /// Threads per workgroup (`WG_SIZE`).

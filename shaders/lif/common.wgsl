@@ -1,7 +1,32 @@
-// clock.wgsl: the LIF refractory clock in exact float64 semantics on 96-bit integers (three
-// u32 words, low first, in a vec4 whose w is unused): the word operations of src/lif/clock.rs.
-// Prepended to lif.wgsl and sparse.wgsl by the host (WGSL has no includes); alone it is a
-// module of functions, which the naga test checks.
+// common.wgsl: what the dense and sparse LIF kernels share, prepended to lif.wgsl and
+// sparse.wgsl by the host (WGSL has no includes): the per-network parameters and per-neuron
+// state (kept in sync with `NetParams` and `NeuronState` in src/lif/gpu.rs), and the refractory
+// clock in exact float64 semantics on 96-bit integers (three u32 words, low first, in a vec4
+// whose w is unused): the word operations of src/lif/clock.rs.
+
+struct NetParams {
+    offset: f32,
+    vpeak: f32,
+    vreset: f32,
+    inv_tm: f32,
+    rise: f32,
+    decay: f32,
+    kick: f32,
+    dt: f32,
+    tref: vec4<u32>,
+}
+
+struct NeuronState {
+    v: f32,
+    ipsc: f32,
+    hm: f32,
+    jd: f32,
+    tlast: vec4<u32>,
+    release: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
 
 fn add96(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
     let w0 = a.x + b.x;
