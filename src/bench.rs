@@ -90,6 +90,13 @@ pub enum Workload {
         /// One network and its parameters, as a batch of one (no copy of the weights per run).
         batch: Vec<(crate::lif::Network, crate::lif::LifParams)>,
     },
+    /// W4b: a rolling mean of 20 samples (`np.convolve(x, ones(20) / 20, 'valid')`).
+    Rolling {
+        /// Workload id.
+        id: &'static str,
+        /// The samples.
+        data: Array1<f64>,
+    },
     /// W3: W2 + blur sigma 3 + log1p + normalise + colormap + PNG file.
     Heatmap {
         /// Workload id.
@@ -125,7 +132,8 @@ impl Workload {
             | Workload::Signal { id, .. }
             | Workload::Density { id, .. }
             | Workload::Heatmap { id, .. }
-            | Workload::Network { id, .. } => id,
+            | Workload::Network { id, .. }
+            | Workload::Rolling { id, .. } => id,
         }
     }
 
@@ -136,6 +144,7 @@ impl Workload {
             Workload::Signal { data, .. } => data.len(),
             Workload::Density { points, .. } | Workload::Heatmap { points, .. } => points.x.len(),
             Workload::Network { batch, .. } => batch[0].0.n(),
+            Workload::Rolling { data, .. } => data.len(),
         }
     }
 
@@ -163,6 +172,9 @@ impl Workload {
                     "heatmap {} points -> {W2_BINS}x{W2_BINS} PNG, sigma 3, log1p",
                     points.x.len()
                 )
+            }
+            Workload::Rolling { data, .. } => {
+                format!("rolling mean of 20 over {} f64 samples, valid", data.len())
             }
             Workload::Network { batch, .. } => {
                 let (network, params) = &batch[0];
@@ -197,6 +209,10 @@ impl Workload {
                 let plan = Self::w2_plan(points)?;
                 density::histogram2d(exec, points.x.view(), points.y.view(), None, &plan).map(drop)
             }
+            (Workload::Rolling { data, .. }, _) => {
+                crate::signal::rolling_mean(data.view(), &crate::signal::RollingParams::new(20))
+                    .map(drop)
+            }
             (Workload::Network { batch, .. }, _) => {
                 crate::lif::simulate_batch(exec, batch).map(drop)
             }
@@ -219,9 +235,10 @@ impl Workload {
             Workload::Signal { data, sigma, .. } => {
                 blur::cpu::gaussian_filter1d_fast(data.view(), &BlurParams::new(*sigma)).map(drop)
             }
-            Workload::Density { .. } | Workload::Heatmap { .. } | Workload::Network { .. } => {
-                self.run(&Executor::Cpu)
-            }
+            Workload::Density { .. }
+            | Workload::Heatmap { .. }
+            | Workload::Network { .. }
+            | Workload::Rolling { .. } => self.run(&Executor::Cpu),
         }
     }
 
@@ -249,6 +266,10 @@ impl Workload {
             Workload::Heatmap { .. } => Err(crate::Error::param(
                 "workload",
                 "W3 runs through an Executor (Workload::run)",
+            )),
+            Workload::Rolling { .. } => Err(crate::Error::param(
+                "workload",
+                "W4b has no GPU path yet (one pass over memory: the CPU runs it)",
             )),
             Workload::Network { batch, .. } => crate::lif::gpu::LifGpu::new(ctx)?
                 .simulate_batch(ctx, batch)
@@ -359,11 +380,27 @@ pub fn network_workload(quick: bool) -> Result<Workload> {
     })
 }
 
+/// W4b: a rolling mean of 20 over 10^7 samples (10^6 with `quick`).
+pub fn rolling_workload(quick: bool) -> Workload {
+    Workload::Rolling {
+        id: "W4b",
+        data: noisy_signal(if quick { 1_000_000 } else { 10_000_000 }, 6),
+    }
+}
+
+impl Workload {
+    /// Whether the workload has a GPU path (W4b runs on the CPU only).
+    pub fn has_gpu_path(&self) -> bool {
+        !matches!(self, Workload::Rolling { .. })
+    }
+}
+
 /// Every standard workload implemented so far, in id order.
 pub fn all_workloads(quick: bool) -> Vec<Workload> {
     let mut all = blur_workloads(quick);
     let signal = all.pop().expect("W7 is last");
     all.extend(density_workloads(quick));
+    all.push(rolling_workload(quick));
     all.extend(network_workload(quick));
     all.push(signal);
     all
@@ -439,7 +476,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         } else {
             runs
         };
-        for workload in &workloads {
+        for workload in workloads.iter().filter(|w| w.has_gpu_path()) {
             progress(&format!("{} on {name}", workload.id()));
             match median_seconds(gpu_runs, || workload.run(&exec)) {
                 Ok(seconds) => rows.push(BenchRow {

@@ -22,6 +22,7 @@ pub mod io;
 pub mod lif;
 pub mod render;
 pub mod rng;
+pub mod signal;
 mod simd;
 
 pub use error::{Error, Result};

@@ -278,7 +278,7 @@ fn bench_json_lines_follow_the_design() {
         .collect();
     assert_eq!(
         ids,
-        ["W1", "W1b", "W2", "W3", "W6", "W7"],
+        ["W1", "W1b", "W2", "W3", "W4b", "W6", "W7"],
         "the workloads implemented so far"
     );
 }
@@ -569,5 +569,111 @@ fn lif_runs_the_seed_network_on_the_gpu_backend() {
         f64s(&spikes),
         f64s(Path::new(&lif_fixture("spikes_20ms.npy"))),
         "the seed program's spikes"
+    );
+}
+
+#[test]
+fn crossings_follow_numpy_for_1d_and_2d_and_reject_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let seed = ndarray::Array1::from(vec![
+        0., 0., 0., 5., 5., 5., 5., 0., 0., 0., 0., 4., 4., 4., 0., 0., 0.,
+    ]);
+    gpusci::io::write_npy(&path("x.npy"), &seed.clone().into_dyn()).unwrap();
+    let x = path("x.npy");
+    let out = path("out.npy");
+    let (xs, os) = (x.to_str().unwrap(), out.to_str().unwrap());
+    succeeds(&["crossings", xs, os, "--threshold", "2"]);
+    let read_i64 = |p: &Path| -> Vec<i64> {
+        let bytes = std::fs::read(p).unwrap();
+        let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+        assert!(
+            String::from_utf8_lossy(&bytes[10..10 + header]).contains("<i8"),
+            "int64"
+        );
+        bytes[10 + header..]
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    };
+    assert_eq!(read_i64(&out), [3, 7, 11, 14], "the seed's answer");
+    succeeds(&[
+        "crossings",
+        xs,
+        os,
+        "--threshold",
+        "2",
+        "--direction",
+        "down",
+    ]);
+    assert_eq!(read_i64(&out), [7, 14]);
+    let two = ndarray::stack(ndarray::Axis(0), &[seed.view(), seed.view()]).unwrap();
+    gpusci::io::write_npy(&path("x2.npy"), &two.into_dyn()).unwrap();
+    succeeds(&[
+        "crossings",
+        path("x2.npy").to_str().unwrap(),
+        os,
+        "--threshold",
+        "2",
+        "--direction",
+        "up",
+    ]);
+    assert_eq!(
+        read_i64(&out),
+        [0, 3, 0, 11, 1, 3, 1, 11],
+        "(channel, index) rows"
+    );
+    let bad = path("bad.npy");
+    let b = bad.to_str().unwrap();
+    gpusci::io::write_npy(
+        &path("x3.npy"),
+        &ndarray::ArrayD::<f64>::zeros(vec![2, 2, 2]),
+    )
+    .unwrap();
+    fails_cleanly(
+        &[
+            "crossings",
+            path("x3.npy").to_str().unwrap(),
+            b,
+            "--threshold",
+            "1",
+        ],
+        &bad,
+        "3-D",
+    );
+    gpusci::io::write_npy(&path("x0.npy"), &ndarray::ArrayD::<f64>::zeros(vec![0])).unwrap();
+    fails_cleanly(
+        &[
+            "crossings",
+            path("x0.npy").to_str().unwrap(),
+            b,
+            "--threshold",
+            "1",
+        ],
+        &bad,
+        "empty",
+    );
+    fails_cleanly(
+        &[
+            "crossings",
+            xs,
+            b,
+            "--threshold",
+            "1",
+            "--direction",
+            "sideways",
+        ],
+        &bad,
+        "direction",
+    );
+    fails_cleanly(
+        &["crossings", xs, b, "--threshold", "1", "--down", "3"],
+        &bad,
+        "down",
+    );
+    fails_cleanly(
+        &["crossings", xs, b, "--threshold", "nan"],
+        &bad,
+        "threshold",
     );
 }

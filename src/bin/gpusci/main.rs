@@ -5,6 +5,7 @@
 mod args;
 mod bench;
 mod blur;
+mod crossings;
 mod demo;
 mod density;
 mod heatmap;
@@ -40,6 +41,8 @@ enum Command {
     Lif(Box<lif::Args>),
     /// Hodgkin-Huxley neurons driven by Poisson spike trains (the seed question).
     Hh(Box<hh::Args>),
+    /// Threshold crossings of a signal (np.argwhere(np.diff(x > T, prepend=False))).
+    Crossings(crossings::Args),
     /// GPU vs CPU table of the standard workloads.
     Bench(bench::Args),
     /// Runs the main job on built-in data: pictures and a timing table.
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Heatmap(args) => heatmap::run(args),
         Command::Lif(args) => lif::run(*args),
         Command::Hh(args) => hh::run(*args),
+        Command::Crossings(args) => crossings::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
     };

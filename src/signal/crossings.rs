@@ -1,0 +1,139 @@
+//! Threshold crossings.
+//!
+//! With one threshold the events are NumPy's `np.argwhere(np.diff(x > thr, prepend=False))`:
+//! index i is an event when `x[i] > thr` differs from `x[i - 1] > thr` (before the first sample
+//! the signal counts as not above, so a signal starting above the threshold has an up event at
+//! 0); NaN is never above. Beyond NumPy: a separate lower threshold for down events
+//! (hysteresis: the signal stays "above" until it falls to `down` or below, so noise around one
+//! threshold gives one event, not many), a minimum gap between kept events, and the crossing
+//! time interpolated linearly between the two samples around it.
+
+use std::str::FromStr;
+
+use ndarray::ArrayView1;
+
+use crate::error::{Error, Result};
+
+/// Which events are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Direction {
+    /// Rising through the threshold.
+    Up,
+    /// Falling back.
+    Down,
+    /// Both.
+    #[default]
+    Both,
+}
+
+impl FromStr for Direction {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "up" => Ok(Direction::Up),
+            "down" => Ok(Direction::Down),
+            "both" => Ok(Direction::Both),
+            other => Err(Error::param(
+                "direction",
+                format!("'{other}' is not one of up, down, both"),
+            )),
+        }
+    }
+}
+
+/// What counts as a crossing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrossingParams {
+    /// A sample is above when `x > threshold`.
+    pub threshold: f64,
+    /// Hysteresis: once above, the signal is below again only when `x <= down` (NaN included);
+    /// `None` uses `threshold` (NumPy's events).
+    pub down: Option<f64>,
+    /// Kept events.
+    pub direction: Direction,
+    /// Events closer than this many samples to the previous kept event are dropped (0 keeps
+    /// all).
+    pub min_gap: usize,
+}
+
+impl CrossingParams {
+    /// NumPy's events for `threshold`, both directions.
+    pub fn new(threshold: f64) -> Self {
+        Self {
+            threshold,
+            down: None,
+            direction: Direction::Both,
+            min_gap: 0,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.threshold.is_nan() {
+            return Err(Error::param("threshold", "must not be NaN"));
+        }
+        if let Some(down) = self.down {
+            if down.is_nan() || down > self.threshold {
+                return Err(Error::param(
+                    "down",
+                    format!("{down} must be at most the threshold {}", self.threshold),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One event.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Crossing {
+    /// The first sample on the new side (NumPy's index).
+    pub index: usize,
+    /// Whether the signal rose.
+    pub up: bool,
+    /// The crossing time in samples, interpolated linearly between `index - 1` and `index`
+    /// (`index` itself at 0 or where the previous sample is not finite).
+    pub time: f64,
+}
+
+/// The crossings of `x`.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for a NaN threshold or a `down` above it.
+pub fn crossings(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<Crossing>> {
+    params.validate()?;
+    let up_at = params.threshold;
+    let down_at = params.down.unwrap_or(params.threshold);
+    let mut above = false;
+    let mut last_kept: Option<usize> = None;
+    let mut events = Vec::new();
+    for (i, &v) in x.iter().enumerate() {
+        let now = if above { v > down_at } else { v > up_at };
+        if now == above {
+            continue;
+        }
+        above = now;
+        let keep = match params.direction {
+            Direction::Both => true,
+            Direction::Up => now,
+            Direction::Down => !now,
+        };
+        let spaced = last_kept.is_none_or(|k| i - k >= params.min_gap);
+        if keep && spaced {
+            let level = if now { up_at } else { down_at };
+            let time = match i.checked_sub(1).map(|p| x[p]) {
+                Some(prev) if prev.is_finite() && v.is_finite() && v != prev => {
+                    (i - 1) as f64 + ((level - prev) / (v - prev)).clamp(0.0, 1.0)
+                }
+                _ => i as f64,
+            };
+            events.push(Crossing {
+                index: i,
+                up: now,
+                time,
+            });
+            last_kept = Some(i);
+        }
+    }
+    Ok(events)
+}

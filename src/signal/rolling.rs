@@ -1,0 +1,238 @@
+//! Rolling means: `np.convolve(x, np.ones(k) / k, mode)` in O(n).
+//!
+//! A running sum adds the sample entering the window and subtracts the one leaving it; alone,
+//! it drifts (each step rounds, and over 10^7 samples the errors add up). Here the sum is kept
+//! in float64 and recomputed from the window itself every [`RESYNC`] outputs, so the error of
+//! any output is that of at most RESYNC + k additions. Non-finite samples are counted apart
+//! (the running sum holds finite values only), so a NaN or infinity affects exactly the windows
+//! that contain it, as in NumPy: NaN if the window holds a NaN or both infinities, else the
+//! infinity it holds. With [`NanPolicy::Omit`], the mean of the window's finite samples
+//! (pandas' `rolling(k).mean()` with `min_periods`).
+
+use std::str::FromStr;
+
+use ndarray::{Array1, ArrayView1};
+
+use crate::error::{Error, Result};
+
+/// NumPy's convolution modes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ConvMode {
+    /// Every overlap: n + k - 1 outputs.
+    Full,
+    /// max(n, k) outputs, centred as NumPy centres them.
+    Same,
+    /// Only complete overlaps: max(n, k) - min(n, k) + 1 outputs.
+    #[default]
+    Valid,
+}
+
+impl FromStr for ConvMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "full" => Ok(ConvMode::Full),
+            "same" => Ok(ConvMode::Same),
+            "valid" => Ok(ConvMode::Valid),
+            other => Err(Error::param(
+                "mode",
+                format!("'{other}' is not one of full, same, valid"),
+            )),
+        }
+    }
+}
+
+impl ConvMode {
+    /// The first index into the full output, and the output length, for lengths n and k (both
+    /// at least 1): NumPy's `convolve` (which swaps its operands when the kernel is longer).
+    pub fn window(self, n: usize, k: usize) -> (usize, usize) {
+        let (long, short) = (n.max(k), n.min(k));
+        match self {
+            ConvMode::Full => (0, n + k - 1),
+            ConvMode::Same => ((short - 1) / 2, long),
+            ConvMode::Valid => (short - 1, long - short + 1),
+        }
+    }
+}
+
+/// What to do with NaN and infinities.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NanPolicy {
+    /// As NumPy: a window holding NaN (or both infinities) gives NaN, one holding an infinity
+    /// gives it.
+    #[default]
+    Propagate,
+    /// The mean of the window's finite samples; NaN when fewer than `min_count` are finite.
+    Omit,
+}
+
+/// A rolling mean's parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RollingParams {
+    /// Window length.
+    pub k: usize,
+    /// Output extent.
+    pub mode: ConvMode,
+    /// Non-finite samples.
+    pub nan_policy: NanPolicy,
+    /// With [`NanPolicy::Omit`]: fewest finite samples for a value (at least 1).
+    pub min_count: usize,
+}
+
+impl RollingParams {
+    /// A window of `k` samples, mode `valid`, NaN propagated.
+    pub fn new(k: usize) -> Self {
+        Self {
+            k,
+            mode: ConvMode::Valid,
+            nan_policy: NanPolicy::Propagate,
+            min_count: 1,
+        }
+    }
+
+    /// Sets the mode.
+    pub fn with_mode(mut self, mode: ConvMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the NaN policy and the fewest finite samples a value needs.
+    pub fn with_omit(mut self, min_count: usize) -> Self {
+        self.nan_policy = NanPolicy::Omit;
+        self.min_count = min_count;
+        self
+    }
+}
+
+/// Outputs between exact recomputations of the running sum.
+pub const RESYNC: usize = 4096;
+
+/// The window's non-finite samples, counted apart from the running sum.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    sum: f64,
+    finite: usize,
+    nan: usize,
+    pos_inf: usize,
+    neg_inf: usize,
+}
+
+impl Tally {
+    fn add(&mut self, v: f64, sign: i64) {
+        let step = |c: &mut usize| *c = (*c as i64 + sign) as usize;
+        if v.is_nan() {
+            step(&mut self.nan);
+        } else if v == f64::INFINITY {
+            step(&mut self.pos_inf);
+        } else if v == f64::NEG_INFINITY {
+            step(&mut self.neg_inf);
+        } else {
+            self.sum += sign as f64 * v;
+            step(&mut self.finite);
+        }
+    }
+
+    fn exact(x: &[f64]) -> Self {
+        let mut t = Tally::default();
+        for &v in x {
+            t.add(v, 1);
+        }
+        t
+    }
+}
+
+/// The rolling mean of `x` (`np.convolve(x, np.ones(k) / k, mode)`).
+///
+/// # Errors
+/// [`Error::EmptyInput`] for an empty signal; [`Error::InvalidParam`] for k = 0 or a
+/// `min_count` of 0 or above k.
+pub fn rolling_mean(x: ArrayView1<'_, f64>, params: &RollingParams) -> Result<Array1<f64>> {
+    let n = x.len();
+    let k = params.k;
+    if n == 0 {
+        return Err(Error::EmptyInput("signal"));
+    }
+    if k == 0 {
+        return Err(Error::param("k", "the window needs at least one sample"));
+    }
+    if params.nan_policy == NanPolicy::Omit && !(1..=k).contains(&params.min_count) {
+        return Err(Error::param(
+            "min_count",
+            format!(
+                "{} must be between 1 and the window ({k})",
+                params.min_count
+            ),
+        ));
+    }
+    let x = x.as_standard_layout();
+    let x = x.as_slice().expect("standard layout");
+    let (start, len) = params.mode.window(n, k);
+    let scale = 1.0 / k as f64;
+    // Full output j covers samples max(0, j + 1 - k) ..= min(j, n - 1).
+    let bounds = |j: usize| (j.saturating_sub(k - 1), j.min(n - 1) + 1);
+    let mut out = vec![0.0f64; len];
+    let value = |t: &Tally| match params.nan_policy {
+        NanPolicy::Propagate => {
+            if t.nan > 0 || (t.pos_inf > 0 && t.neg_inf > 0) {
+                f64::NAN
+            } else if t.pos_inf > 0 {
+                f64::INFINITY
+            } else if t.neg_inf > 0 {
+                f64::NEG_INFINITY
+            } else {
+                t.sum * scale
+            }
+        }
+        NanPolicy::Omit => {
+            if t.finite >= params.min_count {
+                t.sum / t.finite as f64
+            } else {
+                f64::NAN
+            }
+        }
+    };
+    for chunk in (0..len).step_by(RESYNC) {
+        let end = (chunk + RESYNC).min(len);
+        let (lo, hi) = bounds(start + chunk);
+        let mut tally = Tally::exact(&x[lo..hi]);
+        let mut window = (lo, hi);
+        out[chunk] = value(&tally);
+        let mut o = chunk + 1;
+        while o < end {
+            let j = start + o;
+            let (lo, hi) = bounds(j);
+            if lo == window.0 + 1 && hi == window.1 + 1 && tally.finite == k && x[j].is_finite() {
+                // Full windows of finite samples sliding by one: the tight loop, left at the
+                // first non-finite sample or the end of the full windows (it makes at least
+                // one step: x[j] is finite).
+                let last = end.min(n - start);
+                let mut sum = tally.sum;
+                while o < last {
+                    let j = start + o;
+                    let entering = x[j];
+                    if !entering.is_finite() {
+                        break;
+                    }
+                    sum += entering;
+                    sum -= x[j - k];
+                    out[o] = sum * scale;
+                    o += 1;
+                }
+                tally.sum = sum;
+                window = bounds(start + o - 1);
+                continue;
+            }
+            for &v in &x[window.1..hi] {
+                tally.add(v, 1);
+            }
+            for &v in &x[window.0..lo] {
+                tally.add(v, -1);
+            }
+            window = (lo, hi);
+            out[o] = value(&tally);
+            o += 1;
+        }
+    }
+    Ok(Array1::from(out))
+}
