@@ -90,6 +90,24 @@ pub enum Workload {
         /// One network and its parameters, as a batch of one (no copy of the weights per run).
         batch: Vec<(crate::lif::Network, crate::lif::LifParams)>,
     },
+    /// W4: `np.convolve(a, v, 'same')` of 4,194,304 samples with a 65,536-sample kernel.
+    Convolve {
+        /// Workload id.
+        id: &'static str,
+        /// The signal.
+        a: Array1<f64>,
+        /// The kernel.
+        v: Array1<f64>,
+    },
+    /// W5: the lag of two signals (b is a delayed by 12,345 samples plus noise).
+    Lag {
+        /// Workload id.
+        id: &'static str,
+        /// The first signal.
+        a: Array1<f64>,
+        /// The second.
+        b: Array1<f64>,
+    },
     /// W4b: a rolling mean of 20 samples (`np.convolve(x, ones(20) / 20, 'valid')`).
     Rolling {
         /// Workload id.
@@ -133,7 +151,9 @@ impl Workload {
             | Workload::Density { id, .. }
             | Workload::Heatmap { id, .. }
             | Workload::Network { id, .. }
-            | Workload::Rolling { id, .. } => id,
+            | Workload::Rolling { id, .. }
+            | Workload::Convolve { id, .. }
+            | Workload::Lag { id, .. } => id,
         }
     }
 
@@ -145,6 +165,7 @@ impl Workload {
             Workload::Density { points, .. } | Workload::Heatmap { points, .. } => points.x.len(),
             Workload::Network { batch, .. } => batch[0].0.n(),
             Workload::Rolling { data, .. } => data.len(),
+            Workload::Convolve { a, .. } | Workload::Lag { a, .. } => a.len(),
         }
     }
 
@@ -175,6 +196,14 @@ impl Workload {
             }
             Workload::Rolling { data, .. } => {
                 format!("rolling mean of 20 over {} f64 samples, valid", data.len())
+            }
+            Workload::Convolve { a, v, .. } => format!(
+                "convolve {} f64 samples with a {} kernel, same",
+                a.len(),
+                v.len()
+            ),
+            Workload::Lag { a, b, .. } => {
+                format!("lag of {} and {} f64 samples", a.len(), b.len())
             }
             Workload::Network { batch, .. } => {
                 let (network, params) = &batch[0];
@@ -209,6 +238,16 @@ impl Workload {
                 let plan = Self::w2_plan(points)?;
                 density::histogram2d(exec, points.x.view(), points.y.view(), None, &plan).map(drop)
             }
+            (Workload::Convolve { a, v, .. }, _) => crate::conv::np_convolve(
+                a.view(),
+                v.view(),
+                crate::conv::Mode::Same,
+                crate::conv::Method::Auto,
+            )
+            .map(drop),
+            (Workload::Lag { a, b, .. }, _) => {
+                crate::conv::lag(a.view(), b.view(), crate::conv::Method::Auto).map(drop)
+            }
             (Workload::Rolling { data, .. }, _) => {
                 crate::signal::rolling_mean(data.view(), &crate::signal::RollingParams::new(20))
                     .map(drop)
@@ -238,7 +277,9 @@ impl Workload {
             Workload::Density { .. }
             | Workload::Heatmap { .. }
             | Workload::Network { .. }
-            | Workload::Rolling { .. } => self.run(&Executor::Cpu),
+            | Workload::Rolling { .. }
+            | Workload::Convolve { .. }
+            | Workload::Lag { .. } => self.run(&Executor::Cpu),
         }
     }
 
@@ -267,10 +308,9 @@ impl Workload {
                 "workload",
                 "W3 runs through an Executor (Workload::run)",
             )),
-            Workload::Rolling { .. } => Err(crate::Error::param(
-                "workload",
-                "W4b has no GPU path yet (one pass over memory: the CPU runs it)",
-            )),
+            Workload::Rolling { .. } | Workload::Convolve { .. } | Workload::Lag { .. } => Err(
+                crate::Error::param("workload", "W4, W4b and W5 have no GPU path yet"),
+            ),
             Workload::Network { batch, .. } => crate::lif::gpu::LifGpu::new(ctx)?
                 .simulate_batch(ctx, batch)
                 .map(drop),
@@ -388,10 +428,34 @@ pub fn rolling_workload(quick: bool) -> Workload {
     }
 }
 
+/// W4 and W5 at full size, or 16x smaller with `quick`.
+pub fn conv_workloads(quick: bool) -> Vec<Workload> {
+    let scale = if quick { 16 } else { 1 };
+    let a = noisy_signal(4_194_304 / scale, 7);
+    let v = noisy_signal(65_536 / scale, 8);
+    let n = 1_048_576 / scale;
+    let delay = 12_345 / scale;
+    let base = noisy_signal(n + delay, 9);
+    let noise = noisy_signal(n, 10);
+    let lag_a = base.slice(ndarray::s![delay..]).to_owned();
+    let lag_b = &base.slice(ndarray::s![..n]) + &(&noise * 0.5);
+    vec![
+        Workload::Convolve { id: "W4", a, v },
+        Workload::Lag {
+            id: "W5",
+            a: lag_a,
+            b: lag_b,
+        },
+    ]
+}
+
 impl Workload {
-    /// Whether the workload has a GPU path (W4b runs on the CPU only).
+    /// Whether the workload has a GPU path (W4, W4b and W5 run on the CPU only so far).
     pub fn has_gpu_path(&self) -> bool {
-        !matches!(self, Workload::Rolling { .. })
+        !matches!(
+            self,
+            Workload::Rolling { .. } | Workload::Convolve { .. } | Workload::Lag { .. }
+        )
     }
 }
 
@@ -400,7 +464,11 @@ pub fn all_workloads(quick: bool) -> Vec<Workload> {
     let mut all = blur_workloads(quick);
     let signal = all.pop().expect("W7 is last");
     all.extend(density_workloads(quick));
+    let mut conv = conv_workloads(quick);
+    let w5 = conv.pop().expect("W5");
+    all.extend(conv);
     all.push(rolling_workload(quick));
+    all.push(w5);
     all.extend(network_workload(quick));
     all.push(signal);
     all

@@ -278,7 +278,7 @@ fn bench_json_lines_follow_the_design() {
         .collect();
     assert_eq!(
         ids,
-        ["W1", "W1b", "W2", "W3", "W4b", "W6", "W7"],
+        ["W1", "W1b", "W2", "W3", "W4", "W4b", "W5", "W6", "W7"],
         "the workloads implemented so far"
     );
 }
@@ -676,4 +676,69 @@ fn crossings_follow_numpy_for_1d_and_2d_and_reject_bad_input() {
         &bad,
         "threshold",
     );
+}
+
+fn conv_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/conv")
+        .join(format!("{name}.npy"))
+}
+
+#[test]
+fn convolve_correlate_and_lag_follow_numpy_and_scipy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.npy");
+    let (a, v) = (conv_fixture("a_4_11"), conv_fixture("v_4_11"));
+    for mode in ["full", "same", "valid"] {
+        for (command, expected) in [("convolve", "np_convolve"), ("correlate", "correlate")] {
+            succeeds(&[
+                command,
+                a.to_str().unwrap(),
+                v.to_str().unwrap(),
+                out.to_str().unwrap(),
+                "--mode",
+                mode,
+            ]);
+            let (got, want) = (
+                f64s(&out),
+                f64s(&conv_fixture(&format!("{expected}_4_11_{mode}"))),
+            );
+            assert_eq!(got.len(), want.len(), "{command} {mode}: length");
+            assert!(
+                got.iter().zip(&want).all(|(x, y)| (x - y).abs() < 1e-12),
+                "{command} {mode}"
+            );
+        }
+    }
+    let run = succeeds(&[
+        "lag",
+        conv_fixture("lag_y1").to_str().unwrap(),
+        conv_fixture("lag_y2").to_str().unwrap(),
+        "--rate",
+        "1024",
+    ]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        text.split_whitespace().last(),
+        Some("-1024"),
+        "last word = samples: {text}"
+    );
+    assert!(text.contains("-1 s"), "seconds with --rate: {text}");
+    let bad = dir.path().join("bad.npy");
+    let b = bad.to_str().unwrap();
+    let two = dir.path().join("two.npy");
+    gpusci::io::write_npy(&two, &ndarray::ArrayD::<f64>::zeros(vec![3, 3])).unwrap();
+    let empty = dir.path().join("empty.npy");
+    gpusci::io::write_npy(&empty, &ndarray::ArrayD::<f64>::zeros(vec![0])).unwrap();
+    let (a, v, t, e) = (
+        a.to_str().unwrap(),
+        v.to_str().unwrap(),
+        two.to_str().unwrap(),
+        empty.to_str().unwrap(),
+    );
+    fails_cleanly(&["convolve", t, v, b], &bad, "2-D");
+    fails_cleanly(&["convolve", e, v, b], &bad, "empty");
+    fails_cleanly(&["convolve", a, v, b, "--mode", "middle"], &bad, "mode");
+    fails_cleanly(&["correlate", a, v, b, "--method", "magic"], &bad, "method");
+    fails_cleanly(&["lag", a, v, "--rate", "0"], &bad, "rate");
 }

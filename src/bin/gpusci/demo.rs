@@ -157,6 +157,30 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         traces.display()
     );
 
+    // The seed's time-shift question: a noisy sine copied one second (1024 samples) late.
+    let rate = 1024usize;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let y: Vec<f64> = (0..5 * rate)
+        .map(|i| {
+            let phase = (i % rate) as f64 / (rate - 1) as f64 * std::f64::consts::TAU;
+            phase.sin() + 5.0 * rng.sample::<f64, _>(rand_distr::StandardNormal)
+        })
+        .collect();
+    let (y1, y2) = (&y[rate..4 * rate], &y[..3 * rate]);
+    let start = Instant::now();
+    let found = gpusci::conv::lag(
+        ndarray::ArrayView1::from(y1),
+        ndarray::ArrayView1::from(y2),
+        gpusci::conv::Method::Auto,
+    )?;
+    println!(
+        "lag: a noisy sine copied 1 s late (1024 Hz, noise sd 5): lag {} samples = {} s (Pearson {:.3}) in {}",
+        found.samples,
+        found.samples as f64 / rate as f64,
+        found.pearson,
+        format_seconds(start.elapsed().as_secs_f64())
+    );
+
     println!("\ntiming table (gpusci bench --quick; run `gpusci bench` for the standard sizes):");
     let rows = run_all(
         BenchOptions {

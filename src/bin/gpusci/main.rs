@@ -5,6 +5,7 @@
 mod args;
 mod bench;
 mod blur;
+mod conv;
 mod crossings;
 mod demo;
 mod density;
@@ -41,6 +42,12 @@ enum Command {
     Lif(Box<lif::Args>),
     /// Hodgkin-Huxley neurons driven by Poisson spike trains (the seed question).
     Hh(Box<hh::Args>),
+    /// numpy.convolve(a, v, mode) of two 1-D .npy signals.
+    Convolve(conv::Args),
+    /// scipy.signal.correlate(a, v, mode) of two 1-D .npy signals.
+    Correlate(conv::Args),
+    /// The lag of b against a: correlation_lags(...)[argmax(correlate(a, b, 'full'))].
+    Lag(conv::LagArgs),
     /// Threshold crossings of a signal (np.argwhere(np.diff(x > T, prepend=False))).
     Crossings(crossings::Args),
     /// GPU vs CPU table of the standard workloads.
@@ -110,6 +117,9 @@ fn main() -> ExitCode {
         Command::Lif(args) => lif::run(*args),
         Command::Hh(args) => hh::run(*args),
         Command::Crossings(args) => crossings::run(args),
+        Command::Convolve(args) => conv::run(args, false),
+        Command::Correlate(args) => conv::run(args, true),
+        Command::Lag(args) => conv::run_lag(args),
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
     };

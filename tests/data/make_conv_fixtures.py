@@ -1,0 +1,47 @@
+"""Fixtures for the convolution tests: numpy.convolve, scipy.signal.convolve / correlate /
+correlation_lags for 1-D input in every mode, and the seed's lag example.
+
+    python3 tests/data/make_conv_fixtures.py
+
+Writes tests/data/conv/: the inputs, the outputs and manifest.json.
+"""
+import json
+import os
+
+import numpy as np
+from scipy import signal
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conv")
+rng = np.random.default_rng(23)
+cases = []
+
+
+def save(name, array):
+    np.save(os.path.join(OUT, name + ".npy"), np.asarray(array))
+
+
+lengths = [(1, 1), (1, 7), (7, 1), (10, 3), (10, 4), (3, 10), (4, 11), (100, 37), (37, 100), (257, 256)]
+for n, k in lengths:
+    a, v = rng.normal(size=n), rng.normal(size=k)
+    tag = f"{n}_{k}"
+    save(f"a_{tag}", a)
+    save(f"v_{tag}", v)
+    for mode in ("full", "same", "valid"):
+        save(f"np_convolve_{tag}_{mode}", np.convolve(a, v, mode))
+        save(f"convolve_{tag}_{mode}", signal.convolve(a, v, mode, method="direct"))
+        save(f"correlate_{tag}_{mode}", signal.correlate(a, v, mode, method="direct"))
+        save(f"lags_{tag}_{mode}", signal.correlation_lags(n, k, mode))
+        cases.append({"tag": tag, "mode": mode})
+
+# The seed's lag example (a noisy sine copied with a shift of one second at 1024 Hz).
+sr = 1024
+y = np.tile(np.sin(np.linspace(0, 2 * np.pi, sr)), 5)
+y = y + rng.normal(0, 5, y.shape)
+y1, y2 = y[sr:4 * sr], y[:3 * sr]
+save("lag_y1", y1)
+save("lag_y2", y2)
+c = signal.correlate(y1, y2, "full")
+lag = int(signal.correlation_lags(len(y1), len(y2), "full")[np.argmax(c)])
+with open(os.path.join(OUT, "manifest.json"), "w") as f:
+    json.dump({"cases": cases, "seed_lag": lag}, f, indent=1)
+print(len(cases), "cases; seed lag", lag)
