@@ -187,3 +187,63 @@ fn overlap_add_equals_the_direct_sums() {
         close(&swapped, &direct, FFT_TOL, &format!("swapped {mode:?}"));
     }
 }
+
+/// NumPy's FFTs and rustfft's differ by rounding that grows with log2 n: relative to the
+/// largest bin, well under this for 4096 points.
+const SPECTRUM_TOL: f64 = 1e-12;
+
+#[test]
+fn spectra_match_numpy_rfft_and_the_low_pass_reconstruction() {
+    use gpusci::conv::spectrum::Spectrum;
+    for case in manifest()["spectra"].as_array().unwrap() {
+        let n = case["n"].as_u64().unwrap() as usize;
+        let d = case["d"].as_f64().unwrap();
+        let x = load(&format!("spec_x_{n}"));
+        let spectrum = Spectrum::of(x.view(), d).unwrap();
+        let re: Array1<f64> = spectrum.bins.iter().map(|b| b.re).collect();
+        let im: Array1<f64> = spectrum.bins.iter().map(|b| b.im).collect();
+        let scale = re
+            .iter()
+            .chain(im.iter())
+            .fold(1.0f64, |m, v| m.max(v.abs()));
+        for (got, want, what) in [
+            (&re, load(&format!("spec_re_{n}")), "re"),
+            (&im, load(&format!("spec_im_{n}")), "im"),
+        ] {
+            assert_eq!(got.len(), want.len(), "{n} {what}: n / 2 + 1 bins");
+            assert!(
+                got.iter()
+                    .zip(want.iter())
+                    .all(|(a, b)| (a - b).abs() <= SPECTRUM_TOL * scale),
+                "{n}: rfft {what}"
+            );
+        }
+        close(
+            &Array1::from(spectrum.freqs.clone()),
+            &load(&format!("spec_freqs_{n}")),
+            1e-15,
+            "rfftfreq",
+        );
+        close(
+            &Array1::from(spectrum.low_pass(5.0)),
+            &load(&format!("spec_lowpass_{n}")),
+            1e-12,
+            "low pass",
+        );
+        close(&Array1::from(spectrum.inverse()), &x, 1e-12, "round trip");
+        // The 1.5-amplitude sine at 3 Hz reads 1.5 one-sided (10 s: bin 30).
+        let amplitude = spectrum.amplitude();
+        assert!(
+            (amplitude[30] - 1.5).abs() < 0.02,
+            "{n}: one-sided amplitude {}",
+            amplitude[30]
+        );
+        assert!((spectrum.amplitude_two_sided()[30] - 0.75).abs() < 0.01);
+        assert!(
+            (spectrum.phase()[30] + std::f64::consts::FRAC_PI_2).abs() < 0.02,
+            "a sine's phase is -pi/2"
+        );
+    }
+    assert!(Spectrum::of(Array1::<f64>::zeros(0).view(), 1.0).is_err());
+    assert!(Spectrum::of(Array1::<f64>::zeros(4).view(), 0.0).is_err());
+}

@@ -13,6 +13,11 @@
 //! weighs them) favours it, and never for input holding NaN or infinities: an FFT spreads one
 //! NaN over the whole output, where the direct sum confines it to the kernel's footprint, as
 //! NumPy does.
+//!
+//! [`spectrum::Spectrum`]: `np.fft.rfft` / `rfftfreq`, amplitudes, phases and low-pass
+//! reconstruction.
+
+pub mod spectrum;
 
 use std::str::FromStr;
 
@@ -121,7 +126,7 @@ fn direct_full(a: &[f64], v: &[f64]) -> Vec<f64> {
 
 /// Real FFT plans, made once per size and shared (planning a 2^21-point transform costs about
 /// as much as running it).
-fn plans(size: usize) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
+pub(crate) fn plans(size: usize) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
     static PLANNER: OnceLock<Mutex<RealFftPlanner<f64>>> = OnceLock::new();
     let mut planner = PLANNER
         .get_or_init(|| Mutex::new(RealFftPlanner::new()))

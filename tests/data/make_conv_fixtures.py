@@ -42,6 +42,24 @@ save("lag_y1", y1)
 save("lag_y2", y2)
 c = signal.correlate(y1, y2, "full")
 lag = int(signal.correlation_lags(len(y1), len(y2), "full")[np.argmax(c)])
+# Spectra: np.fft.rfft, rfftfreq and the seed's low-pass reconstruction (bins above a
+# cut-off zeroed, then irfft), for an even and an odd length.
+spectra = []
+for n in (4096, 1001):
+    t = np.linspace(0, 10, n, endpoint=False)
+    d = t[1] - t[0]
+    x = 1.5 * np.sin(2 * np.pi * 3.0 * t) + 0.7 * np.cos(2 * np.pi * 11.0 * t) + 0.1 * rng.normal(size=n)
+    spec = np.fft.rfft(x)
+    freqs = np.fft.rfftfreq(n, d)
+    low = spec.copy()
+    low[freqs > 5.0] = 0
+    save(f"spec_x_{n}", x)
+    save(f"spec_re_{n}", spec.real)
+    save(f"spec_im_{n}", spec.imag)
+    save(f"spec_freqs_{n}", freqs)
+    save(f"spec_lowpass_{n}", np.fft.irfft(low, n))
+    spectra.append({"n": n, "d": d})
+
 with open(os.path.join(OUT, "manifest.json"), "w") as f:
-    json.dump({"cases": cases, "seed_lag": lag}, f, indent=1)
+    json.dump({"cases": cases, "seed_lag": lag, "spectra": spectra}, f, indent=1)
 print(len(cases), "cases; seed lag", lag)
