@@ -37,9 +37,9 @@ def brian2_run(w, v0, t, target):
     import brian2 as b2
 
     b2.start_scope()
+    build_dir = tempfile.mkdtemp(prefix="gpusci-brian2-")
     if target == "cpp_standalone":
-        b2.set_device("cpp_standalone", build_on_run=False,
-                      directory=tempfile.mkdtemp(prefix="gpusci-brian2-"))
+        b2.set_device("cpp_standalone", build_on_run=False, directory=build_dir)
     else:
         b2.set_device("runtime")
         b2.prefs.codegen.target = target
@@ -62,7 +62,9 @@ def brian2_run(w, v0, t, target):
     start = time.perf_counter()
     b2.run(t * b2.second)
     if target == "cpp_standalone":
-        b2.device.build(run=True)
+        # build() has its own directory argument (default ./output): keep the build out of
+        # the working tree.
+        b2.device.build(directory=build_dir, run=True)
     seconds = time.perf_counter() - start
     # The standalone binary times its own run (compilation excluded).
     run_only = getattr(b2.device, "_last_run_time", None) if target == "cpp_standalone" else None
