@@ -2,7 +2,7 @@
 np.convolve(x, np.ones(20) / 20, 'valid'), and threshold crossings with
 np.argwhere(np.diff(x > thr, prepend=False)) on the same signal.
 
-    python3 bench/peers/signal.py [--quick]
+    python3 bench/peers/rolling.py [--quick]
 
 Prints one JSON object per line, like `gpusci bench --json`.
 """
