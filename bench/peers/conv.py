@@ -7,27 +7,14 @@ np.convolve is direct (O(n k)): on W4 it would take minutes, so it is timed on a
 
 Prints one JSON object per line, like `gpusci bench --json`.
 """
-import json
+import os
 import sys
-import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import median_time, report  # noqa: E402
 from scipy import signal
-
-
-def median_time(f, runs=5):
-    f()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
-
-
-def report(workload, peer, seconds, what):
-    print(json.dumps({"workload": workload, "peer": peer, "seconds": seconds, "what": what}),
-          flush=True)
 
 
 def main():
@@ -36,11 +23,11 @@ def main():
     a = rng.normal(size=4_194_304 // scale)
     v = rng.normal(size=65_536 // scale)
     what = f"convolve {a.size} f64 samples with a {v.size} kernel, same"
-    report("W4", "scipy.signal.fftconvolve", median_time(lambda: signal.fftconvolve(a, v, "same")), what)
-    report("W4", "scipy.signal.oaconvolve", median_time(lambda: signal.oaconvolve(a, v, "same")), what)
+    report("W4", "scipy.signal.fftconvolve", *median_time(lambda: signal.fftconvolve(a, v, "same"), 5), what)
+    report("W4", "scipy.signal.oaconvolve", *median_time(lambda: signal.oaconvolve(a, v, "same"), 5), what)
     small = a[: a.size // 64]
     report("W4", "numpy.convolve (1/64 of the signal)",
-           median_time(lambda: np.convolve(small, v, "same"), runs=1), f"{small.size} samples")
+           *median_time(lambda: np.convolve(small, v, "same"), 1), f"{small.size} samples")
     n, delay = 1_048_576 // scale, 12_345 // scale
     base = rng.normal(size=n + delay)
     x, y = base[delay:], base[:n] + 0.5 * rng.normal(size=n)
@@ -49,7 +36,7 @@ def main():
         c = signal.correlate(x, y, "full")
         return signal.correlation_lags(x.size, y.size, "full")[np.argmax(c)]
 
-    report("W5", "scipy.signal.correlate + correlation_lags", median_time(lag),
+    report("W5", "scipy.signal.correlate + correlation_lags", *median_time(lag, 5),
            f"lag of {x.size} and {y.size} f64 samples (found {lag()})")
 
 

@@ -225,10 +225,14 @@ pub fn np_convolve(
     method: Method,
 ) -> Result<Array1<f64>> {
     check(a, v)?;
-    let (a, v) = (a.to_vec(), v.to_vec());
-    let full = full_convolution(&a, &v, method);
-    let (start, len) = mode.window(a.len(), v.len());
-    Ok(Array1::from(full[start..start + len].to_vec()))
+    let window = mode.window(a.len(), v.len());
+    Ok(kept(&a.to_vec(), &v.to_vec(), method, window))
+}
+
+/// `window` = (first, count) of the full convolution of `a` and `v`.
+fn kept(a: &[f64], v: &[f64], method: Method, (start, len): (usize, usize)) -> Array1<f64> {
+    let full = full_convolution(a, v, method);
+    Array1::from(full[start..start + len].to_vec())
 }
 
 /// The slice of a full result that SciPy keeps: `same` centred on the first input's length,
@@ -252,9 +256,8 @@ pub fn convolve(
     method: Method,
 ) -> Result<Array1<f64>> {
     check(in1, in2)?;
-    let full = full_convolution(&in1.to_vec(), &in2.to_vec(), method);
-    let (start, len) = scipy_window(mode, in1.len(), in2.len());
-    Ok(Array1::from(full[start..start + len].to_vec()))
+    let window = scipy_window(mode, in1.len(), in2.len());
+    Ok(kept(&in1.to_vec(), &in2.to_vec(), method, window))
 }
 
 /// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input: the convolution with
@@ -271,9 +274,8 @@ pub fn correlate(
 ) -> Result<Array1<f64>> {
     check(in1, in2)?;
     let reversed: Vec<f64> = in2.iter().rev().copied().collect();
-    let full = full_convolution(&in1.to_vec(), &reversed, method);
-    let (start, len) = scipy_window(mode, in1.len(), in2.len());
-    Ok(Array1::from(full[start..start + len].to_vec()))
+    let window = scipy_window(mode, in1.len(), in2.len());
+    Ok(kept(&in1.to_vec(), &reversed, method, window))
 }
 
 /// `scipy.signal.correlation_lags(in1_len, in2_len, mode)`: the lag of each output of
