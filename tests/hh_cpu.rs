@@ -166,3 +166,19 @@ fn bad_parameters_are_typed_errors() {
         );
     }
 }
+
+#[test]
+fn traces_larger_than_memory_are_an_error_not_an_abort() {
+    let long = HhParams {
+        t: 1e8,
+        ..HhParams::default()
+    };
+    assert!(matches!(
+        cpu::simulate(&long, 1, 1),
+        Err(Error::ExceedsLimit { .. })
+    ));
+    assert!(
+        long.check_traces(0).is_ok(),
+        "without traces the run is allowed"
+    );
+}

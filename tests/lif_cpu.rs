@@ -326,3 +326,27 @@ fn sparse_draws_follow_the_seed_distributions() {
     let rate = run.mean_rate();
     assert!((rate - 18.7).abs() <= 0.1 * 18.7, "rate {rate} Hz");
 }
+
+#[test]
+fn recording_more_than_memory_holds_is_an_error_not_an_abort() {
+    let network = Network::new(Array2::zeros((3, 3)), Array1::zeros(3)).unwrap();
+    // 10^5 s at 50 us with 3 recorded neurons: 6 x 10^9 values, more than MAX_RECORDED.
+    let long = LifParams {
+        t: 1e5,
+        nrec: 3,
+        ..LifParams::default()
+    };
+    assert!(matches!(
+        cpu::simulate(&network, &long),
+        Err(Error::ExceedsLimit { .. })
+    ));
+    let quiet = LifParams {
+        t: 1e5,
+        nrec: 0,
+        ..LifParams::default()
+    };
+    assert!(
+        quiet.validate(3).is_ok(),
+        "the same run without recording is fine"
+    );
+}

@@ -41,9 +41,10 @@ fn derivatives(p: &HhParams, [v, m, h, n]: [f64; 4], isyn: f64) -> [f64; 4] {
 /// Neuron `index` (its inputs are drawn for that index), with its trace when `record`.
 ///
 /// # Errors
-/// As [`HhParams::validate`].
+/// As [`HhParams::validate`] and [`HhParams::check_traces`].
 pub fn simulate_neuron(params: &HhParams, index: u32, record: bool) -> Result<HhNeuron> {
     params.validate()?;
+    params.check_traces(u32::from(record))?;
     Ok(run(params, &InputTables::new(params)?, index, record))
 }
 
@@ -92,9 +93,10 @@ fn run(p: &HhParams, tables: &InputTables, index: u32, record: bool) -> HhNeuron
 /// the first `record` keep their traces. Neuron k equals [`simulate_neuron`]`(params, k, ..)`.
 ///
 /// # Errors
-/// As [`HhParams::validate`].
+/// As [`HhParams::validate`] and [`HhParams::check_traces`].
 pub fn simulate(params: &HhParams, neurons: u32, record: u32) -> Result<Vec<HhNeuron>> {
     params.validate()?;
+    params.check_traces(record.min(neurons))?;
     let tables = InputTables::new(params)?;
     Ok((0..neurons)
         .into_par_iter()

@@ -100,8 +100,9 @@ impl HhGpu {
         record: u32,
     ) -> Result<Vec<HhNeuron>> {
         params.validate()?;
-        let tables = InputTables::new(params)?;
         let record = record.min(neurons);
+        params.check_traces(record)?;
+        let tables = InputTables::new(params)?;
         let n = neurons as usize;
         let states = params.states();
         let binding = ctx.max_binding_bytes() as usize;

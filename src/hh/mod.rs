@@ -154,6 +154,27 @@ impl HhParams {
     }
 }
 
+/// Most trace values one run keeps (8 GiB of float64).
+pub const MAX_TRACE_VALUES: usize = 1 << 30;
+
+impl HhParams {
+    /// Checks that `record` traces of this run fit [`MAX_TRACE_VALUES`].
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] past it (a clear error rather than an allocation that aborts).
+    pub fn check_traces(&self, record: u32) -> Result<()> {
+        let values = self.states() as u128 * 4 * u128::from(record);
+        if values > MAX_TRACE_VALUES as u128 {
+            return Err(Error::ExceedsLimit {
+                what: "trace values (states x 4 x recorded neurons)",
+                requested: values.min(u64::MAX as u128) as u64,
+                max: MAX_TRACE_VALUES as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Binomial(n, q) counts drawn from 32-bit words by a table: the count for word `w` is the
 /// number of thresholds `t_j <= w`, where `t_j = floor(cdf(j) * 2^32)`, so P(count > j) =
 /// 1 - cdf(j) up to 2^-32. The CPU and the GPU both count against the same table of integers,

@@ -149,6 +149,15 @@ impl LifParams {
                 format!("neuron {k} is not in the network's {n} neurons"),
             ));
         }
+        let recorded = (self.steps() as u128) * (self.nrec as u128)
+            + (self.samples() as u128) * (self.monitor.len() as u128);
+        if recorded > MAX_RECORDED as u128 {
+            return Err(Error::ExceedsLimit {
+                what: "recorded voltages (steps x nrec + samples x monitors; lower nrec, T or sample less often)",
+                requested: recorded.min(u64::MAX as u128) as u64,
+                max: MAX_RECORDED as u64,
+            });
+        }
         if self.nrec > n {
             return Err(Error::param(
                 "nrec",
@@ -158,6 +167,10 @@ impl LifParams {
         Ok(())
     }
 }
+
+/// Most voltages one run records (8 GiB of float64), so a long run with recording on is a
+/// clear error, not an allocation that aborts.
+pub const MAX_RECORDED: usize = 1 << 30;
 
 /// Most steps one run takes (steps are counted in u32).
 pub const MAX_STEPS: usize = u32::MAX as usize;

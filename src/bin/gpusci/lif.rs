@@ -157,7 +157,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         td: number("td", &args.td)?,
         tr: number("tr", &args.tr)?,
         offset: 0.0,
-        nrec: args.nrec,
+        // The voltages are kept only when something writes them (a long run without
+        // --record would otherwise hold steps x nrec values for nothing); nrec is still
+        // checked against n below.
+        nrec: if args.record.is_some() || args.traces.is_some() {
+            args.nrec
+        } else {
+            0
+        },
         monitor: match &args.monitor {
             Some(text) => args::numbers::<u32>("monitor", text, 1, usize::MAX)?,
             None => Vec::new(),
@@ -217,6 +224,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             (None, true) => SparseNetwork::draw(&drawn)?,
         };
         params.validate(network.n())?;
+        if args.nrec > network.n() {
+            bail!(
+                "invalid nrec: {} is more than the network's {} neurons",
+                args.nrec,
+                network.n()
+            );
+        }
         batch.push((network, params));
     }
     let steps = base.steps();
