@@ -595,3 +595,49 @@ fn streamed_gpu_heatmaps_equal_in_memory_ones() {
         );
     }
 }
+
+/// Weighted points bin on the CPU (float64 sums); on a GPU executor the grid is then uploaded
+/// once and drawn by the same resident chain. Each pixel matches the CPU's picture within one
+/// lookup-table step (the float32 values round t * 1023 differently at most by one).
+#[test]
+fn weighted_heatmaps_draw_on_the_gpu_like_the_cpu() {
+    use rand::{Rng, SeedableRng};
+    let mut points = top_left_points();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+    points.weights = Some(Array1::from_shape_simple_fn(points.x.len(), || {
+        rng.random_range(0.5..2.0)
+    }));
+    let params = HeatmapParams {
+        width: 50,
+        height: 40,
+        range: Some([[0.0, 1.0], [0.0, 1.0]]),
+        sigma: 0.0,
+        scale: Scale::Linear,
+        span: None,
+        colormap: Colormap::Viridis,
+        transparent_empty: true,
+    };
+    let cpu = heatmap(&Executor::Cpu, &points, &params).unwrap();
+    let lut = params.colormap.lut();
+    let index = |p: &[u8]| -> Vec<i64> {
+        lut.iter()
+            .enumerate()
+            .filter(|(_, c)| c[..] == p[..3])
+            .map(|(m, _)| m as i64)
+            .collect()
+    };
+    common::for_each_adapter("weighted_heatmaps_draw_on_the_gpu_like_the_cpu", |ctx| {
+        let gpu = gpu_heatmap_like(ctx, &points, &params, &cpu, "weighted");
+        for (k, (g, c)) in gpu.rgba.chunks(4).zip(cpu.rgba.chunks(4)).enumerate() {
+            assert_eq!(g[3], c[3], "pixel {k}: the same bins are empty");
+            if c[3] == 0 {
+                continue;
+            }
+            let (gi, ci) = (index(g), index(c));
+            assert!(
+                gi.iter().any(|a| ci.iter().any(|b| (a - b).abs() <= 1)),
+                "pixel {k}: {g:?} vs {c:?}"
+            );
+        }
+    });
+}
