@@ -449,19 +449,50 @@ pub fn simulate_batch(
         if uniform && gpu::LifGpu::supports(ctx, network.n(), batch.len(), params.nrec) {
             return gpu::LifGpu::new(ctx)?.simulate_batch(ctx, batch);
         }
-        // Beyond the dense path: one network at a time, sparse.
-        let sparse = gpu_sparse::SparseLifGpu::new(ctx)?;
-        return batch
+        // Beyond the dense path: sparse, one network at a time.
+        let sparse: Vec<(SparseNetwork, LifParams)> = batch
             .iter()
-            .map(|(network, params)| {
-                sparse.simulate(
-                    ctx,
-                    &SparseNetwork::from_dense(network),
-                    params,
-                    gpu_sparse::SPARSE_BLOCK_STEPS,
-                )
-            })
+            .map(|(network, params)| (SparseNetwork::from_dense(network), params.clone()))
             .collect();
+        return simulate_sparse_batch(exec, &sparse, |_| {});
     }
     cpu::simulate_batch(batch)
+}
+
+/// Runs networks held sparse: on a GPU one at a time through [`gpu_sparse::SparseLifGpu`],
+/// else on the CPU's fast path, networks over threads. `progress` is told how many more steps
+/// are done (summed over the networks).
+///
+/// # Errors
+/// As [`LifParams::validate`]; GPU errors.
+pub fn simulate_sparse_batch(
+    exec: &crate::gpu::Executor,
+    batch: &[(SparseNetwork, LifParams)],
+    progress: impl Fn(usize) + Sync,
+) -> Result<Vec<LifRun>> {
+    use rayon::prelude::*;
+    match exec.gpu() {
+        Some(ctx) => {
+            let gpu = gpu_sparse::SparseLifGpu::new(ctx)?;
+            batch
+                .iter()
+                .map(|(network, params)| {
+                    let run =
+                        gpu.simulate(ctx, network, params, gpu_sparse::SPARSE_BLOCK_STEPS)?;
+                    progress(params.steps());
+                    Ok(run)
+                })
+                .collect()
+        }
+        None => batch
+            .par_iter()
+            .map(|(network, params)| {
+                let mut last = 0;
+                cpu::simulate_sparse(&network.outgoing, network.v0.view(), params, |done| {
+                    progress(done - last);
+                    last = done;
+                })
+            })
+            .collect(),
+    }
 }

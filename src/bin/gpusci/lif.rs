@@ -6,8 +6,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use gpusci::io::{read_npy, write_npy, NpyArray};
 use gpusci::lif::gpu::LifGpu;
-use gpusci::lif::gpu_sparse::{SparseLifGpu, SPARSE_BLOCK_STEPS};
-use gpusci::lif::{cpu, LifParams, LifRun, Network, NetworkParams, SparseNetwork};
+use gpusci::lif::{LifParams, LifRun, Network, NetworkParams, SparseNetwork};
 use gpusci::render::{write_raster, write_traces};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array2, ArrayD, Ix1, Ix2};
@@ -251,31 +250,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         None => false,
     };
     let start = Instant::now();
-    let runs: Vec<LifRun> = match exec.gpu() {
-        Some(_) if dense_on_gpu => gpusci::lif::simulate_batch(&exec, &dense)?,
-        Some(ctx) => {
-            // Networks beyond the dense path (or drawn sparse) run one by one, sparse.
-            let gpu = SparseLifGpu::new(ctx)?;
-            let mut runs = Vec::with_capacity(batch.len());
-            for (network, params) in &batch {
-                runs.push(gpu.simulate(ctx, network, params, SPARSE_BLOCK_STEPS)?);
-                bar.inc(steps as u64);
-            }
-            runs
-        }
-        None => {
-            use rayon::prelude::*;
-            batch
-                .par_iter()
-                .map(|(network, params)| {
-                    let mut last = 0;
-                    cpu::simulate_sparse(&network.outgoing, network.v0.view(), params, |done| {
-                        bar.inc((done - last) as u64);
-                        last = done;
-                    })
-                })
-                .collect::<gpusci::Result<_>>()?
-        }
+    let runs: Vec<LifRun> = if dense_on_gpu {
+        gpusci::lif::simulate_batch(&exec, &dense)?
+    } else {
+        // Networks beyond the dense GPU path (or drawn sparse), and every CPU run.
+        gpusci::lif::simulate_sparse_batch(&exec, &batch, |done| bar.inc(done as u64))?
     };
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
