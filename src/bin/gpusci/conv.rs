@@ -41,6 +41,15 @@ pub(crate) struct LagArgs {
     backend: BackendArg,
 }
 
+/// Checks `--backend` and, when it asks for a GPU, says on stderr that `command` runs on the
+/// CPU (its GPU path is not built yet).
+pub(crate) fn cpu_only(backend: &BackendArg, command: &str) -> anyhow::Result<()> {
+    if backend.parse()? == gpusci::Backend::Gpu {
+        eprintln!("gpusci: {command} runs on the CPU (its GPU path is not built yet)");
+    }
+    Ok(())
+}
+
 /// A 1-D signal as float64, and whether the file held float32.
 fn signal(path: &Path) -> anyhow::Result<(Array1<f64>, bool)> {
     let (array, single) = match read_npy(path)? {
@@ -63,8 +72,8 @@ fn signal(path: &Path) -> anyhow::Result<(Array1<f64>, bool)> {
 
 pub(crate) fn run(args: Args, correlate: bool) -> anyhow::Result<()> {
     // The CPU path (realfft, overlap-add over threads) runs every size; the GPU FFT is not
-    // built yet.
-    args.backend.parse()?;
+    // built yet, and asking for it says so rather than pretending.
+    cpu_only(&args.backend, if correlate { "correlate" } else { "convolve" })?;
     let mode = args.mode.parse::<Mode>()?;
     let method = args.method.parse::<Method>()?;
     let (a, single_a) = signal(&args.a)?;
@@ -92,7 +101,7 @@ pub(crate) fn run(args: Args, correlate: bool) -> anyhow::Result<()> {
 }
 
 pub(crate) fn run_lag(args: LagArgs) -> anyhow::Result<()> {
-    args.backend.parse()?;
+    cpu_only(&args.backend, "lag")?;
     let rate = args
         .rate
         .as_deref()

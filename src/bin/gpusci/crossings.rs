@@ -38,7 +38,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     // Crossings are one pass over memory: the CPU runs them at memory speed.
-    args.backend.parse()?;
+    crate::conv::cpu_only(&args.backend, "crossings")?;
     let params = CrossingParams {
         threshold: args::number("threshold", &args.threshold)?,
         down: args
