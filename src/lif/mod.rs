@@ -477,8 +477,7 @@ pub fn simulate_sparse_batch(
             batch
                 .iter()
                 .map(|(network, params)| {
-                    let run =
-                        gpu.simulate(ctx, network, params, gpu_sparse::SPARSE_BLOCK_STEPS)?;
+                    let run = gpu.simulate(ctx, network, params, gpu_sparse::SPARSE_BLOCK_STEPS)?;
                     progress(params.steps());
                     Ok(run)
                 })

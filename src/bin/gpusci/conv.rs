@@ -73,7 +73,10 @@ fn signal(path: &Path) -> anyhow::Result<(Array1<f64>, bool)> {
 pub(crate) fn run(args: Args, correlate: bool) -> anyhow::Result<()> {
     // The CPU path (realfft, overlap-add over threads) runs every size; the GPU FFT is not
     // built yet, and asking for it says so rather than pretending.
-    cpu_only(&args.backend, if correlate { "correlate" } else { "convolve" })?;
+    cpu_only(
+        &args.backend,
+        if correlate { "correlate" } else { "convolve" },
+    )?;
     let mode = args.mode.parse::<Mode>()?;
     let method = args.method.parse::<Method>()?;
     let (a, single_a) = signal(&args.a)?;
