@@ -17,6 +17,7 @@ pub mod blur;
 pub mod conv;
 pub mod density;
 pub mod error;
+pub mod fft;
 pub mod gpu;
 pub mod hh;
 pub mod io;

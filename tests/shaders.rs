@@ -79,12 +79,16 @@ fn every_shader_file_is_checked_here() {
         [
             "shaders/blur/blur.wgsl",
             "shaders/blur/normalize.wgsl",
+            "shaders/conv/conv.wgsl",
             "shaders/density/bin.wgsl",
+            "shaders/fft/fft.wgsl",
+            "shaders/fft/pack.wgsl",
             "shaders/hh/hh.wgsl",
             "shaders/lif/common.wgsl",
             "shaders/lif/lif.wgsl",
             "shaders/lif/sparse.wgsl",
-            "shaders/render/heatmap.wgsl"
+            "shaders/render/heatmap.wgsl",
+            "shaders/signal/crossings.wgsl"
         ],
         "a new shader needs its checks below"
     );
@@ -296,4 +300,48 @@ fn the_lif_sources_the_host_compiles_are_common_then_kernels() {
         let body = std::fs::read_to_string(root.join(kernels)).unwrap();
         assert_eq!(source, clock + &body, "{kernels}");
     }
+}
+
+#[test]
+fn fft_shaders_match_their_rust_twins() {
+    use gpusci::fft::gpu as fft;
+    let (m, _) = module("shaders/fft/fft.wgsl");
+    assert_eq!(
+        constant(&m, "LOCAL_MAX") as usize,
+        fft::LOCAL_MAX,
+        "LOCAL_MAX"
+    );
+    assert_eq!(workgroup_size(&m, "fft_local"), [256, 1, 1]);
+    for entry in ["pass_radix2", "pass_radix4", "pass_radix8"] {
+        assert_eq!(workgroup_size(&m, entry), [64, 1, 1], "{entry}");
+    }
+    assert_eq!(struct_size(&m, "FftUniform"), 32, "FftUniform size");
+    let (p, _) = module("shaders/fft/pack.wgsl");
+    assert_eq!(struct_size(&p, "PackUniform"), 16, "PackUniform size");
+    assert_eq!(workgroup_size(&p, "transpose"), [16, 16, 1]);
+}
+
+#[test]
+fn conv_and_crossings_shaders_match_their_rust_twins() {
+    use gpusci::conv::gpu as conv;
+    let (m, _) = module("shaders/conv/conv.wgsl");
+    assert_eq!(constant(&m, "TILE") as usize, conv::TILE, "TILE");
+    assert_eq!(workgroup_size(&m, "direct"), [conv::TILE as u32, 1, 1]);
+    assert_eq!(workgroup_size(&m, "argmax"), [conv::TILE as u32, 1, 1]);
+    assert_eq!(
+        struct_size(&m, "ConvUniform") as usize,
+        std::mem::size_of::<conv::ConvUniform>(),
+        "ConvUniform size"
+    );
+    let (c, _) = module("shaders/signal/crossings.wgsl");
+    assert_eq!(
+        constant(&c, "TILE") as usize,
+        gpusci::signal::gpu::TILE,
+        "crossings TILE"
+    );
+    assert_eq!(
+        struct_size(&c, "CrossUniform") as usize,
+        std::mem::size_of::<gpusci::signal::gpu::CrossUniform>(),
+        "CrossUniform size"
+    );
 }

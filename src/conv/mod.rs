@@ -17,6 +17,7 @@
 //! [`spectrum::Spectrum`]: `np.fft.rfft` / `rfftfreq`, amplitudes, phases and low-pass
 //! reconstruction.
 
+pub mod gpu;
 pub mod spectrum;
 
 use std::str::FromStr;
@@ -28,6 +29,7 @@ use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
 use crate::error::{Error, Result};
+use crate::gpu::Executor;
 pub use crate::signal::ConvMode as Mode;
 
 /// How the sums are computed.
@@ -227,15 +229,47 @@ pub fn np_convolve(
     mode: Mode,
     method: Method,
 ) -> Result<Array1<f64>> {
-    check(a, v)?;
-    let window = mode.window(a.len(), v.len());
-    Ok(kept(&a.to_vec(), &v.to_vec(), method, window))
+    np_convolve_on(&Executor::Cpu, a, v, mode, method)
 }
 
-/// `window` = (first, count) of the full convolution of `a` and `v`.
-fn kept(a: &[f64], v: &[f64], method: Method, (start, len): (usize, usize)) -> Array1<f64> {
-    let full = full_convolution(a, v, method);
-    Array1::from(full[start..start + len].to_vec())
+/// [`np_convolve`] on `exec` (the GPU computes in float32).
+///
+/// # Errors
+/// As [`np_convolve`]; GPU errors and limits as [`gpu::ConvGpu::full_window`].
+pub fn np_convolve_on(
+    exec: &Executor,
+    a: ArrayView1<'_, f64>,
+    v: ArrayView1<'_, f64>,
+    mode: Mode,
+    method: Method,
+) -> Result<Array1<f64>> {
+    check(a, v)?;
+    let window = mode.window(a.len(), v.len());
+    kept(exec, &a.to_vec(), &v.to_vec(), method, window)
+}
+
+/// `window` = (first, count) of the full convolution of `a` and `v`, on the CPU (float64)
+/// or the GPU (float32, only the window computed).
+fn kept(
+    exec: &Executor,
+    a: &[f64],
+    v: &[f64],
+    method: Method,
+    (start, len): (usize, usize),
+) -> Result<Array1<f64>> {
+    match exec {
+        Executor::Cpu => {
+            let full = full_convolution(a, v, method);
+            Ok(Array1::from(full[start..start + len].to_vec()))
+        }
+        Executor::Gpu(ctx) => Ok(Array1::from(gpu::ConvGpu::new(ctx)?.full_window(
+            ctx,
+            a,
+            v,
+            method,
+            (start, len),
+        )?)),
+    }
 }
 
 /// The slice of a full result that SciPy keeps: `same` centred on the first input's length,
@@ -258,9 +292,23 @@ pub fn convolve(
     mode: Mode,
     method: Method,
 ) -> Result<Array1<f64>> {
+    convolve_on(&Executor::Cpu, in1, in2, mode, method)
+}
+
+/// [`convolve`] on `exec` (the GPU computes in float32).
+///
+/// # Errors
+/// As [`convolve`]; GPU errors and limits as [`gpu::ConvGpu::full_window`].
+pub fn convolve_on(
+    exec: &Executor,
+    in1: ArrayView1<'_, f64>,
+    in2: ArrayView1<'_, f64>,
+    mode: Mode,
+    method: Method,
+) -> Result<Array1<f64>> {
     check(in1, in2)?;
     let window = scipy_window(mode, in1.len(), in2.len());
-    Ok(kept(&in1.to_vec(), &in2.to_vec(), method, window))
+    kept(exec, &in1.to_vec(), &in2.to_vec(), method, window)
 }
 
 /// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input: the convolution with
@@ -275,10 +323,24 @@ pub fn correlate(
     mode: Mode,
     method: Method,
 ) -> Result<Array1<f64>> {
+    correlate_on(&Executor::Cpu, in1, in2, mode, method)
+}
+
+/// [`correlate`] on `exec` (the GPU computes in float32).
+///
+/// # Errors
+/// As [`correlate`]; GPU errors and limits as [`gpu::ConvGpu::full_window`].
+pub fn correlate_on(
+    exec: &Executor,
+    in1: ArrayView1<'_, f64>,
+    in2: ArrayView1<'_, f64>,
+    mode: Mode,
+    method: Method,
+) -> Result<Array1<f64>> {
     check(in1, in2)?;
     let reversed: Vec<f64> = in2.iter().rev().copied().collect();
     let window = scipy_window(mode, in1.len(), in2.len());
-    Ok(kept(&in1.to_vec(), &reversed, method, window))
+    kept(exec, &in1.to_vec(), &reversed, method, window)
 }
 
 /// `scipy.signal.correlation_lags(in1_len, in2_len, mode)`: the lag of each output of
@@ -329,6 +391,21 @@ pub struct Lag {
 /// [`Error::EmptyInput`] for an empty signal; [`Error::InvalidParam`] for non-finite samples
 /// (the maximum of a correlation holding NaN is meaningless).
 pub fn lag(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>, method: Method) -> Result<Lag> {
+    lag_on(&Executor::Cpu, a, b, method)
+}
+
+/// [`lag`] on `exec`. On the GPU the correlation and its argmax run in float32 there and only
+/// the peak's index comes back; the peak value, its neighbours for the refinement and the
+/// Pearson correlation are then computed in float64 on the CPU (O(n) each).
+///
+/// # Errors
+/// As [`lag`]; GPU errors and limits as [`gpu::ConvGpu::full_window`].
+pub fn lag_on(
+    exec: &Executor,
+    a: ArrayView1<'_, f64>,
+    b: ArrayView1<'_, f64>,
+    method: Method,
+) -> Result<Lag> {
     check(a, b)?;
     if a.iter().chain(b.iter()).any(|x| !x.is_finite()) {
         return Err(Error::param(
@@ -336,21 +413,37 @@ pub fn lag(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>, method: Method) -> Re
             "lag needs finite samples (NaN or infinity found)",
         ));
     }
-    let c = correlate(a, b, Mode::Full, method)?;
     let lags = correlation_lags(a.len(), b.len(), Mode::Full);
-    let (m, &peak) = c
-        .iter()
-        .enumerate()
-        .fold((0, &f64::NEG_INFINITY), |best, (i, x)| {
-            if *x > *best.1 {
-                (i, x)
-            } else {
-                best
-            }
-        });
+    let (m, c_at): (usize, Box<dyn Fn(usize) -> f64>) = match exec {
+        Executor::Cpu => {
+            let c = correlate(a, b, Mode::Full, method)?;
+            let m = c
+                .iter()
+                .enumerate()
+                .fold((0, f64::NEG_INFINITY), |best, (i, &x)| {
+                    if x > best.1 {
+                        (i, x)
+                    } else {
+                        best
+                    }
+                })
+                .0;
+            (m, Box::new(move |i| c[i]))
+        }
+        Executor::Gpu(ctx) => {
+            let reversed: Vec<f64> = b.iter().rev().copied().collect();
+            let m = gpu::ConvGpu::new(ctx)?.argmax_full(ctx, &a.to_vec(), &reversed, method)?;
+            let lags = &lags;
+            (
+                m,
+                Box::new(move |i| correlation_at(a, b, lags[i])) as Box<dyn Fn(usize) -> f64>,
+            )
+        }
+    };
     let samples = lags[m];
-    let refined = if m > 0 && m + 1 < c.len() {
-        let (l, r) = (c[m - 1], c[m + 1]);
+    let peak = c_at(m);
+    let refined = if m > 0 && m + 1 < lags.len() {
+        let (l, r) = (c_at(m - 1), c_at(m + 1));
         let curvature = l - 2.0 * peak + r;
         if curvature < 0.0 {
             samples as f64 + 0.5 * (l - r) / curvature
@@ -389,4 +482,22 @@ pub fn lag(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>, method: Method) -> Re
         peak,
         pearson,
     })
+}
+
+/// `sum_i a[i] b[i - lag]` in float64: one output of `correlate(a, b, 'full')`.
+fn correlation_at(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>, lag: i64) -> f64 {
+    let (a0, b0) = if lag >= 0 {
+        (lag as usize, 0)
+    } else {
+        (0, (-lag) as usize)
+    };
+    if a0 >= a.len() || b0 >= b.len() {
+        return 0.0;
+    }
+    let len = (a.len() - a0).min(b.len() - b0);
+    a.slice(ndarray::s![a0..a0 + len])
+        .iter()
+        .zip(b.slice(ndarray::s![b0..b0 + len]))
+        .map(|(x, y)| x * y)
+        .sum()
 }

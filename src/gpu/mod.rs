@@ -33,6 +33,7 @@ pub struct GpuContext {
     info: wgpu::AdapterInfo,
     limits: wgpu::Limits,
     pipelines: Mutex<HashMap<(&'static str, &'static str), wgpu::ComputePipeline>>,
+    constants: Mutex<HashMap<(&'static str, u64), wgpu::Buffer>>,
     lost: Arc<Mutex<Option<String>>>,
     poison: std::sync::atomic::AtomicBool,
     uncaptured: Arc<Mutex<Vec<String>>>,
@@ -125,6 +126,7 @@ impl GpuContext {
             info,
             limits,
             pipelines: Mutex::new(HashMap::new()),
+            constants: Mutex::new(HashMap::new()),
             lost,
             poison: std::sync::atomic::AtomicBool::new(
                 cfg!(debug_assertions) || std::env::var("GPUSCI_POISON").is_ok_and(|v| v == "1"),
@@ -253,6 +255,29 @@ impl GpuContext {
         })?;
         cache.insert((shader, entry), pipeline.clone());
         Ok(pipeline)
+    }
+
+    /// A read-only table (`what`, keyed by `size`) made by `make` and uploaded on first use,
+    /// then kept for the life of the context: FFT twiddles per transform size, for example.
+    ///
+    /// # Errors
+    /// GPU errors from the upload.
+    pub(crate) fn constant<T: bytemuck::Pod>(
+        &self,
+        what: &'static str,
+        size: u64,
+        make: impl FnOnce() -> Vec<T>,
+    ) -> Result<wgpu::Buffer> {
+        let mut cache = self
+            .constants
+            .lock()
+            .map_err(|_| Error::DeviceLost("constant cache poisoned by a panic".into()))?;
+        if let Some(buffer) = cache.get(&(what, size)) {
+            return Ok(buffer.clone());
+        }
+        let buffer = self.upload(what, &make())?;
+        cache.insert((what, size), buffer.clone());
+        Ok(buffer)
     }
 
     /// Records one dispatch of `groups` workgroups of `pipeline` on `encoder`, with `buffers`

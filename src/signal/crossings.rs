@@ -105,14 +105,51 @@ pub fn crossings(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<
     let up_at = params.threshold;
     let down_at = params.down.unwrap_or(params.threshold);
     let mut above = false;
-    let mut last_kept: Option<usize> = None;
-    let mut events = Vec::new();
+    let mut transitions = Vec::new();
     for (i, &v) in x.iter().enumerate() {
         let now = if above { v > down_at } else { v > up_at };
-        if now == above {
-            continue;
+        if now != above {
+            above = now;
+            transitions.push(i);
         }
-        above = now;
+    }
+    Ok(kept(x, params, transitions))
+}
+
+/// [`crossings`] on `exec`: on the GPU, NumPy's transitions come from a stream compaction
+/// there (exact float64 comparisons) and directions, gaps and times are applied here;
+/// hysteresis (`down`) is sequential and runs on the CPU.
+///
+/// # Errors
+/// As [`crossings`]; GPU errors.
+pub fn crossings_on(
+    exec: &crate::gpu::Executor,
+    x: ArrayView1<'_, f64>,
+    params: &CrossingParams,
+) -> Result<Vec<Crossing>> {
+    match exec {
+        crate::gpu::Executor::Gpu(ctx) if params.down.is_none() => {
+            params.validate()?;
+            let contiguous = x.as_standard_layout();
+            let samples = contiguous.as_slice().expect("standard layout");
+            let transitions =
+                super::gpu::CrossingsGpu::new(ctx)?.transitions(ctx, samples, params.threshold)?;
+            Ok(kept(x, params, transitions))
+        }
+        _ => crossings(x, params),
+    }
+}
+
+/// The events kept from the transitions (alternately up and down, the first up): the
+/// direction asked for, spaced by the minimum gap, with interpolated times.
+fn kept(x: ArrayView1<'_, f64>, params: &CrossingParams, transitions: Vec<usize>) -> Vec<Crossing> {
+    let up_at = params.threshold;
+    let down_at = params.down.unwrap_or(params.threshold);
+    let mut last_kept: Option<usize> = None;
+    let mut events = Vec::new();
+    for (n, i) in transitions.into_iter().enumerate() {
+        let now = n % 2 == 0;
+        let v = x[i];
         let keep = match params.direction {
             Direction::Both => true,
             Direction::Up => now,
@@ -135,5 +172,5 @@ pub fn crossings(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<
             last_kept = Some(i);
         }
     }
-    Ok(events)
+    events
 }

@@ -3,7 +3,8 @@
 //! rolling means (`np.convolve(x, np.ones(k) / k, mode)` in O(n) without drift).
 
 pub mod crossings;
+pub mod gpu;
 pub mod rolling;
 
-pub use crossings::{crossings, Crossing, CrossingParams, Direction};
+pub use crossings::{crossings, crossings_on, Crossing, CrossingParams, Direction};
 pub use rolling::{rolling_mean, ConvMode, RollingParams};

@@ -1,0 +1,167 @@
+// 1-D convolution on the GPU, float32: the direct sum tiled through workgroup memory, and the
+// steps of FFT convolution by overlap-add around the FFT (shaders/fft/): the signal cut into
+// zero-padded blocks (rows), their spectra multiplied by the kernel's, and the inverse
+// transforms' overlapping tails added. Outputs are the full convolution's indices
+// [first, first + count) of the signal slice in `signal`; the host slices windows and chunks.
+// Also the argmax reduction of a result (lag finding).
+
+struct ConvUniform {
+    n: u32,      // samples in the signal slice
+    k: u32,      // kernel taps
+    first: u32,  // first output (full-convolution index of the slice)
+    count: u32,  // outputs
+    block: u32,  // overlap-add: signal samples per block (S)
+    size: u32,   // overlap-add: transform length per block (L >= S + k - 1)
+    rows: u32,   // overlap-add: blocks
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> u: ConvUniform;
+
+const TILE: u32 = 256u;
+
+fn linear_group(wg: vec3<u32>, groups: vec3<u32>) -> u32 {
+    return wg.x + groups.x * (wg.y + groups.y * wg.z);
+}
+
+// --- direct: out[t - first] = sum_j a[t - j] v[j] ------------------------------------------
+
+@group(0) @binding(1) var<storage, read> signal: array<f32>;
+@group(0) @binding(2) var<storage, read> kernel: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+var<workgroup> taps: array<f32, TILE>;
+var<workgroup> window: array<f32, 512>; // 2 TILE - 1 samples used
+
+// One output per thread, TILE outputs per workgroup. The kernel is walked in chunks of TILE
+// taps; each chunk loads those taps and the 2 TILE - 1 samples the workgroup's outputs need
+// into workgroup memory once, instead of every thread reading them from global memory.
+@compute @workgroup_size(256)
+fn direct(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+          @builtin(local_invocation_index) li: u32) {
+    let g = linear_group(wg, groups);
+    if (g * TILE >= u.count) { return; }
+    let t0 = u.first + g * TILE;
+    var acc = 0.0;
+    for (var j0 = 0u; j0 < u.k; j0 += TILE) {
+        var tap = 0.0;
+        if (j0 + li < u.k) { tap = kernel[j0 + li]; }
+        taps[li] = tap;
+        // window[m] = a[t0 - j0 - (TILE - 1) + m], zero outside the slice.
+        for (var m = li; m < 2u * TILE - 1u; m += TILE) {
+            let idx = i32(t0) - i32(j0) - i32(TILE - 1u) + i32(m);
+            var v = 0.0;
+            if (idx >= 0 && idx < i32(u.n)) { v = signal[idx]; }
+            window[m] = v;
+        }
+        workgroupBarrier();
+        let here = min(TILE, u.k - j0);
+        for (var jj = 0u; jj < here; jj++) {
+            acc = fma(window[li + TILE - 1u - jj], taps[jj], acc);
+        }
+        workgroupBarrier();
+    }
+    if (g * TILE + li < u.count) {
+        out[g * TILE + li] = acc;
+    }
+}
+
+// --- overlap-add ---------------------------------------------------------------------------
+
+@group(0) @binding(2) var<storage, read_write> blocks: array<f32>;
+
+// blocks[r * L + e] = a[r S + e] for e < S (within the slice), else 0.
+@compute @workgroup_size(64)
+fn split_blocks(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+                @builtin(local_invocation_index) li: u32) {
+    let t = linear_group(wg, groups) * 64u + li;
+    if (t >= u.rows * u.size) { return; }
+    let r = t / u.size;
+    let e = t % u.size;
+    let idx = r * u.block + e;
+    var v = 0.0;
+    if (e < u.block && idx < u.n) { v = signal[idx]; }
+    blocks[t] = v;
+}
+
+@group(0) @binding(1) var<storage, read> kernel_spectrum: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read_write> spectra: array<vec2<f32>>;
+
+// Each block's spectrum (rows of L/2 + 1 bins) times the kernel's.
+@compute @workgroup_size(64)
+fn multiply(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+            @builtin(local_invocation_index) li: u32) {
+    let t = linear_group(wg, groups) * 64u + li;
+    let bins = u.size / 2u + 1u;
+    if (t >= u.rows * bins) { return; }
+    let a = spectra[t];
+    let b = kernel_spectrum[t % bins];
+    spectra[t] = vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
+}
+
+@group(0) @binding(1) var<storage, read> block_results: array<f32>;
+@group(0) @binding(2) var<storage, read_write> summed: array<f32>;
+
+// summed[t - first] = the sum of the blocks' convolutions at t: block r covers
+// [r S, r S + S + k - 1), and S >= k, so at most blocks t / S and t / S - 1 do.
+@compute @workgroup_size(64)
+fn overlap_add(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+               @builtin(local_invocation_index) li: u32) {
+    let o = linear_group(wg, groups) * 64u + li;
+    if (o >= u.count) { return; }
+    let t = u.first + o;
+    let hi = min(t / u.block, u.rows - 1u);
+    var v = 0.0;
+    let e = t - hi * u.block;
+    if (e < u.size) { v += block_results[hi * u.size + e]; }
+    if (hi > 0u) {
+        let e2 = t - (hi - 1u) * u.block;
+        if (e2 < u.size) { v += block_results[(hi - 1u) * u.size + e2]; }
+    }
+    summed[o] = v;
+}
+
+// --- argmax --------------------------------------------------------------------------------
+
+@group(0) @binding(1) var<storage, read> values: array<f32>;
+@group(0) @binding(2) var<storage, read_write> best: array<vec2<u32>>;
+
+var<workgroup> best_value: array<f32, TILE>;
+var<workgroup> best_index: array<u32, TILE>;
+
+const LOWEST: f32 = -3.40282347e38;
+const NO_INDEX: u32 = 0xffffffffu;
+
+// Per workgroup of TILE values: the largest and its index, the first on ties (NumPy's
+// argmax); written as (bits of the value, index). The host picks among the workgroups.
+@compute @workgroup_size(256)
+fn argmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+          @builtin(local_invocation_index) li: u32) {
+    let g = linear_group(wg, groups);
+    if (g * TILE >= u.count) { return; }
+    let t = g * TILE + li;
+    var v = LOWEST;
+    var i = NO_INDEX;
+    if (t < u.count) {
+        v = values[t];
+        i = t;
+    }
+    best_value[li] = v;
+    best_index[li] = i;
+    workgroupBarrier();
+    for (var s = TILE / 2u; s > 0u; s /= 2u) {
+        if (li < s) {
+            let ov = best_value[li + s];
+            let oi = best_index[li + s];
+            let mine = best_value[li];
+            if (ov > mine || (ov == mine && oi < best_index[li])) {
+                best_value[li] = ov;
+                best_index[li] = oi;
+            }
+        }
+        workgroupBarrier();
+    }
+    if (li == 0u) {
+        best[g] = vec2<u32>(bitcast<u32>(best_value[0]), best_index[0]);
+    }
+}

@@ -1,0 +1,422 @@
+//! The GPU path of 1-D convolution and correlation (float32): the direct sum tiled through
+//! workgroup memory for short kernels, FFT convolution by overlap-add (our WGSL FFT) for the
+//! rest, and the argmax of a correlation for lag finding. Shader: `shaders/conv/conv.wgsl`.
+//!
+//! Every call computes a window of the full convolution's outputs. Long signals run in
+//! chunks of outputs, each from the slice of the signal it needs (the kernel's length of
+//! overlap), so that no buffer exceeds one binding.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::Method;
+use crate::error::{Error, Result};
+use crate::fft::gpu::{FftGpu, LOCAL_MAX};
+use crate::gpu::GpuContext;
+
+/// The WGSL source.
+pub const CONV_WGSL: &str = include_str!("../../shaders/conv/conv.wgsl");
+/// Outputs per workgroup of the direct kernel and values per workgroup of the argmax
+/// (`TILE` in conv.wgsl).
+pub const TILE: usize = 256;
+/// Threads per workgroup of the overlap-add steps.
+const STEP_WG: u64 = 64;
+/// `Method::Auto` on the GPU sums directly up to this many taps. Direct work grows with the
+/// taps, overlap-add's with log2 of its block; on GPUs the two meet near 64 taps in published
+/// comparisons (cuDNN, VkFFT); not yet measured on ours (no GPU was lent to this project).
+pub const GPU_DIRECT_MAX_TAPS: usize = 64;
+/// Smallest overlap-add transform: blocks of 2048 complex points still run in workgroup
+/// memory (`LOCAL_MAX`), and shorter blocks only add passes.
+const MIN_BLOCK_TRANSFORM: usize = 2 * LOCAL_MAX;
+
+/// Kept in sync with `struct ConvUniform` in shaders/conv/conv.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct ConvUniform {
+    /// Samples in the signal slice.
+    pub n: u32,
+    /// Kernel taps.
+    pub k: u32,
+    /// First output, as a full-convolution index of the slice.
+    pub first: u32,
+    /// Outputs.
+    pub count: u32,
+    /// Overlap-add: samples per block.
+    pub block: u32,
+    /// Overlap-add: transform length per block.
+    pub size: u32,
+    /// Overlap-add: blocks.
+    pub rows: u32,
+    /// Padding.
+    pub _pad: u32,
+}
+
+/// How one convolution runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GpuPlan {
+    /// The tiled direct sum.
+    Direct,
+    /// Overlap-add: blocks of `block` samples in real transforms of `size` points.
+    OverlapAdd {
+        /// Transform length (a power of two, at least `block + k - 1`).
+        size: usize,
+        /// Signal samples per block.
+        block: usize,
+    },
+}
+
+/// The convolution pipelines of one context.
+#[derive(Debug)]
+pub struct ConvGpu {
+    fft: FftGpu,
+    direct: wgpu::ComputePipeline,
+    split: wgpu::ComputePipeline,
+    multiply: wgpu::ComputePipeline,
+    overlap_add: wgpu::ComputePipeline,
+    argmax: wgpu::ComputePipeline,
+}
+
+/// Float32 copies of the operands, the longer first (convolution commutes).
+struct Operands {
+    signal: Vec<f32>,
+    kernel: Vec<f32>,
+    finite: bool,
+}
+
+fn single(what: &'static str, x: &[f64]) -> Result<Vec<f32>> {
+    if let Some(v) = x
+        .iter()
+        .find(|v| v.is_finite() && v.abs() > f64::from(f32::MAX))
+    {
+        return Err(Error::param(
+            what,
+            format!("{v} is beyond float32's range, which the GPU computes in; use the CPU"),
+        ));
+    }
+    Ok(x.iter().map(|&v| v as f32).collect())
+}
+
+impl Operands {
+    fn new(a: &[f64], v: &[f64]) -> Result<Self> {
+        if a.is_empty() {
+            return Err(Error::EmptyInput("first input"));
+        }
+        if v.is_empty() {
+            return Err(Error::EmptyInput("second input"));
+        }
+        let (long, short) = if a.len() >= v.len() { (a, v) } else { (v, a) };
+        Ok(Self {
+            finite: long.iter().chain(short).all(|x| x.is_finite()),
+            signal: single("signal", long)?,
+            kernel: single("kernel", short)?,
+        })
+    }
+}
+
+impl ConvGpu {
+    /// Fetches (compiling on first use) the pipelines of `ctx`.
+    ///
+    /// # Errors
+    /// [`Error::Gpu`] if the driver rejects a shader.
+    pub fn new(ctx: &GpuContext) -> Result<Self> {
+        Ok(Self {
+            fft: FftGpu::new(ctx)?,
+            direct: ctx.pipeline("conv", CONV_WGSL, "direct")?,
+            split: ctx.pipeline("conv", CONV_WGSL, "split_blocks")?,
+            multiply: ctx.pipeline("conv", CONV_WGSL, "multiply")?,
+            overlap_add: ctx.pipeline("conv", CONV_WGSL, "overlap_add")?,
+            argmax: ctx.pipeline("conv", CONV_WGSL, "argmax")?,
+        })
+    }
+
+    /// The plan for a signal of `n` samples and a kernel of `k <= n` taps.
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] when one block's spectrum cannot fit a binding.
+    pub fn plan(
+        ctx: &GpuContext,
+        n: usize,
+        k: usize,
+        method: Method,
+        finite: bool,
+    ) -> Result<GpuPlan> {
+        let direct = match method {
+            Method::Direct => true,
+            Method::Fft => false,
+            Method::Auto => !finite || k <= GPU_DIRECT_MAX_TAPS,
+        };
+        if direct {
+            return Ok(GpuPlan::Direct);
+        }
+        let binding = ctx.max_binding_bytes() as usize;
+        let whole = (n + k - 1).next_power_of_two().max(2);
+        let blocked = (8 * k).next_power_of_two().max(MIN_BLOCK_TRANSFORM);
+        let mut size = whole.min(blocked);
+        // A smaller transform where a binding cannot hold the spectrum, as long as blocks
+        // stay at least as long as the kernel (so at most two overlap at any output).
+        while spectrum_bytes(size) > binding && size / 2 > 2 * k {
+            size /= 2;
+        }
+        if spectrum_bytes(size) > binding {
+            return Err(Error::ExceedsLimit {
+                what: "kernel taps for FFT convolution on the GPU",
+                requested: k as u64,
+                max: (binding / 16) as u64,
+            });
+        }
+        Ok(GpuPlan::OverlapAdd {
+            size,
+            block: size - k + 1,
+        })
+    }
+
+    /// Outputs `[start, start + len)` of the full convolution of `a` and `v` (float32 on
+    /// the GPU, returned as float64).
+    ///
+    /// # Errors
+    /// [`Error::EmptyInput`]; [`Error::InvalidParam`] for finite values beyond float32's
+    /// range; [`Error::ExceedsLimit`]; GPU errors.
+    pub fn full_window(
+        &self,
+        ctx: &GpuContext,
+        a: &[f64],
+        v: &[f64],
+        method: Method,
+        (start, len): (usize, usize),
+    ) -> Result<Vec<f64>> {
+        let ops = Operands::new(a, v)?;
+        let mut out = Vec::with_capacity(len);
+        self.run(ctx, &ops, method, (start, len), |buffer, _, count| {
+            out.extend(
+                ctx.read_back::<f32>(buffer, 0, count)?
+                    .into_iter()
+                    .map(f64::from),
+            );
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The index (in the full convolution) of the largest output, the first on ties as
+    /// `numpy.argmax`, found by a reduction on the GPU; only one pair per 256 outputs is
+    /// read back.
+    ///
+    /// # Errors
+    /// As [`ConvGpu::full_window`].
+    pub fn argmax_full(
+        &self,
+        ctx: &GpuContext,
+        a: &[f64],
+        v: &[f64],
+        method: Method,
+    ) -> Result<usize> {
+        let ops = Operands::new(a, v)?;
+        let len = ops.signal.len() + ops.kernel.len() - 1;
+        let mut best: Option<(f32, usize)> = None;
+        self.run(ctx, &ops, method, (0, len), |buffer, offset, count| {
+            let groups = count.div_ceil(TILE);
+            let uniform = ctx.uniform(
+                "argmax uniform",
+                &ConvUniform {
+                    count: count as u32,
+                    ..Default::default()
+                },
+            )?;
+            let pairs = ctx.storage_buffer("argmax results", groups as u64 * 8)?;
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            ctx.record_dispatch(
+                "argmax",
+                &mut encoder,
+                &self.argmax,
+                &[&uniform, buffer, &pairs],
+                groups as u64,
+            )?;
+            ctx.submit_and_wait("the argmax", encoder)?;
+            for [bits, index] in ctx.read_back::<[u32; 2]>(&pairs, 0, groups)? {
+                let value = f32::from_bits(bits);
+                let index = offset + index as usize;
+                if best.is_none_or(|(b, _)| value > b) {
+                    best = Some((value, index));
+                }
+            }
+            Ok(())
+        })?;
+        best.map(|(_, index)| index)
+            .ok_or(Error::EmptyInput("correlation"))
+    }
+
+    /// Runs the plan over chunks of the window; `each(buffer, offset, count)` receives a
+    /// device buffer holding `count` outputs starting `offset` outputs into the window.
+    fn run(
+        &self,
+        ctx: &GpuContext,
+        ops: &Operands,
+        method: Method,
+        (start, len): (usize, usize),
+        mut each: impl FnMut(&wgpu::Buffer, usize, usize) -> Result<()>,
+    ) -> Result<()> {
+        let (n, k) = (ops.signal.len(), ops.kernel.len());
+        let plan = Self::plan(ctx, n, k, method, ops.finite)?;
+        let binding = ctx.max_binding_bytes() as usize;
+        let chunk = match plan {
+            GpuPlan::Direct => (binding / 4).saturating_sub(k - 1),
+            GpuPlan::OverlapAdd { size, block } => {
+                (binding / spectrum_bytes(size) * block).saturating_sub(k - 1)
+            }
+        }
+        // u32 indices in the shaders.
+        .min(1 << 30);
+        if chunk == 0 || 4 * k > binding {
+            return Err(Error::ExceedsLimit {
+                what: "kernel taps for convolution on the GPU",
+                requested: k as u64,
+                max: (binding / 8) as u64,
+            });
+        }
+        let kernel_input = match plan {
+            GpuPlan::Direct => ctx.upload("conv kernel", &ops.kernel)?,
+            GpuPlan::OverlapAdd { size, .. } => self.kernel_spectrum(ctx, &ops.kernel, size)?,
+        };
+        let mut t_lo = start;
+        while t_lo < start + len {
+            let t_hi = (t_lo + chunk).min(start + len);
+            let s0 = t_lo.saturating_sub(k - 1);
+            let s1 = t_hi.min(n);
+            let slice = ctx.upload("conv signal", &ops.signal[s0..s1])?;
+            let count = t_hi - t_lo;
+            let out = ctx.storage_buffer("conv output", count as u64 * 4)?;
+            ctx.poison_f32(&out, count);
+            let uniform = ConvUniform {
+                n: (s1 - s0) as u32,
+                k: k as u32,
+                first: (t_lo - s0) as u32,
+                count: count as u32,
+                ..Default::default()
+            };
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            match plan {
+                GpuPlan::Direct => {
+                    let u = ctx.uniform("conv uniform", &uniform)?;
+                    ctx.record_dispatch(
+                        "direct convolution",
+                        &mut encoder,
+                        &self.direct,
+                        &[&u, &slice, &kernel_input, &out],
+                        count.div_ceil(TILE) as u64,
+                    )?;
+                }
+                GpuPlan::OverlapAdd { size, block } => self.record_overlap_add(
+                    ctx,
+                    &mut encoder,
+                    (&slice, &kernel_input, &out),
+                    ConvUniform {
+                        block: block as u32,
+                        size: size as u32,
+                        rows: (s1 - s0).div_ceil(block) as u32,
+                        ..uniform
+                    },
+                )?,
+            }
+            ctx.submit_and_wait("the convolution", encoder)?;
+            each(&out, t_lo - start, count)?;
+            t_lo = t_hi;
+        }
+        Ok(())
+    }
+
+    /// The real spectrum of the kernel zero-padded to `size` points, left on the GPU.
+    fn kernel_spectrum(
+        &self,
+        ctx: &GpuContext,
+        kernel: &[f32],
+        size: usize,
+    ) -> Result<wgpu::Buffer> {
+        let mut padded = vec![0.0f32; size];
+        padded[..kernel.len()].copy_from_slice(kernel);
+        let real = ctx.upload("conv kernel", &padded)?;
+        let spectrum = ctx.storage_buffer("conv kernel spectrum", spectrum_bytes(size) as u64)?;
+        let (scratch, scratch2) = scratch(ctx, size, 1)?;
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        self.fft.record_r2c(
+            ctx,
+            &mut encoder,
+            &real,
+            &spectrum,
+            (&scratch, &scratch2),
+            size,
+            1,
+        )?;
+        ctx.submit_and_wait("the kernel's spectrum", encoder)?;
+        Ok(spectrum)
+    }
+
+    /// Blocks, their spectra times the kernel's, inverse transforms, overlapping tails
+    /// added: all recorded on one encoder.
+    fn record_overlap_add(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (slice, kernel_spectrum, out): (&wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer),
+        u: ConvUniform,
+    ) -> Result<()> {
+        let (rows, size) = (u.rows as usize, u.size as usize);
+        let uniform = ctx.uniform("conv uniform", &u)?;
+        let blocks = ctx.storage_buffer("conv blocks", (rows * size * 4) as u64)?;
+        let spectra = ctx.storage_buffer("conv spectra", (rows * spectrum_bytes(size)) as u64)?;
+        let (scratch, scratch2) = scratch(ctx, size, rows)?;
+        ctx.record_dispatch(
+            "conv blocks",
+            encoder,
+            &self.split,
+            &[&uniform, slice, &blocks],
+            ((rows * size) as u64).div_ceil(STEP_WG),
+        )?;
+        self.fft.record_r2c(
+            ctx,
+            encoder,
+            &blocks,
+            &spectra,
+            (&scratch, &scratch2),
+            size,
+            rows,
+        )?;
+        ctx.record_dispatch(
+            "conv spectra product",
+            encoder,
+            &self.multiply,
+            &[&uniform, kernel_spectrum, &spectra],
+            ((rows * (size / 2 + 1)) as u64).div_ceil(STEP_WG),
+        )?;
+        // The blocks' inverse transforms overwrite the blocks, which are no longer needed.
+        self.fft.record_c2r(
+            ctx,
+            encoder,
+            &spectra,
+            &blocks,
+            (&scratch, &scratch2),
+            size,
+            rows,
+        )?;
+        ctx.record_dispatch(
+            "conv overlap-add",
+            encoder,
+            &self.overlap_add,
+            &[&uniform, &blocks, out],
+            u64::from(u.count).div_ceil(STEP_WG),
+        )
+    }
+}
+
+/// Bytes of the `size / 2 + 1` complex float32 bins of one block.
+fn spectrum_bytes(size: usize) -> usize {
+    (size / 2 + 1) * 8
+}
+
+/// The two scratch buffers of `rows` real transforms of `size` points.
+fn scratch(ctx: &GpuContext, size: usize, rows: usize) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
+    let half_bytes = (rows * size / 2 * 8) as u64;
+    let second = if size / 2 > LOCAL_MAX { half_bytes } else { 4 };
+    Ok((
+        ctx.storage_buffer("conv fft scratch", half_bytes)?,
+        ctx.storage_buffer("conv fft scratch", second)?,
+    ))
+}

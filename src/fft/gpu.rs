@@ -1,0 +1,523 @@
+//! The GPU FFT: Stockham passes (`shaders/fft/fft.wgsl`) and the real/2-D steps around them
+//! (`shaders/fft/pack.wgsl`). Buffers hold complex float32 as two floats.
+//!
+//! [`FftGpu`] transforms host data (rows batched, chunked by rows when a batch exceeds one
+//! buffer binding); the `record_*` methods chain transforms on data already on the GPU (the
+//! convolutions use them).
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{check_rows, Complex};
+use crate::error::{Error, Result};
+use crate::gpu::GpuContext;
+
+/// The Stockham passes.
+pub const FFT_WGSL: &str = include_str!("../../shaders/fft/fft.wgsl");
+/// Real-transform packing and the transpose.
+pub const PACK_WGSL: &str = include_str!("../../shaders/fft/pack.wgsl");
+/// Longest row transformed in workgroup memory in one dispatch (`LOCAL_MAX` in fft.wgsl):
+/// 2048 complex float32 fill WebGPU's guaranteed 16 KiB of workgroup storage.
+pub const LOCAL_MAX: usize = 2048;
+/// Threads per workgroup of the global passes and packing kernels.
+const GLOBAL_WG: u64 = 64;
+/// Bytes of one complex float32.
+const COMPLEX_BYTES: u64 = 8;
+
+/// Kept in sync with `struct FftUniform` in shaders/fft/fft.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct FftUniform {
+    n: u32,
+    p: u32,
+    rows: u32,
+    tw_stride: u32,
+    sign: f32,
+    scale: f32,
+    _pad: [u32; 2],
+}
+
+/// Kept in sync with `struct PackUniform` in shaders/fft/pack.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct PackUniform {
+    half: u32,
+    rows: u32,
+    tw_stride: u32,
+    cols: u32,
+}
+
+/// The radices of the global passes of an n-point transform, first pass first: radix 8 while
+/// it divides what is left, then 4, then 2.
+pub fn global_stages(n: usize) -> Vec<u32> {
+    let mut stages = Vec::new();
+    let mut left = n;
+    while left > 1 {
+        let radix = if left % 8 == 0 {
+            8
+        } else if left % 4 == 0 {
+            4
+        } else {
+            2
+        };
+        stages.push(radix as u32);
+        left /= radix;
+    }
+    stages
+}
+
+/// The FFT pipelines of one context.
+#[derive(Debug)]
+pub struct FftGpu {
+    local: wgpu::ComputePipeline,
+    radix2: wgpu::ComputePipeline,
+    radix4: wgpu::ComputePipeline,
+    radix8: wgpu::ComputePipeline,
+    r2c_post: wgpu::ComputePipeline,
+    c2r_pre: wgpu::ComputePipeline,
+    transpose: wgpu::ComputePipeline,
+}
+
+impl FftGpu {
+    /// Fetches (compiling on first use) the pipelines of `ctx`.
+    ///
+    /// # Errors
+    /// [`Error::Gpu`] if the driver rejects a shader.
+    pub fn new(ctx: &GpuContext) -> Result<Self> {
+        Ok(Self {
+            local: ctx.pipeline("fft", FFT_WGSL, "fft_local")?,
+            radix2: ctx.pipeline("fft", FFT_WGSL, "pass_radix2")?,
+            radix4: ctx.pipeline("fft", FFT_WGSL, "pass_radix4")?,
+            radix8: ctx.pipeline("fft", FFT_WGSL, "pass_radix8")?,
+            r2c_post: ctx.pipeline("fft pack", PACK_WGSL, "r2c_post")?,
+            c2r_pre: ctx.pipeline("fft pack", PACK_WGSL, "c2r_pre")?,
+            transpose: ctx.pipeline("fft pack", PACK_WGSL, "transpose")?,
+        })
+    }
+
+    /// exp(2 pi i m / n) for m < n, computed in float64, stored as float32; made once per
+    /// size and context (the plan cache).
+    pub(crate) fn table(ctx: &GpuContext, n: usize) -> Result<wgpu::Buffer> {
+        ctx.constant("fft twiddles", n as u64, || {
+            (0..n.max(1))
+                .map(|m| {
+                    let angle = std::f64::consts::TAU * m as f64 / n as f64;
+                    [angle.cos() as f32, angle.sin() as f32]
+                })
+                .collect::<Vec<[f32; 2]>>()
+        })
+    }
+
+    /// Records the complex transform of `rows` rows of `n` points (a power of two) from
+    /// `input` into `output`; `input` is left as it was, `scratch` (same size) is needed when
+    /// `n` exceeds [`LOCAL_MAX`]. `table` is [`FftGpu::table`] of `n * tw_stride` points.
+    /// Inverse transforms are scaled by 1/n.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one transform's buffers and shape"
+    )]
+    pub(crate) fn record_c2c(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (input, output, scratch): (&wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer),
+        n: usize,
+        rows: usize,
+        inverse: bool,
+        (table, tw_stride): (&wgpu::Buffer, usize),
+    ) -> Result<()> {
+        let sign = if inverse { 1.0 } else { -1.0 };
+        let final_scale = if inverse { 1.0 / n as f32 } else { 1.0 };
+        let uniform = |p: usize, scale: f32| FftUniform {
+            n: n as u32,
+            p: p as u32,
+            rows: rows as u32,
+            tw_stride: tw_stride as u32,
+            sign,
+            scale,
+            _pad: [0; 2],
+        };
+        if n <= LOCAL_MAX {
+            let u = ctx.uniform("fft uniform", &uniform(1, final_scale))?;
+            return ctx.record_dispatch(
+                "fft local",
+                encoder,
+                &self.local,
+                &[&u, input, output, table],
+                rows as u64,
+            );
+        }
+        let stages = global_stages(n);
+        let mut p = 1usize;
+        let mut from = input;
+        for (pass, &radix) in stages.iter().enumerate() {
+            let left = stages.len() - pass;
+            // Alternate so that the last pass lands in `output`.
+            let to = if left % 2 == 1 { output } else { scratch };
+            let last = left == 1;
+            let u = ctx.uniform(
+                "fft uniform",
+                &uniform(p, if last { final_scale } else { 1.0 }),
+            )?;
+            let pipeline = match radix {
+                8 => &self.radix8,
+                4 => &self.radix4,
+                _ => &self.radix2,
+            };
+            let threads = (rows * n / radix as usize) as u64;
+            ctx.record_dispatch(
+                "fft pass",
+                encoder,
+                pipeline,
+                &[&u, from, to, table],
+                threads.div_ceil(GLOBAL_WG),
+            )?;
+            from = to;
+            p *= radix as usize;
+        }
+        Ok(())
+    }
+
+    /// Records `np.fft.rfft` of `rows` rows of `n` real points in `real` into `spectrum`
+    /// (`n / 2 + 1` complex bins per row). `scratch` and `scratch2` hold `rows * n / 2`
+    /// complex values each.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one transform's buffers and shape"
+    )]
+    pub(crate) fn record_r2c(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        real: &wgpu::Buffer,
+        spectrum: &wgpu::Buffer,
+        (scratch, scratch2): (&wgpu::Buffer, &wgpu::Buffer),
+        n: usize,
+        rows: usize,
+    ) -> Result<()> {
+        let half = n / 2;
+        let table = Self::table(ctx, n)?;
+        self.record_c2c(
+            ctx,
+            encoder,
+            (real, scratch, scratch2),
+            half,
+            rows,
+            false,
+            (&table, 2),
+        )?;
+        let u = ctx.uniform("fft pack uniform", &pack(half, rows, 0))?;
+        let threads = ((half + 1) * rows) as u64;
+        ctx.record_dispatch(
+            "rfft unpack",
+            encoder,
+            &self.r2c_post,
+            &[&u, scratch, spectrum, &table],
+            threads.div_ceil(GLOBAL_WG),
+        )
+    }
+
+    /// Records `np.fft.irfft(spectrum, n)` of `rows` rows of `n / 2 + 1` bins into `real`
+    /// (`n` points per row). Scratch buffers as [`FftGpu::record_r2c`].
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one transform's buffers and shape"
+    )]
+    pub(crate) fn record_c2r(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        spectrum: &wgpu::Buffer,
+        real: &wgpu::Buffer,
+        (scratch, scratch2): (&wgpu::Buffer, &wgpu::Buffer),
+        n: usize,
+        rows: usize,
+    ) -> Result<()> {
+        let half = n / 2;
+        let table = Self::table(ctx, n)?;
+        let u = ctx.uniform("fft pack uniform", &pack(half, rows, 0))?;
+        let threads = (half * rows) as u64;
+        ctx.record_dispatch(
+            "irfft pack",
+            encoder,
+            &self.c2r_pre,
+            &[&u, spectrum, scratch, &table],
+            threads.div_ceil(GLOBAL_WG),
+        )?;
+        self.record_c2c(
+            ctx,
+            encoder,
+            (scratch, real, scratch2),
+            half,
+            rows,
+            true,
+            (&table, 2),
+        )
+    }
+
+    fn record_transpose(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (from, to): (&wgpu::Buffer, &wgpu::Buffer),
+        rows: usize,
+        cols: usize,
+    ) -> Result<()> {
+        let u = ctx.uniform("fft transpose uniform", &pack(0, rows, 0).with_cols(cols))?;
+        let tiles = (rows.div_ceil(16) * cols.div_ceil(16)) as u64;
+        ctx.record_dispatch(
+            "fft transpose",
+            encoder,
+            &self.transpose,
+            &[&u, from, to],
+            tiles,
+        )
+    }
+
+    /// `np.fft.fft` (or `ifft`, scaled 1/n) of each row of `n` points (a power of two) of
+    /// `data`. Batches larger than one buffer binding run in several submissions of whole
+    /// rows.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a size that is not a power of two; [`Error::ShapeMismatch`]
+    /// when `data` is not whole rows; [`Error::ExceedsLimit`] for one row larger than a
+    /// binding; GPU errors.
+    pub fn fft(
+        &self,
+        ctx: &GpuContext,
+        data: &[Complex<f32>],
+        n: usize,
+        inverse: bool,
+    ) -> Result<Vec<Complex<f32>>> {
+        let rows = check_rows("FFT input", data.len(), n, 1)?;
+        let per_call = rows_per_binding(ctx, n as u64 * COMPLEX_BYTES, "points in one FFT row")?;
+        let table = Self::table(ctx, n)?;
+        let mut out = Vec::with_capacity(data.len());
+        for first in (0..rows).step_by(per_call) {
+            let count = per_call.min(rows - first);
+            let chunk = &data[first * n..(first + count) * n];
+            let values = count * n;
+            let input = ctx.upload("fft input", &to_pairs(chunk))?;
+            let output = ctx.storage_buffer("fft output", values as u64 * COMPLEX_BYTES)?;
+            let scratch = scratch_for(ctx, n, values)?;
+            ctx.poison_f32(&output, 2 * values);
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            self.record_c2c(
+                ctx,
+                &mut encoder,
+                (&input, &output, &scratch),
+                n,
+                count,
+                inverse,
+                (&table, 1),
+            )?;
+            ctx.submit_and_wait("the FFT", encoder)?;
+            out.extend(from_pairs(&ctx.read_back::<[f32; 2]>(&output, 0, values)?));
+        }
+        Ok(out)
+    }
+
+    /// `np.fft.rfft` of each row of `n` real points (a power of two, at least 2): `n / 2 + 1`
+    /// bins per row, with half the work of a complex transform.
+    ///
+    /// # Errors
+    /// As [`FftGpu::fft`].
+    pub fn rfft(&self, ctx: &GpuContext, x: &[f32], n: usize) -> Result<Vec<Complex<f32>>> {
+        let rows = check_rows("rfft input", x.len(), n, 2)?;
+        let bins = n / 2 + 1;
+        let per_call =
+            rows_per_binding(ctx, bins as u64 * COMPLEX_BYTES, "points in one rfft row")?;
+        let mut out = Vec::with_capacity(rows * bins);
+        for first in (0..rows).step_by(per_call) {
+            let count = per_call.min(rows - first);
+            let real = ctx.upload("rfft input", &x[first * n..(first + count) * n])?;
+            let spectrum =
+                ctx.storage_buffer("rfft output", (count * bins) as u64 * COMPLEX_BYTES)?;
+            let scratch = ctx.storage_buffer("rfft scratch", (count * n / 2) as u64 * 8)?;
+            let scratch2 = scratch_for(ctx, n / 2, count * n / 2)?;
+            ctx.poison_f32(&spectrum, 2 * count * bins);
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            self.record_r2c(
+                ctx,
+                &mut encoder,
+                &real,
+                &spectrum,
+                (&scratch, &scratch2),
+                n,
+                count,
+            )?;
+            ctx.submit_and_wait("the rfft", encoder)?;
+            out.extend(from_pairs(&ctx.read_back::<[f32; 2]>(
+                &spectrum,
+                0,
+                count * bins,
+            )?));
+        }
+        Ok(out)
+    }
+
+    /// `np.fft.irfft(X, n)` of each row of `n / 2 + 1` bins: `n` real points per row (`n` a
+    /// power of two, at least 2).
+    ///
+    /// # Errors
+    /// As [`FftGpu::fft`].
+    pub fn irfft(&self, ctx: &GpuContext, spectrum: &[Complex<f32>], n: usize) -> Result<Vec<f32>> {
+        let bins = n / 2 + 1;
+        check_rows("irfft input", n, n, 2)?;
+        if spectrum.is_empty() {
+            return Err(Error::EmptyInput("irfft input"));
+        }
+        if spectrum.len() % bins != 0 {
+            return Err(Error::ShapeMismatch {
+                what: "irfft input",
+                expected: format!("rows of {bins} bins"),
+                got: vec![spectrum.len()],
+            });
+        }
+        let rows = spectrum.len() / bins;
+        let per_call =
+            rows_per_binding(ctx, bins as u64 * COMPLEX_BYTES, "points in one irfft row")?;
+        let mut out = Vec::with_capacity(rows * n);
+        for first in (0..rows).step_by(per_call) {
+            let count = per_call.min(rows - first);
+            let input = ctx.upload(
+                "irfft input",
+                &to_pairs(&spectrum[first * bins..(first + count) * bins]),
+            )?;
+            let real = ctx.storage_buffer("irfft output", (count * n) as u64 * 4)?;
+            let scratch = ctx.storage_buffer("irfft scratch", (count * n / 2) as u64 * 8)?;
+            let scratch2 = scratch_for(ctx, n / 2, count * n / 2)?;
+            ctx.poison_f32(&real, count * n);
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            self.record_c2r(
+                ctx,
+                &mut encoder,
+                &input,
+                &real,
+                (&scratch, &scratch2),
+                n,
+                count,
+            )?;
+            ctx.submit_and_wait("the irfft", encoder)?;
+            out.extend(ctx.read_back::<f32>(&real, 0, count * n)?);
+        }
+        Ok(out)
+    }
+
+    /// `np.fft.fft2` (or `ifft2`) of a `rows x cols` array stored row after row (both powers
+    /// of two): the rows' transforms, a transpose, the columns' transforms as rows and a
+    /// transpose back, all on the GPU.
+    ///
+    /// # Errors
+    /// As [`FftGpu::fft`]; [`Error::ExceedsLimit`] when the array exceeds one binding.
+    pub fn fft2(
+        &self,
+        ctx: &GpuContext,
+        data: &[Complex<f32>],
+        rows: usize,
+        cols: usize,
+        inverse: bool,
+    ) -> Result<Vec<Complex<f32>>> {
+        check_rows("2-D FFT input", cols, cols, 1)?;
+        check_rows("2-D FFT input", rows, rows, 1)?;
+        if data.len() != rows * cols {
+            return Err(Error::ShapeMismatch {
+                what: "2-D FFT input",
+                expected: format!("{rows} x {cols} values"),
+                got: vec![data.len()],
+            });
+        }
+        let bytes = data.len() as u64 * COMPLEX_BYTES;
+        if bytes > ctx.max_binding_bytes() {
+            return Err(Error::ExceedsLimit {
+                what: "bytes of a 2-D FFT on the GPU",
+                requested: bytes,
+                max: ctx.max_binding_bytes(),
+            });
+        }
+        let a = ctx.upload("fft2 data", &to_pairs(data))?;
+        let b = ctx.storage_buffer("fft2 work", bytes)?;
+        let c = ctx.storage_buffer("fft2 scratch", bytes)?;
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let row_table = Self::table(ctx, cols)?;
+        let col_table = Self::table(ctx, rows)?;
+        self.record_c2c(
+            ctx,
+            &mut encoder,
+            (&a, &b, &c),
+            cols,
+            rows,
+            inverse,
+            (&row_table, 1),
+        )?;
+        self.record_transpose(ctx, &mut encoder, (&b, &a), rows, cols)?;
+        self.record_c2c(
+            ctx,
+            &mut encoder,
+            (&a, &b, &c),
+            rows,
+            cols,
+            inverse,
+            (&col_table, 1),
+        )?;
+        // The transposed-back result goes to a buffer of its own, poisoned before the run
+        // (queue writes land before the submission that follows them).
+        let out = ctx.storage_buffer("fft2 output", bytes)?;
+        ctx.poison_f32(&out, 2 * data.len());
+        self.record_transpose(ctx, &mut encoder, (&b, &out), cols, rows)?;
+        ctx.submit_and_wait("the 2-D FFT", encoder)?;
+        Ok(from_pairs(&ctx.read_back::<[f32; 2]>(
+            &out,
+            0,
+            data.len(),
+        )?))
+    }
+}
+
+impl PackUniform {
+    fn with_cols(mut self, cols: usize) -> Self {
+        self.cols = cols as u32;
+        self
+    }
+}
+
+fn pack(half: usize, rows: usize, cols: usize) -> PackUniform {
+    PackUniform {
+        half: half as u32,
+        rows: rows as u32,
+        tw_stride: 1,
+        cols: cols as u32,
+    }
+}
+
+/// A scratch buffer for the global passes (a 4-byte placeholder when the transform is
+/// workgroup-resident and needs none).
+fn scratch_for(ctx: &GpuContext, n: usize, values: usize) -> Result<wgpu::Buffer> {
+    let bytes = if n > LOCAL_MAX {
+        values as u64 * COMPLEX_BYTES
+    } else {
+        4
+    };
+    ctx.storage_buffer("fft scratch", bytes)
+}
+
+/// Whole rows of `row_bytes` that fit one binding.
+fn rows_per_binding(ctx: &GpuContext, row_bytes: u64, what: &'static str) -> Result<usize> {
+    let binding = ctx.max_binding_bytes();
+    if row_bytes > binding {
+        return Err(Error::ExceedsLimit {
+            what,
+            requested: row_bytes / COMPLEX_BYTES,
+            max: binding / COMPLEX_BYTES,
+        });
+    }
+    // u32 indices in the shaders: at most 2^31 values per submission.
+    Ok(((binding / row_bytes) as usize).clamp(1, (1 << 31) / (row_bytes as usize / 8).max(1)))
+}
+
+pub(crate) fn to_pairs(data: &[Complex<f32>]) -> Vec<[f32; 2]> {
+    data.iter().map(|c| [c.re, c.im]).collect()
+}
+
+pub(crate) fn from_pairs(data: &[[f32; 2]]) -> Vec<Complex<f32>> {
+    data.iter().map(|&[re, im]| Complex::new(re, im)).collect()
+}

@@ -1,0 +1,174 @@
+//! Threshold crossings as a GPU stream compaction on every adapter: NumPy's fixtures, the
+//! seed's example, exact float64 comparisons (values one ulp from the threshold, -0.0, NaN,
+//! infinities), directions, gaps and times as the CPU, and signals split across bindings.
+
+mod common;
+
+use std::path::PathBuf;
+
+use gpusci::io::{read_npy, NpyArray};
+use gpusci::signal::gpu::order_key;
+use gpusci::signal::{crossings, crossings_on, CrossingParams, Direction};
+use gpusci::{Executor, GpuContext};
+use ndarray::{Array1, ArrayD, Ix1};
+
+fn load(name: &str) -> ArrayD<f64> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/signal")
+        .join(format!("{name}.npy"));
+    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
+        NpyArray::F64(a) => a,
+        NpyArray::F32(a) => a.mapv(f64::from),
+    }
+}
+
+fn manifest() -> Vec<serde_json::Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/signal/manifest.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn gpu(ctx: &GpuContext) -> Executor {
+    let exec = Executor::Gpu(Box::new(GpuContext::from_device(
+        ctx.device().clone(),
+        ctx.queue().clone(),
+        ctx.adapter_info().clone(),
+    )));
+    if let Executor::Gpu(c) = &exec {
+        c.set_poison_outputs(true);
+    }
+    exec
+}
+
+/// A signal that tests exactness: values one float64 ulp either side of the threshold
+/// (float32 would round them onto it), -0.0 and 0.0 around a zero threshold, NaN and
+/// infinities, long quiet stretches and dense chatter.
+fn tricky(n: usize, threshold: f64) -> Array1<f64> {
+    let above = f64::from_bits(threshold.to_bits() + 1);
+    let below = f64::from_bits(threshold.to_bits() - 1);
+    Array1::from_shape_fn(n, |i| match (i * 7919) % 23 {
+        0 => above,
+        1 => below,
+        2 => threshold,
+        3 => f64::NAN,
+        4 => f64::INFINITY,
+        5 => f64::NEG_INFINITY,
+        6 => -0.0,
+        7 => 0.0,
+        r if (i / 1000) % 3 == 0 => threshold - 1.0 - r as f64,
+        r => threshold + (r as f64 - 11.0) * 0.1,
+    })
+}
+
+#[test]
+fn order_keys_sort_as_the_doubles() {
+    let values = [
+        f64::NEG_INFINITY,
+        -1e300,
+        -1.0,
+        -f64::MIN_POSITIVE,
+        -0.0,
+        0.0,
+        f64::MIN_POSITIVE,
+        1.0,
+        1.0 + f64::EPSILON,
+        1e300,
+        f64::INFINITY,
+    ];
+    for w in values.windows(2) {
+        if w[0] < w[1] {
+            assert!(order_key(w[0]) < order_key(w[1]), "{} < {}", w[0], w[1]);
+        } else {
+            assert_eq!(order_key(w[0]), order_key(w[1]), "{} == {}", w[0], w[1]);
+        }
+    }
+}
+
+#[test]
+fn gpu_crossings_match_numpy_and_the_cpu() {
+    let cases: Vec<serde_json::Value> = manifest()
+        .into_iter()
+        .filter(|c| c["kind"] == "crossings")
+        .collect();
+    common::for_each_adapter("crossings", |ctx| {
+        let exec = gpu(ctx);
+        for case in &cases {
+            let name = case["out"].as_str().unwrap();
+            let x = load(&format!("x_{}", case["signal"].as_str().unwrap()))
+                .into_dimensionality::<Ix1>()
+                .unwrap();
+            let expected: Vec<usize> = load(name).iter().map(|&v| v as usize).collect();
+            let params = CrossingParams::new(case["threshold"].as_f64().unwrap());
+            let got: Vec<usize> = crossings_on(&exec, x.view(), &params)
+                .unwrap()
+                .iter()
+                .map(|e| e.index)
+                .collect();
+            assert_eq!(got, expected, "{name}");
+        }
+        let seed = Array1::from(vec![
+            0., 0., 0., 5., 5., 5., 5., 0., 0., 0., 0., 4., 4., 4., 0., 0., 0.,
+        ]);
+        let got: Vec<usize> = crossings_on(&exec, seed.view(), &CrossingParams::new(2.0))
+            .unwrap()
+            .iter()
+            .map(|e| e.index)
+            .collect();
+        assert_eq!(got, [3, 7, 11, 14], "the seed's example");
+        for threshold in [0.0, 2.5, -7.25] {
+            let x = tricky(20_011, threshold);
+            for direction in [Direction::Both, Direction::Up, Direction::Down] {
+                for min_gap in [0, 5] {
+                    let params = CrossingParams {
+                        direction,
+                        min_gap,
+                        ..CrossingParams::new(threshold)
+                    };
+                    let cpu = crossings(x.view(), &params).unwrap();
+                    let got = crossings_on(&exec, x.view(), &params).unwrap();
+                    assert_eq!(
+                        got.len(),
+                        cpu.len(),
+                        "thr {threshold} {direction:?} {min_gap}"
+                    );
+                    for (g, c) in got.iter().zip(&cpu) {
+                        assert_eq!(g.index, c.index);
+                        assert_eq!(g.up, c.up);
+                        assert!(g.time == c.time || (g.time.is_nan() && c.time.is_nan()));
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// 64 KiB bindings hold 8,192 samples: a 50,000-sample signal runs in 7 chunks, with
+/// transitions on the chunks' first samples (the sample before each chunk decides them).
+#[test]
+fn long_signals_run_in_chunks() {
+    common::for_each_adapter_with_limits(
+        "crossings chunked",
+        |limits| wgpu::Limits {
+            max_storage_buffer_binding_size: 64 << 10,
+            ..limits
+        },
+        |ctx| {
+            let exec = gpu(ctx);
+            let x = Array1::from_shape_fn(50_000, |i| {
+                if i % 8192 == 0 || (i / 4096) % 2 == 1 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            });
+            let params = CrossingParams::new(0.0);
+            let cpu = crossings(x.view(), &params).unwrap();
+            let got = crossings_on(&exec, x.view(), &params).unwrap();
+            assert!(cpu.len() > 10);
+            assert_eq!(got, cpu);
+            let quiet = Array1::from_elem(30_000, -1.0);
+            assert!(crossings_on(&exec, quiet.view(), &params)
+                .unwrap()
+                .is_empty());
+        },
+    );
+}
