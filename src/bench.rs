@@ -238,7 +238,8 @@ impl Workload {
                 let plan = Self::w2_plan(points)?;
                 density::histogram2d(exec, points.x.view(), points.y.view(), None, &plan).map(drop)
             }
-            (Workload::Convolve { a, v, .. }, _) => crate::conv::np_convolve(
+            (Workload::Convolve { a, v, .. }, _) => crate::conv::np_convolve_on(
+                exec,
                 a.view(),
                 v.view(),
                 crate::conv::Mode::Same,
@@ -246,7 +247,7 @@ impl Workload {
             )
             .map(drop),
             (Workload::Lag { a, b, .. }, _) => {
-                crate::conv::lag(a.view(), b.view(), crate::conv::Method::Auto).map(drop)
+                crate::conv::lag_on(exec, a.view(), b.view(), crate::conv::Method::Auto).map(drop)
             }
             (Workload::Rolling { data, .. }, _) => {
                 crate::signal::rolling_mean(data.view(), &crate::signal::RollingParams::new(20))
@@ -308,9 +309,23 @@ impl Workload {
                 "workload",
                 "W3 runs through an Executor (Workload::run)",
             )),
-            Workload::Rolling { .. } | Workload::Convolve { .. } | Workload::Lag { .. } => Err(
-                crate::Error::param("workload", "W4, W4b and W5 have no GPU path yet"),
-            ),
+            Workload::Rolling { .. } => Err(crate::Error::param(
+                "workload",
+                "W4b has no GPU path (a rolling mean is one pass over memory, run on the CPU)",
+            )),
+            Workload::Convolve { a, v, .. } => {
+                let (a, v) = (a.to_vec(), v.to_vec());
+                let window = crate::conv::Mode::Same.window(a.len(), v.len());
+                crate::conv::gpu::ConvGpu::new(ctx)?
+                    .full_window(ctx, &a, &v, crate::conv::Method::Auto, window)
+                    .map(drop)
+            }
+            Workload::Lag { a, b, .. } => {
+                let reversed: Vec<f64> = b.iter().rev().copied().collect();
+                crate::conv::gpu::ConvGpu::new(ctx)?
+                    .argmax_full(ctx, &a.to_vec(), &reversed, crate::conv::Method::Auto)
+                    .map(drop)
+            }
             Workload::Network { batch, .. } => crate::lif::gpu::LifGpu::new(ctx)?
                 .simulate_batch(ctx, batch)
                 .map(drop),
@@ -450,12 +465,9 @@ pub fn conv_workloads(quick: bool) -> Vec<Workload> {
 }
 
 impl Workload {
-    /// Whether the workload has a GPU path (W4, W4b and W5 run on the CPU only so far).
+    /// Whether the workload has a GPU path (W4b, a rolling mean, runs on the CPU only).
     pub fn has_gpu_path(&self) -> bool {
-        !matches!(
-            self,
-            Workload::Rolling { .. } | Workload::Convolve { .. } | Workload::Lag { .. }
-        )
+        !matches!(self, Workload::Rolling { .. })
     }
 }
 
@@ -526,6 +538,26 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
             software: false,
         });
     }
+    let fft_points = if options.quick { 1 << 20 } else { FFT_POINTS };
+    {
+        progress("FFT on the CPU");
+        let mut data: Vec<crate::fft::Complex<f64>> = (0..fft_points)
+            .map(|i| crate::fft::Complex::new((i % 7) as f64 - 3.0, (i % 5) as f64 - 2.0))
+            .collect();
+        let seconds = median_seconds(runs, || {
+            crate::fft::cpu::fft_rows(&mut data, fft_points, false)
+        })?;
+        rows.push(BenchRow {
+            workload: "FFT",
+            what: fft_description(fft_points),
+            backend: "cpu",
+            adapter: cpu_name.clone(),
+            seconds,
+            runs,
+            includes_transfer: false,
+            software: false,
+        });
+    }
     if options.backend == Backend::Cpu {
         return Ok(rows);
     }
@@ -560,8 +592,38 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
                 Err(error) => progress(&format!("{} failed on {name}: {error}", workload.id())),
             }
         }
+        if let Executor::Gpu(ctx) = &exec {
+            progress(&format!("FFT on {name}"));
+            let timed = crate::fft::gpu::FftGpu::new(ctx)
+                .and_then(|fft| fft.time_resident(ctx, fft_points, 1, gpu_runs.max(3)));
+            match timed {
+                Ok(time) => rows.push(BenchRow {
+                    workload: "FFT",
+                    what: fft_description(fft_points),
+                    backend: "gpu",
+                    adapter: name.clone(),
+                    seconds: time.as_secs_f64(),
+                    runs: gpu_runs.max(3),
+                    includes_transfer: false,
+                    software: summary.is_software(),
+                }),
+                Err(error) => progress(&format!("FFT failed on {name}: {error}")),
+            }
+        }
     }
     Ok(rows)
+}
+
+/// The FFT row's size: 2^24 complex points, issue 5's bandwidth-floor workload.
+pub const FFT_POINTS: usize = 1 << 24;
+
+fn fft_description(points: usize) -> String {
+    let passes = crate::fft::gpu::global_stages(points).len();
+    format!(
+        "complex FFT of 2^{} points (CPU float64; GPU float32 resident, {passes} passes over {} MiB)",
+        points.trailing_zeros(),
+        (points * 8) >> 20
+    )
 }
 
 /// The table: workload, backend, adapter, median time, and speed relative to the CPU path.

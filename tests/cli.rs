@@ -741,4 +741,39 @@ fn convolve_correlate_and_lag_follow_numpy_and_scipy() {
     fails_cleanly(&["convolve", a, v, b, "--mode", "middle"], &bad, "mode");
     fails_cleanly(&["correlate", a, v, b, "--method", "magic"], &bad, "method");
     fails_cleanly(&["lag", a, v, "--rate", "0"], &bad, "rate");
+    let cube = dir.path().join("cube.npy");
+    gpusci::io::write_npy(&cube, &ndarray::ArrayD::<f64>::zeros(vec![2, 2, 2])).unwrap();
+    fails_cleanly(&["convolve", cube.to_str().unwrap(), v, b], &bad, "3-D");
+    // 2-D by the inputs' shape: scipy.signal.convolve / correlate, zero fill, on the CPU and
+    // (where an adapter exists) the GPU.
+    let (a2, v2) = (conv_fixture("a2_16x7_5x5"), conv_fixture("v2_16x7_5x5"));
+    let backends: &[&str] = if gpusci::gpu::list_adapters().is_empty() {
+        eprintln!("*** no GPU adapter: the 2-D convolve GPU check was SKIPPED ***");
+        &["cpu"]
+    } else {
+        &["cpu", "gpu"]
+    };
+    for &backend in backends {
+        for (command, expected) in [("convolve", "convolve2"), ("correlate", "correlate2")] {
+            succeeds(&[
+                command,
+                a2.to_str().unwrap(),
+                v2.to_str().unwrap(),
+                out.to_str().unwrap(),
+                "--mode",
+                "same",
+                "--backend",
+                backend,
+            ]);
+            let (got, want) = (
+                f64s(&out),
+                f64s(&conv_fixture(&format!("{expected}_16x7_5x5_same"))),
+            );
+            assert_eq!(got.len(), 16 * 7, "{command}: the first input's shape");
+            assert!(
+                got.iter().zip(&want).all(|(x, y)| (x - y).abs() < 1e-4),
+                "{command} 2-D"
+            );
+        }
+    }
 }

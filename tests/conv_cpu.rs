@@ -247,3 +247,64 @@ fn spectra_match_numpy_rfft_and_the_low_pass_reconstruction() {
     assert!(Spectrum::of(Array1::<f64>::zeros(0).view(), 1.0).is_err());
     assert!(Spectrum::of(Array1::<f64>::zeros(4).view(), 0.0).is_err());
 }
+
+fn load2(name: &str) -> ndarray::Array2<f64> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/conv")
+        .join(format!("{name}.npy"));
+    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
+        NpyArray::F64(a) => a.into_dimensionality::<ndarray::Ix2>().unwrap(),
+        NpyArray::F32(a) => a
+            .mapv(f64::from)
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap(),
+    }
+}
+
+/// 2-D `scipy.signal.convolve` / `correlate` in every mode, direct and FFT, against SciPy.
+#[test]
+fn two_dimensional_modes_match_scipy() {
+    use gpusci::conv::two_d::{convolve_2d, correlate_2d};
+    let exec = gpusci::Executor::Cpu;
+    let cases = manifest()["cases_2d"].as_array().unwrap().clone();
+    assert_eq!(cases.len(), 18);
+    for case in &cases {
+        let (tag, mode_name) = (
+            case["tag"].as_str().unwrap(),
+            case["mode"].as_str().unwrap(),
+        );
+        let mode: Mode = mode_name.parse().unwrap();
+        let (a, v) = (load2(&format!("a2_{tag}")), load2(&format!("v2_{tag}")));
+        for (method, tol) in [
+            (Method::Direct, DIRECT_TOL),
+            (Method::Fft, FFT_TOL),
+            (Method::Auto, FFT_TOL),
+        ] {
+            for (name, got) in [
+                (
+                    "convolve2",
+                    convolve_2d(&exec, a.view(), v.view(), mode, method).unwrap(),
+                ),
+                (
+                    "correlate2",
+                    correlate_2d(&exec, a.view(), v.view(), mode, method).unwrap(),
+                ),
+            ] {
+                let expected = load2(&format!("{name}_{tag}_{mode_name}"));
+                let what = format!("{name} {tag} {mode_name} {method:?}");
+                assert_eq!(got.dim(), expected.dim(), "{what}: shape");
+                close(
+                    &Array1::from_iter(got.iter().copied()),
+                    &Array1::from_iter(expected.iter().copied()),
+                    tol,
+                    &what,
+                );
+            }
+        }
+    }
+    let (wide, tall) = (ndarray::Array2::ones((3, 8)), ndarray::Array2::ones((5, 2)));
+    assert!(matches!(
+        convolve_2d(&exec, wide.view(), tall.view(), Mode::Valid, Method::Auto),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}

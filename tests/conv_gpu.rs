@@ -250,3 +250,97 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
         assert_eq!(back.samples, -37, "negative lag");
     });
 }
+
+fn load2(name: &str) -> ndarray::Array2<f64> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/conv")
+        .join(format!("{name}.npy"));
+    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
+        NpyArray::F64(a) => a.into_dimensionality::<ndarray::Ix2>().unwrap(),
+        NpyArray::F32(a) => a
+            .mapv(f64::from)
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap(),
+    }
+}
+
+/// 2-D convolve / correlate on the GPU, direct and through 2-D FFTs, against SciPy; a larger
+/// image against the float64 CPU; an array past one binding is a typed error.
+#[test]
+fn two_dimensional_modes_match_scipy_on_the_gpu() {
+    use gpusci::conv::two_d::{convolve_2d, correlate_2d};
+    let cases = manifest()["cases_2d"].as_array().unwrap().clone();
+    common::for_each_adapter("conv 2-D", |ctx| {
+        let exec = gpu(ctx);
+        exec_poison(&exec);
+        for case in &cases {
+            let (tag, mode_name) = (
+                case["tag"].as_str().unwrap(),
+                case["mode"].as_str().unwrap(),
+            );
+            let mode: Mode = mode_name.parse().unwrap();
+            let (a, v) = (load2(&format!("a2_{tag}")), load2(&format!("v2_{tag}")));
+            let flat = |x: &ndarray::Array2<f64>| Array1::from_iter(x.iter().copied());
+            let s = scale(&flat(&a), &flat(&v));
+            for method in [Method::Direct, Method::Fft] {
+                for (name, got) in [
+                    (
+                        "convolve2",
+                        convolve_2d(&exec, a.view(), v.view(), mode, method).unwrap(),
+                    ),
+                    (
+                        "correlate2",
+                        correlate_2d(&exec, a.view(), v.view(), mode, method).unwrap(),
+                    ),
+                ] {
+                    let expected = load2(&format!("{name}_{tag}_{mode_name}"));
+                    let what = format!("{name} {tag} {mode_name} {method:?}");
+                    assert_eq!(got.dim(), expected.dim(), "{what}: shape");
+                    close(&flat(&got), &flat(&expected), s, &what);
+                }
+            }
+        }
+        let image = ndarray::Array2::from_shape_fn((150, 97), |(r, c)| {
+            ((r * 31 + c * 17) % 23) as f64 / 23.0 - 0.5
+        });
+        let kernel =
+            ndarray::Array2::from_shape_fn((21, 9), |(r, c)| ((r + 2 * c) % 5) as f64 - 2.0);
+        let flat = |x: &ndarray::Array2<f64>| Array1::from_iter(x.iter().copied());
+        let s = scale(&flat(&image), &flat(&kernel));
+        for mode in [Mode::Full, Mode::Same, Mode::Valid] {
+            let cpu = convolve_2d(
+                &Executor::Cpu,
+                image.view(),
+                kernel.view(),
+                mode,
+                Method::Direct,
+            )
+            .unwrap();
+            for method in [Method::Direct, Method::Fft] {
+                let got = convolve_2d(&exec, image.view(), kernel.view(), mode, method).unwrap();
+                close(
+                    &flat(&got),
+                    &flat(&cpu),
+                    s,
+                    &format!("150x97 {mode:?} {method:?}"),
+                );
+            }
+        }
+    });
+    common::for_each_adapter_with_limits(
+        "conv 2-D limit",
+        |limits| wgpu::Limits {
+            max_storage_buffer_binding_size: 64 << 10,
+            ..limits
+        },
+        |ctx| {
+            let exec = gpu(ctx);
+            let image = ndarray::Array2::<f64>::ones((100, 100));
+            let kernel = ndarray::Array2::<f64>::ones((9, 9));
+            assert!(matches!(
+                convolve_2d(&exec, image.view(), kernel.view(), Mode::Same, Method::Fft),
+                Err(Error::ExceedsLimit { .. })
+            ));
+        },
+    );
+}

@@ -165,3 +165,79 @@ fn argmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups:
         best[g] = vec2<u32>(bitcast<u32>(best_value[0]), best_index[0]);
     }
 }
+
+// --- 2-D (scipy.signal.convolve of 2-D arrays, zero fill) ----------------------------------
+
+struct Conv2dUniform {
+    a_rows: u32,
+    a_cols: u32,
+    k_rows: u32,
+    k_cols: u32,
+    first_row: u32,  // window origin in the full output
+    first_col: u32,
+    out_rows: u32,   // window shape
+    out_cols: u32,
+    fft_cols: u32,   // FFT path: columns of the padded transform
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> u2: Conv2dUniform;
+@group(0) @binding(1) var<storage, read> image: array<f32>;
+@group(0) @binding(2) var<storage, read> kernel2d: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out2d: array<f32>;
+
+// One output of the window per thread: the sum over the kernel's taps that land inside the
+// image (zero fill outside), in float32 with fma.
+@compute @workgroup_size(64)
+fn direct_2d(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+             @builtin(local_invocation_index) li: u32) {
+    let o = linear_group(wg, groups) * 64u + li;
+    if (o >= u2.out_rows * u2.out_cols) { return; }
+    let r = i32(u2.first_row + o / u2.out_cols);
+    let c = i32(u2.first_col + o % u2.out_cols);
+    var acc = 0.0;
+    // Taps p with 0 <= r - p < a_rows.
+    let p_lo = max(0, r - i32(u2.a_rows) + 1);
+    let p_hi = min(i32(u2.k_rows) - 1, r);
+    let q_lo = max(0, c - i32(u2.a_cols) + 1);
+    let q_hi = min(i32(u2.k_cols) - 1, c);
+    for (var p = p_lo; p <= p_hi; p++) {
+        let arow = u32(r - p) * u2.a_cols;
+        let krow = u32(p) * u2.k_cols;
+        for (var q = q_lo; q <= q_hi; q++) {
+            acc = fma(image[arow + u32(c - q)], kernel2d[krow + u32(q)], acc);
+        }
+    }
+    out2d[o] = acc;
+}
+
+@group(0) @binding(1) var<storage, read> factor: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read_write> product: array<vec2<f32>>;
+
+// product[t] *= factor[t] for the u.count values of two spectra of the same shape.
+@compute @workgroup_size(64)
+fn multiply_pointwise(@builtin(workgroup_id) wg: vec3<u32>,
+                      @builtin(num_workgroups) groups: vec3<u32>,
+                      @builtin(local_invocation_index) li: u32) {
+    let t = linear_group(wg, groups) * 64u + li;
+    if (t >= u.count) { return; }
+    let a = product[t];
+    let b = factor[t];
+    product[t] = vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
+}
+
+@group(0) @binding(1) var<storage, read> transformed: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read_write> window2d: array<f32>;
+
+// The window of the inverse transform's real part.
+@compute @workgroup_size(64)
+fn gather_2d(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+             @builtin(local_invocation_index) li: u32) {
+    let o = linear_group(wg, groups) * 64u + li;
+    if (o >= u2.out_rows * u2.out_cols) { return; }
+    let r = u2.first_row + o / u2.out_cols;
+    let c = u2.first_col + o % u2.out_cols;
+    window2d[o] = transformed[r * u2.fft_cols + c].x;
+}

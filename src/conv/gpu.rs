@@ -73,6 +73,35 @@ pub struct ConvGpu {
     multiply: wgpu::ComputePipeline,
     overlap_add: wgpu::ComputePipeline,
     argmax: wgpu::ComputePipeline,
+    direct_2d: wgpu::ComputePipeline,
+    multiply_pointwise: wgpu::ComputePipeline,
+    gather_2d: wgpu::ComputePipeline,
+}
+
+/// Kept in sync with `struct Conv2dUniform` in shaders/conv/conv.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct Conv2dUniform {
+    /// Image rows.
+    pub a_rows: u32,
+    /// Image columns.
+    pub a_cols: u32,
+    /// Kernel rows.
+    pub k_rows: u32,
+    /// Kernel columns.
+    pub k_cols: u32,
+    /// Window origin in the full output: row.
+    pub first_row: u32,
+    /// Window origin: column.
+    pub first_col: u32,
+    /// Window rows.
+    pub out_rows: u32,
+    /// Window columns.
+    pub out_cols: u32,
+    /// FFT path: columns of the padded transform.
+    pub fft_cols: u32,
+    /// Padding.
+    pub _pad: [u32; 3],
 }
 
 /// Float32 copies of the operands, the longer first (convolution commutes).
@@ -125,6 +154,9 @@ impl ConvGpu {
             multiply: ctx.pipeline("conv", CONV_WGSL, "multiply")?,
             overlap_add: ctx.pipeline("conv", CONV_WGSL, "overlap_add")?,
             argmax: ctx.pipeline("conv", CONV_WGSL, "argmax")?,
+            direct_2d: ctx.pipeline("conv", CONV_WGSL, "direct_2d")?,
+            multiply_pointwise: ctx.pipeline("conv", CONV_WGSL, "multiply_pointwise")?,
+            gather_2d: ctx.pipeline("conv", CONV_WGSL, "gather_2d")?,
         })
     }
 
@@ -242,6 +274,150 @@ impl ConvGpu {
         })?;
         best.map(|(_, index)| index)
             .ok_or(Error::EmptyInput("correlation"))
+    }
+
+    /// The window `((first row, rows), (first column, columns))` of the full 2-D convolution
+    /// of `a` and `v` (float32 on the GPU). `Method::Auto` sums directly for non-finite input
+    /// or kernels of at most [`GPU_DIRECT_MAX_TAPS`] taps, else multiplies 2-D FFTs of the
+    /// inputs zero-padded to powers of two.
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] when an input (direct) or the padded transform (FFT) exceeds
+    /// one binding: 2-D arrays are not split; values beyond float32's range; GPU errors.
+    pub fn full_window_2d(
+        &self,
+        ctx: &GpuContext,
+        a: ndarray::ArrayView2<'_, f64>,
+        v: ndarray::ArrayView2<'_, f64>,
+        method: Method,
+        ((first_row, out_rows), (first_col, out_cols)): ((usize, usize), (usize, usize)),
+    ) -> Result<ndarray::Array2<f64>> {
+        let flat = |x: ndarray::ArrayView2<'_, f64>| x.iter().copied().collect::<Vec<f64>>();
+        let (image, kernel) = (
+            single("first input", &flat(a))?,
+            single("second input", &flat(v))?,
+        );
+        let finite = image.iter().chain(&kernel).all(|x| x.is_finite());
+        let direct = match method {
+            Method::Direct => true,
+            Method::Fft => false,
+            Method::Auto => !finite || kernel.len().min(image.len()) <= GPU_DIRECT_MAX_TAPS,
+        };
+        let count = out_rows * out_cols;
+        let binding = ctx.max_binding_bytes();
+        let mut uniform = Conv2dUniform {
+            a_rows: a.nrows() as u32,
+            a_cols: a.ncols() as u32,
+            k_rows: v.nrows() as u32,
+            k_cols: v.ncols() as u32,
+            first_row: first_row as u32,
+            first_col: first_col as u32,
+            out_rows: out_rows as u32,
+            out_cols: out_cols as u32,
+            ..Default::default()
+        };
+        let out = ctx.storage_buffer("conv2d output", count as u64 * 4)?;
+        ctx.poison_f32(&out, count);
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        if direct {
+            let largest = (image.len().max(kernel.len()).max(count) * 4) as u64;
+            if largest > binding {
+                return Err(Error::ExceedsLimit {
+                    what: "bytes of a 2-D array on the GPU (2-D arrays are not split)",
+                    requested: largest,
+                    max: binding,
+                });
+            }
+            let u = ctx.uniform("conv2d uniform", &uniform)?;
+            let image_buffer = ctx.upload("conv2d image", &image)?;
+            let kernel_buffer = ctx.upload("conv2d kernel", &kernel)?;
+            ctx.record_dispatch(
+                "direct 2-D convolution",
+                &mut encoder,
+                &self.direct_2d,
+                &[&u, &image_buffer, &kernel_buffer, &out],
+                (count as u64).div_ceil(STEP_WG),
+            )?;
+        } else {
+            let rows = (a.nrows() + v.nrows() - 1).next_power_of_two();
+            let cols = (a.ncols() + v.ncols() - 1).next_power_of_two();
+            let bytes = (rows * cols * 8) as u64;
+            if bytes > binding {
+                return Err(Error::ExceedsLimit {
+                    what: "bytes of a padded 2-D transform on the GPU (2-D arrays are not split)",
+                    requested: bytes,
+                    max: binding,
+                });
+            }
+            uniform.fft_cols = cols as u32;
+            let padded = |x: &[f32], (r, c): (usize, usize)| {
+                let mut data = vec![[0.0f32; 2]; rows * cols];
+                for (i, &value) in x.iter().enumerate() {
+                    data[(i / c) * cols + i % c][0] = value;
+                }
+                debug_assert_eq!(x.len(), r * c);
+                data
+            };
+            let fa = ctx.upload("conv2d image", &padded(&image, a.dim()))?;
+            let fv = ctx.upload("conv2d kernel", &padded(&kernel, v.dim()))?;
+            let work = ctx.storage_buffer("conv2d work", bytes)?;
+            let scratch = ctx.storage_buffer("conv2d scratch", bytes)?;
+            let sa = ctx.storage_buffer("conv2d image spectrum", bytes)?;
+            let sv = ctx.storage_buffer("conv2d kernel spectrum", bytes)?;
+            self.fft.record_fft2(
+                ctx,
+                &mut encoder,
+                (&fa, &work, &scratch, &sa),
+                rows,
+                cols,
+                false,
+            )?;
+            self.fft.record_fft2(
+                ctx,
+                &mut encoder,
+                (&fv, &work, &scratch, &sv),
+                rows,
+                cols,
+                false,
+            )?;
+            let product = ctx.uniform(
+                "conv2d product uniform",
+                &ConvUniform {
+                    count: (rows * cols) as u32,
+                    ..Default::default()
+                },
+            )?;
+            ctx.record_dispatch(
+                "2-D spectra product",
+                &mut encoder,
+                &self.multiply_pointwise,
+                &[&product, &sv, &sa],
+                ((rows * cols) as u64).div_ceil(STEP_WG),
+            )?;
+            // The inverse lands in `fa` (its padded input is no longer needed).
+            self.fft.record_fft2(
+                ctx,
+                &mut encoder,
+                (&sa, &work, &scratch, &fa),
+                rows,
+                cols,
+                true,
+            )?;
+            let u = ctx.uniform("conv2d uniform", &uniform)?;
+            ctx.record_dispatch(
+                "2-D window",
+                &mut encoder,
+                &self.gather_2d,
+                &[&u, &fa, &out],
+                (count as u64).div_ceil(STEP_WG),
+            )?;
+        }
+        ctx.submit_and_wait("the 2-D convolution", encoder)?;
+        let values = ctx.read_back::<f32>(&out, 0, count)?;
+        Ok(ndarray::Array2::from_shape_fn(
+            (out_rows, out_cols),
+            |(i, j)| f64::from(values[i * out_cols + j]),
+        ))
     }
 
     /// Runs the plan over chunks of the window; `each(buffer, offset, count)` receives a

@@ -19,6 +19,7 @@
 
 pub mod gpu;
 pub mod spectrum;
+pub mod two_d;
 
 use std::str::FromStr;
 

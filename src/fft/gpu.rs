@@ -437,39 +437,115 @@ impl FftGpu {
         let a = ctx.upload("fft2 data", &to_pairs(data))?;
         let b = ctx.storage_buffer("fft2 work", bytes)?;
         let c = ctx.storage_buffer("fft2 scratch", bytes)?;
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let row_table = Self::table(ctx, cols)?;
-        let col_table = Self::table(ctx, rows)?;
-        self.record_c2c(
-            ctx,
-            &mut encoder,
-            (&a, &b, &c),
-            cols,
-            rows,
-            inverse,
-            (&row_table, 1),
-        )?;
-        self.record_transpose(ctx, &mut encoder, (&b, &a), rows, cols)?;
-        self.record_c2c(
-            ctx,
-            &mut encoder,
-            (&a, &b, &c),
-            rows,
-            cols,
-            inverse,
-            (&col_table, 1),
-        )?;
-        // The transposed-back result goes to a buffer of its own, poisoned before the run
-        // (queue writes land before the submission that follows them).
+        // The result goes to a buffer of its own, poisoned before the run (queue writes land
+        // before the submission that follows them).
         let out = ctx.storage_buffer("fft2 output", bytes)?;
         ctx.poison_f32(&out, 2 * data.len());
-        self.record_transpose(ctx, &mut encoder, (&b, &out), cols, rows)?;
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        self.record_fft2(ctx, &mut encoder, (&a, &b, &c, &out), rows, cols, inverse)?;
         ctx.submit_and_wait("the 2-D FFT", encoder)?;
         Ok(from_pairs(&ctx.read_back::<[f32; 2]>(
             &out,
             0,
             data.len(),
         )?))
+    }
+
+    /// Records the 2-D transform of the `rows x cols` complex array in `input` into `output`
+    /// (both powers of two): row transforms, a transpose, the columns' transforms as rows, a
+    /// transpose back. `input` is overwritten (it holds the transposed intermediate);
+    /// `work` and `scratch` are the same size.
+    pub(crate) fn record_fft2(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (input, work, scratch, output): (
+            &wgpu::Buffer,
+            &wgpu::Buffer,
+            &wgpu::Buffer,
+            &wgpu::Buffer,
+        ),
+        rows: usize,
+        cols: usize,
+        inverse: bool,
+    ) -> Result<()> {
+        let row_table = Self::table(ctx, cols)?;
+        let col_table = Self::table(ctx, rows)?;
+        self.record_c2c(
+            ctx,
+            encoder,
+            (input, work, scratch),
+            cols,
+            rows,
+            inverse,
+            (&row_table, 1),
+        )?;
+        self.record_transpose(ctx, encoder, (work, input), rows, cols)?;
+        self.record_c2c(
+            ctx,
+            encoder,
+            (input, work, scratch),
+            rows,
+            cols,
+            inverse,
+            (&col_table, 1),
+        )?;
+        self.record_transpose(ctx, encoder, (work, output), cols, rows)
+    }
+}
+
+impl FftGpu {
+    /// Device time of one complex transform of `rows` rows of `n` points with the data
+    /// already on the GPU: `repeats` transforms recorded in one submission, the wall time of
+    /// that submission divided by `repeats` (no upload or read-back). For comparing with the
+    /// memory-bandwidth floor (each global pass reads and writes the data once).
+    ///
+    /// # Errors
+    /// As [`FftGpu::fft`].
+    pub fn time_resident(
+        &self,
+        ctx: &GpuContext,
+        n: usize,
+        rows: usize,
+        repeats: usize,
+    ) -> Result<std::time::Duration> {
+        check_rows("FFT input", n * rows, n, 1)?;
+        let bytes = (n * rows) as u64 * COMPLEX_BYTES;
+        if bytes > ctx.max_binding_bytes() {
+            return Err(Error::ExceedsLimit {
+                what: "bytes of a resident FFT",
+                requested: bytes,
+                max: ctx.max_binding_bytes(),
+            });
+        }
+        let data: Vec<[f32; 2]> = (0..n * rows)
+            .map(|i| [(i % 7) as f32 - 3.0, (i % 5) as f32 - 2.0])
+            .collect();
+        let input = ctx.upload("fft input", &data)?;
+        let output = ctx.storage_buffer("fft output", bytes)?;
+        let scratch = scratch_for(ctx, n, n * rows)?;
+        let table = Self::table(ctx, n)?;
+        let record = |count: usize| -> Result<wgpu::CommandEncoder> {
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            for _ in 0..count {
+                self.record_c2c(
+                    ctx,
+                    &mut encoder,
+                    (&input, &output, &scratch),
+                    n,
+                    rows,
+                    false,
+                    (&table, 1),
+                )?;
+            }
+            Ok(encoder)
+        };
+        // Warm-up: pipelines, lazy allocations.
+        ctx.submit_and_wait("the FFT warm-up", record(1)?)?;
+        let encoder = record(repeats.max(1))?;
+        let start = std::time::Instant::now();
+        ctx.submit_and_wait("the timed FFTs", encoder)?;
+        Ok(start.elapsed() / repeats.max(1) as u32)
     }
 }
 

@@ -60,6 +60,29 @@ for n in (4096, 1001):
     save(f"spec_lowpass_{n}", np.fft.irfft(low, n))
     spectra.append({"n": n, "d": d})
 
+# 2-D scipy.signal.convolve / correlate (zero fill), every mode, odd and even kernel shapes,
+# a kernel larger than the image, one element; a separate generator keeps the 1-D files as
+# they were.
+rng2 = np.random.default_rng(29)
+cases_2d = []
+for (ar, ac), (kr, kc) in [((1, 1), (1, 1)), ((9, 12), (3, 4)), ((16, 7), (5, 5)),
+                           ((4, 5), (6, 8)), ((33, 20), (1, 7)), ((20, 31), (8, 2))]:
+    a, v = rng2.normal(size=(ar, ac)), rng2.normal(size=(kr, kc))
+    tag = f"{ar}x{ac}_{kr}x{kc}"
+    save(f"a2_{tag}", a)
+    save(f"v2_{tag}", v)
+    for mode in ("full", "same", "valid"):
+        save(f"convolve2_{tag}_{mode}", signal.convolve(a, v, mode, method="direct"))
+        save(f"correlate2_{tag}_{mode}", signal.correlate(a, v, mode, method="direct"))
+        cases_2d.append({"tag": tag, "mode": mode})
+# Neither input at least as large as the other in every dimension: SciPy refuses 'valid'.
+try:
+    signal.convolve(np.ones((3, 8)), np.ones((5, 2)), "valid")
+    refused = False
+except ValueError:
+    refused = True
+assert refused
+
 with open(os.path.join(OUT, "manifest.json"), "w") as f:
-    json.dump({"cases": cases, "seed_lag": lag, "spectra": spectra}, f, indent=1)
+    json.dump({"cases": cases, "seed_lag": lag, "spectra": spectra, "cases_2d": cases_2d}, f, indent=1)
 print(len(cases), "cases; seed lag", lag)

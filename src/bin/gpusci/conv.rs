@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use gpusci::conv::{self, Method, Mode};
+use gpusci::conv::{self, two_d, Method, Mode};
 use gpusci::io::{read_npy, write_npy, NpyArray};
-use ndarray::{Array1, Ix1};
+use gpusci::Executor;
+use ndarray::{Array1, ArrayD, Ix1, Ix2};
 
 use crate::{args, BackendArg};
 
@@ -41,70 +42,103 @@ pub(crate) struct LagArgs {
     backend: BackendArg,
 }
 
-/// Checks `--backend` and, when it asks for a GPU, says on stderr that `command` runs on the
-/// CPU (its GPU path is not built yet).
-pub(crate) fn cpu_only(backend: &BackendArg, command: &str) -> anyhow::Result<()> {
-    if backend.parse()? == gpusci::Backend::Gpu {
-        eprintln!("gpusci: {command} runs on the CPU (its GPU path is not built yet)");
+/// Says on stderr that the GPU computes in float32 (the CPU path is float64).
+fn note_precision(exec: &Executor, command: &str) {
+    if let Executor::Gpu(ctx) = exec {
+        eprintln!(
+            "gpusci: {command} on {} in float32 (use --backend cpu for float64)",
+            ctx.describe()
+        );
     }
-    Ok(())
 }
 
-/// A 1-D signal as float64, and whether the file held float32.
-fn signal(path: &Path) -> anyhow::Result<(Array1<f64>, bool)> {
+/// A 1-D or 2-D array as float64, and whether the file held float32.
+fn array(path: &Path) -> anyhow::Result<(ArrayD<f64>, bool)> {
     let (array, single) = match read_npy(path)? {
         NpyArray::F64(a) => (a, false),
         NpyArray::F32(a) => (a.mapv(f64::from), true),
     };
-    match array.ndim() {
-        1 => {}
-        2 => bail!(
-            "{}: 2-D convolution (scipy.signal.convolve of 2-D arrays) is not built yet; give 1-D signals",
-            path.display()
-        ),
-        d => bail!("{}: a {d}-D array; give a 1-D signal", path.display()),
+    if !(1..=2).contains(&array.ndim()) {
+        bail!(
+            "{}: a {}-D array; give a 1-D signal or a 2-D array",
+            path.display(),
+            array.ndim()
+        );
     }
     if array.is_empty() {
-        bail!("{}: the signal is empty", path.display());
+        bail!("{}: the array is empty", path.display());
+    }
+    Ok((array, single))
+}
+
+/// A 1-D signal as float64, and whether the file held float32.
+fn signal(path: &Path) -> anyhow::Result<(Array1<f64>, bool)> {
+    let (array, single) = array(path)?;
+    if array.ndim() != 1 {
+        bail!("{}: a 2-D array; give a 1-D signal", path.display());
     }
     Ok((array.into_dimensionality::<Ix1>()?, single))
 }
 
 pub(crate) fn run(args: Args, correlate: bool) -> anyhow::Result<()> {
-    // The CPU path (realfft, overlap-add over threads) runs every size; the GPU FFT is not
-    // built yet, and asking for it says so rather than pretending.
-    cpu_only(
-        &args.backend,
-        if correlate { "correlate" } else { "convolve" },
-    )?;
+    let command = if correlate { "correlate" } else { "convolve" };
+    let exec = args.backend.executor()?;
     let mode = args.mode.parse::<Mode>()?;
     let method = args.method.parse::<Method>()?;
-    let (a, single_a) = signal(&args.a)?;
-    let (v, single_v) = signal(&args.v)?;
-    let out = if correlate {
-        conv::correlate(a.view(), v.view(), mode, method)?
+    let (a, single_a) = array(&args.a)?;
+    let (v, single_v) = array(&args.v)?;
+    if a.ndim() != v.ndim() {
+        bail!(
+            "{} is {}-D and {} is {}-D: give two 1-D signals or two 2-D arrays",
+            args.a.display(),
+            a.ndim(),
+            args.v.display(),
+            v.ndim()
+        );
+    }
+    note_precision(&exec, command);
+    let out: ArrayD<f64> = if a.ndim() == 2 {
+        let (a, v) = (
+            a.view().into_dimensionality::<Ix2>()?,
+            v.view().into_dimensionality::<Ix2>()?,
+        );
+        if correlate {
+            two_d::correlate_2d(&exec, a, v, mode, method)?.into_dyn()
+        } else {
+            two_d::convolve_2d(&exec, a, v, mode, method)?.into_dyn()
+        }
     } else {
-        conv::np_convolve(a.view(), v.view(), mode, method)?
+        let (a, v) = (
+            a.view().into_dimensionality::<Ix1>()?,
+            v.view().into_dimensionality::<Ix1>()?,
+        );
+        if correlate {
+            conv::correlate_on(&exec, a, v, mode, method)?.into_dyn()
+        } else {
+            conv::np_convolve_on(&exec, a, v, mode, method)?.into_dyn()
+        }
     };
+    if out.iter().any(|x| x.is_nan()) {
+        eprintln!("gpusci: the output holds NaN: the input's NaN propagate as in NumPy");
+    }
     if single_a && single_v {
-        write_npy(&args.output, &out.mapv(|x| x as f32).into_dyn())?;
+        write_npy(&args.output, &out.mapv(|x| x as f32))?;
     } else {
-        write_npy(&args.output, &out.clone().into_dyn())?;
+        write_npy(&args.output, &out)?;
     }
     println!(
-        "{} of {} and {} samples ({}) -> {} values in {}",
-        if correlate { "correlate" } else { "convolve" },
-        a.len(),
-        v.len(),
+        "{command} of {:?} and {:?} ({}) -> {:?} in {}",
+        a.shape(),
+        v.shape(),
         args.mode,
-        out.len(),
+        out.shape(),
         args.output.display()
     );
     Ok(())
 }
 
 pub(crate) fn run_lag(args: LagArgs) -> anyhow::Result<()> {
-    cpu_only(&args.backend, "lag")?;
+    let exec = args.backend.executor()?;
     let rate = args
         .rate
         .as_deref()
@@ -117,7 +151,7 @@ pub(crate) fn run_lag(args: LagArgs) -> anyhow::Result<()> {
     }
     let (a, _) = signal(&args.a)?;
     let (b, _) = signal(&args.b)?;
-    let found = conv::lag(a.view(), b.view(), Method::Auto)?;
+    let found = conv::lag_on(&exec, a.view(), b.view(), Method::Auto)?;
     let seconds = rate.map_or(String::new(), |r| {
         format!(
             " ({} s, refined {} s)",

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use gpusci::io::{read_npy, write_npy, NpyArray};
-use gpusci::signal::{crossings, CrossingParams, Direction};
+use gpusci::signal::{crossings_on, CrossingParams, Direction};
 use ndarray::{Array1, Array2, ArrayD, Axis};
 
 use crate::{args, BackendArg};
@@ -37,8 +37,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    // Crossings are one pass over memory: the CPU runs them at memory speed.
-    crate::conv::cpu_only(&args.backend, "crossings")?;
+    let exec = args.backend.executor()?;
     let params = CrossingParams {
         threshold: args::number("threshold", &args.threshold)?,
         down: args
@@ -49,6 +48,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         direction: args.direction.parse::<Direction>()?,
         min_gap: args.min_gap,
     };
+    if params.down.is_some() && matches!(exec, gpusci::Executor::Gpu(_)) {
+        eprintln!("gpusci: hysteresis (--down) is sequential and runs on the CPU");
+    }
     let x: ArrayD<f64> = match read_npy(&args.input)? {
         NpyArray::F64(a) => a,
         NpyArray::F32(a) => a.mapv(f64::from),
@@ -67,7 +69,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let rows: ndarray::ArrayView2<'_, f64> = rows;
     let mut found = Vec::new();
     for (channel, row) in rows.outer_iter().enumerate() {
-        for event in crossings(row, &params)? {
+        for event in crossings_on(&exec, row, &params)? {
             found.push((channel, event));
         }
     }
