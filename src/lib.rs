@@ -26,6 +26,7 @@ pub mod render;
 pub mod rng;
 pub mod signal;
 mod simd;
+pub mod wave;
 
 pub use error::{Error, Result};
 pub use gpu::{Backend, Executor, GpuContext};

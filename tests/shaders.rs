@@ -88,7 +88,8 @@ fn every_shader_file_is_checked_here() {
             "shaders/lif/lif.wgsl",
             "shaders/lif/sparse.wgsl",
             "shaders/render/heatmap.wgsl",
-            "shaders/signal/crossings.wgsl"
+            "shaders/signal/crossings.wgsl",
+            "shaders/wave/leapfrog.wgsl"
         ],
         "a new shader needs its checks below"
     );
@@ -333,6 +334,11 @@ fn conv_and_crossings_shaders_match_their_rust_twins() {
         std::mem::size_of::<conv::ConvUniform>(),
         "ConvUniform size"
     );
+    assert_eq!(
+        struct_size(&m, "Conv2dUniform") as usize,
+        std::mem::size_of::<conv::Conv2dUniform>(),
+        "Conv2dUniform size"
+    );
     let (c, _) = module("shaders/signal/crossings.wgsl");
     assert_eq!(
         constant(&c, "TILE") as usize,
@@ -343,5 +349,17 @@ fn conv_and_crossings_shaders_match_their_rust_twins() {
         struct_size(&c, "CrossUniform") as usize,
         std::mem::size_of::<gpusci::signal::gpu::CrossUniform>(),
         "CrossUniform size"
+    );
+}
+
+#[test]
+fn wave_shader_matches_its_rust_twin() {
+    use gpusci::wave::gpu as wave;
+    let (m, _) = module("shaders/wave/leapfrog.wgsl");
+    assert_eq!(workgroup_size(&m, "step"), [wave::WG_SIZE, 1, 1]);
+    assert_eq!(
+        struct_size(&m, "WaveUniform") as usize,
+        std::mem::size_of::<wave::WaveUniform>(),
+        "WaveUniform size"
     );
 }
