@@ -278,7 +278,7 @@ fn bench_json_lines_follow_the_design() {
         .collect();
     assert_eq!(
         ids,
-        ["W1", "W1b", "W2", "W3", "W4", "W4b", "W5", "W6", "W7"],
+        ["W1", "W1b", "W2", "W3", "W4", "W4b", "W5", "W6", "W7", "FFT"],
         "the workloads implemented so far"
     );
 }
@@ -776,4 +776,114 @@ fn convolve_correlate_and_lag_follow_numpy_and_scipy() {
             );
         }
     }
+}
+
+#[test]
+fn wave_and_animate_write_pictures_and_refuse_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("conv.png");
+    let run = succeeds(&[
+        "wave",
+        "--convergence",
+        "--sizes",
+        "50:400:50",
+        "--plot",
+        plot.to_str().unwrap(),
+        "--backend",
+        "cpu",
+    ]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    let order: f64 = text
+        .split("fitted order: p ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("an order in {text}"));
+    assert!((order - 2.0).abs() < 0.1, "order {order}");
+    assert!(std::fs::metadata(&plot).unwrap().len() > 0);
+    let gif = dir.path().join("p.gif");
+    succeeds(&[
+        "wave",
+        "--n",
+        "64",
+        "--t",
+        "0.5",
+        "--gif",
+        gif.to_str().unwrap(),
+        "--frames",
+        "10",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(std::fs::read(&gif).unwrap().starts_with(b"GIF89a"));
+    let bad = dir.path().join("bad.gif");
+    fails_cleanly(
+        &["wave", "--cfl", "1.2", "--gif", bad.to_str().unwrap()],
+        &bad,
+        "unstable",
+    );
+    fails_cleanly(&["wave", "--n", "2"], &bad, "at least 3");
+    fails_cleanly(&["wave", "--t", "nan"], &bad, "t");
+    let wave = dir.path().join("wave.gif");
+    succeeds(&[
+        "animate",
+        "traveling-wave",
+        wave.to_str().unwrap(),
+        "--width",
+        "160",
+        "--height",
+        "90",
+    ]);
+    assert!(std::fs::read(&wave).unwrap().starts_with(b"GIF89a"));
+    let field = dir.path().join("field.npy");
+    gpusci::io::write_npy(
+        &field,
+        &ndarray::Array2::from_shape_fn((5, 40), |(t, i)| ((i + 3 * t) as f64 * 0.3).sin())
+            .into_dyn(),
+    )
+    .unwrap();
+    let out = dir.path().join("field.gif");
+    succeeds(&[
+        "animate",
+        "field",
+        field.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    let points = dir.path().join("pts.csv");
+    std::fs::write(&points, "0,0,0\n1,1,0.5\n0.5,0.2,1.5\n0.1,0.9,2.5\n").unwrap();
+    let out = dir.path().join("pts.gif");
+    let run = succeeds(&[
+        "animate",
+        "points",
+        points.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--window",
+        "1",
+        "--bins",
+        "32",
+    ]);
+    assert!(String::from_utf8_lossy(&run.stdout).contains("3 frames"));
+    let bad = dir.path().join("bad.gif");
+    fails_cleanly(
+        &[
+            "animate",
+            "points",
+            points.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            "--window",
+            "0",
+        ],
+        &bad,
+        "window",
+    );
+    fails_cleanly(
+        &[
+            "animate",
+            "field",
+            points.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+        &bad,
+        "pts.csv",
+    );
 }

@@ -6,6 +6,7 @@ use std::io::BufWriter;
 use std::path::Path;
 use std::str::FromStr;
 
+pub mod animate;
 pub mod gpu;
 mod heatmap;
 mod raster;

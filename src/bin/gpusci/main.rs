@@ -2,6 +2,7 @@
 //! DESIGN.md section 3. Errors are one line on stderr and a non-zero exit; nothing is written
 //! on failure.
 
+mod animate;
 mod args;
 mod bench;
 mod blur;
@@ -14,6 +15,7 @@ mod hh;
 mod info;
 mod lif;
 mod progress;
+mod wave;
 
 use std::process::ExitCode;
 
@@ -42,14 +44,18 @@ enum Command {
     Lif(Box<lif::Args>),
     /// Hodgkin-Huxley neurons driven by Poisson spike trains (the seed question).
     Hh(Box<hh::Args>),
-    /// numpy.convolve(a, v, mode) of two 1-D .npy signals.
+    /// numpy.convolve(a, v, mode) of two 1-D .npy signals (scipy.signal.convolve for 2-D).
     Convolve(conv::Args),
-    /// scipy.signal.correlate(a, v, mode) of two 1-D .npy signals.
+    /// scipy.signal.correlate(a, v, mode) of two 1-D (or two 2-D) .npy arrays.
     Correlate(conv::Args),
     /// The lag of b against a: correlation_lags(...)[argmax(correlate(a, b, 'full'))].
     Lag(conv::LagArgs),
     /// Threshold crossings of a signal (np.argwhere(np.diff(x > T, prepend=False))).
     Crossings(crossings::Args),
+    /// Animations (GIF, or MP4 through ffmpeg): points over time, a spiking run, a 1-D field.
+    Animate(animate::Args),
+    /// The leapfrog wave solver (periodic, staggered): one run or a convergence study.
+    Wave(wave::Args),
     /// GPU vs CPU table of the standard workloads.
     Bench(bench::Args),
     /// Runs the main job on built-in data: pictures and a timing table.
@@ -120,6 +126,8 @@ fn main() -> ExitCode {
         Command::Convolve(args) => conv::run(args, false),
         Command::Correlate(args) => conv::run(args, true),
         Command::Lag(args) => conv::run_lag(args),
+        Command::Animate(args) => animate::run(args),
+        Command::Wave(args) => wave::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
     };
