@@ -43,8 +43,7 @@ fn gpu(ctx: &GpuContext) -> Executor {
 /// (float32 would round them onto it), -0.0 and 0.0 around a zero threshold, NaN and
 /// infinities, long quiet stretches and dense chatter.
 fn tricky(n: usize, threshold: f64) -> Array1<f64> {
-    let above = f64::from_bits(threshold.to_bits() + 1);
-    let below = f64::from_bits(threshold.to_bits() - 1);
+    let (above, below) = (next_up(threshold), -next_up(-threshold));
     Array1::from_shape_fn(n, |i| match (i * 7919) % 23 {
         0 => above,
         1 => below,
@@ -57,6 +56,17 @@ fn tricky(n: usize, threshold: f64) -> Array1<f64> {
         r if (i / 1000) % 3 == 0 => threshold - 1.0 - r as f64,
         r => threshold + (r as f64 - 11.0) * 0.1,
     })
+}
+
+/// The next float64 above `x` (finite x).
+fn next_up(x: f64) -> f64 {
+    if x == 0.0 {
+        f64::from_bits(1)
+    } else if x > 0.0 {
+        f64::from_bits(x.to_bits() + 1)
+    } else {
+        f64::from_bits(x.to_bits() - 1)
+    }
 }
 
 #[test]
