@@ -21,8 +21,10 @@ pub const TILE: usize = 256;
 /// Threads per workgroup of the overlap-add steps.
 const STEP_WG: u64 = 64;
 /// `Method::Auto` on the GPU sums directly up to this many taps. Direct work grows with the
-/// taps, overlap-add's with log2 of its block; on GPUs the two meet near 64 taps in published
-/// comparisons (cuDNN, VkFFT); not yet measured on ours (no GPU was lent to this project).
+/// taps (k multiply-adds per output, read from workgroup memory); overlap-add costs about
+/// 2 log2 L butterfly operations per output (L >= 4096) plus eight or more passes over global
+/// memory. 64 is an estimate from those counts, not a measurement: no GPU was lent to this
+/// project yet, and `gpusci bench --backend gpu` on one should settle it.
 pub const GPU_DIRECT_MAX_TAPS: usize = 64;
 /// Smallest overlap-add transform: blocks of 2048 complex points still run in workgroup
 /// memory (`LOCAL_MAX`), and shorter blocks only add passes.

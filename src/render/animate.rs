@@ -253,11 +253,78 @@ impl Canvas {
         }
     }
 
+    /// `text` in a 3 x 5 pixel font scaled by `scale`, top-left at (x, y); characters
+    /// without a glyph are left blank.
+    fn text(&mut self, (x, y): (i64, i64), text: &str, colour: u8, scale: i64) {
+        for (k, c) in text.chars().enumerate() {
+            let rows = glyph(c);
+            for (r, bits) in rows.iter().enumerate() {
+                for col in 0..3 {
+                    if bits & (0b100 >> col) != 0 {
+                        for dy in 0..scale {
+                            for dx in 0..scale {
+                                self.put(
+                                    x + (k as i64 * 4 + col) * scale + dx,
+                                    y + r as i64 * scale + dy,
+                                    colour,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn rect(&mut self, (x0, y0): (i64, i64), (x1, y1): (i64, i64), colour: u8) {
         self.line((x0, y0), (x1, y0), colour, 1);
         self.line((x0, y1), (x1, y1), colour, 1);
         self.line((x0, y0), (x0, y1), colour, 1);
         self.line((x1, y0), (x1, y1), colour, 1);
+    }
+}
+
+/// Rows (top first, 3 bits each, leftmost the high bit) of a 3 x 5 pixel glyph: digits and
+/// the few letters the plots' labels use.
+fn glyph(c: char) -> [u8; 5] {
+    match c {
+        '0' => [0b111, 0b101, 0b101, 0b101, 0b111],
+        '1' => [0b010, 0b110, 0b010, 0b010, 0b111],
+        '2' => [0b111, 0b001, 0b111, 0b100, 0b111],
+        '3' => [0b111, 0b001, 0b111, 0b001, 0b111],
+        '4' => [0b101, 0b101, 0b111, 0b001, 0b001],
+        '5' => [0b111, 0b100, 0b111, 0b001, 0b111],
+        '6' => [0b111, 0b100, 0b111, 0b101, 0b111],
+        '7' => [0b111, 0b001, 0b001, 0b001, 0b001],
+        '8' => [0b111, 0b101, 0b111, 0b101, 0b111],
+        '9' => [0b111, 0b101, 0b111, 0b001, 0b111],
+        '-' => [0b000, 0b000, 0b111, 0b000, 0b000],
+        '.' => [0b000, 0b000, 0b000, 0b000, 0b010],
+        '^' => [0b010, 0b101, 0b000, 0b000, 0b000],
+        '=' => [0b000, 0b111, 0b000, 0b111, 0b000],
+        'e' => [0b000, 0b111, 0b111, 0b100, 0b111],
+        'n' => [0b000, 0b110, 0b101, 0b101, 0b101],
+        'p' => [0b000, 0b111, 0b101, 0b111, 0b100],
+        'u' => [0b000, 0b101, 0b101, 0b101, 0b111],
+        'r' => [0b000, 0b111, 0b100, 0b100, 0b100],
+        'o' => [0b000, 0b111, 0b101, 0b101, 0b111],
+        't' => [0b010, 0b111, 0b010, 0b010, 0b011],
+        'L' => [0b100, 0b100, 0b100, 0b100, 0b111],
+        _ => [0; 5],
+    }
+}
+
+/// `v` with two significant digits in the font's characters (`1.5e-3`, `0.25`, `-1`).
+fn short_number(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let magnitude = v.abs().log10().floor();
+    if (-2.0..4.0).contains(&magnitude) {
+        let decimals = (1.0 - magnitude).max(0.0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.1e}")
     }
 }
 
@@ -311,8 +378,12 @@ pub fn line_animation(
     }
     let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0 };
     let (lo, hi) = (f64::from(lo - pad), f64::from(hi + pad));
+    // Labels of the y range in the left margin (font scale 1 below 200 pixels high, else 2).
+    let scale = if height >= 200 { 2 } else { 1 };
+    let (hi_label, lo_label) = (short_number(hi), short_number(lo));
+    let label_width = hi_label.len().max(lo_label.len()) as i64 * 4 * scale;
     let margin = 8i64;
-    let (left, right) = (margin, width as i64 - 1 - margin);
+    let (left, right) = (margin + label_width + 4, width as i64 - 1 - margin);
     let (top, bottom) = (margin, height as i64 - 1 - margin);
     let x_of =
         |i: usize| left + ((right - left) as f64 * i as f64 / (points - 1) as f64).round() as i64;
@@ -330,6 +401,8 @@ pub fn line_animation(
                 canvas.line((left, y_of(0.0)), (right, y_of(0.0)), AXIS, 1);
             }
             canvas.rect((left, top), (right, bottom), AXIS);
+            canvas.text((margin, top), &hi_label, AXIS, scale);
+            canvas.text((margin, bottom - 5 * scale), &lo_label, AXIS, scale);
             let mut previous: Option<(i64, i64)> = None;
             for (i, &v) in frame.iter().enumerate() {
                 if v.is_finite() {
@@ -610,11 +683,13 @@ pub fn write_loglog_convergence(
         ly1 + 0.1 * (ly1 - ly0).max(0.1),
     );
     let margin = 12i64;
+    let scale = 2i64;
+    // Room for decade labels (1e-5) at the left and n values below.
     let (left, right, top, bottom) = (
-        margin,
+        margin + 6 * 4 * scale,
         width as i64 - 1 - margin,
         margin,
-        height as i64 - 1 - margin,
+        height as i64 - 1 - margin - 8 * scale,
     );
     let px = |v: f64| left + ((right - left) as f64 * (v - lx0) / (lx1 - lx0)).round() as i64;
     let py = |v: f64| bottom - ((bottom - top) as f64 * (v - ly0) / (ly1 - ly0)).round() as i64;
@@ -622,12 +697,24 @@ pub fn write_loglog_convergence(
     for decade in (ly0.ceil() as i64)..=(ly1.floor() as i64) {
         let y = py(decade as f64);
         canvas.line((left, y), (right, y), GRID, 1);
+        canvas.text((margin, y - 2 * scale), &format!("1e{decade}"), AXIS, scale);
     }
     for decade in (lx0.ceil() as i64)..=(lx1.floor() as i64) {
         let x = px(decade as f64);
         canvas.line((x, top), (x, bottom), GRID, 1);
     }
     canvas.rect((left, top), (right, bottom), AXIS);
+    // The first and last n under the axis, and a legend in the top right corner.
+    for &m in [n[0], n[n.len() - 1]].iter() {
+        let label = format!("n={m}");
+        let x = px((m as f64).log10()) - label.len() as i64 * 2 * scale;
+        canvas.text((x, bottom + 3 * scale), &label, AXIS, scale);
+    }
+    let legend_x = right - 5 * 4 * scale;
+    canvas.text((legend_x, top + 4 * scale), "p", BLUE, scale);
+    canvas.text((legend_x, top + 12 * scale), "u", ORANGE, scale);
+    canvas.text((legend_x, top + 20 * scale), "n^-2", GREEN, scale);
+    canvas.text((left + 4 * scale, top + 4 * scale), "L2 error", AXIS, scale);
     for w in 1..n.len() {
         canvas.line(
             (px(lx[w - 1]), py(reference[w - 1].log10())),
