@@ -62,6 +62,11 @@ fn the_traveling_wave_gif_decodes_with_moving_frames() {
         back < 50,
         "one period later it is back ({back} pixels differ)"
     );
+    // Keeping 5 of 101 frames keeps 0, 25, 50, 75 and 100.
+    let mut fewer = animation.clone();
+    fewer.keep_frames(5);
+    assert_eq!(fewer.frames.len(), 5);
+    assert!(fewer.frames[1] == animation.frames[25] && fewer.frames[4] == animation.frames[100]);
     // A constant field draws identical frames.
     let still = line_animation(&vec![vec![0.5f32; 50]; 3], 64, 32, 10.0).unwrap();
     assert!(still.frames[0] == still.frames[2]);

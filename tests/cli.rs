@@ -825,7 +825,7 @@ fn wave_and_animate_write_pictures_and_refuse_bad_input() {
     fails_cleanly(&["wave", "--n", "2"], &bad, "at least 3");
     fails_cleanly(&["wave", "--t", "nan"], &bad, "t");
     let wave = dir.path().join("wave.gif");
-    succeeds(&[
+    let run = succeeds(&[
         "animate",
         "traveling-wave",
         wave.to_str().unwrap(),
@@ -833,7 +833,13 @@ fn wave_and_animate_write_pictures_and_refuse_bad_input() {
         "160",
         "--height",
         "90",
+        "--frames",
+        "20",
     ]);
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("20 frames"),
+        "--frames keeps 20 of 200"
+    );
     assert!(std::fs::read(&wave).unwrap().starts_with(b"GIF89a"));
     let field = dir.path().join("field.npy");
     gpusci::io::write_npy(

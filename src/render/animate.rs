@@ -85,6 +85,21 @@ fn check_frame_params(width: usize, height: usize, fps: f64, frames: usize) -> R
 }
 
 impl Animation {
+    /// Keeps at most `count` frames, evenly spaced, the first and the last included.
+    pub fn keep_frames(&mut self, count: usize) {
+        let total = self.frames.len();
+        if count == 0 || total <= count {
+            return;
+        }
+        let picks: Vec<usize> = if count == 1 {
+            vec![0]
+        } else {
+            (0..count).map(|k| k * (total - 1) / (count - 1)).collect()
+        };
+        let frames = std::mem::take(&mut self.frames);
+        self.frames = picks.into_iter().map(|i| frames[i].clone()).collect();
+    }
+
     /// Writes the animation: MP4 through ffmpeg when `path` ends in `.mp4` and ffmpeg runs,
     /// else an animated GIF (at `path`, or `path` with `.gif` when MP4 was asked for).
     /// `progress` is called with (frames written, total).

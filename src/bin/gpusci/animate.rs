@@ -35,6 +35,9 @@ pub(crate) struct FrameArgs {
     /// Frame height in pixels (line plots and rasters).
     #[arg(long, default_value_t = 360)]
     height: usize,
+    /// At most this many frames, evenly spaced (default: every frame).
+    #[arg(long, value_name = "K")]
+    frames: Option<usize>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -96,8 +99,19 @@ enum Source {
     },
 }
 
-/// Writes `animation` with a progress bar and says what was written.
-pub(crate) fn save(animation: &Animation, path: &Path) -> anyhow::Result<()> {
+/// Writes `animation` (at most `max_frames` of its frames) with a progress bar and says
+/// what was written.
+pub(crate) fn save(
+    animation: &mut Animation,
+    path: &Path,
+    max_frames: Option<usize>,
+) -> anyhow::Result<()> {
+    if let Some(k) = max_frames {
+        if k == 0 {
+            bail!("invalid --frames 0: at least 1");
+        }
+        animation.keep_frames(k);
+    }
     let bar = ProgressBar::new(animation.frames.len() as u64);
     if let Ok(style) = ProgressStyle::with_template("encoding {bar:40} {pos}/{len} frames") {
         bar.set_style(style);
@@ -142,7 +156,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 .transpose()?
                 .unwrap_or(window);
             let (x, y, t) = read_xyt(&input)?;
-            let animation = heatmap_animation(
+            let mut animation = heatmap_animation(
                 &exec,
                 (x.view(), y.view(), t.view()),
                 &TimeWindows {
@@ -153,7 +167,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 },
                 fps,
             )?;
-            save(&animation, &frames.output)
+            save(&mut animation, &frames.output, frames.frames)
         }
         Source::Spikes {
             frames,
@@ -179,14 +193,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 .pop()
                 .ok_or_else(|| anyhow::anyhow!("no run"))?;
             let window_steps = (positive("window", &window)? / params.dt).round() as usize;
-            let animation = raster_animation(
+            let mut animation = raster_animation(
                 &run,
                 window_steps.min(run.steps),
                 count,
                 (frames.width, frames.height),
                 fps,
             )?;
-            save(&animation, &frames.output)
+            save(&mut animation, &frames.output, frames.frames)
         }
         Source::Field { input, frames } => {
             let field: ArrayD<f64> = match read_npy(&input)? {
@@ -207,15 +221,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 .collect();
             let fps = positive("fps", &frames.fps)?;
             save(
-                &line_animation(&rows, frames.width, frames.height, fps)?,
+                &mut line_animation(&rows, frames.width, frames.height, fps)?,
                 &frames.output,
+                frames.frames,
             )
         }
         Source::TravelingWave { frames } => {
             let fps = positive("fps", &frames.fps)?;
             save(
-                &line_animation(&traveling_wave(), frames.width, frames.height, fps)?,
+                &mut line_animation(&traveling_wave(), frames.width, frames.height, fps)?,
                 &frames.output,
+                frames.frames,
             )
         }
     }

@@ -110,8 +110,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         params.n, run.steps, run.dt
     );
     if let Some(path) = &args.gif {
-        let animation = line_animation(&run.frames, 640, 360, 30.0)?;
-        crate::animate::save(&animation, path)?;
+        let mut animation = line_animation(&run.frames, 640, 360, 30.0)?;
+        crate::animate::save(&mut animation, path, Some(args.frames + 1))?;
     }
     Ok(())
 }
