@@ -1,14 +1,13 @@
 //! 1-D convolution, correlation and lags against NumPy and SciPy (tests/data/conv, made by
 //! make_conv_fixtures.py), direct and through the FFT.
 
-use std::path::PathBuf;
+mod common;
 
 use gpusci::conv::{
     convolve, correlate, correlation_lags, fft_len, lag, np_convolve, Method, Mode,
 };
-use gpusci::io::{read_npy, NpyArray};
 use gpusci::Error;
-use ndarray::{Array1, Ix1};
+use ndarray::Array1;
 
 /// Direct sums in another order than NumPy's: a few float64 ulps of the terms' magnitude.
 const DIRECT_TOL: f64 = 1e-12;
@@ -17,18 +16,13 @@ const DIRECT_TOL: f64 = 1e-12;
 const FFT_TOL: f64 = 1e-10;
 
 fn load(name: &str) -> Array1<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/conv")
-        .join(format!("{name}.npy"));
-    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
-        NpyArray::F64(a) => a.into_dimensionality::<Ix1>().unwrap(),
-        NpyArray::F32(a) => a.mapv(f64::from).into_dimensionality::<Ix1>().unwrap(),
-    }
+    common::fixture("conv", name)
+        .into_dimensionality::<ndarray::Ix1>()
+        .unwrap()
 }
 
 fn manifest() -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/conv/manifest.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    common::manifest("conv")
 }
 
 fn close(got: &Array1<f64>, expected: &Array1<f64>, tol: f64, what: &str) {
@@ -249,16 +243,9 @@ fn spectra_match_numpy_rfft_and_the_low_pass_reconstruction() {
 }
 
 fn load2(name: &str) -> ndarray::Array2<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/conv")
-        .join(format!("{name}.npy"));
-    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
-        NpyArray::F64(a) => a.into_dimensionality::<ndarray::Ix2>().unwrap(),
-        NpyArray::F32(a) => a
-            .mapv(f64::from)
-            .into_dimensionality::<ndarray::Ix2>()
-            .unwrap(),
-    }
+    common::fixture("conv", name)
+        .into_dimensionality::<ndarray::Ix2>()
+        .unwrap()
 }
 
 /// 2-D `scipy.signal.convolve` / `correlate` in every mode, direct and FFT, against SciPy.

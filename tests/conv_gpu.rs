@@ -5,13 +5,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use gpusci::conv::gpu::{ConvGpu, GpuPlan};
 use gpusci::conv::{self, Method, Mode};
-use gpusci::io::{read_npy, NpyArray};
-use gpusci::{Error, Executor, GpuContext};
-use ndarray::{Array1, Ix1};
+use gpusci::{Error, Executor};
+use ndarray::Array1;
 
 /// Float32 against float64, relative to the sum of the terms' magnitudes bound
 /// (max|a| * sum|v|, which bounds every output): the inputs' rounding (6e-8) plus the sums'
@@ -20,18 +17,13 @@ use ndarray::{Array1, Ix1};
 const GPU_CONV_REL: f64 = 2e-6;
 
 fn load(name: &str) -> Array1<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/conv")
-        .join(format!("{name}.npy"));
-    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
-        NpyArray::F64(a) => a.into_dimensionality::<Ix1>().unwrap(),
-        NpyArray::F32(a) => a.mapv(f64::from).into_dimensionality::<Ix1>().unwrap(),
-    }
+    common::fixture("conv", name)
+        .into_dimensionality::<ndarray::Ix1>()
+        .unwrap()
 }
 
 fn manifest() -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/conv/manifest.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    common::manifest("conv")
 }
 
 fn scale(a: &Array1<f64>, v: &Array1<f64>) -> f64 {
@@ -56,22 +48,11 @@ fn close(got: &Array1<f64>, expected: &Array1<f64>, scale: f64, what: &str) -> f
     worst
 }
 
-fn gpu(ctx: &GpuContext) -> Executor {
-    // The tests hold the context; an executor borrows a copy of the adapter's device.
-    Executor::Gpu(Box::new(GpuContext::from_device(
-        ctx.device().clone(),
-        ctx.queue().clone(),
-        ctx.adapter_info().clone(),
-    )))
-}
-
 #[test]
 fn every_mode_matches_numpy_and_scipy_on_the_gpu() {
     let cases = manifest()["cases"].as_array().unwrap().clone();
     common::for_each_adapter("conv fixtures", |ctx| {
-        ctx.set_poison_outputs(true);
-        let exec = gpu(ctx);
-        exec_poison(&exec);
+        let exec = common::executor_on(ctx);
         let mut worst = 0.0f64;
         for case in &cases {
             let (tag, mode_name) = (
@@ -110,12 +91,6 @@ fn every_mode_matches_numpy_and_scipy_on_the_gpu() {
     });
 }
 
-fn exec_poison(exec: &Executor) {
-    if let Executor::Gpu(ctx) = exec {
-        ctx.set_poison_outputs(true);
-    }
-}
-
 fn signal(n: usize, seed: usize) -> Array1<f64> {
     Array1::from_shape_fn(n, |i| {
         (((i + seed) * 7919) % 1009) as f64 / 1009.0 - 0.5 + 0.3 * ((i + seed) as f64 * 0.01).sin()
@@ -127,8 +102,7 @@ fn signal(n: usize, seed: usize) -> Array1<f64> {
 #[test]
 fn direct_and_fft_follow_the_cpu_on_random_lengths() {
     common::for_each_adapter("conv random", |ctx| {
-        let exec = gpu(ctx);
-        exec_poison(&exec);
+        let exec = common::executor_on(ctx);
         for (n, k) in [
             (1usize, 1usize),
             (1000, 1),
@@ -168,8 +142,7 @@ fn signals_past_one_binding_run_in_chunks() {
             ..limits
         },
         |ctx| {
-            let exec = gpu(ctx);
-            exec_poison(&exec);
+            let exec = common::executor_on(ctx);
             let a = signal(100_000, 3);
             for (k, method) in [(37usize, Method::Direct), (700, Method::Fft)] {
                 let v = signal(k, 4);
@@ -197,8 +170,7 @@ fn signals_past_one_binding_run_in_chunks() {
 #[test]
 fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
     common::for_each_adapter("conv nan", |ctx| {
-        let exec = gpu(ctx);
-        exec_poison(&exec);
+        let exec = common::executor_on(ctx);
         let mut a = Array1::from_shape_fn(4000, |i| (i as f64 * 0.01).sin());
         a[1000] = f64::NAN;
         let v = Array1::from_shape_fn(600, |i| 1.0 / (1.0 + i as f64));
@@ -230,8 +202,7 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
     let expected = manifest()["seed_lag"].as_i64().unwrap();
     let cpu = conv::lag(y1.view(), y2.view(), Method::Auto).unwrap();
     common::for_each_adapter("conv lag", |ctx| {
-        let exec = gpu(ctx);
-        exec_poison(&exec);
+        let exec = common::executor_on(ctx);
         for method in [Method::Direct, Method::Fft] {
             let found = conv::lag_on(&exec, y1.view(), y2.view(), method).unwrap();
             assert_eq!(found.samples, expected, "seed example {method:?}");
@@ -252,16 +223,9 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
 }
 
 fn load2(name: &str) -> ndarray::Array2<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/conv")
-        .join(format!("{name}.npy"));
-    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
-        NpyArray::F64(a) => a.into_dimensionality::<ndarray::Ix2>().unwrap(),
-        NpyArray::F32(a) => a
-            .mapv(f64::from)
-            .into_dimensionality::<ndarray::Ix2>()
-            .unwrap(),
-    }
+    common::fixture("conv", name)
+        .into_dimensionality::<ndarray::Ix2>()
+        .unwrap()
 }
 
 /// 2-D convolve / correlate on the GPU, direct and through 2-D FFTs, against SciPy; a larger
@@ -271,8 +235,7 @@ fn two_dimensional_modes_match_scipy_on_the_gpu() {
     use gpusci::conv::two_d::{convolve_2d, correlate_2d};
     let cases = manifest()["cases_2d"].as_array().unwrap().clone();
     common::for_each_adapter("conv 2-D", |ctx| {
-        let exec = gpu(ctx);
-        exec_poison(&exec);
+        let exec = common::executor_on(ctx);
         for case in &cases {
             let (tag, mode_name) = (
                 case["tag"].as_str().unwrap(),
@@ -334,7 +297,7 @@ fn two_dimensional_modes_match_scipy_on_the_gpu() {
             ..limits
         },
         |ctx| {
-            let exec = gpu(ctx);
+            let exec = common::executor_on(ctx);
             let image = ndarray::Array2::<f64>::ones((100, 100));
             let kernel = ndarray::Array2::<f64>::ones((9, 9));
             assert!(matches!(

@@ -2,9 +2,8 @@
 //! make_signal_fixtures.py), and the behaviour beyond NumPy: hysteresis, minimum gaps,
 //! interpolated crossing times, the NaN policy and long signals without drift.
 
-use std::path::PathBuf;
+mod common;
 
-use gpusci::io::{read_npy, NpyArray};
 use gpusci::signal::rolling::NanPolicy;
 use gpusci::signal::{crossings, rolling_mean, ConvMode, CrossingParams, Direction, RollingParams};
 use gpusci::Error;
@@ -16,18 +15,11 @@ use ndarray::{Array1, ArrayD, Ix1};
 const ROLL_TOL: f64 = 1e-12;
 
 fn load(name: &str) -> ArrayD<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/signal")
-        .join(format!("{name}.npy"));
-    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
-        NpyArray::F64(a) => a,
-        NpyArray::F32(a) => a.mapv(f64::from),
-    }
+    common::fixture("signal", name)
 }
 
 fn manifest() -> Vec<serde_json::Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/signal/manifest.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    serde_json::from_value(common::manifest("signal")).unwrap()
 }
 
 #[test]

@@ -4,39 +4,16 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use gpusci::io::{read_npy, NpyArray};
 use gpusci::signal::gpu::order_key;
 use gpusci::signal::{crossings, crossings_on, CrossingParams, Direction};
-use gpusci::{Executor, GpuContext};
 use ndarray::{Array1, ArrayD, Ix1};
 
 fn load(name: &str) -> ArrayD<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/signal")
-        .join(format!("{name}.npy"));
-    match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
-        NpyArray::F64(a) => a,
-        NpyArray::F32(a) => a.mapv(f64::from),
-    }
+    common::fixture("signal", name)
 }
 
 fn manifest() -> Vec<serde_json::Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/signal/manifest.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn gpu(ctx: &GpuContext) -> Executor {
-    let exec = Executor::Gpu(Box::new(GpuContext::from_device(
-        ctx.device().clone(),
-        ctx.queue().clone(),
-        ctx.adapter_info().clone(),
-    )));
-    if let Executor::Gpu(c) = &exec {
-        c.set_poison_outputs(true);
-    }
-    exec
+    serde_json::from_value(common::manifest("signal")).unwrap()
 }
 
 /// A signal that tests exactness: values one float64 ulp either side of the threshold
@@ -100,7 +77,7 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
         .filter(|c| c["kind"] == "crossings")
         .collect();
     common::for_each_adapter("crossings", |ctx| {
-        let exec = gpu(ctx);
+        let exec = common::executor_on(ctx);
         for case in &cases {
             let name = case["out"].as_str().unwrap();
             let x = load(&format!("x_{}", case["signal"].as_str().unwrap()))
@@ -162,7 +139,7 @@ fn long_signals_run_in_chunks() {
             ..limits
         },
         |ctx| {
-            let exec = gpu(ctx);
+            let exec = common::executor_on(ctx);
             let x = Array1::from_shape_fn(50_000, |i| {
                 if i % 8192 == 0 || (i / 4096) % 2 == 1 {
                     1.0

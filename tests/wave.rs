@@ -5,7 +5,7 @@
 mod common;
 
 use gpusci::wave::{self, energy, Problem, Start, WaveParams};
-use gpusci::{Error, Executor, GpuContext};
+use gpusci::{Error, Executor};
 
 /// The question's grid sizes: 50, 100, ..., 950.
 fn sizes() -> Vec<usize> {
@@ -52,18 +52,6 @@ fn second_order_on_both_problems_on_the_cpu() {
     }
 }
 
-fn gpu(ctx: &GpuContext) -> Executor {
-    let exec = Executor::Gpu(Box::new(GpuContext::from_device(
-        ctx.device().clone(),
-        ctx.queue().clone(),
-        ctx.adapter_info().clone(),
-    )));
-    if let Executor::Gpu(c) = &exec {
-        c.set_poison_outputs(true);
-    }
-    exec
-}
-
 /// Double-float states on the GPU against float64 on the CPU: the pairs carry about 48 bits,
 /// so after ~700 steps the two differ by far less than the scheme's error (measured about
 /// 1e-13 on lavapipe and llvmpipe; plain float32 was 1.3e-6).
@@ -72,7 +60,7 @@ const GPU_STATE_TOL: f64 = 1e-11;
 #[test]
 fn gpu_follows_the_cpu_and_converges_at_second_order() {
     common::for_each_adapter("wave", |ctx| {
-        let exec = gpu(ctx);
+        let exec = common::executor_on(ctx);
         for problem in [Problem::Question, Problem::Answer] {
             let params = WaveParams {
                 problem,

@@ -10,7 +10,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::Method;
 use crate::error::{Error, Result};
-use crate::fft::gpu::{FftGpu, LOCAL_MAX};
+use crate::fft::gpu::{real_scratch, FftGpu, LOCAL_MAX};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
@@ -512,7 +512,7 @@ impl ConvGpu {
         padded[..kernel.len()].copy_from_slice(kernel);
         let real = ctx.upload("conv kernel", &padded)?;
         let spectrum = ctx.storage_buffer("conv kernel spectrum", spectrum_bytes(size) as u64)?;
-        let (scratch, scratch2) = scratch(ctx, size, 1)?;
+        let (scratch, scratch2) = real_scratch(ctx, size, 1)?;
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         self.fft.record_r2c(
             ctx,
@@ -540,7 +540,7 @@ impl ConvGpu {
         let uniform = ctx.uniform("conv uniform", &u)?;
         let blocks = ctx.storage_buffer("conv blocks", (rows * size * 4) as u64)?;
         let spectra = ctx.storage_buffer("conv spectra", (rows * spectrum_bytes(size)) as u64)?;
-        let (scratch, scratch2) = scratch(ctx, size, rows)?;
+        let (scratch, scratch2) = real_scratch(ctx, size, rows)?;
         ctx.record_dispatch(
             "conv blocks",
             encoder,
@@ -587,14 +587,4 @@ impl ConvGpu {
 /// Bytes of the `size / 2 + 1` complex float32 bins of one block.
 fn spectrum_bytes(size: usize) -> usize {
     (size / 2 + 1) * 8
-}
-
-/// The two scratch buffers of `rows` real transforms of `size` points.
-fn scratch(ctx: &GpuContext, size: usize, rows: usize) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
-    let half_bytes = (rows * size / 2 * 8) as u64;
-    let second = if size / 2 > LOCAL_MAX { half_bytes } else { 4 };
-    Ok((
-        ctx.storage_buffer("conv fft scratch", half_bytes)?,
-        ctx.storage_buffer("conv fft scratch", second)?,
-    ))
 }

@@ -61,7 +61,11 @@ impl FromStr for Method {
     }
 }
 
-fn check(a: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>) -> Result<()> {
+/// Both operands hold at least one element (NumPy and SciPy raise otherwise).
+pub(crate) fn check<D: ndarray::Dimension>(
+    a: ndarray::ArrayView<'_, f64, D>,
+    v: ndarray::ArrayView<'_, f64, D>,
+) -> Result<()> {
     if a.is_empty() {
         return Err(Error::EmptyInput("first input"));
     }
@@ -273,9 +277,9 @@ fn kept(
     }
 }
 
-/// The slice of a full result that SciPy keeps: `same` centred on the first input's length,
-/// `valid` the complete overlaps.
-fn scipy_window(mode: Mode, n1: usize, n2: usize) -> (usize, usize) {
+/// The slice of a full result that SciPy keeps (per axis): `same` centred on the first
+/// input's length, `valid` the complete overlaps.
+pub(crate) fn scipy_window(mode: Mode, n1: usize, n2: usize) -> (usize, usize) {
     match mode {
         Mode::Full => (0, n1 + n2 - 1),
         Mode::Same => ((n2 - 1) / 2, n1),

@@ -7,7 +7,7 @@
 use ndarray::{s, Array2, ArrayView2};
 use rayon::prelude::*;
 
-use super::{fft_len, Method, Mode};
+use super::{check, fft_len, scipy_window, Method, Mode};
 use crate::error::{Error, Result};
 use crate::fft::{cpu, Complex};
 use crate::gpu::Executor;
@@ -15,27 +15,12 @@ use crate::gpu::Executor;
 /// Rows and columns of an output window: (first row, rows), (first column, columns).
 pub type Window2 = ((usize, usize), (usize, usize));
 
-fn check(in1: ArrayView2<'_, f64>, in2: ArrayView2<'_, f64>) -> Result<()> {
-    if in1.is_empty() {
-        return Err(Error::EmptyInput("first input"));
-    }
-    if in2.is_empty() {
-        return Err(Error::EmptyInput("second input"));
-    }
-    Ok(())
-}
-
 /// The window of the full convolution that SciPy keeps.
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] in `valid` mode when neither input is at least as large as the
 /// other in every dimension (SciPy raises `ValueError`).
 pub fn scipy_window_2d(mode: Mode, a: (usize, usize), v: (usize, usize)) -> Result<Window2> {
-    let axis = |n1: usize, n2: usize| match mode {
-        Mode::Full => (0, n1 + n2 - 1),
-        Mode::Same => ((n2 - 1) / 2, n1),
-        Mode::Valid => (n1.min(n2) - 1, n1.max(n2) - n1.min(n2) + 1),
-    };
     if mode == Mode::Valid {
         let a_larger = a.0 >= v.0 && a.1 >= v.1;
         let v_larger = v.0 >= a.0 && v.1 >= a.1;
@@ -50,7 +35,7 @@ pub fn scipy_window_2d(mode: Mode, a: (usize, usize), v: (usize, usize)) -> Resu
             });
         }
     }
-    Ok((axis(a.0, v.0), axis(a.1, v.1)))
+    Ok((scipy_window(mode, a.0, v.0), scipy_window(mode, a.1, v.1)))
 }
 
 /// `scipy.signal.convolve(in1, in2, mode, method)` for 2-D arrays, on `exec`.

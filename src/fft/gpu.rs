@@ -7,7 +7,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{check_rows, Complex};
+use super::{check_rows, check_size, whole_rows, Complex};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
@@ -332,8 +332,7 @@ impl FftGpu {
             let real = ctx.upload("rfft input", &x[first * n..(first + count) * n])?;
             let spectrum =
                 ctx.storage_buffer("rfft output", (count * bins) as u64 * COMPLEX_BYTES)?;
-            let scratch = ctx.storage_buffer("rfft scratch", (count * n / 2) as u64 * 8)?;
-            let scratch2 = scratch_for(ctx, n / 2, count * n / 2)?;
+            let (scratch, scratch2) = real_scratch(ctx, n, count)?;
             ctx.poison_f32(&spectrum, 2 * count * bins);
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             self.record_r2c(
@@ -361,19 +360,9 @@ impl FftGpu {
     /// # Errors
     /// As [`FftGpu::fft`].
     pub fn irfft(&self, ctx: &GpuContext, spectrum: &[Complex<f32>], n: usize) -> Result<Vec<f32>> {
+        check_size(n, 2)?;
         let bins = n / 2 + 1;
-        check_rows("irfft input", n, n, 2)?;
-        if spectrum.is_empty() {
-            return Err(Error::EmptyInput("irfft input"));
-        }
-        if spectrum.len() % bins != 0 {
-            return Err(Error::ShapeMismatch {
-                what: "irfft input",
-                expected: format!("rows of {bins} bins"),
-                got: vec![spectrum.len()],
-            });
-        }
-        let rows = spectrum.len() / bins;
+        let rows = whole_rows("irfft input", spectrum.len(), bins)?;
         let per_call =
             rows_per_binding(ctx, bins as u64 * COMPLEX_BYTES, "points in one irfft row")?;
         let mut out = Vec::with_capacity(rows * n);
@@ -384,8 +373,7 @@ impl FftGpu {
                 &to_pairs(&spectrum[first * bins..(first + count) * bins]),
             )?;
             let real = ctx.storage_buffer("irfft output", (count * n) as u64 * 4)?;
-            let scratch = ctx.storage_buffer("irfft scratch", (count * n / 2) as u64 * 8)?;
-            let scratch2 = scratch_for(ctx, n / 2, count * n / 2)?;
+            let (scratch, scratch2) = real_scratch(ctx, n, count)?;
             ctx.poison_f32(&real, count * n);
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             self.record_c2r(
@@ -417,8 +405,8 @@ impl FftGpu {
         cols: usize,
         inverse: bool,
     ) -> Result<Vec<Complex<f32>>> {
-        check_rows("2-D FFT input", cols, cols, 1)?;
-        check_rows("2-D FFT input", rows, rows, 1)?;
+        check_size(cols, 1)?;
+        check_size(rows, 1)?;
         if data.len() != rows * cols {
             return Err(Error::ShapeMismatch {
                 what: "2-D FFT input",
@@ -574,6 +562,21 @@ fn scratch_for(ctx: &GpuContext, n: usize, values: usize) -> Result<wgpu::Buffer
         4
     };
     ctx.storage_buffer("fft scratch", bytes)
+}
+
+/// The two scratch buffers of `rows` real transforms of `n` points
+/// ([`FftGpu::record_r2c`], [`FftGpu::record_c2r`]): the packed half-length signal, and the
+/// global passes' ping-pong buffer (a placeholder when the half length is workgroup-resident).
+pub(crate) fn real_scratch(
+    ctx: &GpuContext,
+    n: usize,
+    rows: usize,
+) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
+    let values = rows * n / 2;
+    Ok((
+        ctx.storage_buffer("real fft scratch", values as u64 * COMPLEX_BYTES)?,
+        scratch_for(ctx, n / 2, values)?,
+    ))
 }
 
 /// Whole rows of `row_bytes` that fit one binding.

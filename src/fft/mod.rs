@@ -17,24 +17,35 @@ pub use realfft::num_complex::Complex;
 
 use crate::error::{Error, Result};
 
-/// Checks a GPU transform size: a power of two (at least `min`) that divides `len` into
-/// rows.
-pub(crate) fn check_rows(what: &'static str, len: usize, n: usize, min: usize) -> Result<usize> {
+/// Checks a GPU transform size: a power of two, at least `min`.
+pub(crate) fn check_size(n: usize, min: usize) -> Result<()> {
     if n < min || !n.is_power_of_two() {
         return Err(Error::param(
             "FFT size",
             format!("{n} points: the GPU FFT takes powers of two of at least {min} (pad the input; the convolution planner does)"),
         ));
     }
+    Ok(())
+}
+
+/// The number of whole rows of `row` values in `len` values.
+pub(crate) fn whole_rows(what: &'static str, len: usize, row: usize) -> Result<usize> {
     if len == 0 {
         return Err(Error::EmptyInput(what));
     }
-    if len % n != 0 {
+    if len % row != 0 {
         return Err(Error::ShapeMismatch {
             what,
-            expected: format!("rows of {n} values"),
+            expected: format!("rows of {row} values"),
             got: vec![len],
         });
     }
-    Ok(len / n)
+    Ok(len / row)
+}
+
+/// Checks a GPU transform of rows of `n` points (see [`check_size`]) over `len` values and
+/// returns the number of rows.
+pub(crate) fn check_rows(what: &'static str, len: usize, n: usize, min: usize) -> Result<usize> {
+    check_size(n, min)?;
+    whole_rows(what, len, n)
 }

@@ -202,11 +202,41 @@ pub fn density_case_params(case: &serde_json::Value) -> gpusci::density::Density
     params
 }
 
+/// A `.npy` fixture of `tests/data/<dir>/<name>.npy` as float64 (float32 files widened).
+pub fn fixture(dir: &str, name: &str) -> ndarray::ArrayD<f64> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(dir)
+        .join(format!("{name}.npy"));
+    match gpusci::io::read_npy(&path).unwrap_or_else(|e| panic!("{dir}/{name}: {e}")) {
+        gpusci::io::NpyArray::F64(a) => a,
+        gpusci::io::NpyArray::F32(a) => a.mapv(f64::from),
+    }
+}
+
+/// `tests/data/<dir>/manifest.json`.
+pub fn manifest(dir: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(dir)
+        .join("manifest.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// An executor on `ctx`'s device, poisoning outputs, for the library's routers that take an
+/// [`gpusci::Executor`] (the harness lends the context by reference).
+pub fn executor_on(ctx: &GpuContext) -> gpusci::Executor {
+    let copy = GpuContext::from_device(
+        ctx.device().clone(),
+        ctx.queue().clone(),
+        ctx.adapter_info().clone(),
+    );
+    copy.set_poison_outputs(true);
+    gpusci::Executor::Gpu(Box::new(copy))
+}
+
 /// The LIF fixtures (tests/data/lif, made by make_lif_fixtures.py from the seed program).
 pub mod lif {
-    use std::path::PathBuf;
-
-    use gpusci::io::{read_npy, NpyArray};
     use gpusci::lif::Network;
     use ndarray::{ArrayD, Ix1, Ix2};
 
@@ -229,15 +259,9 @@ pub mod lif {
             .fold(0.0, f64::max)
     }
 
-    /// A fixture array as float64.
+    /// A fixture array as float64 (`name` with its `.npy`).
     pub fn load(name: &str) -> ArrayD<f64> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/lif")
-            .join(name);
-        match read_npy(&path).unwrap_or_else(|e| panic!("{name}: {e}")) {
-            NpyArray::F64(a) => a,
-            NpyArray::F32(a) => a.mapv(f64::from),
-        }
+        super::fixture("lif", name.trim_end_matches(".npy"))
     }
 
     /// The seed program's weights and v0 (n = 300, NumPy seed 7).
