@@ -120,6 +120,7 @@ fn unstable_or_meaningless_parameters_are_refused() {
             ..WaveParams::new(100)
         },
         WaveParams::new(2),
+        WaveParams::new(wave::MAX_CELLS + 1),
         WaveParams {
             t: f64::INFINITY,
             ..WaveParams::new(100)

@@ -256,6 +256,7 @@ impl ConvGpu {
                 },
             )?;
             let pairs = ctx.storage_buffer("argmax results", groups as u64 * 8)?;
+            ctx.poison_f32(&pairs, 2 * groups);
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             ctx.record_dispatch(
                 "argmax",
@@ -266,6 +267,14 @@ impl ConvGpu {
             )?;
             ctx.submit_and_wait("the argmax", encoder)?;
             for [bits, index] in ctx.read_back::<[u32; 2]>(&pairs, 0, groups)? {
+                // Every workgroup writes an index inside its outputs; anything else is a
+                // result never written (the poison), not a peak.
+                if index as usize >= count {
+                    return Err(Error::Gpu {
+                        what: "the argmax".into(),
+                        message: format!("index {index} outside {count} outputs"),
+                    });
+                }
                 let value = f32::from_bits(bits);
                 let index = offset + index as usize;
                 if best.is_none_or(|(b, _)| value > b) {

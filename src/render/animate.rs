@@ -162,6 +162,8 @@ impl Animation {
         let io = |e: std::io::Error| Error::io(path, e);
         // H.264 in yuv420p needs even sizes: pad by one black row or column where odd.
         let (w, h) = (self.width + self.width % 2, self.height + self.height % 2);
+        // Encoded beside the target and renamed at the end, so a failure leaves nothing.
+        let tmp = crate::io::temp_path(path);
         let mut child = std::process::Command::new("ffmpeg")
             .args([
                 "-loglevel",
@@ -180,16 +182,16 @@ impl Animation {
                 "-i",
                 "-",
             ])
-            .args(["-pix_fmt", "yuv420p", "-vcodec", "libx264"])
-            .arg(path)
+            .args(["-pix_fmt", "yuv420p", "-vcodec", "libx264", "-f", "mp4"])
+            .arg(&tmp)
             .stdin(std::process::Stdio::piped())
             .spawn()
             .map_err(io)?;
-        {
+        let mut feed = || -> std::io::Result<()> {
             let stdin = child
                 .stdin
                 .as_mut()
-                .ok_or_else(|| io(std::io::Error::other("ffmpeg's stdin")))?;
+                .ok_or_else(|| std::io::Error::other("ffmpeg's stdin"))?;
             let mut rgb = vec![0u8; w * h * 3];
             for (k, frame) in self.frames.iter().enumerate() {
                 for y in 0..self.height {
@@ -198,17 +200,23 @@ impl Animation {
                         rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&c);
                     }
                 }
-                stdin.write_all(&rgb).map_err(io)?;
+                stdin.write_all(&rgb)?;
                 progress(k + 1, self.frames.len());
             }
+            Ok(())
+        };
+        let fed = feed();
+        // `wait` closes ffmpeg's stdin first, so it finishes the file (or fails).
+        let status = child.wait();
+        let outcome = match (fed, status) {
+            (Ok(()), Ok(status)) if status.success() => std::fs::rename(&tmp, path),
+            (Ok(()), Ok(status)) => Err(std::io::Error::other(format!("ffmpeg failed: {status}"))),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        if outcome.is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
-        let status = child.wait().map_err(io)?;
-        if !status.success() {
-            return Err(io(std::io::Error::other(format!(
-                "ffmpeg failed: {status}"
-            ))));
-        }
-        Ok(())
+        outcome.map_err(io)
     }
 }
 

@@ -10,7 +10,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
@@ -66,7 +66,7 @@ impl CrossingsGpu {
     /// order (`threshold` not NaN: the caller validates).
     ///
     /// # Errors
-    /// GPU errors.
+    /// GPU errors; [`Error::Gpu`] when a workgroup's count is impossible.
     pub fn transitions(&self, ctx: &GpuContext, x: &[f64], threshold: f64) -> Result<Vec<usize>> {
         let key = order_key(threshold);
         // Whole workgroups per chunk, 8 bytes per sample, u32 indices.
@@ -88,6 +88,7 @@ impl CrossingsGpu {
             )?;
             let groups = chunk.len().div_ceil(TILE);
             let counts = ctx.storage_buffer("crossings counts", groups as u64 * 4)?;
+            ctx.poison_f32(&counts, groups);
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             ctx.record_dispatch(
                 "crossings count",
@@ -101,6 +102,14 @@ impl CrossingsGpu {
             let mut total = 0u32;
             for c in &mut offsets {
                 let here = *c;
+                // A workgroup has at most TILE events; more is a count never written (the
+                // poison) or a broken driver, not a number to trust.
+                if here as usize > TILE {
+                    return Err(Error::Gpu {
+                        what: "counting crossings".into(),
+                        message: format!("a workgroup reported {here} events in {TILE} samples"),
+                    });
+                }
                 *c = total;
                 total += here;
             }
