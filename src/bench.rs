@@ -510,6 +510,9 @@ pub struct BenchOptions {
     /// `cpu`: the CPU path only; `gpu`: every adapter (and the CPU, for the ratio); `auto`:
     /// the CPU and every adapter.
     pub backend: Backend,
+    /// Also time a complex FFT of [`FFT_POINTS`] points (2^20 with `quick`): issue 5's
+    /// bandwidth-floor figure, not one of DESIGN.md's standard workloads, so off by default.
+    pub fft: bool,
 }
 
 /// Times every workload on the CPU path and on every adapter. `progress` is told what is
@@ -539,7 +542,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         });
     }
     let fft_points = if options.quick { 1 << 20 } else { FFT_POINTS };
-    {
+    if options.fft {
         progress("FFT on the CPU");
         let mut data: Vec<crate::fft::Complex<f64>> = (0..fft_points)
             .map(|i| crate::fft::Complex::new((i % 7) as f64 - 3.0, (i % 5) as f64 - 2.0))
@@ -592,7 +595,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
                 Err(error) => progress(&format!("{} failed on {name}: {error}", workload.id())),
             }
         }
-        if let Executor::Gpu(ctx) = &exec {
+        if let (true, Executor::Gpu(ctx)) = (options.fft, &exec) {
             progress(&format!("FFT on {name}"));
             let timed = crate::fft::gpu::FftGpu::new(ctx)
                 .and_then(|fft| fft.time_resident(ctx, fft_points, 1, gpu_runs.max(3)));

@@ -278,8 +278,16 @@ fn bench_json_lines_follow_the_design() {
         .collect();
     assert_eq!(
         ids,
-        ["W1", "W1b", "W2", "W3", "W4", "W4b", "W5", "W6", "W7", "FFT"],
-        "the workloads implemented so far"
+        ["W1", "W1b", "W2", "W3", "W4", "W4b", "W5", "W6", "W7"],
+        "the standard workloads, no more"
+    );
+    // --fft adds the FFT row (2^20 points with --quick).
+    let run = gpusci(&["bench", "--quick", "--json", "--backend", "cpu", "--fft"]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"workload\":\"FFT\"") && l.contains("2^20")),
+        "{text}"
     );
 }
 

@@ -1,4 +1,5 @@
-//! `gpusci bench [--quick] [--json]`: the standard workloads on every backend present.
+//! `gpusci bench [--quick] [--json] [--fft]`: the standard workloads on every backend present
+//! (and, with `--fft`, a large complex FFT).
 
 use gpusci::bench::{format_table, run_all, BenchOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,6 +14,10 @@ pub(crate) struct Args {
     /// One JSON object per line instead of the table.
     #[arg(long)]
     json: bool,
+    /// Also time a 2^24-point complex FFT (2^20 with --quick): the WGSL FFT resident on each
+    /// adapter (no transfers) against rustfft on the CPU.
+    #[arg(long)]
+    fft: bool,
     #[command(flatten)]
     backend: BackendArg,
 }
@@ -21,6 +26,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let options = BenchOptions {
         quick: args.quick,
         backend: args.backend.parse()?,
+        fft: args.fft,
     };
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}")?);

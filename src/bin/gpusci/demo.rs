@@ -218,6 +218,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         BenchOptions {
             quick: true,
             backend: args.backend.parse()?,
+            fft: false,
         },
         |_| {},
     )?;
