@@ -2,6 +2,8 @@
 //! data does and agree where it does not), the three sources, MP4 falling back to GIF without
 //! ffmpeg, and bad input.
 
+mod common;
+
 use std::path::Path;
 
 use gpusci::lif::{LifParams, Network, NetworkParams};
@@ -105,6 +107,13 @@ fn points_over_time_bin_per_window_on_one_colour_scale() {
     assert!(right_lit(&animation.frames[1]) && !left_lit(&animation.frames[1]));
     // The densest bin of the whole animation (100 points at x = 0.5) takes the top colour.
     assert_eq!(animation.frames.iter().flatten().copied().max(), Some(255));
+    // On every adapter the windows are binned on the GPU: the same frames (counts are exact).
+    common::for_each_adapter("animate points", |ctx| {
+        let gpu = common::executor_on(ctx);
+        let on_gpu =
+            heatmap_animation(&gpu, (x.view(), y.view(), t.view()), &windows, 5.0).unwrap();
+        assert!(on_gpu == animation, "GPU-binned frames equal the CPU's");
+    });
     let sliding = TimeWindows {
         step: 0.5,
         ..windows
