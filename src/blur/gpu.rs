@@ -12,7 +12,7 @@
 use bytemuck::{Pod, Zeroable};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
-use super::{check_not_empty, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
+use super::{BlurParams, BlurPlan, Mode, NanPolicy, Taps};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
@@ -111,7 +111,7 @@ impl BlurGpu {
     /// `gaussian_filter` of a 2-D float32 array.
     ///
     /// # Errors
-    /// Parameter errors, [`Error::EmptyInput`], and GPU errors.
+    /// Parameter errors and GPU errors. An empty array gives an empty array of the same shape.
     pub fn run(
         &self,
         ctx: &GpuContext,
@@ -144,7 +144,10 @@ impl BlurGpu {
         input: ArrayView2<'_, f32>,
         plan: &BlurPlan,
     ) -> Result<Array2<f32>> {
-        check_not_empty(input.len())?;
+        if input.is_empty() {
+            // SciPy returns an empty array of the same shape.
+            return Ok(Array2::zeros(input.raw_dim()));
+        }
         let (rows, cols) = input.dim();
         let input = input.as_standard_layout();
         let data = input.as_slice().expect("standard layout");

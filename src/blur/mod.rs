@@ -299,9 +299,19 @@ impl BlurParams {
             }
             let radius = match &self.radius {
                 Some(radius) => radius[if radius.len() == 1 { 0 } else { axis }],
-                // Python's int() truncates toward zero; a negative truncate gives no taps.
+                // Python's int() truncates toward zero; SciPy refuses a negative result.
                 None => {
                     let r = (self.truncate * sigma + 0.5).trunc();
+                    if r < 0.0 {
+                        return Err(Error::param(
+                            "radius",
+                            format!(
+                                "int(truncate * sigma + 0.5) = {r} (truncate {}, sigma {sigma}): \
+                                 radius must be a nonnegative integer",
+                                self.truncate
+                            ),
+                        ));
+                    }
                     if r >= (MAX_RADIUS + 1) as f64 {
                         return Err(Error::ExceedsLimit {
                             what: "Gaussian kernel radius",
@@ -309,7 +319,7 @@ impl BlurParams {
                             max: MAX_RADIUS as u64,
                         });
                     }
-                    r.max(0.0) as usize
+                    r as usize
                 }
             };
             if radius > MAX_RADIUS {
@@ -455,19 +465,11 @@ impl BlurPlan {
     }
 }
 
-fn check_not_empty(len: usize) -> Result<()> {
-    if len == 0 {
-        Err(Error::EmptyInput("input array"))
-    } else {
-        Ok(())
-    }
-}
-
 /// `scipy.ndimage.gaussian_filter` on a 2-D float32 array, on the executor's device.
 ///
 /// # Errors
-/// Parameter errors from [`BlurParams::plan`], [`Error::EmptyInput`] for a 0-element array,
-/// and GPU errors.
+/// Parameter errors from [`BlurParams::plan`] and GPU errors. An empty array (shape (0, n) or
+/// (n, 0)) gives an empty array of the same shape, as SciPy.
 pub fn gaussian_filter(
     exec: &Executor,
     input: ArrayView2<'_, f32>,
@@ -509,7 +511,6 @@ pub fn gaussian_filter1d(
     params: &BlurParams,
 ) -> Result<Array1<f32>> {
     let plan = params.plan(1)?.as_row_plan();
-    check_not_empty(input.len())?;
     let row = input.insert_axis(Axis(0));
     let out = match exec {
         Executor::Cpu => cpu::run_fast(row, &plan),
@@ -529,7 +530,6 @@ pub fn gaussian_filter1d_f64(
     params: &BlurParams,
 ) -> Result<Array1<f64>> {
     let plan = params.plan(1)?.as_row_plan();
-    check_not_empty(input.len())?;
     let row = input.insert_axis(Axis(0));
     let out = match exec {
         Executor::Cpu => cpu::run_fast(row, &plan),

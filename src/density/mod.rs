@@ -38,6 +38,43 @@ pub enum PointType {
     F32,
 }
 
+/// The element type of one coordinate array, for NumPy's type promotion in
+/// [`PointType::of_columns`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElementType {
+    /// float32.
+    Float32,
+    /// float64.
+    Float64,
+    /// A signed integer of `bits` bits (8, 16, 32 or 64).
+    Int(u8),
+    /// An unsigned integer of `bits` bits (8, 16, 32 or 64).
+    UInt(u8),
+}
+
+impl PointType {
+    /// How NumPy bins the columns `x` and `y`: `numpy.histogram2d(x, y)` stacks them
+    /// (`np.atleast_2d([x, y])`), so the edges follow `np.result_type(x, y)`: float32 edges
+    /// (with an automatic range) only when that common type is float32, which is float32 with
+    /// float32, or float32 with an integer of 16 bits or fewer. Anything with float64, a wider
+    /// integer, or integers alone bins with float64 edges.
+    pub fn of_columns(x: ElementType, y: ElementType) -> PointType {
+        use ElementType::{Float32, Int, UInt};
+        // float32 absorbs integers that it represents exactly (int8/16, uint8/16).
+        let fits_f32 = |t: ElementType| match t {
+            Float32 => true,
+            Int(bits) | UInt(bits) => bits <= 16,
+            ElementType::Float64 => false,
+        };
+        let float32 = x == Float32 || y == Float32;
+        if float32 && fits_f32(x) && fits_f32(y) {
+            PointType::F32
+        } else {
+            PointType::F64
+        }
+    }
+}
+
 /// What a bin holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Reduction {
@@ -293,12 +330,19 @@ impl Edges {
         let span = edges[n] - edges[0];
         let guess = (span > 0.0 && span.is_finite()).then(|| (edges[0], n as f64 / span));
         // The guessed position t = (v - first) * scale and each computed edge's position are
-        // off by a few float64 ulps of |t| and of the edges' magnitude in bins; 2^-40 of that
-        // sum is more than 1000x the worst case. Where edges are too dense to tell apart
+        // off by a few ulps of |t| and of the edges' magnitude in bins: float64 ulps, or
+        // float32 ulps when the edges were computed in float32 (they then sit up to ~2^-22
+        // of the magnitude away from the ideal grid). 2^-40 (float64) or 2^-16 (float32) of
+        // that sum is more than 50x the worst case. Where edges are too dense to tell apart
         // (repeated edges), the margin exceeds 1 and every point takes the comparisons.
+        let relative = if single {
+            2f64.powi(-16)
+        } else {
+            2f64.powi(-40)
+        };
         let margin = guess.map_or(f64::INFINITY, |(_, scale)| {
             let magnitude = edges[0].abs().max(edges[n].abs()) * scale;
-            (n as f64 + magnitude + 1.0) * 2f64.powi(-40)
+            (n as f64 + magnitude + 1.0) * relative
         });
         Self {
             edges,

@@ -1,16 +1,16 @@
 //! `.npy` reading and writing.
 //!
-//! ndarray-npy does the reading and writing, but it allocates whatever a header declares before
-//! it reads a byte of data (a 176-byte file declaring 2^34 float64 aborts the process), so every
-//! file is first checked here: magic, version, header length, the header's keys and values, a
-//! checked shape product, and the declared data size against the file's real size.
+//! Reading is ours: every file is first checked (magic, version, header length, the header's
+//! keys and values, a checked shape product, and the declared data size against the file's real
+//! size) before anything is allocated, and the header is read as `np.load` reads it (Python 2's
+//! `3L` shape entries, dtype spellings such as `'d'` or `'float64'`). ndarray-npy writes.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use ndarray::ArrayD;
-use ndarray_npy::{ReadNpyExt, WritableElement, WriteNpyExt};
+use ndarray::{ArrayD, IxDyn};
+use ndarray_npy::{WritableElement, WriteNpyExt};
 
 use crate::error::{Error, Result};
 
@@ -141,7 +141,10 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
     .map_err(&bad)?;
     let text = std::str::from_utf8(&header)
         .map_err(|_| bad(NpyError::BadHeader("header is not text".into())))?;
-    let (descr, fortran_order, shape) = parse_header_dict(text).map_err(&bad)?;
+    // Python 2 wrote long integers as `3L`; NumPy strips the suffix for versions 1.0 and 2.0.
+    let python2_longs = major < 3;
+    let (descr, fortran_order, shape) = parse_header_dict(text, python2_longs).map_err(&bad)?;
+    let descr = canonical_descr(&descr).ok_or_else(|| bad(NpyError::UnsupportedDtype(descr)))?;
     let item_size =
         item_size(&descr).ok_or_else(|| bad(NpyError::UnsupportedDtype(descr.clone())))?;
     let data_offset = (8 + len_bytes + header_len) as u64;
@@ -180,28 +183,111 @@ fn read_exact_or(
     reader.read_exact(buf).map_err(|_| err())
 }
 
-/// Bytes per element of the dtypes we read; `None` for everything else.
+/// `np.dtype(descr).str` for the dtypes we read (`'d'`, `'float64'`, `'|f8'` and `'<f8'` all
+/// give `"<f8"`); `None` for every other dtype, and for spellings `np.dtype` refuses.
+fn canonical_descr(descr: &str) -> Option<String> {
+    // Names (`float64`, `int`) take no byte-order prefix; codes and typestrs may.
+    let named = match descr {
+        "float32" | "single" => Some("f4"),
+        "float64" | "double" | "float" => Some("f8"),
+        "int8" | "byte" => Some("i1"),
+        "int16" | "short" => Some("i2"),
+        "int32" | "intc" => Some("i4"),
+        "int64" | "int" | "long" | "longlong" | "intp" => Some("i8"),
+        "uint8" | "ubyte" => Some("u1"),
+        "uint16" | "ushort" => Some("u2"),
+        "uint32" | "uintc" => Some("u4"),
+        "uint64" | "ulonglong" | "uintp" | "uint" => Some("u8"),
+        "bool" => Some("b1"),
+        _ => None,
+    };
+    let (order, code) = match named {
+        Some(code) => ('=', code),
+        None => {
+            let (order, rest) = match descr.chars().next()? {
+                c @ ('<' | '>' | '=' | '|') => (c, &descr[1..]),
+                _ => ('=', descr),
+            };
+            let code = match rest {
+                "f4" | "f" => "f4",
+                "f8" | "d" => "f8",
+                "i1" | "b" => "i1",
+                "i2" | "h" => "i2",
+                "i4" | "i" => "i4",
+                "i8" | "q" | "l" => "i8",
+                "u1" | "B" => "u1",
+                "u2" | "H" => "u2",
+                "u4" | "I" => "u4",
+                "u8" | "Q" | "L" => "u8",
+                "b1" | "?" => "b1",
+                _ => return None,
+            };
+            (order, code)
+        }
+    };
+    // Single bytes have no order ('|'); '=' and '|' on wider types mean this machine's order.
+    let order = if code.ends_with('1') {
+        '|'
+    } else if order == '>' {
+        '>'
+    } else if cfg!(target_endian = "big") && order != '<' {
+        '>'
+    } else {
+        '<'
+    };
+    Some(format!("{order}{code}"))
+}
+
+/// Bytes per element of a canonical dtype (see [`canonical_descr`]); `None` for any other.
 fn item_size(descr: &str) -> Option<usize> {
-    let (order, kind) = match descr.as_bytes().first()? {
-        b'<' | b'>' | b'=' | b'|' => (descr.as_bytes()[0], &descr[1..]),
-        _ => (b'|', descr),
+    match descr.get(1..)? {
+        "f4" | "i4" | "u4" => Some(4),
+        "f8" | "i8" | "u8" => Some(8),
+        "i2" | "u2" => Some(2),
+        "i1" | "u1" | "b1" => Some(1),
+        _ => None,
+    }
+}
+
+/// A shape entry as Python's `ast.literal_eval` reads an int: an optional `+`, decimal (no
+/// leading zeros), `0x`/`0o`/`0b`, `_` between digits; `3L` only from Python 2 headers.
+fn parse_python_int(text: &str, python2_longs: bool) -> Option<usize> {
+    let text = text.strip_prefix('+').unwrap_or(text).trim_start();
+    let text = match text.strip_suffix(['L', 'l']) {
+        Some(t) if python2_longs => t,
+        Some(_) => return None,
+        None => text,
     };
-    let size = match kind {
-        "f4" | "i4" | "u4" => 4,
-        "f8" | "i8" | "u8" => 8,
-        "i2" | "u2" => 2,
-        "i1" | "u1" | "b1" => 1,
-        _ => return None,
+    let lower = text.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.strip_prefix('_').unwrap_or(d))
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d.strip_prefix('_').unwrap_or(d))
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d.strip_prefix('_').unwrap_or(d))
+    } else {
+        // Python 3 refuses decimal literals with leading zeros (other than 0 itself).
+        if lower.len() > 1 && lower.starts_with('0') && lower.trim_start_matches(['0', '_']) != "" {
+            return None;
+        }
+        (10, lower.as_str())
     };
-    // Multi-byte types need a byte order; `|` only makes sense for single bytes.
-    if size > 1 && order == b'|' {
+    // Underscores only between digits.
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
-    Some(size)
+    usize::from_str_radix(&digits.replace('_', ""), radix).ok()
 }
 
 /// Parses NumPy's header dictionary: `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
-fn parse_header_dict(text: &str) -> std::result::Result<(String, bool, Vec<usize>), NpyError> {
+fn parse_header_dict(
+    text: &str,
+    python2_longs: bool,
+) -> std::result::Result<(String, bool, Vec<usize>), NpyError> {
     let bad = |why: &str| NpyError::BadHeader(why.to_string());
     let body = text.trim_end_matches(['\n', ' ', '\0']).trim();
     let body = body
@@ -247,9 +333,18 @@ fn parse_header_dict(text: &str) -> std::result::Result<(String, bool, Vec<usize
                     .ok_or_else(|| bad("shape is not a tuple"))?;
                 let inner = &inner[..close - 1];
                 let mut dims = Vec::new();
-                for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                    let part = part.strip_suffix('L').unwrap_or(part);
-                    let dim: usize = part.parse().map_err(|_| {
+                let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
+                // `(3, 4)`, `(3, 4,)`, `(3,)` and `()`: only the last part may be empty.
+                let count = match parts.as_slice() {
+                    [only] if only.is_empty() => 0,
+                    [.., last] if last.is_empty() && parts.len() > 1 => parts.len() - 1,
+                    _ if parts.len() == 1 => {
+                        return Err(bad("a one-element shape needs a trailing comma: (n,)"))
+                    }
+                    _ => parts.len(),
+                };
+                for part in &parts[..count] {
+                    let dim = parse_python_int(part, python2_longs).ok_or_else(|| {
                         bad(&format!(
                             "shape entry '{part}' is not a non-negative integer"
                         ))
@@ -287,52 +382,94 @@ fn parse_quoted(s: &str) -> Option<(String, &str)> {
 /// As [`read_npy_header`].
 pub fn read_npy(path: &Path) -> Result<NpyArray> {
     let header = read_npy_header(path)?;
-    let open = || {
-        File::open(path)
-            .map(BufReader::new)
-            .map_err(|e| Error::io(path, e))
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    file.seek(SeekFrom::Start(header.data_offset))
+        .map_err(|e| Error::io(path, e))?;
+    // read_npy_header checked this size against the file's, so the allocation is backed by data.
+    let count: usize = header.shape.iter().product();
+    let mut bytes = vec![0u8; count * header.item_size];
+    file.read_exact(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    // Fortran order: the data is the C-order array of the reversed shape, transposed.
+    let shape: Vec<usize> = if header.fortran_order {
+        header.shape.iter().rev().copied().collect()
+    } else {
+        header.shape.clone()
     };
-    let parse = |e: ndarray_npy::ReadNpyError| npy_error(path, NpyError::Parse(e.to_string()));
-    let kind = header.descr.trim_start_matches(['<', '>', '=', '|']);
-    fn to_f64<T: Copy + Into<f64>>(a: ArrayD<T>) -> NpyArray {
-        NpyArray::F64(a.mapv(Into::into))
+    fn arrange<T: Clone>(shape: Vec<usize>, values: Vec<T>, fortran: bool) -> ArrayD<T> {
+        let a = ArrayD::from_shape_vec(IxDyn(&shape), values)
+            .expect("read_npy_header checked the element count");
+        if fortran {
+            a.reversed_axes().as_standard_layout().into_owned()
+        } else {
+            a
+        }
     }
-    let array = match kind {
-        "f4" => NpyArray::F32(ArrayD::<f32>::read_npy(open()?).map_err(parse)?),
-        "f8" => NpyArray::F64(ArrayD::<f64>::read_npy(open()?).map_err(parse)?),
-        "i1" => to_f64(ArrayD::<i8>::read_npy(open()?).map_err(parse)?),
-        "i2" => to_f64(ArrayD::<i16>::read_npy(open()?).map_err(parse)?),
-        "i4" => to_f64(ArrayD::<i32>::read_npy(open()?).map_err(parse)?),
-        "u1" => to_f64(ArrayD::<u8>::read_npy(open()?).map_err(parse)?),
-        "u2" => to_f64(ArrayD::<u16>::read_npy(open()?).map_err(parse)?),
-        "u4" => to_f64(ArrayD::<u32>::read_npy(open()?).map_err(parse)?),
-        // 64-bit integers round to the nearest float64, as NumPy's astype(float) does.
-        "i8" => NpyArray::F64(
-            ArrayD::<i64>::read_npy(open()?)
-                .map_err(parse)?
-                .mapv(|v| v as f64),
-        ),
-        "u8" => NpyArray::F64(
-            ArrayD::<u64>::read_npy(open()?)
-                .map_err(parse)?
-                .mapv(|v| v as f64),
-        ),
-        "b1" => NpyArray::F64(
-            ArrayD::<bool>::read_npy(open()?)
-                .map_err(parse)?
-                .mapv(|v| f64::from(u8::from(v))),
-        ),
-        _ => return Err(npy_error(path, NpyError::UnsupportedDtype(header.descr))),
-    };
-    Ok(match array {
-        NpyArray::F32(a) if header.fortran_order => {
-            NpyArray::F32(a.as_standard_layout().into_owned())
-        }
-        NpyArray::F64(a) if header.fortran_order => {
-            NpyArray::F64(a.as_standard_layout().into_owned())
-        }
-        other => other,
+    Ok(if header.descr.ends_with("f4") {
+        NpyArray::F32(arrange(
+            shape,
+            decode_f32(&header.descr, &bytes),
+            header.fortran_order,
+        ))
+    } else {
+        NpyArray::F64(arrange(
+            shape,
+            decode_f64(&header.descr, &bytes),
+            header.fortran_order,
+        ))
     })
+}
+
+/// float32 data (`<f4` or `>f4`) as float32.
+fn decode_f32(descr: &str, bytes: &[u8]) -> Vec<f32> {
+    let big = descr.starts_with('>');
+    bytes
+        .chunks_exact(4)
+        .map(|c| {
+            let a: [u8; 4] = c.try_into().expect("item size");
+            if big {
+                f32::from_be_bytes(a)
+            } else {
+                f32::from_le_bytes(a)
+            }
+        })
+        .collect()
+}
+
+/// Data of a canonical dtype (see [`read_npy_header`]) as float64, as `astype(float)`:
+/// 64-bit integers round to the nearest float64, bools are 0 and 1.
+pub(crate) fn decode_f64(descr: &str, bytes: &[u8]) -> Vec<f64> {
+    let big = descr.starts_with('>');
+    let kind = descr.trim_start_matches(['<', '>', '=', '|']);
+    macro_rules! each {
+        ($t:ty, $n:expr) => {
+            bytes
+                .chunks_exact($n)
+                .map(|c| {
+                    let a: [u8; $n] = c.try_into().expect("item size");
+                    (if big {
+                        <$t>::from_be_bytes(a)
+                    } else {
+                        <$t>::from_le_bytes(a)
+                    }) as f64
+                })
+                .collect()
+        };
+    }
+    match kind {
+        "f8" => each!(f64, 8),
+        "f4" => each!(f32, 4),
+        "i8" => each!(i64, 8),
+        "i4" => each!(i32, 4),
+        "i2" => each!(i16, 2),
+        "i1" => each!(i8, 1),
+        "u8" => each!(u64, 8),
+        "u4" => each!(u32, 4),
+        "u2" => each!(u16, 2),
+        "u1" => each!(u8, 1),
+        // b1: read_npy_header accepts no other dtype.
+        _ => bytes.iter().map(|&b| f64::from(u8::from(b != 0))).collect(),
+    }
 }
 
 /// Writes `array` to `path` as `.npy`, through a temporary file renamed into place, so that a

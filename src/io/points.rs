@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array1;
 
+use super::npy::decode_f64;
 use super::{read_npy_header, NpyError, NpyHeader};
 use crate::density::PointType;
 use crate::error::{Error, Result};
@@ -33,7 +34,8 @@ const WHOLE_FILE_CHUNK: usize = 1 << 22;
 ///
 /// # Errors
 /// [`Error::Npy`] for a bad `.npy` or one of another shape, [`Error::Csv`] for a ragged or
-/// non-numeric CSV row (with its line number) or an empty CSV, [`Error::Io`].
+/// non-numeric CSV row (with its line number), [`Error::Io`]. A CSV without data rows is an
+/// empty point set.
 pub fn read_points(path: &Path) -> Result<Points> {
     let mut reader = PointReader::open(path)?;
     let kind = reader.kind();
@@ -180,7 +182,7 @@ impl PointReader {
     /// The next chunk of at most `max` points; `None` at the end of the file.
     ///
     /// # Errors
-    /// As [`read_points`]; an empty CSV is an error at its end.
+    /// As [`read_points`].
     pub fn next_chunk(&mut self, max: usize) -> Result<Option<Points>> {
         let path = self.path.clone();
         match &mut self.source {
@@ -208,11 +210,14 @@ impl PointReader {
                     ))
                     .map_err(io)?;
                     file.read_exact(&mut yb).map_err(io)?;
-                    (decode(&header.descr, &xb), decode(&header.descr, &yb))
+                    (
+                        decode_f64(&header.descr, &xb),
+                        decode_f64(&header.descr, &yb),
+                    )
                 } else {
                     let mut bytes = vec![0u8; count * 2 * size];
                     file.read_exact(&mut bytes).map_err(io)?;
-                    let both = decode(&header.descr, &bytes);
+                    let both = decode_f64(&header.descr, &bytes);
                     (
                         both.iter().step_by(2).copied().collect(),
                         both.iter().skip(1).step_by(2).copied().collect(),
@@ -300,10 +305,9 @@ impl PointReader {
                     }
                 }
                 *rows += x.len() as u64;
+                // A CSV with no data rows (a header line alone, or nothing) is an empty point
+                // set, as `np.loadtxt` reads it.
                 if x.is_empty() {
-                    if *rows == 0 {
-                        return Err(bad(0, "no points in the file".into()));
-                    }
                     return Ok(None);
                 }
                 Ok(Some(Points {
@@ -314,40 +318,5 @@ impl PointReader {
                 }))
             }
         }
-    }
-}
-
-/// Little- or big-endian bytes of a supported dtype as float64 (as `astype(float)`).
-fn decode(descr: &str, bytes: &[u8]) -> Vec<f64> {
-    let big = descr.starts_with('>');
-    let kind = descr.trim_start_matches(['<', '>', '=', '|']);
-    macro_rules! each {
-        ($t:ty, $n:expr) => {
-            bytes
-                .chunks_exact($n)
-                .map(|c| {
-                    let a: [u8; $n] = c.try_into().expect("item size");
-                    (if big {
-                        <$t>::from_be_bytes(a)
-                    } else {
-                        <$t>::from_le_bytes(a)
-                    }) as f64
-                })
-                .collect()
-        };
-    }
-    match kind {
-        "f8" => each!(f64, 8),
-        "f4" => each!(f32, 4),
-        "i8" => each!(i64, 8),
-        "i4" => each!(i32, 4),
-        "i2" => each!(i16, 2),
-        "i1" => each!(i8, 1),
-        "u8" => each!(u64, 8),
-        "u4" => each!(u32, 4),
-        "u2" => each!(u16, 2),
-        "u1" => each!(u8, 1),
-        // b1: read_npy_header accepts no other dtype.
-        _ => bytes.iter().map(|&b| f64::from(u8::from(b != 0))).collect(),
     }
 }

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use ndarray::{Array2, ArrayView2};
 
 use super::gpu::HeatmapGpu;
-use super::{Colormap, LUT_SIZE};
+use super::{lut_index, Colormap};
 use crate::blur::{self, BlurParams, Mode};
 use crate::density::gpu::{DensityGpu, DeviceCounts, GpuBinner};
 use crate::density::{self, Binner, DensityParams, Histogram};
@@ -326,7 +326,8 @@ pub fn render_histogram(
     let t = scale_grid(grid.view(), params.scale, params.span);
     let (nx, ny) = (params.width, params.height);
     let lut = params.colormap.lut();
-    let colour = |t: f64| lut[((t.clamp(0.0, 1.0) * (LUT_SIZE - 1) as f64).round()) as usize];
+    // matplotlib's rule (as the GPU's shader): entry min(floor(t * 256), 255).
+    let colour = |t: f64| lut[lut_index(t)];
     let mut rgba = vec![0u8; nx * ny * 4];
     for r in 0..ny {
         // Image row r shows y bin ny - 1 - r: the highest y at the top.

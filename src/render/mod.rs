@@ -1,4 +1,4 @@
-//! Pictures: colormaps (from the `colorous` crate), heatmaps, spike rasters and voltage traces,
+//! Pictures: colormaps (matplotlib's tables), heatmaps, spike rasters and voltage traces,
 //! and PNG output.
 
 use std::fs::File;
@@ -21,77 +21,179 @@ use ndarray::ArrayView2;
 
 use crate::error::{Error, Result};
 
-/// A named colormap.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Colormap {
-    /// Matplotlib's default.
-    #[default]
-    Viridis,
-    /// Perceptually uniform, dark to light through purple.
-    Magma,
-    /// Perceptually uniform, black to yellow through red.
-    Inferno,
-    /// Perceptually uniform, blue to yellow.
-    Plasma,
-    /// Colour-vision-deficiency friendly.
-    Cividis,
-    /// Rainbow-like, improved.
-    Turbo,
-    /// Black to white.
-    Gray,
+/// Colormaps in [`Colormap`]: nine maps and their reversed (`_r`) forms.
+pub const COLORMAPS: usize = 18;
+
+/// Entries of a colormap table: matplotlib's 256. [`lut_index`] picks one for a value.
+pub const LUT_SIZE: usize = 256;
+
+/// matplotlib's tables, made by tests/data/make_colormap_tables.py: the tables of
+/// [`Colormap::ALL`] in order, each `LUT_SIZE` RGB triples, entry 0 first.
+static TABLES: [[[u8; 3]; LUT_SIZE]; COLORMAPS] = tables(include_bytes!("colormaps.bin"));
+
+const fn tables(bytes: &[u8; COLORMAPS * LUT_SIZE * 3]) -> [[[u8; 3]; LUT_SIZE]; COLORMAPS] {
+    let mut out = [[[0; 3]; LUT_SIZE]; COLORMAPS];
+    let mut k = 0;
+    while k < bytes.len() {
+        out[k / (3 * LUT_SIZE)][(k / 3) % LUT_SIZE][k % 3] = bytes[k];
+        k += 1;
+    }
+    out
 }
 
-impl Colormap {
-    /// The colour at `t` in [0, 1] as RGB.
-    pub fn rgb(self, t: f64) -> [u8; 3] {
-        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-        let gradient = match self {
-            Colormap::Viridis => colorous::VIRIDIS,
-            Colormap::Magma => colorous::MAGMA,
-            Colormap::Inferno => colorous::INFERNO,
-            Colormap::Plasma => colorous::PLASMA,
-            Colormap::Cividis => colorous::CIVIDIS,
-            Colormap::Turbo => colorous::TURBO,
-            Colormap::Gray => colorous::GREYS,
-        };
-        // colorous's GREYS runs white to black; gray images read better black to white.
-        let t = if self == Colormap::Gray { 1.0 - t } else { t };
-        let c = gradient.eval_continuous(t);
-        [c.r, c.g, c.b]
+/// The table entry matplotlib draws for `t`: `min(floor(t * 256), 255)` for `t` in [0, 1]
+/// (matplotlib's `Colormap.__call__`: `xa *= N; xa[xa == N] = N - 1`, then truncation), the
+/// end entries outside [0, 1] (matplotlib's default under and over colours), and entry 0 for
+/// NaN (where matplotlib draws its "bad" colour).
+pub fn lut_index(t: f64) -> usize {
+    if t.is_nan() {
+        0
+    } else {
+        ((t.clamp(0.0, 1.0) * LUT_SIZE as f64) as usize).min(LUT_SIZE - 1)
     }
 }
 
-/// Entries of a colormap lookup table: more levels than 8-bit colour can show apart.
-pub const LUT_SIZE: usize = 1024;
+/// A colormap: matplotlib's table of 256 colours, named as matplotlib names it. `_r` forms
+/// (`Colormap::ViridisR` is `viridis_r`) run the map backwards, with matplotlib's own table.
+/// Colours equal matplotlib's byte for byte (`cmap(t, bytes=True)`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Colormap {
+    /// `viridis`, matplotlib's default: perceptually uniform, dark blue to yellow.
+    #[default]
+    Viridis,
+    /// `magma`: perceptually uniform, black to light yellow through purple.
+    Magma,
+    /// `inferno`: perceptually uniform, black to yellow through red.
+    Inferno,
+    /// `plasma`: perceptually uniform, blue to yellow through magenta.
+    Plasma,
+    /// `cividis`: blue to yellow, for colour-vision deficiency.
+    Cividis,
+    /// `turbo`: an improved rainbow, dark blue to dark red.
+    Turbo,
+    /// `gray` (also parsed from `grey`): black to white.
+    Gray,
+    /// `hot`: black to white through red and yellow.
+    Hot,
+    /// `coolwarm`: diverging, blue to red through light grey.
+    Coolwarm,
+    /// `viridis_r`: viridis reversed.
+    ViridisR,
+    /// `magma_r`: magma reversed.
+    MagmaR,
+    /// `inferno_r`: inferno reversed.
+    InfernoR,
+    /// `plasma_r`: plasma reversed.
+    PlasmaR,
+    /// `cividis_r`: cividis reversed.
+    CividisR,
+    /// `turbo_r`: turbo reversed.
+    TurboR,
+    /// `gray_r` (also parsed from `grey_r`): white to black.
+    GrayR,
+    /// `hot_r`: hot reversed.
+    HotR,
+    /// `coolwarm_r`: coolwarm reversed.
+    CoolwarmR,
+}
 
 impl Colormap {
-    /// The colormap sampled at `LUT_SIZE` evenly spaced points of [0, 1], as RGB.
-    pub fn lut(self) -> Vec<[u8; 3]> {
-        (0..LUT_SIZE)
-            .map(|i| self.rgb(i as f64 / (LUT_SIZE - 1) as f64))
-            .collect()
+    /// Every colormap: the nine maps, then their `_r` forms in the same order (the order of
+    /// their tables in src/render/colormaps.bin).
+    pub const ALL: [Colormap; COLORMAPS] = [
+        Colormap::Viridis,
+        Colormap::Magma,
+        Colormap::Inferno,
+        Colormap::Plasma,
+        Colormap::Cividis,
+        Colormap::Turbo,
+        Colormap::Gray,
+        Colormap::Hot,
+        Colormap::Coolwarm,
+        Colormap::ViridisR,
+        Colormap::MagmaR,
+        Colormap::InfernoR,
+        Colormap::PlasmaR,
+        Colormap::CividisR,
+        Colormap::TurboR,
+        Colormap::GrayR,
+        Colormap::HotR,
+        Colormap::CoolwarmR,
+    ];
+
+    /// matplotlib's name: `viridis`, ..., `coolwarm`, `viridis_r`, ..., `coolwarm_r`.
+    pub fn name(self) -> &'static str {
+        const NAMES: [&str; COLORMAPS] = [
+            "viridis",
+            "magma",
+            "inferno",
+            "plasma",
+            "cividis",
+            "turbo",
+            "gray",
+            "hot",
+            "coolwarm",
+            "viridis_r",
+            "magma_r",
+            "inferno_r",
+            "plasma_r",
+            "cividis_r",
+            "turbo_r",
+            "gray_r",
+            "hot_r",
+            "coolwarm_r",
+        ];
+        NAMES[self as usize]
+    }
+
+    /// Whether this is an `_r` form.
+    pub fn is_reversed(self) -> bool {
+        self as usize >= COLORMAPS / 2
+    }
+
+    /// The same map run the other way: `viridis` <-> `viridis_r`.
+    pub fn reversed(self) -> Colormap {
+        Colormap::ALL[(self as usize + COLORMAPS / 2) % COLORMAPS]
+    }
+
+    /// The colour matplotlib draws for `t`: entry [`lut_index`]`(t)` of the table (values
+    /// outside [0, 1] take the end colours; NaN takes entry 0).
+    pub fn rgb(self, t: f64) -> [u8; 3] {
+        self.lut()[lut_index(t)]
+    }
+
+    /// matplotlib's table of the map: `LUT_SIZE` RGB entries, entry `i` the colour of values in
+    /// [i / 256, (i + 1) / 256) (entry 255 also of 1).
+    pub fn lut(self) -> &'static [[u8; 3]; LUT_SIZE] {
+        &TABLES[self as usize]
     }
 }
 
 impl FromStr for Colormap {
     type Err = Error;
 
+    /// matplotlib's names ([`Colormap::name`]), in any case; `grey` and `grey_r` are `gray`
+    /// and `gray_r`.
     fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "viridis" => Ok(Colormap::Viridis),
-            "magma" => Ok(Colormap::Magma),
-            "inferno" => Ok(Colormap::Inferno),
-            "plasma" => Ok(Colormap::Plasma),
-            "cividis" => Ok(Colormap::Cividis),
-            "turbo" => Ok(Colormap::Turbo),
-            "gray" | "grey" | "greys" => Ok(Colormap::Gray),
-            other => Err(Error::param(
-                "colormap",
-                format!(
-                    "'{other}' is not one of viridis, magma, inferno, plasma, cividis, turbo, gray"
-                ),
-            )),
-        }
+        let lower = s.to_ascii_lowercase();
+        let name = match lower.as_str() {
+            "grey" => "gray",
+            "grey_r" => "gray_r",
+            other => other,
+        };
+        Colormap::ALL
+            .into_iter()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Colormap::ALL.iter().map(|c| c.name()).collect();
+                Error::param(
+                    "colormap",
+                    format!(
+                        "'{s}' is not one of {} (grey and grey_r are gray and gray_r)",
+                        names.join(", ")
+                    ),
+                )
+            })
     }
 }
 

@@ -7,6 +7,10 @@
 //! (hysteresis: the signal stays "above" until it falls to `down` or below, so noise around one
 //! threshold gives one event, not many), a minimum gap between kept events, and the crossing
 //! time interpolated linearly between the two samples around it.
+//!
+//! Thresholds are float64. For float32 data, NumPy 2 rounds a user's threshold to float32
+//! before comparing (NEP 50); [`CrossingParams::for_float32_data`] does the same, and the CLI
+//! applies it to float32 `.npy` input.
 
 use std::str::FromStr;
 
@@ -65,6 +69,19 @@ impl CrossingParams {
             down: None,
             direction: Direction::Both,
             min_gap: 0,
+        }
+    }
+
+    /// The same request for float32 data, compared as NumPy 2 compares it: a Python float
+    /// threshold meets a float32 array in float32 (NEP 50), so `threshold` and `down` are
+    /// rounded to the nearest float32 first (beyond float32's range: infinity). Without this,
+    /// `x > 0.1` on float32 data would put the float32 sample 0.1 (0.100000001) above 0.1.
+    pub fn for_float32_data(&self) -> Self {
+        let round = |v: f64| f64::from(v as f32);
+        Self {
+            threshold: round(self.threshold),
+            down: self.down.map(round),
+            ..self.clone()
         }
     }
 
@@ -128,6 +145,11 @@ pub fn crossings_on(
     params: &CrossingParams,
 ) -> Result<Vec<Crossing>> {
     match exec {
+        // No samples, no events (NumPy: an empty int64 array); nothing to send to a GPU.
+        crate::gpu::Executor::Gpu(_) if x.is_empty() => {
+            params.validate()?;
+            Ok(Vec::new())
+        }
         crate::gpu::Executor::Gpu(ctx) if params.down.is_none() => {
             params.validate()?;
             let contiguous = x.as_standard_layout();

@@ -67,6 +67,28 @@ case("float32_range", pts32, 10, [[0, 1], [0, 1]])
 # All points on one value: range min == max is widened by 0.5 each side.
 case("degenerate_range", np.full((7, 2), 0.5), 4)
 case("no_points", np.zeros((0, 2)), 4)
+# Reported from the field: float32 edges put 0.29999998 below the float32 edge 0.3 (NumPy:
+# counts [1, 1, 1]; float64 edges give [2, 0, 1]).
+case("float32_field", np.array([[0.1, 0], [0.7, 0], [0.29999998211860657, 0]], np.float32), [3, 1])
+# float32 points on a fine grid, many of them exactly on (float32) edges.
+grid32 = (rng.integers(0, 2001, size=(20000, 2)) / 2000 * 3 - 1).astype(np.float32)
+case("float32_fine_grid", grid32, [1500, 997])
+case("float32_fine_grid_range", grid32, [1500, 997], [[-1, 2], [-1, 2]])
 
-(OUT / "manifest.json").write_text(json.dumps(dict(numpy=np.__version__, cases=cases), indent=1) + "\n")
+# x and y of different dtypes: NumPy stacks them, so the edges follow np.result_type(x, y).
+mixed = []
+for xt, yt in [("float32", "float64"), ("float64", "float32"), ("float32", "int16"),
+               ("int16", "float32"), ("float32", "int32"), ("float32", "uint8"), ("int64", "int64")]:
+    name = f"mixed_{xt}_{yt}"
+    x = (grid32[:, 0] * 7).astype(xt)
+    y = (grid32[:, 1] * 5).astype(yt)
+    hist, xe, ye = np.histogram2d(x, y, bins=[301, 203])
+    np.save(OUT / f"{name}_x.npy", x)
+    np.save(OUT / f"{name}_y.npy", y)
+    np.save(OUT / f"{name}_hist.npy", hist)
+    np.save(OUT / f"{name}_xedges.npy", xe)
+    np.save(OUT / f"{name}_yedges.npy", ye)
+    mixed.append(dict(name=name, bins=[301, 203], x_dtype=xt, y_dtype=yt, edges_dtype=str(xe.dtype)))
+
+(OUT / "manifest.json").write_text(json.dumps(dict(numpy=np.__version__, cases=cases, mixed=mixed), indent=1) + "\n")
 print(f"wrote {len(cases)} cases to {OUT}")

@@ -51,13 +51,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     if params.down.is_some() && matches!(exec, gpusci::Executor::Gpu(_)) {
         eprintln!("gpusci: hysteresis (--down) is sequential and runs on the CPU");
     }
-    let x: ArrayD<f64> = match read_npy(&args.input)? {
-        NpyArray::F64(a) => a,
-        NpyArray::F32(a) => a.mapv(f64::from),
+    // float32 data is compared with the threshold rounded to float32, as NumPy 2 does.
+    let (x, params): (ArrayD<f64>, CrossingParams) = match read_npy(&args.input)? {
+        NpyArray::F64(a) => (a, params),
+        NpyArray::F32(a) => (a.mapv(f64::from), params.for_float32_data()),
     };
-    if x.is_empty() {
-        bail!("{}: the signal is empty", args.input.display());
-    }
     let (rows, two_d) = match x.ndim() {
         1 => (x.view().insert_axis(Axis(0)).into_dimensionality()?, false),
         2 => (x.view().into_dimensionality()?, true),
