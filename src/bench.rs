@@ -12,7 +12,7 @@ use rand_distr::StandardNormal;
 
 use crate::blur::{self, BlurParams};
 use crate::density::{self, DensityParams, PointType};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gpu::{open_all_adapters, Backend, Executor, GpuContext};
 use crate::io::Points;
 use crate::render::{heatmap, write_png, Colormap, HeatmapParams, Scale};
@@ -564,7 +564,32 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
     if options.backend == Backend::Cpu {
         return Ok(rows);
     }
-    for (summary, ctx) in open_all_adapters() {
+    // GPUSCI_ADAPTER narrows the adapters here as everywhere: naming none is an error.
+    let wanted = std::env::var(crate::gpu::ADAPTER_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let adapters: Vec<_> = open_all_adapters()
+        .into_iter()
+        .filter(|(summary, _)| {
+            wanted
+                .as_deref()
+                .is_none_or(|pattern| summary.matches(pattern))
+        })
+        .collect();
+    if adapters.is_empty() {
+        if let Some(pattern) = &wanted {
+            return Err(Error::NoAdapter(format!(
+                "{}={pattern} matches no adapter",
+                crate::gpu::ADAPTER_ENV
+            )));
+        }
+        if options.backend == Backend::Gpu {
+            return Err(Error::NoAdapter(
+                "wgpu found no adapter that runs compute shaders".into(),
+            ));
+        }
+    }
+    for (summary, ctx) in adapters {
         let name = format!("{} [{}]", summary.name, summary.backend);
         let exec = match ctx {
             Ok(ctx) => Executor::Gpu(Box::new(ctx)),

@@ -76,6 +76,16 @@ pub enum Error {
         /// The largest size possible.
         max: u64,
     },
+    /// A size from the input needs more memory than this machine has available.
+    #[error("{what} needs {requested}, more than the {available} bytes of memory available")]
+    MemoryLimit {
+        /// What would be allocated.
+        what: &'static str,
+        /// The bytes asked for, in words.
+        requested: String,
+        /// The bytes available.
+        available: u64,
+    },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

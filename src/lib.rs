@@ -22,6 +22,7 @@ pub mod gpu;
 pub mod hh;
 pub mod io;
 pub mod lif;
+pub mod limits;
 pub mod render;
 pub mod rng;
 pub mod signal;

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use gpusci::density::PointType;
 use gpusci::io::{read_points, Points};
-use gpusci::render::{heatmap, scale_grid, Colormap, HeatmapParams, Scale};
+use gpusci::render::{heatmap, scale_grid, Colormap, HeatmapParams, Scale, LUT_SIZE};
 use gpusci::{Error, Executor};
 use ndarray::{arr2, Array1};
 
@@ -514,14 +514,17 @@ fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
                         continue;
                     }
                     assert_eq!(p[3], 255, "{what}: pixel ({r}, {i}) is filled");
-                    let k = t[[i, j]] * 1023.0;
-                    // One step for rounding t * 1023 in float32, plus how far the blur's
-                    // float32 error moves t through the scaling.
+                    // The entry is floor(t * 256) (at most 255): one step for float32 t
+                    // falling on the other side of an entry's edge, plus how far the blur's
+                    // float32 error moves t through the scaling, plus float32 rounding of
+                    // the scaling itself (1e-6 of the range).
+                    let k = t[[i, j]] * LUT_SIZE as f64;
                     let clip = |w: f64| span.map_or(w, |[a, b]| w.clamp(a, b));
                     let moved = (transform(scale, clip(v + err))
                         - transform(scale, clip((v - err).max(0.0))))
                     .abs();
-                    let steps = 1.0 + 1023.0 * moved / (t_hi - t_lo).max(f64::MIN_POSITIVE);
+                    let steps = 1.0
+                        + LUT_SIZE as f64 * (moved / (t_hi - t_lo).max(f64::MIN_POSITIVE) + 1e-6);
                     let matches = lut
                         .iter()
                         .enumerate()
@@ -598,7 +601,8 @@ fn streamed_gpu_heatmaps_equal_in_memory_ones() {
 
 /// Weighted points bin on the CPU (float64 sums); on a GPU executor the grid is then uploaded
 /// once and drawn by the same resident chain. Each pixel matches the CPU's picture within one
-/// lookup-table step (the float32 values round t * 1023 differently at most by one).
+/// lookup-table step (float32 values can fall on the other side of an entry's edge of
+/// floor(t * 256)).
 #[test]
 fn weighted_heatmaps_draw_on_the_gpu_like_the_cpu() {
     use rand::{Rng, SeedableRng};

@@ -58,7 +58,7 @@ fn one_second_statistics_match_the_seed_program() {
     let network = lif::network();
     let seed = lif::spikes("spikes_1s.npy", 0.00005);
     let seed_rate = seed.len() as f64 / 300.0;
-    let seed_cv = isi_cv(&seed, 300);
+    let seed_cv = isi_cv(&seed, 300).unwrap();
     for (what, run) in [
         (
             "reference",

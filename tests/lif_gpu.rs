@@ -60,7 +60,7 @@ fn gpu_batches_equal_single_runs_and_the_seed_statistics() {
         ..LifParams::default()
     };
     let seed = lif::spikes("spikes_1s.npy", 0.00005);
-    let (seed_rate, seed_cv) = (seed.len() as f64 / 300.0, isi_cv(&seed, 300));
+    let (seed_rate, seed_cv) = (seed.len() as f64 / 300.0, isi_cv(&seed, 300).unwrap());
     let drawn: Vec<(Network, LifParams)> = (0..3u64)
         .map(|k| {
             (

@@ -3,6 +3,10 @@
 //
 //   out[i] = sum_t weights[t] * src[extend(i + first_offset + t)]
 //
+// The sum is compensated (Neumaier): the rounding error of every float32 addition is carried
+// and added back at the end, so with taps that sum to exactly 1 (the host arranges it) a
+// constant image stays constant and the blur conserves mass, as SciPy's float64 sums do.
+//
 // Bindings (group 0):
 //   0  uniform      BlurUniform (kept in sync with `BlurUniform` in src/blur/gpu.rs)
 //   1  storage, r   weights: array<f32>, `taps` entries
@@ -30,8 +34,9 @@ struct BlurUniform {
     axis: u32,
     cval: f32,
     groups: u32,
+    // Always 1.0, opaque to the compiler: see `sum_add`.
+    one: f32,
     _pad0: u32,
-    _pad1: u32,
 }
 
 const MODE_REFLECT: u32 = 0u;
@@ -101,6 +106,29 @@ fn extend(i: i32, n: i32) -> i32 {
     }
 }
 
+// A compensated float32 sum: x = s + c, where c gathers the rounding errors of the additions.
+struct Sum {
+    s: f32,
+    c: f32,
+}
+
+// Adds p to the sum. `t * u.one` hides from the optimiser that t == s + p, which would let it
+// fold (s - t) + p to 0 (Mesa did so once in the wave solver).
+fn sum_add(sum: ptr<function, Sum>, p: f32) {
+    let s = (*sum).s;
+    let t = (s + p) * u.one;
+    let err = select((p - t) + s, (s - t) + p, abs(s) >= abs(p));
+    (*sum).c += err;
+    (*sum).s = t;
+}
+
+// The total. With an infinity or NaN among the terms the error terms are NaN and the plain sum
+// (inf or NaN, as SciPy) is the answer.
+fn sum_total(sum: Sum) -> f32 {
+    let c = select(0.0, sum.c, abs(sum.c) < 3.0e38);
+    return sum.s + c;
+}
+
 // Sample at position `pos` along row `row`.
 fn fetch_along_row(row: u32, pos: i32) -> f32 {
     if (u.mode == MODE_PADDED) {
@@ -141,11 +169,11 @@ fn blur_rows_tiled(
     workgroupBarrier();
     let c = c0 + lid;
     if (c < u.out_cols) {
-        var acc = 0.0;
+        var acc = Sum(0.0, 0.0);
         for (var t = 0u; t < u.taps; t++) {
-            acc += weights[t] * tile[lid + t];
+            sum_add(&acc, weights[t] * tile[lid + t]);
         }
-        dst[row * u.out_cols + c] = acc;
+        dst[row * u.out_cols + c] = sum_total(acc);
     }
 }
 
@@ -173,11 +201,11 @@ fn blur_cols_tiled(
     for (var j = lid.y; j < COL_TILE_ROWS; j += COL_THREADS_Y) {
         let r = r0 + j;
         if (r < u.out_rows) {
-            var acc = 0.0;
+            var acc = Sum(0.0, 0.0);
             for (var t = 0u; t < u.taps; t++) {
-                acc += weights[t] * tile[(j + t) * COL_TILE_COLS + lid.x];
+                sum_add(&acc, weights[t] * tile[(j + t) * COL_TILE_COLS + lid.x]);
             }
-            dst[r * u.out_cols + c] = acc;
+            dst[r * u.out_cols + c] = sum_total(acc);
         }
     }
 }
@@ -194,17 +222,17 @@ fn blur_direct(
     if (index >= u.out_rows * u.out_cols) { return; }
     let r = index / u.out_cols;
     let c = index % u.out_cols;
-    var acc = 0.0;
+    var acc = Sum(0.0, 0.0);
     if (u.axis == 1u) {
         let start = i32(c) + u.first_offset;
         for (var t = 0u; t < u.taps; t++) {
-            acc += weights[t] * fetch_along_row(r, start + i32(t));
+            sum_add(&acc, weights[t] * fetch_along_row(r, start + i32(t)));
         }
     } else {
         let start = i32(r) + u.first_offset;
         for (var t = 0u; t < u.taps; t++) {
-            acc += weights[t] * fetch_along_col(c, start + i32(t));
+            sum_add(&acc, weights[t] * fetch_along_col(c, start + i32(t)));
         }
     }
-    dst[index] = acc;
+    dst[index] = sum_total(acc);
 }

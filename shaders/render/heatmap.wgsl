@@ -14,7 +14,8 @@
 // Bindings (group 0), contiguous from 0 for each entry point:
 //   counts_to_values: 0 uniform, 1 counts: array<u32>, 2 values: array<f32>
 //   value_range:      0 uniform, 1 values, 2 range: array<atomic<u32>, 2> (min, max bit patterns)
-//   colorize:         0 uniform, 1 values, 2 range, 3 lut: array<u32> (RGBA8, LUT_SIZE),
+//   colorize:         0 uniform, 1 values, 2 range, 3 lut: array<u32> (matplotlib's table:
+//                     LUT_SIZE entries, RGBA8),
 //                     4 image: array<u32> (RGBA8 little-endian: r | g << 8 | b << 16 | a << 24)
 // Workgroup size 256; linear workgroup index over x, y, z, groups past `groups` return.
 
@@ -35,7 +36,7 @@ struct RenderUniform {
 }
 
 const WG_SIZE: u32 = 256u;
-const LUT_SIZE: u32 = 1024u;
+const LUT_SIZE: u32 = 256u;
 // Cells each thread of value_range looks at, so one workgroup covers WG_SIZE * CELLS_PER_THREAD.
 const CELLS_PER_THREAD: u32 = 16u;
 const INF_BITS: u32 = 0x7f800000u;
@@ -174,6 +175,7 @@ fn colorize(
     if (hi > lo) {
         t = clamp((transform(v) - lo) / (hi - lo), 0.0, 1.0);
     }
-    let k = u32(round(t * f32(LUT_SIZE - 1u)));
-    image[p] = lut[min(k, LUT_SIZE - 1u)];
+    // matplotlib's rule (as lut_index in src/render/mod.rs): entry min(floor(t * 256), 255);
+    // t is in [0, 1], so the conversion truncates a non-negative value.
+    image[p] = lut[min(u32(t * f32(LUT_SIZE)), LUT_SIZE - 1u)];
 }

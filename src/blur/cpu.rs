@@ -32,6 +32,9 @@ pub trait Real:
     const ZERO: Self;
     /// Converts (rounding for f32).
     fn from_f64(value: f64) -> Self;
+    /// Kernel weights in this type (for f32: rounded so that SciPy's footprint and a unit sum
+    /// survive, see `Taps::weights_f32`).
+    fn taps(weights: &[f64]) -> Vec<Self>;
     /// Whether the value is NaN.
     fn is_nan_value(self) -> bool;
 }
@@ -40,6 +43,9 @@ impl Real for f32 {
     const ZERO: Self = 0.0;
     fn from_f64(value: f64) -> Self {
         value as f32
+    }
+    fn taps(weights: &[f64]) -> Vec<Self> {
+        super::float32_taps(weights)
     }
     fn is_nan_value(self) -> bool {
         self.is_nan()
@@ -50,6 +56,9 @@ impl Real for f64 {
     const ZERO: Self = 0.0;
     fn from_f64(value: f64) -> Self {
         value
+    }
+    fn taps(weights: &[f64]) -> Vec<Self> {
+        weights.to_vec()
     }
     fn is_nan_value(self) -> bool {
         self.is_nan()
@@ -303,7 +312,7 @@ fn correlate_segment_portable<T: Real>(
 /// long row's segments do.
 fn row_pass_in_place<T: Real>(data: &mut Array2<T>, taps: &Taps, mode: Mode, cval: T) {
     let cols = data.ncols();
-    let weights: Vec<T> = taps.weights.iter().map(|&w| T::from_f64(w)).collect();
+    let weights: Vec<T> = T::taps(&taps.weights);
     let symmetric = taps.is_symmetric();
     let rows = data.nrows();
     let slice = data.as_slice_mut().expect("standard layout");
@@ -466,7 +475,7 @@ fn column_pass<T: Real>(
     row_taps: Option<&Taps>,
 ) -> Array2<T> {
     let (rows, cols) = data.dim();
-    let weights: Vec<T> = taps.weights.iter().map(|&w| T::from_f64(w)).collect();
+    let weights: Vec<T> = T::taps(&taps.weights);
     let symmetric = taps.is_symmetric();
     let source = data.as_slice().expect("standard layout");
     let n_taps = weights.len();
@@ -475,12 +484,8 @@ fn column_pass<T: Real>(
     let out_slice = out.as_slice_mut().expect("standard layout");
     let gather = n_taps <= GATHER_MAX_TAPS;
     let constant_row = vec![cval; cols];
-    let row_weights: Option<(Vec<T>, bool)> = row_taps.map(|t| {
-        (
-            t.weights.iter().map(|&w| T::from_f64(w)).collect(),
-            t.is_symmetric(),
-        )
-    });
+    let row_weights: Option<(Vec<T>, bool)> =
+        row_taps.map(|t| (T::taps(&t.weights), t.is_symmetric()));
     out_slice
         .par_chunks_mut(cols * BAND_ROWS)
         .enumerate()

@@ -59,8 +59,11 @@ pub struct BlurUniform {
     pub cval: f32,
     /// Workgroups that do work (the rest of the dispatch returns at once).
     pub groups: u32,
+    /// Always 1.0: multiplying by a value the compiler cannot see keeps it from folding the
+    /// compensated sum's error terms away ((s + p) - s -> p).
+    pub one: f32,
     /// Padding to 16 bytes.
-    pub _pad: [u32; 2],
+    pub _pad: u32,
 }
 
 /// Kept in sync with `struct NormalizeUniform` in shaders/blur/normalize.wgsl.
@@ -274,9 +277,10 @@ impl BlurGpu {
             axis: shape.axis as u32,
             cval: cval as f32,
             groups: groups as u32,
-            _pad: [0; 2],
+            one: 1.0,
+            _pad: 0,
         };
-        let weights: Vec<f32> = taps.weights.iter().map(|&w| w as f32).collect();
+        let weights = taps.weights_f32();
         let uniform = ctx.uniform("blur uniform", &uniform)?;
         let weights = ctx.upload("blur weights", &weights)?;
         ctx.record_dispatch(

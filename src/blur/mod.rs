@@ -64,7 +64,11 @@ impl Mode {
 
     /// Maps index `i` of the extended line onto the line of length `n`; `None` means the
     /// constant `cval`. Works for any distance past the edge (kernels wider than the line).
+    /// An empty line (`n` = 0) has no samples to map to: `None` in every mode.
     pub fn extend(self, i: isize, n: usize) -> Option<usize> {
+        if n == 0 {
+            return None;
+        }
         let n_i = n as isize;
         if (0..n_i).contains(&i) {
             return Some(i as usize);
@@ -424,12 +428,79 @@ pub(crate) struct Taps {
 }
 
 impl Taps {
+    /// The weights as the float32 paths (CPU and GPU) use them:
+    ///
+    /// - SciPy's footprint is every tap that is non-zero in float64, and an infinity or NaN
+    ///   under any of them reaches the output. A tap too small for a normal float32 (the tails
+    ///   at large `truncate`, which GPUs flush to zero) becomes the smallest normal float32 of
+    ///   its sign, so `inf * tap` stays `inf`. The cost: a finite sample x adds |x| * 1.2e-38
+    ///   instead of a smaller amount, invisible beside any output above |x| * 1e-31.
+    /// - Smoothing kernels (all taps non-negative) are nudged, largest taps first and mirrored
+    ///   pairs together (symmetry is kept), so that their float32 taps sum to exactly 1 where
+    ///   float32 allows it (at worst within 2^-40): a blur then conserves mass, and a constant
+    ///   image stays constant, as SciPy's float64 arithmetic gives. Rounding each tap alone
+    ///   leaves a sum up to ~2^-24 away from 1, which a 10^4-pixel image turns into a mass
+    ///   error of several units.
+    pub(crate) fn weights_f32(&self) -> Vec<f32> {
+        float32_taps(&self.weights)
+    }
+
     /// Whether the weights read the same backwards (order-0 kernels, unfolded): the fast
     /// paths then add mirrored samples first and halve the multiplications.
     pub(crate) fn is_symmetric(&self) -> bool {
-        let n = self.weights.len();
-        (0..n / 2).all(|t| self.weights[t] == self.weights[n - 1 - t])
+        is_symmetric(&self.weights)
     }
+}
+
+/// See [`Taps::weights_f32`].
+pub(crate) fn float32_taps(weights: &[f64]) -> Vec<f32> {
+    let mut w: Vec<f32> = weights
+        .iter()
+        .map(|&v| {
+            let narrow = v as f32;
+            if v != 0.0 && narrow.abs() < f32::MIN_POSITIVE {
+                f32::MIN_POSITIVE.copysign(v as f32)
+            } else {
+                narrow
+            }
+        })
+        .collect();
+    let smoothing = weights.iter().all(|&v| v >= 0.0);
+    let sum64: f64 = weights.iter().sum();
+    if !smoothing || w.is_empty() || (sum64 - 1.0).abs() > 1e-9 {
+        return w;
+    }
+    let symmetric = is_symmetric(weights);
+    let n = w.len();
+    // Positions by decreasing weight; a mirrored pair is visited once (its first index).
+    let mut order: Vec<usize> = (0..n).filter(|&i| !symmetric || i <= n - 1 - i).collect();
+    order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
+    // 1 - sum, kept up to date as taps move (float64: exact to ~2^-50 for these sums).
+    let mut residual = 1.0 - w.iter().map(|&v| f64::from(v)).sum::<f64>();
+    for &i in &order {
+        if residual.abs() < 2f64.powi(-45) {
+            break;
+        }
+        let mirror = n - 1 - i;
+        let paired = symmetric && mirror != i;
+        let share = if paired { residual / 2.0 } else { residual };
+        let nudged = (f64::from(w[i]) + share) as f32;
+        // Never let a nudge flip a tap's sign or empty it (the footprint must stay).
+        if nudged > 0.0 {
+            let moved = f64::from(nudged) - f64::from(w[i]);
+            residual -= if paired { 2.0 * moved } else { moved };
+            w[i] = nudged;
+            if paired {
+                w[mirror] = nudged;
+            }
+        }
+    }
+    w
+}
+
+fn is_symmetric(weights: &[f64]) -> bool {
+    let n = weights.len();
+    (0..n / 2).all(|t| weights[t] == weights[n - 1 - t])
 }
 
 /// Validated parameters with each axis's kernel (`None`: no filtering along that axis).

@@ -76,7 +76,16 @@ pub(crate) fn check<D: ndarray::Dimension>(
 }
 
 /// The full convolution (n + k - 1 values) by `method`.
-pub fn full_convolution(a: &[f64], v: &[f64], method: Method) -> Vec<f64> {
+///
+/// # Errors
+/// [`Error::EmptyInput`] when either input is empty (NumPy raises too).
+pub fn full_convolution(a: &[f64], v: &[f64], method: Method) -> Result<Vec<f64>> {
+    check(ArrayView1::from(a), ArrayView1::from(v))?;
+    Ok(full_convolution_of_nonempty(a, v, method))
+}
+
+/// [`full_convolution`] of inputs already checked to be non-empty.
+pub(crate) fn full_convolution_of_nonempty(a: &[f64], v: &[f64], method: Method) -> Vec<f64> {
     let finite = a.iter().chain(v).all(|x| x.is_finite());
     let use_fft = match method {
         Method::Direct => false,
@@ -264,7 +273,7 @@ fn kept(
 ) -> Result<Array1<f64>> {
     match exec {
         Executor::Cpu => {
-            let full = full_convolution(a, v, method);
+            let full = full_convolution_of_nonempty(a, v, method);
             Ok(Array1::from(full[start..start + len].to_vec()))
         }
         Executor::Gpu(ctx) => Ok(Array1::from(gpu::ConvGpu::new(ctx)?.full_window(

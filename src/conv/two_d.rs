@@ -35,7 +35,12 @@ pub fn scipy_window_2d(mode: Mode, a: (usize, usize), v: (usize, usize)) -> Resu
             });
         }
     }
-    Ok((scipy_window(mode, a.0, v.0), scipy_window(mode, a.1, v.1)))
+    let window = (scipy_window(mode, a.0, v.0), scipy_window(mode, a.1, v.1));
+    // A (1, n) by (m, 1) full convolution is n x m outputs: checked before it is allocated,
+    // with room for the FFT's padded spectra (about 4x the output).
+    let outputs = (window.0 .1 as u64).saturating_mul(window.1 .1 as u64);
+    crate::limits::check_allocation("the 2-D convolution's output", outputs, 8 * 5)?;
+    Ok(window)
 }
 
 /// `scipy.signal.convolve(in1, in2, mode, method)` for 2-D arrays, on `exec`.

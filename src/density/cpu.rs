@@ -109,6 +109,14 @@ pub fn histogram2d(
         .max(n.div_ceil(u32::MAX as usize))
         .min(n.div_ceil(MIN_POINTS_PER_WORKER))
         .max(1);
+    // Each worker keeps a grid: fewer workers when memory cannot hold one grid each.
+    let grids_that_fit = crate::limits::memory_budget() / (cells as u64 * 8).max(1);
+    let workers = workers.min(grids_that_fit.saturating_sub(1).max(1) as usize);
+    crate::limits::check_allocation(
+        "per-thread histogram grids",
+        cells as u64,
+        8 * (workers as u64 + 1),
+    )?;
     let per = n.div_ceil(workers);
     let partials: Vec<Partial> = (0..workers)
         .into_par_iter()

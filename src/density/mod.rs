@@ -183,15 +183,27 @@ impl DensityParams {
                 "normalising applies to counts and weight sums only",
             ));
         }
-        let (xe, ye) = (axis(0, x)?, axis(1, y)?);
-        let cells = xe.bins().checked_mul(ye.bins()).filter(|&c| c <= MAX_CELLS);
-        if cells.is_none() {
+        // Sizes from the request are checked before the edges or the grid are allocated.
+        let bins = |spec: &BinSpec| match spec {
+            BinSpec::Count(n) => *n as u64,
+            BinSpec::Edges(e) => e.len().saturating_sub(1) as u64,
+        };
+        let (nx, ny) = (bins(&self.bins[0]), bins(&self.bins[1]));
+        let cells = nx.checked_mul(ny).filter(|&c| c <= MAX_CELLS as u64);
+        let Some(cells) = cells else {
             return Err(Error::ExceedsLimit {
                 what: "histogram bins",
-                requested: (xe.bins() as u64).saturating_mul(ye.bins() as u64),
+                requested: nx.saturating_mul(ny),
                 max: MAX_CELLS as u64,
             });
-        }
+        };
+        // The float64 edges, the float64 grid and one more of its size (per-thread grids,
+        // the result).
+        let bytes = cells
+            .saturating_mul(16)
+            .saturating_add((nx + 2).saturating_add(ny).saturating_mul(8));
+        crate::limits::check_allocation("the histogram edges and grid", bytes, 1)?;
+        let (xe, ye) = (axis(0, x)?, axis(1, y)?);
         Ok(DensityPlan {
             x: xe,
             y: ye,

@@ -69,6 +69,14 @@ pub struct AdapterSummary {
 }
 
 impl AdapterSummary {
+    /// Whether `pattern` (a backend name or part of the adapter name, as `GPUSCI_ADAPTER`)
+    /// names this adapter.
+    pub fn matches(&self, pattern: &str) -> bool {
+        let pattern = pattern.trim().to_ascii_lowercase();
+        !pattern.is_empty()
+            && (self.backend == pattern || self.name.to_ascii_lowercase().contains(&pattern))
+    }
+
     /// A software rasteriser (lavapipe, llvmpipe, WARP): correct but slow.
     pub fn is_software(&self) -> bool {
         self.device_type == wgpu::DeviceType::Cpu

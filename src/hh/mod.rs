@@ -171,7 +171,7 @@ impl HhParams {
                 max: MAX_TRACE_VALUES as u64,
             });
         }
-        Ok(())
+        crate::limits::check_allocation("Hodgkin-Huxley traces", values as u64, 8)
     }
 }
 

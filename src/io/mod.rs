@@ -2,10 +2,12 @@
 //! from `.npy` or CSV.
 
 mod npy;
+mod output;
 mod points;
 
-pub(crate) use npy::temp_path;
 pub use npy::{
     read_npy, read_npy_header, write_npy, NpyArray, NpyError, NpyHeader, MAX_HEADER_LEN,
 };
+pub(crate) use output::scratch_file;
+pub use output::write_output;
 pub use points::{read_points, PointReader, Points, Progress};

@@ -6,8 +6,8 @@
 //! `3L` shape entries, dtype spellings such as `'d'` or `'float64'`). ndarray-npy writes.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
 
 use ndarray::{ArrayD, IxDyn};
 use ndarray_npy::{WritableElement, WriteNpyExt};
@@ -472,34 +472,20 @@ pub(crate) fn decode_f64(descr: &str, bytes: &[u8]) -> Vec<f64> {
     }
 }
 
-/// Writes `array` to `path` as `.npy`, through a temporary file renamed into place, so that a
-/// failure leaves no partial output.
+/// Writes `array` to `path` as `.npy` (see [`super::write_output`]: a regular file is
+/// replaced only once complete, a device or FIFO is written in place, a failure leaves
+/// nothing).
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be written.
 pub fn write_npy<A: WritableElement + Clone>(path: &Path, array: &ArrayD<A>) -> Result<()> {
-    let tmp = temp_path(path);
-    let result = (|| -> Result<()> {
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let mut writer = BufWriter::new(file);
+    super::write_output(path, |writer| {
         array
             .as_standard_layout()
-            .write_npy(&mut writer)
-            .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
-        writer.flush().map_err(|e| Error::io(path, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// `dir/.name.tmp-<pid>` beside `path`, so the final rename stays on one file system.
-pub(crate) fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+            .write_npy(writer)
+            .map_err(|e| match e {
+                ndarray_npy::WriteNpyError::Io(e) => Error::io(path, e),
+                other => Error::io(path, std::io::Error::other(other.to_string())),
+            })
+    })
 }

@@ -164,7 +164,8 @@ impl LifParams {
                 format!("{} is more than the network's {n} neurons", self.nrec),
             ));
         }
-        Ok(())
+        // Below the hard cap, the recording must also fit the memory this machine has.
+        crate::limits::check_allocation("recorded voltages", recorded as u64, 8)
     }
 }
 
@@ -388,17 +389,34 @@ impl LifRun {
     /// Mean over neurons with at least three spikes of the coefficient of variation of their
     /// inter-spike intervals (NaN when no neuron has three).
     pub fn mean_isi_cv(&self) -> f64 {
-        isi_cv(&self.spikes, self.n)
+        // A run's own spikes are in time order and within its network.
+        isi_cv(&self.spikes, self.n).unwrap_or(f64::NAN)
     }
 }
 
-/// See [`LifRun::mean_isi_cv`]; `spikes` as (step, neuron).
-pub fn isi_cv(spikes: &[(u32, u32)], n: usize) -> f64 {
+/// See [`LifRun::mean_isi_cv`]; `spikes` as (step, neuron) in time order, each neuron below
+/// `n`.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for a neuron index of `n` or more, or spikes out of time order.
+pub fn isi_cv(spikes: &[(u32, u32)], n: usize) -> Result<f64> {
     let mut last = vec![None::<u32>; n];
     let mut intervals: Vec<Vec<f64>> = vec![Vec::new(); n];
     for &(step, neuron) in spikes {
         let k = neuron as usize;
+        if k >= n {
+            return Err(Error::param(
+                "spikes",
+                format!("neuron {neuron} is not among the {n} neurons"),
+            ));
+        }
         if let Some(prev) = last[k] {
+            if step < prev {
+                return Err(Error::param(
+                    "spikes",
+                    format!("neuron {neuron} spikes at step {step} after step {prev}: spikes must be in time order"),
+                ));
+            }
             intervals[k].push(f64::from(step - prev));
         }
         last[k] = Some(step);
@@ -412,11 +430,11 @@ pub fn isi_cv(spikes: &[(u32, u32)], n: usize) -> f64 {
             var.sqrt() / mean
         })
         .collect();
-    if cvs.is_empty() {
+    Ok(if cvs.is_empty() {
         f64::NAN
     } else {
         cvs.iter().sum::<f64>() / cvs.len() as f64
-    }
+    })
 }
 
 /// Runs `network` with `params` on the fast CPU path.

@@ -81,7 +81,12 @@ fn check_frame_params(width: usize, height: usize, fps: f64, frames: usize) -> R
             format!("{frames}: between 1 and {MAX_FRAMES}"),
         ));
     }
-    Ok(())
+    // Every frame is held (one palette byte a pixel) until the file is encoded.
+    crate::limits::check_allocation(
+        "the animation's frames",
+        (frames as u64) * (width as u64) * (height as u64),
+        1,
+    )
 }
 
 impl Animation {
@@ -125,12 +130,9 @@ impl Animation {
     }
 
     fn save_gif(&self, path: &Path, progress: &mut impl FnMut(usize, usize)) -> Result<()> {
-        let io = |e: std::io::Error| Error::io(path, e);
         let encoding =
             |e: gif::EncodingError| Error::io(path, std::io::Error::other(e.to_string()));
-        let tmp = crate::io::temp_path(path);
-        {
-            let file = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+        crate::io::write_output(path, |file| {
             let mut palette: Vec<u8> = self.palette.iter().flatten().copied().collect();
             // GIF palettes hold a power of two of colours.
             let entries = self.palette.len().max(2).next_power_of_two();
@@ -154,16 +156,18 @@ impl Animation {
                 encoder.write_frame(&frame).map_err(encoding)?;
                 progress(k + 1, self.frames.len());
             }
-        }
-        std::fs::rename(&tmp, path).map_err(io)
+            Ok(())
+        })
     }
 
     fn save_mp4(&self, path: &Path, progress: &mut impl FnMut(usize, usize)) -> Result<()> {
         let io = |e: std::io::Error| Error::io(path, e);
         // H.264 in yuv420p needs even sizes: pad by one black row or column where odd.
         let (w, h) = (self.width + self.width % 2, self.height + self.height % 2);
-        // Encoded beside the target and renamed at the end, so a failure leaves nothing.
-        let tmp = crate::io::temp_path(path);
+        // ffmpeg writes a scratch file, copied to the target by the one output writer once
+        // complete, so a failure leaves nothing.
+        let scratch = crate::io::scratch_file(".mp4")?;
+        let tmp = scratch.path().to_path_buf();
         let mut child = std::process::Command::new("ffmpeg")
             .args([
                 "-loglevel",
@@ -209,14 +213,16 @@ impl Animation {
         // `wait` closes ffmpeg's stdin first, so it finishes the file (or fails).
         let status = child.wait();
         let outcome = match (fed, status) {
-            (Ok(()), Ok(status)) if status.success() => std::fs::rename(&tmp, path),
+            (Ok(()), Ok(status)) if status.success() => Ok(()),
             (Ok(()), Ok(status)) => Err(std::io::Error::other(format!("ffmpeg failed: {status}"))),
             (Err(e), _) | (_, Err(e)) => Err(e),
         };
-        if outcome.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        outcome.map_err(io)
+        outcome.map_err(io)?;
+        crate::io::write_output(path, |out| {
+            let mut encoded = std::fs::File::open(&tmp).map_err(io)?;
+            std::io::copy(&mut encoded, out).map_err(io)?;
+            Ok(())
+        })
     }
 }
 

@@ -270,6 +270,25 @@ fn check_size(params: &HeatmapParams) -> Result<()> {
     if params.width == 0 || params.height == 0 {
         return Err(Error::param("size", "width and height must be at least 1"));
     }
+    // PNG sizes are 32-bit; the grid, its blur and the image are checked before allocation.
+    let max_side = i32::MAX as usize;
+    if params.width > max_side || params.height > max_side {
+        return Err(Error::ExceedsLimit {
+            what: "heatmap width and height (PNG)",
+            requested: params.width.max(params.height) as u64,
+            max: max_side as u64,
+        });
+    }
+    let pixels = (params.width as u64).saturating_mul(params.height as u64);
+    if pixels > crate::density::MAX_CELLS as u64 {
+        return Err(Error::ExceedsLimit {
+            what: "heatmap pixels",
+            requested: pixels,
+            max: crate::density::MAX_CELLS as u64,
+        });
+    }
+    // float64 grid, its float64 blur, float32 values and RGBA8: about 24 bytes a pixel.
+    crate::limits::check_allocation("the heatmap grid and image", pixels, 24)?;
     if let Some([lo, hi]) = params.span {
         if !(lo.is_finite() && hi.is_finite() && lo < hi && lo >= 0.0) {
             return Err(Error::param(

@@ -1,8 +1,6 @@
 //! Pictures: colormaps (matplotlib's tables), heatmaps, spike rasters and voltage traces,
 //! and PNG output.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -213,19 +211,18 @@ pub fn colorize(values: ArrayView2<'_, f32>, lo: f32, hi: f32, colormap: Colorma
     rgba
 }
 
-/// Writes an RGBA8 image to `path` as PNG (through a temporary file: nothing partial is left).
+/// Writes an RGBA8 image to `path` as PNG (through [`crate::io::write_output`]: nothing
+/// partial is left).
 ///
 /// # Errors
 /// [`Error::Io`] or [`Error::Png`].
 pub fn write_png(path: &Path, width: u32, height: u32, rgba: &[u8]) -> Result<()> {
-    let tmp = crate::io::temp_path(path);
     let png_error = |e: png::EncodingError| Error::Png {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let result = (|| -> Result<()> {
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let mut encoder = png::Encoder::new(BufWriter::new(file), width, height);
+    crate::io::write_output(path, |out| {
+        let mut encoder = png::Encoder::new(out, width, height);
         encoder.set_color(png::ColorType::Rgba);
         encoder.set_depth(png::BitDepth::Eight);
         // Fast deflate, as cv2.imwrite's default: a 1024^2 heatmap encodes several times
@@ -233,11 +230,6 @@ pub fn write_png(path: &Path, width: u32, height: u32, rgba: &[u8]) -> Result<()
         encoder.set_compression(png::Compression::Fast);
         let mut writer = encoder.write_header().map_err(png_error)?;
         writer.write_image_data(rgba).map_err(png_error)?;
-        writer.finish().map_err(png_error)?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+        writer.finish().map_err(png_error)
+    })
 }

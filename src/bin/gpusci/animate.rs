@@ -57,7 +57,8 @@ enum Source {
         /// Bins along x and y: the frame's size in pixels.
         #[arg(long, default_value_t = 256)]
         bins: usize,
-        /// Colormap.
+        /// Colormap, as matplotlib names it: viridis, magma, inferno, plasma, cividis, turbo,
+        /// gray, hot or coolwarm; add _r for the reversed map (inferno_r).
         #[arg(long, default_value = "inferno")]
         cmap: String,
         #[command(flatten)]

@@ -33,7 +33,8 @@ pub(crate) struct Args {
     /// Clip values (counts after blurring) to LO,HI before scaling, as datashader's span.
     #[arg(long, value_name = "LO,HI")]
     span: Option<String>,
-    /// Colormap: viridis, magma, inferno, plasma, cividis, turbo or gray.
+    /// Colormap, as matplotlib names it: viridis, magma, inferno, plasma, cividis, turbo, gray,
+    /// hot or coolwarm; add _r for the reversed map (viridis_r).
     #[arg(long, default_value = "viridis")]
     colormap: String,
     /// Draw empty bins in the colormap's low colour instead of transparent.

@@ -80,7 +80,21 @@ impl BackendArg {
     }
 }
 
+/// Mesa's Vulkan driver (lavapipe) reaches libwayland-client while its devices are enumerated,
+/// and libwayland prints "error: XDG_RUNTIME_DIR is invalid or not set in the environment."
+/// on every probe when the variable is missing, as on cluster nodes, containers and CI. It only
+/// checks that the variable is an absolute path (then finds no compositor there, quietly), so
+/// an unset or relative value is replaced by the temporary directory before any thread starts.
+fn quiet_headless_wayland_probe() {
+    let valid = std::env::var_os("XDG_RUNTIME_DIR")
+        .is_some_and(|dir| std::path::Path::new(&dir).is_absolute());
+    if !valid {
+        std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_headless_wayland_probe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -134,7 +148,19 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let message = format!("{error:#}").replace('\n', " ");
+            // The chain of causes, each said once: gpusci's errors already include their
+            // source's text (`path: OS message`).
+            let mut message = String::new();
+            for cause in error.chain() {
+                let text = cause.to_string();
+                if !message.contains(&text) {
+                    if !message.is_empty() {
+                        message.push_str(": ");
+                    }
+                    message.push_str(&text);
+                }
+            }
+            let message = message.replace('\n', " ");
             eprintln!("gpusci: error: {message}");
             ExitCode::FAILURE
         }

@@ -68,6 +68,10 @@ fn sizes(text: &str) -> anyhow::Result<Vec<usize>> {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    // The same rule as `gpusci animate --frames`, before any work is done.
+    if args.frames == 0 {
+        anyhow::bail!("invalid --frames 0: at least 1");
+    }
     let exec = args.backend.executor()?;
     let base = WaveParams {
         n: args.n,
