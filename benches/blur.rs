@@ -1,4 +1,4 @@
-//! Criterion benches of the blur workloads (DESIGN.md section 5: W1, W1b, W7), CPU and GPU side
+//! Criterion benches of the blur workloads (W1, W1b, W7 of BENCHMARKS.md), CPU and GPU side
 //! by side. GPU iterations include upload and read-back. `GPUSCI_BENCH_QUICK=1` shrinks the
 //! sizes so CI can smoke-run them; the GPU is the adapter `--backend gpu` would pick
 //! (`GPUSCI_ADAPTER` chooses another), skipped when there is none.

@@ -1,4 +1,4 @@
-//! The standard workloads of DESIGN.md section 5, timed in-process on every backend present.
+//! The standard workloads (listed in BENCHMARKS.md), timed in-process on every backend present.
 //!
 //! Data is generated in memory from fixed seeds; file I/O is excluded. GPU times include the
 //! upload of the input and the read-back of the result (`includes_transfer`), but not the
@@ -39,7 +39,7 @@ pub struct BenchRow {
 }
 
 impl BenchRow {
-    /// The JSON line of DESIGN.md section 5.
+    /// The JSON line of `gpusci bench --json`.
     pub fn json(&self) -> String {
         serde_json::json!({
             "workload": self.workload,
@@ -511,7 +511,7 @@ pub struct BenchOptions {
     /// the CPU and every adapter.
     pub backend: Backend,
     /// Also time a complex FFT of [`FFT_POINTS`] points (2^20 with `quick`): issue 5's
-    /// bandwidth-floor figure, not one of DESIGN.md's standard workloads, so off by default.
+    /// bandwidth-floor figure, not one of the standard workloads, so off by default.
     pub fft: bool,
 }
 

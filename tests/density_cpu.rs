@@ -78,7 +78,7 @@ fn cases() -> Vec<Case> {
 #[test]
 fn cpu_paths_match_numpy_histogram2d() {
     let cases = cases();
-    assert_eq!(cases.len(), 14, "every fixture case is read");
+    assert_eq!(cases.len(), 17, "every fixture case is read");
     for case in cases {
         let (x, y) = (case.points.column(0), case.points.column(1));
         let plan = case
@@ -343,6 +343,101 @@ proptest::proptest! {
         proptest::prop_assert_eq!(
             (fast.used, fast.out_of_range, fast.non_finite),
             (reference.used, reference.out_of_range, reference.non_finite)
+        );
+    }
+}
+
+/// x and y of different dtypes (NumPy stacks them: float32 edges only when np.result_type is
+/// float32): counts and edges equal NumPy's on the CPU and on every adapter.
+#[test]
+fn mixed_dtype_columns_follow_numpy_promotion() {
+    use gpusci::density::ElementType;
+    use gpusci::Executor;
+    let element = |name: &str| match name {
+        "float32" => ElementType::Float32,
+        "float64" => ElementType::Float64,
+        "int16" => ElementType::Int(16),
+        "int32" => ElementType::Int(32),
+        "int64" => ElementType::Int(64),
+        "uint8" => ElementType::UInt(8),
+        other => panic!("fixture dtype {other}"),
+    };
+    let manifest = common::manifest("density");
+    let cases = manifest["mixed"].as_array().unwrap();
+    assert!(cases.len() >= 7);
+    let check = |exec: &Executor, on: &str| {
+        for c in cases {
+            let name = c["name"].as_str().unwrap();
+            let kind = PointType::of_columns(
+                element(c["x_dtype"].as_str().unwrap()),
+                element(c["y_dtype"].as_str().unwrap()),
+            );
+            let expect_single = c["edges_dtype"] == "float32";
+            assert_eq!(kind == PointType::F32, expect_single, "{name}: edge dtype");
+            let one = |s: &str| common::fixture("density", &format!("{name}_{s}"));
+            let (x, y) = (
+                one("x").into_dimensionality::<Ix1>().unwrap(),
+                one("y").into_dimensionality::<Ix1>().unwrap(),
+            );
+            let plan = DensityParams::new(301, 203)
+                .plan(x.view(), y.view(), kind)
+                .unwrap();
+            let xe = one("xedges");
+            assert_eq!(plan.x.as_slice(), xe.as_slice().unwrap(), "{name}: x edges");
+            let h = gpusci::density::histogram2d(exec, x.view(), y.view(), None, &plan).unwrap();
+            assert_eq!(
+                h.values,
+                one("hist").into_dimensionality::<Ix2>().unwrap(),
+                "{name} on {on}"
+            );
+        }
+    };
+    check(&Executor::Cpu, "cpu");
+    common::for_each_adapter("mixed_dtype_columns_follow_numpy_promotion", |ctx| {
+        check(&common::executor_on(ctx), &ctx.describe());
+    });
+}
+
+/// A float32 point file streamed in chunks (the CLI's path) bins with NumPy's float32 edges.
+#[test]
+fn streamed_float32_files_match_numpy() {
+    let path = dir().join("float32_fine_grid_points.npy");
+    let expected = common::fixture("density", "float32_fine_grid_hist")
+        .into_dimensionality::<Ix2>()
+        .unwrap();
+    let params = DensityParams::new(1500, 997);
+    let exec = gpusci::Executor::Cpu;
+    let h =
+        gpusci::density::histogram2d_file_in_chunks(&exec, &path, &params, None, 777, |_, _| {})
+            .unwrap();
+    assert_eq!(h.values, expected, "cpu, chunks of 777");
+    common::for_each_adapter("streamed_float32_files_match_numpy", |ctx| {
+        let exec = common::executor_on(ctx);
+        let h = gpusci::density::histogram2d_file_in_chunks(
+            &exec,
+            &path,
+            &params,
+            None,
+            777,
+            |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(h.values, expected, "{}", ctx.describe());
+    });
+}
+
+/// Sizes from the request are refused before anything is allocated.
+#[test]
+fn huge_bin_counts_are_errors_not_aborts() {
+    let x = Array1::from(vec![0.5, 0.25]);
+    for (nx, ny) in [(4_000_000_000, 1), (usize::MAX, 2), (1 << 30, 1 << 30)] {
+        let err = DensityParams::new(nx, ny)
+            .with_range([0.0, 1.0], [0.0, 1.0])
+            .plan(x.view(), x.view(), PointType::F64)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::ExceedsLimit { .. } | Error::MemoryLimit { .. }),
+            "{nx} x {ny}: {err}"
         );
     }
 }

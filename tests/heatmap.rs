@@ -215,7 +215,12 @@ fn csv_points_read_with_header_comments_and_weights() {
     bad("1,2\n3,abc\n", 2, "non-numeric");
     bad("x,y\n1,2\nfoo,bar\n", 3, "a second header");
     bad("1\n", 1, "one column");
-    bad("", 0, "empty file");
+    // No data rows (nothing, or a header alone) is an empty point set, as np.loadtxt reads it.
+    for text in ["", "x,y\n", "# comment\nx,y\n\n"] {
+        std::fs::write(&path, text).unwrap();
+        let p = read_points(&path).unwrap();
+        assert_eq!(p.x.len(), 0, "{text:?}");
+    }
 }
 
 #[test]

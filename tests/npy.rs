@@ -254,3 +254,29 @@ fn written_files_round_trip_bit_exactly() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
 }
+
+/// Hand-written headers (Python 2's `3L`, dtype spellings, key order, quotes): read exactly
+/// when `np.load` reads them, refused when it refuses them (tests/data/exactness/headers, made
+/// by make_exactness_fixtures.py with NumPy).
+#[test]
+fn headers_are_read_as_np_load_reads_them() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/exactness/headers");
+    let manifest = common::manifest("exactness");
+    let cases = manifest["npy_headers"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    for case in cases {
+        let file = case["file"].as_str().unwrap();
+        let header = case["header"].as_str().unwrap();
+        let got = read_npy(&dir.join(format!("{file}.npy")));
+        if case["accepted"].as_bool().unwrap() {
+            let got = got.unwrap_or_else(|e| panic!("np.load reads {header}; gpusci: {e}"));
+            let expected = read_npy(&dir.join(format!("{file}_expected.npy"))).unwrap();
+            assert_eq!(got, expected, "{header}");
+        } else {
+            assert!(
+                matches!(got, Err(Error::Npy { .. })),
+                "np.load refuses {header}; gpusci gave {got:?}"
+            );
+        }
+    }
+}

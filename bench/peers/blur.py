@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Times the peers of gpusci's blur workloads (DESIGN.md section 5) on this machine.
+"""Times the peers of gpusci's blur workloads (W1-W7 in BENCHMARKS.md) on this machine.
 
 W1:  4096x4096 float32 N(0,1), sigma 8, truncate 4 (radius 32), reflect
 W1b: 1024x1024 float32, sigma 2

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Times the peers of gpusci's density workloads (DESIGN.md section 5) on this machine.
+"""Times the peers of gpusci's density workloads (W1-W7 in BENCHMARKS.md) on this machine.
 
 W2: 10,000,000 float64 points from a 5-cluster Gaussian mixture into 1024x1024 bins on [0,1]^2
     numpy.histogram2d, fast_histogram.histogram2d, datashader Canvas.points (count)

@@ -7,7 +7,7 @@
     reason = "the micro-kernels index the weights from both ends (mirrored tap pairs)"
 )]
 
-use std::ops::{Add, AddAssign, Div, Mul};
+use std::ops::{Add, AddAssign, Div, Mul, Sub};
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -25,6 +25,7 @@ pub trait Real:
     + Add<Output = Self>
     + Mul<Output = Self>
     + Div<Output = Self>
+    + Sub<Output = Self>
     + AddAssign
     + 'static
 {
@@ -37,10 +38,23 @@ pub trait Real:
     fn taps(weights: &[f64]) -> Vec<Self>;
     /// Whether the value is NaN.
     fn is_nan_value(self) -> bool;
+    /// Whether sums run relative to the output's own sample (see [`KernelForm`]): float32,
+    /// whose plain sums drift from SciPy's float64 ones; float64 sums as SciPy does.
+    const CENTRED: bool;
+    /// The value, or 0 when it is NaN or infinite (a centre must be finite).
+    fn finite_or_zero(self) -> Self;
 }
 
 impl Real for f32 {
     const ZERO: Self = 0.0;
+    const CENTRED: bool = true;
+    fn finite_or_zero(self) -> Self {
+        if self.is_finite() {
+            self
+        } else {
+            0.0
+        }
+    }
     fn from_f64(value: f64) -> Self {
         value as f32
     }
@@ -54,6 +68,14 @@ impl Real for f32 {
 
 impl Real for f64 {
     const ZERO: Self = 0.0;
+    const CENTRED: bool = false;
+    fn finite_or_zero(self) -> Self {
+        if self.is_finite() {
+            self
+        } else {
+            0.0
+        }
+    }
     fn from_f64(value: f64) -> Self {
         value
     }
@@ -232,6 +254,32 @@ fn apply_fast<T: Real>(input: ArrayView2<'_, T>, plan: &BlurPlan, cval: f64) -> 
     }
 }
 
+/// How the micro-kernels sum a kernel.
+///
+/// `symmetric`: mirrored pairs are added first (half the multiplications). `centre`: the tap
+/// whose sample is the output's own position, when sums run relative to it:
+/// `out = c + Σ w (x - c)` with `c` that sample (0 when it is not finite). For smoothing taps
+/// that sum to exactly 1 this is the same sum, but a constant image gives `c + 0` exactly, as
+/// SciPy's float64 arithmetic does, and the rounding errors shrink with the differences. Only
+/// float32 runs centred (see [`Real::CENTRED`]).
+#[derive(Clone, Copy, Debug)]
+struct KernelForm {
+    symmetric: bool,
+    centre: Option<usize>,
+}
+
+impl KernelForm {
+    fn of<T: Real>(taps: &Taps) -> Self {
+        let centre = (T::CENTRED && super::is_smoothing(&taps.weights))
+            .then(|| (-taps.first_offset) as usize)
+            .filter(|&c| c < taps.weights.len());
+        Self {
+            symmetric: taps.is_symmetric(),
+            centre,
+        }
+    }
+}
+
 /// Outputs accumulated together in registers by the micro-kernels: the accumulators stay in
 /// registers across every tap, so each tap costs one or two loads and no stores.
 const LANES: usize = 16;
@@ -241,28 +289,41 @@ const LANES: usize = 16;
 dispatch_avx2!(
     /// [`correlate_segment_portable`], on AVX2 when the CPU has it.
     fn correlate_segment<T: Real>, correlate_segment_avx2 => correlate_segment_portable(
-        padded: &[T], weights: &[T], symmetric: bool, out: &mut [T],
+        padded: &[T], weights: &[T], form: KernelForm, out: &mut [T],
     )
 );
 
 /// `out[j] = Σ_t w[t] · padded[j + t]`, with mirrored pairs summed first when the weights are
-/// symmetric. Taps are added in order 0, 1, 2, ... for every output, as the reference does.
+/// symmetric, relative to the centre sample when `form` says so. Taps are added in order 0, 1,
+/// 2, ... for every output, as the reference does.
 #[inline(always)]
 fn correlate_segment_portable<T: Real>(
     padded: &[T],
     weights: &[T],
-    symmetric: bool,
+    form: KernelForm,
     out: &mut [T],
 ) {
     let n = out.len();
     let taps = weights.len();
     let half = taps / 2;
+    let symmetric = form.symmetric;
     // Written without closures: a closure here stays a separate function that the AVX2 copy
     // of this kernel calls per strip, which made the row pass 3x slower.
     let mut j = 0;
     while j + LANES <= n {
         let mut acc = [T::ZERO; LANES];
+        let mut c = [T::ZERO; LANES];
+        if let Some(ci) = form.centre {
+            let s: &[T; LANES] = padded[j + ci..j + ci + LANES].try_into().expect("LANES");
+            for k in 0..LANES {
+                c[k] = s[k].finite_or_zero();
+            }
+        }
         if symmetric {
+            let mut c2 = [T::ZERO; LANES];
+            for k in 0..LANES {
+                c2[k] = c[k] + c[k];
+            }
             for t in 0..half {
                 let w = weights[t];
                 let a: &[T; LANES] = padded[j + t..j + t + LANES].try_into().expect("LANES");
@@ -270,7 +331,7 @@ fn correlate_segment_portable<T: Real>(
                     .try_into()
                     .expect("LANES");
                 for k in 0..LANES {
-                    acc[k] += w * (a[k] + b[k]);
+                    acc[k] += w * ((a[k] + b[k]) - c2[k]);
                 }
             }
             let w = weights[half];
@@ -278,32 +339,37 @@ fn correlate_segment_portable<T: Real>(
                 .try_into()
                 .expect("LANES");
             for k in 0..LANES {
-                acc[k] += w * a[k];
+                acc[k] += w * (a[k] - c[k]);
             }
         } else {
             for (t, &w) in weights.iter().enumerate() {
                 let a: &[T; LANES] = padded[j + t..j + t + LANES].try_into().expect("LANES");
                 for k in 0..LANES {
-                    acc[k] += w * a[k];
+                    acc[k] += w * (a[k] - c[k]);
                 }
             }
         }
-        out[j..j + LANES].copy_from_slice(&acc);
+        for k in 0..LANES {
+            out[j + k] = acc[k] + c[k];
+        }
         j += LANES;
     }
     for (jj, o) in out.iter_mut().enumerate().skip(j) {
+        let c = form
+            .centre
+            .map_or(T::ZERO, |ci| padded[jj + ci].finite_or_zero());
         let mut acc = T::ZERO;
         if symmetric {
             for t in 0..half {
-                acc += weights[t] * (padded[jj + t] + padded[jj + taps - 1 - t]);
+                acc += weights[t] * ((padded[jj + t] + padded[jj + taps - 1 - t]) - (c + c));
             }
-            acc += weights[half] * padded[jj + half];
+            acc += weights[half] * (padded[jj + half] - c);
         } else {
             for (t, &w) in weights.iter().enumerate() {
-                acc += w * padded[jj + t];
+                acc += w * (padded[jj + t] - c);
             }
         }
-        *o = acc;
+        *o = acc + c;
     }
 }
 
@@ -313,14 +379,14 @@ fn correlate_segment_portable<T: Real>(
 fn row_pass_in_place<T: Real>(data: &mut Array2<T>, taps: &Taps, mode: Mode, cval: T) {
     let cols = data.ncols();
     let weights: Vec<T> = T::taps(&taps.weights);
-    let symmetric = taps.is_symmetric();
+    let form = KernelForm::of::<T>(taps);
     let rows = data.nrows();
     let slice = data.as_slice_mut().expect("standard layout");
     if rows >= 2 * rayon::current_num_threads() {
         slice
             .par_chunks_mut(cols)
             .for_each_init(Vec::new, |padded, row| {
-                filter_row_in_place(row, padded, taps, &weights, symmetric, mode, cval);
+                filter_row_in_place(row, padded, taps, &weights, form, mode, cval);
             });
     } else {
         let pad_len = cols + weights.len() - 1;
@@ -334,7 +400,7 @@ fn row_pass_in_place<T: Real>(data: &mut Array2<T>, taps: &Taps, mode: Mode, cva
                     correlate_segment(
                         &padded[start..start + chunk.len() + weights.len() - 1],
                         &weights,
-                        symmetric,
+                        form,
                         chunk,
                     );
                 });
@@ -375,7 +441,7 @@ fn filter_row_in_place<T: Real>(
     padded: &mut Vec<T>,
     taps: &Taps,
     weights: &[T],
-    symmetric: bool,
+    form: KernelForm,
     mode: Mode,
     cval: T,
 ) {
@@ -386,7 +452,7 @@ fn filter_row_in_place<T: Real>(
         correlate_segment(
             &padded[start..start + chunk.len() + weights.len() - 1],
             weights,
-            symmetric,
+            form,
             chunk,
         );
     }
@@ -403,36 +469,47 @@ const BAND_COLS: usize = 64;
 /// window (the window would grow with the kernel).
 const GATHER_MAX_TAPS: usize = 2048;
 
-/// `acc[k] += Σ_t w[t] · row(t)[k]` over `LANES` columns, mirrored pairs first when symmetric.
+/// `acc[k] = Σ_t w[t] · row(t)[k]` over `LANES` columns, mirrored pairs first when symmetric,
+/// relative to the centre row when `form` says so.
 #[inline(always)]
 fn accumulate_strip<'a, T: Real>(
     weights: &[T],
-    symmetric: bool,
+    form: KernelForm,
     row: impl Fn(usize) -> &'a [T],
     acc: &mut [T; LANES],
 ) {
     let n_taps = weights.len();
-    if symmetric {
+    let mut c = [T::ZERO; LANES];
+    if let Some(ci) = form.centre {
+        let s: &[T; LANES] = row(ci)[..LANES].try_into().expect("LANES");
+        for k in 0..LANES {
+            c[k] = s[k].finite_or_zero();
+        }
+    }
+    if form.symmetric {
         let half = n_taps / 2;
         for t in 0..half {
             let w = weights[t];
             let a: &[T; LANES] = row(t)[..LANES].try_into().expect("LANES");
             let b: &[T; LANES] = row(n_taps - 1 - t)[..LANES].try_into().expect("LANES");
             for k in 0..LANES {
-                acc[k] += w * (a[k] + b[k]);
+                acc[k] += w * ((a[k] + b[k]) - (c[k] + c[k]));
             }
         }
         let a: &[T; LANES] = row(half)[..LANES].try_into().expect("LANES");
         for k in 0..LANES {
-            acc[k] += weights[half] * a[k];
+            acc[k] += weights[half] * (a[k] - c[k]);
         }
     } else {
         for (t, &w) in weights.iter().enumerate() {
             let a: &[T; LANES] = row(t)[..LANES].try_into().expect("LANES");
             for k in 0..LANES {
-                acc[k] += w * a[k];
+                acc[k] += w * (a[k] - c[k]);
             }
         }
+    }
+    for k in 0..LANES {
+        acc[k] += c[k];
     }
 }
 
@@ -440,23 +517,26 @@ fn accumulate_strip<'a, T: Real>(
 #[inline(always)]
 fn accumulate_one<'a, T: Real>(
     weights: &[T],
-    symmetric: bool,
+    form: KernelForm,
     row: impl Fn(usize) -> &'a [T],
 ) -> T {
     let n_taps = weights.len();
+    let c = form
+        .centre
+        .map_or(T::ZERO, |ci| row(ci)[0].finite_or_zero());
     let mut acc = T::ZERO;
-    if symmetric {
+    if form.symmetric {
         let half = n_taps / 2;
         for t in 0..half {
-            acc += weights[t] * (row(t)[0] + row(n_taps - 1 - t)[0]);
+            acc += weights[t] * ((row(t)[0] + row(n_taps - 1 - t)[0]) - (c + c));
         }
-        acc += weights[half] * row(half)[0];
+        acc += weights[half] * (row(half)[0] - c);
     } else {
         for (t, &w) in weights.iter().enumerate() {
-            acc += w * row(t)[0];
+            acc += w * (row(t)[0] - c);
         }
     }
-    acc
+    acc + c
 }
 
 /// Filters along axis 0 (each column). Bands of output rows run in parallel. For each block of
@@ -476,7 +556,7 @@ fn column_pass<T: Real>(
 ) -> Array2<T> {
     let (rows, cols) = data.dim();
     let weights: Vec<T> = T::taps(&taps.weights);
-    let symmetric = taps.is_symmetric();
+    let form = KernelForm::of::<T>(taps);
     let source = data.as_slice().expect("standard layout");
     let n_taps = weights.len();
     let source_row = |k: isize| mode.extend(k + taps.first_offset, rows);
@@ -484,8 +564,8 @@ fn column_pass<T: Real>(
     let out_slice = out.as_slice_mut().expect("standard layout");
     let gather = n_taps <= GATHER_MAX_TAPS;
     let constant_row = vec![cval; cols];
-    let row_weights: Option<(Vec<T>, bool)> =
-        row_taps.map(|t| (T::taps(&t.weights), t.is_symmetric()));
+    let row_weights: Option<(Vec<T>, KernelForm)> =
+        row_taps.map(|t| (T::taps(&t.weights), KernelForm::of::<T>(t)));
     out_slice
         .par_chunks_mut(cols * BAND_ROWS)
         .enumerate()
@@ -524,7 +604,7 @@ fn column_pass<T: Real>(
                         }
                     };
                     if gather {
-                        column_block(base, stride, &weights, symmetric, out_band, cols, c0, c1);
+                        column_block(base, stride, &weights, form, out_band, cols, c0, c1);
                         continue;
                     }
                     for local in 0..band_rows {
@@ -532,25 +612,23 @@ fn column_pass<T: Real>(
                         let mut c = c0;
                         while c + LANES <= c1 {
                             let mut acc = [T::ZERO; LANES];
-                            accumulate_strip(&weights, symmetric, |t| at(local, t, c), &mut acc);
+                            accumulate_strip(&weights, form, |t| at(local, t, c), &mut acc);
                             out_row[c..c + LANES].copy_from_slice(&acc);
                             c += LANES;
                         }
                         for (cc, o) in out_row.iter_mut().enumerate().take(c1).skip(c) {
-                            *o = accumulate_one(&weights, symmetric, |t| at(local, t, cc));
+                            *o = accumulate_one(&weights, form, |t| at(local, t, cc));
                         }
                     }
                 }
-                if let (Some(row_taps), Some((row_weights, row_symmetric))) =
-                    (row_taps, &row_weights)
-                {
+                if let (Some(row_taps), Some((row_weights, row_form))) = (row_taps, &row_weights) {
                     for row in out_band.chunks_mut(cols) {
                         filter_row_in_place(
                             row,
                             padded,
                             row_taps,
                             row_weights,
-                            *row_symmetric,
+                            *row_form,
                             mode,
                             cval,
                         );
@@ -565,7 +643,7 @@ dispatch_avx2!(
     /// [`column_block_portable`], on AVX2 when the CPU has it.
     #[allow(clippy::too_many_arguments, reason = "the micro-kernel's plain inputs, kept closure-free for target_feature")]
     fn column_block<T: Real>, column_block_avx2 => column_block_portable(
-        window: &[T], stride: usize, weights: &[T], symmetric: bool, out_band: &mut [T], cols: usize, c0: usize, c1: usize,
+        window: &[T], stride: usize, weights: &[T], form: KernelForm, out_band: &mut [T], cols: usize, c0: usize, c1: usize,
     )
 );
 
@@ -577,7 +655,7 @@ fn column_block_portable<T: Real>(
     window: &[T],
     stride: usize,
     weights: &[T],
-    symmetric: bool,
+    form: KernelForm,
     out_band: &mut [T],
     cols: usize,
     c0: usize,
@@ -587,13 +665,26 @@ fn column_block_portable<T: Real>(
     let band_rows = out_band.len() / cols;
     let n_taps = weights.len();
     let half = n_taps / 2;
+    let symmetric = form.symmetric;
     for local in 0..band_rows {
         let out_row = &mut out_band[local * cols..(local + 1) * cols];
         let mut c = c0;
         while c + LANES <= c1 {
             let offset = c - c0;
             let mut acc = [T::ZERO; LANES];
+            let mut centre = [T::ZERO; LANES];
+            if let Some(ci) = form.centre {
+                let i = (local + ci) * stride + offset;
+                let s: &[T; LANES] = window[i..i + LANES].try_into().expect("LANES");
+                for k in 0..LANES {
+                    centre[k] = s[k].finite_or_zero();
+                }
+            }
             if symmetric {
+                let mut centre2 = [T::ZERO; LANES];
+                for k in 0..LANES {
+                    centre2[k] = centre[k] + centre[k];
+                }
                 for t in 0..half {
                     let w = weights[t];
                     let ia = (local + t) * stride + offset;
@@ -601,41 +692,43 @@ fn column_block_portable<T: Real>(
                     let a: &[T; LANES] = window[ia..ia + LANES].try_into().expect("LANES");
                     let b: &[T; LANES] = window[ib..ib + LANES].try_into().expect("LANES");
                     for k in 0..LANES {
-                        acc[k] += w * (a[k] + b[k]);
+                        acc[k] += w * ((a[k] + b[k]) - centre2[k]);
                     }
                 }
                 let ia = (local + half) * stride + offset;
                 let a: &[T; LANES] = window[ia..ia + LANES].try_into().expect("LANES");
                 for k in 0..LANES {
-                    acc[k] += weights[half] * a[k];
+                    acc[k] += weights[half] * (a[k] - centre[k]);
                 }
             } else {
                 for (t, &w) in weights.iter().enumerate() {
                     let ia = (local + t) * stride + offset;
                     let a: &[T; LANES] = window[ia..ia + LANES].try_into().expect("LANES");
                     for k in 0..LANES {
-                        acc[k] += w * a[k];
+                        acc[k] += w * (a[k] - centre[k]);
                     }
                 }
             }
-            out_row[c..c + LANES].copy_from_slice(&acc);
+            for k in 0..LANES {
+                out_row[c + k] = acc[k] + centre[k];
+            }
             c += LANES;
         }
         for (cc, o) in out_row.iter_mut().enumerate().take(c1).skip(c) {
             let at = |t: usize| window[(local + t) * stride + (cc - c0)];
-            *o = if symmetric {
-                let mut acc = T::ZERO;
+            let centre = form.centre.map_or(T::ZERO, |ci| at(ci).finite_or_zero());
+            let mut acc = T::ZERO;
+            if symmetric {
                 for t in 0..half {
-                    acc += weights[t] * (at(t) + at(n_taps - 1 - t));
+                    acc += weights[t] * ((at(t) + at(n_taps - 1 - t)) - (centre + centre));
                 }
-                acc + weights[half] * at(half)
+                acc += weights[half] * (at(half) - centre);
             } else {
-                let mut acc = T::ZERO;
                 for (t, &w) in weights.iter().enumerate() {
-                    acc += w * at(t);
+                    acc += w * (at(t) - centre);
                 }
-                acc
-            };
+            }
+            *o = acc + centre;
         }
     }
 }

@@ -465,9 +465,7 @@ pub(crate) fn float32_taps(weights: &[f64]) -> Vec<f32> {
             }
         })
         .collect();
-    let smoothing = weights.iter().all(|&v| v >= 0.0);
-    let sum64: f64 = weights.iter().sum();
-    if !smoothing || w.is_empty() || (sum64 - 1.0).abs() > 1e-9 {
+    if !is_smoothing(weights) {
         return w;
     }
     let symmetric = is_symmetric(weights);
@@ -496,6 +494,13 @@ pub(crate) fn float32_taps(weights: &[f64]) -> Vec<f32> {
         }
     }
     w
+}
+
+/// A smoothing kernel: non-empty, no negative tap, summing to 1 (order 0, folded or not).
+pub(crate) fn is_smoothing(weights: &[f64]) -> bool {
+    !weights.is_empty()
+        && weights.iter().all(|&v| v >= 0.0)
+        && (weights.iter().sum::<f64>() - 1.0).abs() <= 1e-9
 }
 
 fn is_symmetric(weights: &[f64]) -> bool {

@@ -1,7 +1,11 @@
-//! Hodgkin-Huxley neurons driven by Poisson spike trains: the seed question "Simulating a
-//! neuron spike train in python" (`shared/seeds/001_37eb83e4b6ea15f6.txt`), its constants,
-//! rate functions and forward-Euler loop (dt 0.01 ms over 300 ms, I_app 3, ic = [-65, 0.05,
-//! 0.6, 0.32]), for many independent neurons at once.
+//! Hodgkin-Huxley neurons driven by Poisson spike trains, many independent neurons at once.
+//!
+//! The model follows a short NumPy program, posted as a question about why it became so slow
+//! with thousands of inputs, that integrates one such neuron ("the question" below): the
+//! classic Hodgkin-Huxley constants and rate functions, I_app = 3, and a forward-Euler loop at
+//! dt 0.01 ms over 300 ms from ic = [-65, 0.05, 0.6, 0.32]. `tests/data/make_hh_fixtures.py`
+//! holds that loop (without synaptic input; it writes the fixture `tests/data/hh/trace.npy`)
+//! and `bench/peers/hh.py` runs it with Poisson inputs.
 //!
 //! Synaptic input as the question defines it: `n_ex` excitatory and `n_in` inhibitory inputs,
 //! each a Poisson process at `rate` Hz; a spike is transmitted with probability `p`; in a step

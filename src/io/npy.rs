@@ -226,11 +226,10 @@ fn canonical_descr(descr: &str) -> Option<String> {
         }
     };
     // Single bytes have no order ('|'); '=' and '|' on wider types mean this machine's order.
+    let big = order == '>' || (cfg!(target_endian = "big") && order != '<');
     let order = if code.ends_with('1') {
         '|'
-    } else if order == '>' {
-        '>'
-    } else if cfg!(target_endian = "big") && order != '<' {
+    } else if big {
         '>'
     } else {
         '<'
@@ -267,7 +266,10 @@ fn parse_python_int(text: &str, python2_longs: bool) -> Option<usize> {
         (2, d.strip_prefix('_').unwrap_or(d))
     } else {
         // Python 3 refuses decimal literals with leading zeros (other than 0 itself).
-        if lower.len() > 1 && lower.starts_with('0') && lower.trim_start_matches(['0', '_']) != "" {
+        if lower.len() > 1
+            && lower.starts_with('0')
+            && !lower.trim_start_matches(['0', '_']).is_empty()
+        {
             return None;
         }
         (10, lower.as_str())
@@ -336,7 +338,7 @@ fn parse_header_dict(
                 let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
                 // `(3, 4)`, `(3, 4,)`, `(3,)` and `()`: only the last part may be empty.
                 let count = match parts.as_slice() {
-                    [only] if only.is_empty() => 0,
+                    [""] => 0,
                     [.., last] if last.is_empty() && parts.len() > 1 => parts.len() - 1,
                     _ if parts.len() == 1 => {
                         return Err(bad("a one-element shape needs a trailing comma: (n,)"))

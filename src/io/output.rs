@@ -115,5 +115,5 @@ pub(crate) fn scratch_file(suffix: &str) -> Result<tempfile::NamedTempFile> {
         .prefix("gpusci-")
         .suffix(suffix)
         .tempfile()
-        .map_err(|e| Error::io(&std::env::temp_dir(), e))
+        .map_err(|e| Error::io(std::env::temp_dir(), e))
 }

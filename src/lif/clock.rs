@@ -1,15 +1,16 @@
-//! The refractory clock of the seed network in exact float64 semantics without float64
+//! The refractory clock of the LIF network in exact float64 semantics without float64
 //! arithmetic, for GPUs that have none (llvmpipe GL) and so that every adapter agrees.
 //!
-//! The seed tests `dt*i > tlast + tref` and updates `tlast += dt*i - tlast` in float64. With
-//! a refractory period of a whole number of steps the test is a tie that rounding decides, and
-//! `a + (b - a)` is not always `b` in float64, so an approximation changes which step a neuron
-//! wakes up on. Every value involved (`fl(dt*i)`, `tref`, and the rounded sums and differences
-//! of them) is a multiple of 2^-L for L = 52 - the smaller binary exponent of dt and tref, so
-//! each is held exactly as a 96-bit integer (three u32 words, low first) times 2^-L. Sums and
-//! differences of such integers are exact; rounding the result to 53 significant bits (ties to
-//! even) then gives exactly the float64 result. Comparisons are integer comparisons. The WGSL
-//! twin in shaders/lif/lif.wgsl performs the same word operations.
+//! The reference program (`tests/data/lif/balanced_network.py`) tests `dt*i > tlast + tref`
+//! and updates `tlast += dt*i - tlast` in float64. With a refractory period of a whole number
+//! of steps the test is a tie that rounding decides, and `a + (b - a)` is not always `b` in
+//! float64, so an approximation changes which step a neuron wakes up on. Every value involved
+//! (`fl(dt*i)`, `tref`, and the rounded sums and differences of them) is a multiple of 2^-L
+//! for L = 52 - the smaller binary exponent of dt and tref, so each is held exactly as a
+//! 96-bit integer (three u32 words, low first) times 2^-L. Sums and differences of such
+//! integers are exact; rounding the result to 53 significant bits (ties to even) then gives
+//! exactly the float64 result. Comparisons are integer comparisons. The WGSL twin in
+//! shaders/lif/lif.wgsl performs the same word operations.
 
 use crate::error::{Error, Result};
 
@@ -162,7 +163,7 @@ pub fn round53(a: Fixed) -> Fixed {
     shift_left(keep, r)
 }
 
-/// The seed's `tlast += now - tlast` (both rounded as float64).
+/// The reference program's `tlast += now - tlast` (both rounded as float64).
 pub fn advance(tlast: Fixed, now: Fixed) -> Fixed {
     round53(add(tlast, round53(sub(now, tlast))))
 }

@@ -1,5 +1,6 @@
-//! The CPU paths of the LIF network: the float64 reference in the seed's order, and the fast
-//! float32 path with sparse outgoing weights.
+//! The CPU paths of the LIF network: the float64 oracle in the order of the reference program
+//! (`tests/data/lif/balanced_network.py`), and the fast float32 path with sparse outgoing
+//! weights.
 
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -8,7 +9,7 @@ use super::{LifParams, LifRun, Network};
 use crate::density::cpu::pairwise_sum;
 use crate::error::Result;
 
-/// The seed program step for step in float64, dense weights: the oracle. Each neuron's input
+/// The reference program step for step in float64, dense weights: the oracle. Each neuron's input
 /// `jd` sums its weights from this step's spikers with NumPy's pairwise summation, as
 /// `w[:, index].sum(axis=1)` does, so the reference follows NumPy to the last bit.
 ///
@@ -178,8 +179,8 @@ impl OutgoingWeights {
 }
 
 /// The first step whose time `dt * step` exceeds `tlast + tref`, compared in float64 exactly as
-/// the seed compares them (a refractory period of a whole number of steps is a tie that float
-/// rounding decides, so it is decided the same way here).
+/// the reference program compares them (a refractory period of a whole number of steps is a
+/// tie that float rounding decides, so it is decided the same way here).
 pub(crate) fn release_step(dt: f64, tlast: f64, tref: f64) -> u32 {
     let limit = tlast + tref;
     let mut step = ((limit / dt).floor() as i64 - 2).max(0) as u64;

@@ -2,7 +2,7 @@
 //! each dispatch), a block of steps per dispatch with no host round trip inside it, spikes and
 //! recorded voltages read back once per block. float32 state as the CPU fast path; the
 //! refractory clock in exact float64 semantics on integers ([`super::clock`]), so refractory
-//! periods end on the seed's step on every adapter, with or without float64.
+//! periods end on the reference program's step on every adapter, with or without float64.
 //!
 //! Weights are dense (stored by column, so a spiker's column is read contiguously): networks
 //! of up to [`MAX_GPU_NEURONS`] neurons whose n^2 weights fit one storage binding.

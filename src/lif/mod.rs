@@ -1,6 +1,9 @@
-//! The seed's balanced network of leaky integrate-and-fire neurons (Nicola & Clopath 2017, the
-//! NumPy port in `shared/seeds/balanced_network.py`), with its parameters, defaults and update
-//! order:
+//! A balanced network of leaky integrate-and-fire neurons (Nicola & Clopath 2017) as the NumPy
+//! program `tests/data/lif/balanced_network.py` (the reference program below) simulates it:
+//! random weights whose non-zero entries are shifted to mean 0 for each neuron,
+//! double-exponential synapses, a refractory period and a constant input, forward-Euler steps
+//! of 50 us, the first neurons' voltages recorded. gpusci keeps that program's parameters,
+//! defaults and update order:
 //!
 //! 1. refractory test `dt*i > tlast + tref` (float64), Euler step `v += dt * (-v + ipsc +
 //!    offset) / tm` for neurons past it;
@@ -10,14 +13,14 @@
 //!    jd/(tr*td)`;
 //! 4. spikers set to 30 mV, which is what the step records, then reset to `vreset`.
 //!
-//! The number of steps is `round(T / dt)`, as the seed computes it.
+//! The number of steps is `round(T / dt)`, as the reference program computes it.
 //!
-//! - [`cpu::simulate_reference`]: float64, dense weights, the seed's order operation for
-//!   operation: the oracle.
+//! - [`cpu::simulate_reference`]: float64, dense weights, the reference program's order
+//!   operation for operation: the oracle.
 //! - [`cpu::simulate`]: the fast path: float32 state, weights stored sparse by presynaptic
 //!   neuron so a step touches only its spikers' columns, the refractory clock kept in float64
-//!   with the seed's exact comparison (so refractory ends fall on the same step), batches of
-//!   networks spread over threads.
+//!   with the reference program's exact comparison (so refractory ends fall on the same
+//!   step), batches of networks spread over threads.
 //! - [`gpu::LifGpu`]: one workgroup per network, blocks of steps per dispatch, the refractory
 //!   clock in exact float64 semantics on integers ([`clock`]).
 //! - [`gpu_sparse::SparseLifGpu`]: large networks ([`SparseNetwork`]), one thread per neuron
@@ -36,7 +39,7 @@ use ndarray::{Array1, Array2};
 use crate::error::{Error, Result};
 use crate::rng;
 
-/// Simulation parameters, with the seed's names, units (seconds, mV) and defaults.
+/// Simulation parameters, with the reference program's names, units (seconds, mV) and defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LifParams {
     /// Time step (s).
@@ -86,7 +89,7 @@ impl Default for LifParams {
 }
 
 impl LifParams {
-    /// Steps of the run: `round(t / dt)`, as the seed computes `nt`.
+    /// Steps of the run: `round(t / dt)`, as the reference program computes `nt`.
     pub fn steps(&self) -> usize {
         (self.t / self.dt).round() as usize
     }
@@ -183,7 +186,7 @@ impl LifParams {
     }
 }
 
-/// How the seed draws a network.
+/// How the reference program draws a network (its `seed_weights`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkParams {
     /// Neurons.
@@ -263,7 +266,7 @@ impl Network {
         Ok(Self { w, v0 })
     }
 
-    /// Draws a network with the seed program's distributions: `w = g * N(0, 1) *
+    /// Draws a network with the reference program's distributions: `w = g * N(0, 1) *
     /// Bernoulli(p) / (sqrt(n) * p)`, each row's non-zero weights shifted to mean 0, and `v0`
     /// uniform on [-65, 30) mV. The numbers come from Philox keyed by `seed` (see
     /// [`crate::rng`]), addressed by (row, column), so they differ from NumPy's Mersenne
@@ -290,6 +293,7 @@ impl Network {
         if !g.is_finite() {
             return Err(Error::param("g", format!("{g} is not finite")));
         }
+        crate::limits::check_allocation("the dense weight matrix", (n as u64) * (n as u64), 8)?;
         let key = rng::key(seed);
         let scale = g / ((n as f64).sqrt() * p);
         let mut w = Array2::<f64>::zeros((n, n));
@@ -350,8 +354,8 @@ pub struct LifRun {
 }
 
 impl LifRun {
-    /// Spikes as the seed returns them: (K, 2) of (time `dt * step` in float64 seconds,
-    /// neuron index).
+    /// Spikes as the reference program returns them: (K, 2) of (time `dt * step` in float64
+    /// seconds, neuron index).
     pub fn spike_array(&self) -> Array2<f64> {
         let mut out = Array2::zeros((self.spikes.len(), 2));
         for (row, &(step, neuron)) in out.outer_iter_mut().zip(&self.spikes) {

@@ -1,5 +1,5 @@
-//! Networks too large for a dense weight matrix (10^5 neurons and more): the seed's
-//! distributions drawn straight into outgoing (presynaptic) sparse storage.
+//! Networks too large for a dense weight matrix (10^5 neurons and more): the reference
+//! program's distributions drawn straight into outgoing (presynaptic) sparse storage.
 
 use ndarray::Array1;
 use rayon::prelude::*;
@@ -25,7 +25,7 @@ pub struct SparseNetwork {
 const STREAM_SPARSE: u32 = 4;
 
 impl SparseNetwork {
-    /// Draws a network with the seed program's distributions (connection with probability p,
+    /// Draws a network with the reference program's distributions (connection with probability p,
     /// weight g N(0, 1) / (sqrt(n) p), each neuron's incoming non-zero weights shifted to mean
     /// 0, v0 uniform on [-65, 30)) without a dense matrix: each presynaptic neuron's targets
     /// come from geometric gaps between connections (the same Bernoulli(p) law), addressed in
@@ -54,6 +54,8 @@ impl SparseNetwork {
                 max: MAX_SYNAPSES as u64,
             });
         }
+        // Targets (u32) and weights (f64), held twice while the columns are joined.
+        crate::limits::check_allocation("the sparse network's synapses", expected as u64, 24)?;
         let key = rng::key(seed);
         let scale = g / ((n as f64).sqrt() * p);
         let log_miss = (1.0 - p).ln();

@@ -1,7 +1,8 @@
 //! The leapfrog scheme for the 1-D acoustic system `p_t = -u_x`, `u_t = -p_x` with periodic
-//! boundaries, as in the seed question "Convergence tests of Leapfrog method for vectorial wave
-//! equation": p on the grid `x_j = j dx` (`dx = 1 / n`), u on the staggered grid
-//! `x_j + dx / 2` half a time step ahead, CFL number `c = dt / dx`.
+//! boundaries, as in a short NumPy program posted as a question about testing that scheme's
+//! second-order convergence ("the question" below; "the answer" is its accepted answer): p on
+//! the grid `x_j = j dx` (`dx = 1 / n`), u on the staggered grid `x_j + dx / 2` half a time
+//! step ahead, CFL number `c = dt / dx`.
 //!
 //! The accepted answer's points are built in: u starts at `t = dt / 2` (from the exact
 //! solution, or by a Taylor expansion from p and u at 0), the grid has `dx = L / n`, errors are

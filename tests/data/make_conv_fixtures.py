@@ -1,5 +1,6 @@
 """Fixtures for the convolution tests: numpy.convolve, scipy.signal.convolve / correlate /
-correlation_lags for 1-D input in every mode, and the seed's lag example.
+correlation_lags for 1-D input in every mode, and a lag example (two windows of one noisy
+sine, sampled at 1024 Hz, one second apart).
 
     python3 tests/data/make_conv_fixtures.py
 

@@ -1,12 +1,14 @@
-"""Fixtures for the Hodgkin-Huxley tests: the seed question's neuron ("Simulating a neuron spike
-train in python", shared/seeds/001_37eb83e4b6ea15f6.txt) integrated by its own forward-Euler
-loop, with no synaptic input (the question's I_syn is broken as posted: h_k = 0 overrides the
-draws) and I_app = 3, dt = 0.01 ms over 300 ms from ic = [-65, 0.05, 0.6, 0.32].
+"""Fixtures for the Hodgkin-Huxley tests. The reference model is a short NumPy program, posted
+as a question, that simulates one Hodgkin-Huxley neuron driven by excitatory and inhibitory
+Poisson spike trains with a plain forward-Euler loop; the constants, rate functions and loop
+below are that program's. It runs here with no synaptic input (the program's synaptic current
+is broken as posted: `h_k = 0` overrides the transmission draws; bench/peers/hh.py repairs it
+and adds the inputs) and I_app = 3, dt = 0.01 ms over 300 ms from ic = [-65, 0.05, 0.6, 0.32].
 
     python3 tests/data/make_hh_fixtures.py
 
 Writes tests/data/hh/trace.npy: (30000, 4) float64 rows V, m, h, n: the initial state, then
-the state after each of the 29,999 Euler steps (t = np.arange(0, 300, 0.01), as the question
+the state after each of the 29,999 Euler steps (t = np.arange(0, 300, 0.01), as the program
 integrates over t[1:]).
 """
 import os

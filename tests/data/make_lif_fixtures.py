@@ -1,10 +1,11 @@
-"""Fixtures for the LIF tests: the seed's balanced network (tests/data/lif/balanced_network.py,
-a verbatim copy of shared/seeds/balanced_network.py) run by NumPy with given weights and v0.
+"""Fixtures for the LIF tests: the reference NumPy program tests/data/lif/balanced_network.py (a
+balanced network of leaky integrate-and-fire neurons after Nicola & Clopath 2017, with
+double-exponential synapses and forward-Euler steps of 50 us) run with given weights and v0.
 
     python3 tests/data/make_lif_fixtures.py
 
 Writes tests/data/lif/:
-    w.npy, v0.npy          the seed program's weights and initial voltages, n=300, seed 7
+    w.npy, v0.npy          the program's weights and initial voltages, n=300, seed 7
     rec_20ms.npy           (400, 10) voltages of neurons 0..9 after each of the first 400 steps
     spikes_20ms.npy        (K, 2) spikes (time s, neuron) of those 400 steps
     spikes_1s.npy          (K, 2) spikes of a 1 s run (rate and ISI statistics)

@@ -64,7 +64,7 @@ enum Source {
         #[command(flatten)]
         backend: BackendArg,
     },
-    /// The seed's balanced LIF network run, its spike raster scrolling.
+    /// A balanced LIF network run (as `gpusci lif`), its spike raster scrolling.
     Spikes {
         #[command(flatten)]
         frames: FrameArgs,
@@ -93,7 +93,7 @@ enum Source {
         #[command(flatten)]
         frames: FrameArgs,
     },
-    /// The seed's traveling wave, sin(2 pi (x - t)), 200 frames.
+    /// A traveling wave, sin(2 pi (x - t)), 200 frames.
     TravelingWave {
         #[command(flatten)]
         frames: FrameArgs,

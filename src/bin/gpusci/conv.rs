@@ -1,5 +1,5 @@
 //! `gpusci convolve|correlate A.npy V.npy OUT.npy [--mode full|same|valid] [--method
-//! auto|direct|fft]` and `gpusci lag A.npy B.npy [--rate HZ]` (DESIGN.md section 3).
+//! auto|direct|fft]` and `gpusci lag A.npy B.npy [--rate HZ]`.
 
 use std::path::{Path, PathBuf};
 

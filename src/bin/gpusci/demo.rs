@@ -1,7 +1,7 @@
-//! `gpusci demo [--out DIR]`: the main job on built-in data. Blurs a generated image and the
-//! seed's noisy signal, draws a heatmap of 10^7 clustered points, writes the pictures, and
-//! runs the seed's spiking network (raster and voltage traces), animates the leapfrog wave
-//! solver (GIF) with its convergence plot, and prints the timing table.
+//! `gpusci demo [--out DIR]`: the main job on built-in data. Blurs a generated image and a
+//! noisy signal of 10,000 samples, draws a heatmap of 10^7 clustered points, writes the
+//! pictures, and runs the balanced LIF network (raster and voltage traces), animates the
+//! leapfrog wave solver (GIF) with its convergence plot, and prints the timing table.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -104,7 +104,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
     let smooth = blur::gaussian_filter1d_f64(&exec, signal.view(), &BlurParams::new(100.0))?;
     println!(
-        "smoothing (the seed's question): 10,000 noisy samples, sigma 100, in {} (first value {:.4})",
+        "smoothing: 10,000 noisy samples, sigma 100, in {} (first value {:.4})",
         format_seconds(start.elapsed().as_secs_f64()),
         smooth[0]
     );

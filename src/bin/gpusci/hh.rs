@@ -1,5 +1,5 @@
-//! `gpusci hh`: Hodgkin-Huxley neurons driven by Poisson spike trains (the seed question), on
-//! the GPU (float32) or the CPU (float64).
+//! `gpusci hh`: Hodgkin-Huxley neurons driven by Poisson spike trains, on the GPU (float32) or
+//! the CPU (float64).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -49,7 +49,7 @@ pub(crate) struct Args {
     /// Neuron 0's trace: (states, 4) float64 of V, m, h, n.
     #[arg(long, value_name = "TRACE.npy")]
     trace: Option<PathBuf>,
-    /// Neuron 0's trace drawn as the question plots it (V above, m, h, n below).
+    /// Neuron 0's trace drawn as a picture: V above, m, h, n below.
     #[arg(long, value_name = "OUT.png")]
     plot: Option<PathBuf>,
     #[command(flatten)]

@@ -1,4 +1,5 @@
-//! `gpusci lif`: the seed's balanced LIF network (DESIGN.md section 3), one network or a batch.
+//! `gpusci lif`: the balanced LIF network of the NumPy reference program
+//! `tests/data/lif/balanced_network.py`, one network or a batch.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,7 +19,7 @@ pub(crate) struct Args {
     /// Neurons (ignored with --weights: n comes from the file).
     #[arg(long, default_value_t = 2000)]
     n: usize,
-    /// Simulated time in seconds; the run has round(T / dt) steps, as the seed computes them.
+    /// Simulated time in seconds; the run has round(T / dt) steps.
     #[arg(long, default_value = "2.0", allow_hyphen_values = true)]
     t: String,
     /// Time step (s).
@@ -90,7 +91,7 @@ pub(crate) struct Args {
     /// Spike raster with the population rate below it (network 0 of a batch).
     #[arg(long, value_name = "OUT.png")]
     raster: Option<PathBuf>,
-    /// Voltage traces of the first three recorded neurons, offset by 100 mV (the seed's plot).
+    /// Voltage traces of the first three recorded neurons, each offset by 100 mV.
     #[arg(long, value_name = "OUT.png")]
     traces: Option<PathBuf>,
     /// Draw the network straight into sparse storage (automatic above 10,000 neurons): no

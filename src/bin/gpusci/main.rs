@@ -1,6 +1,6 @@
-//! `gpusci`: the command-line face of the crate. One file per subcommand; the contract is
-//! DESIGN.md section 3. Errors are one line on stderr and a non-zero exit; nothing is written
-//! on failure.
+//! `gpusci`: the command-line face of the crate. One file per subcommand; README.md's
+//! "Command line" section describes them. Errors are one line on stderr and a non-zero exit;
+//! nothing is written on failure.
 
 mod animate;
 mod args;
@@ -40,9 +40,9 @@ enum Command {
     Density(density::Args),
     /// Points (.npy or CSV) -> binned, blurred, scaled and coloured PNG.
     Heatmap(heatmap::Args),
-    /// The seed's balanced LIF network (one, or a batch): spikes, voltages, raster.
+    /// A balanced LIF network (Nicola & Clopath 2017; one, or a batch): spikes, voltages, raster.
     Lif(Box<lif::Args>),
-    /// Hodgkin-Huxley neurons driven by Poisson spike trains (the seed question).
+    /// Hodgkin-Huxley neurons driven by Poisson spike trains (forward Euler, many neurons).
     Hh(Box<hh::Args>),
     /// numpy.convolve(a, v, mode) of two 1-D .npy signals (scipy.signal.convolve for 2-D).
     Convolve(conv::Args),

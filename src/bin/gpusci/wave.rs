@@ -1,5 +1,5 @@
 //! `gpusci wave`: the leapfrog solver of the 1-D acoustic system with periodic boundaries
-//! (the seed question), one run or a convergence study, with an animation and a log-log plot.
+//! (`gpusci::wave`), one run or a convergence study, with an animation and a log-log plot.
 
 use std::path::PathBuf;
 
@@ -21,7 +21,8 @@ pub(crate) struct Args {
     #[arg(long, default_value = "2")]
     t: String,
     /// Test problem: question (p0 = cos 2 pi x, u0 = -cos 2 pi x) or answer (f = cos 2 pi x,
-    /// g = 2 sin 6 pi x).
+    /// g = 2 sin 6 pi x), named after the published convergence test that posed the first and
+    /// the answer to it that proposed the second.
     #[arg(long, default_value = "question")]
     problem: String,
     /// How u starts half a step ahead: exact or taylor.
