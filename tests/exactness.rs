@@ -223,6 +223,15 @@ fn edge_inputs_of_public_helpers_are_errors() {
         gpusci::conv::full_convolution(&[1.0, 2.0], &[3.0], gpusci::conv::Method::Direct).unwrap(),
         vec![3.0, 6.0]
     );
+    // NaN or infinity through the FFT path: NaN out (SciPy's answer), not a panic in the
+    // inverse transform (a NaN imaginary part in the DC bin).
+    for bad in [f64::NAN, f64::INFINITY] {
+        let mut a = vec![1.0; 300];
+        a[100] = bad;
+        let out =
+            gpusci::conv::full_convolution(&a, &[0.5; 40], gpusci::conv::Method::Fft).unwrap();
+        assert!(out.iter().any(|v| !v.is_finite()), "{bad} spreads");
+    }
     assert!(gpusci::lif::isi_cv(&[(0, 5)], 3).is_err(), "neuron past n");
     assert!(
         gpusci::lif::isi_cv(&[(9, 1), (4, 1)], 3).is_err(),

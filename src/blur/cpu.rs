@@ -38,8 +38,9 @@ pub trait Real:
     fn taps(weights: &[f64]) -> Vec<Self>;
     /// Whether the value is NaN.
     fn is_nan_value(self) -> bool;
-    /// Whether sums run relative to the output's own sample (see [`KernelForm`]): float32,
-    /// whose plain sums drift from SciPy's float64 ones; float64 sums as SciPy does.
+    /// Whether smoothing sums run relative to the output's own sample (see [`KernelForm`]):
+    /// both float types, so that a constant image stays exactly constant whatever the order
+    /// of the sum (SciPy's float64 sums keep it only in most cases).
     const CENTRED: bool;
     /// The value, or 0 when it is NaN or infinite (a centre must be finite).
     fn finite_or_zero(self) -> Self;
@@ -68,7 +69,7 @@ impl Real for f32 {
 
 impl Real for f64 {
     const ZERO: Self = 0.0;
-    const CENTRED: bool = false;
+    const CENTRED: bool = true;
     fn finite_or_zero(self) -> Self {
         if self.is_finite() {
             self
@@ -260,8 +261,8 @@ fn apply_fast<T: Real>(input: ArrayView2<'_, T>, plan: &BlurPlan, cval: f64) -> 
 /// whose sample is the output's own position, when sums run relative to it:
 /// `out = c + Σ w (x - c)` with `c` that sample (0 when it is not finite). For smoothing taps
 /// that sum to exactly 1 this is the same sum, but a constant image gives `c + 0` exactly, as
-/// SciPy's float64 arithmetic does, and the rounding errors shrink with the differences. Only
-/// float32 runs centred (see [`Real::CENTRED`]).
+/// SciPy's float64 arithmetic does, and the rounding errors shrink with the differences (see
+/// [`Real::CENTRED`]).
 #[derive(Clone, Copy, Debug)]
 struct KernelForm {
     symmetric: bool,

@@ -176,6 +176,9 @@ fn inverse_of(
 ) -> Vec<f64> {
     let size = inverse.len();
     let mut out = inverse.make_output_vec();
+    // The DC (and even-size Nyquist) bins of a real signal's spectrum are real; realfft
+    // refuses any other, and NaN or infinity in the input make them NaN + NaN i.
+    zero_real_bins_imaginary(&mut product, size);
     inverse
         .process(&mut product, &mut out)
         .expect("lengths from the plan");
@@ -183,6 +186,19 @@ fn inverse_of(
     out.truncate(len);
     out.iter_mut().for_each(|x| *x *= scale);
     out
+}
+
+/// Zeroes the imaginary parts that a real signal's spectrum of `size` points cannot have (bin
+/// 0, and bin size/2 for an even size), as NumPy's `irfft` ignores them.
+pub(crate) fn zero_real_bins_imaginary(bins: &mut [Complex<f64>], size: usize) {
+    if let Some(first) = bins.first_mut() {
+        first.im = 0.0;
+    }
+    if size % 2 == 0 {
+        if let Some(last) = bins.get_mut(size / 2) {
+            last.im = 0.0;
+        }
+    }
 }
 
 /// Kernels at most this fraction of the signal go through overlap-add.

@@ -217,19 +217,37 @@ pub fn colorize(values: ArrayView2<'_, f32>, lo: f32, hi: f32, colormap: Colorma
 /// # Errors
 /// [`Error::Io`] or [`Error::Png`].
 pub fn write_png(path: &Path, width: u32, height: u32, rgba: &[u8]) -> Result<()> {
+    crate::io::write_output(path, |out| encode_png(out, path, width, height, rgba))
+}
+
+/// The PNG file of an RGBA8 image, in memory (a notebook's `_repr_png_`).
+///
+/// # Errors
+/// [`Error::Png`] when `rgba` is not `width x height x 4` bytes.
+pub fn png_bytes(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    encode_png(&mut bytes, Path::new("<memory>"), width, height, rgba)?;
+    Ok(bytes)
+}
+
+fn encode_png(
+    out: &mut dyn std::io::Write,
+    path: &Path,
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+) -> Result<()> {
     let png_error = |e: png::EncodingError| Error::Png {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    crate::io::write_output(path, |out| {
-        let mut encoder = png::Encoder::new(out, width, height);
-        encoder.set_color(png::ColorType::Rgba);
-        encoder.set_depth(png::BitDepth::Eight);
-        // Fast deflate, as cv2.imwrite's default: a 1024^2 heatmap encodes several times
-        // faster for a file about a fifth larger.
-        encoder.set_compression(png::Compression::Fast);
-        let mut writer = encoder.write_header().map_err(png_error)?;
-        writer.write_image_data(rgba).map_err(png_error)?;
-        writer.finish().map_err(png_error)
-    })
+    let mut encoder = png::Encoder::new(out, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    // Fast deflate, as cv2.imwrite's default: a 1024^2 heatmap encodes several times faster
+    // for a file about a fifth larger.
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().map_err(png_error)?;
+    writer.write_image_data(rgba).map_err(png_error)?;
+    writer.finish().map_err(png_error)
 }

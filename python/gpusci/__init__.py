@@ -1,0 +1,120 @@
+"""gpusci: NumPy's and SciPy's answers, fast on any GPU (wgpu: Vulkan, Metal, DX12, GL) and
+on the CPU.
+
+Change one import and keep your code::
+
+    from gpusci import ndimage          # instead of: from scipy import ndimage
+    smooth = ndimage.gaussian_filter(image, 3)
+
+Modules mirror the ones they replace, with the same names, parameters, defaults and return
+types:
+
+- :mod:`gpusci.ndimage`: ``gaussian_filter``, ``gaussian_filter1d`` (``scipy.ndimage``)
+- :func:`gpusci.histogram2d` (``numpy.histogram2d``), :func:`gpusci.convolve`
+  (``numpy.convolve``), :func:`gpusci.heatmap` (binned, blurred, coloured points)
+- :mod:`gpusci.signal`: ``convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve``,
+  ``correlation_lags`` (``scipy.signal``), and ``lag``, ``crossings``, ``rolling_mean``
+- :mod:`gpusci.fft`: ``fft``, ``ifft``, ``rfft``, ``irfft``, ``fft2``, ``ifft2``, ``fftfreq``,
+  ``rfftfreq`` (``numpy.fft``), also a ``scipy.fft`` backend
+
+gpusci-only options are keyword-only and come last: ``backend='auto'|'gpu'|'cpu'`` (``None``:
+the default set by :func:`set_backend`, initially ``'auto'``: a hardware GPU when present, else
+the CPU) and ``nan_policy``. SciPy and NumPy are never called to compute an answer; what gpusci
+cannot do raises :class:`UnsupportedInput` (a ``TypeError``) or ``NotImplementedError``.
+"""
+
+from __future__ import annotations
+
+import os as _os
+
+from . import _core
+from ._errors import UnsupportedInput
+from ._histogram import heatmap, Heatmap, histogram2d
+from .signal import _np_convolve as convolve
+from . import fft, ndimage, signal
+
+__version__ = _core.__version__
+
+__all__ = [
+    "Heatmap",
+    "UnsupportedInput",
+    "convolve",
+    "fft",
+    "get_backend",
+    "get_num_threads",
+    "heatmap",
+    "histogram2d",
+    "info",
+    "ndimage",
+    "set_backend",
+    "set_num_threads",
+    "signal",
+]
+
+
+def set_backend(backend: str) -> None:
+    """Sets the default ``backend`` of every later call that passes ``backend=None``.
+
+    Parameters
+    ----------
+    backend : {'auto', 'gpu', 'cpu'}
+        ``'auto'``: a hardware GPU when one is present, else the CPU (software adapters such as
+        lavapipe are used only when asked for with ``'gpu'`` or ``GPUSCI_ADAPTER``).
+
+    Raises
+    ------
+    ValueError
+        For any other name.
+    """
+    _core.set_backend(backend)
+
+
+def get_backend() -> str:
+    """The default backend: ``'auto'``, ``'gpu'`` or ``'cpu'``."""
+    return _core.get_backend()
+
+
+def set_num_threads(n: int) -> None:
+    """Sets how many CPU threads later calls use (0: all cores, or ``RAYON_NUM_THREADS``).
+
+    Use it, or ``RAYON_NUM_THREADS``, so that gpusci does not oversubscribe a thread pool of
+    your own or a Dask worker.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``n``.
+    """
+    if n < 0:
+        raise ValueError(f"n must be non-negative, got {n}")
+    _core.set_num_threads(int(n))
+
+
+def get_num_threads() -> int:
+    """CPU threads the next call uses."""
+    return _core.get_num_threads()
+
+
+def info() -> str:
+    """What gpusci sees: the adapters wgpu finds and where ``backend='auto'`` runs.
+
+    Returns
+    -------
+    str
+        One line per adapter, then the backend ``'auto'`` resolves to. Opening it opens the
+        process's one GPU device (once).
+    """
+    lines = []
+    for k, a in enumerate(_core.adapters()):
+        kind = "software: correct, not fast" if a["software"] else a["type"]
+        lines.append(
+            f"adapter {k}: {a['name']} [{a['backend']}] ({kind}), shader f64: "
+            f"{a['shader_f64']}, max storage binding: {a['max_storage_binding'] >> 20} MiB"
+        )
+    if not lines:
+        lines.append("no GPU adapter found")
+    lines.append(f"backend 'auto' runs on: {_core.describe_backend('auto')}")
+    lines.append(f"CPU threads: {get_num_threads()}"
+                 + (f" (RAYON_NUM_THREADS={_os.environ['RAYON_NUM_THREADS']})"
+                    if "RAYON_NUM_THREADS" in _os.environ else ""))
+    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""Type stub of the Rust extension module (checked against it by ``mypy.stubtest``)."""
+
+from os import PathLike
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+def set_backend(backend: str) -> None: ...
+def get_backend() -> str: ...
+def set_num_threads(threads: int) -> None: ...
+def get_num_threads() -> int: ...
+def adapters() -> list[dict[str, Any]]: ...
+def describe_backend(backend: Optional[str] = None) -> str: ...
+def gaussian_filter_2d(
+    input: npt.NDArray[Any],
+    sigma: Sequence[float],
+    order: Sequence[int],
+    mode: str,
+    cval: float,
+    truncate: float,
+    radius: Optional[Sequence[int]],
+    nan_policy: str,
+    backend: Optional[str],
+) -> npt.NDArray[Any]: ...
+def histogram2d(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    bins_x: Union[int, npt.NDArray[np.float64]],
+    bins_y: Union[int, npt.NDArray[np.float64]],
+    range: Optional[Sequence[Sequence[float]]],
+    density: bool,
+    weights: Optional[npt.NDArray[np.float64]],
+    float32_edges: bool,
+    backend: Optional[str],
+) -> Tuple[
+    npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], list[int]
+]: ...
+def convolve(
+    kind: str,
+    in1: npt.NDArray[np.float64],
+    in2: npt.NDArray[np.float64],
+    mode: str,
+    method: str,
+    backend: Optional[str],
+) -> npt.NDArray[np.float64]: ...
+def correlation_lags(in1_len: int, in2_len: int, mode: str) -> npt.NDArray[np.int64]: ...
+def lag(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    method: str,
+    backend: Optional[str],
+) -> Tuple[int, float, float, float]: ...
+def crossings(
+    x: npt.NDArray[np.float64],
+    threshold: float,
+    down: Optional[float],
+    direction: str,
+    min_gap: int,
+    float32: bool,
+    backend: Optional[str],
+) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+def rolling_mean(
+    x: npt.NDArray[np.float64],
+    k: int,
+    mode: str,
+    nan_policy: str,
+    min_count: Optional[int],
+) -> npt.NDArray[np.float64]: ...
+def fft_rows(
+    data: npt.NDArray[np.complex128], inverse: bool
+) -> npt.NDArray[np.complex128]: ...
+def rfft_rows(data: npt.NDArray[np.float64]) -> npt.NDArray[np.complex128]: ...
+def irfft_rows(data: npt.NDArray[np.complex128], n: int) -> npt.NDArray[np.float64]: ...
+def heatmap(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    weights: Optional[npt.NDArray[np.float64]],
+    size: Tuple[int, int],
+    range: Optional[Sequence[Sequence[float]]],
+    sigma: float,
+    scale: str,
+    cmap: str,
+    float32: bool,
+    backend: Optional[str],
+) -> Tuple[npt.NDArray[np.uint8], list[int]]: ...
+def png_bytes(rgba: npt.NDArray[np.uint8]) -> bytes: ...
+def write_png(path: Union[str, PathLike[str]], rgba: npt.NDArray[np.uint8]) -> None: ...
+def _probe_view(x: npt.NDArray[np.float64]) -> Tuple[int, float]: ...

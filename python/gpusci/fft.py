@@ -1,0 +1,247 @@
+"""Drop-in for ``numpy.fft`` (and a ``scipy.fft`` backend): discrete Fourier transforms in
+float64 on the CPU (rustfft/realfft, every length), with NumPy's ``n``, ``axis``, ``s``,
+``axes`` and ``norm``.
+
+As a ``scipy.fft`` backend::
+
+    import scipy.fft, gpusci.fft
+    with scipy.fft.set_backend(gpusci.fft):
+        spectrum = scipy.fft.rfft(signal)
+
+functions and arguments gpusci does not take (complex input to ``rfft``, ``plan=``,
+n-dimensional transforms) return ``NotImplemented``, and SciPy falls back to its own.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import _core
+from ._errors import UnsupportedInput
+
+__all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftfreq", "rfftfreq"]
+
+__ua_domain__ = "numpy.scipy.fft"
+
+
+def _norm_factor(norm, n, inverse):
+    """The scale applied on top of the core's (forward 1, inverse 1/n, NumPy's 'backward')."""
+    if norm is None or norm == "backward":
+        return 1.0
+    if norm == "ortho":
+        return np.sqrt(n) if inverse else 1.0 / np.sqrt(n)
+    if norm == "forward":
+        return float(n) if inverse else 1.0 / n
+    raise ValueError(f'Invalid norm value {norm}; should be "backward", "ortho" or "forward".')
+
+
+def _length(n, default):
+    if n is None:
+        return default
+    n = operator.index(n)
+    if n < 1:
+        raise ValueError(f"Invalid number of FFT data points ({n}) specified.")
+    return n
+
+
+def _fit(a, n, axis):
+    """``a`` cut or zero-padded to ``n`` along ``axis``."""
+    m = a.shape[axis]
+    if m == n:
+        return a
+    if m > n:
+        index = [slice(None)] * a.ndim
+        index[axis] = slice(0, n)
+        return a[tuple(index)]
+    pad = [(0, 0)] * a.ndim
+    pad[axis] = (0, n - m)
+    return np.pad(a, pad)
+
+
+def _rows(a, axis):
+    """``a`` with ``axis`` last, as C-contiguous rows, and how to undo it."""
+    moved = np.moveaxis(a, axis, -1)
+    return np.ascontiguousarray(moved).reshape(-1, moved.shape[-1]), moved.shape
+
+
+def _finish(out, moved_shape, axis, factor, target):
+    result = np.moveaxis(out.reshape(moved_shape), -1, axis)
+    if factor != 1.0:
+        result = result * factor
+    if target is not None:
+        target[...] = result
+        return target
+    return result
+
+
+def _complex_input(a, name="a"):
+    a = np.asarray(a)
+    if a.dtype.kind not in "biufc":
+        raise UnsupportedInput(f"{name}: dtype {a.dtype} is not a number type")
+    return a.astype(np.complex128, copy=False)
+
+
+def _c2c(a, n, axis, norm, out, inverse):
+    a = _complex_input(a)
+    if a.ndim == 0:
+        raise ValueError("the input must have at least one dimension")
+    axis = operator.index(axis)
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+    n = _length(n, a.shape[axis])
+    factor = _norm_factor(norm, n, inverse)
+    rows, shape = _rows(_fit(a, n, axis), axis)
+    shape = shape[:-1] + (n,)
+    return _finish(_core.fft_rows(rows, inverse), shape, axis, factor, out)
+
+
+def fft(a, n=None, axis=-1, norm=None, out=None):
+    """One-dimensional discrete Fourier transform, as ``numpy.fft.fft``.
+
+    Parameters
+    ----------
+    a : array_like
+        Real or complex input.
+    n : int, optional
+        Length of the transform: the input is cut or zero-padded along ``axis``.
+    axis : int, optional
+        Default: the last.
+    norm : {'backward', 'ortho', 'forward'}, optional
+    out : complex128 ndarray, optional
+
+    Returns
+    -------
+    complex128 ndarray
+
+    Raises
+    ------
+    ValueError
+        ``n < 1``, an unknown norm, an axis out of range.
+    """
+    return _c2c(a, n, axis, norm, out, inverse=False)
+
+
+def ifft(a, n=None, axis=-1, norm=None, out=None):
+    """One-dimensional inverse discrete Fourier transform, as ``numpy.fft.ifft`` (scaled
+    1/n with the default norm)."""
+    return _c2c(a, n, axis, norm, out, inverse=True)
+
+
+def rfft(a, n=None, axis=-1, norm=None, out=None):
+    """Discrete Fourier transform of real input, as ``numpy.fft.rfft``: ``n // 2 + 1`` bins.
+
+    Raises
+    ------
+    UnsupportedInput
+        Complex input (NumPy discards the imaginary part; gpusci refuses it).
+    """
+    a = np.asarray(a)
+    if a.dtype.kind == "c":
+        raise UnsupportedInput("rfft takes real input")
+    if a.dtype.kind not in "biuf":
+        raise UnsupportedInput(f"dtype {a.dtype} is not a number type")
+    a = a.astype(np.float64, copy=False)
+    if a.ndim == 0:
+        raise ValueError("the input must have at least one dimension")
+    axis = operator.index(axis)
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+    n = _length(n, a.shape[axis])
+    factor = _norm_factor(norm, n, inverse=False)
+    rows, shape = _rows(_fit(a, n, axis), axis)
+    shape = shape[:-1] + (n // 2 + 1,)
+    return _finish(_core.rfft_rows(rows), shape, axis, factor, out)
+
+
+def irfft(a, n=None, axis=-1, norm=None, out=None):
+    """Inverse of :func:`rfft`, as ``numpy.fft.irfft``: ``n`` real outputs (default
+    ``2 * (m - 1)`` for ``m`` input bins)."""
+    a = _complex_input(a)
+    if a.ndim == 0:
+        raise ValueError("the input must have at least one dimension")
+    axis = operator.index(axis)
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+    n = _length(n, 2 * (a.shape[axis] - 1))
+    factor = _norm_factor(norm, n, inverse=True)
+    rows, shape = _rows(_fit(a, n // 2 + 1, axis), axis)
+    shape = shape[:-1] + (n,)
+    return _finish(_core.irfft_rows(rows, n), shape, axis, factor, out)
+
+
+def _c2c_2d(a, s, axes, norm, out, inverse):
+    a = _complex_input(a)
+    axes = tuple(axes)
+    if s is not None and len(s) != len(axes):
+        raise ValueError("Shape and axes have different lengths.")
+    sizes = [None] * len(axes) if s is None else list(s)
+    # NumPy transforms the last listed axis first.
+    for axis, n in reversed(list(zip(axes, sizes))):
+        a = _c2c(a, n, axis, norm, None, inverse)
+    if out is not None:
+        out[...] = a
+        return out
+    return a
+
+
+def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """Two-dimensional discrete Fourier transform, as ``numpy.fft.fft2``."""
+    return _c2c_2d(a, s, axes, norm, out, inverse=False)
+
+
+def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """Two-dimensional inverse discrete Fourier transform, as ``numpy.fft.ifft2``."""
+    return _c2c_2d(a, s, axes, norm, out, inverse=True)
+
+
+def fftfreq(n, d=1.0, device=None):
+    """Sample frequencies of :func:`fft`, as ``numpy.fft.fftfreq``: cycles per unit of ``d``
+    (Hz for ``d`` in seconds)."""
+    n = operator.index(n)
+    val = 1.0 / (n * d)
+    results = np.empty(n, int)
+    first = (n - 1) // 2 + 1
+    results[:first] = np.arange(0, first, dtype=int)
+    results[first:] = np.arange(-(n // 2), 0, dtype=int)
+    return results * val
+
+
+def rfftfreq(n, d=1.0, device=None):
+    """Sample frequencies of :func:`rfft`, as ``numpy.fft.rfftfreq``."""
+    n = operator.index(n)
+    val = 1.0 / (n * d)
+    return np.arange(0, n // 2 + 1, dtype=int) * val
+
+
+# ---------------------------------------------------------------------------------------------
+# scipy.fft backend protocol (uarray)
+# ---------------------------------------------------------------------------------------------
+
+_BACKEND = {"fft": fft, "ifft": ifft, "rfft": rfft, "irfft": irfft, "fft2": fft2,
+            "ifft2": ifft2}
+
+
+def __ua_function__(method, args, kwargs):
+    """``scipy.fft``'s backend entry: gpusci's transform, or ``NotImplemented`` so that SciPy
+    falls back to its own."""
+    ours = _BACKEND.get(getattr(method, "__name__", ""))
+    if ours is None:
+        return NotImplemented
+    kwargs = dict(kwargs)
+    kwargs.pop("overwrite_x", None)
+    kwargs.pop("workers", None)
+    if kwargs.pop("plan", None) is not None or "axes" in kwargs and ours in (fft, ifft, rfft, irfft):
+        return NotImplemented
+    if "x" in kwargs:
+        kwargs["a"] = kwargs.pop("x")
+    try:
+        x = np.asarray(args[0] if args else kwargs["a"])
+        result = ours(*args, **kwargs)
+    except (UnsupportedInput, NotImplementedError):
+        return NotImplemented
+    # scipy.fft keeps single precision single.
+    if x.dtype in (np.float32, np.complex64):
+        result = result.astype(np.complex64 if result.dtype.kind == "c" else np.float32)
+    return result

@@ -1,0 +1,633 @@
+//! `gpusci._core`: the Rust half of the Python package. Each function takes NumPy arrays
+//! already normalised by the pure-Python layer (`python/gpusci/`: SciPy's and NumPy's
+//! signatures, dtype rules and argument forms), borrows them without a copy where the layout
+//! allows, releases the GIL while it computes, and hands its result to NumPy without a copy.
+//!
+//! Errors map to Python's: bad arguments and shapes to `ValueError`, memory to
+//! `MemoryError`, files to `OSError`, GPU failures to `RuntimeError`.
+
+#![deny(unsafe_code)]
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ndarray::{Array2, ArrayView1};
+use numpy::{
+    Complex64, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2,
+    PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use gpusci::blur::{self, BlurParams, Mode, NanPolicy};
+use gpusci::conv::{self, Method};
+use gpusci::density::{self, BinSpec, DensityParams, PointType, Reduction};
+use gpusci::{Backend, Error, Executor};
+
+// ---------------------------------------------------------------------------------------------
+// Errors, backends, threads
+// ---------------------------------------------------------------------------------------------
+
+/// gpusci's error as the Python exception a NumPy user expects.
+fn to_py(error: Error) -> PyErr {
+    let message = error.to_string();
+    match error {
+        Error::InvalidParam { .. }
+        | Error::ShapeMismatch { .. }
+        | Error::EmptyInput(_)
+        | Error::ExceedsLimit { .. } => PyValueError::new_err(message),
+        Error::MemoryLimit { .. } | Error::OutOfMemory { .. } => PyMemoryError::new_err(message),
+        Error::Io { .. } | Error::Npy { .. } | Error::Csv { .. } | Error::Png { .. } => {
+            PyOSError::new_err(message)
+        }
+        _ => PyRuntimeError::new_err(message),
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = Error>>(text: &str) -> PyResult<T> {
+    text.parse::<T>().map_err(to_py)
+}
+
+/// The executors, opened once per process on first use (never at import, so a fork before the
+/// first call gets a fresh device).
+static AUTO: OnceLock<Result<Arc<Executor>, String>> = OnceLock::new();
+static GPU: OnceLock<Result<Arc<Executor>, String>> = OnceLock::new();
+static CPU: OnceLock<Arc<Executor>> = OnceLock::new();
+/// The default of `backend=None`, set by `gpusci.set_backend`.
+static DEFAULT_BACKEND: Mutex<Backend> = Mutex::new(Backend::Auto);
+/// The thread pool of `gpusci.set_num_threads` (`None`: rayon's global pool, which honours
+/// `RAYON_NUM_THREADS`).
+static POOL: Mutex<Option<Arc<rayon::ThreadPool>>> = Mutex::new(None);
+
+fn executor(backend: Option<&str>) -> PyResult<Arc<Executor>> {
+    let choice = match backend {
+        Some(text) => text.parse::<Backend>().map_err(PyValueError::new_err)?,
+        None => *DEFAULT_BACKEND.lock().expect("backend lock"),
+    };
+    let open = |backend| {
+        Executor::select(backend)
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+    };
+    match choice {
+        Backend::Cpu => Ok(CPU.get_or_init(|| Arc::new(Executor::Cpu)).clone()),
+        Backend::Auto => AUTO
+            .get_or_init(|| open(Backend::Auto))
+            .clone()
+            .map_err(PyRuntimeError::new_err),
+        Backend::Gpu => GPU
+            .get_or_init(|| open(Backend::Gpu))
+            .clone()
+            .map_err(PyRuntimeError::new_err),
+    }
+}
+
+/// Runs `work` without the GIL, in the pool `set_num_threads` chose.
+fn compute<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
+    let pool = POOL.lock().expect("pool lock").clone();
+    py.detach(move || match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    })
+}
+
+/// `gpusci.set_backend`: the default of every `backend=None`.
+#[pyfunction]
+fn set_backend(backend: &str) -> PyResult<()> {
+    let choice = backend.parse::<Backend>().map_err(PyValueError::new_err)?;
+    *DEFAULT_BACKEND.lock().expect("backend lock") = choice;
+    Ok(())
+}
+
+/// The current default backend, as its name.
+#[pyfunction]
+fn get_backend() -> String {
+    DEFAULT_BACKEND.lock().expect("backend lock").to_string()
+}
+
+/// `gpusci.set_num_threads`: CPU threads for every later call (0: rayon's default).
+#[pyfunction]
+fn set_num_threads(threads: usize) -> PyResult<()> {
+    let pool = if threads == 0 {
+        None
+    } else {
+        Some(Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| PyRuntimeError::new_err(e.to_string()))?,
+        ))
+    };
+    *POOL.lock().expect("pool lock") = pool;
+    Ok(())
+}
+
+/// CPU threads the next call uses.
+#[pyfunction]
+fn get_num_threads() -> usize {
+    match POOL.lock().expect("pool lock").as_ref() {
+        Some(pool) => pool.current_num_threads(),
+        None => rayon::current_num_threads(),
+    }
+}
+
+/// The adapters wgpu finds: one dict each (name, backend, type, software, shader_f64,
+/// max_storage_binding).
+#[pyfunction]
+fn adapters(py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+    let found = py.detach(gpusci::gpu::list_adapters);
+    found
+        .into_iter()
+        .map(|a| {
+            let dict = pyo3::types::PyDict::new(py);
+            dict.set_item("name", &a.name)?;
+            dict.set_item("backend", a.backend)?;
+            dict.set_item("type", format!("{:?}", a.device_type))?;
+            dict.set_item("software", a.is_software())?;
+            dict.set_item("shader_f64", a.shader_f64)?;
+            dict.set_item(
+                "max_storage_binding",
+                a.limits.max_storage_buffer_binding_size,
+            )?;
+            Ok(dict.into_any().unbind())
+        })
+        .collect()
+}
+
+/// What `backend` resolves to, in words ("cpu (2 threads)", "gpu: NAME [vulkan]").
+#[pyfunction]
+#[pyo3(signature = (backend=None))]
+fn describe_backend(py: Python<'_>, backend: Option<&str>) -> PyResult<String> {
+    let exec = executor(backend)?;
+    Ok(py.detach(|| exec.describe()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// ndimage
+// ---------------------------------------------------------------------------------------------
+
+#[allow(clippy::too_many_arguments, reason = "SciPy's parameters, one each")]
+fn blur_params(
+    sigma: [f64; 2],
+    order: [u32; 2],
+    mode: &str,
+    cval: f64,
+    truncate: f64,
+    radius: Option<[usize; 2]>,
+    nan_policy: &str,
+) -> PyResult<BlurParams> {
+    let mut params = BlurParams::per_axis(&sigma)
+        .with_truncate(truncate)
+        .with_orders(&order)
+        .with_mode(parse::<Mode>(mode)?)
+        .with_cval(cval)
+        .with_nan_policy(parse::<NanPolicy>(nan_policy)?);
+    params.radius = radius.map(|r| r.to_vec());
+    Ok(params)
+}
+
+/// `gaussian_filter` of a 2-D float32 or float64 array: `sigma`, `order` and `radius` per axis
+/// (axis 0, axis 1), one mode. The result has the input's dtype.
+#[pyfunction]
+#[pyo3(signature = (input, sigma, order, mode, cval, truncate, radius, nan_policy, backend))]
+#[allow(clippy::too_many_arguments, reason = "SciPy's parameters, one each")]
+fn gaussian_filter_2d<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    sigma: [f64; 2],
+    order: [u32; 2],
+    mode: &str,
+    cval: f64,
+    truncate: f64,
+    radius: Option<[usize; 2]>,
+    nan_policy: &str,
+    backend: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let params = blur_params(sigma, order, mode, cval, truncate, radius, nan_policy)?;
+    let exec = executor(backend)?;
+    if let Ok(array) = input.extract::<PyReadonlyArray2<'py, f32>>() {
+        let view = array.as_array();
+        let out = compute(py, || blur::gaussian_filter(&exec, view, &params)).map_err(to_py)?;
+        return Ok(out.into_pyarray(py).into_any());
+    }
+    if let Ok(array) = input.extract::<PyReadonlyArray2<'py, f64>>() {
+        let view = array.as_array();
+        let out = compute(py, || blur::gaussian_filter_f64(&exec, view, &params)).map_err(to_py)?;
+        return Ok(out.into_pyarray(py).into_any());
+    }
+    Err(PyTypeError::new_err(
+        "gaussian_filter_2d takes a 2-D float32 or float64 array",
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// histogram2d
+// ---------------------------------------------------------------------------------------------
+
+fn bin_spec(bins: &Bound<'_, PyAny>) -> PyResult<BinSpec> {
+    if let Ok(count) = bins.extract::<usize>() {
+        return Ok(BinSpec::Count(count));
+    }
+    let edges: PyReadonlyArray1<'_, f64> = bins
+        .extract()
+        .map_err(|_| PyTypeError::new_err("bins: an integer or a 1-D float64 array of edges"))?;
+    Ok(BinSpec::Edges(edges.as_array().to_vec()))
+}
+
+type Histogram<'py> = (
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    [u64; 3],
+);
+
+/// `numpy.histogram2d` of float64 coordinates: `bins_x`/`bins_y` are a count or edges;
+/// `float32_edges` computes automatic edges in float32 (NumPy's rule for float32 data).
+/// Returns `(H, xedges, yedges, [used, out_of_range, non_finite])`.
+#[pyfunction]
+#[pyo3(signature = (x, y, bins_x, bins_y, range, density, weights, float32_edges, backend))]
+#[allow(clippy::too_many_arguments, reason = "NumPy's parameters, one each")]
+fn histogram2d<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    y: PyReadonlyArray1<'py, f64>,
+    bins_x: &Bound<'py, PyAny>,
+    bins_y: &Bound<'py, PyAny>,
+    range: Option<[[f64; 2]; 2]>,
+    density: bool,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    float32_edges: bool,
+    backend: Option<&str>,
+) -> PyResult<Histogram<'py>> {
+    let params = DensityParams {
+        bins: [bin_spec(bins_x)?, bin_spec(bins_y)?],
+        range,
+        density,
+        reduction: Reduction::Sum,
+    };
+    let kind = if float32_edges {
+        PointType::F32
+    } else {
+        PointType::F64
+    };
+    let exec = executor(backend)?;
+    let (xv, yv) = (x.as_array(), y.as_array());
+    let wv = weights.as_ref().map(|w| w.as_array());
+    let h = compute(py, || -> gpusci::Result<density::Histogram> {
+        let plan = params.plan(xv, yv, kind)?;
+        if let Some(w) = wv {
+            if w.len() != xv.len() {
+                return Err(Error::ShapeMismatch {
+                    what: "weights",
+                    expected: format!("one weight per point ({})", xv.len()),
+                    got: vec![w.len()],
+                });
+            }
+        }
+        density::histogram2d(&exec, xv, yv, wv, &plan)
+    })
+    .map_err(to_py)?;
+    Ok((
+        h.values.into_pyarray(py),
+        h.x_edges.into_pyarray(py),
+        h.y_edges.into_pyarray(py),
+        [h.used, h.out_of_range, h.non_finite],
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// signal
+// ---------------------------------------------------------------------------------------------
+
+/// `numpy.convolve` (`kind` "numpy"), `scipy.signal.convolve` ("convolve") or
+/// `scipy.signal.correlate` ("correlate") of 1-D or 2-D float64 arrays.
+#[pyfunction]
+#[pyo3(signature = (kind, in1, in2, mode, method, backend))]
+fn convolve<'py>(
+    py: Python<'py>,
+    kind: &str,
+    in1: &Bound<'py, PyAny>,
+    in2: &Bound<'py, PyAny>,
+    mode: &str,
+    method: &str,
+    backend: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mode = parse::<conv::Mode>(mode)?;
+    let method = parse::<Method>(method)?;
+    let exec = executor(backend)?;
+    if let (Ok(a), Ok(v)) = (
+        in1.extract::<PyReadonlyArray1<'py, f64>>(),
+        in2.extract::<PyReadonlyArray1<'py, f64>>(),
+    ) {
+        let (a, v) = (a.as_array(), v.as_array());
+        let out = compute(py, || match kind {
+            "numpy" => conv::np_convolve_on(&exec, a, v, mode, method),
+            "convolve" => conv::convolve_on(&exec, a, v, mode, method),
+            _ => conv::correlate_on(&exec, a, v, mode, method),
+        })
+        .map_err(to_py)?;
+        return Ok(out.into_pyarray(py).into_any());
+    }
+    if let (Ok(a), Ok(v)) = (
+        in1.extract::<PyReadonlyArray2<'py, f64>>(),
+        in2.extract::<PyReadonlyArray2<'py, f64>>(),
+    ) {
+        let (a, v) = (a.as_array(), v.as_array());
+        let out = compute(py, || match kind {
+            "correlate" => conv::two_d::correlate_2d(&exec, a, v, mode, method),
+            _ => conv::two_d::convolve_2d(&exec, a, v, mode, method),
+        })
+        .map_err(to_py)?;
+        return Ok(out.into_pyarray(py).into_any());
+    }
+    Err(PyTypeError::new_err(
+        "convolve takes two 1-D or two 2-D float64 arrays",
+    ))
+}
+
+/// `scipy.signal.correlation_lags(in1_len, in2_len, mode)`.
+#[pyfunction]
+fn correlation_lags<'py>(
+    py: Python<'py>,
+    in1_len: usize,
+    in2_len: usize,
+    mode: &str,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let mode = parse::<conv::Mode>(mode)?;
+    if in1_len == 0 || in2_len == 0 {
+        return Err(PyValueError::new_err("input lengths must be positive"));
+    }
+    Ok(conv::correlation_lags(in1_len, in2_len, mode).into_pyarray(py))
+}
+
+/// The lag of `b` against `a`: `(samples, refined, peak, pearson)`.
+#[pyfunction]
+#[pyo3(signature = (a, b, method, backend))]
+fn lag(
+    py: Python<'_>,
+    a: PyReadonlyArray1<'_, f64>,
+    b: PyReadonlyArray1<'_, f64>,
+    method: &str,
+    backend: Option<&str>,
+) -> PyResult<(i64, f64, f64, f64)> {
+    let method = parse::<Method>(method)?;
+    let exec = executor(backend)?;
+    let (a, b) = (a.as_array(), b.as_array());
+    let found = compute(py, || conv::lag_on(&exec, a, b, method)).map_err(to_py)?;
+    Ok((found.samples, found.refined, found.peak, found.pearson))
+}
+
+/// Event indices (int64) and interpolated times (float64).
+type Events<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
+
+/// Threshold crossings of a float64 signal: `(indices, times)`.
+#[pyfunction]
+#[pyo3(signature = (x, threshold, down, direction, min_gap, float32, backend))]
+#[allow(clippy::too_many_arguments, reason = "the CLI's parameters, one each")]
+fn crossings<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    threshold: f64,
+    down: Option<f64>,
+    direction: &str,
+    min_gap: usize,
+    float32: bool,
+    backend: Option<&str>,
+) -> PyResult<Events<'py>> {
+    let params = gpusci::signal::CrossingParams {
+        threshold,
+        down,
+        direction: parse::<gpusci::signal::Direction>(direction)?,
+        min_gap,
+    };
+    let params = if float32 {
+        params.for_float32_data()
+    } else {
+        params
+    };
+    let exec = executor(backend)?;
+    let x = x.as_array();
+    let found = compute(py, || gpusci::signal::crossings_on(&exec, x, &params)).map_err(to_py)?;
+    let indices: Vec<i64> = found.iter().map(|c| c.index as i64).collect();
+    let times: Vec<f64> = found.iter().map(|c| c.time).collect();
+    Ok((indices.into_pyarray(py), times.into_pyarray(py)))
+}
+
+/// Rolling mean of a float64 signal (`np.convolve(x, ones(k)/k, mode)`, NaN policy).
+#[pyfunction]
+#[pyo3(signature = (x, k, mode, nan_policy, min_count))]
+fn rolling_mean<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    k: usize,
+    mode: &str,
+    nan_policy: &str,
+    min_count: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let mut params = gpusci::signal::RollingParams::new(k);
+    params.mode = parse::<gpusci::signal::ConvMode>(mode)?;
+    params.nan_policy = match nan_policy {
+        "propagate" => gpusci::signal::rolling::NanPolicy::Propagate,
+        "omit" => gpusci::signal::rolling::NanPolicy::Omit,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "nan_policy '{other}' is not one of propagate, omit"
+            )))
+        }
+    };
+    if let Some(m) = min_count {
+        params.min_count = m;
+    }
+    let x = x.as_array();
+    let out = compute(py, || gpusci::signal::rolling_mean(x, &params)).map_err(to_py)?;
+    Ok(out.into_pyarray(py))
+}
+
+// ---------------------------------------------------------------------------------------------
+// fft (float64 on the CPU)
+// ---------------------------------------------------------------------------------------------
+
+/// `np.fft.fft` (or `ifft`, scaled 1/n) of every row of a C-contiguous complex128 2-D array.
+#[pyfunction]
+fn fft_rows<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArray2<'py, Complex64>,
+    inverse: bool,
+) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
+    let (rows, n) = (data.shape()[0], data.shape()[1]);
+    let view = data.as_array();
+    let out = compute(py, || -> gpusci::Result<Array2<Complex64>> {
+        let mut values: Vec<Complex64> = view.iter().copied().collect();
+        if !values.is_empty() {
+            gpusci::fft::cpu::fft_rows(&mut values, n, inverse)?;
+        }
+        Ok(Array2::from_shape_vec((rows, n), values).expect("rows x n values"))
+    })
+    .map_err(to_py)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// `np.fft.rfft` of every row (length `n`) of a C-contiguous float64 2-D array.
+#[pyfunction]
+fn rfft_rows<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
+    let (rows, n) = (data.shape()[0], data.shape()[1]);
+    let view = data.as_array();
+    let out = compute(py, || -> gpusci::Result<Array2<Complex64>> {
+        let values: Vec<f64> = view.iter().copied().collect();
+        let spectrum = if values.is_empty() {
+            Vec::new()
+        } else {
+            gpusci::fft::cpu::rfft_rows(&values, n)?
+        };
+        Ok(Array2::from_shape_vec((rows, n / 2 + 1), spectrum).expect("rows x bins"))
+    })
+    .map_err(to_py)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// `np.fft.irfft(spectrum, n)` of every row of a C-contiguous complex128 2-D array of
+/// `n / 2 + 1` bins.
+#[pyfunction]
+fn irfft_rows<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArray2<'py, Complex64>,
+    n: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let rows = data.shape()[0];
+    let view = data.as_array();
+    let out = compute(py, || -> gpusci::Result<Array2<f64>> {
+        let values: Vec<Complex64> = view.iter().copied().collect();
+        let signal = if values.is_empty() {
+            Vec::new()
+        } else {
+            gpusci::fft::cpu::irfft_rows(&values, n)?
+        };
+        Ok(Array2::from_shape_vec((rows, n), signal).expect("rows x n"))
+    })
+    .map_err(to_py)?;
+    Ok(out.into_pyarray(py))
+}
+
+// ---------------------------------------------------------------------------------------------
+// heatmap
+// ---------------------------------------------------------------------------------------------
+
+/// Points -> RGBA heatmap: `(rgba (H, W, 4) uint8, [used, out_of_range, non_finite])`.
+#[pyfunction]
+#[pyo3(signature = (x, y, weights, size, range, sigma, scale, cmap, float32, backend))]
+#[allow(clippy::too_many_arguments, reason = "the CLI's parameters, one each")]
+fn heatmap<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    y: PyReadonlyArray1<'py, f64>,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    size: (usize, usize),
+    range: Option<[[f64; 2]; 2]>,
+    sigma: f64,
+    scale: &str,
+    cmap: &str,
+    float32: bool,
+    backend: Option<&str>,
+) -> PyResult<(Bound<'py, PyAny>, [u64; 3])> {
+    let params = gpusci::render::HeatmapParams {
+        width: size.0,
+        height: size.1,
+        range,
+        sigma,
+        scale: parse::<gpusci::render::Scale>(scale)?,
+        colormap: parse::<gpusci::render::Colormap>(cmap)?,
+        ..Default::default()
+    };
+    let points = gpusci::io::Points {
+        x: x.as_array().to_owned(),
+        y: y.as_array().to_owned(),
+        weights: weights.map(|w| w.as_array().to_owned()),
+        kind: if float32 {
+            PointType::F32
+        } else {
+            PointType::F64
+        },
+    };
+    if points.x.len() != points.y.len() {
+        return Err(PyValueError::new_err("x and y must have the same length"));
+    }
+    let exec = executor(backend)?;
+    let image = compute(py, || gpusci::render::heatmap(&exec, &points, &params)).map_err(to_py)?;
+    let rgba = ndarray::Array3::from_shape_vec((image.height, image.width, 4), image.rgba)
+        .expect("height x width x 4 bytes");
+    Ok((
+        rgba.into_pyarray(py).into_any(),
+        [image.used, image.out_of_range, image.non_finite],
+    ))
+}
+
+/// The PNG file of an RGBA (H, W, 4) uint8 array, as bytes.
+#[pyfunction]
+fn png_bytes<'py>(
+    py: Python<'py>,
+    rgba: numpy::PyReadonlyArray3<'py, u8>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let shape = rgba.shape().to_vec();
+    if shape[2] != 4 {
+        return Err(PyValueError::new_err("rgba must have shape (H, W, 4)"));
+    }
+    let data: Vec<u8> = rgba.as_array().iter().copied().collect();
+    let bytes = py
+        .detach(|| gpusci::render::png_bytes(shape[1] as u32, shape[0] as u32, &data))
+        .map_err(to_py)?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Writes an RGBA (H, W, 4) uint8 array as a PNG file (nothing partial left on failure).
+#[pyfunction]
+fn write_png(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    rgba: numpy::PyReadonlyArray3<'_, u8>,
+) -> PyResult<()> {
+    let shape = rgba.shape().to_vec();
+    if shape[2] != 4 {
+        return Err(PyValueError::new_err("rgba must have shape (H, W, 4)"));
+    }
+    let data: Vec<u8> = rgba.as_array().iter().copied().collect();
+    py.detach(|| gpusci::render::write_png(&path, shape[1] as u32, shape[0] as u32, &data))
+        .map_err(to_py)
+}
+
+/// Checks one 1-D view for the bindings' tests (length and first value), to prove that a
+/// borrowed, non-contiguous view arrives intact.
+#[pyfunction]
+fn _probe_view(x: PyReadonlyArray1<'_, f64>) -> (usize, f64) {
+    let view: ArrayView1<'_, f64> = x.as_array();
+    (view.len(), view.first().copied().unwrap_or(f64::NAN))
+}
+
+/// The extension module.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(set_backend, m)?)?;
+    m.add_function(wrap_pyfunction!(get_backend, m)?)?;
+    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(adapters, m)?)?;
+    m.add_function(wrap_pyfunction!(describe_backend, m)?)?;
+    m.add_function(wrap_pyfunction!(gaussian_filter_2d, m)?)?;
+    m.add_function(wrap_pyfunction!(histogram2d, m)?)?;
+    m.add_function(wrap_pyfunction!(convolve, m)?)?;
+    m.add_function(wrap_pyfunction!(correlation_lags, m)?)?;
+    m.add_function(wrap_pyfunction!(lag, m)?)?;
+    m.add_function(wrap_pyfunction!(crossings, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_mean, m)?)?;
+    m.add_function(wrap_pyfunction!(fft_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(rfft_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(irfft_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(heatmap, m)?)?;
+    m.add_function(wrap_pyfunction!(png_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(write_png, m)?)?;
+    m.add_function(wrap_pyfunction!(_probe_view, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

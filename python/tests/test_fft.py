@@ -1,0 +1,63 @@
+"""gpusci.fft against numpy.fft: every length from 1 to 130, n, axis, norm, 2-D; the
+scipy.fft backend."""
+
+import numpy as np
+import pytest
+import scipy.fft
+
+from gpusci import fft
+
+#: float64 FFTs: relative L2 error grows like log n; 1e-13 covers every length here.
+FFT_RTOL = 1e-13
+
+
+def _close(a, b):
+    scale = max(np.linalg.norm(b), 1e-300)
+    assert np.linalg.norm(a - b) <= FFT_RTOL * scale * max(np.log2(b.size), 1)
+
+
+def test_every_length(rng):
+    for n in range(1, 131):
+        x = rng.normal(size=n) + 1j * rng.normal(size=n)
+        _close(fft.fft(x), np.fft.fft(x))
+        _close(fft.ifft(x), np.fft.ifft(x))
+        r = x.real
+        _close(fft.rfft(r), np.fft.rfft(r))
+        _close(fft.irfft(np.fft.rfft(r), n), r)
+
+
+@pytest.mark.parametrize("norm", [None, "backward", "ortho", "forward"])
+def test_n_axis_norm(rng, norm):
+    x = rng.normal(size=(6, 10))
+    for n in (None, 4, 16):
+        for axis in (0, -1):
+            _close(fft.fft(x, n, axis, norm), np.fft.fft(x, n, axis, norm))
+            _close(fft.ifft(x, n, axis, norm), np.fft.ifft(x, n, axis, norm))
+            _close(fft.rfft(x, n, axis, norm), np.fft.rfft(x, n, axis, norm))
+            _close(fft.irfft(x, n, axis, norm), np.fft.irfft(x, n, axis, norm))
+    _close(fft.fft2(x, norm=norm), np.fft.fft2(x, norm=norm))
+    _close(fft.ifft2(x, s=(4, 12), norm=norm), np.fft.ifft2(x, s=(4, 12), norm=norm))
+
+
+def test_freqs_and_errors():
+    for n in (1, 2, 7, 10):
+        np.testing.assert_array_equal(fft.fftfreq(n, 0.1), np.fft.fftfreq(n, 0.1))
+        np.testing.assert_array_equal(fft.rfftfreq(n, 0.1), np.fft.rfftfreq(n, 0.1))
+    with pytest.raises(ValueError):
+        fft.fft(np.ones(4), n=0)
+    with pytest.raises(ValueError):
+        fft.fft(np.ones(4), norm="bogus")
+
+
+def test_scipy_backend(rng):
+    x = rng.normal(size=64).astype(np.float32)
+    with scipy.fft.set_backend(fft, only=True):
+        got = scipy.fft.rfft(x)
+    assert got.dtype == np.complex64
+    np.testing.assert_allclose(got, np.fft.rfft(x), rtol=1e-5, atol=1e-5)
+    # What gpusci does not do (a DCT, complex input to rfft) falls back to SciPy.
+    expected = scipy.fft.dct(x.astype(float))
+    with scipy.fft.set_backend(fft):
+        np.testing.assert_allclose(scipy.fft.dct(x.astype(float)), expected)
+    assert fft.__ua_function__(scipy.fft.dct, (x,), {}) is NotImplemented
+    assert fft.__ua_function__(scipy.fft.rfft, (x + 1j,), {}) is NotImplemented
