@@ -16,6 +16,8 @@ types:
   ``correlation_lags`` (``scipy.signal``), and ``lag``, ``crossings``, ``rolling_mean``
 - :mod:`gpusci.fft`: ``fft``, ``ifft``, ``rfft``, ``irfft``, ``fft2``, ``ifft2``, ``fftfreq``,
   ``rfftfreq`` (``numpy.fft``), also a ``scipy.fft`` backend
+- :mod:`gpusci.models`: ``balanced_network`` (LIF), ``hodgkin_huxley``; :mod:`gpusci.wave`:
+  ``leapfrog``, ``convergence``
 
 gpusci-only options are keyword-only and come last: ``backend='auto'|'gpu'|'cpu'`` (``None``:
 the default set by :func:`set_backend`, initially ``'auto'``: a hardware GPU when present, else
@@ -31,7 +33,7 @@ from . import _core
 from ._errors import UnsupportedInput
 from ._histogram import heatmap, Heatmap, histogram2d
 from .signal import _np_convolve as convolve
-from . import fft, ndimage, signal
+from . import fft, models, ndimage, signal, wave
 
 __version__ = _core.__version__
 
@@ -45,10 +47,12 @@ __all__ = [
     "heatmap",
     "histogram2d",
     "info",
+    "models",
     "ndimage",
     "set_backend",
     "set_num_threads",
     "signal",
+    "wave",
 ]
 
 

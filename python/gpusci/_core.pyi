@@ -89,3 +89,48 @@ def heatmap(
 def png_bytes(rgba: npt.NDArray[np.uint8]) -> bytes: ...
 def write_png(path: Union[str, PathLike[str]], rgba: npt.NDArray[np.uint8]) -> None: ...
 def _probe_view(x: npt.NDArray[np.float64]) -> Tuple[int, float]: ...
+def balanced_network(
+    params: Tuple[float, float, float, float, float, float, float, float, float, int, list[int], int],
+    network: Tuple[int, float, float, int],
+    weights: Optional[npt.NDArray[np.float64]],
+    v0: Optional[npt.NDArray[np.float64]],
+    batch: int,
+    backend: Optional[str],
+) -> list[Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], list[float]]]: ...
+def hodgkin_huxley(
+    neurons: int,
+    record: int,
+    t: float,
+    dt: float,
+    i_app: float,
+    n_ex: int,
+    n_in: int,
+    rate: float,
+    p: float,
+    seed: int,
+    backend: Optional[str],
+) -> list[Tuple[npt.NDArray[np.uint32], Tuple[int, int], Optional[npt.NDArray[np.float64]]]]: ...
+def leapfrog(
+    n: int,
+    cfl: float,
+    t: float,
+    problem: str,
+    start: str,
+    every: int,
+    backend: Optional[str],
+) -> Tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float32],
+    int,
+    float,
+    Tuple[float, float],
+]: ...
+def convergence(
+    sizes: Sequence[int],
+    cfl: float,
+    t: float,
+    problem: str,
+    start: str,
+    backend: Optional[str],
+) -> Tuple[list[int], list[float], list[float], float, float]: ...

@@ -7,6 +7,10 @@
 //! `MemoryError`, files to `OSError`, GPU failures to `RuntimeError`.
 
 #![deny(unsafe_code)]
+#![allow(
+    clippy::type_complexity,
+    reason = "arguments and results are Python tuples of arrays, named where they recur"
+)]
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -597,6 +601,255 @@ fn write_png(
         .map_err(to_py)
 }
 
+// ---------------------------------------------------------------------------------------------
+// models
+// ---------------------------------------------------------------------------------------------
+
+/// One network's run: `(rec (steps, nrec), spikes (K, 2) of (time s, neuron), monitored
+/// (samples, monitors), [rate Hz, ISI CV])`.
+type NetworkRun<'py> = (
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    [f64; 2],
+);
+
+/// The balanced LIF network (one, or a batch: network k drawn from `seed + k`), on the
+/// executor's device. `weights`/`v0` given: that one network.
+#[pyfunction]
+#[pyo3(signature = (params, network, weights, v0, batch, backend))]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the reference program's parameters"
+)]
+fn balanced_network<'py>(
+    py: Python<'py>,
+    params: (
+        f64,
+        f64,
+        f64,
+        f64,
+        f64,
+        f64,
+        f64,
+        f64,
+        f64,
+        usize,
+        Vec<u32>,
+        usize,
+    ),
+    network: (usize, f64, f64, u64),
+    weights: Option<PyReadonlyArray2<'py, f64>>,
+    v0: Option<PyReadonlyArray1<'py, f64>>,
+    batch: usize,
+    backend: Option<&str>,
+) -> PyResult<Vec<NetworkRun<'py>>> {
+    let (dt, t, tref, tm, vreset, vpeak, td, tr, offset, nrec, monitor, every) = params;
+    let lif = gpusci::lif::LifParams {
+        dt,
+        t,
+        tref,
+        tm,
+        vreset,
+        vpeak,
+        td,
+        tr,
+        offset,
+        nrec,
+        monitor,
+        every,
+    };
+    let (n, p, g, seed) = network;
+    let given = match (weights, v0) {
+        (Some(w), Some(v)) => Some(
+            gpusci::lif::Network::new(w.as_array().to_owned(), v.as_array().to_owned())
+                .map_err(to_py)?,
+        ),
+        (None, None) => None,
+        _ => {
+            return Err(PyValueError::new_err(
+                "give both weights and v0, or neither",
+            ))
+        }
+    };
+    if batch == 0 {
+        return Err(PyValueError::new_err("batch must be at least 1"));
+    }
+    let exec = executor(backend)?;
+    let runs = compute(py, || -> gpusci::Result<Vec<gpusci::lif::LifRun>> {
+        let networks: Vec<gpusci::lif::Network> = match given {
+            Some(network) => vec![network],
+            None => (0..batch as u64)
+                .map(|k| {
+                    gpusci::lif::Network::draw(&gpusci::lif::NetworkParams {
+                        n,
+                        p,
+                        g,
+                        seed: seed + k,
+                    })
+                })
+                .collect::<gpusci::Result<_>>()?,
+        };
+        let jobs: Vec<_> = networks.into_iter().map(|w| (w, lif.clone())).collect();
+        for (network, params) in &jobs {
+            params.validate(network.n())?;
+        }
+        gpusci::lif::simulate_batch(&exec, &jobs)
+    })
+    .map_err(to_py)?;
+    Ok(runs
+        .into_iter()
+        .map(|run| {
+            let stats = [run.mean_rate(), run.mean_isi_cv()];
+            (
+                run.spike_array().into_pyarray(py),
+                run.rec.into_pyarray(py),
+                run.monitored.into_pyarray(py),
+                stats,
+            )
+        })
+        .map(|(spikes, rec, monitored, stats)| (rec, spikes, monitored, stats))
+        .collect())
+}
+
+/// Hodgkin-Huxley neurons with Poisson inputs: per neuron `(spike steps, (excitatory,
+/// inhibitory) inputs, trace (states, 4) or None)`.
+#[pyfunction]
+#[pyo3(signature = (neurons, record, t, dt, i_app, n_ex, n_in, rate, p, seed, backend))]
+#[allow(clippy::too_many_arguments, reason = "the model's parameters")]
+fn hodgkin_huxley<'py>(
+    py: Python<'py>,
+    neurons: u32,
+    record: u32,
+    t: f64,
+    dt: f64,
+    i_app: f64,
+    n_ex: u32,
+    n_in: u32,
+    rate: f64,
+    p: f64,
+    seed: u64,
+    backend: Option<&str>,
+) -> PyResult<
+    Vec<(
+        Bound<'py, PyArray1<u32>>,
+        (u64, u64),
+        Option<Bound<'py, PyArray2<f64>>>,
+    )>,
+> {
+    let params = gpusci::hh::HhParams {
+        t,
+        dt,
+        i_app,
+        n_ex,
+        n_in,
+        rate,
+        p,
+        seed,
+        ..Default::default()
+    };
+    let exec = executor(backend)?;
+    let found = compute(py, || -> gpusci::Result<_> {
+        params.validate()?;
+        params.check_traces(record)?;
+        gpusci::hh::simulate(&exec, &params, neurons, record)
+    })
+    .map_err(to_py)?;
+    Ok(found
+        .into_iter()
+        .map(|neuron| {
+            (
+                neuron.spikes.into_pyarray(py),
+                neuron.inputs,
+                neuron.trace.map(|t| t.into_pyarray(py)),
+            )
+        })
+        .collect())
+}
+
+/// The staggered leapfrog wave solver: `(p, u, frames (k, n) float32, steps, dt, (error p,
+/// error u))`.
+#[pyfunction]
+#[pyo3(signature = (n, cfl, t, problem, start, every, backend))]
+#[allow(clippy::too_many_arguments, reason = "the solver's parameters")]
+fn leapfrog<'py>(
+    py: Python<'py>,
+    n: usize,
+    cfl: f64,
+    t: f64,
+    problem: &str,
+    start: &str,
+    every: usize,
+    backend: Option<&str>,
+) -> PyResult<LeapfrogRun<'py>> {
+    let params = gpusci::wave::WaveParams {
+        cfl,
+        t,
+        problem: parse::<gpusci::wave::Problem>(problem)?,
+        start: parse::<gpusci::wave::Start>(start)?,
+        every,
+        ..gpusci::wave::WaveParams::new(n)
+    };
+    let exec = executor(backend)?;
+    let run = compute(py, || -> gpusci::Result<_> {
+        params.validate()?;
+        gpusci::wave::simulate(&exec, &params)
+    })
+    .map_err(to_py)?;
+    let errors = run.errors(&params);
+    let k = run.frames.len();
+    let frames: Vec<f32> = run.frames.concat();
+    let frames = Array2::from_shape_vec((k, frames.len().checked_div(k).unwrap_or(0)), frames)
+        .expect("frames of one length");
+    Ok((
+        run.p.into_pyarray(py),
+        run.u.into_pyarray(py),
+        frames.into_pyarray(py),
+        run.steps,
+        run.dt,
+        errors,
+    ))
+}
+
+type LeapfrogRun<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray2<f32>>,
+    usize,
+    f64,
+    (f64, f64),
+);
+
+/// The convergence study: `(n, error p, error u, order p, order u)`.
+#[pyfunction]
+#[pyo3(signature = (sizes, cfl, t, problem, start, backend))]
+fn convergence(
+    py: Python<'_>,
+    sizes: Vec<usize>,
+    cfl: f64,
+    t: f64,
+    problem: &str,
+    start: &str,
+    backend: Option<&str>,
+) -> PyResult<(Vec<usize>, Vec<f64>, Vec<f64>, f64, f64)> {
+    let base = gpusci::wave::WaveParams {
+        cfl,
+        t,
+        problem: parse::<gpusci::wave::Problem>(problem)?,
+        start: parse::<gpusci::wave::Start>(start)?,
+        ..gpusci::wave::WaveParams::new(sizes.first().copied().unwrap_or(3))
+    };
+    let exec = executor(backend)?;
+    let study = compute(py, || gpusci::wave::convergence(&exec, &base, &sizes)).map_err(to_py)?;
+    Ok((
+        study.n,
+        study.error_p,
+        study.error_u,
+        study.order_p,
+        study.order_u,
+    ))
+}
+
 /// Checks one 1-D view for the bindings' tests (length and first value), to prove that a
 /// borrowed, non-contiguous view arrives intact.
 #[pyfunction]
@@ -627,6 +880,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(heatmap, m)?)?;
     m.add_function(wrap_pyfunction!(png_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(write_png, m)?)?;
+    m.add_function(wrap_pyfunction!(balanced_network, m)?)?;
+    m.add_function(wrap_pyfunction!(hodgkin_huxley, m)?)?;
+    m.add_function(wrap_pyfunction!(leapfrog, m)?)?;
+    m.add_function(wrap_pyfunction!(convergence, m)?)?;
     m.add_function(wrap_pyfunction!(_probe_view, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
