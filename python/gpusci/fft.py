@@ -60,6 +60,16 @@ def _fit(a, n, axis):
     return np.pad(a, pad)
 
 
+def _check_axis(a, axis):
+    """The axis as an index of ``a`` (at least 1-D), as NumPy checks it."""
+    if a.ndim == 0:
+        raise ValueError("the input must have at least one dimension")
+    axis = operator.index(axis)
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+    return axis
+
+
 def _rows(a, axis):
     """``a`` with ``axis`` last, as C-contiguous rows, and how to undo it."""
     moved = np.moveaxis(a, axis, -1)
@@ -85,11 +95,7 @@ def _complex_input(a, name="a"):
 
 def _c2c(a, n, axis, norm, out, inverse):
     a = _complex_input(a)
-    if a.ndim == 0:
-        raise ValueError("the input must have at least one dimension")
-    axis = operator.index(axis)
-    if not -a.ndim <= axis < a.ndim:
-        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+    axis = _check_axis(a, axis)
     n = _length(n, a.shape[axis])
     factor = _norm_factor(norm, n, inverse)
     rows, shape = _rows(_fit(a, n, axis), axis)
@@ -143,11 +149,7 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
     if a.dtype.kind not in "biuf":
         raise UnsupportedInput(f"dtype {a.dtype} is not a number type")
     a = a.astype(np.float64, copy=False)
-    if a.ndim == 0:
-        raise ValueError("the input must have at least one dimension")
-    axis = operator.index(axis)
-    if not -a.ndim <= axis < a.ndim:
-        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+    axis = _check_axis(a, axis)
     n = _length(n, a.shape[axis])
     factor = _norm_factor(norm, n, inverse=False)
     rows, shape = _rows(_fit(a, n, axis), axis)
@@ -159,11 +161,7 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of :func:`rfft`, as ``numpy.fft.irfft``: ``n`` real outputs (default
     ``2 * (m - 1)`` for ``m`` input bins)."""
     a = _complex_input(a)
-    if a.ndim == 0:
-        raise ValueError("the input must have at least one dimension")
-    axis = operator.index(axis)
-    if not -a.ndim <= axis < a.ndim:
-        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+    axis = _check_axis(a, axis)
     n = _length(n, 2 * (a.shape[axis] - 1))
     factor = _norm_factor(norm, n, inverse=True)
     rows, shape = _rows(_fit(a, n // 2 + 1, axis), axis)

@@ -451,68 +451,79 @@ fn rolling_mean<'py>(
 // fft (float64 on the CPU)
 // ---------------------------------------------------------------------------------------------
 
-/// `np.fft.fft` (or `ifft`, scaled 1/n) of every row of a C-contiguous complex128 2-D array.
+/// Rows of `data` (rows x `n_in`, any layout) through `transform` (all values in row order,
+/// giving rows x `n_out`), without the GIL; empty input gives empty output.
+fn through_rows<'py, A, B>(
+    py: Python<'py>,
+    data: PyReadonlyArray2<'py, A>,
+    n_out: impl FnOnce(usize) -> usize,
+    transform: impl FnOnce(Vec<A>, usize) -> gpusci::Result<Vec<B>> + Send,
+) -> PyResult<Bound<'py, PyArray2<B>>>
+where
+    A: numpy::Element + Copy + Send + Sync,
+    B: numpy::Element + Send,
+{
+    let (rows, n) = (data.shape()[0], data.shape()[1]);
+    let cols = n_out(n);
+    let view = data.as_array();
+    let out = compute(py, || -> gpusci::Result<Array2<B>> {
+        let values: Vec<A> = view.iter().copied().collect();
+        let result = if values.is_empty() {
+            Vec::new()
+        } else {
+            transform(values, n)?
+        };
+        Ok(Array2::from_shape_vec((rows, cols), result).expect("rows of the transform"))
+    })
+    .map_err(to_py)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// `np.fft.fft` (or `ifft`, scaled 1/n) of every row of a complex128 2-D array.
 #[pyfunction]
 fn fft_rows<'py>(
     py: Python<'py>,
     data: PyReadonlyArray2<'py, Complex64>,
     inverse: bool,
 ) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
-    let (rows, n) = (data.shape()[0], data.shape()[1]);
-    let view = data.as_array();
-    let out = compute(py, || -> gpusci::Result<Array2<Complex64>> {
-        let mut values: Vec<Complex64> = view.iter().copied().collect();
-        if !values.is_empty() {
+    through_rows(
+        py,
+        data,
+        |n| n,
+        move |mut values, n| {
             gpusci::fft::cpu::fft_rows(&mut values, n, inverse)?;
-        }
-        Ok(Array2::from_shape_vec((rows, n), values).expect("rows x n values"))
-    })
-    .map_err(to_py)?;
-    Ok(out.into_pyarray(py))
+            Ok(values)
+        },
+    )
 }
 
-/// `np.fft.rfft` of every row (length `n`) of a C-contiguous float64 2-D array.
+/// `np.fft.rfft` of every row of a float64 2-D array: `n / 2 + 1` bins a row.
 #[pyfunction]
 fn rfft_rows<'py>(
     py: Python<'py>,
     data: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
-    let (rows, n) = (data.shape()[0], data.shape()[1]);
-    let view = data.as_array();
-    let out = compute(py, || -> gpusci::Result<Array2<Complex64>> {
-        let values: Vec<f64> = view.iter().copied().collect();
-        let spectrum = if values.is_empty() {
-            Vec::new()
-        } else {
-            gpusci::fft::cpu::rfft_rows(&values, n)?
-        };
-        Ok(Array2::from_shape_vec((rows, n / 2 + 1), spectrum).expect("rows x bins"))
-    })
-    .map_err(to_py)?;
-    Ok(out.into_pyarray(py))
+    through_rows(
+        py,
+        data,
+        |n| n / 2 + 1,
+        |values, n| gpusci::fft::cpu::rfft_rows(&values, n),
+    )
 }
 
-/// `np.fft.irfft(spectrum, n)` of every row of a C-contiguous complex128 2-D array of
-/// `n / 2 + 1` bins.
+/// `np.fft.irfft(spectrum, n)` of every row of a complex128 2-D array of `n / 2 + 1` bins.
 #[pyfunction]
 fn irfft_rows<'py>(
     py: Python<'py>,
     data: PyReadonlyArray2<'py, Complex64>,
     n: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let rows = data.shape()[0];
-    let view = data.as_array();
-    let out = compute(py, || -> gpusci::Result<Array2<f64>> {
-        let values: Vec<Complex64> = view.iter().copied().collect();
-        let signal = if values.is_empty() {
-            Vec::new()
-        } else {
-            gpusci::fft::cpu::irfft_rows(&values, n)?
-        };
-        Ok(Array2::from_shape_vec((rows, n), signal).expect("rows x n"))
-    })
-    .map_err(to_py)?;
-    Ok(out.into_pyarray(py))
+    through_rows(
+        py,
+        data,
+        |_| n,
+        move |values, _| gpusci::fft::cpu::irfft_rows(&values, n),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

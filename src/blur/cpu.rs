@@ -46,47 +46,34 @@ pub trait Real:
     fn finite_or_zero(self) -> Self;
 }
 
-impl Real for f32 {
-    const ZERO: Self = 0.0;
-    const CENTRED: bool = true;
-    fn finite_or_zero(self) -> Self {
-        if self.is_finite() {
-            self
-        } else {
-            0.0
+/// `Real` for a float type; `$taps` rounds the float64 kernel into it.
+macro_rules! impl_real {
+    ($t:ty, $taps:expr) => {
+        impl Real for $t {
+            const ZERO: Self = 0.0;
+            const CENTRED: bool = true;
+            fn finite_or_zero(self) -> Self {
+                if self.is_finite() {
+                    self
+                } else {
+                    0.0
+                }
+            }
+            fn from_f64(value: f64) -> Self {
+                value as $t
+            }
+            fn taps(weights: &[f64]) -> Vec<Self> {
+                $taps(weights)
+            }
+            fn is_nan_value(self) -> bool {
+                self.is_nan()
+            }
         }
-    }
-    fn from_f64(value: f64) -> Self {
-        value as f32
-    }
-    fn taps(weights: &[f64]) -> Vec<Self> {
-        super::float32_taps(weights)
-    }
-    fn is_nan_value(self) -> bool {
-        self.is_nan()
-    }
+    };
 }
 
-impl Real for f64 {
-    const ZERO: Self = 0.0;
-    const CENTRED: bool = true;
-    fn finite_or_zero(self) -> Self {
-        if self.is_finite() {
-            self
-        } else {
-            0.0
-        }
-    }
-    fn from_f64(value: f64) -> Self {
-        value
-    }
-    fn taps(weights: &[f64]) -> Vec<Self> {
-        weights.to_vec()
-    }
-    fn is_nan_value(self) -> bool {
-        self.is_nan()
-    }
-}
+impl_real!(f32, super::float32_taps);
+impl_real!(f64, <[f64]>::to_vec);
 
 // ---------------------------------------------------------------------------------------------
 // Reference
