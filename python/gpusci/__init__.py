@@ -17,7 +17,7 @@ types:
 - :mod:`gpusci.fft`: ``fft``, ``ifft``, ``rfft``, ``irfft``, ``fft2``, ``ifft2``, ``fftfreq``,
   ``rfftfreq`` (``numpy.fft``), also a ``scipy.fft`` backend
 - :mod:`gpusci.models`: ``balanced_network`` (LIF), ``hodgkin_huxley``; :mod:`gpusci.wave`:
-  ``leapfrog``, ``convergence``
+  ``leapfrog``, ``convergence``; :mod:`gpusci.animate`: ``field``, ``points`` (GIF/MP4)
 
 gpusci-only options are keyword-only and come last: ``backend='auto'|'gpu'|'cpu'`` (``None``:
 the default set by :func:`set_backend`, initially ``'auto'``: a hardware GPU when present, else
@@ -33,12 +33,13 @@ from . import _core
 from ._errors import UnsupportedInput
 from ._histogram import heatmap, Heatmap, histogram2d
 from .signal import _np_convolve as convolve
-from . import fft, models, ndimage, signal, wave
+from . import animate, fft, models, ndimage, signal, wave
 
 __version__ = _core.__version__
 
 __all__ = [
     "Heatmap",
+    "animate",
     "UnsupportedInput",
     "convolve",
     "fft",

@@ -134,3 +134,23 @@ def convergence(
     start: str,
     backend: Optional[str],
 ) -> Tuple[list[int], list[float], list[float], float, float]: ...
+def animate_field(
+    field: npt.NDArray[np.float32],
+    path: Union[str, PathLike[str]],
+    size: Tuple[int, int],
+    fps: float,
+    frames: Optional[int],
+) -> str: ...
+def animate_points(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    t: npt.NDArray[np.float64],
+    path: Union[str, PathLike[str]],
+    bins: Tuple[int, int],
+    window: float,
+    step: float,
+    cmap: str,
+    fps: float,
+    frames: Optional[int],
+    backend: Optional[str],
+) -> str: ...

@@ -861,6 +861,81 @@ fn convergence(
     ))
 }
 
+// ---------------------------------------------------------------------------------------------
+// animations
+// ---------------------------------------------------------------------------------------------
+
+fn save_animation(
+    py: Python<'_>,
+    animation: gpusci::render::animate::Animation,
+    path: std::path::PathBuf,
+    frames: Option<usize>,
+) -> PyResult<String> {
+    let mut animation = animation;
+    if let Some(k) = frames {
+        if k == 0 {
+            return Err(PyValueError::new_err("frames must be at least 1"));
+        }
+        animation.keep_frames(k);
+    }
+    let written = py
+        .detach(|| animation.save(&path, |_, _| {}))
+        .map_err(to_py)?;
+    Ok(written.to_string())
+}
+
+/// A (frames, points) float32 field drawn as a line plot per frame, saved as GIF (or MP4
+/// through ffmpeg); returns what was written.
+#[pyfunction]
+#[pyo3(signature = (field, path, size, fps, frames))]
+fn animate_field(
+    py: Python<'_>,
+    field: PyReadonlyArray2<'_, f32>,
+    path: std::path::PathBuf,
+    size: (usize, usize),
+    fps: f64,
+    frames: Option<usize>,
+) -> PyResult<String> {
+    let rows: Vec<Vec<f32>> = field.as_array().outer_iter().map(|r| r.to_vec()).collect();
+    let animation = py
+        .detach(|| gpusci::render::animate::line_animation(&rows, size.0, size.1, fps))
+        .map_err(to_py)?;
+    save_animation(py, animation, path, frames)
+}
+
+/// Time-stamped points binned per time window (one colour scale), saved as GIF or MP4.
+#[pyfunction]
+#[pyo3(signature = (x, y, t, path, bins, window, step, cmap, fps, frames, backend))]
+#[allow(clippy::too_many_arguments, reason = "the CLI's parameters, one each")]
+fn animate_points(
+    py: Python<'_>,
+    x: PyReadonlyArray1<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    t: PyReadonlyArray1<'_, f64>,
+    path: std::path::PathBuf,
+    bins: (usize, usize),
+    window: f64,
+    step: f64,
+    cmap: &str,
+    fps: f64,
+    frames: Option<usize>,
+    backend: Option<&str>,
+) -> PyResult<String> {
+    let windows = gpusci::render::animate::TimeWindows {
+        bins: [bins.0, bins.1],
+        window,
+        step,
+        colormap: parse::<gpusci::render::Colormap>(cmap)?,
+    };
+    let exec = executor(backend)?;
+    let (x, y, t) = (x.as_array(), y.as_array(), t.as_array());
+    let animation = compute(py, || {
+        gpusci::render::animate::heatmap_animation(&exec, (x, y, t), &windows, fps)
+    })
+    .map_err(to_py)?;
+    save_animation(py, animation, path, frames)
+}
+
 /// Checks one 1-D view for the bindings' tests (length and first value), to prove that a
 /// borrowed, non-contiguous view arrives intact.
 #[pyfunction]
@@ -895,6 +970,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hodgkin_huxley, m)?)?;
     m.add_function(wrap_pyfunction!(leapfrog, m)?)?;
     m.add_function(wrap_pyfunction!(convergence, m)?)?;
+    m.add_function(wrap_pyfunction!(animate_field, m)?)?;
+    m.add_function(wrap_pyfunction!(animate_points, m)?)?;
     m.add_function(wrap_pyfunction!(_probe_view, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
