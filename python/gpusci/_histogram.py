@@ -100,7 +100,9 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, backen
     (sx, ex), (sy, ey) = _axis_bins(bins[0], 0), _axis_bins(bins[1], 1)
     if range is not None:
         range = [list(r) if r is not None else None for r in range]
-        if len(range) != 2 or any(r is None for r in range):
+        if len(range) != 2:
+            raise ValueError("range must have one (min, max) pair per dimension (2)")
+        if any(r is None for r in range):
             raise NotImplementedError("gpusci takes a range for both axes, or none")
         range = [[float(v) for v in r] for r in range]
     single = _float32_edges(x, y) and range is None

@@ -1,6 +1,7 @@
 """Drop-in for ``numpy.fft`` (and a ``scipy.fft`` backend): discrete Fourier transforms in
 float64 on the CPU (rustfft/realfft, every length), with NumPy's ``n``, ``axis``, ``s``,
-``axes`` and ``norm``.
+``axes``, ``norm`` and ``out``, and NumPy 2's dtypes (float32/complex64 input gives complex64,
+computed in float64). ``hfft``/``ihfft`` are not provided.
 
 As a ``scipy.fft`` backend::
 
@@ -8,8 +9,9 @@ As a ``scipy.fft`` backend::
     with scipy.fft.set_backend(gpusci.fft):
         spectrum = scipy.fft.rfft(signal)
 
-functions and arguments gpusci does not take (complex input to ``rfft``, ``plan=``,
-n-dimensional transforms) return ``NotImplemented``, and SciPy falls back to its own.
+functions and arguments gpusci does not take (complex input to ``rfft``, ``plan=``, the
+Hermitian and real-to-real transforms) return ``NotImplemented``, and SciPy falls back to its
+own.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import numpy as np
 from . import _core
 from ._errors import UnsupportedInput
 
-__all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftfreq", "rfftfreq"]
+__all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfft2", "irfft2",
+           "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
 
 __ua_domain__ = "numpy.scipy.fft"
 
@@ -38,8 +41,9 @@ def _norm_factor(norm, n, inverse):
 
 
 def _length(n, default):
+    """``n`` (or the default length) checked as NumPy checks it."""
     if n is None:
-        return default
+        n = default
     n = operator.index(n)
     if n < 1:
         raise ValueError(f"Invalid number of FFT data points ({n}) specified.")
@@ -61,13 +65,32 @@ def _fit(a, n, axis):
 
 
 def _check_axis(a, axis):
-    """The axis as an index of ``a`` (at least 1-D), as NumPy checks it."""
-    if a.ndim == 0:
-        raise ValueError("the input must have at least one dimension")
+    """The axis as an index of ``a`` (at least 1-D), as NumPy checks it (``AxisError``)."""
     axis = operator.index(axis)
-    if not -a.ndim <= axis < a.ndim:
-        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+    if a.ndim == 0 or not -a.ndim <= axis < a.ndim:
+        raise np.exceptions.AxisError(axis, a.ndim)
     return axis
+
+
+def _single(a) -> bool:
+    """NumPy 2 keeps single precision single: float32, complex64 (and float16) give
+    complex64/float32 results. gpusci computes in float64 and rounds back."""
+    dtype = np.asarray(a).dtype
+    if dtype.kind in "fc" and dtype.itemsize > 16:
+        raise UnsupportedInput(f"{dtype} is not supported by gpusci (float64 at most)")
+    return dtype in (np.float16, np.float32, np.complex64)
+
+
+def _deliver(result, single, out):
+    """The result in NumPy's dtype, into ``out`` when given (with NumPy's casting rule)."""
+    if single:
+        result = result.astype(np.complex64 if result.dtype.kind == "c" else np.float32)
+    if out is not None:
+        if out.shape != result.shape:
+            raise ValueError(f"output array has wrong shape {out.shape}, expected {result.shape}")
+        np.copyto(out, result, casting="same_kind")
+        return out
+    return result
 
 
 def _rows(a, axis):
@@ -76,13 +99,10 @@ def _rows(a, axis):
     return np.ascontiguousarray(moved).reshape(-1, moved.shape[-1]), moved.shape
 
 
-def _finish(out, moved_shape, axis, factor, target):
+def _finish(out, moved_shape, axis, factor):
     result = np.moveaxis(out.reshape(moved_shape), -1, axis)
     if factor != 1.0:
         result = result * factor
-    if target is not None:
-        target[...] = result
-        return target
     return result
 
 
@@ -94,13 +114,14 @@ def _complex_input(a, name="a"):
 
 
 def _c2c(a, n, axis, norm, out, inverse):
+    single = _single(a)
     a = _complex_input(a)
     axis = _check_axis(a, axis)
     n = _length(n, a.shape[axis])
     factor = _norm_factor(norm, n, inverse)
     rows, shape = _rows(_fit(a, n, axis), axis)
     shape = shape[:-1] + (n,)
-    return _finish(_core.fft_rows(rows, inverse), shape, axis, factor, out)
+    return _deliver(_finish(_core.fft_rows(rows, inverse), shape, axis, factor), single, out)
 
 
 def fft(a, n=None, axis=-1, norm=None, out=None):
@@ -148,50 +169,123 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
         raise UnsupportedInput("rfft takes real input")
     if a.dtype.kind not in "biuf":
         raise UnsupportedInput(f"dtype {a.dtype} is not a number type")
+    single = _single(a)
     a = a.astype(np.float64, copy=False)
     axis = _check_axis(a, axis)
     n = _length(n, a.shape[axis])
     factor = _norm_factor(norm, n, inverse=False)
     rows, shape = _rows(_fit(a, n, axis), axis)
     shape = shape[:-1] + (n // 2 + 1,)
-    return _finish(_core.rfft_rows(rows), shape, axis, factor, out)
+    return _deliver(_finish(_core.rfft_rows(rows), shape, axis, factor), single, out)
 
 
 def irfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of :func:`rfft`, as ``numpy.fft.irfft``: ``n`` real outputs (default
     ``2 * (m - 1)`` for ``m`` input bins)."""
+    single = _single(a)
     a = _complex_input(a)
     axis = _check_axis(a, axis)
-    n = _length(n, 2 * (a.shape[axis] - 1))
+    n = _length(2 * (a.shape[axis] - 1) if n is None else n, None)
     factor = _norm_factor(norm, n, inverse=True)
     rows, shape = _rows(_fit(a, n // 2 + 1, axis), axis)
     shape = shape[:-1] + (n,)
-    return _finish(_core.irfft_rows(rows, n), shape, axis, factor, out)
+    return _deliver(_finish(_core.irfft_rows(rows, n), shape, axis, factor), single, out)
 
 
-def _c2c_2d(a, s, axes, norm, out, inverse):
-    a = _complex_input(a)
-    axes = tuple(axes)
-    if s is not None and len(s) != len(axes):
-        raise ValueError("Shape and axes have different lengths.")
-    sizes = [None] * len(axes) if s is None else list(s)
+def _axes_and_sizes(a, s, axes):
+    """NumPy 2's ``s``/``axes`` for the n-dimensional transforms: ``axes=None`` is every axis
+    (the last ``len(s)`` with ``s``); ``-1`` in ``s`` keeps an axis's length."""
+    a = np.asarray(a)
+    if axes is None:
+        axes = list(range(a.ndim)) if s is None else list(range(-len(s), 0))
+    axes = [operator.index(ax) for ax in axes]
+    if s is None:
+        sizes = [None] * len(axes)
+    else:
+        if len(s) != len(axes):
+            raise ValueError("Shape and axes have different lengths.")
+        sizes = [None if n == -1 else operator.index(n) for n in s]
+    return axes, sizes
+
+
+def _c2c_nd(a, s, axes, norm, out, inverse):
+    single = _single(a)
+    axes, sizes = _axes_and_sizes(a, s, axes)
+    a = _complex_input(a) if axes else np.asarray(a)
     # NumPy transforms the last listed axis first.
     for axis, n in reversed(list(zip(axes, sizes))):
         a = _c2c(a, n, axis, norm, None, inverse)
-    if out is not None:
-        out[...] = a
-        return out
-    return a
+    return _deliver(a, single and bool(axes), out)
 
 
 def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """Two-dimensional discrete Fourier transform, as ``numpy.fft.fft2``."""
-    return _c2c_2d(a, s, axes, norm, out, inverse=False)
+    return _c2c_nd(a, s, axes, norm, out, inverse=False)
 
 
 def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """Two-dimensional inverse discrete Fourier transform, as ``numpy.fft.ifft2``."""
-    return _c2c_2d(a, s, axes, norm, out, inverse=True)
+    return _c2c_nd(a, s, axes, norm, out, inverse=True)
+
+
+def fftn(a, s=None, axes=None, norm=None, out=None):
+    """N-dimensional discrete Fourier transform, as ``numpy.fft.fftn``."""
+    return _c2c_nd(a, s, axes, norm, out, inverse=False)
+
+
+def ifftn(a, s=None, axes=None, norm=None, out=None):
+    """N-dimensional inverse discrete Fourier transform, as ``numpy.fft.ifftn``."""
+    return _c2c_nd(a, s, axes, norm, out, inverse=True)
+
+
+def rfftn(a, s=None, axes=None, norm=None, out=None):
+    """N-dimensional FFT of real input, as ``numpy.fft.rfftn``: a real transform along the
+    last axis, then complex transforms along the others."""
+    single = _single(a)
+    axes, sizes = _axes_and_sizes(a, s, axes)
+    if not axes:
+        raise ValueError("at least one axis must be transformed")
+    result = rfft(a, sizes[-1], axes[-1], norm)
+    for axis, n in reversed(list(zip(axes[:-1], sizes[:-1]))):
+        result = _c2c(result, n, axis, norm, None, inverse=False)
+    return _deliver(result, single, out)
+
+
+def irfftn(a, s=None, axes=None, norm=None, out=None):
+    """Inverse of :func:`rfftn`, as ``numpy.fft.irfftn``."""
+    single = _single(a)
+    axes, sizes = _axes_and_sizes(a, s, axes)
+    if not axes:
+        raise ValueError("at least one axis must be transformed")
+    result = np.asarray(a)
+    for axis, n in zip(axes[:-1], sizes[:-1]):
+        result = _c2c(result, n, axis, norm, None, inverse=True)
+    return _deliver(irfft(result, sizes[-1], axes[-1], norm), single, out)
+
+
+def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """Two-dimensional FFT of real input, as ``numpy.fft.rfft2``."""
+    return rfftn(a, s, axes, norm, out)
+
+
+def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """Inverse of :func:`rfft2`, as ``numpy.fft.irfft2``."""
+    return irfftn(a, s, axes, norm, out)
+
+
+def fftshift(x, axes=None):
+    """The zero-frequency bin moved to the centre, as ``numpy.fft.fftshift`` (an index
+    rotation, no arithmetic)."""
+    x = np.asarray(x)
+    axes = tuple(range(x.ndim)) if axes is None else (axes if np.iterable(axes) else (axes,))
+    return np.roll(x, [x.shape[ax] // 2 for ax in axes], axes)
+
+
+def ifftshift(x, axes=None):
+    """The inverse of :func:`fftshift`, as ``numpy.fft.ifftshift``."""
+    x = np.asarray(x)
+    axes = tuple(range(x.ndim)) if axes is None else (axes if np.iterable(axes) else (axes,))
+    return np.roll(x, [-(x.shape[ax] // 2) for ax in axes], axes)
 
 
 def fftfreq(n, d=1.0, device=None):
@@ -218,7 +312,8 @@ def rfftfreq(n, d=1.0, device=None):
 # ---------------------------------------------------------------------------------------------
 
 _BACKEND = {"fft": fft, "ifft": ifft, "rfft": rfft, "irfft": irfft, "fft2": fft2,
-            "ifft2": ifft2}
+            "ifft2": ifft2, "fftn": fftn, "ifftn": ifftn, "rfft2": rfft2, "irfft2": irfft2,
+            "rfftn": rfftn, "irfftn": irfftn}
 
 
 def __ua_function__(method, args, kwargs):
@@ -228,18 +323,21 @@ def __ua_function__(method, args, kwargs):
     if ours is None:
         return NotImplemented
     kwargs = dict(kwargs)
+    # scipy.fft's (x, n|s, axis|axes, norm, overwrite_x, workers, *, plan): the first four
+    # are NumPy's; overwrite_x and workers are hints gpusci may ignore.
+    args = list(args[:4])
     kwargs.pop("overwrite_x", None)
     kwargs.pop("workers", None)
-    if kwargs.pop("plan", None) is not None or "axes" in kwargs and ours in (fft, ifft, rfft, irfft):
+    if kwargs.pop("plan", None) is not None:
         return NotImplemented
     if "x" in kwargs:
         kwargs["a"] = kwargs.pop("x")
     try:
         x = np.asarray(args[0] if args else kwargs["a"])
         result = ours(*args, **kwargs)
-    except (UnsupportedInput, NotImplementedError):
+    except (UnsupportedInput, NotImplementedError, TypeError):
         return NotImplemented
-    # scipy.fft keeps single precision single.
-    if x.dtype in (np.float32, np.complex64):
+    # scipy.fft keeps single precision single (float16 too, as float32).
+    if x.dtype in (np.float16, np.float32, np.complex64):
         result = result.astype(np.complex64 if result.dtype.kind == "c" else np.float32)
     return result

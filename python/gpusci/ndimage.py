@@ -61,6 +61,8 @@ def _output(output, input):
         dtype = np.dtype(output)
         if dtype.kind == "c":
             raise UnsupportedInput("complex output is not supported by gpusci")
+        if dtype.kind == "f" and dtype.itemsize not in (4, 8):
+            raise RuntimeError("array type not supported")
         return np.zeros(input.shape, dtype=dtype), dtype
     if isinstance(output, np.ndarray):
         if output.shape != input.shape:
@@ -112,7 +114,10 @@ def _working_dtype(input_dtype, output_dtype, orders):
 
 
 def _store(values, dtype):
-    """Values as SciPy's C code stores them in ``dtype`` (a C cast: integers truncate)."""
+    """Values as SciPy's C code stores them in ``dtype``: a C cast, so integers truncate toward
+    zero, and a bool is the truncated value's being non-zero (0.7 is False, 1.5 True)."""
+    if dtype.kind == "b":
+        return np.trunc(values) != 0
     if dtype.kind in "iu":
         with np.errstate(invalid="ignore"):
             return values.astype(dtype)
@@ -190,12 +195,9 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     if radius is None and int(float(truncate) * sd + 0.5) < 0:
         raise ValueError("Radius must be a nonnegative integer.")
     target, out_dtype = _output(output, input)
-    if input.ndim == 0:
-        target[...] = input
-        return target
     axis = operator.index(axis)
     if not -input.ndim <= axis < input.ndim:
-        raise ValueError(f"invalid axis {axis} for an array of {input.ndim} dimensions")
+        raise np.exceptions.AxisError(axis, input.ndim)
     work = _working_dtype(input.dtype, out_dtype, [order])
     data = np.asarray(input, dtype=work)
     result = _pass(data, axis % input.ndim, sd, order, mode, cval, truncate, radius,

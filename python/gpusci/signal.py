@@ -37,8 +37,8 @@ def _operands(in1, in2):
     return a, v
 
 def _result(out, dtype):
-    """The float64 result in SciPy's result dtype: integers rounded (SciPy's direct sums are
-    exact integer sums), float32 rounded from float64."""
+    """The float64 result in SciPy's result dtype: integers rounded (exact while the sums stay
+    below 2^53, where float64 holds every integer), float32 rounded from float64."""
     if dtype.kind in "iub":
         return np.around(out).astype(dtype)
     return out.astype(dtype, copy=False)
@@ -63,9 +63,12 @@ def _run(kind, in1, in2, mode, method, backend, result_dtype=None):
     dtype = np.result_type(a, v) if result_dtype is None else np.dtype(result_dtype)
     if a.ndim == 0:
         return _result(np.asarray(as_float64(a) * as_float64(v)), dtype)
-    # Integer sums are exact only as direct sums.
-    if dtype.kind in "iub" and method == "auto":
-        method = "direct"
+    # Integer sums are exact only as float64 direct sums: on the CPU (the GPU sums in float32,
+    # exact only below 2^24).
+    if dtype.kind in "iub":
+        if method == "auto":
+            method = "direct"
+        backend = "cpu"
     a64, v64 = as_float64(a), as_float64(v)
     if method == "fft" and not (np.isfinite(a64).all() and np.isfinite(v64).all()):
         warnings.warn("Use of fft convolution on input with NAN or inf results in NAN or inf "

@@ -61,3 +61,31 @@ def test_scipy_backend(rng):
         np.testing.assert_allclose(scipy.fft.dct(x.astype(float)), expected)
     assert fft.__ua_function__(scipy.fft.dct, (x,), {}) is NotImplemented
     assert fft.__ua_function__(scipy.fft.rfft, (x + 1j,), {}) is NotImplemented
+
+
+def test_numpy2_dtypes_nd_and_shifts(rng):
+    x32 = rng.normal(size=(4, 6)).astype(np.float32)
+    for ours, theirs in ((fft.fft, np.fft.fft), (fft.rfft, np.fft.rfft), (fft.fft2, np.fft.fft2),
+                         (fft.rfft2, np.fft.rfft2), (fft.fftn, np.fft.fftn),
+                         (fft.rfftn, np.fft.rfftn)):
+        got, want = ours(x32), theirs(x32)
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    x = rng.normal(size=(3, 4, 5))
+    for ours, theirs in ((fft.fftn, np.fft.fftn), (fft.ifftn, np.fft.ifftn)):
+        _close(ours(x), theirs(x))
+        _close(ours(x, s=(3, 8), axes=(0, 2)), theirs(x, s=(3, 8), axes=(0, 2)))
+    spectrum = np.fft.rfftn(x)
+    _close(fft.irfftn(spectrum, s=x.shape, axes=(0, 1, 2)),
+           np.fft.irfftn(spectrum, s=x.shape, axes=(0, 1, 2)))
+    _close(fft.irfft2(np.fft.rfft2(x)), np.fft.irfft2(np.fft.rfft2(x)))
+    _close(fft.fft2(x, axes=None), np.fft.fft2(x, axes=None))
+    for axes in (None, 0, (1, 2)):
+        np.testing.assert_array_equal(fft.fftshift(x, axes), np.fft.fftshift(x, axes))
+        np.testing.assert_array_equal(fft.ifftshift(x, axes), np.fft.ifftshift(x, axes))
+    with pytest.raises(ValueError):
+        fft.irfft(np.array([1 + 0j]))
+    with pytest.raises(np.exceptions.AxisError):
+        fft.fft(np.ones(3), axis=2)
+    with pytest.raises(TypeError):
+        fft.fft(np.arange(4.0), out=np.empty(4))

@@ -86,3 +86,10 @@ def test_heatmap(backend, rng, tmp_path):
     assert path.read_bytes() == png
     with pytest.raises(OSError):
         h.to_png(tmp_path)
+
+
+def test_open_ended_edges(backend, rng):
+    x, y = rng.normal(size=3000), rng.normal(size=3000)
+    x[:3] = [np.inf, -np.inf, 5.0]
+    bins = [[-np.inf, -1, 0, 1, np.inf], 4]
+    _same(gpusci.histogram2d(x, y, bins, backend=backend), np.histogram2d(x, y, bins))

@@ -135,3 +135,15 @@ def test_errors_as_scipy():
         ndimage.gaussian_filter(a, 1, backend="tpu")
     # SciPy leaves axes with a negative or zero sigma untouched.
     np.testing.assert_array_equal(ndimage.gaussian_filter(a * 2, -1), a * 2)
+
+
+def test_bool_results_truncate_as_scipy(backend):
+    x = np.array([0, 0, 1, 0, 0, 1, 1, 1, 0, 0], bool)
+    np.testing.assert_array_equal(ndimage.gaussian_filter1d(x, 1, backend=backend),
+                                  scipy_ndimage.gaussian_filter1d(x, 1))
+    v = [0, 0.3, 0.7, 1, 1.5, 2.5]
+    np.testing.assert_array_equal(
+        ndimage.gaussian_filter1d(v, 1e-3, output=bool, backend=backend),
+        scipy_ndimage.gaussian_filter1d(v, 1e-3, output=bool))
+    with pytest.raises(np.exceptions.AxisError):
+        ndimage.gaussian_filter1d(np.ones((2, 2)), 1, axis=2)

@@ -134,7 +134,7 @@ impl DensityParams {
     /// Validates the request against the points and computes the edges.
     ///
     /// # Errors
-    /// [`Error::InvalidParam`] for 0 bins, non-increasing or non-finite edges, an inverted or
+    /// [`Error::InvalidParam`] for 0 bins, non-increasing or NaN edges, an inverted or
     /// non-finite range, a non-finite automatic range (NaN or infinity in the data), or a
     /// grid too large to allocate.
     pub fn plan(
@@ -371,8 +371,9 @@ impl Edges {
                 "explicit edges need at least two values",
             ));
         }
-        if edges.iter().any(|e| !e.is_finite()) {
-            return Err(Error::param(name, "edges must be finite"));
+        // Infinite outer edges are NumPy's open-ended outlier bins; NaN is no edge.
+        if edges.iter().any(|e| e.is_nan()) {
+            return Err(Error::param(name, "edges must not be NaN"));
         }
         if edges.windows(2).any(|w| w[0] > w[1]) {
             return Err(Error::param(name, "edges must be monotonically increasing"));

@@ -83,6 +83,9 @@ pub fn rfft_rows(x: &[f64], n: usize) -> Result<Vec<Complex<f64>>> {
 /// # Errors
 /// As [`fft_rows`], with rows of `n / 2 + 1` bins.
 pub fn irfft_rows(spectrum: &[Complex<f64>], n: usize) -> Result<Vec<f64>> {
+    if n == 0 {
+        return Err(Error::EmptyInput("inverse real FFT output (n = 0)"));
+    }
     let bins = n / 2 + 1;
     rows_of(spectrum.len(), bins)?;
     let (_, inverse) = crate::conv::plans(n);
