@@ -14,8 +14,9 @@ types:
   (``numpy.convolve``), :func:`gpusci.heatmap` (binned, blurred, coloured points)
 - :mod:`gpusci.signal`: ``convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve``,
   ``correlation_lags`` (``scipy.signal``), and ``lag``, ``crossings``, ``rolling_mean``
-- :mod:`gpusci.fft`: ``fft``, ``ifft``, ``rfft``, ``irfft``, ``fft2``, ``ifft2``, ``fftfreq``,
-  ``rfftfreq`` (``numpy.fft``), also a ``scipy.fft`` backend
+- :mod:`gpusci.fft`: ``fft``, ``ifft``, ``rfft``, ``irfft``, ``fft2``, ``ifft2``, ``fftn``,
+  ``ifftn``, ``rfft2``, ``irfft2``, ``rfftn``, ``irfftn``, ``fftfreq``, ``rfftfreq``,
+  ``fftshift``, ``ifftshift`` (``numpy.fft``), also a ``scipy.fft`` backend
 - :mod:`gpusci.models`: ``balanced_network`` (LIF), ``hodgkin_huxley``; :mod:`gpusci.wave`:
   ``leapfrog``, ``convergence``; :mod:`gpusci.animate`: ``field``, ``points`` (GIF/MP4)
 
