@@ -54,16 +54,19 @@ def _check_axes(axes, ndim):
 
 
 def _output(output, input):
-    """SciPy's ``_ni_support._get_output``: ``(array to fill, its dtype)``."""
+    """SciPy's ``_ni_support._get_output``: ``(array to fill, or None for a new one; its
+    dtype)``."""
     if output is None:
-        return np.zeros(input.shape, dtype=input.dtype.name), input.dtype
+        # SciPy's zeros(..., dtype=input.dtype.name): the same type, native byte order.
+        dtype = input.dtype
+        return None, dtype if dtype.isnative else dtype.newbyteorder("=")
     if isinstance(output, (type, np.dtype)) or isinstance(output, str):
         dtype = np.dtype(output)
         if dtype.kind == "c":
             raise UnsupportedInput("complex output is not supported by gpusci")
         if dtype.kind == "f" and dtype.itemsize not in (4, 8):
             raise RuntimeError("array type not supported")
-        return np.zeros(input.shape, dtype=dtype), dtype
+        return None, dtype
     if isinstance(output, np.ndarray):
         if output.shape != input.shape:
             raise RuntimeError("output shape not correct")
@@ -98,7 +101,8 @@ def _check_radius(radius):
 
 
 def _cval(cval):
-    if isinstance(cval, complex) or np.iscomplexobj(cval):
+    if isinstance(cval, (complex, np.complexfloating)) or (
+            isinstance(cval, np.ndarray) and cval.dtype.kind == "c"):
         raise UnsupportedInput("complex cval is not supported by gpusci")
     return float(cval)
 
@@ -129,12 +133,24 @@ def _pass(data, axis, sigma, order, mode, cval, truncate, radius, nan_policy, ba
     back. ``data`` is float32 or float64."""
     if data.size == 0:
         return data.copy()
-    moved = np.moveaxis(data, axis, -1)
-    rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+    last = axis == data.ndim - 1
+    moved = data if last else np.moveaxis(data, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
     out = _core.gaussian_filter_2d(
         rows, [0.0, float(sigma)], [0, order], mode, cval, float(truncate),
         None if radius is None else [0, radius], nan_policy, backend)
-    return np.moveaxis(out.reshape(moved.shape), -1, axis)
+    out = out.reshape(moved.shape)
+    return out if last else np.moveaxis(out, -1, axis)
+
+
+def _deliver(result, target, dtype):
+    """The result in ``dtype``, written into ``target`` when the caller gave one (else the
+    new array itself, no copy when the dtype already matches)."""
+    stored = _store(result, dtype)
+    if target is None:
+        return stored
+    target[...] = stored
+    return target
 
 
 def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect", cval=0.0,
@@ -202,8 +218,7 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     data = np.asarray(input, dtype=work)
     result = _pass(data, axis % input.ndim, sd, order, mode, cval, truncate, radius,
                    nan_policy, backend)
-    target[...] = _store(result, out_dtype)
-    return target
+    return _deliver(result, target, out_dtype)
 
 
 def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0,
@@ -270,8 +285,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
         if r is None and int(float(truncate) * sd + 0.5) < 0:
             raise ValueError("Radius must be a nonnegative integer.")
     if not chosen:
-        target[...] = input
-        return target
+        return _deliver(np.array(input), target, out_dtype)
     work = _working_dtype(input.dtype, out_dtype, [c[2] for c in chosen])
     data = np.asarray(input, dtype=work)
     fused = (input.ndim == 2 and len(chosen) == 2 and out_dtype == work
@@ -282,8 +296,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
         result = _core.gaussian_filter_2d(
             data, [chosen[0][1], chosen[1][1]], [chosen[0][2], chosen[1][2]], chosen[0][3],
             cval, float(truncate), radius, nan_policy, backend)
-        target[...] = result
-        return target
+        return _deliver(result, target, out_dtype)
     if nan_policy == "omit" and len(chosen) > 1:
         raise NotImplementedError(
             "nan_policy='omit' normalises over all filtered axes at once: gpusci does it for "
@@ -293,5 +306,4 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
         # SciPy stores each axis's result in the output's dtype before the next axis.
         if out_dtype != work:
             data = np.asarray(_store(data, out_dtype), dtype=work)
-    target[...] = _store(data, out_dtype)
-    return target
+    return _deliver(data, target, out_dtype)
