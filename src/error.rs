@@ -76,6 +76,9 @@ pub enum Error {
         /// The largest size possible.
         max: u64,
     },
+    /// The run was cancelled ([`crate::cancel::cancel_running`], Ctrl-C in Python).
+    #[error("cancelled before the run finished")]
+    Cancelled,
     /// A size from the input needs more memory than this machine has available.
     #[error("{what} needs {requested}, more than the {available} bytes of memory available")]
     MemoryLimit {

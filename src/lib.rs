@@ -14,6 +14,7 @@
 
 pub mod bench;
 pub mod blur;
+pub mod cancel;
 pub mod conv;
 pub mod density;
 pub mod error;

@@ -44,6 +44,7 @@ fn to_py(error: Error) -> PyErr {
         Error::Io { .. } | Error::Npy { .. } | Error::Csv { .. } | Error::Png { .. } => {
             PyOSError::new_err(message)
         }
+        Error::Cancelled => pyo3::exceptions::PyKeyboardInterrupt::new_err(message),
         _ => PyRuntimeError::new_err(message),
     }
 }
@@ -92,6 +93,45 @@ fn compute<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
     py.detach(move || match pool {
         Some(pool) => pool.install(work),
         None => work(),
+    })
+}
+
+/// Runs a long simulation without the GIL on a worker thread, while this thread checks for
+/// Ctrl-C (Python's signal handlers) every 50 ms: on KeyboardInterrupt the run is cancelled at
+/// its next block ([`gpusci::cancel`]) and the interrupt raised.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce() -> gpusci::Result<T> + Send,
+) -> PyResult<T> {
+    let pool = POOL.lock().expect("pool lock").clone();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || match pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        });
+        loop {
+            py.detach(|| {
+                for _ in 0..10 {
+                    if worker.is_finished() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            });
+            if worker.is_finished() {
+                break;
+            }
+            if let Err(interrupt) = py.check_signals() {
+                gpusci::cancel::cancel_running();
+                // The run stops at its next block; its result (Cancelled) is dropped.
+                let _ = py.detach(|| worker.join());
+                return Err(interrupt);
+            }
+        }
+        match worker.join() {
+            Ok(result) => result.map_err(to_py),
+            Err(_) => Err(PyRuntimeError::new_err("the simulation thread panicked")),
+        }
     })
 }
 
@@ -687,7 +727,7 @@ fn balanced_network<'py>(
         return Err(PyValueError::new_err("batch must be at least 1"));
     }
     let exec = executor(backend)?;
-    let runs = compute(py, || -> gpusci::Result<Vec<gpusci::lif::LifRun>> {
+    let runs = interruptible(py, || -> gpusci::Result<Vec<gpusci::lif::LifRun>> {
         let networks: Vec<gpusci::lif::Network> = match given {
             Some(network) => vec![network],
             None => (0..batch as u64)
@@ -706,8 +746,7 @@ fn balanced_network<'py>(
             params.validate(network.n())?;
         }
         gpusci::lif::simulate_batch(&exec, &jobs)
-    })
-    .map_err(to_py)?;
+    })?;
     Ok(runs
         .into_iter()
         .map(|run| {
@@ -760,12 +799,11 @@ fn hodgkin_huxley<'py>(
         ..Default::default()
     };
     let exec = executor(backend)?;
-    let found = compute(py, || -> gpusci::Result<_> {
+    let found = interruptible(py, || -> gpusci::Result<_> {
         params.validate()?;
         params.check_traces(record)?;
         gpusci::hh::simulate(&exec, &params, neurons, record)
-    })
-    .map_err(to_py)?;
+    })?;
     Ok(found
         .into_iter()
         .map(|neuron| {

@@ -125,3 +125,25 @@ def test_borrowed_views_arrive_intact():
     base = np.arange(20.0)
     assert core._probe_view(base[3::4]) == (5, 3.0)
     assert core._probe_view(base[::-1]) == (20, 19.0)
+
+
+@pytest.mark.parametrize("model", ["lif", "hh"])
+def test_ctrl_c_stops_a_long_simulation(backend, model):
+    """SIGINT during a run that would take minutes raises KeyboardInterrupt within seconds,
+    and the next run works."""
+    import signal as signals
+
+    if not hasattr(signals, "SIGINT") or threading.current_thread() is not threading.main_thread():
+        pytest.skip("needs SIGINT on the main thread")
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signals.SIGINT))
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        if model == "lif":
+            gpusci.models.balanced_network(T=500.0, n=1000, nrec=0, backend=backend)
+        else:
+            gpusci.models.hodgkin_huxley(neurons=20000, T=30.0, record=0, backend=backend)
+    timer.cancel()
+    assert time.perf_counter() - start < 20
+    run = gpusci.models.balanced_network(T=0.01, n=100, backend=backend)
+    assert run.rec.shape == (200, 10)

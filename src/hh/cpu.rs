@@ -98,8 +98,12 @@ pub fn simulate(params: &HhParams, neurons: u32, record: u32) -> Result<Vec<HhNe
     params.validate()?;
     params.check_traces(record.min(neurons))?;
     let tables = InputTables::new(params)?;
-    Ok((0..neurons)
+    let cancel = crate::cancel::Token::now();
+    (0..neurons)
         .into_par_iter()
-        .map(|k| run(params, &tables, k, k < record))
-        .collect())
+        .map(|k| {
+            cancel.check()?;
+            Ok(run(params, &tables, k, k < record))
+        })
+        .collect()
 }

@@ -142,7 +142,9 @@ impl HhGpu {
             })
             .collect();
         let mut first = 1usize;
+        let cancel = crate::cancel::Token::now();
         while first < states {
+            cancel.check()?;
             let steps = block.min(states - first);
             let uniform = HhUniform {
                 neurons,

@@ -227,6 +227,7 @@ pub fn simulate_sparse(
         });
     }
     params.validate(n)?;
+    let cancel = crate::cancel::Token::now();
     let p = params;
     let steps = p.steps();
     let dt = p.dt as f32;
@@ -247,6 +248,7 @@ pub fn simulate_sparse(
     for i in 0..steps {
         if i % PROGRESS_STEPS == 0 {
             progress(i);
+            cancel.check()?;
         }
         let step = i as u32;
         // Last step's synapse update (jd holds its spikers' input), then this step's Euler

@@ -318,8 +318,10 @@ impl LifGpu {
                 steps,
             })
             .collect();
+        let cancel = crate::cancel::Token::now();
         let mut first_step = 0usize;
         while first_step < steps {
+            cancel.check()?;
             let len = block.min(steps - first_step);
             let times: Vec<[u32; 4]> = (first_step..first_step + len + margin)
                 .map(|i| fixed4(dt * i as f64))

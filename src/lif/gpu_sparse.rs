@@ -200,8 +200,10 @@ impl SparseLifGpu {
             n,
             steps,
         };
+        let cancel = crate::cancel::Token::now();
         let mut first_step = 0usize;
         while first_step < steps {
+            cancel.check()?;
             let len = block.min(steps - first_step);
             let times: Vec<[u32; 4]> = (first_step..first_step + len + margin)
                 .map(|i| fixed4(p.dt * i as f64))
