@@ -18,7 +18,8 @@ types:
   ``ifftn``, ``rfft2``, ``irfft2``, ``rfftn``, ``irfftn``, ``fftfreq``, ``rfftfreq``,
   ``fftshift``, ``ifftshift`` (``numpy.fft``), also a ``scipy.fft`` backend
 - :mod:`gpusci.models`: ``balanced_network`` (LIF), ``hodgkin_huxley``; :mod:`gpusci.wave`:
-  ``leapfrog``, ``convergence``; :mod:`gpusci.animate`: ``field``, ``points`` (GIF/MP4)
+  ``leapfrog``, ``convergence``; :mod:`gpusci.animate`: ``field``, ``points``, ``spikes``,
+  ``traveling_wave`` (GIF/MP4)
 
 gpusci-only options are keyword-only and come last: ``backend='auto'|'gpu'|'cpu'`` (``None``:
 the default set by :func:`set_backend`, initially ``'auto'``: a hardware GPU when present, else

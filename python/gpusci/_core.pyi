@@ -154,3 +154,20 @@ def animate_points(
     frames: Optional[int],
     backend: Optional[str],
 ) -> str: ...
+def animate_traveling_wave(
+    path: Union[str, PathLike[str]],
+    size: Tuple[int, int],
+    fps: float,
+    frames: Optional[int],
+) -> str: ...
+def animate_spikes(
+    path: Union[str, PathLike[str]],
+    n: int,
+    t: float,
+    seed: int,
+    window: float,
+    count: int,
+    size: Tuple[int, int],
+    fps: float,
+    backend: Optional[str],
+) -> str: ...

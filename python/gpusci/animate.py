@@ -10,7 +10,7 @@ import numpy as np
 from . import _core
 from ._errors import as_float64, backend_name, real_array
 
-__all__ = ["field", "points"]
+__all__ = ["field", "points", "spikes", "traveling_wave"]
 
 
 def field(values, path, *, size=(640, 360), fps=30.0, frames=None) -> str:
@@ -64,3 +64,32 @@ def points(x, y, t, path, *, bins=(256, 256), window=1.0, step=None, cmap="infer
     return _core.animate_points(x, y, t, os.fspath(path), tuple(int(b) for b in bins),
                                 float(window), step, cmap, float(fps),
                                 None if frames is None else int(frames), backend_name(backend))
+
+
+def traveling_wave(path, *, size=(640, 360), fps=30.0, frames=None) -> str:
+    """The traveling wave ``sin(2 pi (x - t))`` for x in [0, 4), t in [0, 2) (200 frames), as
+    a line animation: the Matplotlib ``FuncAnimation`` example gpusci replaces.
+
+    Returns
+    -------
+    str
+        What was written.
+    """
+    return _core.animate_traveling_wave(os.fspath(path), tuple(int(v) for v in size),
+                                        float(fps), None if frames is None else int(frames))
+
+
+def spikes(path, *, n=2000, T=1.0, seed=100, window=0.2, count=120, size=(640, 360),
+           fps=30.0, backend=None) -> str:
+    """A scrolling spike raster of the balanced LIF network (``n`` neurons drawn from
+    ``seed``, ``T`` seconds): ``count`` frames, each showing the last ``window`` seconds.
+    Ctrl-C stops the simulation (``KeyboardInterrupt``).
+
+    Returns
+    -------
+    str
+        What was written.
+    """
+    return _core.animate_spikes(os.fspath(path), int(n), float(T), int(seed), float(window),
+                                int(count), tuple(int(v) for v in size), float(fps),
+                                backend_name(backend))

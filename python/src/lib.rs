@@ -974,6 +974,71 @@ fn animate_points(
     save_animation(py, animation, path, frames)
 }
 
+/// The traveling wave sin(2 pi (x - t)) (200 frames of 400 points) as a line animation.
+#[pyfunction]
+#[pyo3(signature = (path, size, fps, frames))]
+fn animate_traveling_wave(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    size: (usize, usize),
+    fps: f64,
+    frames: Option<usize>,
+) -> PyResult<String> {
+    let animation = py
+        .detach(|| {
+            gpusci::render::animate::line_animation(
+                &gpusci::render::animate::traveling_wave(),
+                size.0,
+                size.1,
+                fps,
+            )
+        })
+        .map_err(to_py)?;
+    save_animation(py, animation, path, frames)
+}
+
+/// A scrolling spike raster of a balanced network (n neurons, t seconds, drawn from `seed`):
+/// `count` frames, each the last `window` seconds.
+#[pyfunction]
+#[pyo3(signature = (path, n, t, seed, window, count, size, fps, backend))]
+#[allow(clippy::too_many_arguments, reason = "the CLI's parameters, one each")]
+fn animate_spikes(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    n: usize,
+    t: f64,
+    seed: u64,
+    window: f64,
+    count: usize,
+    size: (usize, usize),
+    fps: f64,
+    backend: Option<&str>,
+) -> PyResult<String> {
+    if !(window.is_finite() && window > 0.0) {
+        return Err(PyValueError::new_err(format!(
+            "window {window}: must be positive"
+        )));
+    }
+    let params = gpusci::lif::LifParams {
+        t,
+        ..Default::default()
+    };
+    let exec = executor(backend)?;
+    let animation = interruptible(py, || {
+        let network = gpusci::lif::Network::draw(&gpusci::lif::NetworkParams {
+            n,
+            seed,
+            ..Default::default()
+        })?;
+        let run = gpusci::lif::simulate_batch(&exec, &[(network, params.clone())])?
+            .pop()
+            .expect("one network, one run");
+        let window_steps = ((window / params.dt).round() as usize).min(run.steps);
+        gpusci::render::animate::raster_animation(&run, window_steps, count, size, fps)
+    })?;
+    save_animation(py, animation, path, None)
+}
+
 /// Checks one 1-D view for the bindings' tests (length and first value), to prove that a
 /// borrowed, non-contiguous view arrives intact.
 #[pyfunction]
@@ -1010,6 +1075,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convergence, m)?)?;
     m.add_function(wrap_pyfunction!(animate_field, m)?)?;
     m.add_function(wrap_pyfunction!(animate_points, m)?)?;
+    m.add_function(wrap_pyfunction!(animate_traveling_wave, m)?)?;
+    m.add_function(wrap_pyfunction!(animate_spikes, m)?)?;
     m.add_function(wrap_pyfunction!(_probe_view, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

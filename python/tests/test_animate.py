@@ -26,6 +26,15 @@ def test_field_and_points(tmp_path, backend):
     assert _gif_frames(out2) >= 2
 
 
+def test_spikes_and_traveling_wave(tmp_path, backend):
+    out = tmp_path / "raster.gif"
+    animate.spikes(out, n=200, T=0.3, window=0.1, count=6, size=(96, 64), backend=backend)
+    assert _gif_frames(out) == 6
+    wave = tmp_path / "wave.gif"
+    animate.traveling_wave(wave, size=(80, 48), frames=5)
+    assert _gif_frames(wave) == 5
+
+
 def test_errors(tmp_path):
     with pytest.raises(ValueError):
         animate.field(np.ones(5), tmp_path / "a.gif")
