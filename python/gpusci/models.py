@@ -41,9 +41,9 @@ class NetworkRun(NamedTuple):
 
 
 def balanced_network(w=None, v0=None, dt=0.00005, T=2.0, tref=0.002, tm=0.01, vreset=-65.0,
-                     vpeak=-40.0, td=0.02, tr=0.002, offset=-40.0, nrec=10, *, n=2000, p=0.1,
-                     g=0.04, seed=100, batch=1, monitor=None, every=1, rate_bin=0.001,
-                     backend=None):
+                     vpeak=-40.0, td=0.02, tr=0.002, offset=-40.0, nrec=10, *, weights=None,
+                     n=2000, p=0.1, g=0.04, seed=100, batch=1, monitor=None, every=1,
+                     rate_bin=0.001, backend=None):
     """The balanced network of leaky integrate-and-fire neurons (Nicola & Clopath 2017) as the
     NumPy reference program (``tests/data/lif/balanced_network.py`` in the repository) runs
     it: same parameter names, defaults (seconds, mV) and update order.
@@ -51,8 +51,9 @@ def balanced_network(w=None, v0=None, dt=0.00005, T=2.0, tref=0.002, tm=0.01, vr
     Parameters
     ----------
     w : array_like, shape (n, n), optional
-        Weights, ``w[i, j]`` from neuron j onto neuron i. With ``v0``; else drawn from
-        ``seed`` with the reference program's distributions (``n``, ``p``, ``g``).
+        Weights, ``w[i, j]`` from neuron j onto neuron i (also accepted as ``weights=``). With
+        ``v0``; else drawn from ``seed`` with the reference program's distributions (``n``,
+        ``p``, ``g``).
     v0 : array_like, shape (n,), optional
         Initial voltages (mV).
     dt, T, tref, tm, td, tr : float
@@ -82,6 +83,10 @@ def balanced_network(w=None, v0=None, dt=0.00005, T=2.0, tref=0.002, tm=0.01, vr
         Shapes that disagree, non-finite weights, bad parameters; ``MemoryError`` for a
         recording larger than the memory available.
     """
+    if weights is not None:
+        if w is not None:
+            raise ValueError("give the weights once: w or weights")
+        w = weights
     monitor = [] if monitor is None else [int(k) for k in monitor]
     weights = None if w is None else np.ascontiguousarray(as_float64(real_array(w, "w")))
     start = None if v0 is None else np.ascontiguousarray(as_float64(real_array(v0, "v0")))

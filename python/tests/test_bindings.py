@@ -147,3 +147,30 @@ def test_ctrl_c_stops_a_long_simulation(backend, model):
     assert time.perf_counter() - start < 20
     run = gpusci.models.balanced_network(T=0.01, n=100, backend=backend)
     assert run.rec.shape == (200, 10)
+
+
+def test_every_adapter_in_a_subprocess():
+    """The process's device is the first adapter; each other adapter (llvmpipe's GL here) runs
+    the same checks in a process of its own, picked by GPUSCI_ADAPTER."""
+    names = {a["backend"] for a in core.adapters()}
+    if not names:
+        pytest.skip("no GPU adapter")
+    code = """
+import numpy as np, gpusci
+from gpusci import ndimage
+from scipy import ndimage as scipy_ndimage
+rng = np.random.default_rng(0)
+a = rng.normal(size=(40, 50)).astype(np.float32)
+assert np.abs(ndimage.gaussian_filter(a, 2, backend='gpu') - scipy_ndimage.gaussian_filter(a, 2)).max() < 1e-5
+x, y = rng.random(5000), rng.random(5000)
+assert (gpusci.histogram2d(x, y, 17, backend='gpu')[0] == np.histogram2d(x, y, 17)[0]).all()
+v = rng.normal(size=9)
+assert np.abs(gpusci.convolve(x, v, backend='gpu') - np.convolve(x, v)).max() < 1e-4
+print(gpusci._core.describe_backend('gpu'))
+"""
+    for name in sorted(names):
+        env = dict(os.environ, GPUSCI_ADAPTER=name)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True)
+        assert out.returncode == 0, f"{name}: {out.stderr}"
+        assert f"[{name}]" in out.stdout
