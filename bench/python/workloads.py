@@ -51,6 +51,12 @@ def main():
     w1 = rng.standard_normal((4096 // scale, 4096 // scale)).astype(np.float32)
     report("W1", f"gpusci.ndimage ({b})", median_time(lambda: ndimage.gaussian_filter(w1, 8, backend=b), runs), runs)
     report("W1", "scipy.ndimage", median_time(lambda: scipy.ndimage.gaussian_filter(w1, 8), runs), runs)
+    try:
+        import cv2
+        report("W1", f"cv2.GaussianBlur ({cv2.getNumThreads()} threads)", median_time(
+            lambda: cv2.GaussianBlur(w1, (65, 65), 8, borderType=cv2.BORDER_REFLECT), runs), runs)
+    except ImportError:
+        print("# cv2 not installed: no OpenCV row", file=sys.stderr)
     w1b = rng.standard_normal((1024, 1024)).astype(np.float32)
     report("W1b", f"gpusci.ndimage ({b})", median_time(lambda: ndimage.gaussian_filter(w1b, 2, backend=b), runs), runs)
     report("W1b", "scipy.ndimage", median_time(lambda: scipy.ndimage.gaussian_filter(w1b, 2), runs), runs)
@@ -66,7 +72,15 @@ def main():
         import fast_histogram
         report("W2", "fast_histogram", median_time(lambda: fast_histogram.histogram2d(x, y, 1024, [(0, 1), (0, 1)]), runs), runs)
     except ImportError:
-        pass
+        print("# fast_histogram not installed: no row", file=sys.stderr)
+    try:
+        import datashader as ds
+        import pandas as pd
+        frame = pd.DataFrame({"x": x, "y": y})
+        canvas = ds.Canvas(plot_width=1024, plot_height=1024, x_range=(0, 1), y_range=(0, 1))
+        report("W2", "datashader Canvas.points", median_time(lambda: canvas.points(frame, "x", "y"), runs), runs)
+    except ImportError:
+        print("# datashader not installed: no row", file=sys.stderr)
     # W4 / W4b / W5.
     s = rng.standard_normal(4_194_304 // scale)
     k = rng.standard_normal(65_536 // scale)
