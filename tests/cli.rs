@@ -975,6 +975,36 @@ fn outputs_to_devices_links_and_folders() {
     );
 }
 
+/// Outputs get the mode `np.save` gives them: a new file 0666 less the umask (the same as a
+/// file this process creates), a replaced file keeps its own.
+#[test]
+fn outputs_keep_the_modes_np_save_gives() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let reference = dir.path().join("reference");
+    std::fs::File::create(&reference).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let input = fixture("in_line29.npy");
+    let out = dir.path().join("new.npy");
+    succeeds(&[
+        "blur",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--sigma",
+        "1",
+    ]);
+    assert_eq!(mode(&out), mode(&reference), "a new output");
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    succeeds(&[
+        "blur",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--sigma",
+        "2",
+    ]);
+    assert_eq!(mode(&out), 0o640, "a replaced output keeps its mode");
+}
+
 /// A FIFO is written into (a reader gets the .npy), not replaced by a regular file.
 #[test]
 fn outputs_to_a_fifo_are_written_in_place() {

@@ -27,6 +27,9 @@ pub fn write_output(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()
     let io = |e: std::io::Error| Error::io(path, e);
     match regular_target(path).map_err(io)? {
         Some(target) => {
+            // The file keeps the mode it had; a new one gets 0666 less the umask, as
+            // `np.save` (open(2)) gives it. tempfile alone would make every output 0600.
+            let existing = std::fs::metadata(&target).ok().map(|m| m.permissions());
             let folder = match target.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -38,11 +41,18 @@ pub fn write_output(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default()
             );
-            let tmp = tempfile::Builder::new()
-                .prefix(&prefix)
-                .suffix(".tmp")
-                .tempfile_in(&folder)
-                .map_err(io)?;
+            let mut builder = tempfile::Builder::new();
+            builder.prefix(&prefix).suffix(".tmp");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                // open(2) with O_CREAT and 0666 (less the umask), as File::create and np.save.
+                builder.permissions(std::fs::Permissions::from_mode(0o666));
+            }
+            let tmp = builder.tempfile_in(&folder).map_err(io)?;
+            if let Some(permissions) = existing {
+                tmp.as_file().set_permissions(permissions).map_err(io)?;
+            }
             {
                 let mut writer = BufWriter::new(tmp.as_file());
                 write(&mut writer)?;
