@@ -13,8 +13,9 @@ from ._errors import UnsupportedInput, as_float64, backend_name, real_array
 __all__ = ["histogram2d", "heatmap", "Heatmap"]
 
 
-def _float32_edges(x: np.ndarray, y: np.ndarray) -> bool:
-    """NumPy stacks ``[x, y]``: automatic edges follow ``np.result_type(x, y)``."""
+def _float32_edges(x, y) -> bool:
+    """NumPy stacks ``[x, y]``: automatic edges follow ``np.result_type(x, y)`` (arrays or
+    dtypes)."""
     common = np.result_type(x, y)
     if common.kind == "f" and common.itemsize == 2:
         raise UnsupportedInput("float16 points are not supported by gpusci")
@@ -38,6 +39,42 @@ def _axis_bins(bins, i):
             raise ValueError(f"`bins[{i}]` must be monotonically increasing, when an array")
         return np.ascontiguousarray(edges, dtype=np.float64), edges
     raise ValueError(f"`bins[{i}]` must be a scalar or 1d array")
+
+
+def _bins_per_axis(bins):
+    """NumPy's reading of ``bins``: a scalar for both axes; a sequence of two, one per axis;
+    anything longer, the same edges for both. Returns ``_axis_bins`` of each axis."""
+    try:
+        n = len(bins)
+    except TypeError:
+        bins = [bins, bins]
+    else:
+        if n != 1 and n != 2:
+            bins = [np.asarray(bins)] * 2
+        elif n != 2:
+            raise ValueError(
+                "The dimension of bins must be equal to the dimension of the sample x.")
+    return _axis_bins(bins[0], 0), _axis_bins(bins[1], 1)
+
+
+def _range_pairs(range):
+    """``[[xmin, xmax], [ymin, ymax]]`` as floats, or None."""
+    if range is None:
+        return None
+    range = [list(r) if r is not None else None for r in range]
+    if len(range) != 2:
+        raise ValueError("range must have one (min, max) pair per dimension (2)")
+    if any(r is None for r in range):
+        raise NotImplementedError("gpusci takes a range for both axes, or none")
+    return [[float(v) for v in r] for r in range]
+
+
+def _edges_out(edges, given, single):
+    """The edges as NumPy returns them: the caller's own array, or float32 when float32 points
+    set an automatic range."""
+    if given is not None:
+        return given
+    return edges.astype(np.float32 if single else np.float64, copy=False)
 
 
 def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, backend=None):
@@ -85,26 +122,8 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, backen
         raise ValueError("x and y must be 1-D arrays")
     if len(x) != len(y):
         raise ValueError("x and y must have the same length.")
-    # NumPy's reading: a scalar for both axes; a sequence of two, one per axis; anything
-    # longer, the same edges for both.
-    try:
-        n = len(bins)
-    except TypeError:
-        bins = [bins, bins]
-    else:
-        if n != 1 and n != 2:
-            bins = [np.asarray(bins)] * 2
-        elif n != 2:
-            raise ValueError(
-                "The dimension of bins must be equal to the dimension of the sample x.")
-    (sx, ex), (sy, ey) = _axis_bins(bins[0], 0), _axis_bins(bins[1], 1)
-    if range is not None:
-        range = [list(r) if r is not None else None for r in range]
-        if len(range) != 2:
-            raise ValueError("range must have one (min, max) pair per dimension (2)")
-        if any(r is None for r in range):
-            raise NotImplementedError("gpusci takes a range for both axes, or none")
-        range = [[float(v) for v in r] for r in range]
+    (sx, ex), (sy, ey) = _bins_per_axis(bins)
+    range = _range_pairs(range)
     single = _float32_edges(x, y) and range is None
     w = None
     if weights is not None:
@@ -113,10 +132,7 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, backen
             raise ValueError("weights must have the shape of x and y")
     H, xe, ye, _report = _core.histogram2d(
         as_float64(x), as_float64(y), sx, sy, range, bool(density), w, single, backend)
-    edge_type = np.float32 if single else np.float64
-    xe = ex if ex is not None else xe.astype(edge_type, copy=False)
-    ye = ey if ey is not None else ye.astype(edge_type, copy=False)
-    return H, xe, ye
+    return H, _edges_out(xe, ex, single), _edges_out(ye, ey, single)
 
 
 class Heatmap:

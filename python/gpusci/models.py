@@ -90,21 +90,31 @@ def balanced_network(w=None, v0=None, dt=0.00005, T=2.0, tref=0.002, tm=0.01, vr
     monitor = [] if monitor is None else [int(k) for k in monitor]
     weights = None if w is None else np.ascontiguousarray(as_float64(real_array(w, "w")))
     start = None if v0 is None else np.ascontiguousarray(as_float64(real_array(v0, "v0")))
-    params = (float(dt), float(T), float(tref), float(tm), float(vreset), float(vpeak),
-              float(td), float(tr), float(offset), int(nrec), monitor, int(every))
+    params = _lif_params(dt, T, tref, tm, vreset, vpeak, td, tr, offset, nrec, monitor, every)
     runs = _core.balanced_network(params, (int(n), float(p), float(g), int(seed)), weights,
                                   start, int(batch), backend_name(backend))
-    results = []
-    for rec, spikes, monitored, (mean_rate, isi_cv) in runs:
-        neurons = weights.shape[0] if weights is not None else int(n)
-        bins = max(1, int(round(float(T) / float(rate_bin))))
-        counts = np.zeros(bins)
-        if len(spikes):
-            index = np.minimum((spikes[:, 0] / float(rate_bin)).astype(np.int64), bins - 1)
-            np.add.at(counts, index, 1.0)
-        rate = counts / (neurons * float(rate_bin))
-        results.append(NetworkRun(rec, spikes, rate, monitored, mean_rate, isi_cv))
+    neurons = weights.shape[0] if weights is not None else int(n)
+    results = [NetworkRun(rec, spikes, _population_rate(spikes, neurons, T, rate_bin),
+                          monitored, mean_rate, isi_cv)
+               for rec, spikes, monitored, (mean_rate, isi_cv) in runs]
     return results[0] if batch == 1 else results
+
+
+def _lif_params(dt, T, tref, tm, vreset, vpeak, td, tr, offset, nrec, monitor, every):
+    """The core's parameter tuple of one network run."""
+    return (float(dt), float(T), float(tref), float(tm), float(vreset), float(vpeak),
+            float(td), float(tr), float(offset), int(nrec), [int(k) for k in monitor],
+            int(every))
+
+
+def _population_rate(spikes, neurons, T, rate_bin):
+    """Spikes per neuron per second (Hz) in bins of ``rate_bin`` seconds."""
+    bins = max(1, int(round(float(T) / float(rate_bin))))
+    counts = np.zeros(bins)
+    if len(spikes):
+        index = np.minimum((spikes[:, 0] / float(rate_bin)).astype(np.int64), bins - 1)
+        np.add.at(counts, index, 1.0)
+    return counts / (neurons * float(rate_bin))
 
 
 class NeuronRun(NamedTuple):

@@ -184,7 +184,9 @@ fn adapters(py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
         .into_iter()
         .map(|a| {
             let dict = pyo3::types::PyDict::new(py);
+            dict.set_item("index", a.index)?;
             dict.set_item("name", &a.name)?;
+            dict.set_item("pci_bus_id", &a.pci_bus_id)?;
             dict.set_item("backend", a.backend)?;
             dict.set_item("type", format!("{:?}", a.device_type))?;
             dict.set_item("software", a.is_software())?;
@@ -196,6 +198,16 @@ fn adapters(py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
             Ok(dict.into_any().unbind())
         })
         .collect()
+}
+
+/// Whether this process has opened a GPU device already (`GPUSCI_ADAPTER` is read once, when
+/// the first GPU call opens it).
+#[pyfunction]
+fn gpu_device_open() -> bool {
+    [&AUTO, &GPU].iter().any(|cell| {
+        cell.get()
+            .is_some_and(|opened| opened.as_ref().is_ok_and(|exec| exec.gpu().is_some()))
+    })
 }
 
 /// What `backend` resolves to, in words ("cpu (2 threads)", "gpu: NAME [vulkan]").
@@ -289,7 +301,7 @@ type Histogram<'py> = (
 /// `float32_edges` computes automatic edges in float32 (NumPy's rule for float32 data).
 /// Returns `(H, xedges, yedges, [used, out_of_range, non_finite])`.
 #[pyfunction]
-#[pyo3(signature = (x, y, bins_x, bins_y, range, density, weights, float32_edges, backend))]
+#[pyo3(signature = (x, y, bins_x, bins_y, range, density, weights, float32_edges, backend, bounds=None))]
 #[allow(clippy::too_many_arguments, reason = "NumPy's parameters, one each")]
 fn histogram2d<'py>(
     py: Python<'py>,
@@ -302,6 +314,7 @@ fn histogram2d<'py>(
     weights: Option<PyReadonlyArray1<'py, f64>>,
     float32_edges: bool,
     backend: Option<&str>,
+    bounds: Option<(BoundsTuple, BoundsTuple)>,
 ) -> PyResult<Histogram<'py>> {
     let params = DensityParams {
         bins: [bin_spec(bins_x)?, bin_spec(bins_y)?],
@@ -318,7 +331,20 @@ fn histogram2d<'py>(
     let (xv, yv) = (x.as_array(), y.as_array());
     let wv = weights.as_ref().map(|w| w.as_array());
     let h = compute(py, || -> gpusci::Result<density::Histogram> {
-        let plan = params.plan(xv, yv, kind)?;
+        let plan = match bounds {
+            // A partition of a larger point set: the edges come from the whole set's bounds.
+            Some((bx, by)) => {
+                if xv.len() != yv.len() {
+                    return Err(Error::ShapeMismatch {
+                        what: "y",
+                        expected: format!("as many values as x ({})", xv.len()),
+                        got: vec![yv.len()],
+                    });
+                }
+                params.plan_from_bounds(to_bounds(bx), to_bounds(by), kind)?
+            }
+            None => params.plan(xv, yv, kind)?,
+        };
         if let Some(w) = wv {
             if w.len() != xv.len() {
                 return Err(Error::ShapeMismatch {
@@ -336,6 +362,68 @@ fn histogram2d<'py>(
         h.x_edges.into_pyarray(py),
         h.y_edges.into_pyarray(py),
         [h.used, h.out_of_range, h.non_finite],
+    ))
+}
+
+/// `(min, max, nan seen)` of one coordinate: [`density::Bounds`] as Python holds it.
+type BoundsTuple = (f64, f64, bool);
+
+fn to_bounds((min, max, nan): BoundsTuple) -> density::Bounds {
+    density::Bounds { min, max, nan }
+}
+
+/// The bounds of one coordinate of a partition (`(inf, -inf, False)` when empty), for a point
+/// set's automatic range found one partition at a time.
+#[pyfunction]
+fn bounds(py: Python<'_>, values: PyReadonlyArray1<'_, f64>) -> BoundsTuple {
+    let view = values.as_array();
+    let b = py.detach(|| density::Bounds::of(view));
+    (b.min, b.max, b.nan)
+}
+
+/// The histogram of a whole point set from its partitions' summed grid: the edges from the
+/// set's bounds (as `histogram2d` computes them from all points), then `density=True` as
+/// NumPy applies it. Returns `(H, xedges, yedges)`.
+#[pyfunction]
+#[pyo3(signature = (sums, bins_x, bins_y, range, density, float32_edges, bounds, report))]
+#[allow(clippy::too_many_arguments, reason = "NumPy's parameters, one each")]
+fn histogram2d_from_sums<'py>(
+    py: Python<'py>,
+    sums: PyReadonlyArray2<'py, f64>,
+    bins_x: &Bound<'py, PyAny>,
+    bins_y: &Bound<'py, PyAny>,
+    range: Option<[[f64; 2]; 2]>,
+    density: bool,
+    float32_edges: bool,
+    bounds: (BoundsTuple, BoundsTuple),
+    report: [u64; 3],
+) -> PyResult<(
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+)> {
+    let params = DensityParams {
+        bins: [bin_spec(bins_x)?, bin_spec(bins_y)?],
+        range,
+        density,
+        reduction: Reduction::Sum,
+    };
+    let kind = if float32_edges {
+        PointType::F32
+    } else {
+        PointType::F64
+    };
+    let values = sums.as_array().to_owned();
+    let h = py
+        .detach(|| {
+            let plan = params.plan_from_bounds(to_bounds(bounds.0), to_bounds(bounds.1), kind)?;
+            density::Histogram::from_sums(values, &plan, report)
+        })
+        .map_err(to_py)?;
+    Ok((
+        h.values.into_pyarray(py),
+        h.x_edges.into_pyarray(py),
+        h.y_edges.into_pyarray(py),
     ))
 }
 
@@ -619,6 +707,51 @@ fn heatmap<'py>(
     ))
 }
 
+/// The heatmap of an already binned grid (`(width, height)` bins, NumPy's orientation: the sum
+/// of a point set's partition grids): blurred, scaled and coloured once, as `heatmap` draws
+/// the grid it bins. `report` is `[used, out_of_range, non_finite]`, carried through.
+#[pyfunction]
+#[pyo3(signature = (sums, report, sigma, scale, cmap, backend))]
+fn heatmap_from_sums<'py>(
+    py: Python<'py>,
+    sums: PyReadonlyArray2<'py, f64>,
+    report: [u64; 3],
+    sigma: f64,
+    scale: &str,
+    cmap: &str,
+    backend: Option<&str>,
+) -> PyResult<(Bound<'py, PyAny>, [u64; 3])> {
+    let values = sums.as_array().to_owned();
+    let (width, height) = values.dim();
+    let params = gpusci::render::HeatmapParams {
+        width,
+        height,
+        sigma,
+        scale: parse::<gpusci::render::Scale>(scale)?,
+        colormap: parse::<gpusci::render::Colormap>(cmap)?,
+        ..Default::default()
+    };
+    let histogram = density::Histogram {
+        values,
+        x_edges: Vec::new(),
+        y_edges: Vec::new(),
+        used: report[0],
+        out_of_range: report[1],
+        non_finite: report[2],
+    };
+    let exec = executor(backend)?;
+    let image = compute(py, || {
+        gpusci::render::render_histogram(&exec, histogram, &params)
+    })
+    .map_err(to_py)?;
+    let rgba = ndarray::Array3::from_shape_vec((image.height, image.width, 4), image.rgba)
+        .expect("height x width x 4 bytes");
+    Ok((
+        rgba.into_pyarray(py).into_any(),
+        [image.used, image.out_of_range, image.non_finite],
+    ))
+}
+
 /// The PNG file of an RGBA (H, W, 4) uint8 array, as bytes.
 #[pyfunction]
 fn png_bytes<'py>(
@@ -665,38 +798,26 @@ type NetworkRun<'py> = (
     [f64; 2],
 );
 
-/// The balanced LIF network (one, or a batch: network k drawn from `seed + k`), on the
-/// executor's device. `weights`/`v0` given: that one network.
-#[pyfunction]
-#[pyo3(signature = (params, network, weights, v0, batch, backend))]
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the reference program's parameters"
-)]
-fn balanced_network<'py>(
-    py: Python<'py>,
-    params: (
-        f64,
-        f64,
-        f64,
-        f64,
-        f64,
-        f64,
-        f64,
-        f64,
-        f64,
-        usize,
-        Vec<u32>,
-        usize,
-    ),
-    network: (usize, f64, f64, u64),
-    weights: Option<PyReadonlyArray2<'py, f64>>,
-    v0: Option<PyReadonlyArray1<'py, f64>>,
-    batch: usize,
-    backend: Option<&str>,
-) -> PyResult<Vec<NetworkRun<'py>>> {
+/// The reference program's parameters as Python passes them: `(dt, T, tref, tm, vreset,
+/// vpeak, td, tr, offset, nrec, monitor, every)`.
+type LifTuple = (
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    usize,
+    Vec<u32>,
+    usize,
+);
+
+fn lif_params(params: LifTuple) -> gpusci::lif::LifParams {
     let (dt, t, tref, tm, vreset, vpeak, td, tr, offset, nrec, monitor, every) = params;
-    let lif = gpusci::lif::LifParams {
+    gpusci::lif::LifParams {
         dt,
         t,
         tref,
@@ -709,7 +830,58 @@ fn balanced_network<'py>(
         nrec,
         monitor,
         every,
-    };
+    }
+}
+
+/// The network drawn from `(n, p, g, seed)`.
+fn draw_network(network: (usize, f64, f64, u64)) -> gpusci::Result<gpusci::lif::Network> {
+    let (n, p, g, seed) = network;
+    gpusci::lif::Network::draw(&gpusci::lif::NetworkParams { n, p, g, seed })
+}
+
+/// Validates and runs networks with their parameters on one executor, interruptibly.
+fn run_networks<'py>(
+    py: Python<'py>,
+    exec: &Executor,
+    jobs: impl FnOnce() -> gpusci::Result<Vec<(gpusci::lif::Network, gpusci::lif::LifParams)>>
+        + Send,
+) -> PyResult<Vec<NetworkRun<'py>>> {
+    let runs = interruptible(py, || -> gpusci::Result<Vec<gpusci::lif::LifRun>> {
+        let jobs = jobs()?;
+        for (network, params) in &jobs {
+            params.validate(network.n())?;
+        }
+        gpusci::lif::simulate_batch(exec, &jobs)
+    })?;
+    Ok(runs
+        .into_iter()
+        .map(|run| {
+            let stats = [run.mean_rate(), run.mean_isi_cv()];
+            let spikes = run.spike_array().into_pyarray(py);
+            (
+                run.rec.into_pyarray(py),
+                spikes,
+                run.monitored.into_pyarray(py),
+                stats,
+            )
+        })
+        .collect())
+}
+
+/// The balanced LIF network (one, or a batch: network k drawn from `seed + k`), on the
+/// executor's device. `weights`/`v0` given: that one network.
+#[pyfunction]
+#[pyo3(signature = (params, network, weights, v0, batch, backend))]
+fn balanced_network<'py>(
+    py: Python<'py>,
+    params: LifTuple,
+    network: (usize, f64, f64, u64),
+    weights: Option<PyReadonlyArray2<'py, f64>>,
+    v0: Option<PyReadonlyArray1<'py, f64>>,
+    batch: usize,
+    backend: Option<&str>,
+) -> PyResult<Vec<NetworkRun<'py>>> {
+    let lif = lif_params(params);
     let (n, p, g, seed) = network;
     let given = match (weights, v0) {
         (Some(w), Some(v)) => Some(
@@ -727,39 +899,32 @@ fn balanced_network<'py>(
         return Err(PyValueError::new_err("batch must be at least 1"));
     }
     let exec = executor(backend)?;
-    let runs = interruptible(py, || -> gpusci::Result<Vec<gpusci::lif::LifRun>> {
+    run_networks(py, &exec, move || {
         let networks: Vec<gpusci::lif::Network> = match given {
             Some(network) => vec![network],
             None => (0..batch as u64)
-                .map(|k| {
-                    gpusci::lif::Network::draw(&gpusci::lif::NetworkParams {
-                        n,
-                        p,
-                        g,
-                        seed: seed + k,
-                    })
-                })
+                .map(|k| draw_network((n, p, g, seed + k)))
                 .collect::<gpusci::Result<_>>()?,
         };
-        let jobs: Vec<_> = networks.into_iter().map(|w| (w, lif.clone())).collect();
-        for (network, params) in &jobs {
-            params.validate(network.n())?;
-        }
-        gpusci::lif::simulate_batch(&exec, &jobs)
-    })?;
-    Ok(runs
-        .into_iter()
-        .map(|run| {
-            let stats = [run.mean_rate(), run.mean_isi_cv()];
-            (
-                run.spike_array().into_pyarray(py),
-                run.rec.into_pyarray(py),
-                run.monitored.into_pyarray(py),
-                stats,
-            )
-        })
-        .map(|(spikes, rec, monitored, stats)| (rec, spikes, monitored, stats))
-        .collect())
+        Ok(networks.into_iter().map(|w| (w, lif.clone())).collect())
+    })
+}
+
+/// Drawn networks, each with its own parameters and `(n, p, g, seed)`, run as one batch (a
+/// sweep's share on one worker): on a GPU in shared dispatches when their sizes agree.
+#[pyfunction]
+#[pyo3(signature = (jobs, backend))]
+fn balanced_network_jobs<'py>(
+    py: Python<'py>,
+    jobs: Vec<(LifTuple, (usize, f64, f64, u64))>,
+    backend: Option<&str>,
+) -> PyResult<Vec<NetworkRun<'py>>> {
+    let exec = executor(backend)?;
+    run_networks(py, &exec, move || {
+        jobs.into_iter()
+            .map(|(params, network)| Ok((draw_network(network)?, lif_params(params))))
+            .collect()
+    })
 }
 
 /// Hodgkin-Huxley neurons with Poisson inputs: per neuron `(spike steps, (excitatory,
@@ -1058,6 +1223,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(describe_backend, m)?)?;
     m.add_function(wrap_pyfunction!(gaussian_filter_2d, m)?)?;
     m.add_function(wrap_pyfunction!(histogram2d, m)?)?;
+    m.add_function(wrap_pyfunction!(bounds, m)?)?;
+    m.add_function(wrap_pyfunction!(histogram2d_from_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(heatmap_from_sums, m)?)?;
     m.add_function(wrap_pyfunction!(convolve, m)?)?;
     m.add_function(wrap_pyfunction!(correlation_lags, m)?)?;
     m.add_function(wrap_pyfunction!(lag, m)?)?;
@@ -1070,6 +1238,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(png_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(write_png, m)?)?;
     m.add_function(wrap_pyfunction!(balanced_network, m)?)?;
+    m.add_function(wrap_pyfunction!(balanced_network_jobs, m)?)?;
+    m.add_function(wrap_pyfunction!(gpu_device_open, m)?)?;
     m.add_function(wrap_pyfunction!(hodgkin_huxley, m)?)?;
     m.add_function(wrap_pyfunction!(leapfrog, m)?)?;
     m.add_function(wrap_pyfunction!(convergence, m)?)?;

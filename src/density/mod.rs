@@ -567,6 +567,28 @@ pub struct Histogram {
     pub non_finite: u64,
 }
 
+impl Histogram {
+    /// The histogram of a point set from grids of its parts summed (`sums`, shape
+    /// `(x bins, y bins)`, in NumPy's orientation) and their reports added
+    /// (`[used, out_of_range, non_finite]`): `density=True` applied once, as NumPy applies it to
+    /// all the points, and the plan's edges.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when `sums` is not the plan's grid.
+    pub fn from_sums(sums: Array2<f64>, plan: &DensityPlan, report: [u64; 3]) -> Result<Self> {
+        let (nx, ny) = (plan.x.bins(), plan.y.bins());
+        if sums.dim() != (nx, ny) {
+            return Err(Error::ShapeMismatch {
+                what: "summed histogram grid",
+                expected: format!("({nx}, {ny})"),
+                got: sums.shape().to_vec(),
+            });
+        }
+        let values = sums.as_standard_layout().iter().copied().collect();
+        Ok(cpu::finish(values, plan, report[0], report[1], report[2]))
+    }
+}
+
 /// `numpy.histogram2d` of the points `x`, `y` on the executor's device. The GPU runs counts,
 /// and weight sums in exact fixed point when the weights are finite and allow 24 fractional
 /// bits; NaN or infinite weights, mean/min/max, and grids past one storage binding run on the

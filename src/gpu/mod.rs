@@ -9,7 +9,7 @@ mod buffers;
 mod select;
 
 pub use select::{
-    adapter_matches, enumerate_adapters, list_adapters, open_all_adapters, AdapterSummary, Backend,
+    enumerate_adapters, list_adapters, open_all_adapters, parse_pci_bus_id, AdapterSummary, Backend,
     Executor, ADAPTER_ENV,
 };
 

@@ -6,8 +6,11 @@ use std::str::FromStr;
 use super::{backend_name, GpuContext};
 use crate::error::{Error, Result};
 
-/// Environment variable naming the adapter to use: a backend (`vulkan`, `gl`, `metal`, `dx12`)
-/// or part of an adapter's name (`llvmpipe`, `H100`), case-insensitive.
+/// Environment variable naming the adapter to use: a backend (`vulkan`, `gl`, `metal`, `dx12`),
+/// part of an adapter's name (`llvmpipe`, `H100`, case-insensitive), an adapter's index in
+/// `gpusci info`'s list (`0`, `1`, ...), or a PCI bus id (`0000:3b:00.0`, as `lspci -D`, or
+/// `00000000:3B:00.0`, as `nvidia-smi`). Vulkan ignores `CUDA_VISIBLE_DEVICES`: the index or the
+/// bus id is how each process of a multi-GPU node takes its own GPU.
 pub const ADAPTER_ENV: &str = "GPUSCI_ADAPTER";
 
 /// The user's choice of where to compute.
@@ -52,6 +55,8 @@ impl fmt::Display for Backend {
 /// What `gpusci info` shows of one adapter.
 #[derive(Clone, Debug)]
 pub struct AdapterSummary {
+    /// Position in [`list_adapters`]'s order (what `GPUSCI_ADAPTER=<index>` names).
+    pub index: usize,
     /// The adapter's name.
     pub name: String,
     /// Its backend, lower case (`vulkan`, `gl`, ...).
@@ -60,6 +65,8 @@ pub struct AdapterSummary {
     pub device_type: wgpu::DeviceType,
     /// Driver name and version.
     pub driver: String,
+    /// PCI bus id (`domain:bus:device.function`, hex) when the driver reports one, else empty.
+    pub pci_bus_id: String,
     /// Whether it can run compute shaders at all.
     pub compute: bool,
     /// Whether it offers float64 in shaders.
@@ -69,12 +76,20 @@ pub struct AdapterSummary {
 }
 
 impl AdapterSummary {
-    /// Whether `pattern` (a backend name or part of the adapter name, as `GPUSCI_ADAPTER`)
-    /// names this adapter.
+    /// Whether `pattern` (as `GPUSCI_ADAPTER`: a backend, part of the name, an index or a PCI
+    /// bus id) names this adapter.
     pub fn matches(&self, pattern: &str) -> bool {
         let pattern = pattern.trim().to_ascii_lowercase();
-        !pattern.is_empty()
-            && (self.backend == pattern || self.name.to_ascii_lowercase().contains(&pattern))
+        if pattern.is_empty() {
+            return false;
+        }
+        if let Ok(index) = pattern.parse::<usize>() {
+            return index == self.index;
+        }
+        if let Some(wanted) = parse_pci_bus_id(&pattern) {
+            return parse_pci_bus_id(&self.pci_bus_id) == Some(wanted);
+        }
+        self.backend == pattern || self.name.to_ascii_lowercase().contains(&pattern)
     }
 
     /// A software rasteriser (lavapipe, llvmpipe, WARP): correct but slow.
@@ -111,9 +126,29 @@ pub fn enumerate_adapters() -> Vec<wgpu::Adapter> {
     found
 }
 
-fn summary(adapter: &wgpu::Adapter) -> AdapterSummary {
+/// `[domain:]bus:device.function` in hex (`0000:3b:00.0`, `00000000:3B:00.0`, `3b:00.0`) as
+/// numbers, so that lspci's and nvidia-smi's spellings name the same device.
+pub fn parse_pci_bus_id(text: &str) -> Option<(u32, u32, u32, u32)> {
+    let (rest, function) = text.trim().rsplit_once('.')?;
+    let parts: Vec<&str> = rest.split(':').collect();
+    let (domain, bus, device) = match parts.as_slice() {
+        [domain, bus, device] => (*domain, *bus, *device),
+        [bus, device] => ("0", *bus, *device),
+        _ => return None,
+    };
+    let hex = |t: &str| {
+        (!t.is_empty() && t.len() <= 8)
+            .then(|| u32::from_str_radix(t, 16).ok())
+            .flatten()
+    };
+    Some((hex(domain)?, hex(bus)?, hex(device)?, hex(function)?))
+}
+
+fn summary(index: usize, adapter: &wgpu::Adapter) -> AdapterSummary {
     let info = adapter.get_info();
     AdapterSummary {
+        index,
+        pci_bus_id: info.device_pci_bus_id.clone(),
         name: info.name.clone(),
         backend: backend_name(info.backend),
         device_type: info.device_type,
@@ -131,15 +166,11 @@ fn summary(adapter: &wgpu::Adapter) -> AdapterSummary {
 
 /// Every adapter wgpu finds, best first (hardware before software, Vulkan/Metal/DX12 before GL).
 pub fn list_adapters() -> Vec<AdapterSummary> {
-    enumerate_adapters().iter().map(summary).collect()
-}
-
-/// Whether `pattern` (a backend name or part of the adapter name) names this adapter.
-pub fn adapter_matches(info: &wgpu::AdapterInfo, pattern: &str) -> bool {
-    let pattern = pattern.trim().to_ascii_lowercase();
-    !pattern.is_empty()
-        && (backend_name(info.backend) == pattern
-            || info.name.to_ascii_lowercase().contains(&pattern))
+    enumerate_adapters()
+        .iter()
+        .enumerate()
+        .map(|(index, adapter)| summary(index, adapter))
+        .collect()
 }
 
 /// Where an operation runs: the CPU path or one GPU context.
@@ -164,27 +195,31 @@ impl Executor {
         let wanted = std::env::var(ADAPTER_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty());
-        let usable: Vec<wgpu::Adapter> = enumerate_adapters()
+        let usable: Vec<(AdapterSummary, wgpu::Adapter)> = enumerate_adapters()
             .into_iter()
-            .filter(|adapter| summary(adapter).compute)
+            .enumerate()
+            .map(|(index, adapter)| (summary(index, &adapter), adapter))
+            .filter(|(summary, _)| summary.compute)
             .collect();
         let chosen = match &wanted {
             Some(pattern) => usable
                 .into_iter()
-                .find(|adapter| adapter_matches(&adapter.get_info(), pattern))
+                .find(|(summary, _)| summary.matches(pattern))
+                .map(|(_, adapter)| adapter)
                 .ok_or_else(|| {
-                    Error::NoAdapter(format!("{ADAPTER_ENV}={pattern} matches no adapter"))
+                    Error::NoAdapter(format!(
+                        "{ADAPTER_ENV}={pattern} matches no adapter that runs compute shaders \
+                         (`gpusci info` lists them, with their indices and PCI bus ids)"
+                    ))
                 })?,
             None => {
-                let hardware = |adapter: &wgpu::Adapter| {
-                    adapter.get_info().device_type != wgpu::DeviceType::Cpu
-                };
+                let mut usable = usable.into_iter();
                 match backend {
-                    Backend::Auto => match usable.into_iter().find(hardware) {
-                        Some(adapter) => adapter,
+                    Backend::Auto => match usable.find(|(summary, _)| !summary.is_software()) {
+                        Some((_, adapter)) => adapter,
                         None => return Ok(Executor::Cpu),
                     },
-                    _ => usable.into_iter().next().ok_or_else(|| {
+                    _ => usable.next().map(|(_, adapter)| adapter).ok_or_else(|| {
                         Error::NoAdapter("wgpu found no adapter that runs compute shaders".into())
                     })?,
                 }
@@ -215,8 +250,59 @@ impl Executor {
 pub fn open_all_adapters() -> Vec<(AdapterSummary, Result<GpuContext>)> {
     enumerate_adapters()
         .iter()
-        .map(|adapter| (summary(adapter), adapter))
+        .enumerate()
+        .map(|(index, adapter)| (summary(index, adapter), adapter))
         .filter(|(summary, _)| summary.compute)
         .map(|(summary, adapter)| (summary, GpuContext::from_adapter(adapter)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adapter(index: usize, name: &str, backend: &'static str, pci: &str) -> AdapterSummary {
+        AdapterSummary {
+            index,
+            name: name.into(),
+            backend,
+            pci_bus_id: pci.into(),
+            device_type: wgpu::DeviceType::DiscreteGpu,
+            driver: String::new(),
+            compute: true,
+            shader_f64: true,
+            limits: wgpu::Limits::default(),
+        }
+    }
+
+    #[test]
+    fn pci_bus_ids_in_lspci_and_nvidia_smi_spellings_are_one_device() {
+        let lspci = parse_pci_bus_id("0000:3b:00.0");
+        assert_eq!(lspci, Some((0, 0x3b, 0, 0)));
+        assert_eq!(parse_pci_bus_id("00000000:3B:00.0"), lspci);
+        assert_eq!(parse_pci_bus_id("3b:00.0"), lspci);
+        for not_an_id in ["", "vulkan", "3b:00", "0:1:2:3.0", "zz:00.0", "3b:00.", "H100"] {
+            assert_eq!(parse_pci_bus_id(not_an_id), None, "{not_an_id}");
+        }
+    }
+
+    #[test]
+    fn gpusci_adapter_names_by_backend_name_index_or_bus_id() {
+        let first = adapter(0, "NVIDIA H200", "vulkan", "0000:3b:00.0");
+        let second = adapter(1, "NVIDIA H200", "vulkan", "0000:86:00.0");
+        let no_bus = adapter(2, "llvmpipe (LLVM 19.1.1, 256 bits)", "gl", "");
+        for (pattern, expected) in [
+            ("1", [false, true, false]),
+            ("0", [true, false, false]),
+            ("7", [false, false, false]),
+            ("00000000:86:00.0", [false, true, false]),
+            ("0000:3B:00.0", [true, false, false]),
+            ("h200", [true, true, false]),
+            ("GL", [false, false, true]),
+            ("  ", [false, false, false]),
+        ] {
+            let got = [&first, &second, &no_bus].map(|a| a.matches(pattern));
+            assert_eq!(got, expected, "GPUSCI_ADAPTER={pattern}");
+        }
+    }
 }

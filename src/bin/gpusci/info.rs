@@ -28,6 +28,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             }
         );
         println!("  driver: {}", a.driver);
+        if !a.pci_bus_id.is_empty() {
+            println!("  PCI bus id: {}", a.pci_bus_id);
+        }
         println!(
             "  compute shaders: {}, shader f64: {}",
             a.compute, a.shader_f64
