@@ -3,7 +3,8 @@
 # then the Python package: its wheel built with maturin into a virtual environment (.venv),
 # gpusci's own pytest suite, and SciPy's and NumPy's own tests run with gpusci substituted
 # (python/tests/gpusci_peers.py). Run from anywhere; needs Rust and Python 3.9+ (pip reaches
-# PyPI for maturin, numpy, scipy, pytest and mypy).
+# PyPI for maturin, numpy, scipy, pytest, mypy, and dask, pandas and pyarrow for gpusci.dask's
+# tests on a 2-process LocalCluster).
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --python   the Python part only (the Rust suite skipped)
@@ -19,7 +20,8 @@ echo "== the Python package"
 venv=.venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q "maturin>=1.7,<2" pytest numpy scipy hypothesis mypy
+"$venv/bin/python" -m pip install -q "maturin>=1.7,<2" pytest numpy scipy hypothesis mypy \
+    "dask[array,dataframe,distributed]" pandas pyarrow
 rm -rf target/wheels
 "$venv/bin/maturin" build --release --locked -o target/wheels
 "$venv/bin/python" -m pip install -q --force-reinstall --no-deps target/wheels/gpusci-*.whl

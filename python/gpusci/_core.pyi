@@ -12,6 +12,9 @@ def set_backend(backend: str) -> None: ...
 def get_backend() -> str: ...
 def set_num_threads(threads: int) -> None: ...
 def get_num_threads() -> int: ...
+#: ``(min, max, nan seen)`` of one coordinate.
+_Bounds = Tuple[float, float, bool]
+
 def adapters() -> list[dict[str, Any]]: ...
 def describe_backend(backend: Optional[str] = None) -> str: ...
 def gaussian_filter_2d(
@@ -35,9 +38,29 @@ def histogram2d(
     weights: Optional[npt.NDArray[np.float64]],
     float32_edges: bool,
     backend: Optional[str],
+    bounds: Optional[Tuple[_Bounds, _Bounds]] = None,
 ) -> Tuple[
     npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], list[int]
 ]: ...
+def bounds(values: npt.NDArray[np.float64]) -> _Bounds: ...
+def histogram2d_from_sums(
+    sums: npt.NDArray[np.float64],
+    bins_x: Union[int, npt.NDArray[np.float64]],
+    bins_y: Union[int, npt.NDArray[np.float64]],
+    range: Optional[Sequence[Sequence[float]]],
+    density: bool,
+    float32_edges: bool,
+    bounds: Tuple[_Bounds, _Bounds],
+    report: Sequence[int],
+) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def heatmap_from_sums(
+    sums: npt.NDArray[np.float64],
+    report: Sequence[int],
+    sigma: float,
+    scale: str,
+    cmap: str,
+    backend: Optional[str],
+) -> Tuple[npt.NDArray[np.uint8], list[int]]: ...
 def convolve(
     kind: str,
     in1: npt.NDArray[np.float64],
@@ -97,6 +120,16 @@ def balanced_network(
     batch: int,
     backend: Optional[str],
 ) -> list[Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], list[float]]]: ...
+def balanced_network_jobs(
+    jobs: Sequence[
+        Tuple[
+            Tuple[float, float, float, float, float, float, float, float, float, int, list[int], int],
+            Tuple[int, float, float, int],
+        ]
+    ],
+    backend: Optional[str],
+) -> list[Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], list[float]]]: ...
+def gpu_device_open() -> bool: ...
 def hodgkin_huxley(
     neurons: int,
     record: int,

@@ -112,17 +112,15 @@ def _partitions(x, y, weights):
         columns = [x, y, weights]
     names = ["x", "y", "weights"]
     if all(_is_dask_series(c) for c in columns):
-        import dask.dataframe as dd
-
         counts = {c.npartitions for c in columns}
         if len(counts) > 1:
             raise ValueError(f"x, y and weights must be partitioned alike ({sorted(counts)} "
                              "partitions)")
         for c, name in zip(columns, names):
             _check_dtype(np.dtype(c.dtype), name)
-        frame = dd.concat([c.rename(name) for c, name in zip(columns, names)], axis=1,
-                          ignore_unknown_divisions=True)
-        parts = list(frame.to_delayed())
+        frame, wanted = _one_frame(columns, names)
+        select = dask.delayed(_columns_of, pure=True)
+        parts = [select(part, wanted) for part in frame.to_delayed()]
     else:
         if isinstance(x, da.Array) and x.ndim == 1 and not np.isnan(x.shape[0]):
             columns = [c.rechunk(x.chunks) if isinstance(c, da.Array) and c.ndim == 1
@@ -141,13 +139,37 @@ def _partitions(x, y, weights):
     return parts, _float32_edges(*dtypes)
 
 
+def _one_frame(columns, names):
+    """One dask frame holding every column, and the columns' names in it, so that a partition
+    is read once for all of them: their common parent when they are columns of one frame (as
+    ``df.x, df.y``), else the columns side by side (``dd.concat``, which copies)."""
+    try:
+        from dask.dataframe.dask_expr import new_collection
+
+        parents = {c.expr.frame._name: c.expr.frame for c in columns
+                   if type(c.expr).__name__ == "Projection"
+                   and isinstance(c.expr.operand("columns"), str)}
+        if len(parents) == 1 and all(type(c.expr).__name__ == "Projection" for c in columns):
+            wanted = [c.expr.operand("columns") for c in columns]
+            return new_collection(parents.popitem()[1])[list(dict.fromkeys(wanted))], wanted
+    except (ImportError, AttributeError, TypeError, ValueError):
+        pass   # another dask-expr: the columns side by side
+    import dask.dataframe as dd
+
+    frame = dd.concat([c.rename(name) for c, name in zip(columns, names)], axis=1,
+                      ignore_unknown_divisions=True)
+    return frame, names[:len(columns)]
+
+
+def _columns_of(frame, names):
+    """A partition's (x, y, weights or None) columns, from a pandas frame of them."""
+    found = tuple(frame[name] for name in names)
+    return found if len(found) == 3 else found + (None,)
+
+
 def _unpack(points):
     """A partition's ``(x, y, weights or None)`` as float64 NumPy arrays, checked."""
-    if isinstance(points, tuple):
-        x, y, w = points
-    else:   # a pandas frame of the columns
-        x, y = points["x"], points["y"]
-        w = points["weights"] if "weights" in points.columns else None
+    x, y, w = points
     x, y = _as_numpy(x, "x"), _as_numpy(y, "y")
     if len(x) != len(y):
         raise ValueError(f"a partition has {len(x)} x values and {len(y)} y values: x and y "

@@ -843,8 +843,7 @@ fn draw_network(network: (usize, f64, f64, u64)) -> gpusci::Result<gpusci::lif::
 fn run_networks<'py>(
     py: Python<'py>,
     exec: &Executor,
-    jobs: impl FnOnce() -> gpusci::Result<Vec<(gpusci::lif::Network, gpusci::lif::LifParams)>>
-        + Send,
+    jobs: impl FnOnce() -> gpusci::Result<Vec<(gpusci::lif::Network, gpusci::lif::LifParams)>> + Send,
 ) -> PyResult<Vec<NetworkRun<'py>>> {
     let runs = interruptible(py, || -> gpusci::Result<Vec<gpusci::lif::LifRun>> {
         let jobs = jobs()?;

@@ -149,6 +149,11 @@ def test_histogram2d_dataframe_parquet_and_npy_files(client, points, tmp_path):
     H, xe, ye = gd.histogram2d(df.x, df.y, bins=(31, 17), weights=df.w, backend="cpu")
     np.testing.assert_array_equal(H, expected[0])
     np.testing.assert_array_equal(xe, expected[1])
+    # Columns of two frames partitioned alike (read side by side, not as one frame).
+    xs = dd.from_pandas(pd.Series(x, name="v"), npartitions=7)
+    ys = dd.from_pandas(pd.Series(y, name="v"), npartitions=7)
+    H, _, _ = gd.histogram2d(xs, ys, bins=(31, 17), weights=df.w, backend="cpu")
+    np.testing.assert_array_equal(H, expected[0])
     df.to_parquet(tmp_path / "points.parquet")
     df = dd.read_parquet(tmp_path / "points.parquet")
     assert df.npartitions > 1

@@ -281,7 +281,15 @@ mod tests {
         assert_eq!(lspci, Some((0, 0x3b, 0, 0)));
         assert_eq!(parse_pci_bus_id("00000000:3B:00.0"), lspci);
         assert_eq!(parse_pci_bus_id("3b:00.0"), lspci);
-        for not_an_id in ["", "vulkan", "3b:00", "0:1:2:3.0", "zz:00.0", "3b:00.", "H100"] {
+        for not_an_id in [
+            "",
+            "vulkan",
+            "3b:00",
+            "0:1:2:3.0",
+            "zz:00.0",
+            "3b:00.",
+            "H100",
+        ] {
             assert_eq!(parse_pci_bus_id(not_an_id), None, "{not_an_id}");
         }
     }
