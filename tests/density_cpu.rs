@@ -441,3 +441,17 @@ fn huge_bin_counts_are_errors_not_aborts() {
         );
     }
 }
+
+#[test]
+fn no_float32_points_give_numpys_float64_edges_of_0_to_1() {
+    // np.histogram2d(np.empty(0, np.float32), np.empty(0, np.float32), 3): NumPy's range of no
+    // points is the integers (0, 1), so its edges are float64, not float32.
+    let empty = Array1::<f64>::zeros(0);
+    let plan = DensityParams::new(3, 3)
+        .plan(empty.view(), empty.view(), PointType::F32)
+        .unwrap();
+    let h = cpu::histogram2d(empty.view(), empty.view(), None, &plan).unwrap();
+    assert_eq!(h.x_edges, vec![0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0]);
+    assert_eq!(h.y_edges, h.x_edges);
+    assert_eq!(h.values.sum(), 0.0);
+}

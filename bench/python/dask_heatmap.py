@@ -93,6 +93,9 @@ def main():
 
             def datashader():
                 if bounds is None:
+                    # datashader memoises a dataframe's bounds: cleared, so that every run
+                    # finds the range from the data, as gpusci's does.
+                    ds.glyphs.points._PointLike.compute_bounds_dask.cache.clear()
                     canvas = ds.Canvas(plot_width=width, plot_height=height)
                 else:
                     canvas = ds.Canvas(plot_width=width, plot_height=height,

@@ -124,7 +124,8 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, backen
         raise ValueError("x and y must have the same length.")
     (sx, ex), (sy, ey) = _bins_per_axis(bins)
     range = _range_pairs(range)
-    single = _float32_edges(x, y) and range is None
+    # No points: NumPy's range is the integers (0, 1), and its edges float64.
+    single = _float32_edges(x, y) and range is None and len(x) > 0
     w = None
     if weights is not None:
         w = as_float64(real_array(weights, "weights"))

@@ -19,6 +19,7 @@ Dask.
 from __future__ import annotations
 
 import math
+import operator
 import os
 from typing import Any, Optional
 
@@ -62,11 +63,16 @@ def _column_parts(column, name):
         raise TypeError("x, y and weights must be a dask array or a dask dataframe column, "
                         "not a Delayed")
     if _is_dask_series(column):
-        return list(column.to_delayed()), np.dtype(column.dtype)
+        return list(column.to_delayed()), _numpy_dtype(column.dtype)
     if isinstance(column, np.ndarray):
         return [column], column.dtype
     raise TypeError(f"{name} must be a dask array, a dask dataframe column or a NumPy array, "
                     f"not {type(column).__name__}")
+
+
+def _numpy_dtype(dtype):
+    """The NumPy dtype of a column's dtype (pandas' nullable and Arrow dtypes name one)."""
+    return np.dtype(getattr(dtype, "numpy_dtype", dtype))
 
 
 def _is_dask_series(column):
@@ -111,17 +117,16 @@ def _partitions(x, y, weights):
     else:
         columns = [x, y, weights]
     names = ["x", "y", "weights"]
-    if all(_is_dask_series(c) for c in columns):
-        counts = {c.npartitions for c in columns}
-        if len(counts) > 1:
-            raise ValueError(f"x, y and weights must be partitioned alike ({sorted(counts)} "
-                             "partitions)")
+    common = _common_frame(columns) if all(_is_dask_series(c) for c in columns) else None
+    if common is not None:
+        frame, wanted = common
         for c, name in zip(columns, names):
-            _check_dtype(np.dtype(c.dtype), name)
-        frame, wanted = _one_frame(columns, names)
+            _check_dtype(_numpy_dtype(c.dtype), name)
         select = dask.delayed(_columns_of, pure=True)
         parts = [select(part, wanted) for part in frame.to_delayed()]
     else:
+        # Partitions paired by position (never by index label); their lengths are checked
+        # when they are read.
         if isinstance(x, da.Array) and x.ndim == 1 and not np.isnan(x.shape[0]):
             columns = [c.rechunk(x.chunks) if isinstance(c, da.Array) and c.ndim == 1
                        and c.shape == x.shape and c.chunks != x.chunks else c
@@ -135,30 +140,28 @@ def _partitions(x, y, weights):
         pack = dask.delayed(_points_tuple, pure=True)
         ws = split[2][0] if weights is not None else [None] * len(split[0][0])
         parts = [pack(px, py, pw) for px, py, pw in zip(split[0][0], split[1][0], ws)]
-    dtypes = [np.dtype(c.dtype) for c in columns[:2]]
+    dtypes = [_numpy_dtype(c.dtype) for c in columns[:2]]
     return parts, _float32_edges(*dtypes)
 
 
-def _one_frame(columns, names):
-    """One dask frame holding every column, and the columns' names in it, so that a partition
-    is read once for all of them: their common parent when they are columns of one frame (as
-    ``df.x, df.y``), else the columns side by side (``dd.concat``, which copies)."""
+def _common_frame(columns):
+    """When every column is a column of one dask frame (``df.x, df.y``): that frame narrowed to
+    them, and their names, so that a partition is read once for all of them (one Parquet read,
+    not one per column). Else None."""
     try:
         from dask.dataframe.dask_expr import new_collection
 
-        parents = {c.expr.frame._name: c.expr.frame for c in columns
-                   if type(c.expr).__name__ == "Projection"
-                   and isinstance(c.expr.operand("columns"), str)}
-        if len(parents) == 1 and all(type(c.expr).__name__ == "Projection" for c in columns):
-            wanted = [c.expr.operand("columns") for c in columns]
-            return new_collection(parents.popitem()[1])[list(dict.fromkeys(wanted))], wanted
-    except (ImportError, AttributeError, TypeError, ValueError):
-        pass   # another dask-expr: the columns side by side
-    import dask.dataframe as dd
-
-    frame = dd.concat([c.rename(name) for c, name in zip(columns, names)], axis=1,
-                      ignore_unknown_divisions=True)
-    return frame, names[:len(columns)]
+        exprs = [c.expr for c in columns]
+        if not all(type(e).__name__ == "Projection" and isinstance(e.operand("columns"), str)
+                   for e in exprs):
+            return None
+        parents = {e.frame._name: e.frame for e in exprs}
+        if len(parents) != 1:
+            return None
+        wanted = [e.operand("columns") for e in exprs]
+        return new_collection(parents.popitem()[1])[list(dict.fromkeys(wanted))], wanted
+    except (ImportError, AttributeError, TypeError, ValueError, KeyError):
+        return None   # another dask-expr: the columns are read one by one
 
 
 def _columns_of(frame, names):
@@ -305,20 +308,38 @@ def _bounds_pass(parts, client):
         return _merge_bounds(b for b, _ in found), parts
     from distributed import as_completed
 
-    workers = client.scheduler_info().get("workers", {}).values()
+    workers = _workers(client).values()
     budget = HOLD_FRACTION * sum(w.get("memory_limit") or 0 for w in workers)
     held = client.compute(parts)
-    sized = client.map(_partition_bounds, held, pure=False)
+    # Each partition's bounds run as soon as it is read, so those past the budget are freed
+    # early.
+    sized = client.map(_partition_bounds, held, pure=False, priority=1)
     index = {future.key: k for k, future in enumerate(sized)}
     found, sources, kept = [None] * len(parts), list(parts), 0
-    for future in as_completed(sized):
-        k = index[future.key]
-        found[k], size = future.result()
-        if kept + size <= budget:
-            kept += size
-            sources[k] = held[k]
-        held[k] = None   # the only other reference: dropping it frees the worker's copy
+    try:
+        for future in as_completed(sized):
+            k = index[future.key]
+            found[k], size = future.result()
+            if kept + size <= budget:
+                kept += size
+                sources[k] = held[k]
+            held[k] = None   # the only other reference: dropping it frees the worker's copy
+    except BaseException:
+        client.cancel([f for f in held + sized if f is not None])
+        raise
     return _merge_bounds(found), sources
+
+
+def _no_points(bounds):
+    return all(b[0] > b[1] and not b[2] for b in bounds)
+
+
+def _workers(client):
+    """Every worker's information (newer distributed lists only 5 unless asked for all)."""
+    try:
+        return client.scheduler_info(n_workers=-1)["workers"]
+    except TypeError:   # distributed before the n_workers argument
+        return client.scheduler_info()["workers"]
 
 
 def _binned(x, y, sx, sy, range, weights, split_every, backend, client):
@@ -332,12 +353,20 @@ def _binned(x, y, sx, sy, range, weights, split_every, backend, client):
     if needs_bounds:
         # One reduction first: NumPy's automatic range is the whole set's min and max.
         bounds, parts = _bounds_pass(parts, client)
+        # No points at all: NumPy's range is the integers (0, 1), so its edges are float64.
+        single = single and not _no_points(bounds)
     else:
         bounds = (_NO_BOUNDS, _NO_BOUNDS)
     # The plan (edges, sizes, the range's checks) is made here once, so a bad request fails
     # before the partitions are binned.
     empty = np.empty(0)
-    _core.histogram2d(empty, empty, sx, sy, range, False, None, single, "cpu", bounds)
+    try:
+        _core.histogram2d(empty, empty, sx, sy, range, False, None, single, "cpu", bounds)
+    except BaseException:
+        client = _current_client(client)
+        if client is not None:   # partitions held by the bounds pass
+            client.cancel([p for p in parts if not isinstance(p, Delayed)])
+        raise
     grid_of = dask.delayed(_partition_grid, pure=True)
     grids = [grid_of(p, sx, sy, range, single, bounds, backend) for p in parts]
     ((H, report),) = _compute(client, _tree_sum(grids, split_every))
@@ -392,7 +421,7 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, split_
     MemoryError
         A grid larger than the memory available (on the client or a worker).
     """
-    backend = backend_name(backend)
+    backend = _backend(backend)
     (sx, ex), (sy, ey) = _bins_per_axis(bins)
     range = _range_pairs(range)
     H, report, bounds, single = _binned(x, y, sx, sy, range, weights, split_every, backend,
@@ -431,8 +460,8 @@ def heatmap(x, y, *, weights=None, size=(800, 600), range=None, sigma=0.0, scale
     ValueError, TypeError, MemoryError
         As :func:`histogram2d`; a size below 1 pixel.
     """
-    backend = backend_name(backend)
-    width, height = (int(v) for v in size)
+    backend = _backend(backend)
+    width, height = (operator.index(v) for v in size)
     if width < 1 or height < 1:
         raise ValueError("size: width and height must be at least 1")
     range = _range_pairs(range)
@@ -446,6 +475,12 @@ def heatmap(x, y, *, weights=None, size=(800, 600), range=None, sigma=0.0, scale
 # ---------------------------------------------------------------------------------------------
 
 _WRAP_MODES = ("wrap", "grid-wrap")
+
+
+def _backend(backend):
+    """The backend every worker uses: the caller's default (``gpusci.set_backend`` in this
+    process) when not given, so that workers with another default do not decide alone."""
+    return backend_name(backend) or _core.get_backend()
 
 
 def _radius(sigma, truncate, radius):
@@ -538,7 +573,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
         float16 data.
     """
     input = _dask_input(input)
-    backend = backend_name(backend)
+    backend = _backend(backend)
     out_dtype = _output_dtype(output, input)
     axes = ndimage._check_axes(axes, input.ndim)
     n = len(axes)
@@ -589,10 +624,13 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     As :func:`gaussian_filter`; ``numpy.exceptions.AxisError`` for an axis out of range.
     """
     input = _dask_input(input)
-    backend = backend_name(backend)
+    backend = _backend(backend)
     out_dtype = _output_dtype(output, input)
-    ndimage.gaussian_filter1d(np.zeros((1,) * max(input.ndim, 1), dtype=input.dtype), sigma,
-                              axis, order, out_dtype, mode, cval, truncate, radius=radius,
+    axis = operator.index(axis)
+    if not -input.ndim <= axis < input.ndim:
+        raise np.exceptions.AxisError(axis, input.ndim)
+    ndimage.gaussian_filter1d(np.zeros((1,) * input.ndim, dtype=input.dtype), sigma, axis,
+                              order, out_dtype, mode, cval, truncate, radius=radius,
                               backend="cpu", nan_policy=nan_policy)
     axis = axis % input.ndim
     reach = _radius(sigma, truncate, ndimage._check_radius(radius))
@@ -674,8 +712,9 @@ def _run_hh(rows, first, seed, spikes, backend):
                                       record=0, backend=backend)
         trains = [run.spike_times for run in found]
         count = sum(len(t) for t in trains)
+        neuron_seconds = int(p["neurons"]) * float(p["T"])
         stats = {"spike_count": count,
-                 "mean_rate": count / (int(p["neurons"]) * float(p["T"])),
+                 "mean_rate": count / neuron_seconds if neuron_seconds > 0 else math.nan,
                  "isi_cv": _isi_cv(trains)}
         if spikes:
             times = np.concatenate([t for t in trains] + [np.empty(0)])
@@ -733,7 +772,7 @@ def sweep(params, *, model="balanced_network", seed=100, batch_size=None, spikes
 
     if model not in _MODELS:
         raise ValueError(f"model must be one of {sorted(_MODELS)}, got {model!r}")
-    backend = backend_name(backend)
+    backend = _backend(backend)
     rows = _rows(params)
     known = _MODELS[model]
     for row in rows:
@@ -743,9 +782,8 @@ def sweep(params, *, model="balanced_network", seed=100, batch_size=None, spikes
             raise ValueError(f"{model} has no parameter {unknown}{hint}; rows may set "
                              f"{sorted(known)}")
     if batch_size is None:
-        workers = 1
-        if client is not None:
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
+        active = _current_client(client)
+        workers = max(1, len(_workers(active))) if active is not None else 1
         batch_size = max(1, math.ceil(len(rows) / (4 * workers)))
     batch_size = int(batch_size)
     if batch_size < 1:
@@ -770,12 +808,12 @@ def sweep(params, *, model="balanced_network", seed=100, batch_size=None, spikes
 
 
 def _pin_adapter(adapter):
-    if _core.gpu_device_open():
-        current = os.environ.get("GPUSCI_ADAPTER")
-        if current != adapter:
-            raise RuntimeError(
-                f"this worker opened its GPU already (GPUSCI_ADAPTER={current!r}); assign "
-                "adapters before the first GPU call, or restart the workers")
+    """For a worker without a nanny: ``GPUSCI_ADAPTER`` in its own process."""
+    if _core.gpu_device_open() and os.environ.get("GPUSCI_ADAPTER") != adapter:
+        raise RuntimeError(
+            f"this worker opened its GPU already (GPUSCI_ADAPTER="
+            f"{os.environ.get('GPUSCI_ADAPTER')!r}); assign adapters before the first GPU "
+            "call, or restart the workers")
     os.environ["GPUSCI_ADAPTER"] = adapter
     return adapter
 
@@ -785,13 +823,34 @@ def _hardware_adapters():
             a["backend"] != "gl"]
 
 
-def assign_adapters(client, adapters: Optional[list[Any]] = None) -> dict:
-    """Gives each worker its own GPU by setting ``GPUSCI_ADAPTER`` in the worker process
-    (Vulkan ignores ``CUDA_VISIBLE_DEVICES``). Workers on one host take the adapters in turn,
-    in the order of their addresses.
+def _adapter_plugin(by_nanny):
+    """A nanny plugin that puts each nanny's adapter in the environment of the worker
+    processes it starts, this one (restarted now) and every later one (after a crash)."""
+    from distributed.diagnostics.plugin import NannyPlugin
 
-    Call it once after the cluster starts, before any GPU work (a worker reads
-    ``GPUSCI_ADAPTER`` when it opens its device, once).
+    class AdapterPerNanny(NannyPlugin):
+        restart = True
+
+        def __init__(self, by_nanny):
+            self.by_nanny = dict(by_nanny)
+
+        def setup(self, nanny):
+            adapter = self.by_nanny.get(nanny.address)
+            if adapter is not None:
+                nanny.env["GPUSCI_ADAPTER"] = adapter
+
+    return AdapterPerNanny(by_nanny)
+
+
+def assign_adapters(client, adapters: Optional[list[Any]] = None) -> dict:
+    """Gives each worker its own GPU through ``GPUSCI_ADAPTER`` (Vulkan ignores
+    ``CUDA_VISIBLE_DEVICES``). Workers on one host take the adapters in turn, in the order of
+    their addresses.
+
+    Each worker's nanny keeps the choice: the workers restart now (call this once after the
+    cluster starts: data they hold is lost), and a worker that crashes later comes back on
+    the same GPU. A worker without a nanny has the variable set in its process instead (a
+    ``RuntimeError`` if it has opened another GPU already), and loses it if it restarts.
 
     Parameters
     ----------
@@ -804,30 +863,36 @@ def assign_adapters(client, adapters: Optional[list[Any]] = None) -> dict:
     Returns
     -------
     dict
-        ``{worker address: adapter}``.
+        ``{worker address: adapter}`` (the addresses before the restart).
 
     Raises
     ------
     ValueError
         No adapter to assign.
     RuntimeError
-        A worker that has opened a different GPU already.
+        A worker without a nanny that has opened a different GPU already.
     """
-    workers = sorted(client.scheduler_info()["workers"].items(),
+    workers = sorted(_workers(client).items(),
                      key=lambda item: (item[1].get("host", ""), item[0]))
     by_host: dict = {}
     for address, info in workers:
-        by_host.setdefault(info.get("host", ""), []).append(address)
-    chosen = {}
-    for addresses in by_host.values():
+        by_host.setdefault(info.get("host", ""), []).append((address, info.get("nanny")))
+    chosen, by_nanny = {}, {}
+    for members in by_host.values():
         available = adapters
         if available is None:
-            available = client.run(_hardware_adapters, workers=[addresses[0]])[addresses[0]]
+            first = members[0][0]
+            available = client.run(_hardware_adapters, workers=[first])[first]
         available = [str(a) for a in available]
         if not available:
             raise ValueError("no adapter to assign (no hardware GPU found; pass adapters=)")
-        for k, address in enumerate(addresses):
+        for k, (address, nanny) in enumerate(members):
             chosen[address] = available[k % len(available)]
+            if nanny:
+                by_nanny[nanny] = chosen[address]
     for address, adapter in chosen.items():
-        client.run(_pin_adapter, adapter, workers=[address])
+        if not _workers(client).get(address, {}).get("nanny"):
+            client.run(_pin_adapter, adapter, workers=[address])
+    if by_nanny:
+        client.register_plugin(_adapter_plugin(by_nanny), name="gpusci-adapters")
     return chosen

@@ -195,6 +195,63 @@ def test_histogram2d_numpy_rules_on_the_global_range(client):
     assert xe.dtype == xe0.dtype
 
 
+def test_histogram2d_frames_paired_by_position_not_index(client):
+    # Columns of two frames with other indexes: rows pair by position, as NumPy pairs them.
+    x = pd.Series(np.arange(10.0), index=np.arange(10))
+    y = pd.Series(np.arange(10.0) * 2, index=np.arange(100, 110))
+    dx, dy = dd.from_pandas(x, npartitions=3), dd.from_pandas(y, npartitions=3)
+    H, _, _ = gd.histogram2d(dx, dy, bins=4, range=[[0, 10], [0, 20]])
+    np.testing.assert_array_equal(H, np.histogram2d(x.values, y.values, 4,
+                                                    range=[[0, 10], [0, 20]])[0])
+    # Partitions of other lengths are refused, never padded with NaN.
+    short = dd.from_pandas(pd.Series(np.arange(9.0)), npartitions=3)
+    with pytest.raises(ValueError, match="partitioned alike"):
+        gd.histogram2d(dx, short, bins=4, range=[[0, 10], [0, 20]])
+
+
+def test_histogram2d_nullable_columns_and_other_bins_forms(client):
+    x = pd.Series([0.5, None, 2.5, 3.5, 1.0, 0.1], dtype="Float64")
+    y = pd.Series([1.0, 2.0, None, 0.5, 3.0, 2.2], dtype="Float64")
+    df = dd.from_pandas(pd.DataFrame({"x": x, "y": y}), npartitions=2)
+    xn, yn = x.to_numpy(np.float64, na_value=np.nan), y.to_numpy(np.float64, na_value=np.nan)
+    keep = ~(np.isnan(xn) | np.isnan(yn))
+    # NA reads as NaN: NumPy refuses it for an automatic range, and so does gpusci.
+    with pytest.raises(ValueError, match="not finite"):
+        np.histogram2d(xn, yn, bins=[3, np.array([0, 1, 2, 4])])
+    with pytest.raises(ValueError, match="not finite"):
+        gd.histogram2d(df.x, df.y, bins=[3, [0, 1, 2, 4]])
+    img = gd.heatmap(df.x, df.y, size=(4, 3), range=[[0, 4], [0, 4]], backend="cpu")
+    assert (img.used, img.non_finite) == (int(keep.sum()), 2)
+    # bins as [int, edges] and edges as lists; weights chunked unlike x.
+    rng = np.random.default_rng(21)
+    a, b, w = rng.normal(size=1001), rng.normal(size=1001), rng.integers(0, 5, 1001) * 1.0
+    edges = [-3, -1, 0, 0.5, 2, 3]
+    H, xe, ye = gd.histogram2d(_chunked(a, (500, 501)), _chunked(b, (500, 501)),
+                               bins=[7, edges], weights=da.from_array(w, chunks=300))
+    H0, xe0, ye0 = np.histogram2d(a, b, bins=[7, edges], weights=w)
+    np.testing.assert_array_equal(H, H0)
+    np.testing.assert_array_equal(xe, xe0)
+    np.testing.assert_array_equal(ye, ye0)
+
+
+def test_histogram2d_unknown_chunks_and_no_float32_points(client):
+    frame = dd.from_pandas(pd.DataFrame({"x": np.linspace(0, 1, 50),
+                                         "y": np.linspace(1, 3, 50)}), npartitions=4)
+    x, y = frame.x.to_dask_array(), frame.y.to_dask_array()
+    assert np.isnan(x.shape[0])
+    H, _, _ = gd.histogram2d(x, y, bins=5)
+    np.testing.assert_array_equal(H, np.histogram2d(np.linspace(0, 1, 50),
+                                                    np.linspace(1, 3, 50), 5)[0])
+    # No float32 points: NumPy's range (0, 1) is two integers, so its edges are float64.
+    empty = da.from_array(np.empty(0, dtype=np.float32), chunks=(0,))
+    H, xe, _ = gd.histogram2d(empty, empty, bins=3)
+    H0, xe0, _ = np.histogram2d(np.empty(0, np.float32), np.empty(0, np.float32), bins=3)
+    assert xe.dtype == xe0.dtype == np.float64
+    np.testing.assert_array_equal(xe, xe0)
+    one = gpusci.histogram2d(np.empty(0, np.float32), np.empty(0, np.float32), bins=3)
+    assert one[1].dtype == np.float64
+
+
 def test_histogram2d_bad_input(client):
     x = _chunked(np.array([0.0, np.nan, 2.0]), (1, 2))
     with pytest.raises(ValueError, match="not finite"):
@@ -343,6 +400,38 @@ def test_gaussian_filter_integer_output_and_order(client):
                                                 backend="cpu"))
 
 
+def test_gaussian_filter_aliases_radius_and_negative_axes(client):
+    rng = np.random.default_rng(14)
+    vol = rng.normal(size=(7, 18, 13))
+    d = da.from_array(vol, chunks=((3, 4), (5, 6, 7), (1, 12)))
+    for kwargs in (dict(sigma=[2.0, 1.0], axes=(-1, -2), mode=["grid-wrap", "grid-mirror"]),
+                   dict(sigma=1.5, radius=[2, 5, 3], mode="grid-constant", cval=-1.0),
+                   dict(sigma=[0.0, 2.0, 0.0], mode="wrap")):
+        ours = gd.gaussian_filter(d, backend="cpu", **kwargs).compute()
+        one = ndimage.gaussian_filter(vol, backend="cpu", **kwargs)
+        np.testing.assert_array_equal(ours, one)
+        np.testing.assert_allclose(ours, scipy_ndimage.gaussian_filter(vol, **kwargs),
+                                   rtol=0, atol=F64_TOL)
+    with pytest.raises(np.exceptions.AxisError):
+        gd.gaussian_filter1d(da.from_array(np.float64(3.0)), 1.0)
+    with pytest.raises(np.exceptions.AxisError):
+        gd.gaussian_filter1d(d, 1.0, axis=3)
+
+
+def test_from_npy_files_refuses_what_cannot_be_one_column(tmp_path):
+    np.save(tmp_path / "a.npy", np.zeros(3))
+    np.save(tmp_path / "b.npy", np.zeros(3, dtype=np.float32))
+    np.save(tmp_path / "c.npy", np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="dtype"):
+        gd.from_npy_files([tmp_path / "a.npy", tmp_path / "b.npy"])
+    with pytest.raises(ValueError, match="1-D"):
+        gd.from_npy_files([tmp_path / "c.npy"])
+    with pytest.raises(ValueError, match="at least one"):
+        gd.from_npy_files([])
+    with pytest.raises(OSError):
+        gd.from_npy_files([tmp_path / "missing.npy"])
+
+
 def test_gaussian_filter_bad_input_fails_at_the_call(client):
     d = da.zeros((8, 8), chunks=4)
     with pytest.raises(RuntimeError, match="boundary mode"):
@@ -401,6 +490,13 @@ def test_sweep_of_hodgkin_huxley_populations(client):
     assert table["spike_count"][2] > table["spike_count"][0]
 
 
+def test_sweep_default_batches_use_every_worker_and_zero_neurons(client):
+    table = gd.sweep({"neurons": [0, 1], "T": [0.01, 0.01]}, model="hodgkin_huxley",
+                     backend="cpu")
+    assert table["spike_count"][0] == 0 and np.isnan(table["mean_rate"][0])
+    assert np.isnan(table["isi_cv"][1]) or table["isi_cv"][1] >= 0
+
+
 def test_sweep_bad_input(client):
     with pytest.raises(ValueError, match="seed \\+ k"):
         gd.sweep({"seed": [1, 2]})
@@ -450,7 +546,7 @@ def test_a_worker_killed_mid_computation_changes_nothing():
     np.testing.assert_array_equal(H, expected)   # nothing lost, nothing counted twice
 
 
-def test_assign_adapters_pins_one_adapter_per_worker():
+def test_assign_adapters_pins_one_adapter_per_worker_across_restarts():
     adapters = gpusci._core.adapters()
     if not adapters:
         pytest.skip("no GPU adapter")
@@ -458,14 +554,25 @@ def test_assign_adapters_pins_one_adapter_per_worker():
     with _cluster() as cluster, distributed.Client(cluster) as client:
         chosen = gd.assign_adapters(client, adapters=by_index)
         assert sorted(chosen.values()) == by_index
+        client.wait_for_workers(2, timeout=60)
         seen = client.run(lambda: os.environ.get("GPUSCI_ADAPTER"))
         assert sorted(seen.values()) == by_index
         described = client.run(lambda: gpusci._core.describe_backend("gpu"))
         assert all(adapters[0]["name"] in text for text in described.values())
-        # Once a worker has its device, another adapter cannot be swapped in silently.
-        other = str(len(adapters) + 5)
-        with pytest.raises(RuntimeError, match="opened its GPU already"):
-            gd.assign_adapters(client, adapters=[other])
+        # A worker that dies comes back with its adapter: the nanny keeps it.
+        pids = client.run(os.getpid)
+        victim = sorted(pids.values())[0]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        now = {}
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = client.run(os.getpid, on_error="ignore")
+            if len(now) == 2 and victim not in now.values():
+                break
+        assert len(now) == 2 and victim not in now.values()
+        seen = client.run(lambda: os.environ.get("GPUSCI_ADAPTER"))
+        assert sorted(seen.values()) == by_index
 
 
 @pytest.mark.parametrize("hold", ["all", "none", "no client"])

@@ -170,8 +170,9 @@ impl DensityParams {
                 BinSpec::Count(n) => {
                     let range = self.range.map(|r| r[i]);
                     let (lo, hi) = outer_edges(bounds, range, points)?;
-                    // NumPy computes the edges in float32 only when float32 data set the range.
-                    let single = points == PointType::F32 && range.is_none();
+                    // NumPy computes the edges in float32 only when float32 data set the range
+                    // (no points: its range is the integers 0 and 1, and the edges float64).
+                    let single = points == PointType::F32 && range.is_none() && !bounds.is_empty();
                     Ok(Edges::linspace(lo, hi, *n, single))
                 }
                 BinSpec::Edges(edges) => Edges::explicit(edges.clone(), name),
