@@ -5,15 +5,20 @@ import statistics
 import time
 
 
-def median_time(fn, runs):
-    """Median wall time of `runs` calls of `fn` after one warm-up call, and `runs`."""
+def timed_runs(fn, runs):
+    """Median wall time of `runs` calls of `fn` after one warm-up call, and every time."""
     fn()
     times = []
     for _ in range(runs):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), runs
+    return statistics.median(times), times
+
+
+def median_time(fn, runs):
+    """Median wall time of `runs` calls of `fn` after one warm-up call, and `runs`."""
+    return timed_runs(fn, runs)[0], runs
 
 
 def report(workload, peer, seconds, runs, what):

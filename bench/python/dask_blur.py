@@ -11,10 +11,13 @@ image's creation nor its transfer to the client is counted.
 """
 import argparse
 import json
-import statistics
-import time
+import pathlib
+import sys
 
 import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "peers"))
+from common import timed_runs  # noqa: E402  (the peers' timing helper)
 
 
 def main():
@@ -43,18 +46,10 @@ def main():
         image = client.persist(image)
         distributed.wait(image)
 
-        def timed(make):
-            def once():
-                # A sum of the blurred image: every chunk is blurred on the workers, and only
-                # a number comes back (persisting would let Dask reuse the previous run's keys).
-                return float(make().sum(dtype=np.float64).compute())
-            once()
-            times = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                once()
-                times.append(time.perf_counter() - start)
-            return statistics.median(times), times
+        def blurred_sum(make):
+            # A sum of the blurred image: every chunk is blurred on the workers, and only a
+            # number comes back (persisting would let Dask reuse the previous run's keys).
+            return lambda: float(make().sum(dtype=np.float64).compute())
 
         for tool, make in (
                 ("gpusci.dask.gaussian_filter",
@@ -62,7 +57,7 @@ def main():
                                             backend=args.backend)),
                 ("dask_image.ndfilters.gaussian_filter",
                  lambda: ndfilters.gaussian_filter(image, args.sigma, mode="reflect"))):
-            median, times = timed(make)
+            median, times = timed_runs(blurred_sum(make), args.runs)
             print(json.dumps(dict(workload="dask blur", tool=tool,
                                   shape=f"{args.side}x{args.side}", chunks=args.chunk,
                                   sigma=args.sigma, seconds=median,

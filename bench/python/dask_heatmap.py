@@ -13,10 +13,12 @@ from the data (two passes). Prints one JSON line per (tool, range) with the medi
 import argparse
 import json
 import pathlib
-import statistics
-import time
+import sys
 
 import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "peers"))
+from common import timed_runs  # noqa: E402  (the peers' timing helper)
 
 ROWS_PER_FILE = 10_000_000
 
@@ -44,16 +46,6 @@ def write_points(directory, points):
                        row_group_size=ROWS_PER_FILE)
         print(f"# wrote part {i + 1}/{files}", flush=True)
     done.touch()
-
-
-def timed(fn, runs):
-    fn()  # warm-up: imports, worker caches, the file system cache
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times
 
 
 def main():
@@ -93,9 +85,13 @@ def main():
 
             def datashader():
                 if bounds is None:
-                    # datashader memoises a dataframe's bounds: cleared, so that every run
-                    # finds the range from the data, as gpusci's does.
-                    ds.glyphs.points._PointLike.compute_bounds_dask.cache.clear()
+                    # datashader memoises a dataframe's bounds (toolz.memoize, its cache a
+                    # closure's dict): cleared, so every run finds the range from the data,
+                    # as gpusci's does.
+                    memoised = ds.glyphs.points._PointLike.compute_bounds_dask
+                    for cell in memoised.__closure__ or ():
+                        if isinstance(cell.cell_contents, dict):
+                            cell.cell_contents.clear()
                     canvas = ds.Canvas(plot_width=width, plot_height=height)
                 else:
                     canvas = ds.Canvas(plot_width=width, plot_height=height,
@@ -104,7 +100,7 @@ def main():
                 return np.asarray(tf.shade(counts, cmap=fire, how="log").to_pil())
 
             for tool, fn in (("gpusci.dask.heatmap", ours), ("datashader + dask", datashader)):
-                median, times = timed(fn, args.runs)
+                median, times = timed_runs(fn, args.runs)
                 print(json.dumps(dict(workload="dask heatmap", tool=tool, range=label,
                                       points=args.points, partitions=frame.npartitions,
                                       pixels=f"{width}x{height}", seconds=median,

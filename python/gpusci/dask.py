@@ -416,8 +416,8 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, split_
         As :func:`gpusci.histogram2d` (NaN or infinity with no range, bad bins or range),
         partitions that do not pair up.
     TypeError
-        Inputs that are not dask arrays or columns; ``UnsupportedInput`` for complex or
-        float16 points.
+        Inputs that are not dask arrays, dask dataframe columns or NumPy arrays (one
+        partition); ``UnsupportedInput`` for complex or float16 points.
     MemoryError
         A grid larger than the memory available (on the client or a worker).
     """
@@ -436,8 +436,10 @@ def heatmap(x, y, *, weights=None, size=(800, 600), range=None, sigma=0.0, scale
             cmap="viridis", split_every=None, client=None, backend=None) -> Heatmap:
     """:func:`gpusci.heatmap` of a partitioned point set: the partitions binned as
     :func:`histogram2d` bins them, then the summed grid blurred, scaled and coloured once
-    (never per partition: a log scale does not commute with the sum). Equal to
-    :func:`gpusci.heatmap` on all the points (exactly for counts and integer weights).
+    (never per partition: a log scale does not commute with the sum). On the CPU path equal
+    to :func:`gpusci.heatmap` on all the points, pixel for pixel (for counts and integer
+    weights); on a GPU within one colormap step (the one-machine chain keeps its counts on
+    the device).
 
     Parameters
     ----------

@@ -297,6 +297,29 @@ type Histogram<'py> = (
     [u64; 3],
 );
 
+/// NumPy's histogram request: bins (counts or edges), range, density, and whether automatic
+/// edges are float32.
+fn density_request(
+    bins_x: &Bound<'_, PyAny>,
+    bins_y: &Bound<'_, PyAny>,
+    range: Option<[[f64; 2]; 2]>,
+    density: bool,
+    float32_edges: bool,
+) -> PyResult<(DensityParams, PointType)> {
+    let params = DensityParams {
+        bins: [bin_spec(bins_x)?, bin_spec(bins_y)?],
+        range,
+        density,
+        reduction: Reduction::Sum,
+    };
+    let kind = if float32_edges {
+        PointType::F32
+    } else {
+        PointType::F64
+    };
+    Ok((params, kind))
+}
+
 /// `numpy.histogram2d` of float64 coordinates: `bins_x`/`bins_y` are a count or edges;
 /// `float32_edges` computes automatic edges in float32 (NumPy's rule for float32 data).
 /// Returns `(H, xedges, yedges, [used, out_of_range, non_finite])`.
@@ -316,17 +339,7 @@ fn histogram2d<'py>(
     backend: Option<&str>,
     bounds: Option<(BoundsTuple, BoundsTuple)>,
 ) -> PyResult<Histogram<'py>> {
-    let params = DensityParams {
-        bins: [bin_spec(bins_x)?, bin_spec(bins_y)?],
-        range,
-        density,
-        reduction: Reduction::Sum,
-    };
-    let kind = if float32_edges {
-        PointType::F32
-    } else {
-        PointType::F64
-    };
+    let (params, kind) = density_request(bins_x, bins_y, range, density, float32_edges)?;
     let exec = executor(backend)?;
     let (xv, yv) = (x.as_array(), y.as_array());
     let wv = weights.as_ref().map(|w| w.as_array());
@@ -402,17 +415,7 @@ fn histogram2d_from_sums<'py>(
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
 )> {
-    let params = DensityParams {
-        bins: [bin_spec(bins_x)?, bin_spec(bins_y)?],
-        range,
-        density,
-        reduction: Reduction::Sum,
-    };
-    let kind = if float32_edges {
-        PointType::F32
-    } else {
-        PointType::F64
-    };
+    let (params, kind) = density_request(bins_x, bins_y, range, density, float32_edges)?;
     let values = sums.as_array().to_owned();
     let h = py
         .detach(|| {
