@@ -14,8 +14,9 @@ use crate::blur::{self, BlurParams};
 use crate::density::{self, DensityParams, PointType};
 use crate::error::{Error, Result};
 use crate::gpu::{open_all_adapters, Backend, Executor, GpuContext};
+use crate::heatmap::{heatmap, HeatmapParams, Scale};
 use crate::io::Points;
-use crate::render::{heatmap, write_png, Colormap, HeatmapParams, Scale};
+use crate::render::{write_png, Colormap};
 
 /// One measured line of the table.
 #[derive(Clone, Debug)]

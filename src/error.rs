@@ -103,7 +103,7 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// What is wrong with it.
-        kind: crate::io::NpyError,
+        kind: NpyError,
     },
     /// A CSV file has a row that is not numbers, or a row of another width.
     #[error("{}: line {line}: {message}", path.display())]
@@ -150,4 +150,43 @@ impl Error {
             source,
         }
     }
+}
+
+/// Longest `.npy` header accepted, as NumPy (`np.load` refuses longer ones by default).
+pub const MAX_HEADER_LEN: usize = 10_000;
+
+/// What is wrong with a `.npy` file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NpyError {
+    /// The file does not start with the `.npy` magic string.
+    #[error("not a .npy file (bad magic string)")]
+    NotNpy,
+    /// A format version other than 1.0, 2.0 or 3.0.
+    #[error("unsupported .npy format version {0}.{1}")]
+    UnsupportedVersion(u8, u8),
+    /// The header is longer than [`MAX_HEADER_LEN`].
+    #[error("header of {0} bytes is longer than the {MAX_HEADER_LEN} allowed")]
+    HeaderTooLarge(usize),
+    /// The file ends inside the header or the data.
+    #[error("file is truncated: {0}")]
+    Truncated(String),
+    /// The header is not the dictionary NumPy writes.
+    #[error("malformed header: {0}")]
+    BadHeader(String),
+    /// The shape's element count overflows.
+    #[error("shape {0:?} is too large")]
+    TooLarge(Vec<u64>),
+    /// Bytes follow the data.
+    #[error("{0} unexpected bytes after the array data")]
+    TrailingData(u64),
+    /// A dtype gpusci does not read (objects, strings, complex, structured, float16, ...).
+    #[error("unsupported dtype '{0}' (expected float32, float64, integer or bool)")]
+    UnsupportedDtype(String),
+    /// The array has an unsupported number of dimensions for this use.
+    #[error("{0}")]
+    BadShape(String),
+    /// ndarray-npy refused the file after our checks passed.
+    #[error("{0}")]
+    Parse(String),
 }

@@ -678,12 +678,12 @@ fn heatmap<'py>(
     float32: bool,
     backend: Option<&str>,
 ) -> PyResult<(Bound<'py, PyAny>, [u64; 3])> {
-    let params = gpusci::render::HeatmapParams {
+    let params = gpusci::heatmap::HeatmapParams {
         width: size.0,
         height: size.1,
         range,
         sigma,
-        scale: parse::<gpusci::render::Scale>(scale)?,
+        scale: parse::<gpusci::heatmap::Scale>(scale)?,
         colormap: parse::<gpusci::render::Colormap>(cmap)?,
         ..Default::default()
     };
@@ -701,7 +701,7 @@ fn heatmap<'py>(
         return Err(PyValueError::new_err("x and y must have the same length"));
     }
     let exec = executor(backend)?;
-    let image = compute(py, || gpusci::render::heatmap(&exec, &points, &params)).map_err(to_py)?;
+    let image = compute(py, || gpusci::heatmap::heatmap(&exec, &points, &params)).map_err(to_py)?;
     let rgba = ndarray::Array3::from_shape_vec((image.height, image.width, 4), image.rgba)
         .expect("height x width x 4 bytes");
     Ok((
@@ -726,11 +726,11 @@ fn heatmap_from_sums<'py>(
 ) -> PyResult<(Bound<'py, PyAny>, [u64; 3])> {
     let values = sums.as_array().to_owned();
     let (width, height) = values.dim();
-    let params = gpusci::render::HeatmapParams {
+    let params = gpusci::heatmap::HeatmapParams {
         width,
         height,
         sigma,
-        scale: parse::<gpusci::render::Scale>(scale)?,
+        scale: parse::<gpusci::heatmap::Scale>(scale)?,
         colormap: parse::<gpusci::render::Colormap>(cmap)?,
         ..Default::default()
     };
@@ -744,7 +744,7 @@ fn heatmap_from_sums<'py>(
     };
     let exec = executor(backend)?;
     let image = compute(py, || {
-        gpusci::render::render_histogram(&exec, histogram, &params)
+        gpusci::heatmap::render_histogram(&exec, histogram, &params)
     })
     .map_err(to_py)?;
     let rgba = ndarray::Array3::from_shape_vec((image.height, image.width, 4), image.rgba)

@@ -61,10 +61,6 @@ const SHARED_LEN: u32 = 4096u;
 
 var<workgroup> tile: array<f32, SHARED_LEN>;
 
-fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return wid.x + nwg.x * (wid.y + nwg.y * wid.z);
-}
-
 // Maps position i of the extended line onto [0, n); -1 means the constant cval.
 // Any distance past the edge works: the periodic modes repeat as often as needed.
 // Only non-negative operands reach `%`: GLSL leaves the sign of a negative remainder undefined

@@ -20,10 +20,6 @@ struct ConvUniform {
 
 const TILE: u32 = 256u;
 
-fn linear_group(wg: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return wg.x + groups.x * (wg.y + groups.y * wg.z);
-}
-
 // --- direct: out[t - first] = sum_j a[t - j] v[j] ------------------------------------------
 
 @group(0) @binding(1) var<storage, read> signal: array<f32>;
@@ -39,7 +35,7 @@ var<workgroup> window: array<f32, 512>; // 2 TILE - 1 samples used
 @compute @workgroup_size(256)
 fn direct(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
           @builtin(local_invocation_index) li: u32) {
-    let g = linear_group(wg, groups);
+    let g = group_index(wg, groups);
     if (g * TILE >= u.count) { return; }
     let t0 = u.first + g * TILE;
     var acc = 0.0;
@@ -74,7 +70,7 @@ fn direct(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups:
 @compute @workgroup_size(64)
 fn split_blocks(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                 @builtin(local_invocation_index) li: u32) {
-    let t = linear_group(wg, groups) * 64u + li;
+    let t = group_index(wg, groups) * 64u + li;
     if (t >= u.rows * u.size) { return; }
     let r = t / u.size;
     let e = t % u.size;
@@ -91,7 +87,7 @@ fn split_blocks(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) g
 @compute @workgroup_size(64)
 fn multiply(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
             @builtin(local_invocation_index) li: u32) {
-    let t = linear_group(wg, groups) * 64u + li;
+    let t = group_index(wg, groups) * 64u + li;
     let bins = u.size / 2u + 1u;
     if (t >= u.rows * bins) { return; }
     let a = spectra[t];
@@ -107,7 +103,7 @@ fn multiply(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) group
 @compute @workgroup_size(64)
 fn overlap_add(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                @builtin(local_invocation_index) li: u32) {
-    let o = linear_group(wg, groups) * 64u + li;
+    let o = group_index(wg, groups) * 64u + li;
     if (o >= u.count) { return; }
     let t = u.first + o;
     let hi = min(t / u.block, u.rows - 1u);
@@ -137,7 +133,7 @@ const NO_INDEX: u32 = 0xffffffffu;
 @compute @workgroup_size(256)
 fn argmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
           @builtin(local_invocation_index) li: u32) {
-    let g = linear_group(wg, groups);
+    let g = group_index(wg, groups);
     if (g * TILE >= u.count) { return; }
     let t = g * TILE + li;
     var v = LOWEST;
@@ -193,7 +189,7 @@ struct Conv2dUniform {
 @compute @workgroup_size(64)
 fn direct_2d(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
              @builtin(local_invocation_index) li: u32) {
-    let o = linear_group(wg, groups) * 64u + li;
+    let o = group_index(wg, groups) * 64u + li;
     if (o >= u2.out_rows * u2.out_cols) { return; }
     let r = i32(u2.first_row + o / u2.out_cols);
     let c = i32(u2.first_col + o % u2.out_cols);
@@ -221,7 +217,7 @@ fn direct_2d(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) grou
 fn multiply_pointwise(@builtin(workgroup_id) wg: vec3<u32>,
                       @builtin(num_workgroups) groups: vec3<u32>,
                       @builtin(local_invocation_index) li: u32) {
-    let t = linear_group(wg, groups) * 64u + li;
+    let t = group_index(wg, groups) * 64u + li;
     if (t >= u.count) { return; }
     let a = product[t];
     let b = factor[t];
@@ -235,7 +231,7 @@ fn multiply_pointwise(@builtin(workgroup_id) wg: vec3<u32>,
 @compute @workgroup_size(64)
 fn gather_2d(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
              @builtin(local_invocation_index) li: u32) {
-    let o = linear_group(wg, groups) * 64u + li;
+    let o = group_index(wg, groups) * 64u + li;
     if (o >= u2.out_rows * u2.out_cols) { return; }
     let r = u2.first_row + o / u2.out_cols;
     let c = u2.first_col + o % u2.out_cols;

@@ -97,10 +97,6 @@ fn cell_of(p: u32) -> i32 {
     return i * i32(u.ny) + j;
 }
 
-fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return wid.x + nwg.x * (wid.y + nwg.y * wid.z);
-}
-
 @compute @workgroup_size(256)
 fn bin_global(
     @builtin(workgroup_id) wid: vec3<u32>,

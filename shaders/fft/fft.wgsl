@@ -49,10 +49,6 @@ fn times_i(a: vec2<f32>) -> vec2<f32> {
     return vec2<f32>(-u.sign * a.y, u.sign * a.x);
 }
 
-fn linear_group(wg: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return wg.x + groups.x * (wg.y + groups.y * wg.z);
-}
-
 struct Four { v0: vec2<f32>, v1: vec2<f32>, v2: vec2<f32>, v3: vec2<f32> }
 
 fn dft4(x0: vec2<f32>, x1: vec2<f32>, x2: vec2<f32>, x3: vec2<f32>) -> Four {
@@ -67,7 +63,7 @@ fn dft4(x0: vec2<f32>, x1: vec2<f32>, x2: vec2<f32>, x3: vec2<f32>) -> Four {
 @compute @workgroup_size(64)
 fn pass_radix2(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                @builtin(local_invocation_index) li: u32) {
-    let t = linear_group(wg, groups) * GLOBAL_WG + li;
+    let t = group_index(wg, groups) * GLOBAL_WG + li;
     let m = u.n / 2u;
     if (t >= m * u.rows) { return; }
     let base = (t / m) * u.n;
@@ -84,7 +80,7 @@ fn pass_radix2(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) gr
 @compute @workgroup_size(64)
 fn pass_radix4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                @builtin(local_invocation_index) li: u32) {
-    let t = linear_group(wg, groups) * GLOBAL_WG + li;
+    let t = group_index(wg, groups) * GLOBAL_WG + li;
     let m = u.n / 4u;
     if (t >= m * u.rows) { return; }
     let base = (t / m) * u.n;
@@ -107,7 +103,7 @@ fn pass_radix4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) gr
 @compute @workgroup_size(64)
 fn pass_radix8(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                @builtin(local_invocation_index) li: u32) {
-    let t = linear_group(wg, groups) * GLOBAL_WG + li;
+    let t = group_index(wg, groups) * GLOBAL_WG + li;
     let m = u.n / 8u;
     if (t >= m * u.rows) { return; }
     let base = (t / m) * u.n;
@@ -147,7 +143,7 @@ var<workgroup> row_data: array<vec2<f32>, LOCAL_MAX>;
 @compute @workgroup_size(256)
 fn fft_local(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
              @builtin(local_invocation_index) li: u32) {
-    let row = linear_group(wg, groups);
+    let row = group_index(wg, groups);
     if (row >= u.rows) { return; }
     let n = u.n;
     let base = row * n;

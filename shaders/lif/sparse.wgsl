@@ -40,10 +40,6 @@ const HEADER: u32 = 4u;
 
 @group(0) @binding(0) var<uniform> u: SparseUniform;
 
-fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return wid.x + nwg.x * (wid.y + nwg.y * wid.z);
-}
-
 // ---- sparse_update ---------------------------------------------------------------------
 
 @group(0) @binding(1) var<storage, read> net: NetParams;

@@ -23,10 +23,6 @@ struct CrossUniform {
 
 const TILE: u32 = 256u;
 
-fn linear_group(wg: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return wg.x + groups.x * (wg.y + groups.y * wg.z);
-}
-
 // x > thr for the float64 with words (lo, hi); never for NaN. -0.0 and 0.0 share a key.
 fn above(i: u32) -> bool {
     let w = samples[i];
@@ -61,7 +57,7 @@ var<workgroup> rank: array<u32, TILE>;
 @compute @workgroup_size(256)
 fn count(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
          @builtin(local_invocation_index) li: u32) {
-    let g = linear_group(wg, groups);
+    let g = group_index(wg, groups);
     if (g * TILE >= u.n) { return; }
     if (li == 0u) { atomicStore(&tally, 0u); }
     workgroupBarrier();
@@ -76,7 +72,7 @@ fn count(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: 
 @compute @workgroup_size(256)
 fn scatter(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
            @builtin(local_invocation_index) li: u32) {
-    let g = linear_group(wg, groups);
+    let g = group_index(wg, groups);
     if (g * TILE >= u.n) { return; }
     let i = g * TILE + li;
     let flag = select(0u, 1u, i < u.n && is_event(i));

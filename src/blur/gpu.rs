@@ -17,9 +17,9 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source, compiled once per context.
-pub const BLUR_WGSL: &str = include_str!("../../shaders/blur/blur.wgsl");
+pub const BLUR_WGSL: &str = crate::gpu::include_wgsl!("blur/blur.wgsl");
 /// The normalisation step of the `omit` NaN policy.
-pub const NORMALIZE_WGSL: &str = include_str!("../../shaders/blur/normalize.wgsl");
+pub const NORMALIZE_WGSL: &str = crate::gpu::include_wgsl!("blur/normalize.wgsl");
 
 /// Threads per workgroup of `blur_rows_tiled`, `blur_direct` and `normalize` (`WG_SIZE` in WGSL).
 pub const WG_SIZE: u32 = 256;

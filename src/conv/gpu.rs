@@ -14,7 +14,7 @@ use crate::fft::gpu::{real_scratch, FftGpu, LOCAL_MAX};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const CONV_WGSL: &str = include_str!("../../shaders/conv/conv.wgsl");
+pub const CONV_WGSL: &str = crate::gpu::include_wgsl!("conv/conv.wgsl");
 /// Outputs per workgroup of the direct kernel and values per workgroup of the argmax
 /// (`TILE` in conv.wgsl).
 pub const TILE: usize = 256;

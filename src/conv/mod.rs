@@ -24,14 +24,16 @@ pub mod two_d;
 use std::str::FromStr;
 
 use ndarray::{Array1, ArrayView1};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, RealToComplex};
+
+use crate::fft::cpu::real_plans as plans;
 
 use crate::error::{Error, Result};
 use crate::gpu::Executor;
-pub use crate::signal::ConvMode as Mode;
+pub use crate::numpy::ConvMode as Mode;
 
 /// How the sums are computed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -141,20 +143,6 @@ fn direct_full(a: &[f64], v: &[f64]) -> Vec<f64> {
         }
     }
     out
-}
-
-/// Real FFT plans, made once per size and shared (planning a 2^21-point transform costs about
-/// as much as running it).
-pub(crate) fn plans(size: usize) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
-    static PLANNER: OnceLock<Mutex<RealFftPlanner<f64>>> = OnceLock::new();
-    let mut planner = PLANNER
-        .get_or_init(|| Mutex::new(RealFftPlanner::new()))
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    (
-        planner.plan_fft_forward(size),
-        planner.plan_fft_inverse(size),
-    )
 }
 
 /// The spectrum of `x` zero-padded to the plan's size.

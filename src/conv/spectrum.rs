@@ -5,8 +5,8 @@
 use ndarray::ArrayView1;
 use realfft::num_complex::Complex;
 
-use super::plans;
 use crate::error::{Error, Result};
+use crate::fft::cpu::real_plans as plans;
 
 /// The one-sided spectrum of a real signal.
 #[derive(Clone, Debug, PartialEq)]

@@ -28,52 +28,7 @@ pub enum BinSpec {
     Edges(Vec<f64>),
 }
 
-/// The float type of the points, which decides how NumPy computes the edges.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PointType {
-    /// float64 (and integers, which NumPy bins with float64 edges).
-    #[default]
-    F64,
-    /// float32: with an automatic range, NumPy computes the edges in float32.
-    F32,
-}
-
-/// The element type of one coordinate array, for NumPy's type promotion in
-/// [`PointType::of_columns`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ElementType {
-    /// float32.
-    Float32,
-    /// float64.
-    Float64,
-    /// A signed integer of `bits` bits (8, 16, 32 or 64).
-    Int(u8),
-    /// An unsigned integer of `bits` bits (8, 16, 32 or 64).
-    UInt(u8),
-}
-
-impl PointType {
-    /// How NumPy bins the columns `x` and `y`: `numpy.histogram2d(x, y)` stacks them
-    /// (`np.atleast_2d([x, y])`), so the edges follow `np.result_type(x, y)`: float32 edges
-    /// (with an automatic range) only when that common type is float32, which is float32 with
-    /// float32, or float32 with an integer of 16 bits or fewer. Anything with float64, a wider
-    /// integer, or integers alone bins with float64 edges.
-    pub fn of_columns(x: ElementType, y: ElementType) -> PointType {
-        use ElementType::{Float32, Int, UInt};
-        // float32 absorbs integers that it represents exactly (int8/16, uint8/16).
-        let fits_f32 = |t: ElementType| match t {
-            Float32 => true,
-            Int(bits) | UInt(bits) => bits <= 16,
-            ElementType::Float64 => false,
-        };
-        let float32 = x == Float32 || y == Float32;
-        if float32 && fits_f32(x) && fits_f32(y) {
-            PointType::F32
-        } else {
-            PointType::F64
-        }
-    }
-}
+pub use crate::numpy::{ElementType, PointType};
 
 /// What a bin holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

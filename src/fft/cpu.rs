@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftDirection, FftPlanner};
 
 use super::Complex;
@@ -63,7 +64,7 @@ pub fn fft_rows(data: &mut [Complex<f64>], n: usize, inverse: bool) -> Result<()
 /// As [`fft_rows`].
 pub fn rfft_rows(x: &[f64], n: usize) -> Result<Vec<Complex<f64>>> {
     rows_of(x.len(), n)?;
-    let (forward, _) = crate::conv::plans(n);
+    let (forward, _) = real_plans(n);
     let bins = n / 2 + 1;
     let mut out = vec![Complex::new(0.0, 0.0); x.len() / n * bins];
     out.par_chunks_mut(bins)
@@ -88,7 +89,7 @@ pub fn irfft_rows(spectrum: &[Complex<f64>], n: usize) -> Result<Vec<f64>> {
     }
     let bins = n / 2 + 1;
     rows_of(spectrum.len(), bins)?;
-    let (_, inverse) = crate::conv::plans(n);
+    let (_, inverse) = real_plans(n);
     let mut out = vec![0.0f64; spectrum.len() / bins * n];
     let scale = 1.0 / n as f64;
     out.par_chunks_mut(n)
@@ -133,4 +134,20 @@ pub(crate) fn transpose<T: Copy + Send + Sync>(data: &[T], rows: usize, cols: us
         out.extend((0..rows).map(|r| data[r * cols + c]));
     }
     out
+}
+
+/// Real FFT plans, made once per size and shared (planning a 2^21-point transform costs about
+/// as much as running it).
+pub(crate) fn real_plans(
+    size: usize,
+) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
+    static PLANNER: OnceLock<Mutex<RealFftPlanner<f64>>> = OnceLock::new();
+    let mut planner = PLANNER
+        .get_or_init(|| Mutex::new(RealFftPlanner::new()))
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    (
+        planner.plan_fft_forward(size),
+        planner.plan_fft_inverse(size),
+    )
 }

@@ -12,9 +12,9 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The Stockham passes.
-pub const FFT_WGSL: &str = include_str!("../../shaders/fft/fft.wgsl");
+pub const FFT_WGSL: &str = crate::gpu::include_wgsl!("fft/fft.wgsl");
 /// Real-transform packing and the transpose.
-pub const PACK_WGSL: &str = include_str!("../../shaders/fft/pack.wgsl");
+pub const PACK_WGSL: &str = crate::gpu::include_wgsl!("fft/pack.wgsl");
 /// Longest row transformed in workgroup memory in one dispatch (`LOCAL_MAX` in fft.wgsl):
 /// 2048 complex float32 fill WebGPU's guaranteed 16 KiB of workgroup storage.
 pub const LOCAL_MAX: usize = 2048;

@@ -16,6 +16,18 @@ pub use select::{
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// A shader's WGSL source as the host compiles it: `shaders/prelude.wgsl` (the helpers every
+/// shader may use), then the given files of `shaders/`, in order. WGSL has no includes.
+macro_rules! include_wgsl {
+    ($($file:literal),+ $(,)?) => {
+        concat!(
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/prelude.wgsl")),
+            $(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $file))),+
+        )
+    };
+}
+pub(crate) use include_wgsl;
+
 use crate::error::{Error, Result};
 
 /// How long one wait for the GPU may take before it is reported as [`Error::Timeout`].

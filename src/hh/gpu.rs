@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const HH_WGSL: &str = include_str!("../../shaders/hh/hh.wgsl");
+pub const HH_WGSL: &str = crate::gpu::include_wgsl!("hh/hh.wgsl");
 /// Threads (neurons) per workgroup (`WG_SIZE`).
 pub const WG_SIZE: u32 = 64;
 /// Most steps per dispatch: long enough to amortise a submission, short enough for a GPU's

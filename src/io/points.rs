@@ -10,8 +10,8 @@ use ndarray::Array1;
 
 use super::npy::decode_f64;
 use super::{read_npy_header, NpyError, NpyHeader};
-use crate::density::PointType;
 use crate::error::{Error, Result};
+use crate::numpy::PointType;
 
 /// Points as columns, with optional weights (from a CSV's third column).
 #[derive(Clone, Debug, PartialEq)]

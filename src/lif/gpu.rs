@@ -16,10 +16,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source: the shared structs and clock, then the kernels (WGSL has no includes).
-pub const LIF_WGSL: &str = concat!(
-    include_str!("../../shaders/lif/common.wgsl"),
-    include_str!("../../shaders/lif/lif.wgsl")
-);
+pub const LIF_WGSL: &str = crate::gpu::include_wgsl!("lif/common.wgsl", "lif/lif.wgsl");
 /// Threads per workgroup (`WG_SIZE`).
 pub const WG_SIZE: u32 = 256;
 /// Neurons one thread owns at most (`MAX_PER_THREAD`).

@@ -13,10 +13,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source: the shared structs and clock, then the kernels (WGSL has no includes).
-pub const SPARSE_WGSL: &str = concat!(
-    include_str!("../../shaders/lif/common.wgsl"),
-    include_str!("../../shaders/lif/sparse.wgsl")
-);
+pub const SPARSE_WGSL: &str = crate::gpu::include_wgsl!("lif/common.wgsl", "lif/sparse.wgsl");
 /// Threads per workgroup (`WG_SIZE`).
 pub const WG_SIZE: u32 = 64;
 /// Words before the spiker lists in the integer buffer (`HEADER`).

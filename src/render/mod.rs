@@ -1,18 +1,12 @@
-//! Pictures: colormaps (matplotlib's tables), heatmaps, spike rasters and voltage traces,
-//! and PNG output.
+//! Pictures: colormaps (matplotlib's tables), spike rasters and voltage traces, animations,
+//! and PNG output. Heatmaps are a capability of their own ([`crate::heatmap`]).
 
 use std::path::Path;
 use std::str::FromStr;
 
 pub mod animate;
-pub mod gpu;
-mod heatmap;
 mod raster;
 
-pub use heatmap::{
-    density_params, empty_floor, heatmap, heatmap_file, render_histogram, scale_grid, Heatmap,
-    HeatmapParams, Scale,
-};
 pub use raster::{write_hh_trace, write_raster, write_traces, RASTER_NEURONS};
 
 use ndarray::ArrayView2;

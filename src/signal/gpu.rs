@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const CROSSINGS_WGSL: &str = include_str!("../../shaders/signal/crossings.wgsl");
+pub const CROSSINGS_WGSL: &str = crate::gpu::include_wgsl!("signal/crossings.wgsl");
 /// Samples per workgroup (`TILE` in crossings.wgsl).
 pub const TILE: usize = 256;
 

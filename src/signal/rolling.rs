@@ -9,52 +9,11 @@
 //! infinity it holds. With [`NanPolicy::Omit`], the mean of the window's finite samples
 //! (pandas' `rolling(k).mean()` with `min_periods`).
 
-use std::str::FromStr;
-
 use ndarray::{Array1, ArrayView1};
 
 use crate::error::{Error, Result};
 
-/// NumPy's convolution modes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ConvMode {
-    /// Every overlap: n + k - 1 outputs.
-    Full,
-    /// max(n, k) outputs, centred as NumPy centres them.
-    Same,
-    /// Only complete overlaps: max(n, k) - min(n, k) + 1 outputs.
-    #[default]
-    Valid,
-}
-
-impl FromStr for ConvMode {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "full" => Ok(ConvMode::Full),
-            "same" => Ok(ConvMode::Same),
-            "valid" => Ok(ConvMode::Valid),
-            other => Err(Error::param(
-                "mode",
-                format!("'{other}' is not one of full, same, valid"),
-            )),
-        }
-    }
-}
-
-impl ConvMode {
-    /// The first index into the full output, and the output length, for lengths n and k (both
-    /// at least 1): NumPy's `convolve` (which swaps its operands when the kernel is longer).
-    pub fn window(self, n: usize, k: usize) -> (usize, usize) {
-        let (long, short) = (n.max(k), n.min(k));
-        match self {
-            ConvMode::Full => (0, n + k - 1),
-            ConvMode::Same => ((short - 1) / 2, long),
-            ConvMode::Valid => (short - 1, long - short + 1),
-        }
-    }
-}
+pub use crate::numpy::ConvMode;
 
 /// What to do with NaN and infinities.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

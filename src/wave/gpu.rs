@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const WAVE_WGSL: &str = include_str!("../../shaders/wave/leapfrog.wgsl");
+pub const WAVE_WGSL: &str = crate::gpu::include_wgsl!("wave/leapfrog.wgsl");
 /// Threads per workgroup (`@workgroup_size` of `step`).
 pub const WG_SIZE: u32 = 64;
 /// Steps recorded per submission: long enough to amortise a submission, short enough for a

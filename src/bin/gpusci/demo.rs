@@ -12,10 +12,11 @@ use gpusci::bench::{
 };
 use gpusci::blur::{self, BlurParams};
 use gpusci::density::PointType;
+use gpusci::heatmap::{heatmap, HeatmapParams, Scale};
 use gpusci::io::Points;
 use gpusci::lif::{LifParams, Network, NetworkParams};
 use gpusci::render::{colorize, write_png, Colormap};
-use gpusci::render::{heatmap, write_raster, write_traces, HeatmapParams, Scale};
+use gpusci::render::{write_raster, write_traces};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 

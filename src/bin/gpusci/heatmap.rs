@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use gpusci::render::{heatmap_file, write_png, Colormap, HeatmapParams, Scale};
+use gpusci::heatmap::{heatmap_file, HeatmapParams, Scale};
+use gpusci::render::{write_png, Colormap};
 
 use crate::{args, progress, BackendArg};
 

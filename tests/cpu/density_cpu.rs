@@ -1,11 +1,9 @@
 //! CPU binning vs numpy.histogram2d (tests/data/density, made by make_density_fixtures.py):
 //! counts identical, edges identical, weights and density to float64 rounding.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{assert_close, Tol};
+use crate::common::{assert_close, Tol};
 use gpusci::density::{cpu, BinSpec, DensityParams, PointType, Reduction};
 use gpusci::io::{read_npy, NpyArray};
 use gpusci::Error;
@@ -53,7 +51,7 @@ fn cases() -> Vec<Case> {
             let name = c["name"].as_str().unwrap().to_string();
             let (points, kind) = load(&format!("{name}_points.npy"));
             let points = points.into_dimensionality::<Ix2>().unwrap();
-            let params = common::density_case_params(c);
+            let params = crate::common::density_case_params(c);
             let weights = c["weights"].as_bool().unwrap().then(|| {
                 load(&format!("{name}_weights.npy"))
                     .0
@@ -362,7 +360,7 @@ fn mixed_dtype_columns_follow_numpy_promotion() {
         "uint8" => ElementType::UInt(8),
         other => panic!("fixture dtype {other}"),
     };
-    let manifest = common::manifest("density");
+    let manifest = crate::common::manifest("density");
     let cases = manifest["mixed"].as_array().unwrap();
     assert!(cases.len() >= 7);
     let check = |exec: &Executor, on: &str| {
@@ -374,7 +372,7 @@ fn mixed_dtype_columns_follow_numpy_promotion() {
             );
             let expect_single = c["edges_dtype"] == "float32";
             assert_eq!(kind == PointType::F32, expect_single, "{name}: edge dtype");
-            let one = |s: &str| common::fixture("density", &format!("{name}_{s}"));
+            let one = |s: &str| crate::common::fixture("density", &format!("{name}_{s}"));
             let (x, y) = (
                 one("x").into_dimensionality::<Ix1>().unwrap(),
                 one("y").into_dimensionality::<Ix1>().unwrap(),
@@ -393,8 +391,8 @@ fn mixed_dtype_columns_follow_numpy_promotion() {
         }
     };
     check(&Executor::Cpu, "cpu");
-    common::for_each_adapter("mixed_dtype_columns_follow_numpy_promotion", |ctx| {
-        check(&common::executor_on(ctx), &ctx.describe());
+    crate::common::for_each_adapter("mixed_dtype_columns_follow_numpy_promotion", |ctx| {
+        check(&crate::common::executor_on(ctx), &ctx.describe());
     });
 }
 
@@ -402,7 +400,7 @@ fn mixed_dtype_columns_follow_numpy_promotion() {
 #[test]
 fn streamed_float32_files_match_numpy() {
     let path = dir().join("float32_fine_grid_points.npy");
-    let expected = common::fixture("density", "float32_fine_grid_hist")
+    let expected = crate::common::fixture("density", "float32_fine_grid_hist")
         .into_dimensionality::<Ix2>()
         .unwrap();
     let params = DensityParams::new(1500, 997);
@@ -411,8 +409,8 @@ fn streamed_float32_files_match_numpy() {
         gpusci::density::histogram2d_file_in_chunks(&exec, &path, &params, None, 777, |_, _| {})
             .unwrap();
     assert_eq!(h.values, expected, "cpu, chunks of 777");
-    common::for_each_adapter("streamed_float32_files_match_numpy", |ctx| {
-        let exec = common::executor_on(ctx);
+    crate::common::for_each_adapter("streamed_float32_files_match_numpy", |ctx| {
+        let exec = crate::common::executor_on(ctx);
         let h = gpusci::density::histogram2d_file_in_chunks(
             &exec,
             &path,

@@ -3,8 +3,6 @@
 //! mode, odd and even kernels, kernels longer than the signal, length-1 operands, signals split
 //! across bindings, NaN confined to its footprint, and the GPU argmax of a lag.
 
-mod common;
-
 use gpusci::conv::gpu::{ConvGpu, GpuPlan};
 use gpusci::conv::{self, Method, Mode};
 use gpusci::{Error, Executor};
@@ -17,13 +15,13 @@ use ndarray::Array1;
 const GPU_CONV_REL: f64 = 2e-6;
 
 fn load(name: &str) -> Array1<f64> {
-    common::fixture("conv", name)
+    crate::common::fixture("conv", name)
         .into_dimensionality::<ndarray::Ix1>()
         .unwrap()
 }
 
 fn manifest() -> serde_json::Value {
-    common::manifest("conv")
+    crate::common::manifest("conv")
 }
 
 fn scale(a: &Array1<f64>, v: &Array1<f64>) -> f64 {
@@ -51,8 +49,8 @@ fn close(got: &Array1<f64>, expected: &Array1<f64>, scale: f64, what: &str) -> f
 #[test]
 fn every_mode_matches_numpy_and_scipy_on_the_gpu() {
     let cases = manifest()["cases"].as_array().unwrap().clone();
-    common::for_each_adapter("conv fixtures", |ctx| {
-        let exec = common::executor_on(ctx);
+    crate::common::for_each_adapter("conv fixtures", |ctx| {
+        let exec = crate::common::executor_on(ctx);
         let mut worst = 0.0f64;
         for case in &cases {
             let (tag, mode_name) = (
@@ -101,8 +99,8 @@ fn signal(n: usize, seed: usize) -> Array1<f64> {
 /// one row), a kernel as long as the signal, one longer, and one tap.
 #[test]
 fn direct_and_fft_follow_the_cpu_on_random_lengths() {
-    common::for_each_adapter("conv random", |ctx| {
-        let exec = common::executor_on(ctx);
+    crate::common::for_each_adapter("conv random", |ctx| {
+        let exec = crate::common::executor_on(ctx);
         for (n, k) in [
             (1usize, 1usize),
             (1000, 1),
@@ -135,14 +133,14 @@ fn direct_and_fft_follow_the_cpu_on_random_lengths() {
 /// each from the slice it needs; the results equal the CPU's.
 #[test]
 fn signals_past_one_binding_run_in_chunks() {
-    common::for_each_adapter_with_limits(
+    crate::common::for_each_adapter_with_limits(
         "conv chunked",
         |limits| wgpu::Limits {
             max_storage_buffer_binding_size: 64 << 10,
             ..limits
         },
         |ctx| {
-            let exec = common::executor_on(ctx);
+            let exec = crate::common::executor_on(ctx);
             let a = signal(100_000, 3);
             for (k, method) in [(37usize, Method::Direct), (700, Method::Fft)] {
                 let v = signal(k, 4);
@@ -169,8 +167,8 @@ fn signals_past_one_binding_run_in_chunks() {
 
 #[test]
 fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
-    common::for_each_adapter("conv nan", |ctx| {
-        let exec = common::executor_on(ctx);
+    crate::common::for_each_adapter("conv nan", |ctx| {
+        let exec = crate::common::executor_on(ctx);
         let mut a = Array1::from_shape_fn(4000, |i| (i as f64 * 0.01).sin());
         a[1000] = f64::NAN;
         let v = Array1::from_shape_fn(600, |i| 1.0 / (1.0 + i as f64));
@@ -201,8 +199,8 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
     let (y1, y2) = (load("lag_y1"), load("lag_y2"));
     let expected = manifest()["seed_lag"].as_i64().unwrap();
     let cpu = conv::lag(y1.view(), y2.view(), Method::Auto).unwrap();
-    common::for_each_adapter("conv lag", |ctx| {
-        let exec = common::executor_on(ctx);
+    crate::common::for_each_adapter("conv lag", |ctx| {
+        let exec = crate::common::executor_on(ctx);
         for method in [Method::Direct, Method::Fft] {
             let found = conv::lag_on(&exec, y1.view(), y2.view(), method).unwrap();
             assert_eq!(found.samples, expected, "seed example {method:?}");
@@ -223,7 +221,7 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
 }
 
 fn load2(name: &str) -> ndarray::Array2<f64> {
-    common::fixture("conv", name)
+    crate::common::fixture("conv", name)
         .into_dimensionality::<ndarray::Ix2>()
         .unwrap()
 }
@@ -234,8 +232,8 @@ fn load2(name: &str) -> ndarray::Array2<f64> {
 fn two_dimensional_modes_match_scipy_on_the_gpu() {
     use gpusci::conv::two_d::{convolve_2d, correlate_2d};
     let cases = manifest()["cases_2d"].as_array().unwrap().clone();
-    common::for_each_adapter("conv 2-D", |ctx| {
-        let exec = common::executor_on(ctx);
+    crate::common::for_each_adapter("conv 2-D", |ctx| {
+        let exec = crate::common::executor_on(ctx);
         for case in &cases {
             let (tag, mode_name) = (
                 case["tag"].as_str().unwrap(),
@@ -290,14 +288,14 @@ fn two_dimensional_modes_match_scipy_on_the_gpu() {
             }
         }
     });
-    common::for_each_adapter_with_limits(
+    crate::common::for_each_adapter_with_limits(
         "conv 2-D limit",
         |limits| wgpu::Limits {
             max_storage_buffer_binding_size: 64 << 10,
             ..limits
         },
         |ctx| {
-            let exec = common::executor_on(ctx);
+            let exec = crate::common::executor_on(ctx);
             let image = ndarray::Array2::<f64>::ones((100, 100));
             let kernel = ndarray::Array2::<f64>::ones((9, 9));
             assert!(matches!(

@@ -1,12 +1,10 @@
 //! CPU blur paths: analytic facts, SciPy's values (tests/data/blur, made by make_fixtures.py),
 //! fast paths vs the reference, and bad input through the API.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use common::{assert_close, Tol};
+use crate::common::{assert_close, Tol};
 use gpusci::blur::{cpu, AxisKernel, BlurParams, Mode, NanPolicy};
 use gpusci::io::{read_npy, NpyArray};
 use gpusci::{Error, Executor};
@@ -143,8 +141,8 @@ fn cpu_paths_match_scipy_fixtures() {
                 let narrow = input.mapv(|v| v as f32);
                 let tol = Tol {
                     abs: F32_TOL.abs
-                        * common::blur_error_scale(
-                            common::max_abs(input.view()).max(1.0),
+                        * crate::common::blur_error_scale(
+                            crate::common::max_abs(input.view()).max(1.0),
                             &case.params,
                             input.ndim(),
                         ),
@@ -161,8 +159,8 @@ fn cpu_paths_match_scipy_fixtures() {
                 // SciPy's float32 result (rounded between passes) against our float32 path.
                 let tol = Tol {
                     abs: F32_TOL.abs
-                        * common::blur_error_scale(
-                            common::max_abs(input.view()).max(1.0),
+                        * crate::common::blur_error_scale(
+                            crate::common::max_abs(input.view()).max(1.0),
                             &case.params,
                             input.ndim(),
                         ),
@@ -383,7 +381,7 @@ proptest! {
         assert_close(fast.view(), want.view(), F64_TOL, "fast f64");
         let narrow = input.mapv(|v| v as f32);
         let fast32 = cpu::gaussian_filter_fast(narrow.view(), &params).unwrap();
-        let tol = Tol { abs: F32_TOL.abs * common::blur_error_scale(common::max_abs(input.view()).max(1.0), &params, 2), ..F32_TOL };
+        let tol = Tol { abs: F32_TOL.abs * crate::common::blur_error_scale(crate::common::max_abs(input.view()).max(1.0), &params, 2), ..F32_TOL };
         assert_close(fast32.view(), want.view(), tol, "fast f32");
     }
 }

@@ -1,8 +1,6 @@
 //! 1-D convolution, correlation and lags against NumPy and SciPy (tests/data/conv, made by
 //! make_conv_fixtures.py), direct and through the FFT.
 
-mod common;
-
 use gpusci::conv::{
     convolve, correlate, correlation_lags, fft_len, lag, np_convolve, Method, Mode,
 };
@@ -16,13 +14,13 @@ const DIRECT_TOL: f64 = 1e-12;
 const FFT_TOL: f64 = 1e-10;
 
 fn load(name: &str) -> Array1<f64> {
-    common::fixture("conv", name)
+    crate::common::fixture("conv", name)
         .into_dimensionality::<ndarray::Ix1>()
         .unwrap()
 }
 
 fn manifest() -> serde_json::Value {
-    common::manifest("conv")
+    crate::common::manifest("conv")
 }
 
 fn close(got: &Array1<f64>, expected: &Array1<f64>, tol: f64, what: &str) {
@@ -243,7 +241,7 @@ fn spectra_match_numpy_rfft_and_the_low_pass_reconstruction() {
 }
 
 fn load2(name: &str) -> ndarray::Array2<f64> {
-    common::fixture("conv", name)
+    crate::common::fixture("conv", name)
         .into_dimensionality::<ndarray::Ix2>()
         .unwrap()
 }

@@ -2,8 +2,6 @@
 //! problems (CPU and every adapter), GPU against CPU, energy conserved to the scheme's order,
 //! bad parameters refused.
 
-mod common;
-
 use gpusci::wave::{self, energy, Problem, Start, WaveParams};
 use gpusci::{Error, Executor};
 
@@ -59,8 +57,8 @@ const GPU_STATE_TOL: f64 = 1e-11;
 
 #[test]
 fn gpu_follows_the_cpu_and_converges_at_second_order() {
-    common::for_each_adapter("wave", |ctx| {
-        let exec = common::executor_on(ctx);
+    crate::common::for_each_adapter("wave", |ctx| {
+        let exec = crate::common::executor_on(ctx);
         for problem in [Problem::Question, Problem::Answer] {
             let params = WaveParams {
                 problem,

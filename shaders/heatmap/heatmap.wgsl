@@ -43,10 +43,6 @@ const INF_BITS: u32 = 0x7f800000u;
 
 @group(0) @binding(0) var<uniform> u: RenderUniform;
 
-fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return wid.x + nwg.x * (wid.y + nwg.y * wid.z);
-}
-
 // ---- counts_to_values -------------------------------------------------------------------
 
 @group(0) @binding(1) var<storage, read> counts: array<u32>;

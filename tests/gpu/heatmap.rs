@@ -1,14 +1,13 @@
 //! Heatmaps and point input: the PNG's size, orientation and colours; CSV and .npy point files;
 //! `gpusci density` and `gpusci heatmap` through the binary, bad input included.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
 use gpusci::density::PointType;
+use gpusci::heatmap::{heatmap, scale_grid, HeatmapParams, Scale};
 use gpusci::io::{read_points, Points};
-use gpusci::render::{heatmap, scale_grid, Colormap, HeatmapParams, Scale, LUT_SIZE};
+use gpusci::render::{Colormap, LUT_SIZE};
 use gpusci::{Error, Executor};
 use ndarray::{arr2, Array1};
 
@@ -118,7 +117,7 @@ fn zoomed_and_blurred_heatmaps_render_on_every_backend() {
     let cpu = heatmap(&Executor::Cpu, &points, &params).unwrap();
     assert_eq!(cpu.rgba.len(), 32 * 24 * 4, "RGBA size");
     assert!(cpu.rgba.chunks(4).all(|p| p[3] == 255), "opaque when asked");
-    common::for_each_adapter(
+    crate::common::for_each_adapter(
         "zoomed_and_blurred_heatmaps_render_on_every_backend",
         |ctx| {
             let gpu = gpu_heatmap_like(ctx, &points, &params, &cpu, "same report on the GPU");
@@ -141,9 +140,9 @@ fn gpu_heatmap_like(
     ctx: &gpusci::GpuContext,
     points: &Points,
     params: &HeatmapParams,
-    cpu: &gpusci::render::Heatmap,
+    cpu: &gpusci::heatmap::Heatmap,
     what: &str,
-) -> gpusci::render::Heatmap {
+) -> gpusci::heatmap::Heatmap {
     let gpu = heatmap(&Executor::Gpu(Box::new(clone_context(ctx))), points, params).unwrap();
     assert_eq!(
         (gpu.used, gpu.out_of_range, gpu.non_finite),
@@ -332,7 +331,7 @@ fn files_binned_in_chunks_equal_one_pass_for_every_format() {
         "{{'descr': '<f8', 'fortran_order': True, 'shape': ({}, 2), }}",
         x.len()
     );
-    std::fs::write(&f, common::npy_bytes(&dict, &column_major)).unwrap();
+    std::fs::write(&f, crate::common::npy_bytes(&dict, &column_major)).unwrap();
     let f32_path = dir.path().join("s.npy");
     gpusci::io::write_npy(&f32_path, &both.mapv(|v| v as f32).into_dyn()).unwrap();
     let csv = dir.path().join("p.csv");
@@ -387,7 +386,7 @@ fn files_binned_in_chunks_equal_one_pass_for_every_format() {
         assert_eq!(streamed32.values, whole32.values, "float32 file");
         assert_eq!(streamed32.x_edges, whole32.x_edges, "float32 edges");
         // The GPU binner, fed chunk by chunk.
-        common::for_each_adapter("files_binned_in_chunks_on_the_gpu", |ctx| {
+        crate::common::for_each_adapter("files_binned_in_chunks_on_the_gpu", |ctx| {
             let gpu = Executor::Gpu(Box::new(clone_context(ctx)));
             let streamed =
                 histogram2d_file_in_chunks(&gpu, &c, &params, None, 7001, |_, _| {}).unwrap();
@@ -418,7 +417,7 @@ fn transform(scale: Scale, v: f64) -> f64 {
 fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
     use gpusci::blur::{gaussian_filter_f64, BlurParams, Mode};
     use gpusci::density::{cpu, DensityParams};
-    use gpusci::render::empty_floor;
+    use gpusci::heatmap::empty_floor;
     let (mut x, mut y) = gpusci::bench::clustered_points(20_000, 11);
     x[0] = f64::NAN;
     y[1] = f64::INFINITY;
@@ -494,7 +493,7 @@ fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
         let rel = if sigma > 0.0 { BLUR_F32_REL } else { 0.0 };
         let lut = colormap.lut();
         let cpu_image = heatmap(&Executor::Cpu, &points, &params).unwrap();
-        common::for_each_adapter("gpu_heatmaps_match_the_cpu_on_every_adapter", |ctx| {
+        crate::common::for_each_adapter("gpu_heatmaps_match_the_cpu_on_every_adapter", |ctx| {
             let gpu = gpu_heatmap_like(ctx, &points, &params, &cpu_image, &what);
             assert_eq!(gpu.rgba.len(), width * height * 4, "{what}: size");
             let mut near_floor = 0;
@@ -554,7 +553,7 @@ fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
 /// the 200 x 150 grid no longer fits, so the picture takes the host-tiled route, still equal.
 #[test]
 fn streamed_gpu_heatmaps_equal_in_memory_ones() {
-    use gpusci::render::heatmap_file;
+    use gpusci::heatmap::heatmap_file;
     let dir = tempfile::tempdir().unwrap();
     let npy = dir.path().join("points.npy");
     let (x, y) = gpusci::bench::clustered_points(30_001, 12);
@@ -577,7 +576,7 @@ fn streamed_gpu_heatmaps_equal_in_memory_ones() {
         transparent_empty: true,
     };
     for binding in [None, Some(64 << 10)] {
-        common::for_each_adapter_with_limits(
+        crate::common::for_each_adapter_with_limits(
             "streamed_gpu_heatmaps_equal_in_memory_ones",
             |limits| match binding {
                 Some(bytes) => wgpu::Limits {
@@ -635,7 +634,7 @@ fn weighted_heatmaps_draw_on_the_gpu_like_the_cpu() {
             .map(|(m, _)| m as i64)
             .collect()
     };
-    common::for_each_adapter("weighted_heatmaps_draw_on_the_gpu_like_the_cpu", |ctx| {
+    crate::common::for_each_adapter("weighted_heatmaps_draw_on_the_gpu_like_the_cpu", |ctx| {
         let gpu = gpu_heatmap_like(ctx, &points, &params, &cpu, "weighted");
         for (k, (g, c)) in gpu.rgba.chunks(4).zip(cpu.rgba.chunks(4)).enumerate() {
             assert_eq!(g[3], c[3], "pixel {k}: the same bins are empty");

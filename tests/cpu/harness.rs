@@ -1,10 +1,8 @@
 //! The test harness's own rules: the adapter expectation and `assert_close`.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{assert_close, missing_backends, Tol};
+use crate::common::{assert_close, missing_backends, Tol};
 use ndarray::arr1;
 
 #[test]

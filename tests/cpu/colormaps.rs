@@ -2,14 +2,12 @@
 //! tests/data/make_colormap_tables.py): every entry of every map and of its `_r` form, the
 //! lookup rule `min(floor(t * 256), 255)`, and the names matplotlib uses.
 
-mod common;
-
 use gpusci::render::{lut_index, Colormap, LUT_SIZE};
 use gpusci::Error;
 
 /// matplotlib's table of `name` (uint8 (256, 3) in the file) as RGB triples.
 fn table(name: &str) -> Vec<[u8; 3]> {
-    let a = common::fixture("colormaps", name);
+    let a = crate::common::fixture("colormaps", name);
     assert_eq!(a.shape(), [LUT_SIZE, 3], "{name}: fixture shape");
     a.outer_iter()
         .map(|row| {
@@ -30,7 +28,7 @@ fn table(name: &str) -> Vec<[u8; 3]> {
 
 /// The maps in the fixtures' manifest, in the order of the tables in src/render/colormaps.bin.
 fn manifest_maps() -> Vec<String> {
-    common::manifest("colormaps")["maps"]
+    crate::common::manifest("colormaps")["maps"]
         .as_array()
         .unwrap()
         .iter()

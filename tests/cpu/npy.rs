@@ -1,15 +1,13 @@
 //! `.npy` reading: every malformed or hostile file is a typed error before anything large is
 //! allocated; good files of every supported kind load.
 
-mod common;
-
 use std::io::Write;
 
 use gpusci::io::{read_npy, write_npy, NpyArray, NpyError};
 use gpusci::Error;
 use ndarray::{ArrayD, IxDyn};
 
-use common::npy_bytes as npy;
+use crate::common::npy_bytes as npy;
 
 fn f64_bytes(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
@@ -261,7 +259,7 @@ fn written_files_round_trip_bit_exactly() {
 #[test]
 fn headers_are_read_as_np_load_reads_them() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/exactness/headers");
-    let manifest = common::manifest("exactness");
+    let manifest = crate::common::manifest("exactness");
     let cases = manifest["npy_headers"].as_array().unwrap();
     assert!(cases.len() >= 20);
     for case in cases {

@@ -1,8 +1,6 @@
 //! GPU blur vs the float64 CPU reference, on every adapter, with outputs poisoned.
 
-mod common;
-
-use common::{assert_close, for_each_adapter, for_each_adapter_with_limits, max_abs, Tol};
+use crate::common::{assert_close, for_each_adapter, for_each_adapter_with_limits, max_abs, Tol};
 use gpusci::blur::{cpu, gpu::BlurGpu, BlurParams, Mode, NanPolicy};
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
@@ -34,7 +32,7 @@ fn check(ctx: &gpusci::GpuContext, input: &Array2<f32>, params: &BlurParams, wha
         .unwrap_or_else(|e| panic!("{what}: {e}"));
     let wide = input.mapv(f64::from);
     let want = cpu::gaussian_filter_reference(wide.view(), params).expect("reference");
-    let scale = common::blur_error_scale(max_abs(input.view()), params, 2).max(1e-30);
+    let scale = crate::common::blur_error_scale(max_abs(input.view()), params, 2).max(1e-30);
     let tol = Tol {
         abs: BLUR_F32_ABS_PER_SCALE * scale,
         rel: BLUR_F32_REL,

@@ -11,16 +11,16 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::heatmap::{empty_floor, HeatmapParams, Scale};
-use super::LUT_SIZE;
+use super::{empty_floor, HeatmapParams, Scale};
 use crate::blur::gpu::BlurGpu;
 use crate::blur::{BlurParams, Mode};
 use crate::density::gpu::DeviceCounts;
 use crate::error::Result;
 use crate::gpu::GpuContext;
+use crate::render::LUT_SIZE;
 
 /// The WGSL source.
-pub const HEATMAP_WGSL: &str = include_str!("../../shaders/render/heatmap.wgsl");
+pub const HEATMAP_WGSL: &str = crate::gpu::include_wgsl!("heatmap/heatmap.wgsl");
 /// Threads per workgroup of every entry point (`WG_SIZE`).
 pub const WG_SIZE: u32 = 256;
 /// Cells each thread of `value_range` reduces (`CELLS_PER_THREAD`).
@@ -28,7 +28,7 @@ pub const CELLS_PER_THREAD: u32 = 16;
 /// Entries of the lookup table the shader indexes (`LUT_SIZE`).
 pub const SHADER_LUT_SIZE: u32 = LUT_SIZE as u32;
 
-/// Kept in sync with `struct RenderUniform` in shaders/render/heatmap.wgsl.
+/// Kept in sync with `struct RenderUniform` in shaders/heatmap/heatmap.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
 pub struct RenderUniform {

@@ -2,8 +2,6 @@
 //! sizes 1 to 2^20 (3 padded to 4), batched rows, rows split across bindings, forward-inverse
 //! round trips, the real-input paths and 2-D transforms.
 
-mod common;
-
 use gpusci::fft::gpu::{FftGpu, LOCAL_MAX};
 use gpusci::fft::{cpu, Complex};
 use gpusci::{Error, GpuContext};
@@ -76,7 +74,7 @@ fn check_c2c(ctx: &GpuContext, fft: &FftGpu, n: usize, rows: usize, seed: u64) {
 
 #[test]
 fn complex_transforms_match_rustfft_at_every_size() {
-    common::for_each_adapter("fft c2c", |ctx| {
+    crate::common::for_each_adapter("fft c2c", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
         for (i, n) in [1usize, 2, 4, 8, 64, LOCAL_MAX, 4096, 1 << 16, 1 << 20]
             .into_iter()
@@ -89,7 +87,7 @@ fn complex_transforms_match_rustfft_at_every_size() {
 
 #[test]
 fn three_points_padded_to_four() {
-    common::for_each_adapter("fft padded", |ctx| {
+    crate::common::for_each_adapter("fft padded", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
         let mut x = single(&random_complex(3, 3));
         assert!(matches!(
@@ -106,7 +104,7 @@ fn three_points_padded_to_four() {
 
 #[test]
 fn batched_rows_are_independent_transforms() {
-    common::for_each_adapter("fft batched", |ctx| {
+    crate::common::for_each_adapter("fft batched", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
         check_c2c(ctx, &fft, 1, 5, 10);
         check_c2c(ctx, &fft, 64, 7, 11);
@@ -119,7 +117,7 @@ fn batched_rows_are_independent_transforms() {
 fn batches_past_one_binding_run_in_whole_rows() {
     // 64 KiB bindings hold 2 rows of 4096 complex values: 5 rows take 3 submissions; one row
     // of 16,384 points (128 KiB) cannot be split and is a typed error.
-    common::for_each_adapter_with_limits(
+    crate::common::for_each_adapter_with_limits(
         "fft chunked",
         |limits| wgpu::Limits {
             max_storage_buffer_binding_size: 64 << 10,
@@ -148,7 +146,7 @@ fn batches_past_one_binding_run_in_whole_rows() {
 
 #[test]
 fn forward_then_inverse_returns_the_input() {
-    common::for_each_adapter("fft round trip", |ctx| {
+    crate::common::for_each_adapter("fft round trip", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
         for (n, rows) in [(2usize, 3usize), (1024, 2), (1 << 16, 1), (1 << 20, 1)] {
             let x = single(&random_complex(n * rows, n as u64));
@@ -163,7 +161,7 @@ fn forward_then_inverse_returns_the_input() {
 
 #[test]
 fn real_transforms_match_realfft() {
-    common::for_each_adapter("fft real", |ctx| {
+    crate::common::for_each_adapter("fft real", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
         for (n, rows) in [
             (2usize, 1usize),
@@ -211,7 +209,7 @@ fn real_transforms_match_realfft() {
 
 #[test]
 fn two_dimensional_transforms_match_rustfft() {
-    common::for_each_adapter("fft 2-D", |ctx| {
+    crate::common::for_each_adapter("fft 2-D", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
         for (rows, cols) in [(1usize, 8usize), (8, 1), (32, 64), (16, 4096), (4096, 4)] {
             let x = single(&random_complex(rows * cols, (rows * cols) as u64));

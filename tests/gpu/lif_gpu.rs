@@ -1,9 +1,7 @@
 //! The LIF network on every adapter: the seed program's first 20 ms (tests/data/lif), batches
 //! equal to single runs, and a second's statistics, against the CPU paths.
 
-mod common;
-
-use common::lif::{self, CV_REL, FAST_MV, RATE_REL};
+use crate::common::lif::{self, CV_REL, FAST_MV, RATE_REL};
 use gpusci::lif::gpu::LifGpu;
 use gpusci::lif::{cpu, isi_cv, LifParams, Network, NetworkParams};
 use ndarray::Ix2;
@@ -22,7 +20,7 @@ fn gpu_reproduces_the_seed_program_on_every_adapter() {
         .into_dimensionality::<Ix2>()
         .unwrap();
     let spikes = lif::spikes("spikes_20ms.npy", 0.00005);
-    common::for_each_adapter("gpu_reproduces_the_seed_program_on_every_adapter", |ctx| {
+    crate::common::for_each_adapter("gpu_reproduces_the_seed_program_on_every_adapter", |ctx| {
         let lif = LifGpu::new(ctx).unwrap();
         // Blocks of 64 steps: the state, the pending synaptic input and the clock carry over
         // seven dispatches.
@@ -78,7 +76,7 @@ fn gpu_batches_equal_single_runs_and_the_seed_statistics() {
             )
         })
         .collect();
-    common::for_each_adapter(
+    crate::common::for_each_adapter(
         "gpu_batches_equal_single_runs_and_the_seed_statistics",
         |ctx| {
             let lif = LifGpu::new(ctx).unwrap();
@@ -132,7 +130,7 @@ fn gpu_clock_rounds_as_float64_on_every_adapter() {
         let tlast = advance(grid.fixed(0.0), grid.fixed(dt * k1 as f64));
         cases.push([tlast, grid.fixed(dt * k2 as f64), grid.fixed(tref)]);
     }
-    common::for_each_adapter("gpu_clock_rounds_as_float64_on_every_adapter", |ctx| {
+    crate::common::for_each_adapter("gpu_clock_rounds_as_float64_on_every_adapter", |ctx| {
         let out = LifGpu::new(ctx).unwrap().clock_probe(ctx, &cases).unwrap();
         for (k, (case, got)) in cases.iter().zip(&out).enumerate() {
             let [tlast, now, tref] = *case;
@@ -178,7 +176,7 @@ fn sparse_gpu_path_reproduces_the_seed_program_on_every_adapter() {
     };
     let drawn_cpu =
         cpu::simulate_sparse(&drawn.outgoing, drawn.v0.view(), &drawn_params, |_| {}).unwrap();
-    common::for_each_adapter(
+    crate::common::for_each_adapter(
         "sparse_gpu_path_reproduces_the_seed_program_on_every_adapter",
         |ctx| {
             let sparse = SparseLifGpu::new(ctx).unwrap();

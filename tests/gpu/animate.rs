@@ -2,8 +2,6 @@
 //! data does and agree where it does not), the three sources, MP4 falling back to GIF without
 //! ffmpeg, and bad input.
 
-mod common;
-
 use std::path::Path;
 
 use gpusci::lif::{LifParams, Network, NetworkParams};
@@ -108,8 +106,8 @@ fn points_over_time_bin_per_window_on_one_colour_scale() {
     // The densest bin of the whole animation (100 points at x = 0.5) takes the top colour.
     assert_eq!(animation.frames.iter().flatten().copied().max(), Some(255));
     // On every adapter the windows are binned on the GPU: the same frames (counts are exact).
-    common::for_each_adapter("animate points", |ctx| {
-        let gpu = common::executor_on(ctx);
+    crate::common::for_each_adapter("animate points", |ctx| {
+        let gpu = crate::common::executor_on(ctx);
         let on_gpu =
             heatmap_animation(&gpu, (x.view(), y.view(), t.view()), &windows, 5.0).unwrap();
         assert!(on_gpu == animation, "GPU-binned frames equal the CPU's");

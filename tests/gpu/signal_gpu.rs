@@ -2,18 +2,16 @@
 //! seed's example, exact float64 comparisons (values one ulp from the threshold, -0.0, NaN,
 //! infinities), directions, gaps and times as the CPU, and signals split across bindings.
 
-mod common;
-
 use gpusci::signal::gpu::order_key;
 use gpusci::signal::{crossings, crossings_on, CrossingParams, Direction};
 use ndarray::{Array1, ArrayD, Ix1};
 
 fn load(name: &str) -> ArrayD<f64> {
-    common::fixture("signal", name)
+    crate::common::fixture("signal", name)
 }
 
 fn manifest() -> Vec<serde_json::Value> {
-    serde_json::from_value(common::manifest("signal")).unwrap()
+    serde_json::from_value(crate::common::manifest("signal")).unwrap()
 }
 
 /// A signal that tests exactness: values one float64 ulp either side of the threshold
@@ -76,8 +74,8 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
         .into_iter()
         .filter(|c| c["kind"] == "crossings")
         .collect();
-    common::for_each_adapter("crossings", |ctx| {
-        let exec = common::executor_on(ctx);
+    crate::common::for_each_adapter("crossings", |ctx| {
+        let exec = crate::common::executor_on(ctx);
         for case in &cases {
             let name = case["out"].as_str().unwrap();
             let x = load(&format!("x_{}", case["signal"].as_str().unwrap()))
@@ -132,14 +130,14 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
 /// transitions on the chunks' first samples (the sample before each chunk decides them).
 #[test]
 fn long_signals_run_in_chunks() {
-    common::for_each_adapter_with_limits(
+    crate::common::for_each_adapter_with_limits(
         "crossings chunked",
         |limits| wgpu::Limits {
             max_storage_buffer_binding_size: 64 << 10,
             ..limits
         },
         |ctx| {
-            let exec = common::executor_on(ctx);
+            let exec = crate::common::executor_on(ctx);
             let x = Array1::from_shape_fn(50_000, |i| {
                 if i % 8192 == 0 || (i / 4096) % 2 == 1 {
                     1.0

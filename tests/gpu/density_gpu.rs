@@ -1,11 +1,9 @@
 //! GPU binning vs the CPU and NumPy on every adapter: counts must be identical, on adapters
 //! with and without float64 alike (the shader compares float32 triples).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{for_each_adapter, for_each_adapter_with_limits};
+use crate::common::{for_each_adapter, for_each_adapter_with_limits};
 use gpusci::density::{cpu, gpu::fixed_point_shift, gpu::DensityGpu, DensityParams, PointType};
 use gpusci::io::{read_npy, NpyArray};
 use ndarray::{Array1, Array2, Ix2};
@@ -61,7 +59,7 @@ fn gpu_counts_equal_numpy_fixtures_on_every_adapter() {
             }
             let name = case["name"].as_str().unwrap();
             let (pts, kind) = points(name);
-            let params = common::density_case_params(case);
+            let params = crate::common::density_case_params(case);
             let (x, y) = (pts.column(0).to_owned(), pts.column(1).to_owned());
             same_as_cpu(ctx, &x, &y, &params, kind, name);
             if !case["density"].as_bool().unwrap() {
@@ -220,7 +218,7 @@ fn gpu_weight_sums_are_exact_fixed_point_and_deterministic() {
                     NpyArray::F64(a) => a.into_dimensionality::<ndarray::Ix1>().unwrap(),
                     NpyArray::F32(_) => unreachable!("float64 weights"),
                 };
-                let params = common::density_case_params(case);
+                let params = crate::common::density_case_params(case);
                 let (x, y) = (pts.column(0).to_owned(), pts.column(1).to_owned());
                 let plan = params.plan(x.view(), y.view(), kind).unwrap();
                 let gpu = binner
@@ -251,16 +249,16 @@ fn gpu_weight_sums_are_exact_fixed_point_and_deterministic() {
                     let total = raw.values.sum().abs();
                     let min_width = |w: Vec<f64>| w.into_iter().fold(f64::INFINITY, f64::min);
                     let min_area = min_width(plan.x.widths()) * min_width(plan.y.widths());
-                    let max_v = common::max_abs(reference.values.view());
+                    let max_v = crate::common::max_abs(reference.values.view());
                     sum_tol / (min_area * total)
                         + max_v * (raw.values.len() as f64 + 1.0) * sum_tol / total
                 } else {
                     sum_tol
                 };
-                common::assert_close(
+                crate::common::assert_close(
                     gpu.values.view(),
                     reference.values.view(),
-                    common::Tol {
+                    crate::common::Tol {
                         abs: tol,
                         rel: 1e-12,
                     },

@@ -3,9 +3,7 @@
 //! constant images that stay constant, blurs that conserve mass, float32 thresholds rounded as
 //! NumPy 2 rounds them, empty inputs as SciPy returns them.
 
-mod common;
-
-use common::{assert_close, fixture, for_each_adapter, manifest, Tol};
+use crate::common::{assert_close, fixture, for_each_adapter, manifest, Tol};
 use gpusci::blur::{self, BlurParams, Mode};
 use gpusci::signal::{crossings_on, CrossingParams};
 use gpusci::Executor;
@@ -73,7 +71,7 @@ fn check_blur_cases(exec: &Executor, on: &str) {
         let name = case["name"].as_str().unwrap();
         let expected = fixture("exactness", &format!("{name}_out"));
         let actual = blur_on(exec, case);
-        let scale = common::max_abs(fixture("exactness", &format!("{name}_in")).view());
+        let scale = crate::common::max_abs(fixture("exactness", &format!("{name}_in")).view());
         let exact_f64 = case["dtype"] == "float64" && matches!(exec, Executor::Cpu);
         let rel = if exact_f64 {
             F64_CPU_TOL_OF_MAX
@@ -110,7 +108,7 @@ fn blur_field_cases_on_the_cpu() {
 #[test]
 fn blur_field_cases_on_every_adapter() {
     for_each_adapter("blur_field_cases_on_every_adapter", |ctx| {
-        check_blur_cases(&common::executor_on(ctx), &ctx.describe());
+        check_blur_cases(&crate::common::executor_on(ctx), &ctx.describe());
     });
 }
 
@@ -133,7 +131,7 @@ fn check_mass(exec: &Executor, on: &str) {
 fn float32_blur_conserves_mass() {
     check_mass(&Executor::Cpu, "cpu");
     for_each_adapter("float32_blur_conserves_mass", |ctx| {
-        check_mass(&common::executor_on(ctx), &ctx.describe());
+        check_mass(&crate::common::executor_on(ctx), &ctx.describe());
     });
 }
 
@@ -168,7 +166,7 @@ fn check_empty(exec: &Executor, on: &str) {
 fn empty_inputs_give_empty_outputs() {
     check_empty(&Executor::Cpu, "cpu");
     for_each_adapter("empty_inputs_give_empty_outputs", |ctx| {
-        check_empty(&common::executor_on(ctx), &ctx.describe());
+        check_empty(&crate::common::executor_on(ctx), &ctx.describe());
     });
 }
 
@@ -197,7 +195,7 @@ fn check_crossings(exec: &Executor, on: &str) {
 fn float32_thresholds_round_as_numpy() {
     check_crossings(&Executor::Cpu, "cpu");
     for_each_adapter("float32_thresholds_round_as_numpy", |ctx| {
-        check_crossings(&common::executor_on(ctx), &ctx.describe());
+        check_crossings(&crate::common::executor_on(ctx), &ctx.describe());
     });
 }
 
@@ -248,41 +246,4 @@ fn edge_inputs_of_public_helpers_are_errors() {
         assert_eq!(mode.extend(-3, 0), None, "{mode} on an empty line");
         assert_eq!(mode.extend(0, 0), None, "{mode} on an empty line");
     }
-}
-
-/// A long run stops at its next block when cancelled (Ctrl-C in Python); later runs are not
-/// affected.
-#[test]
-fn cancelled_runs_stop_between_blocks() {
-    use gpusci::lif::{LifParams, Network, NetworkParams};
-    let network = Network::draw(&NetworkParams {
-        n: 300,
-        ..NetworkParams::default()
-    })
-    .unwrap();
-    let long = LifParams {
-        t: 1000.0,
-        nrec: 0,
-        ..LifParams::default()
-    };
-    let started = std::time::Instant::now();
-    let run = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| gpusci::lif::simulate(&network, &long));
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        gpusci::cancel::cancel_running();
-        worker.join().unwrap()
-    });
-    assert!(matches!(run, Err(gpusci::Error::Cancelled)), "{run:?}");
-    assert!(
-        started.elapsed().as_secs() < 30,
-        "stopped at a block boundary"
-    );
-    let short = LifParams {
-        t: 0.01,
-        ..LifParams::default()
-    };
-    assert!(
-        gpusci::lif::simulate(&network, &short).is_ok(),
-        "later runs go on"
-    );
 }

@@ -1,8 +1,6 @@
 //! Hodgkin-Huxley neurons on every adapter against the CPU path: the same inputs (identical
 //! draws), float32 traces and spike times close to the float64 ones.
 
-mod common;
-
 use gpusci::hh::{cpu, gpu::HhGpu, HhParams};
 
 /// float32 against float64 over the no-input run (one spike at about 2 ms, then rest): the
@@ -58,7 +56,7 @@ fn gpu_neurons_follow_the_cpu_on_every_adapter() {
         "I_app = 10 fires repetitively"
     );
     for binding in [None, Some(16 << 10)] {
-        common::for_each_adapter_with_limits(
+        crate::common::for_each_adapter_with_limits(
             "gpu_neurons_follow_the_cpu_on_every_adapter",
             |limits| match binding {
                 Some(bytes) => wgpu::Limits {

@@ -1,9 +1,7 @@
 //! The LIF network's CPU paths against the seed program (tests/data/lif, made by
 //! make_lif_fixtures.py from balanced_network.py with given w and v0, n = 300).
 
-mod common;
-
-use common::lif::{self, CV_REL, FAST_MV, RATE_REL};
+use crate::common::lif::{self, CV_REL, FAST_MV, RATE_REL};
 use gpusci::lif::{cpu, isi_cv, LifParams, LifRun, Network, NetworkParams};
 use gpusci::Error;
 use ndarray::{Array1, Array2, Ix2};

@@ -2,8 +2,6 @@
 //! make_signal_fixtures.py), and the behaviour beyond NumPy: hysteresis, minimum gaps,
 //! interpolated crossing times, the NaN policy and long signals without drift.
 
-mod common;
-
 use gpusci::signal::rolling::NanPolicy;
 use gpusci::signal::{crossings, rolling_mean, ConvMode, CrossingParams, Direction, RollingParams};
 use gpusci::Error;
@@ -15,11 +13,11 @@ use ndarray::{Array1, ArrayD, Ix1};
 const ROLL_TOL: f64 = 1e-12;
 
 fn load(name: &str) -> ArrayD<f64> {
-    common::fixture("signal", name)
+    crate::common::fixture("signal", name)
 }
 
 fn manifest() -> Vec<serde_json::Value> {
-    serde_json::from_value(common::manifest("signal")).unwrap()
+    serde_json::from_value(crate::common::manifest("signal")).unwrap()
 }
 
 #[test]

@@ -5,19 +5,26 @@
 //! the bin centres, points first snapped to their bin): `scipy.stats.gaussian_kde` users with a
 //! bandwidth `h` in data units get the same picture with `sigma = h / bin width`, up to the
 //! factor n * bin area that turns counts into a density (which scaling removes anyway).
+//!
+//! [`HeatmapParams`] says what to draw; [`heatmap`] (points in memory) and [`heatmap_file`]
+//! (points read in chunks) make every routing decision: on a GPU the grid is binned, blurred,
+//! scaled and coloured without leaving it ([`gpu::HeatmapGpu`]), and only the image is read back;
+//! else [`render_histogram`] is the CPU twin, from a binned grid.
+
+pub mod gpu;
 
 use std::str::FromStr;
 
 use ndarray::{Array2, ArrayView2};
 
-use super::gpu::HeatmapGpu;
-use super::{lut_index, Colormap};
+use self::gpu::HeatmapGpu;
 use crate::blur::{self, BlurParams, Mode};
 use crate::density::gpu::{DensityGpu, DeviceCounts, GpuBinner};
 use crate::density::{self, Binner, DensityParams, Histogram};
 use crate::error::{Error, Result};
 use crate::gpu::Executor;
 use crate::io::Points;
+use crate::render::{lut_index, Colormap};
 
 /// How bin values map to colours.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -179,7 +186,7 @@ pub struct Heatmap {
 /// [`Error::InvalidParam`].
 ///
 /// On a GPU executor, unweighted points with a scaling other than `eq_hist` are binned,
-/// blurred, scaled and coloured without the grid leaving the GPU (see [`super::gpu`]); the
+/// blurred, scaled and coloured without the grid leaving the GPU (see [`gpu`]); the
 /// rest is binned where [`density::histogram2d`] bins it and drawn by [`render_histogram`].
 pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Result<Heatmap> {
     check_size(params)?;

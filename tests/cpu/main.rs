@@ -1,0 +1,17 @@
+//! The CPU paths against NumPy's and SciPy's values (fixtures in tests/data, made by the
+//! scripts there), the test harness's own rules, and `.npy` reading. One test crate, one link:
+//! each module is what used to be a test binary of its own.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod blur_cpu;
+mod colormaps;
+mod conv_cpu;
+mod density_cpu;
+mod harness;
+mod hh_cpu;
+mod imports;
+mod lif_cpu;
+mod npy;
+mod signal_cpu;

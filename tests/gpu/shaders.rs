@@ -1,0 +1,466 @@
+//! GPU-free checks of every shader source the host compiles (the prelude, then its files): it
+//! parses and validates with naga, the entry points the Rust side names exist with the
+//! workgroup sizes it assumes, and each uniform struct has the fields, offsets and size of its
+//! Rust twin.
+
+use std::path::{Path, PathBuf};
+
+use gpusci::blur::gpu as blur;
+
+fn module(source: &str, name: &str) -> (naga::Module, naga::valid::ModuleInfo) {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{}", e.emit_to_string_with_path(source, name)));
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{}", e.emit_to_string_with_path(source, name)));
+    (module, info)
+}
+
+fn workgroup_size(module: &naga::Module, entry: &str) -> [u32; 3] {
+    module
+        .entry_points
+        .iter()
+        .find(|e| e.name == entry)
+        .unwrap_or_else(|| panic!("entry point {entry} missing"))
+        .workgroup_size
+}
+
+fn struct_size(module: &naga::Module, name: &str) -> u32 {
+    let (_, ty) = module
+        .types
+        .iter()
+        .find(|(_, t)| t.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("struct {name} missing"));
+    ty.inner.size(module.to_ctx())
+}
+
+/// The WGSL struct's fields and byte offsets, padding (names starting with `_`) left out.
+fn wgsl_fields(module: &naga::Module, name: &str) -> Vec<(String, u32)> {
+    let (_, ty) = module
+        .types
+        .iter()
+        .find(|(_, t)| t.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("struct {name} missing"));
+    match &ty.inner {
+        naga::TypeInner::Struct { members, .. } => members
+            .iter()
+            .filter_map(|m| {
+                let field = m.name.clone().unwrap_or_default();
+                (!field.starts_with('_')).then_some((field, m.offset))
+            })
+            .collect(),
+        other => panic!("{name} is {other:?}"),
+    }
+}
+
+/// The Rust struct's fields (padding after the `;`) and their offsets. The pattern names every
+/// field, without `..`: a field added on the Rust side stops this file compiling until it is
+/// listed here, and so compared with the shader.
+macro_rules! rust_fields {
+    ($ty:path { $($field:ident),+ $(; $($pad:ident),+)? }) => {{
+        #[allow(dead_code, reason = "compiled, never called: it proves the list is complete")]
+        fn every_field_is_listed(value: $ty) {
+            let $ty { $($field: _,)+ $($($pad: _,)+)? } = value;
+        }
+        vec![$((stringify!($field).to_string(), std::mem::offset_of!($ty, $field) as u32)),+]
+    }};
+}
+
+/// A uniform struct and its Rust twin: the same fields at the same offsets, the same size.
+fn same_layout(module: &naga::Module, name: &str, rust: Vec<(String, u32)>, size: usize) {
+    assert_eq!(
+        wgsl_fields(module, name),
+        rust,
+        "{name}: fields and offsets"
+    );
+    assert_eq!(struct_size(module, name) as usize, size, "{name}: size");
+}
+
+fn constant(module: &naga::Module, name: &str) -> u32 {
+    let (_, c) = module
+        .constants
+        .iter()
+        .find(|(_, c)| c.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("const {name} missing"));
+    match module.global_expressions[c.init] {
+        naga::Expression::Literal(naga::Literal::U32(v)) => v,
+        ref other => panic!("{name} is {other:?}"),
+    }
+}
+
+fn shader_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            shader_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "wgsl") {
+            found.push(path);
+        }
+    }
+}
+
+/// Every source the host compiles, with the files it is made of after the prelude.
+const SOURCES: [(&str, &[&str]); 12] = [
+    (blur::BLUR_WGSL, &["blur/blur.wgsl"]),
+    (blur::NORMALIZE_WGSL, &["blur/normalize.wgsl"]),
+    (gpusci::conv::gpu::CONV_WGSL, &["conv/conv.wgsl"]),
+    (gpusci::density::gpu::BIN_WGSL, &["density/bin.wgsl"]),
+    (gpusci::fft::gpu::FFT_WGSL, &["fft/fft.wgsl"]),
+    (gpusci::fft::gpu::PACK_WGSL, &["fft/pack.wgsl"]),
+    (gpusci::hh::gpu::HH_WGSL, &["hh/hh.wgsl"]),
+    (
+        gpusci::lif::gpu::LIF_WGSL,
+        &["lif/common.wgsl", "lif/lif.wgsl"],
+    ),
+    (
+        gpusci::lif::gpu_sparse::SPARSE_WGSL,
+        &["lif/common.wgsl", "lif/sparse.wgsl"],
+    ),
+    (
+        gpusci::heatmap::gpu::HEATMAP_WGSL,
+        &["heatmap/heatmap.wgsl"],
+    ),
+    (
+        gpusci::signal::gpu::CROSSINGS_WGSL,
+        &["signal/crossings.wgsl"],
+    ),
+    (gpusci::wave::gpu::WAVE_WGSL, &["wave/leapfrog.wgsl"]),
+];
+
+#[test]
+fn every_shader_file_is_in_a_source_the_host_compiles_after_the_prelude() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap();
+    let prelude = read("prelude.wgsl");
+    let mut used = vec!["prelude.wgsl".to_string()];
+    for (source, files) in SOURCES {
+        let expected = files.iter().fold(prelude.clone(), |s, f| s + &read(f));
+        assert_eq!(source, expected, "{files:?}");
+        module(source, files[files.len() - 1]);
+        used.extend(files.iter().map(|f| f.to_string()));
+    }
+    module(&prelude, "prelude.wgsl");
+    let mut found = Vec::new();
+    shader_files(&root, &mut found);
+    let mut found: Vec<String> = found
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    found.sort();
+    used.sort();
+    used.dedup();
+    assert_eq!(
+        found, used,
+        "a new shader file needs a source and its checks here"
+    );
+}
+
+#[test]
+fn blur_shader_matches_its_rust_twin() {
+    let (m, _) = module(blur::BLUR_WGSL, "shaders/blur/blur.wgsl");
+    assert_eq!(
+        workgroup_size(&m, "blur_rows_tiled"),
+        [blur::WG_SIZE, 1, 1],
+        "rows kernel"
+    );
+    assert_eq!(
+        workgroup_size(&m, "blur_direct"),
+        [blur::WG_SIZE, 1, 1],
+        "direct kernel"
+    );
+    assert_eq!(
+        workgroup_size(&m, "blur_cols_tiled"),
+        [blur::COL_TILE_COLS, 8, 1],
+        "cols kernel"
+    );
+    same_layout(
+        &m,
+        "BlurUniform",
+        rust_fields!(blur::BlurUniform { out_rows, out_cols, src_rows, src_cols, taps, first_offset, mode, axis, cval, groups, one; _pad }),
+        std::mem::size_of::<blur::BlurUniform>(),
+    );
+    assert_eq!(constant(&m, "WG_SIZE"), blur::WG_SIZE, "WG_SIZE");
+    assert_eq!(constant(&m, "ROW_TILE"), blur::ROW_TILE, "ROW_TILE");
+    assert_eq!(
+        constant(&m, "COL_TILE_COLS"),
+        blur::COL_TILE_COLS,
+        "COL_TILE_COLS"
+    );
+    assert_eq!(
+        constant(&m, "COL_TILE_ROWS"),
+        blur::COL_TILE_ROWS,
+        "COL_TILE_ROWS"
+    );
+    assert_eq!(constant(&m, "SHARED_LEN"), blur::SHARED_LEN, "SHARED_LEN");
+    // Mode codes: Rust's Mode::code must agree with the shader's constants.
+    use gpusci::blur::Mode;
+    for (mode, name) in [
+        (Mode::Reflect, "MODE_REFLECT"),
+        (Mode::Constant, "MODE_CONSTANT"),
+        (Mode::Nearest, "MODE_NEAREST"),
+        (Mode::Mirror, "MODE_MIRROR"),
+        (Mode::Wrap, "MODE_WRAP"),
+    ] {
+        assert_eq!(constant(&m, name), blur::mode_code(mode), "{name}");
+    }
+}
+
+#[test]
+fn normalize_shader_matches_its_rust_twin() {
+    let (m, _) = module(blur::NORMALIZE_WGSL, "shaders/blur/normalize.wgsl");
+    assert_eq!(
+        workgroup_size(&m, "normalize"),
+        [blur::WG_SIZE, 1, 1],
+        "normalize kernel"
+    );
+    same_layout(
+        &m,
+        "NormalizeUniform",
+        rust_fields!(blur::NormalizeUniform { len, groups; _pad }),
+        std::mem::size_of::<blur::NormalizeUniform>(),
+    );
+}
+
+#[test]
+fn density_shader_matches_its_rust_twin() {
+    use gpusci::density::gpu as density;
+    let (m, _) = module(density::BIN_WGSL, "shaders/density/bin.wgsl");
+    for entry in ["bin_global", "bin_shared", "bin_weighted"] {
+        assert_eq!(
+            workgroup_size(&m, entry),
+            [density::WG_SIZE, 1, 1],
+            "{entry}"
+        );
+    }
+    same_layout(
+        &m,
+        "BinUniform",
+        rust_fields!(density::BinUniform {
+            nx,
+            ny,
+            points,
+            groups,
+            x_first,
+            x_scale,
+            y_first,
+            y_scale
+        }),
+        std::mem::size_of::<density::BinUniform>(),
+    );
+    assert_eq!(constant(&m, "WG_SIZE"), density::WG_SIZE, "WG_SIZE");
+    assert_eq!(
+        constant(&m, "POINTS_PER_THREAD"),
+        density::POINTS_PER_THREAD,
+        "POINTS_PER_THREAD"
+    );
+    assert_eq!(
+        constant(&m, "SHARED_CELLS"),
+        density::SHARED_CELLS,
+        "SHARED_CELLS"
+    );
+}
+
+#[test]
+fn heatmap_shader_matches_its_rust_twin() {
+    use gpusci::heatmap::gpu as render;
+    let (m, _) = module(render::HEATMAP_WGSL, "shaders/heatmap/heatmap.wgsl");
+    for entry in ["counts_to_values", "value_range", "colorize"] {
+        assert_eq!(
+            workgroup_size(&m, entry),
+            [render::WG_SIZE, 1, 1],
+            "{entry}"
+        );
+    }
+    same_layout(
+        &m,
+        "RenderUniform",
+        rust_fields!(render::RenderUniform { nx, ny, cells, groups, floor, scale, span_lo, span_hi, has_span, transparent; _pad }),
+        std::mem::size_of::<render::RenderUniform>(),
+    );
+    assert_eq!(constant(&m, "WG_SIZE"), render::WG_SIZE, "WG_SIZE");
+    assert_eq!(
+        constant(&m, "CELLS_PER_THREAD"),
+        render::CELLS_PER_THREAD,
+        "CELLS_PER_THREAD"
+    );
+    assert_eq!(
+        constant(&m, "LUT_SIZE"),
+        render::SHADER_LUT_SIZE,
+        "LUT_SIZE"
+    );
+}
+
+#[test]
+fn hh_shader_matches_its_rust_twin() {
+    use gpusci::hh::gpu as hh;
+    let (m, _) = module(hh::HH_WGSL, "shaders/hh/hh.wgsl");
+    assert_eq!(
+        workgroup_size(&m, "hh_steps"),
+        [hh::WG_SIZE, 1, 1],
+        "hh_steps"
+    );
+    same_layout(
+        &m,
+        "HhUniform",
+        rust_fields!(hh::HhUniform { neurons, first_step, steps, recorded, ex_len, in_len, key0, key1, spike_capacity, c_m, g_na, g_k, g_l, e_na, e_k, e_l, i_app, dt, k, g_ex; _pad, _pad_end }),
+        std::mem::size_of::<hh::HhUniform>(),
+    );
+    assert_eq!(constant(&m, "WG_SIZE"), hh::WG_SIZE, "WG_SIZE");
+    assert_eq!(
+        constant(&m, "STREAM_INPUTS"),
+        gpusci::hh::STREAM_INPUTS,
+        "the input draws' Philox stream"
+    );
+}
+
+/// The structs `lif/common.wgsl` gives both LIF kernels.
+fn net_params_and_neuron_state_match(m: &naga::Module) {
+    use gpusci::lif::gpu as lif;
+    same_layout(
+        m,
+        "NetParams",
+        rust_fields!(lif::NetParams {
+            offset,
+            vpeak,
+            vreset,
+            inv_tm,
+            rise,
+            decay,
+            kick,
+            dt,
+            tref
+        }),
+        std::mem::size_of::<lif::NetParams>(),
+    );
+    same_layout(
+        m,
+        "NeuronState",
+        rust_fields!(lif::NeuronState { v, ipsc, hm, jd, tlast, release; _pad }),
+        std::mem::size_of::<lif::NeuronState>(),
+    );
+}
+
+#[test]
+fn lif_shader_matches_its_rust_twin() {
+    use gpusci::lif::gpu as lif;
+    let (m, _) = module(lif::LIF_WGSL, "shaders/lif/lif.wgsl");
+    for entry in ["lif_steps", "clock_probe"] {
+        assert_eq!(workgroup_size(&m, entry), [lif::WG_SIZE, 1, 1], "{entry}");
+    }
+    same_layout(
+        &m,
+        "LifUniform",
+        rust_fields!(lif::LifUniform { n, networks, first_step, steps, nrec, capacity, times_len, monitors, every, first_sample, samples; _pad }),
+        std::mem::size_of::<lif::LifUniform>(),
+    );
+    net_params_and_neuron_state_match(&m);
+    assert_eq!(constant(&m, "WG_SIZE"), lif::WG_SIZE, "WG_SIZE");
+    assert_eq!(
+        constant(&m, "MAX_PER_THREAD"),
+        lif::MAX_PER_THREAD,
+        "MAX_PER_THREAD"
+    );
+}
+
+#[test]
+fn sparse_lif_shader_matches_its_rust_twin() {
+    use gpusci::lif::gpu_sparse as sparse;
+    let (m, _) = module(sparse::SPARSE_WGSL, "shaders/lif/sparse.wgsl");
+    for entry in ["sparse_update", "sparse_deliver", "sparse_advance"] {
+        assert_eq!(
+            workgroup_size(&m, entry),
+            [sparse::WG_SIZE, 1, 1],
+            "{entry}"
+        );
+    }
+    same_layout(
+        &m,
+        "SparseUniform",
+        rust_fields!(sparse::SparseUniform { n, first_step, nrec, capacity, times_len, monitors, every, first_sample, samples, deliver_groups, update_groups, steps, fixed_to_float; _pad }),
+        std::mem::size_of::<sparse::SparseUniform>(),
+    );
+    net_params_and_neuron_state_match(&m);
+    assert_eq!(constant(&m, "WG_SIZE"), sparse::WG_SIZE, "WG_SIZE");
+    assert_eq!(constant(&m, "HEADER"), sparse::HEADER, "HEADER");
+}
+
+#[test]
+fn fft_shaders_match_their_rust_twins() {
+    use gpusci::fft::gpu as fft;
+    let (m, _) = module(fft::FFT_WGSL, "shaders/fft/fft.wgsl");
+    assert_eq!(
+        constant(&m, "LOCAL_MAX") as usize,
+        fft::LOCAL_MAX,
+        "LOCAL_MAX"
+    );
+    assert_eq!(workgroup_size(&m, "fft_local"), [256, 1, 1]);
+    for entry in ["pass_radix2", "pass_radix4", "pass_radix8"] {
+        assert_eq!(workgroup_size(&m, entry), [64, 1, 1], "{entry}");
+    }
+    assert_eq!(struct_size(&m, "FftUniform"), 32, "FftUniform size");
+    let (p, _) = module(fft::PACK_WGSL, "shaders/fft/pack.wgsl");
+    assert_eq!(struct_size(&p, "PackUniform"), 16, "PackUniform size");
+    assert_eq!(workgroup_size(&p, "transpose"), [16, 16, 1]);
+}
+
+#[test]
+fn conv_and_crossings_shaders_match_their_rust_twins() {
+    use gpusci::conv::gpu as conv;
+    let (m, _) = module(conv::CONV_WGSL, "shaders/conv/conv.wgsl");
+    assert_eq!(constant(&m, "TILE") as usize, conv::TILE, "TILE");
+    assert_eq!(workgroup_size(&m, "direct"), [conv::TILE as u32, 1, 1]);
+    assert_eq!(workgroup_size(&m, "argmax"), [conv::TILE as u32, 1, 1]);
+    same_layout(
+        &m,
+        "ConvUniform",
+        rust_fields!(conv::ConvUniform { n, k, first, count, block, size, rows; _pad }),
+        std::mem::size_of::<conv::ConvUniform>(),
+    );
+    same_layout(
+        &m,
+        "Conv2dUniform",
+        rust_fields!(conv::Conv2dUniform { a_rows, a_cols, k_rows, k_cols, first_row, first_col, out_rows, out_cols, fft_cols; _pad }),
+        std::mem::size_of::<conv::Conv2dUniform>(),
+    );
+    let (c, _) = module(
+        gpusci::signal::gpu::CROSSINGS_WGSL,
+        "shaders/signal/crossings.wgsl",
+    );
+    assert_eq!(
+        constant(&c, "TILE") as usize,
+        gpusci::signal::gpu::TILE,
+        "crossings TILE"
+    );
+    same_layout(
+        &c,
+        "CrossUniform",
+        rust_fields!(gpusci::signal::gpu::CrossUniform {
+            n,
+            thr_lo,
+            thr_hi,
+            prev_above
+        }),
+        std::mem::size_of::<gpusci::signal::gpu::CrossUniform>(),
+    );
+}
+
+#[test]
+fn wave_shader_matches_its_rust_twin() {
+    use gpusci::wave::gpu as wave;
+    let (m, _) = module(wave::WAVE_WGSL, "shaders/wave/leapfrog.wgsl");
+    assert_eq!(workgroup_size(&m, "step"), [wave::WG_SIZE, 1, 1]);
+    same_layout(
+        &m,
+        "WaveUniform",
+        rust_fields!(wave::WaveUniform { n, c_hi, c_lo, one }),
+        std::mem::size_of::<wave::WaveUniform>(),
+    );
+}
