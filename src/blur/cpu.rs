@@ -38,7 +38,7 @@ pub trait Real:
     fn taps(weights: &[f64]) -> Vec<Self>;
     /// Whether the value is NaN.
     fn is_nan_value(self) -> bool;
-    /// Whether smoothing sums run relative to the output's own sample (see [`KernelForm`]):
+    /// Whether smoothing sums run relative to the output's own sample (see `KernelForm`):
     /// both float types, so that a constant image stays exactly constant whatever the order
     /// of the sum (SciPy's float64 sums keep it only in most cases).
     const CENTRED: bool;

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const BIN_WGSL: &str = include_str!("../../shaders/density/bin.wgsl");
+pub const BIN_WGSL: &str = crate::gpu::include_wgsl!("density/bin.wgsl");
 /// Threads per workgroup (`WG_SIZE` in bin.wgsl).
 pub const WG_SIZE: u32 = 256;
 /// Points each thread bins (`POINTS_PER_THREAD`).
@@ -86,7 +86,7 @@ const MIN_FRACTION_BITS: i32 = 24;
 /// The fixed-point scale (2^shift) for summing `weights` exactly in 64-bit integers: the
 /// largest shift with n * max|w| * 2^shift below 2^62, so no sum can overflow. `None` when a
 /// weight is NaN or infinite (NumPy's NaN bins need float arithmetic) or the shift would be
-/// below [`MIN_FRACTION_BITS`].
+/// below `MIN_FRACTION_BITS` (24).
 pub fn fixed_point_shift(weights: ArrayView1<'_, f64>) -> Option<i32> {
     let mut max = 0.0f64;
     for &w in weights {

@@ -191,7 +191,7 @@ pub(crate) fn release_step(dt: f64, tlast: f64, tref: f64) -> u32 {
 }
 
 /// The fast path: float32 voltages and synapses, float64 refractory clock (see
-/// [`release_step`]), weights sparse by presynaptic neuron, one fused pass over the neurons per
+/// `release_step`), weights sparse by presynaptic neuron, one fused pass over the neurons per
 /// step (last step's synapse update, then this step's Euler step and spike test) plus the
 /// spikers' columns.
 ///
