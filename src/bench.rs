@@ -239,7 +239,7 @@ impl Workload {
                 let plan = Self::w2_plan(points)?;
                 density::histogram2d(exec, points.x.view(), points.y.view(), None, &plan).map(drop)
             }
-            (Workload::Convolve { a, v, .. }, _) => crate::conv::np_convolve_on(
+            (Workload::Convolve { a, v, .. }, _) => crate::conv::np_convolve(
                 exec,
                 a.view(),
                 v.view(),
@@ -248,7 +248,7 @@ impl Workload {
             )
             .map(drop),
             (Workload::Lag { a, b, .. }, _) => {
-                crate::conv::lag_on(exec, a.view(), b.view(), crate::conv::Method::Auto).map(drop)
+                crate::conv::lag(exec, a.view(), b.view(), crate::conv::Method::Auto).map(drop)
             }
             (Workload::Rolling { data, .. }, _) => {
                 crate::signal::rolling_mean(data.view(), &crate::signal::RollingParams::new(20))

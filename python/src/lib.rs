@@ -268,7 +268,7 @@ fn gaussian_filter_2d<'py>(
     }
     if let Ok(array) = input.extract::<PyReadonlyArray2<'py, f64>>() {
         let view = array.as_array();
-        let out = compute(py, || blur::gaussian_filter_f64(&exec, view, &params)).map_err(to_py)?;
+        let out = compute(py, || blur::gaussian_filter(&exec, view, &params)).map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
     }
     Err(PyTypeError::new_err(
@@ -456,9 +456,9 @@ fn convolve<'py>(
     ) {
         let (a, v) = (a.as_array(), v.as_array());
         let out = compute(py, || match kind {
-            "numpy" => conv::np_convolve_on(&exec, a, v, mode, method),
-            "convolve" => conv::convolve_on(&exec, a, v, mode, method),
-            _ => conv::correlate_on(&exec, a, v, mode, method),
+            "numpy" => conv::np_convolve(&exec, a, v, mode, method),
+            "convolve" => conv::convolve(&exec, a, v, mode, method),
+            _ => conv::correlate(&exec, a, v, mode, method),
         })
         .map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
@@ -508,7 +508,7 @@ fn lag(
     let method = parse::<Method>(method)?;
     let exec = executor(backend)?;
     let (a, b) = (a.as_array(), b.as_array());
-    let found = compute(py, || conv::lag_on(&exec, a, b, method)).map_err(to_py)?;
+    let found = compute(py, || conv::lag(&exec, a, b, method)).map_err(to_py)?;
     Ok((found.samples, found.refined, found.peak, found.pearson))
 }
 
@@ -542,7 +542,7 @@ fn crossings<'py>(
     };
     let exec = executor(backend)?;
     let x = x.as_array();
-    let found = compute(py, || gpusci::signal::crossings_on(&exec, x, &params)).map_err(to_py)?;
+    let found = compute(py, || gpusci::signal::crossings(&exec, x, &params)).map_err(to_py)?;
     let indices: Vec<i64> = found.iter().map(|c| c.index as i64).collect();
     let times: Vec<f64> = found.iter().map(|c| c.time).collect();
     Ok((indices.into_pyarray(py), times.into_pyarray(py)))
@@ -702,12 +702,15 @@ fn heatmap<'py>(
     }
     let exec = executor(backend)?;
     let image = compute(py, || gpusci::heatmap::heatmap(&exec, &points, &params)).map_err(to_py)?;
+    Ok(heatmap_to_py(py, image))
+}
+
+/// A heatmap as Python receives it: the RGBA array (height, width, 4) and the report.
+fn heatmap_to_py(py: Python<'_>, image: gpusci::heatmap::Heatmap) -> (Bound<'_, PyAny>, [u64; 3]) {
+    let report = [image.used, image.out_of_range, image.non_finite];
     let rgba = ndarray::Array3::from_shape_vec((image.height, image.width, 4), image.rgba)
         .expect("height x width x 4 bytes");
-    Ok((
-        rgba.into_pyarray(py).into_any(),
-        [image.used, image.out_of_range, image.non_finite],
-    ))
+    (rgba.into_pyarray(py).into_any(), report)
 }
 
 /// The heatmap of an already binned grid (`(width, height)` bins, NumPy's orientation: the sum
@@ -747,12 +750,7 @@ fn heatmap_from_sums<'py>(
         gpusci::heatmap::render_histogram(&exec, histogram, &params)
     })
     .map_err(to_py)?;
-    let rgba = ndarray::Array3::from_shape_vec((image.height, image.width, 4), image.rgba)
-        .expect("height x width x 4 bytes");
-    Ok((
-        rgba.into_pyarray(py).into_any(),
-        [image.used, image.out_of_range, image.non_finite],
-    ))
+    Ok(heatmap_to_py(py, image))
 }
 
 /// The PNG file of an RGBA (H, W, 4) uint8 array, as bytes.

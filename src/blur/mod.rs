@@ -541,80 +541,74 @@ impl BlurPlan {
     }
 }
 
-/// `scipy.ndimage.gaussian_filter` on a 2-D float32 array, on the executor's device.
+/// The element types the blur computes, as SciPy's float outputs: float32 in float32, float64
+/// in float64 on the CPU. On the GPU both run in float32 (float64's relative error is then about
+/// 1e-6, and the result float64).
+pub trait BlurElement: cpu::Real {
+    /// Runs a validated 2-D plan on a GPU context.
+    #[doc(hidden)]
+    fn run_on_gpu(
+        ctx: &crate::gpu::GpuContext,
+        input: ArrayView2<'_, Self>,
+        plan: &BlurPlan,
+    ) -> Result<Array2<Self>>;
+}
+
+impl BlurElement for f32 {
+    fn run_on_gpu(
+        ctx: &crate::gpu::GpuContext,
+        input: ArrayView2<'_, f32>,
+        plan: &BlurPlan,
+    ) -> Result<Array2<f32>> {
+        gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)
+    }
+}
+
+impl BlurElement for f64 {
+    fn run_on_gpu(
+        ctx: &crate::gpu::GpuContext,
+        input: ArrayView2<'_, f64>,
+        plan: &BlurPlan,
+    ) -> Result<Array2<f64>> {
+        let narrowed = input.mapv(|v| v as f32);
+        Ok(gpu::BlurGpu::new(ctx)?
+            .run_plan(ctx, narrowed.view(), plan)?
+            .mapv(f64::from))
+    }
+}
+
+/// `scipy.ndimage.gaussian_filter` on a 2-D float32 or float64 array, on the executor's
+/// device (see [`BlurElement`] for the arithmetic).
 ///
 /// # Errors
 /// Parameter errors from [`BlurParams::plan`] and GPU errors. An empty array (shape (0, n) or
 /// (n, 0)) gives an empty array of the same shape, as SciPy.
-pub fn gaussian_filter(
+pub fn gaussian_filter<T: BlurElement>(
     exec: &Executor,
-    input: ArrayView2<'_, f32>,
+    input: ArrayView2<'_, T>,
     params: &BlurParams,
-) -> Result<Array2<f32>> {
+) -> Result<Array2<T>> {
     match exec {
         Executor::Cpu => cpu::gaussian_filter_fast(input, params),
-        Executor::Gpu(ctx) => gpu::BlurGpu::new(ctx)?.run(ctx, input, params),
+        Executor::Gpu(ctx) => T::run_on_gpu(ctx, input, &params.plan(2)?),
     }
 }
 
-/// `scipy.ndimage.gaussian_filter` on a 2-D float64 array: float64 throughout on the CPU;
-/// on the GPU the arithmetic is float32 (relative error about 1e-6) and the result float64.
+/// `scipy.ndimage.gaussian_filter1d` on a 1-D float32 or float64 array (`params` has one
+/// sigma), on the executor's device.
 ///
 /// # Errors
 /// As [`gaussian_filter`].
-pub fn gaussian_filter_f64(
+pub fn gaussian_filter1d<T: BlurElement>(
     exec: &Executor,
-    input: ArrayView2<'_, f64>,
+    input: ArrayView1<'_, T>,
     params: &BlurParams,
-) -> Result<Array2<f64>> {
-    match exec {
-        Executor::Cpu => cpu::gaussian_filter_fast(input, params),
-        Executor::Gpu(ctx) => {
-            let narrowed = input.mapv(|v| v as f32);
-            let out = gpu::BlurGpu::new(ctx)?.run(ctx, narrowed.view(), params)?;
-            Ok(out.mapv(f64::from))
-        }
-    }
-}
-
-/// `scipy.ndimage.gaussian_filter1d` on a 1-D float32 array (`params` has one sigma).
-///
-/// # Errors
-/// As [`gaussian_filter`].
-pub fn gaussian_filter1d(
-    exec: &Executor,
-    input: ArrayView1<'_, f32>,
-    params: &BlurParams,
-) -> Result<Array1<f32>> {
+) -> Result<Array1<T>> {
     let plan = params.plan(1)?.as_row_plan();
     let row = input.insert_axis(Axis(0));
     let out = match exec {
         Executor::Cpu => cpu::run_fast(row, &plan),
-        Executor::Gpu(ctx) => gpu::BlurGpu::new(ctx)?.run_plan(ctx, row, &plan)?,
-    };
-    Ok(out.index_axis_move(Axis(0), 0))
-}
-
-/// `scipy.ndimage.gaussian_filter1d` on a 1-D float64 array (see [`gaussian_filter_f64`] for
-/// the GPU's precision).
-///
-/// # Errors
-/// As [`gaussian_filter`].
-pub fn gaussian_filter1d_f64(
-    exec: &Executor,
-    input: ArrayView1<'_, f64>,
-    params: &BlurParams,
-) -> Result<Array1<f64>> {
-    let plan = params.plan(1)?.as_row_plan();
-    let row = input.insert_axis(Axis(0));
-    let out = match exec {
-        Executor::Cpu => cpu::run_fast(row, &plan),
-        Executor::Gpu(ctx) => {
-            let narrowed = row.mapv(|v| v as f32);
-            gpu::BlurGpu::new(ctx)?
-                .run_plan(ctx, narrowed.view(), &plan)?
-                .mapv(f64::from)
-        }
+        Executor::Gpu(ctx) => T::run_on_gpu(ctx, row, &plan)?,
     };
     Ok(out.index_axis_move(Axis(0), 0))
 }

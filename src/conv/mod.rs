@@ -182,7 +182,7 @@ pub(crate) fn zero_real_bins_imaginary(bins: &mut [Complex<f64>], size: usize) {
     if let Some(first) = bins.first_mut() {
         first.im = 0.0;
     }
-    if size % 2 == 0 {
+    if size.is_multiple_of(2) {
         if let Some(last) = bins.get_mut(size / 2) {
             last.im = 0.0;
         }
@@ -237,24 +237,12 @@ fn overlap_add(a: &[f64], v: &[f64]) -> Vec<f64> {
     out
 }
 
-/// `numpy.convolve(a, v, mode)`.
+/// `numpy.convolve(a, v, mode)` on the executor's device (the GPU computes in float32).
 ///
 /// # Errors
-/// [`Error::EmptyInput`] for an empty operand (NumPy raises too).
+/// [`Error::EmptyInput`] for an empty operand (NumPy raises too); GPU errors and limits as
+/// [`gpu::ConvGpu::full_window`].
 pub fn np_convolve(
-    a: ArrayView1<'_, f64>,
-    v: ArrayView1<'_, f64>,
-    mode: Mode,
-    method: Method,
-) -> Result<Array1<f64>> {
-    np_convolve_on(&Executor::Cpu, a, v, mode, method)
-}
-
-/// [`np_convolve`] on `exec` (the GPU computes in float32).
-///
-/// # Errors
-/// As [`np_convolve`]; GPU errors and limits as [`gpu::ConvGpu::full_window`].
-pub fn np_convolve_on(
     exec: &Executor,
     a: ArrayView1<'_, f64>,
     v: ArrayView1<'_, f64>,
@@ -300,24 +288,13 @@ pub(crate) fn scipy_window(mode: Mode, n1: usize, n2: usize) -> (usize, usize) {
     }
 }
 
-/// `scipy.signal.convolve(in1, in2, mode, method)` for 1-D input.
+/// `scipy.signal.convolve(in1, in2, mode, method)` for 1-D input, on the executor's device
+/// (the GPU computes in float32).
 ///
 /// # Errors
-/// [`Error::EmptyInput`] for an empty input.
+/// [`Error::EmptyInput`] for an empty input; GPU errors and limits as
+/// [`gpu::ConvGpu::full_window`].
 pub fn convolve(
-    in1: ArrayView1<'_, f64>,
-    in2: ArrayView1<'_, f64>,
-    mode: Mode,
-    method: Method,
-) -> Result<Array1<f64>> {
-    convolve_on(&Executor::Cpu, in1, in2, mode, method)
-}
-
-/// [`convolve`] on `exec` (the GPU computes in float32).
-///
-/// # Errors
-/// As [`convolve`]; GPU errors and limits as [`gpu::ConvGpu::full_window`].
-pub fn convolve_on(
     exec: &Executor,
     in1: ArrayView1<'_, f64>,
     in2: ArrayView1<'_, f64>,
@@ -329,26 +306,14 @@ pub fn convolve_on(
     kept(exec, &in1.to_vec(), &in2.to_vec(), method, window)
 }
 
-/// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input: the convolution with
-/// `in2` reversed. In `valid` mode with `in2` longer, SciPy swaps the inputs and reverses the
-/// result; so does this.
+/// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input, on the executor's
+/// device (the GPU computes in float32): the convolution with `in2` reversed. In `valid` mode
+/// with `in2` longer, SciPy swaps the inputs and reverses the result; so does this.
 ///
 /// # Errors
-/// [`Error::EmptyInput`] for an empty input.
+/// [`Error::EmptyInput`] for an empty input; GPU errors and limits as
+/// [`gpu::ConvGpu::full_window`].
 pub fn correlate(
-    in1: ArrayView1<'_, f64>,
-    in2: ArrayView1<'_, f64>,
-    mode: Mode,
-    method: Method,
-) -> Result<Array1<f64>> {
-    correlate_on(&Executor::Cpu, in1, in2, mode, method)
-}
-
-/// [`correlate`] on `exec` (the GPU computes in float32).
-///
-/// # Errors
-/// As [`correlate`]; GPU errors and limits as [`gpu::ConvGpu::full_window`].
-pub fn correlate_on(
     exec: &Executor,
     in1: ArrayView1<'_, f64>,
     in2: ArrayView1<'_, f64>,
@@ -403,22 +368,16 @@ pub struct Lag {
 }
 
 /// The lag of `b` against `a` as SciPy users compute it (`lags[argmax(correlate(a, b,
-/// 'full'))]`; the first maximum on ties, as `argmax`).
+/// 'full'))]`; the first maximum on ties, as `argmax`), on the executor's device. On the GPU
+/// the correlation and its argmax run in float32 there and only the peak's index comes back;
+/// the peak value, its neighbours for the refinement and the Pearson correlation are then
+/// computed in float64 on the CPU (O(n) each).
 ///
 /// # Errors
 /// [`Error::EmptyInput`] for an empty signal; [`Error::InvalidParam`] for non-finite samples
-/// (the maximum of a correlation holding NaN is meaningless).
-pub fn lag(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>, method: Method) -> Result<Lag> {
-    lag_on(&Executor::Cpu, a, b, method)
-}
-
-/// [`lag`] on `exec`. On the GPU the correlation and its argmax run in float32 there and only
-/// the peak's index comes back; the peak value, its neighbours for the refinement and the
-/// Pearson correlation are then computed in float64 on the CPU (O(n) each).
-///
-/// # Errors
-/// As [`lag`]; GPU errors and limits as [`gpu::ConvGpu::full_window`].
-pub fn lag_on(
+/// (the maximum of a correlation holding NaN is meaningless); GPU errors and limits as
+/// [`gpu::ConvGpu::full_window`].
+pub fn lag(
     exec: &Executor,
     a: ArrayView1<'_, f64>,
     b: ArrayView1<'_, f64>,
@@ -434,7 +393,7 @@ pub fn lag_on(
     let lags = correlation_lags(a.len(), b.len(), Mode::Full);
     let (m, c_at): (usize, Box<dyn Fn(usize) -> f64>) = match exec {
         Executor::Cpu => {
-            let c = correlate(a, b, Mode::Full, method)?;
+            let c = correlate(&Executor::Cpu, a, b, Mode::Full, method)?;
             let m = c
                 .iter()
                 .enumerate()

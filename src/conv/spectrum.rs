@@ -61,7 +61,7 @@ impl Spectrum {
             .into_iter()
             .enumerate()
             .map(|(k, a)| {
-                let unpaired = k == 0 || (self.n % 2 == 0 && k == last);
+                let unpaired = k == 0 || (self.n.is_multiple_of(2) && k == last);
                 if unpaired {
                     a
                 } else {
@@ -83,7 +83,7 @@ impl Spectrum {
         // The c2r transform needs exactly real DC and Nyquist bins (they are, from rfft; the
         // filter below only zeroes bins).
         bins[0].im = 0.0;
-        if self.n % 2 == 0 {
+        if self.n.is_multiple_of(2) {
             let last = bins.len() - 1;
             bins[last].im = 0.0;
         }

@@ -25,7 +25,7 @@ fn rows_of(len: usize, n: usize) -> Result<()> {
     if n == 0 || len == 0 {
         return Err(Error::EmptyInput("FFT input"));
     }
-    if len % n != 0 {
+    if !len.is_multiple_of(n) {
         return Err(Error::ShapeMismatch {
             what: "FFT input",
             expected: format!("rows of {n} values"),
@@ -97,7 +97,7 @@ pub fn irfft_rows(spectrum: &[Complex<f64>], n: usize) -> Result<Vec<f64>> {
         .for_each(|(row, bins_of_row)| {
             let mut input = bins_of_row.to_vec();
             input[0].im = 0.0;
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 input[n / 2].im = 0.0;
             }
             inverse

@@ -52,9 +52,9 @@ pub fn global_stages(n: usize) -> Vec<u32> {
     let mut stages = Vec::new();
     let mut left = n;
     while left > 1 {
-        let radix = if left % 8 == 0 {
+        let radix = if left.is_multiple_of(8) {
             8
-        } else if left % 4 == 0 {
+        } else if left.is_multiple_of(4) {
             4
         } else {
             2

@@ -33,7 +33,7 @@ pub(crate) fn whole_rows(what: &'static str, len: usize, row: usize) -> Result<u
     if len == 0 {
         return Err(Error::EmptyInput(what));
     }
-    if len % row != 0 {
+    if !len.is_multiple_of(row) {
         return Err(Error::ShapeMismatch {
             what,
             expected: format!("rows of {row} values"),

@@ -77,7 +77,7 @@ impl GpuContext {
 
     /// `queue.write_buffer`, padding the byte count to the 4-byte copy alignment.
     fn write_padded(&self, buffer: &wgpu::Buffer, bytes: &[u8]) {
-        if bytes.len() % 4 == 0 {
+        if bytes.len().is_multiple_of(4) {
             self.queue.write_buffer(buffer, 0, bytes);
         } else {
             let mut padded = bytes.to_vec();

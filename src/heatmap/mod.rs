@@ -182,7 +182,7 @@ pub struct Heatmap {
 /// Bins, blurs, scales and colours `points`.
 ///
 /// # Errors
-/// As [`DensityParams::plan`] and [`crate::blur::gaussian_filter_f64`]; a 0 size is an
+/// As [`DensityParams::plan`] and [`crate::blur::gaussian_filter`]; a 0 size is an
 /// [`Error::InvalidParam`].
 ///
 /// On a GPU executor, unweighted points with a scaling other than `eq_hist` are binned,
@@ -310,7 +310,7 @@ fn check_size(params: &HeatmapParams) -> Result<()> {
 /// Blurs, scales and colours a binned grid (of `params.width x params.height` bins).
 ///
 /// # Errors
-/// As [`crate::blur::gaussian_filter_f64`]; [`Error::ShapeMismatch`] for a grid of another size.
+/// As [`crate::blur::gaussian_filter`]; [`Error::ShapeMismatch`] for a grid of another size.
 pub fn render_histogram(
     exec: &Executor,
     histogram: Histogram,
@@ -342,7 +342,7 @@ pub fn render_histogram(
         let blur = BlurParams::new(params.sigma)
             .with_mode(Mode::Constant)
             .with_cval(0.0);
-        let mut grid = blur::gaussian_filter_f64(exec, histogram.values.view(), &blur)?;
+        let mut grid = blur::gaussian_filter(exec, histogram.values.view(), &blur)?;
         let floor = empty_floor(params.sigma);
         grid.mapv_inplace(|v| if v < floor { 0.0 } else { v });
         grid

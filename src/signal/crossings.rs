@@ -113,11 +113,11 @@ pub struct Crossing {
     pub time: f64,
 }
 
-/// The crossings of `x`.
+/// The crossings of `x` on the CPU: the reference, and the path for hysteresis.
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for a NaN threshold or a `down` above it.
-pub fn crossings(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<Crossing>> {
+fn crossings_cpu(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<Crossing>> {
     params.validate()?;
     let up_at = params.threshold;
     let down_at = params.down.unwrap_or(params.threshold);
@@ -133,13 +133,15 @@ pub fn crossings(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<
     Ok(kept(x, params, transitions))
 }
 
-/// [`crossings`] on `exec`: on the GPU, NumPy's transitions come from a stream compaction
-/// there (exact float64 comparisons) and directions, gaps and times are applied here;
-/// hysteresis (`down`) is sequential and runs on the CPU.
+/// The crossings of `x` (NumPy's `np.argwhere(np.diff(x > thr, prepend=False))`, with
+/// directions, gaps, hysteresis and interpolated times), on the executor's device: on the GPU,
+/// NumPy's transitions come from a stream compaction there (exact float64 comparisons) and
+/// directions, gaps and times are applied here; hysteresis (`down`) is sequential and runs on
+/// the CPU.
 ///
 /// # Errors
-/// As [`crossings`]; GPU errors.
-pub fn crossings_on(
+/// [`Error::InvalidParam`] for a NaN threshold or a `down` above it; GPU errors.
+pub fn crossings(
     exec: &crate::gpu::Executor,
     x: ArrayView1<'_, f64>,
     params: &CrossingParams,
@@ -158,7 +160,7 @@ pub fn crossings_on(
                 super::gpu::CrossingsGpu::new(ctx)?.transitions(ctx, samples, params.threshold)?;
             Ok(kept(x, params, transitions))
         }
-        _ => crossings(x, params),
+        _ => crossings_cpu(x, params),
     }
 }
 

@@ -6,5 +6,5 @@ pub mod crossings;
 pub mod gpu;
 pub mod rolling;
 
-pub use crossings::{crossings, crossings_on, Crossing, CrossingParams, Direction};
+pub use crossings::{crossings, Crossing, CrossingParams, Direction};
 pub use rolling::{rolling_mean, ConvMode, RollingParams};

@@ -128,7 +128,7 @@ impl WaveGpu {
             let count = chunk.min(steps - done);
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             for k in 0..count {
-                let bind = if (done + k) % 2 == 0 {
+                let bind = if (done + k).is_multiple_of(2) {
                     &forward
                 } else {
                     &backward
@@ -137,7 +137,7 @@ impl WaveGpu {
             }
             ctx.submit_and_wait("the wave steps", encoder)?;
             done += count;
-            if params.every > 0 && done % params.every == 0 {
+            if params.every > 0 && done.is_multiple_of(params.every) {
                 let current = &p[done % 2];
                 let pairs = ctx.read_back::<[f32; 2]>(current, 0, n)?;
                 frames.push(join(&pairs).iter().map(|&v| v as f32).collect());

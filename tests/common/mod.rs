@@ -160,7 +160,7 @@ pub fn max_abs<A: Copy + Into<f64>, D: ndarray::Dimension>(a: ndarray::ArrayView
 /// The bytes of a version-1 .npy file with header text `dict` (padded as NumPy pads) and `data`.
 pub fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut header = dict.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');

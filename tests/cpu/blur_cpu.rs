@@ -185,9 +185,9 @@ fn seed_question_smoothing_equals_scipy_and_takes_milliseconds() {
     let expected = load_f64("out_seed_sigma100.npy");
     let params = BlurParams::new(100.0);
     let exec = Executor::Cpu;
-    gpusci::blur::gaussian_filter1d_f64(&exec, input.view(), &params).unwrap();
+    gpusci::blur::gaussian_filter1d(&exec, input.view(), &params).unwrap();
     let start = Instant::now();
-    let got = gpusci::blur::gaussian_filter1d_f64(&exec, input.view(), &params).unwrap();
+    let got = gpusci::blur::gaussian_filter1d(&exec, input.view(), &params).unwrap();
     let elapsed = start.elapsed().as_secs_f64();
     assert_close(
         got.view().into_dyn(),

@@ -62,7 +62,7 @@ fn crossings_match_numpy_argwhere_diff() {
             .unwrap();
         let expected: Vec<usize> = load(name).iter().map(|&v| v as usize).collect();
         let params = CrossingParams::new(case["threshold"].as_f64().unwrap());
-        let got: Vec<usize> = crossings(x.view(), &params)
+        let got: Vec<usize> = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &params)
             .unwrap()
             .iter()
             .map(|c| c.index)
@@ -78,7 +78,12 @@ fn the_seed_example_crosses_at_3_7_11_14() {
     let x = Array1::from(vec![
         0., 0., 0., 5., 5., 5., 5., 0., 0., 0., 0., 4., 4., 4., 0., 0., 0.,
     ]);
-    let events = crossings(x.view(), &CrossingParams::new(2.0)).unwrap();
+    let events = crossings(
+        &gpusci::gpu::Executor::Cpu,
+        x.view(),
+        &CrossingParams::new(2.0),
+    )
+    .unwrap();
     let idx: Vec<usize> = events.iter().map(|c| c.index).collect();
     assert_eq!(idx, [3, 7, 11, 14]);
     assert_eq!(
@@ -95,7 +100,7 @@ fn the_seed_example_crosses_at_3_7_11_14() {
         direction: Direction::Up,
         ..CrossingParams::new(2.0)
     };
-    let up_idx: Vec<usize> = crossings(x.view(), &ups)
+    let up_idx: Vec<usize> = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &ups)
         .unwrap()
         .iter()
         .map(|c| c.index)
@@ -109,13 +114,18 @@ fn hysteresis_and_gaps_suppress_chatter() {
     let x = Array1::from(vec![
         0.0, 1.05, 0.98, 1.02, 0.99, 1.5, 2.0, 0.97, 1.01, 0.4, 0.2,
     ]);
-    let plain = crossings(x.view(), &CrossingParams::new(1.0)).unwrap();
+    let plain = crossings(
+        &gpusci::gpu::Executor::Cpu,
+        x.view(),
+        &CrossingParams::new(1.0),
+    )
+    .unwrap();
     assert!(plain.len() > 4, "chatter without hysteresis");
     let hyst = CrossingParams {
         down: Some(0.5),
         ..CrossingParams::new(1.0)
     };
-    let events = crossings(x.view(), &hyst).unwrap();
+    let events = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &hyst).unwrap();
     assert_eq!(
         events.iter().map(|c| (c.index, c.up)).collect::<Vec<_>>(),
         [(1, true), (9, false)]
@@ -124,7 +134,7 @@ fn hysteresis_and_gaps_suppress_chatter() {
         min_gap: 3,
         ..CrossingParams::new(1.0)
     };
-    let kept = crossings(x.view(), &gapped).unwrap();
+    let kept = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &gapped).unwrap();
     assert!(
         kept.windows(2).all(|w| w[1].index - w[0].index >= 3),
         "gaps respected"
@@ -134,7 +144,7 @@ fn hysteresis_and_gaps_suppress_chatter() {
         ..CrossingParams::new(1.0)
     };
     assert!(matches!(
-        crossings(x.view(), &bad),
+        crossings(&gpusci::gpu::Executor::Cpu, x.view(), &bad),
         Err(Error::InvalidParam { .. })
     ));
 }

@@ -62,21 +62,21 @@ fn every_mode_matches_numpy_and_scipy_on_the_gpu() {
             let s = scale(&a, &v);
             for method in [Method::Direct, Method::Fft, Method::Auto] {
                 let what = |f: &str| format!("{f} {tag} {mode_name} {method:?}");
-                let np = conv::np_convolve_on(&exec, a.view(), v.view(), mode, method).unwrap();
+                let np = conv::np_convolve(&exec, a.view(), v.view(), mode, method).unwrap();
                 worst = worst.max(close(
                     &np,
                     &load(&format!("np_convolve_{tag}_{mode_name}")),
                     s,
                     &what("np.convolve"),
                 ));
-                let sp = conv::convolve_on(&exec, a.view(), v.view(), mode, method).unwrap();
+                let sp = conv::convolve(&exec, a.view(), v.view(), mode, method).unwrap();
                 worst = worst.max(close(
                     &sp,
                     &load(&format!("convolve_{tag}_{mode_name}")),
                     s,
                     &what("signal.convolve"),
                 ));
-                let c = conv::correlate_on(&exec, a.view(), v.view(), mode, method).unwrap();
+                let c = conv::correlate(&exec, a.view(), v.view(), mode, method).unwrap();
                 worst = worst.max(close(
                     &c,
                     &load(&format!("correlate_{tag}_{mode_name}")),
@@ -113,10 +113,16 @@ fn direct_and_fft_follow_the_cpu_on_random_lengths() {
             let (a, v) = (signal(n, 1), signal(k, 2));
             let s = scale(&a, &v);
             for mode in [Mode::Full, Mode::Same, Mode::Valid] {
-                let cpu = conv::np_convolve(a.view(), v.view(), mode, Method::Direct).unwrap();
+                let cpu = conv::np_convolve(
+                    &gpusci::gpu::Executor::Cpu,
+                    a.view(),
+                    v.view(),
+                    mode,
+                    Method::Direct,
+                )
+                .unwrap();
                 for method in [Method::Direct, Method::Fft] {
-                    let got =
-                        conv::np_convolve_on(&exec, a.view(), v.view(), mode, method).unwrap();
+                    let got = conv::np_convolve(&exec, a.view(), v.view(), mode, method).unwrap();
                     close(&got, &cpu, s, &format!("n={n} k={k} {mode:?} {method:?}"));
                 }
             }
@@ -146,19 +152,26 @@ fn signals_past_one_binding_run_in_chunks() {
                 let v = signal(k, 4);
                 let s = scale(&a, &v);
                 for mode in [Mode::Full, Mode::Same, Mode::Valid] {
-                    let cpu = conv::convolve(a.view(), v.view(), mode, Method::Direct).unwrap();
-                    let got = conv::convolve_on(&exec, a.view(), v.view(), mode, method).unwrap();
+                    let cpu = conv::convolve(
+                        &gpusci::gpu::Executor::Cpu,
+                        a.view(),
+                        v.view(),
+                        mode,
+                        Method::Direct,
+                    )
+                    .unwrap();
+                    let got = conv::convolve(&exec, a.view(), v.view(), mode, method).unwrap();
                     close(&got, &cpu, s, &format!("chunked k={k} {mode:?} {method:?}"));
                 }
             }
             // The argmax across chunks: b = a[61,234..62,234] lines up at lag 61,234.
             let b = a.slice(ndarray::s![61_234..62_234]).to_owned();
-            let lag = conv::lag_on(&exec, a.view(), b.view(), Method::Fft).unwrap();
+            let lag = conv::lag(&exec, a.view(), b.view(), Method::Fft).unwrap();
             assert_eq!(lag.samples, 61_234, "lag found across chunks");
             // A kernel whose block spectrum cannot fit a binding is a typed error.
             let huge = signal(20_000, 5);
             assert!(matches!(
-                conv::convolve_on(&exec, a.view(), huge.view(), Mode::Full, Method::Fft),
+                conv::convolve(&exec, a.view(), huge.view(), Mode::Full, Method::Fft),
                 Err(Error::ExceedsLimit { .. })
             ));
         },
@@ -172,8 +185,7 @@ fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
         let mut a = Array1::from_shape_fn(4000, |i| (i as f64 * 0.01).sin());
         a[1000] = f64::NAN;
         let v = Array1::from_shape_fn(600, |i| 1.0 / (1.0 + i as f64));
-        let out =
-            conv::np_convolve_on(&exec, a.view(), v.view(), Mode::Full, Method::Auto).unwrap();
+        let out = conv::np_convolve(&exec, a.view(), v.view(), Mode::Full, Method::Auto).unwrap();
         let nan: Vec<usize> = out
             .iter()
             .enumerate()
@@ -183,12 +195,12 @@ fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
         assert_eq!(nan, (1000..1600).collect::<Vec<_>>(), "auto sums directly");
         let empty = Array1::<f64>::zeros(0);
         assert!(matches!(
-            conv::convolve_on(&exec, empty.view(), v.view(), Mode::Full, Method::Auto),
+            conv::convolve(&exec, empty.view(), v.view(), Mode::Full, Method::Auto),
             Err(Error::EmptyInput(_))
         ));
         let big = Array1::from(vec![1.0, 1e300]);
         assert!(matches!(
-            conv::convolve_on(&exec, big.view(), v.view(), Mode::Full, Method::Auto),
+            conv::convolve(&exec, big.view(), v.view(), Mode::Full, Method::Auto),
             Err(Error::InvalidParam { .. })
         ));
     });
@@ -198,11 +210,17 @@ fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
 fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
     let (y1, y2) = (load("lag_y1"), load("lag_y2"));
     let expected = manifest()["seed_lag"].as_i64().unwrap();
-    let cpu = conv::lag(y1.view(), y2.view(), Method::Auto).unwrap();
+    let cpu = conv::lag(
+        &gpusci::gpu::Executor::Cpu,
+        y1.view(),
+        y2.view(),
+        Method::Auto,
+    )
+    .unwrap();
     crate::common::for_each_adapter("conv lag", |ctx| {
         let exec = crate::common::executor_on(ctx);
         for method in [Method::Direct, Method::Fft] {
-            let found = conv::lag_on(&exec, y1.view(), y2.view(), method).unwrap();
+            let found = conv::lag(&exec, y1.view(), y2.view(), method).unwrap();
             assert_eq!(found.samples, expected, "seed example {method:?}");
             // Peak, refinement and Pearson are float64 at the GPU's argmax: the CPU's values.
             assert!((found.peak - cpu.peak).abs() <= 1e-9 * cpu.peak.abs());
@@ -212,10 +230,10 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
         let base: Vec<f64> = (0..500).map(|i| ((i * 7919) % 97) as f64 - 48.0).collect();
         let a = Array1::from(base[100..400].to_vec());
         let b = Array1::from(base[137..337].to_vec());
-        let found = conv::lag_on(&exec, a.view(), b.view(), Method::Auto).unwrap();
+        let found = conv::lag(&exec, a.view(), b.view(), Method::Auto).unwrap();
         assert_eq!(found.samples, 37, "unequal lengths");
         assert!((found.pearson - 1.0).abs() < 1e-12);
-        let back = conv::lag_on(&exec, b.view(), a.view(), Method::Fft).unwrap();
+        let back = conv::lag(&exec, b.view(), a.view(), Method::Fft).unwrap();
         assert_eq!(back.samples, -37, "negative lag");
     });
 }

@@ -5,7 +5,7 @@
 
 use crate::common::{assert_close, fixture, for_each_adapter, manifest, Tol};
 use gpusci::blur::{self, BlurParams, Mode};
-use gpusci::signal::{crossings_on, CrossingParams};
+use gpusci::signal::{crossings, CrossingParams};
 use gpusci::Executor;
 use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
 
@@ -46,7 +46,7 @@ fn blur_on(exec: &Executor, case: &serde_json::Value) -> ArrayD<f64> {
             }
             (1, false) => {
                 let x = input.clone().into_dimensionality::<Ix1>().unwrap();
-                blur::gaussian_filter1d_f64(exec, x.view(), &p)?.into_dyn()
+                blur::gaussian_filter1d(exec, x.view(), &p)?.into_dyn()
             }
             (_, true) => {
                 let x = input
@@ -59,7 +59,7 @@ fn blur_on(exec: &Executor, case: &serde_json::Value) -> ArrayD<f64> {
             }
             (_, false) => {
                 let x = input.clone().into_dimensionality::<Ix2>().unwrap();
-                blur::gaussian_filter_f64(exec, x.view(), &p)?.into_dyn()
+                blur::gaussian_filter(exec, x.view(), &p)?.into_dyn()
             }
         })
     };
@@ -142,13 +142,13 @@ fn check_empty(exec: &Executor, on: &str) {
         let out = blur::gaussian_filter(exec, x.view(), &BlurParams::new(2.0)).unwrap();
         assert_eq!(out.dim(), shape, "{shape:?} on {on}");
         let x = Array2::<f64>::zeros(shape);
-        let out = blur::gaussian_filter_f64(exec, x.view(), &BlurParams::new(2.0)).unwrap();
+        let out = blur::gaussian_filter(exec, x.view(), &BlurParams::new(2.0)).unwrap();
         assert_eq!(out.dim(), shape, "{shape:?} float64 on {on}");
     }
     let x = Array1::<f32>::zeros(0);
     let out = blur::gaussian_filter1d(exec, x.view(), &BlurParams::new(2.0)).unwrap();
     assert_eq!(out.len(), 0, "(0,) on {on}");
-    let none = crossings_on(
+    let none = crossings(
         exec,
         Array1::<f64>::zeros(0).view(),
         &CrossingParams::new(0.5),
@@ -182,7 +182,7 @@ fn check_crossings(exec: &Executor, on: &str) {
             .map(|&v| v as usize)
             .collect();
         let params = CrossingParams::new(case["threshold"].as_f64().unwrap()).for_float32_data();
-        let found: Vec<usize> = crossings_on(exec, x.view(), &params)
+        let found: Vec<usize> = crossings(exec, x.view(), &params)
             .unwrap()
             .iter()
             .map(|c| c.index)

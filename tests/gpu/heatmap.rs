@@ -415,7 +415,7 @@ fn transform(scale: Scale, v: f64) -> f64 {
 /// pixel, and grids past one workgroup of the range reduction (4096 cells).
 #[test]
 fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
-    use gpusci::blur::{gaussian_filter_f64, BlurParams, Mode};
+    use gpusci::blur::{gaussian_filter, BlurParams, Mode};
     use gpusci::density::{cpu, DensityParams};
     use gpusci::heatmap::empty_floor;
     let (mut x, mut y) = gpusci::bench::clustered_points(20_000, 11);
@@ -473,7 +473,7 @@ fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
             .values;
         let grid = if sigma > 0.0 {
             let blur = BlurParams::new(sigma).with_mode(Mode::Constant);
-            gaussian_filter_f64(&Executor::Cpu, counts.view(), &blur).unwrap()
+            gaussian_filter(&Executor::Cpu, counts.view(), &blur).unwrap()
         } else {
             counts.clone()
         };

@@ -3,7 +3,7 @@
 //! infinities), directions, gaps and times as the CPU, and signals split across bindings.
 
 use gpusci::signal::gpu::order_key;
-use gpusci::signal::{crossings, crossings_on, CrossingParams, Direction};
+use gpusci::signal::{crossings, CrossingParams, Direction};
 use ndarray::{Array1, ArrayD, Ix1};
 
 fn load(name: &str) -> ArrayD<f64> {
@@ -83,7 +83,7 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
                 .unwrap();
             let expected: Vec<usize> = load(name).iter().map(|&v| v as usize).collect();
             let params = CrossingParams::new(case["threshold"].as_f64().unwrap());
-            let got: Vec<usize> = crossings_on(&exec, x.view(), &params)
+            let got: Vec<usize> = crossings(&exec, x.view(), &params)
                 .unwrap()
                 .iter()
                 .map(|e| e.index)
@@ -93,7 +93,7 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
         let seed = Array1::from(vec![
             0., 0., 0., 5., 5., 5., 5., 0., 0., 0., 0., 4., 4., 4., 0., 0., 0.,
         ]);
-        let got: Vec<usize> = crossings_on(&exec, seed.view(), &CrossingParams::new(2.0))
+        let got: Vec<usize> = crossings(&exec, seed.view(), &CrossingParams::new(2.0))
             .unwrap()
             .iter()
             .map(|e| e.index)
@@ -108,8 +108,8 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
                         min_gap,
                         ..CrossingParams::new(threshold)
                     };
-                    let cpu = crossings(x.view(), &params).unwrap();
-                    let got = crossings_on(&exec, x.view(), &params).unwrap();
+                    let cpu = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &params).unwrap();
+                    let got = crossings(&exec, x.view(), &params).unwrap();
                     assert_eq!(
                         got.len(),
                         cpu.len(),
@@ -146,14 +146,12 @@ fn long_signals_run_in_chunks() {
                 }
             });
             let params = CrossingParams::new(0.0);
-            let cpu = crossings(x.view(), &params).unwrap();
-            let got = crossings_on(&exec, x.view(), &params).unwrap();
+            let cpu = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &params).unwrap();
+            let got = crossings(&exec, x.view(), &params).unwrap();
             assert!(cpu.len() > 10);
             assert_eq!(got, cpu);
             let quiet = Array1::from_elem(30_000, -1.0);
-            assert!(crossings_on(&exec, quiet.view(), &params)
-                .unwrap()
-                .is_empty());
+            assert!(crossings(&exec, quiet.view(), &params).unwrap().is_empty());
         },
     );
 }

@@ -112,10 +112,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         }
         NpyArray::F64(a) => {
             let out = if shape.len() == 1 {
-                blur::gaussian_filter1d_f64(&exec, a.view().into_dimensionality::<Ix1>()?, &params)?
+                blur::gaussian_filter1d(&exec, a.view().into_dimensionality::<Ix1>()?, &params)?
                     .into_dyn()
             } else {
-                blur::gaussian_filter_f64(&exec, a.view().into_dimensionality::<Ix2>()?, &params)?
+                blur::gaussian_filter(&exec, a.view().into_dimensionality::<Ix2>()?, &params)?
                     .into_dyn()
             };
             write_npy(&args.output, &out)?;

@@ -113,9 +113,9 @@ pub(crate) fn run(args: Args, correlate: bool) -> anyhow::Result<()> {
             v.view().into_dimensionality::<Ix1>()?,
         );
         if correlate {
-            conv::correlate_on(&exec, a, v, mode, method)?.into_dyn()
+            conv::correlate(&exec, a, v, mode, method)?.into_dyn()
         } else {
-            conv::np_convolve_on(&exec, a, v, mode, method)?.into_dyn()
+            conv::np_convolve(&exec, a, v, mode, method)?.into_dyn()
         }
     };
     if out.iter().any(|x| x.is_nan()) {
@@ -151,7 +151,7 @@ pub(crate) fn run_lag(args: LagArgs) -> anyhow::Result<()> {
     }
     let (a, _) = signal(&args.a)?;
     let (b, _) = signal(&args.b)?;
-    let found = conv::lag_on(&exec, a.view(), b.view(), Method::Auto)?;
+    let found = conv::lag(&exec, a.view(), b.view(), Method::Auto)?;
     let seconds = rate.map_or(String::new(), |r| {
         format!(
             " ({} s, refined {} s)",

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use gpusci::io::{read_npy, write_npy, NpyArray};
-use gpusci::signal::{crossings_on, CrossingParams, Direction};
+use gpusci::signal::{crossings, CrossingParams, Direction};
 use ndarray::{Array1, Array2, ArrayD, Axis};
 
 use crate::{args, BackendArg};
@@ -67,7 +67,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let rows: ndarray::ArrayView2<'_, f64> = rows;
     let mut found = Vec::new();
     for (channel, row) in rows.outer_iter().enumerate() {
-        for event in crossings_on(&exec, row, &params)? {
+        for event in crossings(&exec, row, &params)? {
             found.push((channel, event));
         }
     }

@@ -103,7 +103,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
 
     let signal = noisy_signal(10_000, 3);
     let start = Instant::now();
-    let smooth = blur::gaussian_filter1d_f64(&exec, signal.view(), &BlurParams::new(100.0))?;
+    let smooth = blur::gaussian_filter1d(&exec, signal.view(), &BlurParams::new(100.0))?;
     println!(
         "smoothing: 10,000 noisy samples, sigma 100, in {} (first value {:.4})",
         format_seconds(start.elapsed().as_secs_f64()),
@@ -171,6 +171,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let (y1, y2) = (&y[rate..4 * rate], &y[..3 * rate]);
     let start = Instant::now();
     let found = gpusci::conv::lag(
+        &gpusci::gpu::Executor::Cpu,
         ndarray::ArrayView1::from(y1),
         ndarray::ArrayView1::from(y2),
         gpusci::conv::Method::Auto,
