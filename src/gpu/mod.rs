@@ -360,7 +360,7 @@ impl GpuContext {
 
     /// Splits `groups` workgroups into an (x, y, z) dispatch no dimension of which exceeds the
     /// per-dimension limit; shaders recover the linear index with `group_index` (see
-    /// `shaders/common.wgsl`) and skip indices past `groups`.
+    /// `shaders/prelude.wgsl`) and skip indices past `groups`.
     ///
     /// # Errors
     /// [`Error::ExceedsLimit`] past 65,535² × 65,535 workgroups.

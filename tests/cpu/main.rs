@@ -9,6 +9,7 @@ mod blur_cpu;
 mod colormaps;
 mod conv_cpu;
 mod density_cpu;
+mod docs;
 mod harness;
 mod hh_cpu;
 mod imports;
