@@ -7,6 +7,9 @@ use gpusci::conv::{
 use gpusci::Error;
 use ndarray::Array1;
 
+/// The CPU path (the reference the fixtures check).
+const CPU: &gpusci::gpu::Executor = &gpusci::gpu::Executor::Cpu;
+
 /// Direct sums in another order than NumPy's: a few float64 ulps of the terms' magnitude.
 const DIRECT_TOL: f64 = 1e-12;
 /// The FFT path's rounding grows with log2 of the length: about 1e-15 per level relative to
@@ -49,40 +52,19 @@ fn every_mode_matches_numpy_and_scipy() {
         ] {
             let what = |f: &str| format!("{f} {tag} {mode_name} {method:?}");
             close(
-                &np_convolve(
-                    &gpusci::gpu::Executor::Cpu,
-                    a.view(),
-                    v.view(),
-                    mode,
-                    method,
-                )
-                .unwrap(),
+                &np_convolve(CPU, a.view(), v.view(), mode, method).unwrap(),
                 &load(&format!("np_convolve_{tag}_{mode_name}")),
                 tol,
                 &what("np.convolve"),
             );
             close(
-                &convolve(
-                    &gpusci::gpu::Executor::Cpu,
-                    a.view(),
-                    v.view(),
-                    mode,
-                    method,
-                )
-                .unwrap(),
+                &convolve(CPU, a.view(), v.view(), mode, method).unwrap(),
                 &load(&format!("convolve_{tag}_{mode_name}")),
                 tol,
                 &what("signal.convolve"),
             );
             close(
-                &correlate(
-                    &gpusci::gpu::Executor::Cpu,
-                    a.view(),
-                    v.view(),
-                    mode,
-                    method,
-                )
-                .unwrap(),
+                &correlate(CPU, a.view(), v.view(), mode, method).unwrap(),
                 &load(&format!("correlate_{tag}_{mode_name}")),
                 tol,
                 &what("signal.correlate"),
@@ -106,7 +88,7 @@ fn the_seed_lag_example_finds_the_shift() {
     let (y1, y2) = (load("lag_y1"), load("lag_y2"));
     let expected = manifest()["seed_lag"].as_i64().unwrap();
     for method in [Method::Direct, Method::Fft] {
-        let found = lag(&gpusci::gpu::Executor::Cpu, y1.view(), y2.view(), method).unwrap();
+        let found = lag(CPU, y1.view(), y2.view(), method).unwrap();
         assert_eq!(found.samples, expected, "{method:?}");
         assert!(
             (found.refined - expected as f64).abs() < 1.0,
@@ -127,13 +109,7 @@ fn lags_of_shifted_copies_unequal_lengths_and_negative() {
     let a = Array1::from(base[100..400].to_vec());
     // b starts 37 samples later in the same signal: b[i] = a[i + 37], so b leads a.
     let b = Array1::from(base[137..337].to_vec());
-    let found = lag(
-        &gpusci::gpu::Executor::Cpu,
-        a.view(),
-        b.view(),
-        Method::Auto,
-    )
-    .unwrap();
+    let found = lag(CPU, a.view(), b.view(), Method::Auto).unwrap();
     assert_eq!(
         found.samples, 37,
         "b matches a shifted by 37 (unequal lengths)"
@@ -142,13 +118,7 @@ fn lags_of_shifted_copies_unequal_lengths_and_negative() {
         (found.pearson - 1.0).abs() < 1e-12,
         "identical overlap: Pearson 1"
     );
-    let back = lag(
-        &gpusci::gpu::Executor::Cpu,
-        b.view(),
-        a.view(),
-        Method::Auto,
-    )
-    .unwrap();
+    let back = lag(CPU, b.view(), a.view(), Method::Auto).unwrap();
     assert_eq!(back.samples, -37, "the other way round: negative");
     // A sampled parabola peak between samples is found between them.
     let x: Array1<f64> = (0..64)
@@ -156,13 +126,7 @@ fn lags_of_shifted_copies_unequal_lengths_and_negative() {
         .collect::<Vec<_>>()
         .into();
     let one = Array1::from(vec![1.0]);
-    let sub = lag(
-        &gpusci::gpu::Executor::Cpu,
-        x.view(),
-        one.view(),
-        Method::Direct,
-    )
-    .unwrap();
+    let sub = lag(CPU, x.view(), one.view(), Method::Direct).unwrap();
     assert_eq!(sub.samples, 20);
     assert!(
         (sub.refined - 20.3).abs() < 1e-9,
@@ -176,14 +140,7 @@ fn nan_stays_local_on_auto_and_bad_input_is_an_error() {
     let mut a = Array1::from_shape_fn(4000, |i| (i as f64 * 0.01).sin());
     a[1000] = f64::NAN;
     let v = Array1::from_shape_fn(600, |i| 1.0 / (1.0 + i as f64));
-    let out = np_convolve(
-        &gpusci::gpu::Executor::Cpu,
-        a.view(),
-        v.view(),
-        Mode::Full,
-        Method::Auto,
-    )
-    .unwrap();
+    let out = np_convolve(CPU, a.view(), v.view(), Mode::Full, Method::Auto).unwrap();
     let nan: Vec<usize> = out
         .iter()
         .enumerate()
@@ -197,22 +154,11 @@ fn nan_stays_local_on_auto_and_bad_input_is_an_error() {
     );
     let empty = Array1::<f64>::zeros(0);
     assert!(matches!(
-        np_convolve(
-            &gpusci::gpu::Executor::Cpu,
-            empty.view(),
-            v.view(),
-            Mode::Full,
-            Method::Auto
-        ),
+        np_convolve(CPU, empty.view(), v.view(), Mode::Full, Method::Auto),
         Err(Error::EmptyInput(_))
     ));
     assert!(matches!(
-        lag(
-            &gpusci::gpu::Executor::Cpu,
-            a.view(),
-            v.view(),
-            Method::Auto
-        ),
+        lag(CPU, a.view(), v.view(), Method::Auto),
         Err(Error::InvalidParam { .. })
     ));
     assert!("sideways".parse::<Method>().is_err());
@@ -229,31 +175,10 @@ fn overlap_add_equals_the_direct_sums() {
     let a = Array1::from_shape_fn(150_001, |i| ((i * 7919) % 1009) as f64 / 1009.0 - 0.5);
     let v = Array1::from_shape_fn(1_500, |i| ((i * 104_729) % 113) as f64 / 113.0 - 0.5);
     for mode in [Mode::Full, Mode::Same, Mode::Valid] {
-        let direct = np_convolve(
-            &gpusci::gpu::Executor::Cpu,
-            a.view(),
-            v.view(),
-            mode,
-            Method::Direct,
-        )
-        .unwrap();
-        let fft = np_convolve(
-            &gpusci::gpu::Executor::Cpu,
-            a.view(),
-            v.view(),
-            mode,
-            Method::Fft,
-        )
-        .unwrap();
+        let direct = np_convolve(CPU, a.view(), v.view(), mode, Method::Direct).unwrap();
+        let fft = np_convolve(CPU, a.view(), v.view(), mode, Method::Fft).unwrap();
         close(&fft, &direct, FFT_TOL, &format!("overlap-add {mode:?}"));
-        let swapped = np_convolve(
-            &gpusci::gpu::Executor::Cpu,
-            v.view(),
-            a.view(),
-            mode,
-            Method::Fft,
-        )
-        .unwrap();
+        let swapped = np_convolve(CPU, v.view(), a.view(), mode, Method::Fft).unwrap();
         close(&swapped, &direct, FFT_TOL, &format!("swapped {mode:?}"));
     }
 }

@@ -7,6 +7,9 @@ use gpusci::signal::{crossings, rolling_mean, ConvMode, CrossingParams, Directio
 use gpusci::Error;
 use ndarray::{Array1, ArrayD, Ix1};
 
+/// The CPU path (the reference the fixtures check).
+const CPU: &gpusci::gpu::Executor = &gpusci::gpu::Executor::Cpu;
+
 /// NumPy scales each sample by 1/k and sums in its own order; the running sum adds whole
 /// samples, is resynchronised every 4096 outputs, and scales once: the two differ by a few
 /// float64 ulps of the largest |x| per summed term, far below this bound relative to max|x|.
@@ -62,7 +65,7 @@ fn crossings_match_numpy_argwhere_diff() {
             .unwrap();
         let expected: Vec<usize> = load(name).iter().map(|&v| v as usize).collect();
         let params = CrossingParams::new(case["threshold"].as_f64().unwrap());
-        let got: Vec<usize> = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &params)
+        let got: Vec<usize> = crossings(CPU, x.view(), &params)
             .unwrap()
             .iter()
             .map(|c| c.index)
@@ -78,12 +81,7 @@ fn the_seed_example_crosses_at_3_7_11_14() {
     let x = Array1::from(vec![
         0., 0., 0., 5., 5., 5., 5., 0., 0., 0., 0., 4., 4., 4., 0., 0., 0.,
     ]);
-    let events = crossings(
-        &gpusci::gpu::Executor::Cpu,
-        x.view(),
-        &CrossingParams::new(2.0),
-    )
-    .unwrap();
+    let events = crossings(CPU, x.view(), &CrossingParams::new(2.0)).unwrap();
     let idx: Vec<usize> = events.iter().map(|c| c.index).collect();
     assert_eq!(idx, [3, 7, 11, 14]);
     assert_eq!(
@@ -100,7 +98,7 @@ fn the_seed_example_crosses_at_3_7_11_14() {
         direction: Direction::Up,
         ..CrossingParams::new(2.0)
     };
-    let up_idx: Vec<usize> = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &ups)
+    let up_idx: Vec<usize> = crossings(CPU, x.view(), &ups)
         .unwrap()
         .iter()
         .map(|c| c.index)
@@ -114,18 +112,13 @@ fn hysteresis_and_gaps_suppress_chatter() {
     let x = Array1::from(vec![
         0.0, 1.05, 0.98, 1.02, 0.99, 1.5, 2.0, 0.97, 1.01, 0.4, 0.2,
     ]);
-    let plain = crossings(
-        &gpusci::gpu::Executor::Cpu,
-        x.view(),
-        &CrossingParams::new(1.0),
-    )
-    .unwrap();
+    let plain = crossings(CPU, x.view(), &CrossingParams::new(1.0)).unwrap();
     assert!(plain.len() > 4, "chatter without hysteresis");
     let hyst = CrossingParams {
         down: Some(0.5),
         ..CrossingParams::new(1.0)
     };
-    let events = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &hyst).unwrap();
+    let events = crossings(CPU, x.view(), &hyst).unwrap();
     assert_eq!(
         events.iter().map(|c| (c.index, c.up)).collect::<Vec<_>>(),
         [(1, true), (9, false)]
@@ -134,7 +127,7 @@ fn hysteresis_and_gaps_suppress_chatter() {
         min_gap: 3,
         ..CrossingParams::new(1.0)
     };
-    let kept = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &gapped).unwrap();
+    let kept = crossings(CPU, x.view(), &gapped).unwrap();
     assert!(
         kept.windows(2).all(|w| w[1].index - w[0].index >= 3),
         "gaps respected"
@@ -144,7 +137,7 @@ fn hysteresis_and_gaps_suppress_chatter() {
         ..CrossingParams::new(1.0)
     };
     assert!(matches!(
-        crossings(&gpusci::gpu::Executor::Cpu, x.view(), &bad),
+        crossings(CPU, x.view(), &bad),
         Err(Error::InvalidParam { .. })
     ));
 }

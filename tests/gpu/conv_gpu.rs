@@ -8,6 +8,9 @@ use gpusci::conv::{self, Method, Mode};
 use gpusci::{Error, Executor};
 use ndarray::Array1;
 
+/// The CPU path (the reference the fixtures check).
+const CPU: &gpusci::gpu::Executor = &gpusci::gpu::Executor::Cpu;
+
 /// Float32 against float64, relative to the sum of the terms' magnitudes bound
 /// (max|a| * sum|v|, which bounds every output): the inputs' rounding (6e-8) plus the sums'
 /// (the direct sum's fma chain grows as sqrt(k) ulps; the FFT's as log2 of its length).
@@ -113,14 +116,7 @@ fn direct_and_fft_follow_the_cpu_on_random_lengths() {
             let (a, v) = (signal(n, 1), signal(k, 2));
             let s = scale(&a, &v);
             for mode in [Mode::Full, Mode::Same, Mode::Valid] {
-                let cpu = conv::np_convolve(
-                    &gpusci::gpu::Executor::Cpu,
-                    a.view(),
-                    v.view(),
-                    mode,
-                    Method::Direct,
-                )
-                .unwrap();
+                let cpu = conv::np_convolve(CPU, a.view(), v.view(), mode, Method::Direct).unwrap();
                 for method in [Method::Direct, Method::Fft] {
                     let got = conv::np_convolve(&exec, a.view(), v.view(), mode, method).unwrap();
                     close(&got, &cpu, s, &format!("n={n} k={k} {mode:?} {method:?}"));
@@ -152,14 +148,8 @@ fn signals_past_one_binding_run_in_chunks() {
                 let v = signal(k, 4);
                 let s = scale(&a, &v);
                 for mode in [Mode::Full, Mode::Same, Mode::Valid] {
-                    let cpu = conv::convolve(
-                        &gpusci::gpu::Executor::Cpu,
-                        a.view(),
-                        v.view(),
-                        mode,
-                        Method::Direct,
-                    )
-                    .unwrap();
+                    let cpu =
+                        conv::convolve(CPU, a.view(), v.view(), mode, Method::Direct).unwrap();
                     let got = conv::convolve(&exec, a.view(), v.view(), mode, method).unwrap();
                     close(&got, &cpu, s, &format!("chunked k={k} {mode:?} {method:?}"));
                 }
@@ -210,13 +200,7 @@ fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
 fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
     let (y1, y2) = (load("lag_y1"), load("lag_y2"));
     let expected = manifest()["seed_lag"].as_i64().unwrap();
-    let cpu = conv::lag(
-        &gpusci::gpu::Executor::Cpu,
-        y1.view(),
-        y2.view(),
-        Method::Auto,
-    )
-    .unwrap();
+    let cpu = conv::lag(CPU, y1.view(), y2.view(), Method::Auto).unwrap();
     crate::common::for_each_adapter("conv lag", |ctx| {
         let exec = crate::common::executor_on(ctx);
         for method in [Method::Direct, Method::Fft] {

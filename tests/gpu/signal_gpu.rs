@@ -6,6 +6,9 @@ use gpusci::signal::gpu::order_key;
 use gpusci::signal::{crossings, CrossingParams, Direction};
 use ndarray::{Array1, ArrayD, Ix1};
 
+/// The CPU path (the reference the fixtures check).
+const CPU: &gpusci::gpu::Executor = &gpusci::gpu::Executor::Cpu;
+
 fn load(name: &str) -> ArrayD<f64> {
     crate::common::fixture("signal", name)
 }
@@ -108,7 +111,7 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
                         min_gap,
                         ..CrossingParams::new(threshold)
                     };
-                    let cpu = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &params).unwrap();
+                    let cpu = crossings(CPU, x.view(), &params).unwrap();
                     let got = crossings(&exec, x.view(), &params).unwrap();
                     assert_eq!(
                         got.len(),
@@ -146,7 +149,7 @@ fn long_signals_run_in_chunks() {
                 }
             });
             let params = CrossingParams::new(0.0);
-            let cpu = crossings(&gpusci::gpu::Executor::Cpu, x.view(), &params).unwrap();
+            let cpu = crossings(CPU, x.view(), &params).unwrap();
             let got = crossings(&exec, x.view(), &params).unwrap();
             assert!(cpu.len() > 10);
             assert_eq!(got, cpu);
