@@ -28,7 +28,7 @@ fn normalize(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let g = wid.x + nwg.x * (wid.y + nwg.y * wid.z);
+    let g = group_index(wid, nwg);
     if (g >= u.groups) { return; }
     let i = g * WG_SIZE + lid;
     if (i >= u.len) { return; }

@@ -29,7 +29,7 @@ fn conj(a: vec2<f32>) -> vec2<f32> {
 }
 
 fn linear_index(wg: vec3<u32>, groups: vec3<u32>, li: u32) -> u32 {
-    return (wg.x + groups.x * (wg.y + groups.y * wg.z)) * 64u + li;
+    return group_index(wg, groups) * 64u + li;
 }
 
 @compute @workgroup_size(64)
@@ -71,7 +71,7 @@ var<workgroup> tile: array<vec2<f32>, 272>; // 16 x 17: the pad keeps columns of
 fn transpose(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
              @builtin(local_invocation_id) lid: vec3<u32>) {
     let tiles_x = (u.cols + TILE - 1u) / TILE;
-    let g = wg.x + groups.x * (wg.y + groups.y * wg.z);
+    let g = group_index(wg, groups);
     let tiles = tiles_x * ((u.rows + TILE - 1u) / TILE);
     // Whole workgroups leave together, before any barrier.
     if (g >= tiles) { return; }

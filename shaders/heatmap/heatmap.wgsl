@@ -6,7 +6,7 @@
 // (row r, column i) shows H[i, ny - 1 - r]: the highest y at the top.
 //
 // A cell is empty when it is 0, NaN, or below `floor` (after a blur, less than one point
-// contributes 3 sigma away; 0 without a blur). Scaling, as `scale_grid` in src/render/heatmap.rs:
+// contributes 3 sigma away; 0 without a blur). Scaling, as `scale_grid` in src/heatmap/mod.rs:
 // values are clipped to the span when one is given, transformed (linear, log1p, cbrt), and
 // mapped to [0, 1] between the transformed low and high ends (the span's, or the non-empty
 // cells' min and max); one distinct value maps to 1.

@@ -108,7 +108,7 @@ fn hh_steps(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let g = wid.x + nwg.x * (wid.y + nwg.y * wid.z);
+    let g = group_index(wid, nwg);
     let neuron = g * WG_SIZE + lid;
     if (neuron >= u.neurons) { return; }
     var x = state[neuron];

@@ -68,7 +68,7 @@ fn lif_steps(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let g = wid.x + nwg.x * (wid.y + nwg.y * wid.z);
+    let g = group_index(wid, nwg);
     // Whole workgroups return together, so the barriers below stay uniform.
     if (g >= u.networks) { return; }
     let p = nets[g];
@@ -183,7 +183,7 @@ fn clock_probe(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let i = (wid.x + nwg.x * (wid.y + nwg.y * wid.z)) * WG_SIZE + lid;
+    let i = group_index(wid, nwg) * WG_SIZE + lid;
     if (i >= u.n) { return; }
     let tlast = probe_in[3u * i];
     let now = probe_in[3u * i + 1u];

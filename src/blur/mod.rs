@@ -543,37 +543,50 @@ impl BlurPlan {
 
 /// The element types the blur computes, as SciPy's float outputs: float32 in float32, float64
 /// in float64 on the CPU. On the GPU both run in float32 (float64's relative error is then about
-/// 1e-6, and the result float64).
-pub trait BlurElement: cpu::Real {
-    /// Runs a validated 2-D plan on a GPU context.
-    #[doc(hidden)]
-    fn run_on_gpu(
-        ctx: &crate::gpu::GpuContext,
-        input: ArrayView2<'_, Self>,
-        plan: &BlurPlan,
-    ) -> Result<Array2<Self>>;
-}
+/// 1e-6, and the result float64). Sealed: f32 and f64 only.
+pub trait BlurElement: cpu::Real + sealed::GpuBlur {}
 
-impl BlurElement for f32 {
-    fn run_on_gpu(
-        ctx: &crate::gpu::GpuContext,
-        input: ArrayView2<'_, f32>,
-        plan: &BlurPlan,
-    ) -> Result<Array2<f32>> {
-        gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)
+impl BlurElement for f32 {}
+impl BlurElement for f64 {}
+
+mod sealed {
+    use ndarray::{Array2, ArrayView2};
+
+    use super::{gpu, BlurPlan};
+    use crate::error::Result;
+    use crate::gpu::GpuContext;
+
+    /// How each element type runs a validated 2-D plan on a GPU (not nameable outside the
+    /// crate, so nothing else implements [`super::BlurElement`] or calls this).
+    pub trait GpuBlur: Sized {
+        fn run_on_gpu(
+            ctx: &GpuContext,
+            input: ArrayView2<'_, Self>,
+            plan: &BlurPlan,
+        ) -> Result<Array2<Self>>;
     }
-}
 
-impl BlurElement for f64 {
-    fn run_on_gpu(
-        ctx: &crate::gpu::GpuContext,
-        input: ArrayView2<'_, f64>,
-        plan: &BlurPlan,
-    ) -> Result<Array2<f64>> {
-        let narrowed = input.mapv(|v| v as f32);
-        Ok(gpu::BlurGpu::new(ctx)?
-            .run_plan(ctx, narrowed.view(), plan)?
-            .mapv(f64::from))
+    impl GpuBlur for f32 {
+        fn run_on_gpu(
+            ctx: &GpuContext,
+            input: ArrayView2<'_, f32>,
+            plan: &BlurPlan,
+        ) -> Result<Array2<f32>> {
+            gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)
+        }
+    }
+
+    impl GpuBlur for f64 {
+        fn run_on_gpu(
+            ctx: &GpuContext,
+            input: ArrayView2<'_, f64>,
+            plan: &BlurPlan,
+        ) -> Result<Array2<f64>> {
+            let narrowed = input.mapv(|v| v as f32);
+            Ok(gpu::BlurGpu::new(ctx)?
+                .run_plan(ctx, narrowed.view(), plan)?
+                .mapv(f64::from))
+        }
     }
 }
 

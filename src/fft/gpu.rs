@@ -23,27 +23,40 @@ const GLOBAL_WG: u64 = 64;
 /// Bytes of one complex float32.
 const COMPLEX_BYTES: u64 = 8;
 
-/// Kept in sync with `struct FftUniform` in shaders/fft/fft.wgsl.
+/// Kept in sync with `struct FftUniform` in shaders/fft/fft.wgsl (tests/gpu/shaders.rs compares
+/// fields and offsets).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
-struct FftUniform {
-    n: u32,
-    p: u32,
-    rows: u32,
-    tw_stride: u32,
-    sign: f32,
-    scale: f32,
-    _pad: [u32; 2],
+pub struct FftUniform {
+    /// Points per row.
+    pub n: u32,
+    /// Sub-transform length before this pass.
+    pub p: u32,
+    /// Rows in the batch.
+    pub rows: u32,
+    /// Twiddle-table entries per 1/n turn.
+    pub tw_stride: u32,
+    /// -1 forward, +1 inverse.
+    pub sign: f32,
+    /// Applied to this pass's outputs (1/n on the last inverse pass).
+    pub scale: f32,
+    /// Uniform-buffer alignment.
+    pub _pad: [u32; 2],
 }
 
-/// Kept in sync with `struct PackUniform` in shaders/fft/pack.wgsl.
+/// Kept in sync with `struct PackUniform` in shaders/fft/pack.wgsl (tests/gpu/shaders.rs
+/// compares fields and offsets).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
-struct PackUniform {
-    half: u32,
-    rows: u32,
-    tw_stride: u32,
-    cols: u32,
+pub struct PackUniform {
+    /// Complex points per row of the packed signal.
+    pub half: u32,
+    /// Rows.
+    pub rows: u32,
+    /// Twiddle-table entries per 1/n turn (n = 2 half).
+    pub tw_stride: u32,
+    /// Transpose only: columns of the source.
+    pub cols: u32,
 }
 
 /// The radices of the global passes of an n-point transform, first pass first: radix 8 while

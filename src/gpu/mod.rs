@@ -17,12 +17,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// A shader's WGSL source as the host compiles it: `shaders/prelude.wgsl` (the helpers every
-/// shader may use), then the given files of `shaders/`, in order. WGSL has no includes.
+/// shader may use), then the given files of `shaders/`, in order, each after a line break.
+/// WGSL has no includes. (Line numbers in naga's and drivers' messages count the prelude.)
 macro_rules! include_wgsl {
     ($($file:literal),+ $(,)?) => {
         concat!(
             include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/prelude.wgsl")),
-            $(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $file))),+
+            // A line break between files, so that a file ending in a comment without one
+            // cannot comment out the next file's first line.
+            $("\n", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $file))),+
         )
     };
 }

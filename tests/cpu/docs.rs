@@ -1,5 +1,5 @@
 //! Docs name only files that exist: every path under one of the repository's folders that a
-//! doc comment, a README or a docstring mentions (`tests/data/lif/balanced_network.py`,
+//! doc comment, a shader or script comment, a README or a docstring mentions (`tests/data/lif/balanced_network.py`,
 //! `shaders/prelude.wgsl`, ...) is in the tree.
 
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ fn text_files(dir: &Path, found: &mut Vec<PathBuf>) {
             if name != "data" && name != "__pycache__" {
                 text_files(&path, found);
             }
-        } else if ["rs", "py", "pyi", "md"]
+        } else if ["rs", "py", "pyi", "md", "wgsl", "sh", "toml"]
             .iter()
             .any(|e| path.extension().is_some_and(|x| x == *e))
         {
@@ -63,10 +63,21 @@ fn every_file_the_docs_name_exists() {
         "python/tests",
         "tests",
         "bench",
+        "benches",
+        "shaders",
+        "scripts",
     ] {
         text_files(&root.join(dir), &mut files);
     }
-    for top in ["README.md", "ARCHITECTURE.md", "BENCHMARKS.md"] {
+    for top in [
+        "README.md",
+        "ARCHITECTURE.md",
+        "BENCHMARKS.md",
+        "Cargo.toml",
+        "python/Cargo.toml",
+        "pyproject.toml",
+        ".ci/run",
+    ] {
         files.push(root.join(top));
     }
     let mut missing = Vec::new();

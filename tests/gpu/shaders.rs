@@ -65,6 +65,7 @@ macro_rules! rust_fields {
         fn every_field_is_listed(value: $ty) {
             let $ty { $($field: _,)+ $($($pad: _,)+)? } = value;
         }
+        $($(assert!(stringify!($pad).starts_with('_'), "{} is not padding", stringify!($pad));)+)?
         vec![$((stringify!($field).to_string(), std::mem::offset_of!($ty, $field) as u32)),+]
     }};
 }
@@ -137,7 +138,9 @@ fn every_shader_file_is_in_a_source_the_host_compiles_after_the_prelude() {
     let prelude = read("prelude.wgsl");
     let mut used = vec!["prelude.wgsl".to_string()];
     for (source, files) in SOURCES {
-        let expected = files.iter().fold(prelude.clone(), |s, f| s + &read(f));
+        let expected = files
+            .iter()
+            .fold(prelude.clone(), |s, f| s + "\n" + &read(f));
         assert_eq!(source, expected, "{files:?}");
         module(source, files[files.len() - 1]);
         used.extend(files.iter().map(|f| f.to_string()));
@@ -405,9 +408,24 @@ fn fft_shaders_match_their_rust_twins() {
     for entry in ["pass_radix2", "pass_radix4", "pass_radix8"] {
         assert_eq!(workgroup_size(&m, entry), [64, 1, 1], "{entry}");
     }
-    assert_eq!(struct_size(&m, "FftUniform"), 32, "FftUniform size");
+    same_layout(
+        &m,
+        "FftUniform",
+        rust_fields!(fft::FftUniform { n, p, rows, tw_stride, sign, scale; _pad }),
+        std::mem::size_of::<fft::FftUniform>(),
+    );
     let (p, _) = module(fft::PACK_WGSL, "shaders/fft/pack.wgsl");
-    assert_eq!(struct_size(&p, "PackUniform"), 16, "PackUniform size");
+    same_layout(
+        &p,
+        "PackUniform",
+        rust_fields!(fft::PackUniform {
+            half,
+            rows,
+            tw_stride,
+            cols
+        }),
+        std::mem::size_of::<fft::PackUniform>(),
+    );
     assert_eq!(workgroup_size(&p, "transpose"), [16, 16, 1]);
 }
 
