@@ -340,6 +340,41 @@ fn gpusci_adapter_picks_the_adapter_or_fails_clearly() {
             "GPUSCI_ADAPTER={backend} ran there: {stdout}"
         );
     }
+    // An index in `gpusci info`'s list, or a PCI bus id, names one adapter too (how each
+    // worker of a multi-GPU node takes its own: Vulkan ignores CUDA_VISIBLE_DEVICES).
+    for adapter in gpusci::gpu::list_adapters().iter().filter(|a| a.compute) {
+        let mut names = vec![adapter.index.to_string()];
+        if !adapter.pci_bus_id.is_empty() {
+            names.push(adapter.pci_bus_id.to_uppercase());
+        }
+        for name in names {
+            let run = Command::new(env!("CARGO_BIN_EXE_gpusci"))
+                .args(args)
+                .env("GPUSCI_ADAPTER", &name)
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&run.stdout);
+            assert!(
+                run.status.success() && stdout.contains(&adapter.name),
+                "GPUSCI_ADAPTER={name} runs on {}: {stdout} {}",
+                adapter.name,
+                String::from_utf8_lossy(&run.stderr)
+            );
+        }
+    }
+    let _ = std::fs::remove_file(&out);
+    let run = Command::new(env!("CARGO_BIN_EXE_gpusci"))
+        .args(args)
+        .env("GPUSCI_ADAPTER", "97")
+        .output()
+        .unwrap();
+    assert!(!run.status.success(), "adapter 97 does not exist");
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("GPUSCI_ADAPTER=97 matches no adapter"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(!out.exists(), "nothing written");
 }
 
 fn lif_fixture(name: &str) -> String {
