@@ -569,13 +569,13 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
     let wanted = std::env::var(crate::gpu::ADAPTER_ENV)
         .ok()
         .filter(|v| !v.trim().is_empty());
-    let adapters: Vec<_> = open_all_adapters()
+    let opened = open_all_adapters();
+    let named = wanted
+        .as_deref()
+        .map(|pattern| crate::gpu::adapters_named(opened.iter().map(|(s, _)| s), pattern));
+    let adapters: Vec<_> = opened
         .into_iter()
-        .filter(|(summary, _)| {
-            wanted
-                .as_deref()
-                .is_none_or(|pattern| summary.matches(pattern))
-        })
+        .filter(|(summary, _)| named.as_ref().is_none_or(|n| n.contains(&summary.index)))
         .collect();
     if adapters.is_empty() {
         if let Some(pattern) = &wanted {

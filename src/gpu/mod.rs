@@ -9,8 +9,8 @@ mod buffers;
 mod select;
 
 pub use select::{
-    enumerate_adapters, list_adapters, open_all_adapters, parse_pci_bus_id, AdapterSummary,
-    Backend, Executor, ADAPTER_ENV,
+    adapters_named, enumerate_adapters, list_adapters, open_all_adapters, parse_pci_bus_id,
+    AdapterSummary, Backend, Executor, ADAPTER_ENV,
 };
 
 use std::collections::HashMap;

@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 
 /// Environment variable naming the adapter to use: a backend (`vulkan`, `gl`, `metal`, `dx12`),
 /// part of an adapter's name (`llvmpipe`, `H100`, case-insensitive), an adapter's index in
-/// `gpusci info`'s list (`0`, `1`, ...), or a PCI bus id (`0000:3b:00.0`, as `lspci -D`, or
+/// `gpusci info`'s list (`0`, `1`, ...; a number no adapter has as its index is read as part of a
+/// name, so `4090` still names an RTX 4090), or a PCI bus id (`0000:3b:00.0`, as `lspci -D`, or
 /// `00000000:3B:00.0`, as `nvidia-smi`). Vulkan ignores `CUDA_VISIBLE_DEVICES`: the index or the
 /// bus id is how each process of a multi-GPU node takes its own GPU.
 pub const ADAPTER_ENV: &str = "GPUSCI_ADAPTER";
@@ -76,22 +77,6 @@ pub struct AdapterSummary {
 }
 
 impl AdapterSummary {
-    /// Whether `pattern` (as `GPUSCI_ADAPTER`: a backend, part of the name, an index or a PCI
-    /// bus id) names this adapter.
-    pub fn matches(&self, pattern: &str) -> bool {
-        let pattern = pattern.trim().to_ascii_lowercase();
-        if pattern.is_empty() {
-            return false;
-        }
-        if let Ok(index) = pattern.parse::<usize>() {
-            return index == self.index;
-        }
-        if let Some(wanted) = parse_pci_bus_id(&pattern) {
-            return parse_pci_bus_id(&self.pci_bus_id) == Some(wanted);
-        }
-        self.backend == pattern || self.name.to_ascii_lowercase().contains(&pattern)
-    }
-
     /// A software rasteriser (lavapipe, llvmpipe, WARP): correct but slow.
     pub fn is_software(&self) -> bool {
         self.device_type == wgpu::DeviceType::Cpu
@@ -124,6 +109,31 @@ pub fn enumerate_adapters() -> Vec<wgpu::Adapter> {
         (kind, api)
     });
     found
+}
+
+/// The indices of the adapters that `pattern` (as `GPUSCI_ADAPTER`) names among `adapters`:
+/// a number is the adapter with that index when there is one, and otherwise part of a name
+/// (so `4090` still names an RTX 4090); a PCI bus id names the adapter on that bus; anything
+/// else is a backend or part of a name, case-insensitive. An empty pattern names none.
+pub fn adapters_named<'a>(
+    adapters: impl IntoIterator<Item = &'a AdapterSummary>,
+    pattern: &str,
+) -> Vec<usize> {
+    let pattern = pattern.trim().to_ascii_lowercase();
+    let adapters: Vec<&AdapterSummary> = adapters.into_iter().collect();
+    if pattern.is_empty() {
+        return Vec::new();
+    }
+    if let Ok(index) = pattern.parse::<usize>() {
+        if adapters.iter().any(|a| a.index == index) {
+            return vec![index];
+        }
+    }
+    let named = |a: &&AdapterSummary| match parse_pci_bus_id(&pattern) {
+        Some(wanted) => parse_pci_bus_id(&a.pci_bus_id) == Some(wanted),
+        None => a.backend == pattern || a.name.to_ascii_lowercase().contains(&pattern),
+    };
+    adapters.into_iter().filter(named).map(|a| a.index).collect()
 }
 
 /// `[domain:]bus:device.function` in hex (`0000:3b:00.0`, `00000000:3B:00.0`, `3b:00.0`) as
@@ -202,16 +212,20 @@ impl Executor {
             .filter(|(summary, _)| summary.compute)
             .collect();
         let chosen = match &wanted {
-            Some(pattern) => usable
-                .into_iter()
-                .find(|(summary, _)| summary.matches(pattern))
-                .map(|(_, adapter)| adapter)
-                .ok_or_else(|| {
-                    Error::NoAdapter(format!(
-                        "{ADAPTER_ENV}={pattern} matches no adapter that runs compute shaders \
-                         (`gpusci info` lists them, with their indices and PCI bus ids)"
-                    ))
-                })?,
+            Some(pattern) => {
+                let named = adapters_named(usable.iter().map(|(summary, _)| summary), pattern);
+                usable
+                    .into_iter()
+                    .find(|(summary, _)| named.contains(&summary.index))
+                    .map(|(_, adapter)| adapter)
+                    .ok_or_else(|| {
+                        Error::NoAdapter(format!(
+                            "{ADAPTER_ENV}={pattern} matches no adapter that runs compute \
+                             shaders (`gpusci info` lists them, with their indices and PCI bus \
+                             ids)"
+                        ))
+                    })?
+            }
             None => {
                 let mut usable = usable.into_iter();
                 match backend {
@@ -296,21 +310,30 @@ mod tests {
 
     #[test]
     fn gpusci_adapter_names_by_backend_name_index_or_bus_id() {
-        let first = adapter(0, "NVIDIA H200", "vulkan", "0000:3b:00.0");
-        let second = adapter(1, "NVIDIA H200", "vulkan", "0000:86:00.0");
-        let no_bus = adapter(2, "llvmpipe (LLVM 19.1.1, 256 bits)", "gl", "");
+        let all = [
+            adapter(0, "NVIDIA H200", "vulkan", "0000:3b:00.0"),
+            adapter(1, "NVIDIA H200", "vulkan", "0000:86:00.0"),
+            adapter(2, "llvmpipe (LLVM 19.1.1, 256 bits)", "gl", ""),
+            adapter(3, "NVIDIA GeForce RTX 4090", "vulkan", "0000:01:00.0"),
+        ];
         for (pattern, expected) in [
-            ("1", [false, true, false]),
-            ("0", [true, false, false]),
-            ("7", [false, false, false]),
-            ("00000000:86:00.0", [false, true, false]),
-            ("0000:3B:00.0", [true, false, false]),
-            ("h200", [true, true, false]),
-            ("GL", [false, false, true]),
-            ("  ", [false, false, false]),
+            ("1", vec![1]),
+            ("0", vec![0]),
+            // No adapter 4090 or 256: part of a name.
+            ("4090", vec![3]),
+            ("256", vec![2]),
+            ("7", vec![]),
+            ("00000000:86:00.0", vec![1]),
+            ("0000:3B:00.0", vec![0]),
+            ("h200", vec![0, 1]),
+            ("GL", vec![2]),
+            ("  ", vec![]),
         ] {
-            let got = [&first, &second, &no_bus].map(|a| a.matches(pattern));
-            assert_eq!(got, expected, "GPUSCI_ADAPTER={pattern}");
+            assert_eq!(
+                adapters_named(&all, pattern),
+                expected,
+                "GPUSCI_ADAPTER={pattern}"
+            );
         }
     }
 }
