@@ -40,7 +40,7 @@ def histogram2d(
     backend: Optional[str],
     bounds: Optional[Tuple[_Bounds, _Bounds]] = None,
 ) -> Tuple[
-    npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], list[int]
+    npt.NDArray[np.float64], npt.NDArray[np.floating[Any]], npt.NDArray[np.floating[Any]], list[int]
 ]: ...
 def bounds(values: npt.NDArray[np.float64]) -> _Bounds: ...
 def histogram2d_from_sums(
@@ -52,7 +52,7 @@ def histogram2d_from_sums(
     float32_edges: bool,
     bounds: Tuple[_Bounds, _Bounds],
     report: Sequence[int],
-) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.floating[Any]], npt.NDArray[np.floating[Any]]]: ...
 def heatmap_from_sums(
     sums: npt.NDArray[np.float64],
     report: Sequence[int],

@@ -69,12 +69,10 @@ def _range_pairs(range):
     return [[float(v) for v in r] for r in range]
 
 
-def _edges_out(edges, given, single):
-    """The edges as NumPy returns them: the caller's own array, or float32 when float32 points
-    set an automatic range."""
-    if given is not None:
-        return given
-    return edges.astype(np.float32 if single else np.float64, copy=False)
+def _edges_out(edges, given):
+    """The edges as NumPy returns them: the caller's own array, else the core's (in NumPy's
+    dtype: float32 when float32 points set the range)."""
+    return edges if given is None else given
 
 
 def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, backend=None):
@@ -124,16 +122,15 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, backen
         raise ValueError("x and y must have the same length.")
     (sx, ex), (sy, ey) = _bins_per_axis(bins)
     range = _range_pairs(range)
-    # No points: NumPy's range is the integers (0, 1), and its edges float64.
-    single = _float32_edges(x, y) and range is None and len(x) > 0
     w = None
     if weights is not None:
         w = as_float64(real_array(weights, "weights"))
         if w.shape != x.shape:
             raise ValueError("weights must have the shape of x and y")
     H, xe, ye, _report = _core.histogram2d(
-        as_float64(x), as_float64(y), sx, sy, range, bool(density), w, single, backend)
-    return H, _edges_out(xe, ex, single), _edges_out(ye, ey, single)
+        as_float64(x), as_float64(y), sx, sy, range, bool(density), w, _float32_edges(x, y),
+        backend)
+    return H, _edges_out(xe, ex), _edges_out(ye, ey)
 
 
 class Heatmap:

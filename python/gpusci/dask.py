@@ -330,10 +330,6 @@ def _bounds_pass(parts, client):
     return _merge_bounds(found), sources
 
 
-def _no_points(bounds):
-    return all(b[0] > b[1] and not b[2] for b in bounds)
-
-
 def _workers(client):
     """Every worker's information (newer distributed lists only 5 unless asked for all)."""
     try:
@@ -343,8 +339,9 @@ def _workers(client):
 
 
 def _binned(x, y, sx, sy, range, weights, split_every, backend, client):
-    """The summed grid, its report and the global bounds of a partitioned point set."""
-    parts, single = _partitions(x, y, weights)
+    """The summed grid, its report and the global bounds of a partitioned point set, and
+    whether its points are float32 (for NumPy's edge dtype, decided by the core)."""
+    parts, float32 = _partitions(x, y, weights)
     split_every = DEFAULT_SPLIT_EVERY if split_every is None else int(split_every)
     if split_every < 2:
         raise ValueError(f"split_every must be at least 2, got {split_every}")
@@ -353,25 +350,23 @@ def _binned(x, y, sx, sy, range, weights, split_every, backend, client):
     if needs_bounds:
         # One reduction first: NumPy's automatic range is the whole set's min and max.
         bounds, parts = _bounds_pass(parts, client)
-        # No points at all: NumPy's range is the integers (0, 1), so its edges are float64.
-        single = single and not _no_points(bounds)
     else:
         bounds = (_NO_BOUNDS, _NO_BOUNDS)
     # The plan (edges, sizes, the range's checks) is made here once, so a bad request fails
     # before the partitions are binned.
     empty = np.empty(0)
     try:
-        _core.histogram2d(empty, empty, sx, sy, range, False, None, single, "cpu", bounds)
+        _core.histogram2d(empty, empty, sx, sy, range, False, None, float32, "cpu", bounds)
     except BaseException:
         client = _current_client(client)
         if client is not None:   # partitions held by the bounds pass
             client.cancel([p for p in parts if not isinstance(p, Delayed)])
         raise
     grid_of = dask.delayed(_partition_grid, pure=True)
-    grids = [grid_of(p, sx, sy, range, single, bounds, backend) for p in parts]
+    grids = [grid_of(p, sx, sy, range, float32, bounds, backend) for p in parts]
     ((H, report),) = _compute(client, _tree_sum(grids, split_every))
     # (One partition's counts come back as they travelled: uint32.)
-    return np.asarray(H, dtype=np.float64), [int(v) for v in report], bounds, single
+    return np.asarray(H, dtype=np.float64), [int(v) for v in report], bounds, float32
 
 
 def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, split_every=None,
@@ -424,12 +419,11 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None, *, split_
     backend = _backend(backend)
     (sx, ex), (sy, ey) = _bins_per_axis(bins)
     range = _range_pairs(range)
-    H, report, bounds, single = _binned(x, y, sx, sy, range, weights, split_every, backend,
-                                        client)
-    single = single and range is None
-    H, xe, ye = _core.histogram2d_from_sums(H, sx, sy, range, bool(density), single, bounds,
+    H, report, bounds, float32 = _binned(x, y, sx, sy, range, weights, split_every, backend,
+                                         client)
+    H, xe, ye = _core.histogram2d_from_sums(H, sx, sy, range, bool(density), float32, bounds,
                                             report)
-    return H, _edges_out(xe, ex, single), _edges_out(ye, ey, single)
+    return H, _edges_out(xe, ex), _edges_out(ye, ey)
 
 
 def heatmap(x, y, *, weights=None, size=(800, 600), range=None, sigma=0.0, scale="log",

@@ -292,10 +292,21 @@ fn bin_spec(bins: &Bound<'_, PyAny>) -> PyResult<BinSpec> {
 
 type Histogram<'py> = (
     Bound<'py, PyArray2<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
     [u64; 3],
 );
+
+/// One axis's edges in the dtype NumPy returns them in (float32 when computed in float32).
+fn edges_to_py<'py>(py: Python<'py>, edges: Vec<f64>, float32: bool) -> Bound<'py, PyAny> {
+    if float32 {
+        // Computed in float32 arithmetic: each value is a float32 exactly.
+        let narrowed: Vec<f32> = edges.iter().map(|&e| e as f32).collect();
+        narrowed.into_pyarray(py).into_any()
+    } else {
+        edges.into_pyarray(py).into_any()
+    }
+}
 
 /// NumPy's histogram request: bins (counts or edges), range, density, and whether automatic
 /// edges are float32.
@@ -321,8 +332,8 @@ fn density_request(
 }
 
 /// `numpy.histogram2d` of float64 coordinates: `bins_x`/`bins_y` are a count or edges;
-/// `float32_edges` computes automatic edges in float32 (NumPy's rule for float32 data).
-/// Returns `(H, xedges, yedges, [used, out_of_range, non_finite])`.
+/// `float32_edges`: the points are float32 (NumPy then computes automatic edges in float32).
+/// Returns `(H, xedges, yedges, [used, out_of_range, non_finite])`, the edges in NumPy's dtype.
 #[pyfunction]
 #[pyo3(signature = (x, y, bins_x, bins_y, range, density, weights, float32_edges, backend, bounds=None))]
 #[allow(clippy::too_many_arguments, reason = "NumPy's parameters, one each")]
@@ -343,7 +354,7 @@ fn histogram2d<'py>(
     let exec = executor(backend)?;
     let (xv, yv) = (x.as_array(), y.as_array());
     let wv = weights.as_ref().map(|w| w.as_array());
-    let h = compute(py, || -> gpusci::Result<density::Histogram> {
+    let (h, float32) = compute(py, || -> gpusci::Result<(density::Histogram, [bool; 2])> {
         let plan = match bounds {
             // A partition of a larger point set: the edges come from the whole set's bounds.
             Some((bx, by)) => {
@@ -367,13 +378,14 @@ fn histogram2d<'py>(
                 });
             }
         }
-        density::histogram2d(&exec, xv, yv, wv, &plan)
+        let float32 = [plan.x.is_float32(), plan.y.is_float32()];
+        Ok((density::histogram2d(&exec, xv, yv, wv, &plan)?, float32))
     })
     .map_err(to_py)?;
     Ok((
         h.values.into_pyarray(py),
-        h.x_edges.into_pyarray(py),
-        h.y_edges.into_pyarray(py),
+        edges_to_py(py, h.x_edges, float32[0]),
+        edges_to_py(py, h.y_edges, float32[1]),
         [h.used, h.out_of_range, h.non_finite],
     ))
 }
@@ -396,7 +408,7 @@ fn bounds(py: Python<'_>, values: PyReadonlyArray1<'_, f64>) -> BoundsTuple {
 
 /// The histogram of a whole point set from its partitions' summed grid: the edges from the
 /// set's bounds (as `histogram2d` computes them from all points), then `density=True` as
-/// NumPy applies it. Returns `(H, xedges, yedges)`.
+/// NumPy applies it. Returns `(H, xedges, yedges)`, the edges in NumPy's dtype.
 #[pyfunction]
 #[pyo3(signature = (sums, bins_x, bins_y, range, density, float32_edges, bounds, report))]
 #[allow(clippy::too_many_arguments, reason = "NumPy's parameters, one each")]
@@ -412,21 +424,25 @@ fn histogram2d_from_sums<'py>(
     report: [u64; 3],
 ) -> PyResult<(
     Bound<'py, PyArray2<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
 )> {
     let (params, kind) = density_request(bins_x, bins_y, range, density, float32_edges)?;
     let values = sums.as_array().to_owned();
-    let h = py
-        .detach(|| {
+    let (h, float32) = py
+        .detach(|| -> gpusci::Result<_> {
             let plan = params.plan_from_bounds(to_bounds(bounds.0), to_bounds(bounds.1), kind)?;
-            density::Histogram::from_sums(values, &plan, report)
+            let float32 = [plan.x.is_float32(), plan.y.is_float32()];
+            Ok((
+                density::Histogram::from_sums(values, &plan, report)?,
+                float32,
+            ))
         })
         .map_err(to_py)?;
     Ok((
         h.values.into_pyarray(py),
-        h.x_edges.into_pyarray(py),
-        h.y_edges.into_pyarray(py),
+        edges_to_py(py, h.x_edges, float32[0]),
+        edges_to_py(py, h.y_edges, float32[1]),
     ))
 }
 

@@ -347,6 +347,12 @@ impl Edges {
         &self.edges
     }
 
+    /// Whether NumPy computes (and returns) these edges in float32: float32 points that set
+    /// the range themselves (at least one point; no points give NumPy's integer range 0..1).
+    pub fn is_float32(&self) -> bool {
+        self.single
+    }
+
     /// Bin widths as NumPy's `np.diff(edges)` computes them (in float32 for float32 edges).
     pub fn widths(&self) -> Vec<f64> {
         self.edges

@@ -133,7 +133,11 @@ pub fn adapters_named<'a>(
         Some(wanted) => parse_pci_bus_id(&a.pci_bus_id) == Some(wanted),
         None => a.backend == pattern || a.name.to_ascii_lowercase().contains(&pattern),
     };
-    adapters.into_iter().filter(named).map(|a| a.index).collect()
+    adapters
+        .into_iter()
+        .filter(named)
+        .map(|a| a.index)
+        .collect()
 }
 
 /// `[domain:]bus:device.function` in hex (`0000:3b:00.0`, `00000000:3B:00.0`, `3b:00.0`) as
