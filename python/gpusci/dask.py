@@ -670,18 +670,6 @@ def _rows(params):
     return [dict(row) for row in params]
 
 
-def _isi_cv(trains):
-    """Mean coefficient of variation of the inter-spike intervals over the trains with 3+
-    spikes (the balanced network's own statistic); NaN when none has."""
-    cvs = []
-    for times in trains:
-        if len(times) >= 3:
-            isi = np.diff(times)
-            mean = isi.mean()
-            cvs.append(isi.std() / mean if mean > 0 else 0.0)
-    return float(np.mean(cvs)) if cvs else math.nan
-
-
 def _run_lif(rows, first, seed, spikes, backend):
     jobs = []
     for k, row in enumerate(rows):
@@ -711,7 +699,7 @@ def _run_hh(rows, first, seed, spikes, backend):
         neuron_seconds = int(p["neurons"]) * float(p["T"])
         stats = {"spike_count": count,
                  "mean_rate": count / neuron_seconds if neuron_seconds > 0 else math.nan,
-                 "isi_cv": _isi_cv(trains)}
+                 "isi_cv": _core.isi_cv([np.asarray(t, dtype=np.float64) for t in trains])}
         if spikes:
             times = np.concatenate([t for t in trains] + [np.empty(0)])
             neuron = np.concatenate([np.full(len(t), i, dtype=np.float64)

@@ -943,6 +943,14 @@ fn balanced_network_jobs<'py>(
     })
 }
 
+/// The balanced network's ISI statistic for spike trains given as times, one array per
+/// neuron in time order: the mean CV of the intervals over trains with 3+ spikes (NaN if none).
+#[pyfunction]
+fn isi_cv(py: Python<'_>, trains: Vec<PyReadonlyArray1<'_, f64>>) -> PyResult<f64> {
+    let views: Vec<Vec<f64>> = trains.iter().map(|t| t.as_array().to_vec()).collect();
+    Ok(py.detach(|| gpusci::lif::trains_isi_cv(views.iter().map(Vec::as_slice))))
+}
+
 /// Hodgkin-Huxley neurons with Poisson inputs: per neuron `(spike steps, (excitatory,
 /// inhibitory) inputs, trace (states, 4) or None)`.
 #[pyfunction]
@@ -1256,6 +1264,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(balanced_network, m)?)?;
     m.add_function(wrap_pyfunction!(balanced_network_jobs, m)?)?;
     m.add_function(wrap_pyfunction!(gpu_device_open, m)?)?;
+    m.add_function(wrap_pyfunction!(isi_cv, m)?)?;
     m.add_function(wrap_pyfunction!(hodgkin_huxley, m)?)?;
     m.add_function(wrap_pyfunction!(leapfrog, m)?)?;
     m.add_function(wrap_pyfunction!(convergence, m)?)?;

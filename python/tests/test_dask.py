@@ -479,14 +479,21 @@ def test_sweep_with_per_network_parameters(client):
 
 
 def test_sweep_of_hodgkin_huxley_populations(client):
-    rows = {"I_app": [0.0, 5.0, 10.0], "neurons": [3, 3, 2], "T": [0.05, 0.05, 0.05]}
+    rows = {"I_app": [0.0, 5.0, 10.0], "neurons": [3, 3, 2], "T": [0.05, 0.05, 0.2]}
     table = gd.sweep(rows, model="hodgkin_huxley", seed=11, spikes=True, backend="cpu")
     for k in range(3):
-        one = models.hodgkin_huxley(rows["neurons"][k], 0.05, I_app=rows["I_app"][k],
+        one = models.hodgkin_huxley(rows["neurons"][k], rows["T"][k], I_app=rows["I_app"][k],
                                     seed=11 + k, record=0, backend="cpu")
         count = sum(len(run.spike_times) for run in one)
         assert table["spike_count"][k] == count == len(table["spikes"][k])
-        assert table["mean_rate"][k] == count / (rows["neurons"][k] * 0.05)
+        assert table["mean_rate"][k] == count / (rows["neurons"][k] * rows["T"][k])
+        # NumPy as the oracle of the statistic: mean over trains of 3+ spikes of std/mean.
+        cvs = [np.diff(r.spike_times).std() / np.diff(r.spike_times).mean()
+               for r in one if len(r.spike_times) >= 3]
+        if cvs:
+            assert table["isi_cv"][k] == pytest.approx(np.mean(cvs), rel=1e-12)
+        else:
+            assert np.isnan(table["isi_cv"][k])
     assert table["spike_count"][2] > table["spike_count"][0]
 
 

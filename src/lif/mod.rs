@@ -425,6 +425,23 @@ pub fn isi_cv(spikes: &[(u32, u32)], n: usize) -> Result<f64> {
         }
         last[k] = Some(step);
     }
+    Ok(mean_cv(&intervals))
+}
+
+/// The same statistic for spike trains given as times (any unit), one train per neuron, each
+/// in time order: the mean over trains with at least three spikes of the coefficient of
+/// variation of their intervals (NaN when no train has three). For populations other than the
+/// balanced network (Hodgkin-Huxley neurons), so that both report one statistic.
+pub fn trains_isi_cv<'a>(trains: impl IntoIterator<Item = &'a [f64]>) -> f64 {
+    let intervals: Vec<Vec<f64>> = trains
+        .into_iter()
+        .map(|times| times.windows(2).map(|w| w[1] - w[0]).collect())
+        .collect();
+    mean_cv(&intervals)
+}
+
+/// The mean coefficient of variation of each neuron's intervals, over neurons with two or more.
+fn mean_cv(intervals: &[Vec<f64>]) -> f64 {
     let cvs: Vec<f64> = intervals
         .iter()
         .filter(|isi| isi.len() >= 2)
@@ -434,11 +451,11 @@ pub fn isi_cv(spikes: &[(u32, u32)], n: usize) -> Result<f64> {
             var.sqrt() / mean
         })
         .collect();
-    Ok(if cvs.is_empty() {
+    if cvs.is_empty() {
         f64::NAN
     } else {
         cvs.iter().sum::<f64>() / cvs.len() as f64
-    })
+    }
 }
 
 /// Runs `network` with `params` on the fast CPU path.

@@ -2,7 +2,7 @@
 //! make_lif_fixtures.py from balanced_network.py with given w and v0, n = 300).
 
 use crate::common::lif::{self, CV_REL, FAST_MV, RATE_REL};
-use gpusci::lif::{cpu, isi_cv, LifParams, LifRun, Network, NetworkParams};
+use gpusci::lif::{cpu, isi_cv, trains_isi_cv, LifParams, LifRun, Network, NetworkParams};
 use gpusci::Error;
 use ndarray::{Array1, Array2, Ix2};
 
@@ -346,5 +346,35 @@ fn recording_more_than_memory_holds_is_an_error_not_an_abort() {
     assert!(
         quiet.validate(3).is_ok(),
         "the same run without recording is fine"
+    );
+}
+
+#[test]
+fn trains_of_times_give_the_networks_isi_statistic() {
+    // (step, neuron) in time order; neuron 2 has too few spikes to count.
+    let spikes = [
+        (3, 0),
+        (4, 1),
+        (10, 0),
+        (12, 2),
+        (14, 1),
+        (19, 0),
+        (30, 1),
+        (31, 0),
+    ];
+    let mut trains = vec![Vec::new(); 3];
+    for &(step, neuron) in &spikes {
+        // Times in seconds (dt = 0.5 ms): the CV has no unit.
+        trains[neuron as usize].push(f64::from(step) * 5e-4);
+    }
+    let from_steps = isi_cv(&spikes, 3).unwrap();
+    let from_times = trains_isi_cv(trains.iter().map(Vec::as_slice));
+    assert!(
+        (from_steps - from_times).abs() <= 1e-12 * from_steps,
+        "{from_steps} {from_times}"
+    );
+    assert!(
+        trains_isi_cv([[1.0, 2.0].as_slice()]).is_nan(),
+        "no train of 3 spikes"
     );
 }
