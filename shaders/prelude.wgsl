@@ -1,5 +1,5 @@
 // The helpers every gpusci shader may use. WGSL has no includes: the Rust side puts this file
-// in front of each shader's source (`include_wgsl!` in src/gpu/mod.rs), and tests/gpu/shaders.rs
+// in front of each shader's source (`include_wgsl!` in src/gpu/mod.rs), and src/shader_checks.rs
 // checks the sources it builds.
 
 // The flat index of a workgroup in a dispatch: dispatches wider than the 65535-group limit of

@@ -126,8 +126,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// Shorthand for [`Error::InvalidParam`].
-    pub(crate) fn param(name: &'static str, reason: impl Into<String>) -> Self {
+    /// Shorthand for [`Error::InvalidParam`] (also for the CLI crate's own checks).
+    pub fn param(name: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidParam {
             name,
             reason: reason.into(),
@@ -144,7 +144,7 @@ impl Error {
     }
 
     /// Shorthand for [`Error::Io`].
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,

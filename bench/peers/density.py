@@ -6,7 +6,7 @@ W2: 10,000,000 float64 points from a 5-cluster Gaussian mixture into 1024x1024 b
 W3: W2 + gaussian blur sigma 3 + log1p + normalise + colormap + PNG file
     numpy + scipy + Pillow; fast_histogram + scipy + cv2.imwrite
 
-The mixture is gpusci's (src/bench.rs W2_CLUSTERS): point k belongs to cluster k mod 5.
+The mixture is gpusci's (src/data.rs W2_CLUSTERS): point k belongs to cluster k mod 5.
 Prints one JSON object per line, like `gpusci bench --json`.
 
     pip install numpy scipy fast-histogram datashader opencv-python-headless pillow

@@ -263,12 +263,14 @@ fn gaussian_filter_2d<'py>(
     let exec = executor(backend)?;
     if let Ok(array) = input.extract::<PyReadonlyArray2<'py, f32>>() {
         let view = array.as_array();
-        let out = compute(py, || blur::gaussian_filter(&exec, view, &params)).map_err(to_py)?;
+        let out =
+            compute(py, || blur::gaussian_filter(exec.device(), view, &params)).map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
     }
     if let Ok(array) = input.extract::<PyReadonlyArray2<'py, f64>>() {
         let view = array.as_array();
-        let out = compute(py, || blur::gaussian_filter(&exec, view, &params)).map_err(to_py)?;
+        let out =
+            compute(py, || blur::gaussian_filter(exec.device(), view, &params)).map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
     }
     Err(PyTypeError::new_err(
@@ -379,7 +381,10 @@ fn histogram2d<'py>(
             }
         }
         let float32 = [plan.x.is_float32(), plan.y.is_float32()];
-        Ok((density::histogram2d(&exec, xv, yv, wv, &plan)?, float32))
+        Ok((
+            density::histogram2d(exec.device(), xv, yv, wv, &plan)?,
+            float32,
+        ))
     })
     .map_err(to_py)?;
     Ok((
@@ -472,9 +477,9 @@ fn convolve<'py>(
     ) {
         let (a, v) = (a.as_array(), v.as_array());
         let out = compute(py, || match kind {
-            "numpy" => conv::np_convolve(&exec, a, v, mode, method),
-            "convolve" => conv::convolve(&exec, a, v, mode, method),
-            _ => conv::correlate(&exec, a, v, mode, method),
+            "numpy" => conv::np_convolve(exec.device(), a, v, mode, method),
+            "convolve" => conv::convolve(exec.device(), a, v, mode, method),
+            _ => conv::correlate(exec.device(), a, v, mode, method),
         })
         .map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
@@ -485,8 +490,8 @@ fn convolve<'py>(
     ) {
         let (a, v) = (a.as_array(), v.as_array());
         let out = compute(py, || match kind {
-            "correlate" => conv::two_d::correlate_2d(&exec, a, v, mode, method),
-            _ => conv::two_d::convolve_2d(&exec, a, v, mode, method),
+            "correlate" => conv::two_d::correlate_2d(exec.device(), a, v, mode, method),
+            _ => conv::two_d::convolve_2d(exec.device(), a, v, mode, method),
         })
         .map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
@@ -524,7 +529,7 @@ fn lag(
     let method = parse::<Method>(method)?;
     let exec = executor(backend)?;
     let (a, b) = (a.as_array(), b.as_array());
-    let found = compute(py, || conv::lag(&exec, a, b, method)).map_err(to_py)?;
+    let found = compute(py, || conv::lag(exec.device(), a, b, method)).map_err(to_py)?;
     Ok((found.samples, found.refined, found.peak, found.pearson))
 }
 
@@ -558,7 +563,8 @@ fn crossings<'py>(
     };
     let exec = executor(backend)?;
     let x = x.as_array();
-    let found = compute(py, || gpusci::signal::crossings(&exec, x, &params)).map_err(to_py)?;
+    let found =
+        compute(py, || gpusci::signal::crossings(exec.device(), x, &params)).map_err(to_py)?;
     let indices: Vec<i64> = found.iter().map(|c| c.index as i64).collect();
     let times: Vec<f64> = found.iter().map(|c| c.time).collect();
     Ok((indices.into_pyarray(py), times.into_pyarray(py)))
@@ -717,7 +723,10 @@ fn heatmap<'py>(
         return Err(PyValueError::new_err("x and y must have the same length"));
     }
     let exec = executor(backend)?;
-    let image = compute(py, || gpusci::heatmap::heatmap(&exec, &points, &params)).map_err(to_py)?;
+    let image = compute(py, || {
+        gpusci::heatmap::heatmap(exec.device(), &points, &params)
+    })
+    .map_err(to_py)?;
     Ok(heatmap_to_py(py, image))
 }
 
@@ -763,7 +772,7 @@ fn heatmap_from_sums<'py>(
     };
     let exec = executor(backend)?;
     let image = compute(py, || {
-        gpusci::heatmap::render_histogram(&exec, histogram, &params)
+        gpusci::heatmap::render_histogram(exec.device(), histogram, &params)
     })
     .map_err(to_py)?;
     Ok(heatmap_to_py(py, image))
@@ -867,7 +876,11 @@ fn run_networks<'py>(
         for (network, params) in &jobs {
             params.validate(network.n())?;
         }
-        gpusci::lif::simulate_batch(exec, &jobs)
+        let jobs: Vec<(gpusci::lif::LifNetwork, gpusci::lif::LifParams)> = jobs
+            .into_iter()
+            .map(|(network, params)| (network.into(), params))
+            .collect();
+        Ok(gpusci::lif::simulate(exec, &jobs, |_| {})?.runs)
     })?;
     Ok(runs
         .into_iter()
@@ -991,7 +1004,7 @@ fn hodgkin_huxley<'py>(
     let found = interruptible(py, || -> gpusci::Result<_> {
         params.validate()?;
         params.check_traces(record)?;
-        gpusci::hh::simulate(&exec, &params, neurons, record)
+        gpusci::hh::simulate(exec.device(), &params, neurons, record)
     })?;
     Ok(found
         .into_iter()
@@ -1031,7 +1044,7 @@ fn leapfrog<'py>(
     let exec = executor(backend)?;
     let run = compute(py, || -> gpusci::Result<_> {
         params.validate()?;
-        gpusci::wave::simulate(&exec, &params)
+        gpusci::wave::simulate(exec.device(), &params)
     })
     .map_err(to_py)?;
     let errors = run.errors(&params);
@@ -1078,7 +1091,10 @@ fn convergence(
         ..gpusci::wave::WaveParams::new(sizes.first().copied().unwrap_or(3))
     };
     let exec = executor(backend)?;
-    let study = compute(py, || gpusci::wave::convergence(&exec, &base, &sizes)).map_err(to_py)?;
+    let study = compute(py, || {
+        gpusci::wave::convergence(exec.device(), &base, &sizes)
+    })
+    .map_err(to_py)?;
     Ok((
         study.n,
         study.error_p,
@@ -1094,7 +1110,7 @@ fn convergence(
 
 fn save_animation(
     py: Python<'_>,
-    animation: gpusci::render::animate::Animation,
+    animation: gpusci_cli::animate::Animation,
     path: std::path::PathBuf,
     frames: Option<usize>,
 ) -> PyResult<String> {
@@ -1125,7 +1141,7 @@ fn animate_field(
 ) -> PyResult<String> {
     let rows: Vec<Vec<f32>> = field.as_array().outer_iter().map(|r| r.to_vec()).collect();
     let animation = py
-        .detach(|| gpusci::render::animate::line_animation(&rows, size.0, size.1, fps))
+        .detach(|| gpusci_cli::animate::line_animation(&rows, size.0, size.1, fps))
         .map_err(to_py)?;
     save_animation(py, animation, path, frames)
 }
@@ -1148,7 +1164,7 @@ fn animate_points(
     frames: Option<usize>,
     backend: Option<&str>,
 ) -> PyResult<String> {
-    let windows = gpusci::render::animate::TimeWindows {
+    let windows = gpusci_cli::animate::TimeWindows {
         bins: [bins.0, bins.1],
         window,
         step,
@@ -1157,7 +1173,7 @@ fn animate_points(
     let exec = executor(backend)?;
     let (x, y, t) = (x.as_array(), y.as_array(), t.as_array());
     let animation = compute(py, || {
-        gpusci::render::animate::heatmap_animation(&exec, (x, y, t), &windows, fps)
+        gpusci_cli::animate::heatmap_animation(exec.device(), (x, y, t), &windows, fps)
     })
     .map_err(to_py)?;
     save_animation(py, animation, path, frames)
@@ -1175,8 +1191,8 @@ fn animate_traveling_wave(
 ) -> PyResult<String> {
     let animation = py
         .detach(|| {
-            gpusci::render::animate::line_animation(
-                &gpusci::render::animate::traveling_wave(),
+            gpusci_cli::animate::line_animation(
+                &gpusci_cli::animate::traveling_wave(),
                 size.0,
                 size.1,
                 fps,
@@ -1219,11 +1235,13 @@ fn animate_spikes(
             seed,
             ..Default::default()
         })?;
-        let run = gpusci::lif::simulate_batch(&exec, &[(network, params.clone())])?
-            .pop()
-            .expect("one network, one run");
+        let run =
+            gpusci::lif::simulate(exec.device(), &[(network.into(), params.clone())], |_| {})?
+                .runs
+                .pop()
+                .expect("one network, one run");
         let window_steps = ((window / params.dt).round() as usize).min(run.steps);
-        gpusci::render::animate::raster_animation(&run, window_steps, count, size, fps)
+        gpusci_cli::animate::raster_animation(&run, window_steps, count, size, fps)
     })?;
     save_animation(py, animation, path, None)
 }

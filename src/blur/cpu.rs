@@ -81,7 +81,7 @@ impl_real!(f64, <[f64]>::to_vec);
 
 /// The reference `gaussian_filter` in float64: for each axis in turn, each output is the sum
 /// over the kernel taps of weight × extended input, exactly as SciPy's `correlate1d` defines
-/// it. Slow (O(n · taps)) and obviously right; use [`gaussian_filter_fast`] for speed.
+/// it. Slow (O(n · taps)) and obviously right; use [`super::gaussian_filter`] for speed.
 ///
 /// # Errors
 /// As [`BlurParams::plan`]. An empty array gives an empty array of the same shape, as SciPy.
@@ -173,33 +173,9 @@ fn normalise<T: Real>(mut numerator: Array2<T>, denominator: &Array2<T>) -> Arra
 /// Outputs computed together along a row: 2048 elements keep the accumulator in L1.
 const SEGMENT: usize = 2048;
 
-/// `gaussian_filter` for float32 or float64, using every core. Intermediate results between
-/// the two axes are stored in `T`, as SciPy stores them in the output dtype.
-///
-/// # Errors
-/// As [`gaussian_filter_reference`].
-pub fn gaussian_filter_fast<T: Real>(
-    input: ArrayView2<'_, T>,
-    params: &BlurParams,
-) -> Result<Array2<T>> {
-    let plan = params.plan(2)?;
-    Ok(run_fast(input, &plan))
-}
-
-/// `gaussian_filter1d` for float32 or float64, using every core.
-///
-/// # Errors
-/// As [`gaussian_filter_reference`].
-pub fn gaussian_filter1d_fast<T: Real>(
-    input: ArrayView1<'_, T>,
-    params: &BlurParams,
-) -> Result<Array1<T>> {
-    let plan = params.plan(1)?.as_row_plan();
-    let out = run_fast(input.insert_axis(Axis(0)), &plan);
-    Ok(out.index_axis_move(Axis(0), 0))
-}
-
-/// Runs a validated 2-D plan (an empty array gives an empty array of the same shape, as SciPy).
+/// The fast path: a validated 2-D plan on float32 or float64, using every core; intermediate
+/// results between the two axes are stored in `T`, as SciPy stores them in the output dtype
+/// (an empty array gives an empty array of the same shape, as SciPy).
 pub(crate) fn run_fast<T: Real>(input: ArrayView2<'_, T>, plan: &BlurPlan) -> Array2<T> {
     if input.is_empty() {
         return Array2::from_elem(input.raw_dim(), T::ZERO);

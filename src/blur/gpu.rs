@@ -17,9 +17,9 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source, compiled once per context.
-pub const BLUR_WGSL: &str = crate::gpu::include_wgsl!("blur/blur.wgsl");
+pub(crate) const BLUR_WGSL: &str = crate::gpu::include_wgsl!("blur/blur.wgsl");
 /// The normalisation step of the `omit` NaN policy.
-pub const NORMALIZE_WGSL: &str = crate::gpu::include_wgsl!("blur/normalize.wgsl");
+pub(crate) const NORMALIZE_WGSL: &str = crate::gpu::include_wgsl!("blur/normalize.wgsl");
 
 /// Threads per workgroup of `blur_rows_tiled`, `blur_direct` and `normalize` (`WG_SIZE` in WGSL).
 pub const WG_SIZE: u32 = 256;
@@ -38,44 +38,44 @@ const MODE_PADDED: u32 = 5;
 /// One pass's parameters. Kept in sync with `struct BlurUniform` in shaders/blur/blur.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct BlurUniform {
+pub(crate) struct BlurUniform {
     /// Output rows.
-    pub out_rows: u32,
+    pub(crate) out_rows: u32,
     /// Output columns.
-    pub out_cols: u32,
+    pub(crate) out_cols: u32,
     /// Rows held in `src`.
-    pub src_rows: u32,
+    pub(crate) src_rows: u32,
     /// Columns held in `src`.
-    pub src_cols: u32,
+    pub(crate) src_cols: u32,
     /// Number of weights.
-    pub taps: u32,
+    pub(crate) taps: u32,
     /// Position of tap 0 relative to the output index.
-    pub first_offset: i32,
+    pub(crate) first_offset: i32,
     /// Edge mode code, or `MODE_PADDED`.
-    pub mode: u32,
+    pub(crate) mode: u32,
     /// 0: filter down columns; 1: along rows.
-    pub axis: u32,
+    pub(crate) axis: u32,
     /// The constant of `constant` mode.
-    pub cval: f32,
+    pub(crate) cval: f32,
     /// Workgroups that do work (the rest of the dispatch returns at once).
-    pub groups: u32,
+    pub(crate) groups: u32,
     /// Always 1.0: multiplying by a value the compiler cannot see keeps it from folding the
     /// compensated sum's error terms away ((s + p) - s -> p).
-    pub one: f32,
+    pub(crate) one: f32,
     /// Padding to 16 bytes.
-    pub _pad: u32,
+    pub(crate) _pad: u32,
 }
 
 /// Kept in sync with `struct NormalizeUniform` in shaders/blur/normalize.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct NormalizeUniform {
+pub(crate) struct NormalizeUniform {
     /// Elements.
-    pub len: u32,
+    pub(crate) len: u32,
     /// Workgroups that do work.
-    pub groups: u32,
+    pub(crate) groups: u32,
     /// Padding to 16 bytes.
-    pub _pad: [u32; 2],
+    pub(crate) _pad: [u32; 2],
 }
 
 /// The blur's compiled pipelines on one context.

@@ -7,10 +7,11 @@
 //! SciPy does.
 //!
 //! - [`cpu::gaussian_filter_reference`]: float64, plainly correct loops: the oracle.
-//! - [`cpu::gaussian_filter_fast`]: float32 or float64, rayon, cache-friendly passes.
+//! - `cpu::run_fast` (behind [`gaussian_filter`] and [`gaussian_filter1d`] on the CPU):
+//!   float32 or float64, rayon, cache-friendly passes.
 //! - [`gpu::BlurGpu`]: float32 on the GPU, two tiled passes, split into pieces past the
 //!   adapter's binding and dispatch limits.
-//! - [`gaussian_filter`] / [`gaussian_filter1d`]: pick the path from an [`Executor`].
+//! - [`gaussian_filter`] / [`gaussian_filter1d`]: pick the path from a [`Device`].
 
 pub mod cpu;
 pub mod gpu;
@@ -21,7 +22,7 @@ use std::str::FromStr;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use crate::error::{Error, Result};
-use crate::gpu::Executor;
+use crate::gpu::Device;
 
 /// Largest kernel radius accepted (2^24 taps each side): a kernel past this would take
 /// gigabytes to hold, and no axis we can store is long enough to need it.
@@ -593,17 +594,30 @@ mod sealed {
 /// `scipy.ndimage.gaussian_filter` on a 2-D float32 or float64 array, on the executor's
 /// device (see [`BlurElement`] for the arithmetic).
 ///
+/// ```
+/// use gpusci::blur::{gaussian_filter, BlurParams, Mode};
+/// use gpusci::Device;
+///
+/// // scipy.ndimage.gaussian_filter(a, sigma=2, mode='wrap')
+/// let a = ndarray::Array2::<f32>::from_shape_fn((64, 48), |(i, j)| ((i * j) % 7) as f32);
+/// let smooth = gaussian_filter(Device::Cpu, a.view(), &BlurParams::new(2.0).with_mode(Mode::Wrap))?;
+/// assert_eq!(smooth.dim(), (64, 48));
+/// // wrap keeps the mean exactly (up to rounding): the kernel sums to 1.
+/// assert!((smooth.mean().unwrap() - a.mean().unwrap()).abs() < 1e-4);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// Parameter errors from [`BlurParams::plan`] and GPU errors. An empty array (shape (0, n) or
 /// (n, 0)) gives an empty array of the same shape, as SciPy.
-pub fn gaussian_filter<T: BlurElement>(
-    exec: &Executor,
+pub fn gaussian_filter<'a, T: BlurElement>(
+    device: impl Into<Device<'a>>,
     input: ArrayView2<'_, T>,
     params: &BlurParams,
 ) -> Result<Array2<T>> {
-    match exec {
-        Executor::Cpu => cpu::gaussian_filter_fast(input, params),
-        Executor::Gpu(ctx) => T::run_on_gpu(ctx, input, &params.plan(2)?),
+    match device.into() {
+        Device::Cpu => Ok(cpu::run_fast(input, &params.plan(2)?)),
+        Device::Gpu(ctx) => T::run_on_gpu(ctx, input, &params.plan(2)?),
     }
 }
 
@@ -612,16 +626,16 @@ pub fn gaussian_filter<T: BlurElement>(
 ///
 /// # Errors
 /// As [`gaussian_filter`].
-pub fn gaussian_filter1d<T: BlurElement>(
-    exec: &Executor,
+pub fn gaussian_filter1d<'a, T: BlurElement>(
+    device: impl Into<Device<'a>>,
     input: ArrayView1<'_, T>,
     params: &BlurParams,
 ) -> Result<Array1<T>> {
     let plan = params.plan(1)?.as_row_plan();
     let row = input.insert_axis(Axis(0));
-    let out = match exec {
-        Executor::Cpu => cpu::run_fast(row, &plan),
-        Executor::Gpu(ctx) => T::run_on_gpu(ctx, row, &plan)?,
+    let out = match device.into() {
+        Device::Cpu => cpu::run_fast(row, &plan),
+        Device::Gpu(ctx) => T::run_on_gpu(ctx, row, &plan)?,
     };
     Ok(out.index_axis_move(Axis(0), 0))
 }

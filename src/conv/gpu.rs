@@ -14,7 +14,7 @@ use crate::fft::gpu::{real_scratch, FftGpu, LOCAL_MAX};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const CONV_WGSL: &str = crate::gpu::include_wgsl!("conv/conv.wgsl");
+pub(crate) const CONV_WGSL: &str = crate::gpu::include_wgsl!("conv/conv.wgsl");
 /// Outputs per workgroup of the direct kernel and values per workgroup of the argmax
 /// (`TILE` in conv.wgsl).
 pub const TILE: usize = 256;
@@ -33,23 +33,23 @@ const MIN_BLOCK_TRANSFORM: usize = 2 * LOCAL_MAX;
 /// Kept in sync with `struct ConvUniform` in shaders/conv/conv.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct ConvUniform {
+pub(crate) struct ConvUniform {
     /// Samples in the signal slice.
-    pub n: u32,
+    pub(crate) n: u32,
     /// Kernel taps.
-    pub k: u32,
+    pub(crate) k: u32,
     /// First output, as a full-convolution index of the slice.
-    pub first: u32,
+    pub(crate) first: u32,
     /// Outputs.
-    pub count: u32,
+    pub(crate) count: u32,
     /// Overlap-add: samples per block.
-    pub block: u32,
+    pub(crate) block: u32,
     /// Overlap-add: transform length per block.
-    pub size: u32,
+    pub(crate) size: u32,
     /// Overlap-add: blocks.
-    pub rows: u32,
+    pub(crate) rows: u32,
     /// Padding.
-    pub _pad: u32,
+    pub(crate) _pad: u32,
 }
 
 /// How one convolution runs.
@@ -83,27 +83,27 @@ pub struct ConvGpu {
 /// Kept in sync with `struct Conv2dUniform` in shaders/conv/conv.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct Conv2dUniform {
+pub(crate) struct Conv2dUniform {
     /// Image rows.
-    pub a_rows: u32,
+    pub(crate) a_rows: u32,
     /// Image columns.
-    pub a_cols: u32,
+    pub(crate) a_cols: u32,
     /// Kernel rows.
-    pub k_rows: u32,
+    pub(crate) k_rows: u32,
     /// Kernel columns.
-    pub k_cols: u32,
+    pub(crate) k_cols: u32,
     /// Window origin in the full output: row.
-    pub first_row: u32,
+    pub(crate) first_row: u32,
     /// Window origin: column.
-    pub first_col: u32,
+    pub(crate) first_col: u32,
     /// Window rows.
-    pub out_rows: u32,
+    pub(crate) out_rows: u32,
     /// Window columns.
-    pub out_cols: u32,
+    pub(crate) out_cols: u32,
     /// FFT path: columns of the padded transform.
-    pub fft_cols: u32,
+    pub(crate) fft_cols: u32,
     /// Padding.
-    pub _pad: [u32; 3],
+    pub(crate) _pad: [u32; 3],
 }
 
 /// Float32 copies of the operands, the longer first (convolution commutes).

@@ -32,7 +32,7 @@ use realfft::{ComplexToReal, RealToComplex};
 use crate::fft::cpu::real_plans as plans;
 
 use crate::error::{Error, Result};
-use crate::gpu::Executor;
+use crate::gpu::Device;
 pub use crate::numpy::ConvMode as Mode;
 
 /// How the sums are computed.
@@ -242,33 +242,34 @@ fn overlap_add(a: &[f64], v: &[f64]) -> Vec<f64> {
 /// # Errors
 /// [`Error::EmptyInput`] for an empty operand (NumPy raises too); GPU errors and limits as
 /// [`gpu::ConvGpu::full_window`].
-pub fn np_convolve(
-    exec: &Executor,
+pub fn np_convolve<'d>(
+    device: impl Into<Device<'d>>,
     a: ArrayView1<'_, f64>,
     v: ArrayView1<'_, f64>,
     mode: Mode,
     method: Method,
 ) -> Result<Array1<f64>> {
+    let device: Device<'d> = device.into();
     check(a, v)?;
     let window = mode.window(a.len(), v.len());
-    kept(exec, &a.to_vec(), &v.to_vec(), method, window)
+    kept(device, &a.to_vec(), &v.to_vec(), method, window)
 }
 
 /// `window` = (first, count) of the full convolution of `a` and `v`, on the CPU (float64)
 /// or the GPU (float32, only the window computed).
 fn kept(
-    exec: &Executor,
+    device: Device<'_>,
     a: &[f64],
     v: &[f64],
     method: Method,
     (start, len): (usize, usize),
 ) -> Result<Array1<f64>> {
-    match exec {
-        Executor::Cpu => {
+    match device {
+        Device::Cpu => {
             let full = full_convolution_of_nonempty(a, v, method);
             Ok(Array1::from(full[start..start + len].to_vec()))
         }
-        Executor::Gpu(ctx) => Ok(Array1::from(gpu::ConvGpu::new(ctx)?.full_window(
+        Device::Gpu(ctx) => Ok(Array1::from(gpu::ConvGpu::new(ctx)?.full_window(
             ctx,
             a,
             v,
@@ -291,19 +292,31 @@ pub(crate) fn scipy_window(mode: Mode, n1: usize, n2: usize) -> (usize, usize) {
 /// `scipy.signal.convolve(in1, in2, mode, method)` for 1-D input, on the executor's device
 /// (the GPU computes in float32).
 ///
+/// ```
+/// use gpusci::conv::{convolve, Method, Mode};
+/// use gpusci::Device;
+/// use ndarray::array;
+///
+/// // scipy.signal.convolve([1, 2, 3], [0, 1, 0.5], mode='full')
+/// let out = convolve(Device::Cpu, array![1.0, 2.0, 3.0].view(), array![0.0, 1.0, 0.5].view(), Mode::Full, Method::Direct)?;
+/// assert_eq!(out, array![0.0, 1.0, 2.5, 4.0, 1.5]);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::EmptyInput`] for an empty input; GPU errors and limits as
 /// [`gpu::ConvGpu::full_window`].
-pub fn convolve(
-    exec: &Executor,
+pub fn convolve<'d>(
+    device: impl Into<Device<'d>>,
     in1: ArrayView1<'_, f64>,
     in2: ArrayView1<'_, f64>,
     mode: Mode,
     method: Method,
 ) -> Result<Array1<f64>> {
+    let device: Device<'d> = device.into();
     check(in1, in2)?;
     let window = scipy_window(mode, in1.len(), in2.len());
-    kept(exec, &in1.to_vec(), &in2.to_vec(), method, window)
+    kept(device, &in1.to_vec(), &in2.to_vec(), method, window)
 }
 
 /// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input, on the executor's
@@ -313,17 +326,18 @@ pub fn convolve(
 /// # Errors
 /// [`Error::EmptyInput`] for an empty input; GPU errors and limits as
 /// [`gpu::ConvGpu::full_window`].
-pub fn correlate(
-    exec: &Executor,
+pub fn correlate<'d>(
+    device: impl Into<Device<'d>>,
     in1: ArrayView1<'_, f64>,
     in2: ArrayView1<'_, f64>,
     mode: Mode,
     method: Method,
 ) -> Result<Array1<f64>> {
+    let device: Device<'d> = device.into();
     check(in1, in2)?;
     let reversed: Vec<f64> = in2.iter().rev().copied().collect();
     let window = scipy_window(mode, in1.len(), in2.len());
-    kept(exec, &in1.to_vec(), &reversed, method, window)
+    kept(device, &in1.to_vec(), &reversed, method, window)
 }
 
 /// `scipy.signal.correlation_lags(in1_len, in2_len, mode)`: the lag of each output of
@@ -373,16 +387,29 @@ pub struct Lag {
 /// the peak value, its neighbours for the refinement and the Pearson correlation are then
 /// computed in float64 on the CPU (O(n) each).
 ///
+/// ```
+/// use gpusci::conv::{lag, Method};
+/// use gpusci::Device;
+///
+/// // b is a delayed by 25 samples: the lag that best aligns them is 25.
+/// let a = gpusci::data::noisy_signal(2_000, 1);
+/// let b = ndarray::Array1::from_shape_fn(2_000, |i| if i >= 25 { a[i - 25] } else { 0.0 });
+/// let found = lag(Device::Cpu, b.view(), a.view(), Method::Auto)?;
+/// assert_eq!(found.samples, 25);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::EmptyInput`] for an empty signal; [`Error::InvalidParam`] for non-finite samples
 /// (the maximum of a correlation holding NaN is meaningless); GPU errors and limits as
 /// [`gpu::ConvGpu::full_window`].
-pub fn lag(
-    exec: &Executor,
+pub fn lag<'d>(
+    device: impl Into<Device<'d>>,
     a: ArrayView1<'_, f64>,
     b: ArrayView1<'_, f64>,
     method: Method,
 ) -> Result<Lag> {
+    let device: Device<'d> = device.into();
     check(a, b)?;
     if a.iter().chain(b.iter()).any(|x| !x.is_finite()) {
         return Err(Error::param(
@@ -391,9 +418,9 @@ pub fn lag(
         ));
     }
     let lags = correlation_lags(a.len(), b.len(), Mode::Full);
-    let (m, c_at): (usize, Box<dyn Fn(usize) -> f64>) = match exec {
-        Executor::Cpu => {
-            let c = correlate(&Executor::Cpu, a, b, Mode::Full, method)?;
+    let (m, c_at): (usize, Box<dyn Fn(usize) -> f64>) = match device {
+        Device::Cpu => {
+            let c = correlate(Device::Cpu, a, b, Mode::Full, method)?;
             let m = c
                 .iter()
                 .enumerate()
@@ -407,7 +434,7 @@ pub fn lag(
                 .0;
             (m, Box::new(move |i| c[i]))
         }
-        Executor::Gpu(ctx) => {
+        Device::Gpu(ctx) => {
             let reversed: Vec<f64> = b.iter().rev().copied().collect();
             let m = gpu::ConvGpu::new(ctx)?.argmax_full(ctx, &a.to_vec(), &reversed, method)?;
             let lags = &lags;

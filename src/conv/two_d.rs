@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::{check, fft_len, scipy_window, Method, Mode};
 use crate::error::{Error, Result};
 use crate::fft::{cpu, Complex};
-use crate::gpu::Executor;
+use crate::gpu::Device;
 
 /// Rows and columns of an output window: (first row, rows), (first column, columns).
 pub type Window2 = ((usize, usize), (usize, usize));
@@ -43,21 +43,22 @@ pub fn scipy_window_2d(mode: Mode, a: (usize, usize), v: (usize, usize)) -> Resu
     Ok(window)
 }
 
-/// `scipy.signal.convolve(in1, in2, mode, method)` for 2-D arrays, on `exec`.
+/// `scipy.signal.convolve(in1, in2, mode, method)` for 2-D arrays, on `device`.
 ///
 /// # Errors
 /// [`Error::EmptyInput`]; [`Error::ShapeMismatch`] as [`scipy_window_2d`]; on the GPU, limits
 /// and errors as [`super::gpu::ConvGpu::full_window_2d`].
-pub fn convolve_2d(
-    exec: &Executor,
+pub fn convolve_2d<'d>(
+    device: impl Into<Device<'d>>,
     in1: ArrayView2<'_, f64>,
     in2: ArrayView2<'_, f64>,
     mode: Mode,
     method: Method,
 ) -> Result<Array2<f64>> {
+    let device: Device<'d> = device.into();
     check(in1, in2)?;
     let window = scipy_window_2d(mode, in1.dim(), in2.dim())?;
-    full_window(exec, in1, in2, method, window)
+    full_window(device, in1, in2, method, window)
 }
 
 /// `scipy.signal.correlate(in1, in2, mode, method)` for real 2-D arrays: the convolution
@@ -65,29 +66,30 @@ pub fn convolve_2d(
 ///
 /// # Errors
 /// As [`convolve_2d`].
-pub fn correlate_2d(
-    exec: &Executor,
+pub fn correlate_2d<'d>(
+    device: impl Into<Device<'d>>,
     in1: ArrayView2<'_, f64>,
     in2: ArrayView2<'_, f64>,
     mode: Mode,
     method: Method,
 ) -> Result<Array2<f64>> {
+    let device: Device<'d> = device.into();
     check(in1, in2)?;
     let turned = in2.slice(s![..;-1, ..;-1]);
     let window = scipy_window_2d(mode, in1.dim(), in2.dim())?;
-    full_window(exec, in1, turned, method, window)
+    full_window(device, in1, turned, method, window)
 }
 
 fn full_window(
-    exec: &Executor,
+    device: Device<'_>,
     a: ArrayView2<'_, f64>,
     v: ArrayView2<'_, f64>,
     method: Method,
     window: Window2,
 ) -> Result<Array2<f64>> {
     let finite = a.iter().chain(v.iter()).all(|x| x.is_finite());
-    match exec {
-        Executor::Cpu => {
+    match device {
+        Device::Cpu => {
             let fft = match method {
                 Method::Direct => false,
                 Method::Fft => true,
@@ -99,7 +101,7 @@ fn full_window(
                 direct_window(a, v, window)
             })
         }
-        Executor::Gpu(ctx) => {
+        Device::Gpu(ctx) => {
             super::gpu::ConvGpu::new(ctx)?.full_window_2d(ctx, a, v, method, window)
         }
     }

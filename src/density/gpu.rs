@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const BIN_WGSL: &str = crate::gpu::include_wgsl!("density/bin.wgsl");
+pub(crate) const BIN_WGSL: &str = crate::gpu::include_wgsl!("density/bin.wgsl");
 /// Threads per workgroup (`WG_SIZE` in bin.wgsl).
 pub const WG_SIZE: u32 = 256;
 /// Points each thread bins (`POINTS_PER_THREAD`).
@@ -38,23 +38,23 @@ const FLUSH_POINTS: u64 = 1 << 31;
 /// Kept in sync with `struct BinUniform` in shaders/density/bin.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct BinUniform {
+pub(crate) struct BinUniform {
     /// Bins along x.
-    pub nx: u32,
+    pub(crate) nx: u32,
     /// Bins along y.
-    pub ny: u32,
+    pub(crate) ny: u32,
     /// Points in this chunk.
-    pub points: u32,
+    pub(crate) points: u32,
     /// Workgroups that do work.
-    pub groups: u32,
+    pub(crate) groups: u32,
     /// First x edge (high part), for the guess.
-    pub x_first: f32,
+    pub(crate) x_first: f32,
     /// Bins per unit of x, for the guess.
-    pub x_scale: f32,
+    pub(crate) x_scale: f32,
     /// First y edge (high part).
-    pub y_first: f32,
+    pub(crate) y_first: f32,
     /// Bins per unit of y.
-    pub y_scale: f32,
+    pub(crate) y_scale: f32,
 }
 
 /// `v` as (h, m, l) float32 with v = h + m + l exactly, for |v| in [1e-20, 1e38] or 0.

@@ -18,6 +18,7 @@ pub mod gpu;
 use ndarray::{Array2, ArrayView1};
 
 use crate::error::{Error, Result};
+use crate::gpu::Device;
 
 /// How one axis is binned.
 #[derive(Clone, Debug, PartialEq)]
@@ -556,16 +557,33 @@ impl Histogram {
 /// bits; NaN or infinite weights, mean/min/max, and grids past one storage binding run on the
 /// CPU path, whatever the executor.
 ///
+/// ```
+/// use gpusci::density::{histogram2d, DensityParams, PointType};
+/// use gpusci::Device;
+/// use ndarray::array;
+///
+/// // numpy.histogram2d(x, y, bins=(2, 2), range=[[0, 1], [0, 1]])
+/// let (x, y) = (array![0.1, 0.2, 0.9, 1.0], array![0.1, 0.8, 0.2, 1.0]);
+/// let params = DensityParams::new(2, 2).with_range([0.0, 1.0], [0.0, 1.0]);
+/// let plan = params.plan(x.view(), y.view(), PointType::F64)?;
+/// let h = histogram2d(Device::Cpu, x.view(), y.view(), None, &plan)?;
+/// // H[i, j]: x in bin i, y in bin j; the last bin holds its right edge (1.0).
+/// assert_eq!(h.values, array![[1.0, 1.0], [1.0, 1.0]]);
+/// assert_eq!(h.x_edges, vec![0.0, 0.5, 1.0]);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`DensityParams::plan`] and [`cpu::histogram2d`]; GPU errors.
-pub fn histogram2d(
-    exec: &crate::gpu::Executor,
+pub fn histogram2d<'d>(
+    device: impl Into<Device<'d>>,
     x: ArrayView1<'_, f64>,
     y: ArrayView1<'_, f64>,
     weights: Option<ArrayView1<'_, f64>>,
     plan: &DensityPlan,
 ) -> Result<Histogram> {
-    match (exec.gpu(), weights) {
+    let device: Device<'d> = device.into();
+    match (device.gpu(), weights) {
         (Some(ctx), None) if gpu::DensityGpu::supports(ctx, plan) => {
             gpu::DensityGpu::new(ctx)?.histogram2d(ctx, x, y, plan)
         }
@@ -599,18 +617,19 @@ pub enum Binner<'e> {
 }
 
 impl<'e> Binner<'e> {
-    /// A binner for `plan` on `exec` (`weighted`: weights will be given).
+    /// A binner for `plan` on `device` (`weighted`: weights will be given).
     ///
     /// # Errors
     /// [`Error::InvalidParam`] for a reduction other than sums; GPU errors.
-    pub fn new(exec: &'e crate::gpu::Executor, plan: &DensityPlan, weighted: bool) -> Result<Self> {
+    pub fn new(device: impl Into<Device<'e>>, plan: &DensityPlan, weighted: bool) -> Result<Self> {
+        let device: Device<'e> = device.into();
         if plan.reduction != Reduction::Sum {
             return Err(Error::param(
                 "reduction",
                 "chunked binning sums counts or weights; mean, min and max need all points at once",
             ));
         }
-        match exec.gpu() {
+        match device.gpu() {
             Some(ctx) if !weighted && gpu::DensityGpu::supports(ctx, plan) => Ok(Binner::Gpu(
                 Box::new(gpu::GpuBinner::new(ctx, &gpu::DensityGpu::new(ctx)?, plan)?),
             )),
@@ -698,29 +717,31 @@ pub const FILE_CHUNK: usize = 1 << 22;
 /// # Errors
 /// As [`crate::io::read_points`] and [`DensityParams::plan`]; [`Error::ShapeMismatch`] when
 /// `weights` has another length than the file has points.
-pub fn histogram2d_file(
-    exec: &crate::gpu::Executor,
+pub fn histogram2d_file<'d>(
+    device: impl Into<Device<'d>>,
     path: &std::path::Path,
     params: &DensityParams,
     weights: Option<ArrayView1<'_, f64>>,
     progress: impl FnMut(usize, crate::io::Progress),
 ) -> Result<Histogram> {
-    histogram2d_file_in_chunks(exec, path, params, weights, FILE_CHUNK, progress)
+    let device: Device<'d> = device.into();
+    histogram2d_file_in_chunks(device, path, params, weights, FILE_CHUNK, progress)
 }
 
 /// [`histogram2d_file`] with chunks of `chunk` points.
 ///
 /// # Errors
 /// As [`histogram2d_file`].
-pub fn histogram2d_file_in_chunks(
-    exec: &crate::gpu::Executor,
+pub fn histogram2d_file_in_chunks<'d>(
+    device: impl Into<Device<'d>>,
     path: &std::path::Path,
     params: &DensityParams,
     weights: Option<ArrayView1<'_, f64>>,
     chunk: usize,
     progress: impl FnMut(usize, crate::io::Progress),
 ) -> Result<Histogram> {
-    bin_file_in_chunks(exec, path, params, weights, chunk, progress)?.finish()
+    let device: Device<'d> = device.into();
+    bin_file_in_chunks(device, path, params, weights, chunk, progress)?.finish()
 }
 
 /// The binning of [`histogram2d_file_in_chunks`], stopped before the grid is finished: a
@@ -729,13 +750,14 @@ pub fn histogram2d_file_in_chunks(
 /// # Errors
 /// As [`histogram2d_file`].
 pub fn bin_file_in_chunks<'e>(
-    exec: &'e crate::gpu::Executor,
+    device: impl Into<Device<'e>>,
     path: &std::path::Path,
     params: &DensityParams,
     weights: Option<ArrayView1<'_, f64>>,
     chunk: usize,
     mut progress: impl FnMut(usize, crate::io::Progress),
 ) -> Result<Binner<'e>> {
+    let device: Device<'e> = device.into();
     use crate::io::PointReader;
     let chunk = chunk.max(1);
     let kind = PointReader::open(path)?.kind();
@@ -774,7 +796,7 @@ pub fn bin_file_in_chunks<'e>(
         };
         let binner = match &mut binner {
             Some(b) => b,
-            None => binner.insert(Binner::new(exec, &plan, chunk_weights.is_some())?),
+            None => binner.insert(Binner::new(device, &plan, chunk_weights.is_some())?),
         };
         binner.add(
             part.x.view(),
@@ -795,6 +817,6 @@ pub fn bin_file_in_chunks<'e>(
     }
     match binner {
         Some(b) => Ok(b),
-        None => Binner::new(exec, &plan, false),
+        None => Binner::new(device, &plan, false),
     }
 }

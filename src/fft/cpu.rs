@@ -60,6 +60,17 @@ pub fn fft_rows(data: &mut [Complex<f64>], n: usize, inverse: bool) -> Result<()
 
 /// `np.fft.rfft` of each row of `n` real points: `n / 2 + 1` bins per row.
 ///
+/// ```
+/// use gpusci::fft::cpu::rfft_rows;
+///
+/// // np.fft.rfft(np.cos(2 * np.pi * 3 * np.arange(16) / 16)): all the power in bin 3.
+/// let x: Vec<f64> = (0..16).map(|i| (std::f64::consts::TAU * 3.0 * i as f64 / 16.0).cos()).collect();
+/// let bins = rfft_rows(&x, 16)?;
+/// assert_eq!(bins.len(), 9);
+/// assert!((bins[3].re - 8.0).abs() < 1e-12 && bins[2].norm() < 1e-12);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`fft_rows`].
 pub fn rfft_rows(x: &[f64], n: usize) -> Result<Vec<Complex<f64>>> {

@@ -12,9 +12,9 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The Stockham passes.
-pub const FFT_WGSL: &str = crate::gpu::include_wgsl!("fft/fft.wgsl");
+pub(crate) const FFT_WGSL: &str = crate::gpu::include_wgsl!("fft/fft.wgsl");
 /// Real-transform packing and the transpose.
-pub const PACK_WGSL: &str = crate::gpu::include_wgsl!("fft/pack.wgsl");
+pub(crate) const PACK_WGSL: &str = crate::gpu::include_wgsl!("fft/pack.wgsl");
 /// Longest row transformed in workgroup memory in one dispatch (`LOCAL_MAX` in fft.wgsl):
 /// 2048 complex float32 fill WebGPU's guaranteed 16 KiB of workgroup storage.
 pub const LOCAL_MAX: usize = 2048;
@@ -23,40 +23,40 @@ const GLOBAL_WG: u64 = 64;
 /// Bytes of one complex float32.
 const COMPLEX_BYTES: u64 = 8;
 
-/// Kept in sync with `struct FftUniform` in shaders/fft/fft.wgsl (tests/gpu/shaders.rs compares
+/// Kept in sync with `struct FftUniform` in shaders/fft/fft.wgsl (src/shader_checks.rs compares
 /// fields and offsets).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
-pub struct FftUniform {
+pub(crate) struct FftUniform {
     /// Points per row.
-    pub n: u32,
+    pub(crate) n: u32,
     /// Sub-transform length before this pass.
-    pub p: u32,
+    pub(crate) p: u32,
     /// Rows in the batch.
-    pub rows: u32,
+    pub(crate) rows: u32,
     /// Twiddle-table entries per 1/n turn.
-    pub tw_stride: u32,
+    pub(crate) tw_stride: u32,
     /// -1 forward, +1 inverse.
-    pub sign: f32,
+    pub(crate) sign: f32,
     /// Applied to this pass's outputs (1/n on the last inverse pass).
-    pub scale: f32,
+    pub(crate) scale: f32,
     /// Uniform-buffer alignment.
-    pub _pad: [u32; 2],
+    pub(crate) _pad: [u32; 2],
 }
 
-/// Kept in sync with `struct PackUniform` in shaders/fft/pack.wgsl (tests/gpu/shaders.rs
+/// Kept in sync with `struct PackUniform` in shaders/fft/pack.wgsl (src/shader_checks.rs
 /// compares fields and offsets).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
-pub struct PackUniform {
+pub(crate) struct PackUniform {
     /// Complex points per row of the packed signal.
-    pub half: u32,
+    pub(crate) half: u32,
     /// Rows.
-    pub rows: u32,
+    pub(crate) rows: u32,
     /// Twiddle-table entries per 1/n turn (n = 2 half).
-    pub tw_stride: u32,
+    pub(crate) tw_stride: u32,
     /// Transpose only: columns of the source.
-    pub cols: u32,
+    pub(crate) cols: u32,
 }
 
 /// The radices of the global passes of an n-point transform, first pass first: radix 8 while

@@ -10,7 +10,7 @@ mod select;
 
 pub use select::{
     adapters_named, enumerate_adapters, list_adapters, open_all_adapters, parse_pci_bus_id,
-    AdapterSummary, Backend, Executor, ADAPTER_ENV,
+    AdapterSummary, Backend, Device, Executor, ADAPTER_ENV,
 };
 
 use std::collections::HashMap;

@@ -187,7 +187,8 @@ pub fn list_adapters() -> Vec<AdapterSummary> {
         .collect()
 }
 
-/// Where an operation runs: the CPU path or one GPU context.
+/// The owner of the user's choice: the CPU path, or a GPU context it opened (see
+/// [`Executor::select`]). Operations borrow it as a [`Device`].
 #[derive(Debug)]
 pub enum Executor {
     /// The CPU path.
@@ -256,10 +257,66 @@ impl Executor {
 
     /// `"cpu (2 threads)"` or `"gpu: <adapter> [<backend>]"`, for every command's report.
     pub fn describe(&self) -> String {
+        self.device().describe()
+    }
+
+    /// The borrowed handle that operations take.
+    pub fn device(&self) -> Device<'_> {
+        self.into()
+    }
+}
+
+/// Where one operation runs: the CPU path, or a GPU context borrowed from whoever owns it (an
+/// [`Executor`], a test harness, the Python module's process-wide context, a Dask worker's).
+/// Borrowing lets them all share one context, so no second context on the same device replaces
+/// its error callbacks or its pipeline cache.
+///
+/// Every operation takes `impl Into<Device<'_>>`: pass `&executor`, a `&GpuContext`, or
+/// `Device::Cpu`.
+#[derive(Clone, Copy, Debug)]
+pub enum Device<'a> {
+    /// The CPU path.
+    Cpu,
+    /// A GPU context.
+    Gpu(&'a GpuContext),
+}
+
+impl<'a> Device<'a> {
+    /// The GPU context, if this is one.
+    pub fn gpu(self) -> Option<&'a GpuContext> {
         match self {
-            Executor::Cpu => format!("cpu ({} threads)", rayon::current_num_threads()),
-            Executor::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
+            Device::Cpu => None,
+            Device::Gpu(ctx) => Some(ctx),
         }
+    }
+
+    /// `"cpu (2 threads)"` or `"gpu: <adapter> [<backend>]"`, for every command's report.
+    pub fn describe(self) -> String {
+        match self {
+            Device::Cpu => format!("cpu ({} threads)", rayon::current_num_threads()),
+            Device::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
+        }
+    }
+}
+
+impl<'a> From<&'a Executor> for Device<'a> {
+    fn from(exec: &'a Executor) -> Self {
+        match exec {
+            Executor::Cpu => Device::Cpu,
+            Executor::Gpu(ctx) => Device::Gpu(ctx),
+        }
+    }
+}
+
+impl<'a> From<&'a GpuContext> for Device<'a> {
+    fn from(ctx: &'a GpuContext) -> Self {
+        Device::Gpu(ctx)
+    }
+}
+
+impl<'a> From<&Device<'a>> for Device<'a> {
+    fn from(device: &Device<'a>) -> Self {
+        *device
     }
 }
 

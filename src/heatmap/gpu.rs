@@ -20,7 +20,7 @@ use crate::gpu::GpuContext;
 use crate::render::LUT_SIZE;
 
 /// The WGSL source.
-pub const HEATMAP_WGSL: &str = crate::gpu::include_wgsl!("heatmap/heatmap.wgsl");
+pub(crate) const HEATMAP_WGSL: &str = crate::gpu::include_wgsl!("heatmap/heatmap.wgsl");
 /// Threads per workgroup of every entry point (`WG_SIZE`).
 pub const WG_SIZE: u32 = 256;
 /// Cells each thread of `value_range` reduces (`CELLS_PER_THREAD`).
@@ -31,29 +31,29 @@ pub const SHADER_LUT_SIZE: u32 = LUT_SIZE as u32;
 /// Kept in sync with `struct RenderUniform` in shaders/heatmap/heatmap.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct RenderUniform {
+pub(crate) struct RenderUniform {
     /// Bins along x = image width.
-    pub nx: u32,
+    pub(crate) nx: u32,
     /// Bins along y = image height.
-    pub ny: u32,
+    pub(crate) ny: u32,
     /// nx * ny.
-    pub cells: u32,
+    pub(crate) cells: u32,
     /// Workgroups that do work.
-    pub groups: u32,
+    pub(crate) groups: u32,
     /// Values below are empty.
-    pub floor: f32,
+    pub(crate) floor: f32,
     /// 0 linear, 1 log1p, 2 cbrt.
-    pub scale: u32,
+    pub(crate) scale: u32,
     /// Span low end (when `has_span`).
-    pub span_lo: f32,
+    pub(crate) span_lo: f32,
     /// Span high end.
-    pub span_hi: f32,
+    pub(crate) span_hi: f32,
     /// Whether the span is given.
-    pub has_span: u32,
+    pub(crate) has_span: u32,
     /// Whether empty cells are transparent.
-    pub transparent: u32,
+    pub(crate) transparent: u32,
     /// Padding to 16 bytes.
-    pub _pad: [u32; 2],
+    pub(crate) _pad: [u32; 2],
 }
 
 /// The heatmap pipelines on one context.

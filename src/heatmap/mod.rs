@@ -22,7 +22,7 @@ use crate::blur::{self, BlurParams, Mode};
 use crate::density::gpu::{DensityGpu, DeviceCounts, GpuBinner};
 use crate::density::{self, Binner, DensityParams, Histogram};
 use crate::error::{Error, Result};
-use crate::gpu::Executor;
+use crate::gpu::Device;
 use crate::io::Points;
 use crate::render::{lut_index, Colormap};
 
@@ -181,6 +181,21 @@ pub struct Heatmap {
 
 /// Bins, blurs, scales and colours `points`.
 ///
+/// ```
+/// use gpusci::density::PointType;
+/// use gpusci::heatmap::{heatmap, HeatmapParams, Scale};
+/// use gpusci::io::Points;
+/// use gpusci::Device;
+///
+/// let (x, y) = gpusci::data::clustered_points(10_000, 1);
+/// let points = Points { x, y, weights: None, kind: PointType::F64 };
+/// let params = HeatmapParams { width: 320, height: 200, sigma: 1.5, scale: Scale::Log, ..HeatmapParams::default() };
+/// let image = heatmap(Device::Cpu, &points, &params)?;
+/// assert_eq!(image.rgba.len(), 320 * 200 * 4); // RGBA8, top row = highest y
+/// assert_eq!(image.used, 10_000);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`DensityParams::plan`] and [`crate::blur::gaussian_filter`]; a 0 size is an
 /// [`Error::InvalidParam`].
@@ -188,10 +203,15 @@ pub struct Heatmap {
 /// On a GPU executor, unweighted points with a scaling other than `eq_hist` are binned,
 /// blurred, scaled and coloured without the grid leaving the GPU (see [`gpu`]); the
 /// rest is binned where [`density::histogram2d`] bins it and drawn by [`render_histogram`].
-pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Result<Heatmap> {
+pub fn heatmap<'d>(
+    device: impl Into<Device<'d>>,
+    points: &Points,
+    params: &HeatmapParams,
+) -> Result<Heatmap> {
+    let device: Device<'d> = device.into();
     check_size(params)?;
     let plan = density_params(params).plan(points.x.view(), points.y.view(), points.kind)?;
-    if let Some(ctx) = exec.gpu() {
+    if let Some(ctx) = device.gpu() {
         if points.weights.is_none()
             && HeatmapGpu::supports(ctx, params)
             && DensityGpu::supports(ctx, &plan)
@@ -202,13 +222,13 @@ pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Resu
         }
     }
     let histogram = density::histogram2d(
-        exec,
+        device,
         points.x.view(),
         points.y.view(),
         points.weights.as_ref().map(|w| w.view()),
         &plan,
     )?;
-    render_histogram(exec, histogram, params)
+    render_histogram(device, histogram, params)
 }
 
 /// [`heatmap`] of a point file read in chunks (see [`density::histogram2d_file`]): on a GPU
@@ -216,26 +236,27 @@ pub fn heatmap(exec: &Executor, points: &Points, params: &HeatmapParams) -> Resu
 ///
 /// # Errors
 /// As [`density::histogram2d_file`] and [`heatmap`].
-pub fn heatmap_file(
-    exec: &Executor,
+pub fn heatmap_file<'d>(
+    device: impl Into<Device<'d>>,
     path: &std::path::Path,
     params: &HeatmapParams,
     progress: impl FnMut(usize, crate::io::Progress),
 ) -> Result<Heatmap> {
+    let device: Device<'d> = device.into();
     check_size(params)?;
     let binner = density::bin_file_in_chunks(
-        exec,
+        device,
         path,
         &density_params(params),
         None,
         density::FILE_CHUNK,
         progress,
     )?;
-    match (binner, exec.gpu()) {
+    match (binner, device.gpu()) {
         (Binner::Gpu(binner), Some(ctx)) if HeatmapGpu::supports(ctx, params) => {
             render_device_counts(ctx, binner.finish_on_device()?, params)
         }
-        (binner, _) => render_histogram(exec, binner.finish()?, params),
+        (binner, _) => render_histogram(device, binner.finish()?, params),
     }
 }
 
@@ -311,11 +332,12 @@ fn check_size(params: &HeatmapParams) -> Result<()> {
 ///
 /// # Errors
 /// As [`crate::blur::gaussian_filter`]; [`Error::ShapeMismatch`] for a grid of another size.
-pub fn render_histogram(
-    exec: &Executor,
+pub fn render_histogram<'d>(
+    device: impl Into<Device<'d>>,
     histogram: Histogram,
     params: &HeatmapParams,
 ) -> Result<Heatmap> {
+    let device: Device<'d> = device.into();
     check_size(params)?;
     if histogram.values.dim() != (params.width, params.height) {
         return Err(Error::ShapeMismatch {
@@ -324,7 +346,7 @@ pub fn render_histogram(
             got: histogram.values.shape().to_vec(),
         });
     }
-    if let Some(ctx) = exec.gpu() {
+    if let Some(ctx) = device.gpu() {
         if HeatmapGpu::supports(ctx, params) {
             let grid: Vec<f32> = histogram.values.iter().map(|&v| v as f32).collect();
             return Ok(Heatmap {
@@ -342,7 +364,7 @@ pub fn render_histogram(
         let blur = BlurParams::new(params.sigma)
             .with_mode(Mode::Constant)
             .with_cval(0.0);
-        let mut grid = blur::gaussian_filter(exec, histogram.values.view(), &blur)?;
+        let mut grid = blur::gaussian_filter(device, histogram.values.view(), &blur)?;
         let floor = empty_floor(params.sigma);
         grid.mapv_inplace(|v| if v < floor { 0.0 } else { v });
         grid

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const HH_WGSL: &str = crate::gpu::include_wgsl!("hh/hh.wgsl");
+pub(crate) const HH_WGSL: &str = crate::gpu::include_wgsl!("hh/hh.wgsl");
 /// Threads (neurons) per workgroup (`WG_SIZE`).
 pub const WG_SIZE: u32 = 64;
 /// Most steps per dispatch: long enough to amortise a submission, short enough for a GPU's
@@ -22,51 +22,51 @@ const MAX_BLOCK_STEPS: usize = 1000;
 /// Kept in sync with `struct HhUniform` in shaders/hh/hh.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct HhUniform {
+pub(crate) struct HhUniform {
     /// Neurons.
-    pub neurons: u32,
+    pub(crate) neurons: u32,
     /// First step of this dispatch.
-    pub first_step: u32,
+    pub(crate) first_step: u32,
     /// Steps in this dispatch.
-    pub steps: u32,
+    pub(crate) steps: u32,
     /// Neurons whose states are written to the trace buffer (the first ones).
-    pub recorded: u32,
+    pub(crate) recorded: u32,
     /// Excitatory thresholds.
-    pub ex_len: u32,
+    pub(crate) ex_len: u32,
     /// Inhibitory thresholds.
-    pub in_len: u32,
+    pub(crate) in_len: u32,
     /// Philox key.
-    pub key0: u32,
+    pub(crate) key0: u32,
     /// Philox key, high word.
-    pub key1: u32,
+    pub(crate) key1: u32,
     /// Slots of the spike buffer.
-    pub spike_capacity: u32,
+    pub(crate) spike_capacity: u32,
     /// Padding.
-    pub _pad: [u32; 3],
+    pub(crate) _pad: [u32; 3],
     /// Model constants, as in [`HhParams`].
-    pub c_m: f32,
+    pub(crate) c_m: f32,
     /// g_Na.
-    pub g_na: f32,
+    pub(crate) g_na: f32,
     /// g_K.
-    pub g_k: f32,
+    pub(crate) g_k: f32,
     /// g_L.
-    pub g_l: f32,
+    pub(crate) g_l: f32,
     /// E_Na.
-    pub e_na: f32,
+    pub(crate) e_na: f32,
     /// E_K.
-    pub e_k: f32,
+    pub(crate) e_k: f32,
     /// E_L.
-    pub e_l: f32,
+    pub(crate) e_l: f32,
     /// I_app.
-    pub i_app: f32,
+    pub(crate) i_app: f32,
     /// dt (ms).
-    pub dt: f32,
+    pub(crate) dt: f32,
     /// Inhibitory factor.
-    pub k: f32,
+    pub(crate) k: f32,
     /// Excitatory pulse size.
-    pub g_ex: f32,
+    pub(crate) g_ex: f32,
     /// Padding.
-    pub _pad_end: f32,
+    pub(crate) _pad_end: f32,
 }
 
 /// The pipeline on one context.

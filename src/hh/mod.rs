@@ -20,6 +20,7 @@ pub mod cpu;
 pub mod gpu;
 
 use crate::error::{Error, Result};
+use crate::gpu::Device;
 use crate::rng;
 
 /// The model and the run, with the question's names, units (ms, mV, uF/cm^2, mS/cm^2,
@@ -276,15 +277,29 @@ pub const STREAM_INPUTS: u32 = 3;
 /// Runs `neurons` neurons on the executor's device (the GPU in float32 when there is one, else
 /// the CPU in float64), the first `record` with traces.
 ///
+/// ```
+/// use gpusci::hh::{simulate, HhParams};
+/// use gpusci::Device;
+///
+/// // Two neurons for 50 ms with the default Poisson inputs; the first one's trace kept.
+/// let params = HhParams { t: 50.0, ..HhParams::default() };
+/// let neurons = simulate(Device::Cpu, &params, 2, 1)?;
+/// let trace = neurons[0].trace.as_ref().unwrap(); // (states, 4): V (mV), m, h, n
+/// assert_eq!(trace.ncols(), 4);
+/// assert!((trace[[0, 0]] - (-65.0)).abs() < 1.0); // rest
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`cpu::simulate`] and [`gpu::HhGpu::simulate`].
-pub fn simulate(
-    exec: &crate::gpu::Executor,
+pub fn simulate<'d>(
+    device: impl Into<Device<'d>>,
     params: &HhParams,
     neurons: u32,
     record: u32,
 ) -> Result<Vec<cpu::HhNeuron>> {
-    match exec.gpu() {
+    let device: Device<'d> = device.into();
+    match device.gpu() {
         Some(ctx) => gpu::HhGpu::new(ctx)?.simulate(ctx, params, neurons, record),
         None => cpu::simulate(params, neurons, record),
     }

@@ -8,6 +8,5 @@ mod points;
 pub use npy::{
     read_npy, read_npy_header, write_npy, NpyArray, NpyError, NpyHeader, MAX_HEADER_LEN,
 };
-pub(crate) use output::scratch_file;
 pub use output::write_output;
 pub use points::{read_points, PointReader, Points, Progress};

@@ -343,6 +343,19 @@ fn parse_quoted(s: &str) -> Option<(String, &str)> {
 /// float64, integers and bools come back as float64. Fortran-ordered files are returned in
 /// standard (C) layout.
 ///
+/// ```
+/// use gpusci::io::{read_npy, write_npy, NpyArray};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("a.npy");
+/// write_npy(&path, &ndarray::arr2(&[[1.0f32, 2.0], [3.0, 4.0]]).into_dyn())?;
+/// match read_npy(&path)? {
+///     NpyArray::F32(a) => assert_eq!(a.shape(), &[2, 2]), // float32 stays float32
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`read_npy_header`].
 pub fn read_npy(path: &Path) -> Result<NpyArray> {

@@ -117,13 +117,3 @@ fn ignore_unsupported_sync(e: std::io::Error) -> std::io::Result<()> {
         Err(e)
     }
 }
-
-/// A temporary file for a writer that needs a real file path (ffmpeg), for [`write_output`]
-/// to copy from; removed when dropped.
-pub(crate) fn scratch_file(suffix: &str) -> Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix("gpusci-")
-        .suffix(suffix)
-        .tempfile()
-        .map_err(|e| Error::io(std::env::temp_dir(), e))
-}

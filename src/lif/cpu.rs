@@ -3,7 +3,6 @@
 //! weights.
 
 use ndarray::Array2;
-use rayon::prelude::*;
 
 use super::{LifParams, LifRun, Network};
 use crate::density::cpu::pairwise_sum;
@@ -343,16 +342,4 @@ fn euler_pass(
         let dv = (ipsc[k] + offset - v[k]) * inv_tm;
         v[k] += if step >= release[k] { dt * dv } else { 0.0 };
     }
-}
-
-/// Runs every network of a batch (each with its parameters) on the fast path, networks spread
-/// over threads; network k's result is exactly what a run of it alone gives.
-///
-/// # Errors
-/// The first network's error, as [`simulate`].
-pub fn simulate_batch(networks: &[(Network, LifParams)]) -> Result<Vec<LifRun>> {
-    networks
-        .par_iter()
-        .map(|(network, params)| simulate(network, params))
-        .collect()
 }

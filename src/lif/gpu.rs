@@ -7,6 +7,8 @@
 //! Weights are dense (stored by column, so a spiker's column is read contiguously): networks
 //! of up to [`MAX_GPU_NEURONS`] neurons whose n^2 weights fit one storage binding.
 
+use std::borrow::Borrow;
+
 use bytemuck::{Pod, Zeroable};
 use ndarray::Array2;
 
@@ -16,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source: the shared structs and clock, then the kernels (WGSL has no includes).
-pub const LIF_WGSL: &str = crate::gpu::include_wgsl!("lif/common.wgsl", "lif/lif.wgsl");
+pub(crate) const LIF_WGSL: &str = crate::gpu::include_wgsl!("lif/common.wgsl", "lif/lif.wgsl");
 /// Threads per workgroup (`WG_SIZE`).
 pub const WG_SIZE: u32 = 256;
 /// Neurons one thread owns at most (`MAX_PER_THREAD`).
@@ -29,75 +31,75 @@ const BLOCK_STEPS: usize = 1000;
 /// Kept in sync with `struct LifUniform` in shaders/lif/lif.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct LifUniform {
+pub(crate) struct LifUniform {
     /// Neurons per network.
-    pub n: u32,
+    pub(crate) n: u32,
     /// Networks.
-    pub networks: u32,
+    pub(crate) networks: u32,
     /// First step of the block.
-    pub first_step: u32,
+    pub(crate) first_step: u32,
     /// Steps in the block.
-    pub steps: u32,
+    pub(crate) steps: u32,
     /// Recorded neurons.
-    pub nrec: u32,
+    pub(crate) nrec: u32,
     /// Spike slots per network per block.
-    pub capacity: u32,
+    pub(crate) capacity: u32,
     /// Entries of the time table.
-    pub times_len: u32,
+    pub(crate) times_len: u32,
     /// Monitored neurons.
-    pub monitors: u32,
+    pub(crate) monitors: u32,
     /// Steps between their samples.
-    pub every: u32,
+    pub(crate) every: u32,
     /// Index of the block's first sample.
-    pub first_sample: u32,
+    pub(crate) first_sample: u32,
     /// Samples in the block.
-    pub samples: u32,
+    pub(crate) samples: u32,
     /// Padding.
-    pub _pad: u32,
+    pub(crate) _pad: u32,
 }
 
 /// Kept in sync with `struct NetParams`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct NetParams {
+pub(crate) struct NetParams {
     /// Input offset (mV).
-    pub offset: f32,
+    pub(crate) offset: f32,
     /// Threshold.
-    pub vpeak: f32,
+    pub(crate) vpeak: f32,
     /// Reset.
-    pub vreset: f32,
+    pub(crate) vreset: f32,
     /// 1 / tm.
-    pub inv_tm: f32,
+    pub(crate) inv_tm: f32,
     /// exp(-dt / tr).
-    pub rise: f32,
+    pub(crate) rise: f32,
     /// exp(-dt / td).
-    pub decay: f32,
+    pub(crate) decay: f32,
     /// 1 / (tr td).
-    pub kick: f32,
+    pub(crate) kick: f32,
     /// dt.
-    pub dt: f32,
+    pub(crate) dt: f32,
     /// tref on the clock's grid.
-    pub tref: [u32; 4],
+    pub(crate) tref: [u32; 4],
 }
 
 /// Kept in sync with `struct NeuronState`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct NeuronState {
+pub(crate) struct NeuronState {
     /// Voltage.
-    pub v: f32,
+    pub(crate) v: f32,
     /// Synaptic current.
-    pub ipsc: f32,
+    pub(crate) ipsc: f32,
     /// Synaptic auxiliary variable.
-    pub hm: f32,
+    pub(crate) hm: f32,
     /// This step's input.
-    pub jd: f32,
+    pub(crate) jd: f32,
     /// Last spike time on the clock's grid.
-    pub tlast: [u32; 4],
+    pub(crate) tlast: [u32; 4],
     /// First step out of refractoriness.
-    pub release: u32,
+    pub(crate) release: u32,
     /// Padding.
-    pub _pad: [u32; 3],
+    pub(crate) _pad: [u32; 3],
 }
 
 /// The pipeline on one context.
@@ -182,10 +184,10 @@ impl LifGpu {
     /// # Errors
     /// [`Error::InvalidParam`] for networks of different sizes, time steps or lengths, or a
     /// batch [`LifGpu::supports`] rejects; as [`LifParams::validate`]; GPU errors.
-    pub fn simulate_batch(
+    pub fn simulate_batch<N: Borrow<Network>>(
         &self,
         ctx: &GpuContext,
-        batch: &[(Network, LifParams)],
+        batch: &[(N, LifParams)],
     ) -> Result<Vec<LifRun>> {
         self.simulate_batch_in_blocks(ctx, batch, BLOCK_STEPS)
     }
@@ -195,19 +197,20 @@ impl LifGpu {
     ///
     /// # Errors
     /// As [`LifGpu::simulate_batch`].
-    pub fn simulate_batch_in_blocks(
+    pub fn simulate_batch_in_blocks<N: Borrow<Network>>(
         &self,
         ctx: &GpuContext,
-        batch: &[(Network, LifParams)],
+        batch: &[(N, LifParams)],
         block_steps: usize,
     ) -> Result<Vec<LifRun>> {
         let Some((first, first_params)) = batch.first() else {
             return Ok(Vec::new());
         };
-        let n = first.n();
+        let n = first.borrow().n();
         let (dt, steps, nrec) = (first_params.dt, first_params.steps(), first_params.nrec);
         let (monitor, every) = (&first_params.monitor, first_params.every);
         for (network, params) in batch {
+            let network = network.borrow();
             params.validate(network.n())?;
             if network.n() != n
                 || params.dt != dt
@@ -283,6 +286,7 @@ impl LifGpu {
         let mut weights = Vec::with_capacity(networks * n * n);
         let mut states = Vec::with_capacity(networks * n);
         for (network, params) in batch {
+            let network = network.borrow();
             for j in 0..n {
                 weights.extend(network.w.column(j).iter().map(|&x| x as f32));
             }

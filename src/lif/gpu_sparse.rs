@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source: the shared structs and clock, then the kernels (WGSL has no includes).
-pub const SPARSE_WGSL: &str = crate::gpu::include_wgsl!("lif/common.wgsl", "lif/sparse.wgsl");
+pub(crate) const SPARSE_WGSL: &str =
+    crate::gpu::include_wgsl!("lif/common.wgsl", "lif/sparse.wgsl");
 /// Threads per workgroup (`WG_SIZE`).
 pub const WG_SIZE: u32 = 64;
 /// Words before the spiker lists in the integer buffer (`HEADER`).
@@ -24,35 +25,35 @@ pub const SPARSE_BLOCK_STEPS: usize = 1000;
 /// Kept in sync with `struct SparseUniform` in shaders/lif/sparse.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct SparseUniform {
+pub(crate) struct SparseUniform {
     /// Neurons.
-    pub n: u32,
+    pub(crate) n: u32,
     /// First step of the block.
-    pub first_step: u32,
+    pub(crate) first_step: u32,
     /// Recorded neurons (the first nrec).
-    pub nrec: u32,
+    pub(crate) nrec: u32,
     /// Slots of the block's spike log.
-    pub capacity: u32,
+    pub(crate) capacity: u32,
     /// Entries of the time table.
-    pub times_len: u32,
+    pub(crate) times_len: u32,
     /// Distinct monitored neurons.
-    pub monitors: u32,
+    pub(crate) monitors: u32,
     /// Steps between monitor samples.
-    pub every: u32,
+    pub(crate) every: u32,
     /// Index of the block's first sample.
-    pub first_sample: u32,
+    pub(crate) first_sample: u32,
     /// Samples in the block.
-    pub samples: u32,
+    pub(crate) samples: u32,
     /// Workgroups of `sparse_deliver`.
-    pub deliver_groups: u32,
+    pub(crate) deliver_groups: u32,
     /// Workgroups of `sparse_update`.
-    pub update_groups: u32,
+    pub(crate) update_groups: u32,
     /// Steps in the block.
-    pub steps: u32,
+    pub(crate) steps: u32,
     /// 2^-shift: a fixed-point sum to float.
-    pub fixed_to_float: f32,
+    pub(crate) fixed_to_float: f32,
     /// Padding.
-    pub _pad: [f32; 3],
+    pub(crate) _pad: [f32; 3],
 }
 
 /// The pipelines on one context.

@@ -15,6 +15,9 @@
 //!
 //! The number of steps is `round(T / dt)`, as the reference program computes it.
 //!
+//! [`simulate`] is the entry: a batch of [`LifNetwork`]s (dense or sparse weights, each with
+//! its [`LifParams`]) on an executor; it picks the path below and returns it with the runs.
+//!
 //! - [`cpu::simulate_reference`]: float64, dense weights, the reference program's order
 //!   operation for operation: the oracle.
 //! - [`cpu::simulate`]: the fast path: float32 state, weights stored sparse by presynaptic
@@ -37,6 +40,7 @@ pub use sparse::SparseNetwork;
 use ndarray::{Array1, Array2};
 
 use crate::error::{Error, Result};
+use crate::gpu::Device;
 use crate::rng;
 
 /// Simulation parameters, with the reference program's names, units (seconds, mV) and defaults.
@@ -458,79 +462,198 @@ fn mean_cv(intervals: &[Vec<f64>]) -> f64 {
     }
 }
 
-/// Runs `network` with `params` on the fast CPU path.
-///
-/// # Errors
-/// As [`LifParams::validate`].
-pub fn simulate(network: &Network, params: &LifParams) -> Result<LifRun> {
-    cpu::simulate(network, params)
+/// A network's weights as they are held: dense (`n x n`, given by the user or drawn at sizes
+/// where the matrix fits) or sparse by presynaptic neuron (drawn straight into sparse storage,
+/// for 10^5 neurons and more). Both give the same runs on the CPU.
+#[derive(Clone, Debug)]
+pub enum LifNetwork {
+    /// Dense weights: the GPU runs a batch of these in one dispatch when it fits.
+    Dense(Network),
+    /// Sparse weights: one network at a time on the GPU.
+    Sparse(SparseNetwork),
 }
 
-/// Runs a batch of networks on the executor's device: on a GPU in one dispatch per block of
-/// steps when [`gpu::LifGpu::supports`] the batch (same n, dt, T and nrec; dense weights
-/// within one binding), else on the GPU one network at a time with sparse weights
-/// ([`gpu_sparse::SparseLifGpu`]); without a GPU on the CPU's fast path, networks over
-/// threads.
-///
-/// # Errors
-/// As [`LifParams::validate`]; GPU errors.
-pub fn simulate_batch(
-    exec: &crate::gpu::Executor,
-    batch: &[(Network, LifParams)],
-) -> Result<Vec<LifRun>> {
-    if let (Some(ctx), Some((network, params))) = (exec.gpu(), batch.first()) {
-        let uniform = batch.iter().all(|(w, p)| {
-            w.n() == network.n()
-                && p.dt == params.dt
-                && p.steps() == params.steps()
-                && p.nrec == params.nrec
-        });
-        if uniform && gpu::LifGpu::supports(ctx, network.n(), batch.len(), params.nrec) {
-            return gpu::LifGpu::new(ctx)?.simulate_batch(ctx, batch);
+/// Drawn networks of more neurons than this are drawn sparse: a dense float64 matrix of 10^4
+/// neurons is already 800 MB.
+pub const SPARSE_FROM: usize = 10_000;
+
+impl LifNetwork {
+    /// Draws a network with the reference program's distributions: sparse when `sparse` is
+    /// asked or `params.n` is above [`SPARSE_FROM`], else dense. A sparse draw is another
+    /// network than the dense draw of the same seed (see [`SparseNetwork::draw`]).
+    ///
+    /// # Errors
+    /// As [`Network::draw`] and [`SparseNetwork::draw`].
+    pub fn draw(params: &NetworkParams, sparse: bool) -> Result<Self> {
+        if sparse || params.n > SPARSE_FROM {
+            Ok(LifNetwork::Sparse(SparseNetwork::draw(params)?))
+        } else {
+            Ok(LifNetwork::Dense(Network::draw(params)?))
         }
-        // Beyond the dense path: sparse, one network at a time.
-        let sparse: Vec<(SparseNetwork, LifParams)> = batch
-            .iter()
-            .map(|(network, params)| (SparseNetwork::from_dense(network), params.clone()))
-            .collect();
-        return simulate_sparse_batch(exec, &sparse, |_| {});
     }
-    cpu::simulate_batch(batch)
+
+    /// Neurons.
+    pub fn n(&self) -> usize {
+        match self {
+            LifNetwork::Dense(network) => network.n(),
+            LifNetwork::Sparse(network) => network.n(),
+        }
+    }
 }
 
-/// Runs networks held sparse: on a GPU one at a time through [`gpu_sparse::SparseLifGpu`],
-/// else on the CPU's fast path, networks over threads. `progress` is told how many more steps
-/// are done (summed over the networks).
+impl From<Network> for LifNetwork {
+    fn from(network: Network) -> Self {
+        LifNetwork::Dense(network)
+    }
+}
+
+impl From<SparseNetwork> for LifNetwork {
+    fn from(network: SparseNetwork) -> Self {
+        LifNetwork::Sparse(network)
+    }
+}
+
+/// The path a batch ran on, as [`simulate`] chose it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifPath {
+    /// [`gpu::LifGpu`]: every network in one dispatch per block of steps.
+    GpuDense,
+    /// [`gpu_sparse::SparseLifGpu`]: one network at a time, sparse weights.
+    GpuSparse,
+    /// [`cpu::simulate_sparse`]: the fast CPU path, networks over threads.
+    Cpu,
+}
+
+impl std::fmt::Display for LifPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LifPath::GpuDense => "GPU, dense weights, one dispatch for the batch",
+            LifPath::GpuSparse => "GPU, sparse weights",
+            LifPath::Cpu => "CPU",
+        })
+    }
+}
+
+/// The runs of a batch, in the batch's order, and the path they took.
+#[derive(Clone, Debug)]
+pub struct LifBatch {
+    /// One run per network.
+    pub runs: Vec<LifRun>,
+    /// Where they ran.
+    pub path: LifPath,
+}
+
+/// The network's weights held sparse (a dense network converted).
+fn sparse_of(network: &LifNetwork) -> std::borrow::Cow<'_, SparseNetwork> {
+    match network {
+        LifNetwork::Dense(dense) => std::borrow::Cow::Owned(SparseNetwork::from_dense(dense)),
+        LifNetwork::Sparse(sparse) => std::borrow::Cow::Borrowed(sparse),
+    }
+}
+
+/// Whether a batch can share one dense GPU dispatch: one n, dt, T, nrec and monitors.
+fn shares_one_dispatch(batch: &[(LifNetwork, LifParams)]) -> bool {
+    let Some((first, p0)) = batch.first() else {
+        return false;
+    };
+    batch.iter().all(|(network, p)| {
+        matches!(network, LifNetwork::Dense(_))
+            && network.n() == first.n()
+            && p.dt == p0.dt
+            && p.steps() == p0.steps()
+            && p.nrec == p0.nrec
+            && p.monitor == p0.monitor
+            && p.every == p0.every
+    })
+}
+
+/// Runs a batch of networks (one or more; each with its own parameters), the one entry of the
+/// LIF capability, making every routing decision:
+///
+/// - a GPU, dense weights that share n, dt, T, nrec and monitors and fit
+///   ([`gpu::LifGpu::supports`]): every network in one dispatch per block of steps;
+/// - a GPU otherwise: one network at a time with sparse weights (dense ones converted);
+/// - the CPU: the fast path (float32 state, sparse weights, the float64 refractory clock),
+///   networks over threads; dense and sparse networks give the same runs.
+///
+/// `progress` is told how many more steps are done, summed over the networks (the dense GPU
+/// path reports once, at the end). Returns the runs in the batch's order and the path taken.
+///
+/// ```
+/// use gpusci::lif::{simulate, LifParams, LifPath, Network, NetworkParams};
+/// use gpusci::Device;
+///
+/// let network = Network::draw(&NetworkParams { n: 200, ..NetworkParams::default() })?;
+/// let params = LifParams { t: 0.05, ..LifParams::default() };
+/// let batch = simulate(Device::Cpu, &[(network.into(), params)], |_| {})?;
+/// assert_eq!(batch.path, LifPath::Cpu);
+/// assert_eq!(batch.runs[0].steps, 1000); // round(T / dt) steps of 50 us
+/// # Ok::<(), gpusci::Error>(())
+/// ```
 ///
 /// # Errors
-/// As [`LifParams::validate`]; GPU errors.
-pub fn simulate_sparse_batch(
-    exec: &crate::gpu::Executor,
-    batch: &[(SparseNetwork, LifParams)],
+/// As [`LifParams::validate`] (each network with its own n); [`Error::ShapeMismatch`] for
+/// weights and `v0` of different sizes; GPU errors; [`Error::Cancelled`] when cancelled.
+pub fn simulate<'d>(
+    device: impl Into<Device<'d>>,
+    batch: &[(LifNetwork, LifParams)],
     progress: impl Fn(usize) + Sync,
-) -> Result<Vec<LifRun>> {
+) -> Result<LifBatch> {
+    let device: Device<'d> = device.into();
     use rayon::prelude::*;
-    match exec.gpu() {
-        Some(ctx) => {
-            let gpu = gpu_sparse::SparseLifGpu::new(ctx)?;
-            batch
-                .iter()
-                .map(|(network, params)| {
-                    let run = gpu.simulate(ctx, network, params, gpu_sparse::SPARSE_BLOCK_STEPS)?;
-                    progress(params.steps());
-                    Ok(run)
-                })
-                .collect()
-        }
-        None => batch
+    for (network, params) in batch {
+        params.validate(network.n())?;
+    }
+    let Some(ctx) = device.gpu() else {
+        let runs = batch
             .par_iter()
             .map(|(network, params)| {
+                let network = sparse_of(network);
                 let mut last = 0;
                 cpu::simulate_sparse(&network.outgoing, network.v0.view(), params, |done| {
                     progress(done - last);
                     last = done;
                 })
             })
-            .collect(),
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(LifBatch {
+            runs,
+            path: LifPath::Cpu,
+        });
+    };
+    if shares_one_dispatch(batch)
+        && gpu::LifGpu::supports(ctx, batch[0].0.n(), batch.len(), batch[0].1.nrec)
+    {
+        let dense: Vec<(&Network, LifParams)> = batch
+            .iter()
+            .filter_map(|(network, params)| match network {
+                LifNetwork::Dense(dense) => Some((dense, params.clone())),
+                LifNetwork::Sparse(_) => None,
+            })
+            .collect();
+        let runs = gpu::LifGpu::new(ctx)?.simulate_batch(ctx, &dense)?;
+        progress(batch.iter().map(|(_, p)| p.steps()).sum());
+        return Ok(LifBatch {
+            runs,
+            path: LifPath::GpuDense,
+        });
     }
+    let gpu = gpu_sparse::SparseLifGpu::new(ctx)?;
+    let runs = batch
+        .iter()
+        .map(|(network, params)| {
+            let run = gpu.simulate(
+                ctx,
+                &sparse_of(network),
+                params,
+                gpu_sparse::SPARSE_BLOCK_STEPS,
+            )?;
+            progress(params.steps());
+            Ok(run)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LifBatch {
+        runs,
+        path: LifPath::GpuSparse,
+    })
 }

@@ -1,13 +1,9 @@
-//! Pictures: colormaps (matplotlib's tables), spike rasters and voltage traces, animations,
-//! and PNG output. Heatmaps are a capability of their own ([`crate::heatmap`]).
+//! Colour and PNG output: matplotlib's colormaps and the PNG encoder that heatmaps and the
+//! pictures of the CLI (the `gpusci-cli` crate: rasters, traces, animations) share. Heatmaps
+//! are a capability of their own ([`crate::heatmap`]).
 
 use std::path::Path;
 use std::str::FromStr;
-
-pub mod animate;
-mod raster;
-
-pub use raster::{write_hh_trace, write_raster, write_traces, RASTER_NEURONS};
 
 use ndarray::ArrayView2;
 
@@ -48,6 +44,14 @@ pub fn lut_index(t: f64) -> usize {
 /// A colormap: matplotlib's table of 256 colours, named as matplotlib names it. `_r` forms
 /// (`Colormap::ViridisR` is `viridis_r`) run the map backwards, with matplotlib's own table.
 /// Colours equal matplotlib's byte for byte (`cmap(t, bytes=True)`).
+///
+/// ```
+/// use gpusci::render::Colormap;
+///
+/// let viridis: Colormap = "viridis".parse().unwrap();
+/// assert_eq!(viridis.rgb(0.0), [68, 1, 84]); // matplotlib's viridis(0.0, bytes=True)
+/// assert_eq!(viridis.reversed().rgb(1.0), [68, 1, 84]);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Colormap {
     /// `viridis`, matplotlib's default: perceptually uniform, dark blue to yellow.

@@ -17,6 +17,7 @@ use std::str::FromStr;
 use ndarray::ArrayView1;
 
 use crate::error::{Error, Result};
+use crate::gpu::Device;
 
 /// Which events are kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -139,20 +140,34 @@ fn crossings_cpu(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<
 /// directions, gaps and times are applied here; hysteresis (`down`) is sequential and runs on
 /// the CPU.
 ///
+/// ```
+/// use gpusci::signal::{crossings, CrossingParams};
+/// use gpusci::Device;
+/// use ndarray::array;
+///
+/// // np.argwhere(np.diff(x > 0.5, prepend=False)): where x goes above 0.5, and back.
+/// let x = array![0.0, 1.0, 1.0, 0.0, 0.9];
+/// let events = crossings(Device::Cpu, x.view(), &CrossingParams::new(0.5))?;
+/// let at: Vec<(usize, bool)> = events.iter().map(|c| (c.index, c.up)).collect();
+/// assert_eq!(at, vec![(1, true), (3, false), (4, true)]);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidParam`] for a NaN threshold or a `down` above it; GPU errors.
-pub fn crossings(
-    exec: &crate::gpu::Executor,
+pub fn crossings<'d>(
+    device: impl Into<Device<'d>>,
     x: ArrayView1<'_, f64>,
     params: &CrossingParams,
 ) -> Result<Vec<Crossing>> {
-    match exec {
+    let device: Device<'d> = device.into();
+    match device {
         // No samples, no events (NumPy: an empty int64 array); nothing to send to a GPU.
-        crate::gpu::Executor::Gpu(_) if x.is_empty() => {
+        Device::Gpu(_) if x.is_empty() => {
             params.validate()?;
             Ok(Vec::new())
         }
-        crate::gpu::Executor::Gpu(ctx) if params.down.is_none() => {
+        Device::Gpu(ctx) if params.down.is_none() => {
             params.validate()?;
             let contiguous = x.as_standard_layout();
             let samples = contiguous.as_slice().expect("standard layout");

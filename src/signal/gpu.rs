@@ -14,22 +14,22 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const CROSSINGS_WGSL: &str = crate::gpu::include_wgsl!("signal/crossings.wgsl");
+pub(crate) const CROSSINGS_WGSL: &str = crate::gpu::include_wgsl!("signal/crossings.wgsl");
 /// Samples per workgroup (`TILE` in crossings.wgsl).
 pub const TILE: usize = 256;
 
 /// Kept in sync with `struct CrossUniform` in shaders/signal/crossings.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct CrossUniform {
+pub(crate) struct CrossUniform {
     /// Samples in this chunk.
-    pub n: u32,
+    pub(crate) n: u32,
     /// The threshold's order key, low word.
-    pub thr_lo: u32,
+    pub(crate) thr_lo: u32,
     /// The threshold's order key, high word.
-    pub thr_hi: u32,
+    pub(crate) thr_hi: u32,
     /// Whether the sample before the chunk is above the threshold.
-    pub prev_above: u32,
+    pub(crate) prev_above: u32,
 }
 
 /// The order-preserving integer key of a float64 (not NaN): unsigned comparison of keys is

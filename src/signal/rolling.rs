@@ -103,6 +103,16 @@ impl Tally {
 
 /// The rolling mean of `x` (`np.convolve(x, np.ones(k) / k, mode)`).
 ///
+/// ```
+/// use gpusci::signal::{rolling_mean, RollingParams};
+/// use ndarray::array;
+///
+/// // np.convolve(x, np.ones(2) / 2, mode='valid')
+/// let m = rolling_mean(array![1.0, 3.0, 5.0, 7.0].view(), &RollingParams::new(2))?;
+/// assert_eq!(m, array![2.0, 4.0, 6.0]);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::EmptyInput`] for an empty signal; [`Error::InvalidParam`] for k = 0 or a
 /// `min_count` of 0 or above k.

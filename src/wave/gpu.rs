@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub const WAVE_WGSL: &str = crate::gpu::include_wgsl!("wave/leapfrog.wgsl");
+pub(crate) const WAVE_WGSL: &str = crate::gpu::include_wgsl!("wave/leapfrog.wgsl");
 /// Threads per workgroup (`@workgroup_size` of `step`).
 pub const WG_SIZE: u32 = 64;
 /// Steps recorded per submission: long enough to amortise a submission, short enough for a
@@ -20,16 +20,16 @@ pub const SUBMIT_STEPS: usize = 512;
 /// Kept in sync with `struct WaveUniform` in shaders/wave/leapfrog.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct WaveUniform {
+pub(crate) struct WaveUniform {
     /// Cells.
-    pub n: u32,
+    pub(crate) n: u32,
     /// dt / dx, high part.
-    pub c_hi: f32,
+    pub(crate) c_hi: f32,
     /// dt / dx, low part.
-    pub c_lo: f32,
+    pub(crate) c_lo: f32,
     /// 1.0, which the shader multiplies by to keep its error-free sums from being optimised
     /// away.
-    pub one: f32,
+    pub(crate) one: f32,
 }
 
 /// The pipeline on one context.

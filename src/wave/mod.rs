@@ -19,7 +19,7 @@ use std::f64::consts::TAU;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
-use crate::gpu::Executor;
+use crate::gpu::Device;
 
 /// Most cells of a grid: 2^26 cells hold 1 GiB of float64 states and take about 2 x 10^8
 /// steps to T = 1 at CFL 0.3; far past any convergence study, and below what would exhaust
@@ -256,15 +256,25 @@ pub fn energy(p: &[f64], u: &[f64], dx: f64) -> f64 {
     0.5 * dx * p.iter().chain(u).map(|v| v * v).sum::<f64>()
 }
 
-/// Runs on `exec`.
+/// Runs on `device`.
+///
+/// ```
+/// use gpusci::wave::{simulate, WaveParams};
+/// use gpusci::Device;
+///
+/// let run = simulate(Device::Cpu, &WaveParams::new(200))?;
+/// assert_eq!(run.p.len(), 200);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`WaveParams::validate`]; GPU errors.
-pub fn simulate(exec: &Executor, params: &WaveParams) -> Result<WaveRun> {
+pub fn simulate<'d>(device: impl Into<Device<'d>>, params: &WaveParams) -> Result<WaveRun> {
+    let device: Device<'d> = device.into();
     params.validate()?;
-    match exec {
-        Executor::Cpu => Ok(cpu::simulate(params)),
-        Executor::Gpu(ctx) => gpu::WaveGpu::new(ctx)?.simulate(ctx, params),
+    match device {
+        Device::Cpu => Ok(cpu::simulate(params)),
+        Device::Gpu(ctx) => gpu::WaveGpu::new(ctx)?.simulate(ctx, params),
     }
 }
 
@@ -287,7 +297,12 @@ pub struct Convergence {
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for fewer than two sizes; as [`simulate`].
-pub fn convergence(exec: &Executor, base: &WaveParams, sizes: &[usize]) -> Result<Convergence> {
+pub fn convergence<'d>(
+    device: impl Into<Device<'d>>,
+    base: &WaveParams,
+    sizes: &[usize],
+) -> Result<Convergence> {
+    let device: Device<'d> = device.into();
     if sizes.len() < 2 {
         return Err(Error::param(
             "sizes",
@@ -307,7 +322,7 @@ pub fn convergence(exec: &Executor, base: &WaveParams, sizes: &[usize]) -> Resul
             every: 0,
             ..base.clone()
         };
-        let run = simulate(exec, &params)?;
+        let run = simulate(device, &params)?;
         let (ep, eu) = run.errors(&params);
         study.error_p.push(ep);
         study.error_u.push(eu);

@@ -223,16 +223,11 @@ pub fn manifest(dir: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// An executor on `ctx`'s device, poisoning outputs, for the library's routers that take an
-/// [`gpusci::Executor`] (the harness lends the context by reference).
-pub fn executor_on(ctx: &GpuContext) -> gpusci::Executor {
-    let copy = GpuContext::from_device(
-        ctx.device().clone(),
-        ctx.queue().clone(),
-        ctx.adapter_info().clone(),
-    );
-    copy.set_poison_outputs(true);
-    gpusci::Executor::Gpu(Box::new(copy))
+/// The harness's context lent to the library's routers as a [`gpusci::Device`], poisoning
+/// outputs: the same context (its error callbacks, its pipeline cache), not a second one.
+pub fn executor_on(ctx: &GpuContext) -> gpusci::Device<'_> {
+    ctx.set_poison_outputs(true);
+    gpusci::Device::Gpu(ctx)
 }
 
 /// The LIF fixtures (tests/data/lif, made by make_lif_fixtures.py from the seed program).

@@ -5,11 +5,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::common::{assert_close, Tol};
-use gpusci::blur::{cpu, AxisKernel, BlurParams, Mode, NanPolicy};
+use gpusci::blur::{
+    cpu, gaussian_filter, gaussian_filter1d, AxisKernel, BlurParams, Mode, NanPolicy,
+};
 use gpusci::io::{read_npy, NpyArray};
 use gpusci::{Error, Executor};
 use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
 use proptest::prelude::*;
+
+const CPU: &Executor = &Executor::Cpu;
 
 /// float64 paths against SciPy: same formulas in the same precision; only summation order
 /// differs, which moves results by a few ulps of the data's magnitude.
@@ -101,16 +105,22 @@ fn run_reference(input: &ArrayD<f64>, params: &BlurParams) -> ArrayD<f64> {
     }
 }
 
-fn run_fast<T: cpu::Real>(input: &ArrayD<T>, params: &BlurParams) -> ArrayD<T> {
+fn run_fast<T: gpusci::blur::BlurElement>(input: &ArrayD<T>, params: &BlurParams) -> ArrayD<T> {
     match input.ndim() {
-        1 => {
-            cpu::gaussian_filter1d_fast(input.view().into_dimensionality::<Ix1>().unwrap(), params)
-                .unwrap()
-                .into_dyn()
-        }
-        _ => cpu::gaussian_filter_fast(input.view().into_dimensionality::<Ix2>().unwrap(), params)
-            .unwrap()
-            .into_dyn(),
+        1 => gaussian_filter1d(
+            CPU,
+            input.view().into_dimensionality::<Ix1>().unwrap(),
+            params,
+        )
+        .unwrap()
+        .into_dyn(),
+        _ => gaussian_filter(
+            CPU,
+            input.view().into_dimensionality::<Ix2>().unwrap(),
+            params,
+        )
+        .unwrap()
+        .into_dyn(),
     }
 }
 
@@ -205,7 +215,7 @@ fn nan_propagates_over_exactly_the_kernel_footprint() {
         .into_dimensionality::<Ix1>()
         .unwrap();
     let params = BlurParams::new(2.0);
-    let got = cpu::gaussian_filter1d_fast(input.view(), &params).unwrap();
+    let got = gaussian_filter1d(CPU, input.view(), &params).unwrap();
     let nan: Vec<usize> = got
         .iter()
         .enumerate()
@@ -260,8 +270,8 @@ fn delta_gives_back_the_kernel_and_constants_are_preserved() {
     }
     let constant = Array2::<f64>::from_elem((9, 13), 4.25);
     for mode in [Mode::Reflect, Mode::Nearest, Mode::Mirror, Mode::Wrap] {
-        let out = cpu::gaussian_filter_fast(constant.view(), &BlurParams::new(5.0).with_mode(mode))
-            .unwrap();
+        let out =
+            gaussian_filter(CPU, constant.view(), &BlurParams::new(5.0).with_mode(mode)).unwrap();
         assert!(
             out.iter().all(|v| (v - 4.25).abs() < 1e-12),
             "constant preserved in {mode}"
@@ -273,7 +283,7 @@ fn delta_gives_back_the_kernel_and_constants_are_preserved() {
 fn mass_is_preserved_like_scipy_test_gauss03() {
     // scipy.ndimage test_gauss03: 100x100 arange float32, sigma (1, 2): |sum out - sum in| < 1.
     let input = Array2::from_shape_fn((100, 100), |(r, c)| (r * 100 + c) as f32);
-    let out = cpu::gaussian_filter_fast(input.view(), &BlurParams::per_axis(&[1.0, 2.0])).unwrap();
+    let out = gaussian_filter(CPU, input.view(), &BlurParams::per_axis(&[1.0, 2.0])).unwrap();
     let (a, b): (f64, f64) = (
         input.iter().map(|&v| f64::from(v)).sum(),
         out.iter().map(|&v| f64::from(v)).sum(),
@@ -294,7 +304,8 @@ fn nan_omit_renormalises_around_holes() {
         out.iter().all(|v| (v - 2.0).abs() < 1e-12),
         "a constant with a hole stays constant, hole filled"
     );
-    let fast = cpu::gaussian_filter_fast(
+    let fast = gaussian_filter(
+        CPU,
         input.view(),
         &BlurParams::new(1.0).with_nan_policy(NanPolicy::Omit),
     )
@@ -344,7 +355,7 @@ fn bad_parameters_are_typed_errors() {
     // An empty array gives an empty array of the same shape, as SciPy.
     let empty = Array2::<f64>::zeros((0, 5));
     assert_eq!(
-        cpu::gaussian_filter_fast(empty.view(), &BlurParams::new(1.0))
+        gaussian_filter(CPU, empty.view(), &BlurParams::new(1.0))
             .unwrap()
             .dim(),
         (0, 5),
@@ -353,12 +364,12 @@ fn bad_parameters_are_typed_errors() {
     // sigma 0 and tiny sigmas are the identity, as SciPy's gaussian_filter.
     let x = Array2::from_shape_fn((3, 5), |(r, c)| (r * 5 + c) as f64);
     assert_eq!(
-        cpu::gaussian_filter_fast(x.view(), &BlurParams::new(0.0)).unwrap(),
+        gaussian_filter(CPU, x.view(), &BlurParams::new(0.0)).unwrap(),
         x,
         "sigma 0"
     );
     assert_eq!(
-        cpu::gaussian_filter_fast(x.view(), &BlurParams::new(1e-16)).unwrap(),
+        gaussian_filter(CPU, x.view(), &BlurParams::new(1e-16)).unwrap(),
         x,
         "sigma 1e-16"
     );
@@ -374,13 +385,13 @@ proptest! {
         mode in 0usize..5, order in 0u32..3, seed in any::<u64>(),
     ) {
         let mode = [Mode::Reflect, Mode::Constant, Mode::Nearest, Mode::Mirror, Mode::Wrap][mode];
-        let input = gpusci::bench::normal_image(rows, cols, seed).mapv(f64::from);
+        let input = gpusci::data::normal_image(rows, cols, seed).mapv(f64::from);
         let params = BlurParams::per_axis(&[s0, s1]).with_mode(mode).with_cval(0.5).with_order(order);
         let want = cpu::gaussian_filter_reference(input.view(), &params).unwrap();
-        let fast = cpu::gaussian_filter_fast(input.view(), &params).unwrap();
+        let fast = gaussian_filter(CPU, input.view(), &params).unwrap();
         assert_close(fast.view(), want.view(), F64_TOL, "fast f64");
         let narrow = input.mapv(|v| v as f32);
-        let fast32 = cpu::gaussian_filter_fast(narrow.view(), &params).unwrap();
+        let fast32 = gaussian_filter(CPU, narrow.view(), &params).unwrap();
         let tol = Tol { abs: F32_TOL.abs * crate::common::blur_error_scale(crate::common::max_abs(input.view()).max(1.0), &params, 2), ..F32_TOL };
         assert_close(fast32.view(), want.view(), tol, "fast f32");
     }

@@ -350,7 +350,6 @@ proptest::proptest! {
 #[test]
 fn mixed_dtype_columns_follow_numpy_promotion() {
     use gpusci::density::ElementType;
-    use gpusci::Executor;
     let element = |name: &str| match name {
         "float32" => ElementType::Float32,
         "float64" => ElementType::Float64,
@@ -363,7 +362,7 @@ fn mixed_dtype_columns_follow_numpy_promotion() {
     let manifest = crate::common::manifest("density");
     let cases = manifest["mixed"].as_array().unwrap();
     assert!(cases.len() >= 7);
-    let check = |exec: &Executor, on: &str| {
+    let check = |exec: &gpusci::Device<'_>, on: &str| {
         for c in cases {
             let name = c["name"].as_str().unwrap();
             let kind = PointType::of_columns(
@@ -390,7 +389,7 @@ fn mixed_dtype_columns_follow_numpy_promotion() {
             );
         }
     };
-    check(&Executor::Cpu, "cpu");
+    check(&gpusci::Device::Cpu, "cpu");
     crate::common::for_each_adapter("mixed_dtype_columns_follow_numpy_promotion", |ctx| {
         check(&crate::common::executor_on(ctx), &ctx.describe());
     });
@@ -411,15 +410,9 @@ fn streamed_float32_files_match_numpy() {
     assert_eq!(h.values, expected, "cpu, chunks of 777");
     crate::common::for_each_adapter("streamed_float32_files_match_numpy", |ctx| {
         let exec = crate::common::executor_on(ctx);
-        let h = gpusci::density::histogram2d_file_in_chunks(
-            &exec,
-            &path,
-            &params,
-            None,
-            777,
-            |_, _| {},
-        )
-        .unwrap();
+        let h =
+            gpusci::density::histogram2d_file_in_chunks(exec, &path, &params, None, 777, |_, _| {})
+                .unwrap();
         assert_eq!(h.values, expected, "{}", ctx.describe());
     });
 }

@@ -63,7 +63,9 @@ fn every_file_the_docs_name_exists() {
         "python/tests",
         "tests",
         "bench",
-        "benches",
+        "cli/src",
+        "cli/tests",
+        "cli/benches",
         "shaders",
         "scripts",
     ] {
@@ -75,6 +77,7 @@ fn every_file_the_docs_name_exists() {
         "BENCHMARKS.md",
         "Cargo.toml",
         "python/Cargo.toml",
+        "cli/Cargo.toml",
         "pyproject.toml",
         ".ci/run",
     ] {

@@ -3,8 +3,10 @@
 
 use crate::common::lif::{self, CV_REL, FAST_MV, RATE_REL};
 use gpusci::lif::{cpu, isi_cv, trains_isi_cv, LifParams, LifRun, Network, NetworkParams};
-use gpusci::Error;
+use gpusci::{Error, Executor};
 use ndarray::{Array1, Array2, Ix2};
+
+const CPU: &Executor = &Executor::Cpu;
 
 /// The reference follows NumPy operation for operation (pairwise sums included): only the
 /// last bits of exp() may differ.
@@ -95,7 +97,19 @@ fn batch_members_equal_single_runs() {
             (network, params)
         })
         .collect();
-    let runs = cpu::simulate_batch(&batch).unwrap();
+    let jobs: Vec<(gpusci::lif::LifNetwork, LifParams)> = batch
+        .iter()
+        .map(|(network, params)| (network.clone().into(), params.clone()))
+        .collect();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let ran = gpusci::lif::simulate(CPU, &jobs, |steps| {
+        done.fetch_add(steps, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(ran.path, gpusci::lif::LifPath::Cpu);
+    let total: usize = batch.iter().map(|(_, p)| p.steps()).sum();
+    assert_eq!(done.into_inner(), total, "progress counts every step once");
+    let runs = ran.runs;
     for (k, ((network, params), run)) in batch.iter().zip(&runs).enumerate() {
         assert_eq!(run, &cpu::simulate(network, params).unwrap(), "network {k}");
     }

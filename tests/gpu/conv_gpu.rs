@@ -65,21 +65,21 @@ fn every_mode_matches_numpy_and_scipy_on_the_gpu() {
             let s = scale(&a, &v);
             for method in [Method::Direct, Method::Fft, Method::Auto] {
                 let what = |f: &str| format!("{f} {tag} {mode_name} {method:?}");
-                let np = conv::np_convolve(&exec, a.view(), v.view(), mode, method).unwrap();
+                let np = conv::np_convolve(exec, a.view(), v.view(), mode, method).unwrap();
                 worst = worst.max(close(
                     &np,
                     &load(&format!("np_convolve_{tag}_{mode_name}")),
                     s,
                     &what("np.convolve"),
                 ));
-                let sp = conv::convolve(&exec, a.view(), v.view(), mode, method).unwrap();
+                let sp = conv::convolve(exec, a.view(), v.view(), mode, method).unwrap();
                 worst = worst.max(close(
                     &sp,
                     &load(&format!("convolve_{tag}_{mode_name}")),
                     s,
                     &what("signal.convolve"),
                 ));
-                let c = conv::correlate(&exec, a.view(), v.view(), mode, method).unwrap();
+                let c = conv::correlate(exec, a.view(), v.view(), mode, method).unwrap();
                 worst = worst.max(close(
                     &c,
                     &load(&format!("correlate_{tag}_{mode_name}")),
@@ -118,7 +118,7 @@ fn direct_and_fft_follow_the_cpu_on_random_lengths() {
             for mode in [Mode::Full, Mode::Same, Mode::Valid] {
                 let cpu = conv::np_convolve(CPU, a.view(), v.view(), mode, Method::Direct).unwrap();
                 for method in [Method::Direct, Method::Fft] {
-                    let got = conv::np_convolve(&exec, a.view(), v.view(), mode, method).unwrap();
+                    let got = conv::np_convolve(exec, a.view(), v.view(), mode, method).unwrap();
                     close(&got, &cpu, s, &format!("n={n} k={k} {mode:?} {method:?}"));
                 }
             }
@@ -150,18 +150,18 @@ fn signals_past_one_binding_run_in_chunks() {
                 for mode in [Mode::Full, Mode::Same, Mode::Valid] {
                     let cpu =
                         conv::convolve(CPU, a.view(), v.view(), mode, Method::Direct).unwrap();
-                    let got = conv::convolve(&exec, a.view(), v.view(), mode, method).unwrap();
+                    let got = conv::convolve(exec, a.view(), v.view(), mode, method).unwrap();
                     close(&got, &cpu, s, &format!("chunked k={k} {mode:?} {method:?}"));
                 }
             }
             // The argmax across chunks: b = a[61,234..62,234] lines up at lag 61,234.
             let b = a.slice(ndarray::s![61_234..62_234]).to_owned();
-            let lag = conv::lag(&exec, a.view(), b.view(), Method::Fft).unwrap();
+            let lag = conv::lag(exec, a.view(), b.view(), Method::Fft).unwrap();
             assert_eq!(lag.samples, 61_234, "lag found across chunks");
             // A kernel whose block spectrum cannot fit a binding is a typed error.
             let huge = signal(20_000, 5);
             assert!(matches!(
-                conv::convolve(&exec, a.view(), huge.view(), Mode::Full, Method::Fft),
+                conv::convolve(exec, a.view(), huge.view(), Mode::Full, Method::Fft),
                 Err(Error::ExceedsLimit { .. })
             ));
         },
@@ -175,7 +175,7 @@ fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
         let mut a = Array1::from_shape_fn(4000, |i| (i as f64 * 0.01).sin());
         a[1000] = f64::NAN;
         let v = Array1::from_shape_fn(600, |i| 1.0 / (1.0 + i as f64));
-        let out = conv::np_convolve(&exec, a.view(), v.view(), Mode::Full, Method::Auto).unwrap();
+        let out = conv::np_convolve(exec, a.view(), v.view(), Mode::Full, Method::Auto).unwrap();
         let nan: Vec<usize> = out
             .iter()
             .enumerate()
@@ -185,12 +185,12 @@ fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
         assert_eq!(nan, (1000..1600).collect::<Vec<_>>(), "auto sums directly");
         let empty = Array1::<f64>::zeros(0);
         assert!(matches!(
-            conv::convolve(&exec, empty.view(), v.view(), Mode::Full, Method::Auto),
+            conv::convolve(exec, empty.view(), v.view(), Mode::Full, Method::Auto),
             Err(Error::EmptyInput(_))
         ));
         let big = Array1::from(vec![1.0, 1e300]);
         assert!(matches!(
-            conv::convolve(&exec, big.view(), v.view(), Mode::Full, Method::Auto),
+            conv::convolve(exec, big.view(), v.view(), Mode::Full, Method::Auto),
             Err(Error::InvalidParam { .. })
         ));
     });
@@ -204,7 +204,7 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
     crate::common::for_each_adapter("conv lag", |ctx| {
         let exec = crate::common::executor_on(ctx);
         for method in [Method::Direct, Method::Fft] {
-            let found = conv::lag(&exec, y1.view(), y2.view(), method).unwrap();
+            let found = conv::lag(exec, y1.view(), y2.view(), method).unwrap();
             assert_eq!(found.samples, expected, "seed example {method:?}");
             // Peak, refinement and Pearson are float64 at the GPU's argmax: the CPU's values.
             assert!((found.peak - cpu.peak).abs() <= 1e-9 * cpu.peak.abs());
@@ -214,10 +214,10 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
         let base: Vec<f64> = (0..500).map(|i| ((i * 7919) % 97) as f64 - 48.0).collect();
         let a = Array1::from(base[100..400].to_vec());
         let b = Array1::from(base[137..337].to_vec());
-        let found = conv::lag(&exec, a.view(), b.view(), Method::Auto).unwrap();
+        let found = conv::lag(exec, a.view(), b.view(), Method::Auto).unwrap();
         assert_eq!(found.samples, 37, "unequal lengths");
         assert!((found.pearson - 1.0).abs() < 1e-12);
-        let back = conv::lag(&exec, b.view(), a.view(), Method::Fft).unwrap();
+        let back = conv::lag(exec, b.view(), a.view(), Method::Fft).unwrap();
         assert_eq!(back.samples, -37, "negative lag");
     });
 }
@@ -249,11 +249,11 @@ fn two_dimensional_modes_match_scipy_on_the_gpu() {
                 for (name, got) in [
                     (
                         "convolve2",
-                        convolve_2d(&exec, a.view(), v.view(), mode, method).unwrap(),
+                        convolve_2d(exec, a.view(), v.view(), mode, method).unwrap(),
                     ),
                     (
                         "correlate2",
-                        correlate_2d(&exec, a.view(), v.view(), mode, method).unwrap(),
+                        correlate_2d(exec, a.view(), v.view(), mode, method).unwrap(),
                     ),
                 ] {
                     let expected = load2(&format!("{name}_{tag}_{mode_name}"));
@@ -280,7 +280,7 @@ fn two_dimensional_modes_match_scipy_on_the_gpu() {
             )
             .unwrap();
             for method in [Method::Direct, Method::Fft] {
-                let got = convolve_2d(&exec, image.view(), kernel.view(), mode, method).unwrap();
+                let got = convolve_2d(exec, image.view(), kernel.view(), mode, method).unwrap();
                 close(
                     &flat(&got),
                     &flat(&cpu),
@@ -301,7 +301,7 @@ fn two_dimensional_modes_match_scipy_on_the_gpu() {
             let image = ndarray::Array2::<f64>::ones((100, 100));
             let kernel = ndarray::Array2::<f64>::ones((9, 9));
             assert!(matches!(
-                convolve_2d(&exec, image.view(), kernel.view(), Mode::Same, Method::Fft),
+                convolve_2d(exec, image.view(), kernel.view(), Mode::Same, Method::Fft),
                 Err(Error::ExceedsLimit { .. })
             ));
         },

@@ -82,7 +82,7 @@ fn gpu_counts_equal_numpy_fixtures_on_every_adapter() {
 }
 
 fn clustered_with_edges(n: usize, bins: usize, seed: u64) -> (Array1<f64>, Array1<f64>) {
-    let (mut x, mut y) = gpusci::bench::clustered_points(n, seed);
+    let (mut x, mut y) = gpusci::data::clustered_points(n, seed);
     // Every tenth point exactly on an edge of [0, 1] split into `bins`.
     let edges: Vec<f64> = (0..=bins).map(|i| i as f64 / bins as f64).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);

@@ -6,7 +6,6 @@
 use crate::common::{assert_close, fixture, for_each_adapter, manifest, Tol};
 use gpusci::blur::{self, BlurParams, Mode};
 use gpusci::signal::{crossings, CrossingParams};
-use gpusci::Executor;
 use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
 
 /// float32 blurs against SciPy's float64-computed, float32-rounded answers: a few float32
@@ -28,7 +27,7 @@ fn params(case: &serde_json::Value) -> BlurParams {
 }
 
 /// Runs one blur case on `exec` and returns the output as float64.
-fn blur_on(exec: &Executor, case: &serde_json::Value) -> ArrayD<f64> {
+fn blur_on(exec: &gpusci::Device<'_>, case: &serde_json::Value) -> ArrayD<f64> {
     let name = case["name"].as_str().unwrap();
     let input = fixture("exactness", &format!("{name}_in"));
     let p = params(case);
@@ -66,13 +65,13 @@ fn blur_on(exec: &Executor, case: &serde_json::Value) -> ArrayD<f64> {
     run().unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn check_blur_cases(exec: &Executor, on: &str) {
+fn check_blur_cases(exec: &gpusci::Device<'_>, on: &str) {
     for case in manifest("exactness")["blur"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let expected = fixture("exactness", &format!("{name}_out"));
         let actual = blur_on(exec, case);
         let scale = crate::common::max_abs(fixture("exactness", &format!("{name}_in")).view());
-        let exact_f64 = case["dtype"] == "float64" && matches!(exec, Executor::Cpu);
+        let exact_f64 = case["dtype"] == "float64" && matches!(exec, gpusci::Device::Cpu);
         let rel = if exact_f64 {
             F64_CPU_TOL_OF_MAX
         } else {
@@ -102,7 +101,7 @@ fn check_blur_cases(exec: &Executor, on: &str) {
 
 #[test]
 fn blur_field_cases_on_the_cpu() {
-    check_blur_cases(&Executor::Cpu, "cpu");
+    check_blur_cases(&gpusci::Device::Cpu, "cpu");
 }
 
 #[test]
@@ -114,7 +113,7 @@ fn blur_field_cases_on_every_adapter() {
 
 /// SciPy's own test (test_gaussian_filter_mass): a float32 ramp blurred with sigma 1 keeps its
 /// float64 sum 49995000 within 1.5.
-fn check_mass(exec: &Executor, on: &str) {
+fn check_mass(exec: &gpusci::Device<'_>, on: &str) {
     let ramp = Array2::from_shape_fn((100, 100), |(r, c)| (r * 100 + c) as f32);
     for sigma in [1.0, 2.5, 7.0] {
         let out = blur::gaussian_filter(exec, ramp.view(), &BlurParams::new(sigma)).unwrap();
@@ -129,14 +128,14 @@ fn check_mass(exec: &Executor, on: &str) {
 
 #[test]
 fn float32_blur_conserves_mass() {
-    check_mass(&Executor::Cpu, "cpu");
+    check_mass(&gpusci::Device::Cpu, "cpu");
     for_each_adapter("float32_blur_conserves_mass", |ctx| {
         check_mass(&crate::common::executor_on(ctx), &ctx.describe());
     });
 }
 
 /// Empty arrays: SciPy returns an empty array of the same shape and dtype.
-fn check_empty(exec: &Executor, on: &str) {
+fn check_empty(exec: &gpusci::Device<'_>, on: &str) {
     for shape in [(0, 5), (5, 0), (0, 0)] {
         let x = Array2::<f32>::zeros(shape);
         let out = blur::gaussian_filter(exec, x.view(), &BlurParams::new(2.0)).unwrap();
@@ -164,14 +163,14 @@ fn check_empty(exec: &Executor, on: &str) {
 
 #[test]
 fn empty_inputs_give_empty_outputs() {
-    check_empty(&Executor::Cpu, "cpu");
+    check_empty(&gpusci::Device::Cpu, "cpu");
     for_each_adapter("empty_inputs_give_empty_outputs", |ctx| {
         check_empty(&crate::common::executor_on(ctx), &ctx.describe());
     });
 }
 
 /// NEP 50: a float32 signal meets a Python float threshold in float32.
-fn check_crossings(exec: &Executor, on: &str) {
+fn check_crossings(exec: &gpusci::Device<'_>, on: &str) {
     for case in manifest("exactness")["crossings"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let x = fixture("exactness", &format!("crossings_{name}_x"))
@@ -193,7 +192,7 @@ fn check_crossings(exec: &Executor, on: &str) {
 
 #[test]
 fn float32_thresholds_round_as_numpy() {
-    check_crossings(&Executor::Cpu, "cpu");
+    check_crossings(&gpusci::Device::Cpu, "cpu");
     for_each_adapter("float32_thresholds_round_as_numpy", |ctx| {
         check_crossings(&crate::common::executor_on(ctx), &ctx.describe());
     });

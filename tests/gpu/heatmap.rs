@@ -1,8 +1,5 @@
-//! Heatmaps and point input: the PNG's size, orientation and colours; CSV and .npy point files;
-//! `gpusci density` and `gpusci heatmap` through the binary, bad input included.
-
-use std::path::Path;
-use std::process::Command;
+//! Heatmaps and point input: CSV and .npy point files, scales, GPU chains against the CPU
+//! (the PNG files of `gpusci heatmap` are tested with the CLI, cli/tests/cli/heatmap.rs).
 
 use gpusci::density::PointType;
 use gpusci::heatmap::{heatmap, scale_grid, HeatmapParams, Scale};
@@ -10,22 +7,6 @@ use gpusci::io::{read_points, Points};
 use gpusci::render::{Colormap, LUT_SIZE};
 use gpusci::{Error, Executor};
 use ndarray::{arr2, Array1};
-
-fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    (info.width, info.height, buf)
-}
-
-fn gpusci(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_gpusci"))
-        .args(args)
-        .output()
-        .expect("run gpusci")
-}
 
 /// 2,000 points in the top-left quadrant of [0, 1]^2 (x < 0.5, y > 0.5).
 fn top_left_points() -> Points {
@@ -39,66 +20,6 @@ fn top_left_points() -> Points {
         weights: None,
         kind: PointType::F64,
     }
-}
-
-#[test]
-fn png_has_the_size_orientation_and_colours_asked_for() {
-    let dir = tempfile::tempdir().unwrap();
-    let npy = dir.path().join("points.npy");
-    let points = top_left_points();
-    let stacked = ndarray::stack(ndarray::Axis(1), &[points.x.view(), points.y.view()]).unwrap();
-    gpusci::io::write_npy(&npy, &stacked.into_dyn()).unwrap();
-    let png_path = dir.path().join("out.png");
-    let run = gpusci(&[
-        "heatmap",
-        npy.to_str().unwrap(),
-        png_path.to_str().unwrap(),
-        "--size",
-        "40,30",
-        "--range",
-        "0,1,0,1",
-        "--scale",
-        "linear",
-        "--colormap",
-        "gray",
-        "--backend",
-        "cpu",
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let (w, h, rgba) = decode(&png_path);
-    assert_eq!((w, h), (40, 30), "size");
-    let alpha = |col: usize, row: usize| rgba[(row * 40 + col) * 4 + 3];
-    let lit = |c0: usize, c1: usize, r0: usize, r1: usize| {
-        (r0..r1)
-            .flat_map(|r| (c0..c1).map(move |c| (c, r)))
-            .filter(|&(c, r)| alpha(c, r) > 0)
-            .count()
-    };
-    // The points cover x in [0.05, 0.45], y in [0.55, 0.95]: about 16 x 12 of the quadrant's 20 x 15 pixels.
-    let top_left = lit(0, 20, 0, 15);
-    assert!(
-        top_left > 150,
-        "the top-left quadrant is lit ({top_left} pixels)"
-    );
-    assert_eq!(
-        lit(20, 40, 0, 30) + lit(0, 20, 15, 30),
-        0,
-        "nothing else is: x right, y up"
-    );
-    // gray: the fullest bin is white, the emptiest non-empty bin black.
-    let pixels: Vec<&[u8]> = rgba.chunks(4).filter(|p| p[3] == 255).collect();
-    assert!(
-        pixels.iter().any(|p| p[..3] == [255, 255, 255]),
-        "the top of the colormap appears"
-    );
-    assert!(
-        pixels.iter().any(|p| p[..3] == [0, 0, 0]),
-        "the bottom of the colormap appears"
-    );
 }
 
 #[test]
@@ -143,26 +64,13 @@ fn gpu_heatmap_like(
     cpu: &gpusci::heatmap::Heatmap,
     what: &str,
 ) -> gpusci::heatmap::Heatmap {
-    let gpu = heatmap(&Executor::Gpu(Box::new(clone_context(ctx))), points, params).unwrap();
+    let gpu = heatmap(crate::common::executor_on(ctx), points, params).unwrap();
     assert_eq!(
         (gpu.used, gpu.out_of_range, gpu.non_finite),
         (cpu.used, cpu.out_of_range, cpu.non_finite),
         "{what}: report"
     );
     gpu
-}
-
-/// A second context on the same adapter as `ctx`, with its limits (Executor owns its context).
-fn clone_context(ctx: &gpusci::GpuContext) -> gpusci::GpuContext {
-    let info = ctx.adapter_info().clone();
-    let adapter = gpusci::gpu::enumerate_adapters()
-        .into_iter()
-        .find(|a| a.get_info().backend == info.backend && a.get_info().name == info.name)
-        .unwrap();
-    let limits = ctx.limits().clone();
-    let clone = gpusci::GpuContext::from_adapter_with_limits(&adapter, |_| limits).unwrap();
-    clone.set_poison_outputs(true);
-    clone
 }
 
 #[test]
@@ -223,100 +131,10 @@ fn csv_points_read_with_header_comments_and_weights() {
 }
 
 #[test]
-fn density_and_heatmap_reject_bad_input_in_one_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.npy");
-    let png_out = dir.path().join("out.png");
-    let points = dir.path().join("p.csv");
-    std::fs::write(&points, "0.1,0.2\n0.5,0.5\n").unwrap();
-    let ragged = dir.path().join("r.csv");
-    std::fs::write(&ragged, "0.1,0.2\n0.5\n").unwrap();
-    let cube = dir.path().join("cube.npy");
-    gpusci::io::write_npy(
-        &cube,
-        &ndarray::ArrayD::<f64>::zeros(ndarray::IxDyn(&[2, 3])),
-    )
-    .unwrap();
-    let weights = dir.path().join("w.npy");
-    gpusci::io::write_npy(
-        &weights,
-        &ndarray::ArrayD::<f64>::zeros(ndarray::IxDyn(&[5])),
-    )
-    .unwrap();
-    let (p, o, q) = (
-        points.to_str().unwrap(),
-        out.to_str().unwrap(),
-        png_out.to_str().unwrap(),
-    );
-    let cases: [(&[&str], &str); 12] = [
-        (&["density", p, o, "--bins", "0,4"], "bins"),
-        (&["density", p, o, "--bins", "2.5"], "bins"),
-        (
-            &["density", p, o, "--bins", "4", "--range", "1,0,0,1"],
-            "range",
-        ),
-        (
-            &["density", p, o, "--bins", "4", "--range", "0,nan,0,1"],
-            "range",
-        ),
-        (
-            &["density", p, o, "--bins", "4", "--range", "0,1,0"],
-            "range",
-        ),
-        (
-            &["density", ragged.to_str().unwrap(), o, "--bins", "4"],
-            "line 2",
-        ),
-        (
-            &["density", cube.to_str().unwrap(), o, "--bins", "4"],
-            "(N, 2)",
-        ),
-        (
-            &[
-                "density",
-                p,
-                o,
-                "--bins",
-                "4",
-                "--weights",
-                weights.to_str().unwrap(),
-            ],
-            "one weight per point (2)",
-        ),
-        (
-            &["density", "/nonexistent.csv", o, "--bins", "4"],
-            "No such file",
-        ),
-        (&["heatmap", p, q, "--size", "0,10"], "size"),
-        (&["heatmap", p, q, "--scale", "sqrt"], "scale"),
-        (&["heatmap", p, q, "--colormap", "jet"], "colormap"),
-    ];
-    for (args, needle) in cases {
-        let run = gpusci(args);
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        let lines: Vec<&str> = stderr
-            .lines()
-            .filter(|l| !l.contains("XDG_RUNTIME_DIR"))
-            .collect();
-        assert!(!run.status.success(), "{args:?} fails");
-        assert_eq!(lines.len(), 1, "{args:?}: one line: {stderr}");
-        assert!(
-            lines[0].contains(needle),
-            "{args:?}: '{}' mentions '{needle}'",
-            lines[0]
-        );
-        assert!(
-            !out.exists() && !png_out.exists(),
-            "{args:?}: nothing written"
-        );
-    }
-}
-
-#[test]
 fn files_binned_in_chunks_equal_one_pass_for_every_format() {
     use gpusci::density::{histogram2d_file_in_chunks, DensityParams};
     let dir = tempfile::tempdir().unwrap();
-    let (x, y) = gpusci::bench::clustered_points(30_000, 9);
+    let (x, y) = gpusci::data::clustered_points(30_000, 9);
     let both = ndarray::stack(ndarray::Axis(1), &[x.view(), y.view()]).unwrap();
     let c = dir.path().join("c.npy");
     gpusci::io::write_npy(&c, &both.clone().into_dyn()).unwrap();
@@ -387,9 +205,9 @@ fn files_binned_in_chunks_equal_one_pass_for_every_format() {
         assert_eq!(streamed32.x_edges, whole32.x_edges, "float32 edges");
         // The GPU binner, fed chunk by chunk.
         crate::common::for_each_adapter("files_binned_in_chunks_on_the_gpu", |ctx| {
-            let gpu = Executor::Gpu(Box::new(clone_context(ctx)));
+            let gpu = crate::common::executor_on(ctx);
             let streamed =
-                histogram2d_file_in_chunks(&gpu, &c, &params, None, 7001, |_, _| {}).unwrap();
+                histogram2d_file_in_chunks(gpu, &c, &params, None, 7001, |_, _| {}).unwrap();
             assert_eq!(streamed.values, whole.values, "GPU, chunked");
         });
     }
@@ -418,7 +236,7 @@ fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
     use gpusci::blur::{gaussian_filter, BlurParams, Mode};
     use gpusci::density::{cpu, DensityParams};
     use gpusci::heatmap::empty_floor;
-    let (mut x, mut y) = gpusci::bench::clustered_points(20_000, 11);
+    let (mut x, mut y) = gpusci::data::clustered_points(20_000, 11);
     x[0] = f64::NAN;
     y[1] = f64::INFINITY;
     x[2] = 7.0;
@@ -556,7 +374,7 @@ fn streamed_gpu_heatmaps_equal_in_memory_ones() {
     use gpusci::heatmap::heatmap_file;
     let dir = tempfile::tempdir().unwrap();
     let npy = dir.path().join("points.npy");
-    let (x, y) = gpusci::bench::clustered_points(30_001, 12);
+    let (x, y) = gpusci::data::clustered_points(30_001, 12);
     let stacked = ndarray::stack(ndarray::Axis(1), &[x.view(), y.view()]).unwrap();
     gpusci::io::write_npy(&npy, &stacked.into_dyn()).unwrap();
     let points = Points {
@@ -586,9 +404,9 @@ fn streamed_gpu_heatmaps_equal_in_memory_ones() {
                 None => limits,
             },
             |ctx| {
-                let exec = Executor::Gpu(Box::new(clone_context(ctx)));
-                let whole = heatmap(&exec, &points, &params).unwrap();
-                let streamed = heatmap_file(&exec, &npy, &params, |_, _| {}).unwrap();
+                let exec = crate::common::executor_on(ctx);
+                let whole = heatmap(exec, &points, &params).unwrap();
+                let streamed = heatmap_file(exec, &npy, &params, |_, _| {}).unwrap();
                 assert_eq!(
                     streamed.rgba, whole.rgba,
                     "binding {binding:?}: same picture"

@@ -207,3 +207,91 @@ fn sparse_gpu_path_reproduces_the_seed_program_on_every_adapter() {
         },
     );
 }
+
+/// `lif::simulate`, the one router, on every adapter: a uniform dense batch takes the dense
+/// path in one dispatch (equal to `LifGpu` called directly), mixed sizes or sparse networks
+/// take the sparse path (equal to `SparseLifGpu` called directly), and progress counts every
+/// step once.
+#[test]
+fn the_router_picks_dense_or_sparse_and_says_which_ran() {
+    use gpusci::lif::gpu_sparse::{SparseLifGpu, SPARSE_BLOCK_STEPS};
+    use gpusci::lif::{simulate, LifNetwork, LifPath, SparseNetwork};
+    let draw = |n: usize, seed: u64| {
+        Network::draw(&NetworkParams {
+            n,
+            seed,
+            ..NetworkParams::default()
+        })
+        .unwrap()
+    };
+    let params = LifParams {
+        t: 0.02,
+        ..LifParams::default()
+    };
+    let uniform: Vec<(LifNetwork, LifParams)> = (0..3)
+        .map(|k| (draw(120, 10 + k).into(), params.clone()))
+        .collect();
+    let mixed: Vec<(LifNetwork, LifParams)> = vec![
+        (draw(120, 20).into(), params.clone()),
+        (draw(90, 21).into(), params.clone()),
+    ];
+    let sparse = SparseNetwork::from_dense(&draw(150, 22));
+    crate::common::for_each_adapter("the_router_picks_dense_or_sparse", |ctx| {
+        let exec = crate::common::executor_on(ctx);
+        let steps = std::sync::atomic::AtomicUsize::new(0);
+        let count = |done: usize| {
+            steps.fetch_add(done, std::sync::atomic::Ordering::Relaxed);
+        };
+        let dense = simulate(exec, &uniform, count).unwrap();
+        assert_eq!(dense.path, LifPath::GpuDense);
+        let direct: Vec<(&Network, LifParams)> = uniform
+            .iter()
+            .map(|(network, p)| match network {
+                LifNetwork::Dense(network) => (network, p.clone()),
+                LifNetwork::Sparse(_) => unreachable!("drawn dense"),
+            })
+            .collect();
+        assert_eq!(
+            dense.runs,
+            LifGpu::new(ctx)
+                .unwrap()
+                .simulate_batch(ctx, &direct)
+                .unwrap()
+        );
+        assert_eq!(
+            steps.load(std::sync::atomic::Ordering::Relaxed),
+            3 * params.steps()
+        );
+
+        let ran = simulate(exec, &mixed, |_| {}).unwrap();
+        assert_eq!(
+            ran.path,
+            LifPath::GpuSparse,
+            "two sizes cannot share a dispatch"
+        );
+        let gpu = SparseLifGpu::new(ctx).unwrap();
+        for ((network, p), run) in mixed.iter().zip(&ran.runs) {
+            let LifNetwork::Dense(network) = network else {
+                unreachable!("drawn dense")
+            };
+            let alone = gpu
+                .simulate(
+                    ctx,
+                    &SparseNetwork::from_dense(network),
+                    p,
+                    SPARSE_BLOCK_STEPS,
+                )
+                .unwrap();
+            assert_eq!(run, &alone);
+        }
+
+        let held_sparse = [(LifNetwork::Sparse(sparse.clone()), params.clone())];
+        let ran = simulate(exec, &held_sparse, |_| {}).unwrap();
+        assert_eq!(ran.path, LifPath::GpuSparse);
+        assert_eq!(
+            ran.runs[0],
+            gpu.simulate(ctx, &sparse, &params, SPARSE_BLOCK_STEPS)
+                .unwrap()
+        );
+    });
+}

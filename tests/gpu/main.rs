@@ -5,7 +5,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod animate;
 mod blur_gpu;
 mod conv_gpu;
 mod density_gpu;
@@ -14,6 +13,5 @@ mod fft_gpu;
 mod heatmap;
 mod hh_gpu;
 mod lif_gpu;
-mod shaders;
 mod signal_gpu;
 mod wave;

@@ -86,7 +86,7 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
                 .unwrap();
             let expected: Vec<usize> = load(name).iter().map(|&v| v as usize).collect();
             let params = CrossingParams::new(case["threshold"].as_f64().unwrap());
-            let got: Vec<usize> = crossings(&exec, x.view(), &params)
+            let got: Vec<usize> = crossings(exec, x.view(), &params)
                 .unwrap()
                 .iter()
                 .map(|e| e.index)
@@ -96,7 +96,7 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
         let seed = Array1::from(vec![
             0., 0., 0., 5., 5., 5., 5., 0., 0., 0., 0., 4., 4., 4., 0., 0., 0.,
         ]);
-        let got: Vec<usize> = crossings(&exec, seed.view(), &CrossingParams::new(2.0))
+        let got: Vec<usize> = crossings(exec, seed.view(), &CrossingParams::new(2.0))
             .unwrap()
             .iter()
             .map(|e| e.index)
@@ -112,7 +112,7 @@ fn gpu_crossings_match_numpy_and_the_cpu() {
                         ..CrossingParams::new(threshold)
                     };
                     let cpu = crossings(CPU, x.view(), &params).unwrap();
-                    let got = crossings(&exec, x.view(), &params).unwrap();
+                    let got = crossings(exec, x.view(), &params).unwrap();
                     assert_eq!(
                         got.len(),
                         cpu.len(),
@@ -150,11 +150,11 @@ fn long_signals_run_in_chunks() {
             });
             let params = CrossingParams::new(0.0);
             let cpu = crossings(CPU, x.view(), &params).unwrap();
-            let got = crossings(&exec, x.view(), &params).unwrap();
+            let got = crossings(exec, x.view(), &params).unwrap();
             assert!(cpu.len() > 10);
             assert_eq!(got, cpu);
             let quiet = Array1::from_elem(30_000, -1.0);
-            assert!(crossings(&exec, quiet.view(), &params).unwrap().is_empty());
+            assert!(crossings(exec, quiet.view(), &params).unwrap().is_empty());
         },
     );
 }

@@ -3,7 +3,7 @@
 //! bad parameters refused.
 
 use gpusci::wave::{self, energy, Problem, Start, WaveParams};
-use gpusci::{Error, Executor};
+use gpusci::Error;
 
 /// The question's grid sizes: 50, 100, ..., 950.
 fn sizes() -> Vec<usize> {
@@ -13,7 +13,7 @@ fn sizes() -> Vec<usize> {
 /// The bound on the fitted order: 2 within 0.1.
 const ORDER_TOL: f64 = 0.1;
 
-fn check_order(exec: &Executor, problem: Problem, start: Start, what: &str) {
+fn check_order(exec: &gpusci::Device<'_>, problem: Problem, start: Start, what: &str) {
     let base = WaveParams {
         problem,
         start,
@@ -41,7 +41,7 @@ fn second_order_on_both_problems_on_the_cpu() {
     for problem in [Problem::Question, Problem::Answer] {
         for start in [Start::Exact, Start::Taylor] {
             check_order(
-                &Executor::Cpu,
+                &gpusci::Device::Cpu,
                 problem,
                 start,
                 &format!("cpu {problem:?} {start:?}"),
@@ -66,8 +66,8 @@ fn gpu_follows_the_cpu_and_converges_at_second_order() {
                 every: 50,
                 ..WaveParams::new(101)
             };
-            let cpu = wave::simulate(&Executor::Cpu, &params).unwrap();
-            let got = wave::simulate(&exec, &params).unwrap();
+            let cpu = wave::simulate(gpusci::Device::Cpu, &params).unwrap();
+            let got = wave::simulate(exec, &params).unwrap();
             assert_eq!(got.steps, cpu.steps);
             assert_eq!(got.frames.len(), cpu.frames.len(), "frames");
             let worst = got
@@ -92,7 +92,7 @@ fn energy_is_conserved_to_second_order() {
             ..WaveParams::new(n)
         };
         let (p0, u0) = params.initial();
-        let run = wave::simulate(&Executor::Cpu, &params).unwrap();
+        let run = wave::simulate(gpusci::Device::Cpu, &params).unwrap();
         let (e0, e1) = (
             energy(&p0, &u0, params.dx()),
             energy(&run.p, &run.u, params.dx()),
@@ -126,14 +126,14 @@ fn unstable_or_meaningless_parameters_are_refused() {
     ] {
         assert!(
             matches!(
-                wave::simulate(&Executor::Cpu, &params),
+                wave::simulate(gpusci::Device::Cpu, &params),
                 Err(Error::InvalidParam { .. })
             ),
             "{params:?}"
         );
     }
     assert!(matches!(
-        wave::convergence(&Executor::Cpu, &WaveParams::new(10), &[100]),
+        wave::convergence(gpusci::Device::Cpu, &WaveParams::new(10), &[100]),
         Err(Error::InvalidParam { .. })
     ));
 }

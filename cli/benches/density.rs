@@ -2,8 +2,8 @@
 //! GPU iterations include upload and read-back. `GPUSCI_BENCH_QUICK=1` uses 10^6 points.
 
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
-use gpusci::bench::density_workloads;
 use gpusci::{Backend, Executor};
+use gpusci_cli::bench::density_workloads;
 
 fn density(c: &mut Criterion) {
     let quick = std::env::var("GPUSCI_BENCH_QUICK").is_ok_and(|v| v == "1");

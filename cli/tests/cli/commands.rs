@@ -1,8 +1,8 @@
 //! The `gpusci` binary: the CLI contract (README.md, Command line) and its errors.
 
-mod common;
-
 use std::path::{Path, PathBuf};
+
+use crate::common;
 use std::process::{Command, Output};
 
 use gpusci::io::{read_npy, NpyArray};
@@ -16,7 +16,7 @@ fn gpusci(args: &[&str]) -> Output {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/blur")
+        .join("../tests/data/blur")
         .join(name)
 }
 
@@ -379,7 +379,7 @@ fn gpusci_adapter_picks_the_adapter_or_fails_clearly() {
 
 fn lif_fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/lif")
+        .join("../tests/data/lif")
         .join(name)
         .to_string_lossy()
         .into_owned()
@@ -722,7 +722,7 @@ fn crossings_follow_numpy_for_1d_and_2d_and_reject_bad_input() {
 
 fn conv_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/conv")
+        .join("../tests/data/conv")
         .join(format!("{name}.npy"))
 }
 

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use gpusci::io::{read_npy, NpyArray};
 use gpusci::lif::{LifParams, Network, NetworkParams};
-use gpusci::render::animate::{
+use gpusci::render::Colormap;
+use gpusci_cli::animate::{
     heatmap_animation, line_animation, raster_animation, traveling_wave, Animation, TimeWindows,
 };
-use gpusci::render::Colormap;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{ArrayD, Ix2};
 
@@ -190,7 +190,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 seed,
                 ..NetworkParams::default()
             })?;
-            let run = gpusci::lif::simulate_batch(&exec, &[(network, params.clone())])?
+            let run = gpusci::lif::simulate(&exec, &[(network.into(), params.clone())], |_| {})?
+                .runs
                 .pop()
                 .ok_or_else(|| anyhow::anyhow!("no run"))?;
             let window_steps = (positive("window", &window)? / params.dt).round() as usize;

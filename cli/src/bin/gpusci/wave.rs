@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use gpusci::render::animate::{line_animation, write_loglog_convergence};
 use gpusci::wave::{self, Problem, Start, WaveParams};
+use gpusci_cli::animate::line_animation;
+use gpusci_cli::pictures::write_loglog_convergence;
 
 use crate::{args, BackendArg};
 

@@ -2,8 +2,8 @@
 //! `GPUSCI_BENCH_QUICK=1` uses sizes 16x (W4, W5) and 10x (W4b) smaller.
 
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
-use gpusci::bench::{conv_workloads, rolling_workload};
 use gpusci::Executor;
+use gpusci_cli::bench::{conv_workloads, rolling_workload};
 
 fn conv(c: &mut Criterion) {
     let quick = std::env::var("GPUSCI_BENCH_QUICK").is_ok_and(|v| v == "1");

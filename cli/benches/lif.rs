@@ -2,8 +2,8 @@
 //! `GPUSCI_BENCH_QUICK=1` simulates 0.2 s instead of 2 s.
 
 use criterion::{criterion_main, BenchmarkId, Criterion};
-use gpusci::bench::network_workload;
 use gpusci::Executor;
+use gpusci_cli::bench::network_workload;
 
 fn lif(c: &mut Criterion) {
     let quick = std::env::var("GPUSCI_BENCH_QUICK").is_ok_and(|v| v == "1");

@@ -7,16 +7,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use gpusci::bench::{
-    clustered_points, format_seconds, format_table, noisy_signal, run_all, BenchOptions,
-};
 use gpusci::blur::{self, BlurParams};
+use gpusci::data::{clustered_points, noisy_signal};
 use gpusci::density::PointType;
 use gpusci::heatmap::{heatmap, HeatmapParams, Scale};
 use gpusci::io::Points;
 use gpusci::lif::{LifParams, Network, NetworkParams};
 use gpusci::render::{colorize, write_png, Colormap};
-use gpusci::render::{write_raster, write_traces};
+use gpusci_cli::bench::{format_seconds, format_table, run_all, BenchOptions};
+use gpusci_cli::pictures::{write_raster, write_traces};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 
@@ -143,7 +142,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     // The seed's balanced network: 2000 neurons, 2 s, its raster and voltage traces.
     let network = Network::draw(&NetworkParams::default())?;
     let start = Instant::now();
-    let run = gpusci::lif::simulate(&network, &LifParams::default())?;
+    let run = gpusci::lif::simulate(
+        &gpusci::Executor::Cpu,
+        &[(network.into(), LifParams::default())],
+        |_| {},
+    )?
+    .runs
+    .remove(0);
     let elapsed = start.elapsed().as_secs_f64();
     let raster = args.out.join("raster.png");
     write_raster(&run, &raster, 1200, 800)?;
@@ -194,12 +199,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     let run = gpusci::wave::simulate(&exec, &params)?;
     let gif = args.out.join("wave.gif");
-    let animation = gpusci::render::animate::line_animation(&run.frames, 480, 270, 25.0)?;
+    let animation = gpusci_cli::animate::line_animation(&run.frames, 480, 270, 25.0)?;
     let written = animation.save(&gif, |_, _| {})?;
     let sizes: Vec<usize> = (50..1000).step_by(50).collect();
     let study = gpusci::wave::convergence(&exec, &gpusci::wave::WaveParams::new(0), &sizes)?;
     let plot = args.out.join("wave_convergence.png");
-    gpusci::render::animate::write_loglog_convergence(
+    gpusci_cli::pictures::write_loglog_convergence(
         &plot,
         &study.n,
         &study.error_p,

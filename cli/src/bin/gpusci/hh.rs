@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::bail;
 use gpusci::hh::HhParams;
 use gpusci::io::write_npy;
-use gpusci::render::write_hh_trace;
+use gpusci_cli::pictures::write_hh_trace;
 
 use crate::{args, BackendArg};
 
@@ -85,7 +85,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             write_npy(path, &trace.clone().into_dyn())?;
         }
         if let Some(path) = &args.plot {
-            write_hh_trace(trace.view(), path, 1200, 700)?;
+            write_hh_trace(trace.view(), params.dt, path, 1200, 700)?;
         }
     }
     let spikes: usize = runs.iter().map(|r| r.spikes.len()).sum();
@@ -104,7 +104,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         "{} steps of {} ms in {} on {} ({})",
         params.states() - 1,
         params.dt,
-        gpusci::bench::format_seconds(wall),
+        gpusci_cli::bench::format_seconds(wall),
         exec.describe(),
         if exec.gpu().is_some() {
             "float32"

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gpusci::blur::gpu as blur;
+use crate::blur::gpu as blur;
 
 fn module(source: &str, name: &str) -> (naga::Module, naga::valid::ModuleInfo) {
     let module = naga::front::wgsl::parse_str(source)
@@ -107,28 +107,25 @@ fn shader_files(dir: &Path, found: &mut Vec<PathBuf>) {
 const SOURCES: [(&str, &[&str]); 12] = [
     (blur::BLUR_WGSL, &["blur/blur.wgsl"]),
     (blur::NORMALIZE_WGSL, &["blur/normalize.wgsl"]),
-    (gpusci::conv::gpu::CONV_WGSL, &["conv/conv.wgsl"]),
-    (gpusci::density::gpu::BIN_WGSL, &["density/bin.wgsl"]),
-    (gpusci::fft::gpu::FFT_WGSL, &["fft/fft.wgsl"]),
-    (gpusci::fft::gpu::PACK_WGSL, &["fft/pack.wgsl"]),
-    (gpusci::hh::gpu::HH_WGSL, &["hh/hh.wgsl"]),
+    (crate::conv::gpu::CONV_WGSL, &["conv/conv.wgsl"]),
+    (crate::density::gpu::BIN_WGSL, &["density/bin.wgsl"]),
+    (crate::fft::gpu::FFT_WGSL, &["fft/fft.wgsl"]),
+    (crate::fft::gpu::PACK_WGSL, &["fft/pack.wgsl"]),
+    (crate::hh::gpu::HH_WGSL, &["hh/hh.wgsl"]),
     (
-        gpusci::lif::gpu::LIF_WGSL,
+        crate::lif::gpu::LIF_WGSL,
         &["lif/common.wgsl", "lif/lif.wgsl"],
     ),
     (
-        gpusci::lif::gpu_sparse::SPARSE_WGSL,
+        crate::lif::gpu_sparse::SPARSE_WGSL,
         &["lif/common.wgsl", "lif/sparse.wgsl"],
     ),
+    (crate::heatmap::gpu::HEATMAP_WGSL, &["heatmap/heatmap.wgsl"]),
     (
-        gpusci::heatmap::gpu::HEATMAP_WGSL,
-        &["heatmap/heatmap.wgsl"],
-    ),
-    (
-        gpusci::signal::gpu::CROSSINGS_WGSL,
+        crate::signal::gpu::CROSSINGS_WGSL,
         &["signal/crossings.wgsl"],
     ),
-    (gpusci::wave::gpu::WAVE_WGSL, &["wave/leapfrog.wgsl"]),
+    (crate::wave::gpu::WAVE_WGSL, &["wave/leapfrog.wgsl"]),
 ];
 
 #[test]
@@ -204,7 +201,7 @@ fn blur_shader_matches_its_rust_twin() {
     );
     assert_eq!(constant(&m, "SHARED_LEN"), blur::SHARED_LEN, "SHARED_LEN");
     // Mode codes: Rust's Mode::code must agree with the shader's constants.
-    use gpusci::blur::Mode;
+    use crate::blur::Mode;
     for (mode, name) in [
         (Mode::Reflect, "MODE_REFLECT"),
         (Mode::Constant, "MODE_CONSTANT"),
@@ -234,7 +231,7 @@ fn normalize_shader_matches_its_rust_twin() {
 
 #[test]
 fn density_shader_matches_its_rust_twin() {
-    use gpusci::density::gpu as density;
+    use crate::density::gpu as density;
     let (m, _) = module(density::BIN_WGSL, "shaders/density/bin.wgsl");
     for entry in ["bin_global", "bin_shared", "bin_weighted"] {
         assert_eq!(
@@ -273,7 +270,7 @@ fn density_shader_matches_its_rust_twin() {
 
 #[test]
 fn heatmap_shader_matches_its_rust_twin() {
-    use gpusci::heatmap::gpu as render;
+    use crate::heatmap::gpu as render;
     let (m, _) = module(render::HEATMAP_WGSL, "shaders/heatmap/heatmap.wgsl");
     for entry in ["counts_to_values", "value_range", "colorize"] {
         assert_eq!(
@@ -303,7 +300,7 @@ fn heatmap_shader_matches_its_rust_twin() {
 
 #[test]
 fn hh_shader_matches_its_rust_twin() {
-    use gpusci::hh::gpu as hh;
+    use crate::hh::gpu as hh;
     let (m, _) = module(hh::HH_WGSL, "shaders/hh/hh.wgsl");
     assert_eq!(
         workgroup_size(&m, "hh_steps"),
@@ -319,14 +316,14 @@ fn hh_shader_matches_its_rust_twin() {
     assert_eq!(constant(&m, "WG_SIZE"), hh::WG_SIZE, "WG_SIZE");
     assert_eq!(
         constant(&m, "STREAM_INPUTS"),
-        gpusci::hh::STREAM_INPUTS,
+        crate::hh::STREAM_INPUTS,
         "the input draws' Philox stream"
     );
 }
 
 /// The structs `lif/common.wgsl` gives both LIF kernels.
 fn net_params_and_neuron_state_match(m: &naga::Module) {
-    use gpusci::lif::gpu as lif;
+    use crate::lif::gpu as lif;
     same_layout(
         m,
         "NetParams",
@@ -353,7 +350,7 @@ fn net_params_and_neuron_state_match(m: &naga::Module) {
 
 #[test]
 fn lif_shader_matches_its_rust_twin() {
-    use gpusci::lif::gpu as lif;
+    use crate::lif::gpu as lif;
     let (m, _) = module(lif::LIF_WGSL, "shaders/lif/lif.wgsl");
     for entry in ["lif_steps", "clock_probe"] {
         assert_eq!(workgroup_size(&m, entry), [lif::WG_SIZE, 1, 1], "{entry}");
@@ -375,7 +372,7 @@ fn lif_shader_matches_its_rust_twin() {
 
 #[test]
 fn sparse_lif_shader_matches_its_rust_twin() {
-    use gpusci::lif::gpu_sparse as sparse;
+    use crate::lif::gpu_sparse as sparse;
     let (m, _) = module(sparse::SPARSE_WGSL, "shaders/lif/sparse.wgsl");
     for entry in ["sparse_update", "sparse_deliver", "sparse_advance"] {
         assert_eq!(
@@ -397,7 +394,7 @@ fn sparse_lif_shader_matches_its_rust_twin() {
 
 #[test]
 fn fft_shaders_match_their_rust_twins() {
-    use gpusci::fft::gpu as fft;
+    use crate::fft::gpu as fft;
     let (m, _) = module(fft::FFT_WGSL, "shaders/fft/fft.wgsl");
     assert_eq!(
         constant(&m, "LOCAL_MAX") as usize,
@@ -431,7 +428,7 @@ fn fft_shaders_match_their_rust_twins() {
 
 #[test]
 fn conv_and_crossings_shaders_match_their_rust_twins() {
-    use gpusci::conv::gpu as conv;
+    use crate::conv::gpu as conv;
     let (m, _) = module(conv::CONV_WGSL, "shaders/conv/conv.wgsl");
     assert_eq!(constant(&m, "TILE") as usize, conv::TILE, "TILE");
     assert_eq!(workgroup_size(&m, "direct"), [conv::TILE as u32, 1, 1]);
@@ -449,30 +446,30 @@ fn conv_and_crossings_shaders_match_their_rust_twins() {
         std::mem::size_of::<conv::Conv2dUniform>(),
     );
     let (c, _) = module(
-        gpusci::signal::gpu::CROSSINGS_WGSL,
+        crate::signal::gpu::CROSSINGS_WGSL,
         "shaders/signal/crossings.wgsl",
     );
     assert_eq!(
         constant(&c, "TILE") as usize,
-        gpusci::signal::gpu::TILE,
+        crate::signal::gpu::TILE,
         "crossings TILE"
     );
     same_layout(
         &c,
         "CrossUniform",
-        rust_fields!(gpusci::signal::gpu::CrossUniform {
+        rust_fields!(crate::signal::gpu::CrossUniform {
             n,
             thr_lo,
             thr_hi,
             prev_above
         }),
-        std::mem::size_of::<gpusci::signal::gpu::CrossUniform>(),
+        std::mem::size_of::<crate::signal::gpu::CrossUniform>(),
     );
 }
 
 #[test]
 fn wave_shader_matches_its_rust_twin() {
-    use gpusci::wave::gpu as wave;
+    use crate::wave::gpu as wave;
     let (m, _) = module(wave::WAVE_WGSL, "shaders/wave/leapfrog.wgsl");
     assert_eq!(workgroup_size(&m, "step"), [wave::WG_SIZE, 1, 1]);
     same_layout(

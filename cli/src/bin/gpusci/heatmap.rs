@@ -98,7 +98,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         h.non_finite,
         args.output.display(),
         exec.describe(),
-        gpusci::bench::format_seconds(start.elapsed().as_secs_f64())
+        gpusci_cli::bench::format_seconds(start.elapsed().as_secs_f64())
     );
     Ok(())
 }

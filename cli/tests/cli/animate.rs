@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use gpusci::lif::{LifParams, Network, NetworkParams};
-use gpusci::render::animate::{
+use gpusci::render::Colormap;
+use gpusci::{Error, Executor};
+use gpusci_cli::animate::{
     ffmpeg_available, heatmap_animation, line_animation, raster_animation, traveling_wave,
     TimeWindows, Written,
 };
-use gpusci::render::Colormap;
-use gpusci::{Error, Executor};
 use ndarray::Array1;
 
 /// Decodes every frame of a GIF to palette indices, and its size.
@@ -108,8 +108,7 @@ fn points_over_time_bin_per_window_on_one_colour_scale() {
     // On every adapter the windows are binned on the GPU: the same frames (counts are exact).
     crate::common::for_each_adapter("animate points", |ctx| {
         let gpu = crate::common::executor_on(ctx);
-        let on_gpu =
-            heatmap_animation(&gpu, (x.view(), y.view(), t.view()), &windows, 5.0).unwrap();
+        let on_gpu = heatmap_animation(gpu, (x.view(), y.view(), t.view()), &windows, 5.0).unwrap();
         assert!(on_gpu == animation, "GPU-binned frames equal the CPU's");
     });
     let sliding = TimeWindows {
@@ -152,7 +151,10 @@ fn a_spiking_run_scrolls_and_mp4_falls_back_to_gif() {
         t: 0.2,
         ..LifParams::default()
     };
-    let run = gpusci::lif::simulate(&network, &params).unwrap();
+    let run = gpusci::lif::simulate(&Executor::Cpu, &[(network.into(), params)], |_| {})
+        .unwrap()
+        .runs
+        .remove(0);
     assert!(!run.spikes.is_empty());
     let animation = raster_animation(&run, 1000, 12, (200, 150), 12.0).unwrap();
     assert_eq!(animation.frames.len(), 12);

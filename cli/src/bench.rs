@@ -7,16 +7,15 @@
 use std::time::Instant;
 
 use ndarray::{Array1, Array2};
-use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
 
-use crate::blur::{self, BlurParams};
-use crate::density::{self, DensityParams, PointType};
-use crate::error::{Error, Result};
-use crate::gpu::{open_all_adapters, Backend, Executor, GpuContext};
-use crate::heatmap::{heatmap, HeatmapParams, Scale};
-use crate::io::Points;
-use crate::render::{write_png, Colormap};
+use gpusci::blur::{self, BlurParams};
+use gpusci::data::{clustered_points, noisy_signal, normal_image};
+use gpusci::density::{self, DensityParams, PointType};
+use gpusci::error::{Error, Result};
+use gpusci::gpu::{open_all_adapters, Backend, Executor, GpuContext};
+use gpusci::heatmap::{heatmap, HeatmapParams, Scale};
+use gpusci::io::Points;
+use gpusci::render::{write_png, Colormap};
 
 /// One measured line of the table.
 #[derive(Clone, Debug)]
@@ -89,7 +88,7 @@ pub enum Workload {
         /// Workload id.
         id: &'static str,
         /// One network and its parameters, as a batch of one (no copy of the weights per run).
-        batch: Vec<(crate::lif::Network, crate::lif::LifParams)>,
+        batch: Vec<(gpusci::lif::LifNetwork, gpusci::lif::LifParams)>,
     },
     /// W4: `np.convolve(a, v, 'same')` of 4,194,304 samples with a 65,536-sample kernel.
     Convolve {
@@ -239,23 +238,23 @@ impl Workload {
                 let plan = Self::w2_plan(points)?;
                 density::histogram2d(exec, points.x.view(), points.y.view(), None, &plan).map(drop)
             }
-            (Workload::Convolve { a, v, .. }, _) => crate::conv::np_convolve(
+            (Workload::Convolve { a, v, .. }, _) => gpusci::conv::np_convolve(
                 exec,
                 a.view(),
                 v.view(),
-                crate::conv::Mode::Same,
-                crate::conv::Method::Auto,
+                gpusci::conv::Mode::Same,
+                gpusci::conv::Method::Auto,
             )
             .map(drop),
             (Workload::Lag { a, b, .. }, _) => {
-                crate::conv::lag(exec, a.view(), b.view(), crate::conv::Method::Auto).map(drop)
+                gpusci::conv::lag(exec, a.view(), b.view(), gpusci::conv::Method::Auto).map(drop)
             }
             (Workload::Rolling { data, .. }, _) => {
-                crate::signal::rolling_mean(data.view(), &crate::signal::RollingParams::new(20))
+                gpusci::signal::rolling_mean(data.view(), &gpusci::signal::RollingParams::new(20))
                     .map(drop)
             }
             (Workload::Network { batch, .. }, _) => {
-                crate::lif::simulate_batch(exec, batch).map(drop)
+                gpusci::lif::simulate(exec, batch, |_| {}).map(drop)
             }
             (Workload::Heatmap { points, png, .. }, _) => {
                 let image = heatmap(exec, points, &w3_params())?;
@@ -271,10 +270,12 @@ impl Workload {
     pub fn run_cpu(&self) -> Result<()> {
         match self {
             Workload::Image { data, sigma, .. } => {
-                blur::cpu::gaussian_filter_fast(data.view(), &BlurParams::new(*sigma)).map(drop)
+                blur::gaussian_filter(&Executor::Cpu, data.view(), &BlurParams::new(*sigma))
+                    .map(drop)
             }
             Workload::Signal { data, sigma, .. } => {
-                blur::cpu::gaussian_filter1d_fast(data.view(), &BlurParams::new(*sigma)).map(drop)
+                blur::gaussian_filter1d(&Executor::Cpu, data.view(), &BlurParams::new(*sigma))
+                    .map(drop)
             }
             Workload::Density { .. }
             | Workload::Heatmap { .. }
@@ -306,70 +307,41 @@ impl Workload {
                     .histogram2d(ctx, points.x.view(), points.y.view(), &plan)
                     .map(drop)
             }
-            Workload::Heatmap { .. } => Err(crate::Error::param(
+            Workload::Heatmap { .. } => Err(gpusci::Error::param(
                 "workload",
                 "W3 runs through an Executor (Workload::run)",
             )),
-            Workload::Rolling { .. } => Err(crate::Error::param(
+            Workload::Rolling { .. } => Err(gpusci::Error::param(
                 "workload",
                 "W4b has no GPU path (a rolling mean is one pass over memory, run on the CPU)",
             )),
             Workload::Convolve { a, v, .. } => {
                 let (a, v) = (a.to_vec(), v.to_vec());
-                let window = crate::conv::Mode::Same.window(a.len(), v.len());
-                crate::conv::gpu::ConvGpu::new(ctx)?
-                    .full_window(ctx, &a, &v, crate::conv::Method::Auto, window)
+                let window = gpusci::conv::Mode::Same.window(a.len(), v.len());
+                gpusci::conv::gpu::ConvGpu::new(ctx)?
+                    .full_window(ctx, &a, &v, gpusci::conv::Method::Auto, window)
                     .map(drop)
             }
             Workload::Lag { a, b, .. } => {
                 let reversed: Vec<f64> = b.iter().rev().copied().collect();
-                crate::conv::gpu::ConvGpu::new(ctx)?
-                    .argmax_full(ctx, &a.to_vec(), &reversed, crate::conv::Method::Auto)
+                gpusci::conv::gpu::ConvGpu::new(ctx)?
+                    .argmax_full(ctx, &a.to_vec(), &reversed, gpusci::conv::Method::Auto)
                     .map(drop)
             }
-            Workload::Network { batch, .. } => crate::lif::gpu::LifGpu::new(ctx)?
-                .simulate_batch(ctx, batch)
-                .map(drop),
+            Workload::Network { batch, .. } => {
+                let dense: Vec<(&gpusci::lif::Network, gpusci::lif::LifParams)> = batch
+                    .iter()
+                    .filter_map(|(network, params)| match network {
+                        gpusci::lif::LifNetwork::Dense(dense) => Some((dense, params.clone())),
+                        gpusci::lif::LifNetwork::Sparse(_) => None,
+                    })
+                    .collect();
+                gpusci::lif::gpu::LifGpu::new(ctx)?
+                    .simulate_batch(ctx, &dense)
+                    .map(drop)
+            }
         }
     }
-}
-
-/// N(0, 1) float32 image of `rows x cols` from a fixed seed.
-pub fn normal_image(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    Array2::from_shape_simple_fn((rows, cols), || rng.sample::<f32, _>(StandardNormal))
-}
-
-/// The seed question's signal: a sine with N(0, 0.3) noise, `n` float64 samples.
-pub fn noisy_signal(n: usize, seed: u64) -> Array1<f64> {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    Array1::from_shape_fn(n, |i| {
-        let x = -4.0 + 8.0 * i as f64 / n.max(1) as f64;
-        x.sin() + 0.3 * rng.sample::<f64, _>(StandardNormal)
-    })
-}
-
-/// The W2 mixture: five Gaussian clusters (centre x, centre y, sigma) on [0, 1]^2. Point k
-/// belongs to cluster k mod 5. `bench/peers/density.py` draws the same mixture.
-pub const W2_CLUSTERS: [(f64, f64, f64); 5] = [
-    (0.2, 0.3, 0.05),
-    (0.7, 0.2, 0.08),
-    (0.5, 0.5, 0.03),
-    (0.3, 0.8, 0.10),
-    (0.8, 0.75, 0.06),
-];
-
-/// `n` float64 points from the W2 mixture, as x and y columns.
-pub fn clustered_points(n: usize, seed: u64) -> (Array1<f64>, Array1<f64>) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut x = Vec::with_capacity(n);
-    let mut y = Vec::with_capacity(n);
-    for k in 0..n {
-        let (cx, cy, s) = W2_CLUSTERS[k % W2_CLUSTERS.len()];
-        x.push(cx + s * rng.sample::<f64, _>(StandardNormal));
-        y.push(cy + s * rng.sample::<f64, _>(StandardNormal));
-    }
-    (Array1::from(x), Array1::from(y))
 }
 
 /// W1, W1b and W7 at full size, or small ones with `quick`.
@@ -423,14 +395,14 @@ pub fn density_workloads(quick: bool) -> Vec<Workload> {
 /// # Errors
 /// None for these parameters (drawing the network cannot fail).
 pub fn network_workload(quick: bool) -> Result<Workload> {
-    let network = crate::lif::Network::draw(&crate::lif::NetworkParams::default())?;
+    let network = gpusci::lif::Network::draw(&gpusci::lif::NetworkParams::default())?;
     Ok(Workload::Network {
         id: "W6",
         batch: vec![(
-            network,
-            crate::lif::LifParams {
+            network.into(),
+            gpusci::lif::LifParams {
                 t: if quick { 0.2 } else { 2.0 },
-                ..crate::lif::LifParams::default()
+                ..gpusci::lif::LifParams::default()
             },
         )],
     })
@@ -545,11 +517,11 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
     let fft_points = if options.quick { 1 << 20 } else { FFT_POINTS };
     if options.fft {
         progress("FFT on the CPU");
-        let mut data: Vec<crate::fft::Complex<f64>> = (0..fft_points)
-            .map(|i| crate::fft::Complex::new((i % 7) as f64 - 3.0, (i % 5) as f64 - 2.0))
+        let mut data: Vec<gpusci::fft::Complex<f64>> = (0..fft_points)
+            .map(|i| gpusci::fft::Complex::new((i % 7) as f64 - 3.0, (i % 5) as f64 - 2.0))
             .collect();
         let seconds = median_seconds(runs, || {
-            crate::fft::cpu::fft_rows(&mut data, fft_points, false)
+            gpusci::fft::cpu::fft_rows(&mut data, fft_points, false)
         })?;
         rows.push(BenchRow {
             workload: "FFT",
@@ -566,13 +538,13 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         return Ok(rows);
     }
     // GPUSCI_ADAPTER narrows the adapters here as everywhere: naming none is an error.
-    let wanted = std::env::var(crate::gpu::ADAPTER_ENV)
+    let wanted = std::env::var(gpusci::gpu::ADAPTER_ENV)
         .ok()
         .filter(|v| !v.trim().is_empty());
     let opened = open_all_adapters();
     let named = wanted
         .as_deref()
-        .map(|pattern| crate::gpu::adapters_named(opened.iter().map(|(s, _)| s), pattern));
+        .map(|pattern| gpusci::gpu::adapters_named(opened.iter().map(|(s, _)| s), pattern));
     let adapters: Vec<_> = opened
         .into_iter()
         .filter(|(summary, _)| named.as_ref().is_none_or(|n| n.contains(&summary.index)))
@@ -581,7 +553,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         if let Some(pattern) = &wanted {
             return Err(Error::NoAdapter(format!(
                 "{}={pattern} matches no adapter",
-                crate::gpu::ADAPTER_ENV
+                gpusci::gpu::ADAPTER_ENV
             )));
         }
         if options.backend == Backend::Gpu {
@@ -623,7 +595,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         }
         if let (true, Executor::Gpu(ctx)) = (options.fft, &exec) {
             progress(&format!("FFT on {name}"));
-            let timed = crate::fft::gpu::FftGpu::new(ctx)
+            let timed = gpusci::fft::gpu::FftGpu::new(ctx)
                 .and_then(|fft| fft.time_resident(ctx, fft_points, 1, gpu_runs.max(3)));
             match timed {
                 Ok(time) => rows.push(BenchRow {
@@ -647,7 +619,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
 pub const FFT_POINTS: usize = 1 << 24;
 
 fn fft_description(points: usize) -> String {
-    let passes = crate::fft::gpu::global_stages(points).len();
+    let passes = gpusci::fft::gpu::global_stages(points).len();
     format!(
         "complex FFT of 2^{} points (CPU float64; GPU float32 resident, {passes} passes over {} MiB)",
         points.trailing_zeros(),

@@ -6,9 +6,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use gpusci::io::{read_npy, write_npy, NpyArray};
-use gpusci::lif::gpu::LifGpu;
-use gpusci::lif::{LifParams, LifRun, Network, NetworkParams, SparseNetwork};
-use gpusci::render::{write_raster, write_traces};
+use gpusci::lif::{LifBatch, LifNetwork, LifParams, LifPath, LifRun, Network, NetworkParams};
+use gpusci_cli::pictures::{write_raster, write_traces};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array2, ArrayD, Ix1, Ix2};
 
@@ -105,10 +104,6 @@ pub(crate) struct Args {
     backend: BackendArg,
 }
 
-/// Drawn networks larger than this are drawn sparse (a dense float64 matrix of 10^4 neurons
-/// is already 800 MB).
-const SPARSE_FROM: usize = 10_000;
-
 fn number(flag: &str, text: &str) -> anyhow::Result<f64> {
     let v = args::number(flag, text)?;
     if !v.is_finite() {
@@ -196,32 +191,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     let g = number("g", &args.g)?;
     let p = number("p", &args.p)?;
-    let sparse = args.sparse || (given.is_none() && args.n > SPARSE_FROM);
-    let mut dense = Vec::new();
-    let mut batch: Vec<(SparseNetwork, LifParams)> = Vec::with_capacity(args.batch);
+    let mut batch: Vec<(LifNetwork, LifParams)> = Vec::with_capacity(args.batch);
     for (k, &offset) in offsets.iter().enumerate() {
         let params = LifParams {
             offset,
             ..base.clone()
         };
-        let drawn = NetworkParams {
-            n: args.n,
-            p,
-            g,
-            seed: args.seed + k as u64,
-        };
-        let network = match (&given, sparse) {
-            (Some(network), _) => {
-                dense.push((network.clone(), params.clone()));
-                SparseNetwork::from_dense(network)
-            }
-            (None, false) => {
-                let network = Network::draw(&drawn)?;
-                let as_sparse = SparseNetwork::from_dense(&network);
-                dense.push((network, params.clone()));
-                as_sparse
-            }
-            (None, true) => SparseNetwork::draw(&drawn)?,
+        let network = match &given {
+            Some(network) => LifNetwork::Dense(network.clone()),
+            None => LifNetwork::draw(
+                &NetworkParams {
+                    n: args.n,
+                    p,
+                    g,
+                    seed: args.seed + k as u64,
+                },
+                args.sparse,
+            )?,
         };
         params.validate(network.n())?;
         if args.nrec > network.n() {
@@ -245,18 +231,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         bar.set_style(style);
     }
     let exec = args.backend.executor()?;
-    let n = batch[0].0.n();
-    let dense_on_gpu = match exec.gpu() {
-        Some(ctx) => !dense.is_empty() && LifGpu::supports(ctx, n, dense.len(), base.nrec),
-        None => false,
-    };
     let start = Instant::now();
-    let runs: Vec<LifRun> = if dense_on_gpu {
-        gpusci::lif::simulate_batch(&exec, &dense)?
-    } else {
-        // Networks beyond the dense GPU path (or drawn sparse), and every CPU run.
-        gpusci::lif::simulate_sparse_batch(&exec, &batch, |done| bar.inc(done as u64))?
-    };
+    let LifBatch { runs, path } =
+        gpusci::lif::simulate(&exec, &batch, |done| bar.inc(done as u64))?;
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     write_outputs(&args, &runs, ((rate_bin / base.dt).round() as usize).max(1))?;
@@ -275,16 +252,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             run.mean_isi_cv()
         );
     }
-    let device = match exec.gpu() {
-        Some(_) if dense_on_gpu => exec.describe(),
-        Some(_) => format!("{} (sparse weights)", exec.describe()),
-        None => format!("cpu ({} threads)", rayon::current_num_threads()),
+    let device = match path {
+        LifPath::GpuDense => exec.describe(),
+        LifPath::GpuSparse => format!("{} (sparse weights)", exec.describe()),
+        LifPath::Cpu => format!("cpu ({} threads)", rayon::current_num_threads()),
     };
     println!(
         "{} network(s) x {simulated} s simulated ({steps} steps of {} s) in {} on {device}: {:.1}x real time",
         args.batch,
         base.dt,
-        gpusci::bench::format_seconds(wall),
+        gpusci_cli::bench::format_seconds(wall),
         simulated * args.batch as f64 / wall
     );
     Ok(())

@@ -1,7 +1,7 @@
 //! `gpusci bench [--quick] [--json] [--fft]`: the standard workloads on every backend present
 //! (and, with `--fft`, a large complex FFT).
 
-use gpusci::bench::{format_table, run_all, BenchOptions};
+use gpusci_cli::bench::{format_table, run_all, BenchOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::BackendArg;

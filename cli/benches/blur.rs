@@ -4,9 +4,9 @@
 //! (`GPUSCI_ADAPTER` chooses another), skipped when there is none.
 
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
-use gpusci::bench::blur_workloads;
 use gpusci::blur::gpu::BlurGpu;
 use gpusci::{Backend, Executor};
+use gpusci_cli::bench::blur_workloads;
 
 fn blur(c: &mut Criterion) {
     let quick = std::env::var("GPUSCI_BENCH_QUICK").is_ok_and(|v| v == "1");

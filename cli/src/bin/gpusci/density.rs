@@ -72,7 +72,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         h.non_finite,
         args.output.display(),
         exec.describe(),
-        gpusci::bench::format_seconds(elapsed)
+        gpusci_cli::bench::format_seconds(elapsed)
     );
     Ok(())
 }

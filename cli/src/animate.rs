@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 
 use ndarray::ArrayView1;
 
-use super::Colormap;
-use crate::density::{histogram2d, DensityParams, PointType};
-use crate::error::{Error, Result};
-use crate::gpu::Executor;
-use crate::lif::LifRun;
+use gpusci::density::{histogram2d, DensityParams, PointType};
+use gpusci::error::{Error, Result};
+use gpusci::gpu::Device;
+use gpusci::lif::LifRun;
+use gpusci::render::Colormap;
 
 /// Most frames in one animation (a GIF of more is unwieldy; ask for a larger step instead).
 pub const MAX_FRAMES: usize = 10_000;
@@ -82,7 +82,7 @@ fn check_frame_params(width: usize, height: usize, fps: f64, frames: usize) -> R
         ));
     }
     // Every frame is held (one palette byte a pixel) until the file is encoded.
-    crate::limits::check_allocation(
+    gpusci::limits::check_allocation(
         "the animation's frames",
         (frames as u64) * (width as u64) * (height as u64),
         1,
@@ -132,7 +132,7 @@ impl Animation {
     fn save_gif(&self, path: &Path, progress: &mut impl FnMut(usize, usize)) -> Result<()> {
         let encoding =
             |e: gif::EncodingError| Error::io(path, std::io::Error::other(e.to_string()));
-        crate::io::write_output(path, |file| {
+        gpusci::io::write_output(path, |file| {
             let mut palette: Vec<u8> = self.palette.iter().flatten().copied().collect();
             // GIF palettes hold a power of two of colours.
             let entries = self.palette.len().max(2).next_power_of_two();
@@ -166,7 +166,7 @@ impl Animation {
         let (w, h) = (self.width + self.width % 2, self.height + self.height % 2);
         // ffmpeg writes a scratch file, copied to the target by the one output writer once
         // complete, so a failure leaves nothing.
-        let scratch = crate::io::scratch_file(".mp4")?;
+        let scratch = scratch_file(".mp4")?;
         let tmp = scratch.path().to_path_buf();
         let mut child = std::process::Command::new("ffmpeg")
             .args([
@@ -218,7 +218,7 @@ impl Animation {
             (Err(e), _) | (_, Err(e)) => Err(e),
         };
         outcome.map_err(io)?;
-        crate::io::write_output(path, |out| {
+        gpusci::io::write_output(path, |out| {
             let mut encoded = std::fs::File::open(&tmp).map_err(io)?;
             std::io::copy(&mut encoded, out).map_err(io)?;
             Ok(())
@@ -361,17 +361,11 @@ const WHITE: u8 = 0;
 const GRID: u8 = 1;
 const AXIS: u8 = 2;
 const INK: u8 = 3;
-const BLUE: u8 = 4;
-const ORANGE: u8 = 5;
-const GREEN: u8 = 6;
-const PLOT_PALETTE: [[u8; 3]; 7] = [
+const PLOT_PALETTE: [[u8; 3]; 4] = [
     [255, 255, 255],
     [225, 225, 232],
     [140, 140, 150],
     [20, 20, 30],
-    [31, 119, 180],
-    [255, 127, 14],
-    [44, 160, 44],
 ];
 
 /// A line plot per frame: `frames[k][i]` is the field at point i in frame k, x evenly
@@ -486,7 +480,7 @@ pub struct TimeWindows {
     pub colormap: Colormap,
 }
 
-/// One frame per time window of `(x, y, t)` points: counts binned on `exec` over the whole
+/// One frame per time window of `(x, y, t)` points: counts binned on `device` over the whole
 /// set's x and y range, scaled by log1p against the largest count of any frame (one colour
 /// scale for the whole animation), y up. Points with a non-finite coordinate are skipped.
 ///
@@ -494,8 +488,8 @@ pub struct TimeWindows {
 /// [`Error::InvalidParam`] for a non-positive or non-finite window or step, more than
 /// [`MAX_FRAMES`] frames, no finite point; [`Error::ShapeMismatch`] for columns of different
 /// lengths; binning errors.
-pub fn heatmap_animation(
-    exec: &Executor,
+pub fn heatmap_animation<'d>(
+    device: impl Into<Device<'d>>,
     (x, y, t): (
         ArrayView1<'_, f64>,
         ArrayView1<'_, f64>,
@@ -504,6 +498,7 @@ pub fn heatmap_animation(
     windows: &TimeWindows,
     fps: f64,
 ) -> Result<Animation> {
+    let device: Device<'d> = device.into();
     if x.len() != y.len() || x.len() != t.len() {
         return Err(Error::ShapeMismatch {
             what: "points",
@@ -561,7 +556,7 @@ pub fn heatmap_animation(
         let xs: Vec<f64> = order[first..last].iter().map(|&i| x[i]).collect();
         let ys: Vec<f64> = order[first..last].iter().map(|&i| y[i]).collect();
         let h = histogram2d(
-            exec,
+            device,
             ArrayView1::from(&xs),
             ArrayView1::from(&ys),
             None,
@@ -600,7 +595,7 @@ pub fn heatmap_animation(
 
 /// A scrolling spike raster of `run`: `frames` frames, each the last `window` steps up to its
 /// time (frame k ends at `window + k (steps - window) / (frames - 1)`), time across, the first
-/// [`super::RASTER_NEURONS`] neurons down (fewer when the frame has under 3 rows for each).
+/// [`crate::pictures::RASTER_NEURONS`] neurons down (fewer when the frame has under 3 rows for each).
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for a window of 0 steps or longer than the run, or sizes out of
@@ -623,7 +618,9 @@ pub fn raster_animation(
         ));
     }
     // At least 3 rows per neuron so ticks stay apart.
-    let shown = run.n.clamp(1, super::RASTER_NEURONS.min(height / 3));
+    let shown = run
+        .n
+        .clamp(1, crate::pictures::RASTER_NEURONS.min(height / 3));
     let band = (height / shown).max(1);
     let ends: Vec<usize> = (0..frames)
         .map(|k| {
@@ -665,111 +662,12 @@ pub fn raster_animation(
     })
 }
 
-/// Writes a log-log plot of a convergence study to `path` (PNG): the errors of p (blue
-/// squares) and u (smaller orange squares) against the grid size, and a line of slope -2 through the
-/// first error of p (green), as the seed question's figure; decades marked by grid lines.
-///
-/// # Errors
-/// [`Error::InvalidParam`] for fewer than two sizes or non-positive errors; I/O and PNG
-/// errors.
-pub fn write_loglog_convergence(
-    path: &Path,
-    n: &[usize],
-    error_p: &[f64],
-    error_u: &[f64],
-    (width, height): (usize, usize),
-) -> Result<()> {
-    check_frame_params(width, height, 1.0, 1)?;
-    let positive = |v: &[f64]| v.iter().all(|&e| e.is_finite() && e > 0.0);
-    if n.len() < 2
-        || error_p.len() != n.len()
-        || error_u.len() != n.len()
-        || !positive(error_p)
-        || !positive(error_u)
-    {
-        return Err(Error::param(
-            "convergence",
-            "a log-log plot needs at least two sizes with positive, finite errors",
-        ));
-    }
-    let reference: Vec<f64> = n
-        .iter()
-        .map(|&m| error_p[0] * (n[0] as f64 / m as f64).powi(2))
-        .collect();
-    let lx: Vec<f64> = n.iter().map(|&m| (m as f64).log10()).collect();
-    let all = error_p
-        .iter()
-        .chain(error_u)
-        .chain(&reference)
-        .map(|e| e.log10());
-    let (ly0, ly1) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-        (a.min(v), b.max(v))
-    });
-    let (lx0, lx1) = (lx[0].min(lx[lx.len() - 1]), lx[0].max(lx[lx.len() - 1]));
-    let (lx0, lx1) = (lx0 - 0.05 * (lx1 - lx0), lx1 + 0.05 * (lx1 - lx0));
-    let (ly0, ly1) = (
-        ly0 - 0.1 * (ly1 - ly0).max(0.1),
-        ly1 + 0.1 * (ly1 - ly0).max(0.1),
-    );
-    let margin = 12i64;
-    let scale = 2i64;
-    // Room for decade labels (1e-5) at the left and n values below.
-    let (left, right, top, bottom) = (
-        margin + 6 * 4 * scale,
-        width as i64 - 1 - margin,
-        margin,
-        height as i64 - 1 - margin - 8 * scale,
-    );
-    let px = |v: f64| left + ((right - left) as f64 * (v - lx0) / (lx1 - lx0)).round() as i64;
-    let py = |v: f64| bottom - ((bottom - top) as f64 * (v - ly0) / (ly1 - ly0)).round() as i64;
-    let mut canvas = Canvas::new(width, height, WHITE);
-    for decade in (ly0.ceil() as i64)..=(ly1.floor() as i64) {
-        let y = py(decade as f64);
-        canvas.line((left, y), (right, y), GRID, 1);
-        canvas.text((margin, y - 2 * scale), &format!("1e{decade}"), AXIS, scale);
-    }
-    for decade in (lx0.ceil() as i64)..=(lx1.floor() as i64) {
-        let x = px(decade as f64);
-        canvas.line((x, top), (x, bottom), GRID, 1);
-    }
-    canvas.rect((left, top), (right, bottom), AXIS);
-    // The first and last n under the axis, and a legend in the top right corner.
-    for &m in [n[0], n[n.len() - 1]].iter() {
-        let label = format!("n={m}");
-        let x = px((m as f64).log10()) - label.len() as i64 * 2 * scale;
-        canvas.text((x, bottom + 3 * scale), &label, AXIS, scale);
-    }
-    let legend_x = right - 5 * 4 * scale;
-    canvas.text((legend_x, top + 4 * scale), "p", BLUE, scale);
-    canvas.text((legend_x, top + 12 * scale), "u", ORANGE, scale);
-    canvas.text((legend_x, top + 20 * scale), "n^-2", GREEN, scale);
-    canvas.text((left + 4 * scale, top + 4 * scale), "L2 error", AXIS, scale);
-    for w in 1..n.len() {
-        canvas.line(
-            (px(lx[w - 1]), py(reference[w - 1].log10())),
-            (px(lx[w]), py(reference[w].log10())),
-            GREEN,
-            2,
-        );
-    }
-    // u's squares are smaller, so both show where the errors coincide.
-    for (errors, colour, r) in [(error_p, BLUE, 4), (error_u, ORANGE, 2)] {
-        for (i, e) in errors.iter().enumerate() {
-            let (x, y) = (px(lx[i]), py(e.log10()));
-            for dx in -r..=r {
-                for dy in -r..=r {
-                    canvas.put(x + dx, y + dy, colour);
-                }
-            }
-        }
-    }
-    let rgba: Vec<u8> = canvas
-        .pixels
-        .iter()
-        .flat_map(|&i| {
-            let [r, g, b] = PLOT_PALETTE[i as usize];
-            [r, g, b, 255]
-        })
-        .collect();
-    super::write_png(path, width as u32, height as u32, &rgba)
+/// A temporary file for a writer that needs a real file path (ffmpeg), for [`gpusci::io::write_output`]
+/// to copy from; removed when dropped.
+fn scratch_file(suffix: &str) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix("gpusci-")
+        .suffix(suffix)
+        .tempfile()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))
 }
