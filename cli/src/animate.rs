@@ -1,10 +1,10 @@
 //! Animations: frames drawn as palette indices and written as an animated GIF (the `gif`
 //! crate), or as MP4 through `ffmpeg` when it is on the PATH (a GIF otherwise, said in the
-//! result). Three sources, as in the seed "Animations with Matplotlib" ("anything that can be
-//! plotted can also be animated"):
+//! result). Three sources (anything that can be plotted can also be animated, as Matplotlib's
+//! animation guide says):
 //!
-//! - [`line_animation`]: a 1-D field over time, a line plot per frame on fixed axes (the
-//!   seed's traveling wave, [`traveling_wave`], and the leapfrog solver's p);
+//! - [`line_animation`]: a 1-D field over time, a line plot per frame on fixed, labelled axes
+//!   (a traveling wave, [`traveling_wave`], and the leapfrog solver's p);
 //! - [`heatmap_animation`]: time-stamped points binned per time window (tumbling or sliding)
 //!   on the executor (GPU binning where there is one), one colour scale across frames;
 //! - [`raster_animation`]: a spiking network run as a scrolling raster.
@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ndarray::ArrayView1;
+use rayon::prelude::*;
 
 use gpusci::density::{histogram2d, DensityParams, PointType};
 use gpusci::error::{Error, Result};
@@ -236,151 +237,84 @@ pub fn ffmpeg_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// A frame of palette indices with a few drawing operations.
-struct Canvas {
-    width: usize,
-    height: usize,
-    pixels: Vec<u8>,
+/// What the axes of a [`line_animation`] say.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineAxes {
+    /// The x of the first and the last point (points evenly spaced between); `None`: the point
+    /// index, 0 to points - 1.
+    pub x: Option<(f64, f64)>,
+    /// The x axis's title, with its unit (`"x (m)"`).
+    pub x_label: String,
+    /// The y axis's title, with its unit.
+    pub y_label: String,
+    /// The title above the plot.
+    pub title: String,
+    /// The time of frame 0 and between frames, shown after the title (`t = 0.125`), in the
+    /// unit `time_unit` names; `None`: the title alone, the same on every frame.
+    pub time: Option<(f64, f64)>,
+    /// The unit of `time` (`"s"`).
+    pub time_unit: String,
 }
 
-impl Canvas {
-    fn new(width: usize, height: usize, background: u8) -> Self {
-        Self {
-            width,
-            height,
-            pixels: vec![background; width * height],
+impl Default for LineAxes {
+    fn default() -> Self {
+        LineAxes {
+            x: None,
+            x_label: "grid point".into(),
+            y_label: "value".into(),
+            title: String::new(),
+            time: None,
+            time_unit: "s".into(),
         }
-    }
-
-    fn put(&mut self, x: i64, y: i64, colour: u8) {
-        if x >= 0 && y >= 0 && (x as usize) < self.width && (y as usize) < self.height {
-            self.pixels[y as usize * self.width + x as usize] = colour;
-        }
-    }
-
-    /// Bresenham's line, `thick` pixels wide (downward).
-    fn line(&mut self, (x0, y0): (i64, i64), (x1, y1): (i64, i64), colour: u8, thick: i64) {
-        let (dx, dy) = ((x1 - x0).abs(), -(y1 - y0).abs());
-        let (sx, sy) = (if x0 < x1 { 1 } else { -1 }, if y0 < y1 { 1 } else { -1 });
-        let (mut x, mut y, mut err) = (x0, y0, dx + dy);
-        loop {
-            for t in 0..thick {
-                self.put(x, y + t, colour);
-            }
-            if x == x1 && y == y1 {
-                break;
-            }
-            let e2 = 2 * err;
-            if e2 >= dy {
-                err += dy;
-                x += sx;
-            }
-            if e2 <= dx {
-                err += dx;
-                y += sy;
-            }
-        }
-    }
-
-    /// `text` in a 3 x 5 pixel font scaled by `scale`, top-left at (x, y); characters
-    /// without a glyph are left blank.
-    fn text(&mut self, (x, y): (i64, i64), text: &str, colour: u8, scale: i64) {
-        for (k, c) in text.chars().enumerate() {
-            let rows = glyph(c);
-            for (r, bits) in rows.iter().enumerate() {
-                for col in 0..3 {
-                    if bits & (0b100 >> col) != 0 {
-                        for dy in 0..scale {
-                            for dx in 0..scale {
-                                self.put(
-                                    x + (k as i64 * 4 + col) * scale + dx,
-                                    y + r as i64 * scale + dy,
-                                    colour,
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    fn rect(&mut self, (x0, y0): (i64, i64), (x1, y1): (i64, i64), colour: u8) {
-        self.line((x0, y0), (x1, y0), colour, 1);
-        self.line((x0, y1), (x1, y1), colour, 1);
-        self.line((x0, y0), (x0, y1), colour, 1);
-        self.line((x1, y0), (x1, y1), colour, 1);
     }
 }
 
-/// Rows (top first, 3 bits each, leftmost the high bit) of a 3 x 5 pixel glyph: digits and
-/// the few letters the plots' labels use.
-fn glyph(c: char) -> [u8; 5] {
-    match c {
-        '0' => [0b111, 0b101, 0b101, 0b101, 0b111],
-        '1' => [0b010, 0b110, 0b010, 0b010, 0b111],
-        '2' => [0b111, 0b001, 0b111, 0b100, 0b111],
-        '3' => [0b111, 0b001, 0b111, 0b001, 0b111],
-        '4' => [0b101, 0b101, 0b111, 0b001, 0b001],
-        '5' => [0b111, 0b100, 0b111, 0b001, 0b111],
-        '6' => [0b111, 0b100, 0b111, 0b101, 0b111],
-        '7' => [0b111, 0b001, 0b001, 0b001, 0b001],
-        '8' => [0b111, 0b101, 0b111, 0b101, 0b111],
-        '9' => [0b111, 0b101, 0b111, 0b001, 0b111],
-        '-' => [0b000, 0b000, 0b111, 0b000, 0b000],
-        '.' => [0b000, 0b000, 0b000, 0b000, 0b010],
-        '^' => [0b010, 0b101, 0b000, 0b000, 0b000],
-        '=' => [0b000, 0b111, 0b000, 0b111, 0b000],
-        'e' => [0b000, 0b111, 0b111, 0b100, 0b111],
-        'n' => [0b000, 0b110, 0b101, 0b101, 0b101],
-        'p' => [0b000, 0b111, 0b101, 0b111, 0b100],
-        'u' => [0b000, 0b101, 0b101, 0b101, 0b111],
-        'r' => [0b000, 0b111, 0b100, 0b100, 0b100],
-        'o' => [0b000, 0b111, 0b101, 0b101, 0b111],
-        't' => [0b010, 0b111, 0b010, 0b010, 0b011],
-        'L' => [0b100, 0b100, 0b100, 0b100, 0b111],
-        _ => [0; 5],
+impl LineAxes {
+    /// The axes of [`traveling_wave`]: x from 0 to 3.99, `sin(2 pi (x - t))`, 0.01 s a frame.
+    pub fn traveling_wave() -> Self {
+        LineAxes {
+            x: Some((0.0, 3.99)),
+            x_label: "x (wavelengths)".into(),
+            y_label: "sin(2\u{3c0}(x \u{2212} t))".into(),
+            title: "Traveling wave".into(),
+            time: Some((0.0, 0.01)),
+            time_unit: "s".into(),
+        }
+    }
+
+    /// The axes of the leapfrog solver's p on `n` cells of the unit period, a frame every
+    /// `frame_dt` (the solver's time unit).
+    pub fn wave(n: usize, frame_dt: f64) -> Self {
+        LineAxes {
+            x: Some((0.0, (n.max(2) - 1) as f64 / n.max(2) as f64)),
+            x_label: "x (unit period)".into(),
+            y_label: "p".into(),
+            title: format!("Leapfrog wave solver, {n} cells"),
+            time: Some((0.0, frame_dt)),
+            time_unit: "time units".into(),
+        }
     }
 }
 
-/// `v` with two significant digits in the font's characters (`1.5e-3`, `0.25`, `-1`).
-fn short_number(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    let magnitude = v.abs().log10().floor();
-    if (-2.0..4.0).contains(&magnitude) {
-        let decimals = (1.0 - magnitude).max(0.0) as usize;
-        format!("{v:.decimals$}")
-    } else {
-        format!("{v:.1e}")
-    }
-}
+/// Frames smaller than this are drawn without tick labels, titles or a caption (no room).
+const LABELLED_FROM: (usize, usize) = (200, 150);
 
-const WHITE: u8 = 0;
-const GRID: u8 = 1;
-const AXIS: u8 = 2;
-const INK: u8 = 3;
-const PLOT_PALETTE: [[u8; 3]; 4] = [
-    [255, 255, 255],
-    [225, 225, 232],
-    [140, 140, 150],
-    [20, 20, 30],
-];
-
-/// A line plot per frame: `frames[k][i]` is the field at point i in frame k, x evenly
-/// spaced across the plot, y on one scale for every frame (the data's range, 5 % margins,
-/// the zero line drawn when inside), so motion reads as motion.
+/// A line plot per frame, drawn with plotters as [`crate::pictures`] draws (axes with ticks
+/// and numbers, the axis titles and a title from `axes`, DejaVu Sans): `frames[k][i]` is the
+/// field at point i in frame k, x evenly spaced, y on one scale for every frame (the data's
+/// range, 5 % margins), so motion reads as motion. Frames under 200 x 150 pixels keep only the
+/// line and the frame. Colours are reduced to a GIF palette of greys and the line's blue.
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for no frames, frames of different lengths or fewer than 2
 /// points, a field with no finite value, or a size or fps out of range.
 pub fn line_animation(
     frames: &[Vec<f32>],
-    width: usize,
-    height: usize,
+    axes: &LineAxes,
+    (width, height): (usize, usize),
     fps: f64,
 ) -> Result<Animation> {
+    use plotters::prelude::*;
     check_frame_params(width, height, fps, frames.len())?;
     let points = frames[0].len();
     if points < 2 || frames.iter().any(|f| f.len() != points) {
@@ -401,53 +335,133 @@ pub fn line_animation(
     }
     let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0 };
     let (lo, hi) = (f64::from(lo - pad), f64::from(hi + pad));
-    // Labels of the y range in the left margin (font scale 1 below 200 pixels high, else 2).
-    let scale = if height >= 200 { 2 } else { 1 };
-    let (hi_label, lo_label) = (short_number(hi), short_number(lo));
-    let label_width = hi_label.len().max(lo_label.len()) as i64 * 4 * scale;
-    let margin = 8i64;
-    let (left, right) = (margin + label_width + 4, width as i64 - 1 - margin);
-    let (top, bottom) = (margin, height as i64 - 1 - margin);
-    let x_of =
-        |i: usize| left + ((right - left) as f64 * i as f64 / (points - 1) as f64).round() as i64;
-    let y_of = |v: f64| bottom - ((bottom - top) as f64 * (v - lo) / (hi - lo)).round() as i64;
-    let thick = (height as i64 / 180).max(1);
+    let (x0, x1) = axes.x.unwrap_or((0.0, (points - 1) as f64));
+    if !(x0.is_finite() && x1.is_finite() && x1 > x0) {
+        return Err(Error::param(
+            "x",
+            format!("({x0}, {x1}): needs x0 < x1, both finite"),
+        ));
+    }
+    let x_of = |i: usize| x0 + (x1 - x0) * i as f64 / (points - 1) as f64;
+    let labelled = width >= LABELLED_FROM.0 && height >= LABELLED_FROM.1;
+    let sizes = crate::pictures::Sizes::for_height(height);
+    let line = crate::pictures::TAB10[0];
+    let thick = (height as u32 / 180).max(1);
+    let caption = |k: usize| match axes.time {
+        Some((t0, step)) => {
+            // Enough decimals to tell one frame's time from the next.
+            let decimals = (-step.abs().log10().floor()).clamp(0.0, 9.0) as usize;
+            let t = t0 + step * k as f64;
+            let when = format!("t = {t:.decimals$} {}", axes.time_unit);
+            if axes.title.is_empty() {
+                when
+            } else {
+                format!("{}, {when}", axes.title)
+            }
+        }
+        None => axes.title.clone(),
+    };
+    let palette = line_palette(line);
     let drawn = frames
-        .iter()
-        .map(|frame| {
-            let mut canvas = Canvas::new(width, height, WHITE);
-            for k in 1..4 {
-                let y = top + (bottom - top) * k / 4;
-                canvas.line((left, y), (right, y), GRID, 1);
-            }
-            if lo < 0.0 && hi > 0.0 {
-                canvas.line((left, y_of(0.0)), (right, y_of(0.0)), AXIS, 1);
-            }
-            canvas.rect((left, top), (right, bottom), AXIS);
-            canvas.text((margin, top), &hi_label, AXIS, scale);
-            canvas.text((margin, bottom - 5 * scale), &lo_label, AXIS, scale);
-            let mut previous: Option<(i64, i64)> = None;
-            for (i, &v) in frame.iter().enumerate() {
-                if v.is_finite() {
-                    let here = (x_of(i), y_of(f64::from(v)));
-                    if let Some(p) = previous {
-                        canvas.line(p, here, INK, thick);
-                    }
-                    previous = Some(here);
-                } else {
-                    previous = None; // a gap where the field is not finite
+        .par_iter()
+        .enumerate()
+        .map(|(k, frame)| {
+            let rgba = crate::pictures::draw_rgba(width, height, |root| {
+                let mut chart = ChartBuilder::on(root);
+                let title = caption(k);
+                if labelled && !title.is_empty() {
+                    chart.caption(title, sizes.title());
                 }
-            }
-            canvas.pixels
+                if labelled {
+                    chart
+                        .margin(sizes.label / 2)
+                        .x_label_area_size(sizes.label * 3)
+                        .y_label_area_size(sizes.label * 4);
+                } else {
+                    chart.margin(2);
+                }
+                let mut chart = chart.build_cartesian_2d(x0..x1, lo..hi)?;
+                let mut mesh = chart.configure_mesh();
+                mesh.light_line_style(WHITE)
+                    .bold_line_style(RGBColor(225, 225, 232));
+                if labelled {
+                    mesh.x_desc(axes.x_label.as_str())
+                        .y_desc(axes.y_label.as_str())
+                        .label_style(sizes.label())
+                        .axis_desc_style(sizes.label());
+                } else {
+                    mesh.x_labels(0).y_labels(0);
+                }
+                mesh.draw()?;
+                // A gap where the field is not finite.
+                let mut segment: Vec<(f64, f64)> = Vec::new();
+                for (i, &v) in frame.iter().enumerate() {
+                    if v.is_finite() {
+                        segment.push((x_of(i), f64::from(v)));
+                    } else if !segment.is_empty() {
+                        chart.draw_series(LineSeries::new(
+                            segment.drain(..),
+                            line.stroke_width(thick),
+                        ))?;
+                    }
+                }
+                chart.draw_series(LineSeries::new(segment, line.stroke_width(thick)))?;
+                Ok(())
+            })
+            .map_err(|message| Error::param("frame", format!("drawing a frame: {message}")))?;
+            Ok(to_palette(&rgba, &palette, line))
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(Animation {
         width,
         height,
         fps,
-        palette: PLOT_PALETTE.to_vec(),
+        palette,
         frames: drawn,
     })
+}
+
+/// Greys in [`GREYS`] steps from white (index 0) to black, then `line` and its blends with
+/// white: what plotters' anti-aliased text and lines leave on a white page.
+const GREYS: usize = 192;
+const LINE_SHADES: usize = 64;
+
+fn line_palette(line: plotters::style::RGBColor) -> Vec<[u8; 3]> {
+    let mut palette: Vec<[u8; 3]> = (0..GREYS)
+        .map(|k| {
+            let v = (255 - k * 255 / (GREYS - 1)) as u8;
+            [v, v, v]
+        })
+        .collect();
+    for k in 0..LINE_SHADES {
+        // Shade k: the line's colour over white with opacity (k + 1) / LINE_SHADES.
+        let a = (k + 1) as f64 / LINE_SHADES as f64;
+        let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * a).round() as u8;
+        palette.push([mix(line.0), mix(line.1), mix(line.2)]);
+    }
+    palette
+}
+
+/// Each RGBA pixel as the nearest palette entry: greys by their level, other colours by the
+/// line blend nearest in opacity (the mesh's light grey-blue counts as grey).
+fn to_palette(rgba: &[u8], palette: &[[u8; 3]], line: plotters::style::RGBColor) -> Vec<u8> {
+    let grey = |v: u8| ((255 - v) as usize * (GREYS - 1) + 127) / 255;
+    // Opacity of the line colour over white along the channel that moves most.
+    let span = 255.0 - f64::from(line.0.min(line.1).min(line.2));
+    rgba.chunks_exact(4)
+        .map(|p| {
+            let (r, g, b) = (p[0], p[1], p[2]);
+            let (lo, hi) = (r.min(g).min(b), r.max(g).max(b));
+            if hi - lo < 24 {
+                grey(((u32::from(r) + u32::from(g) + u32::from(b)) / 3) as u8) as u8
+            } else {
+                let a = (255.0 - f64::from(lo)) / span;
+                let k = ((a * LINE_SHADES as f64).round() as usize).clamp(1, LINE_SHADES) - 1;
+                debug_assert!(GREYS + k < palette.len());
+                (GREYS + k) as u8
+            }
+        })
+        .collect()
 }
 
 /// The seed's traveling wave: `sin(2 pi (x - speed t) / wavelength)` for x in [0, 4) and t in
@@ -594,8 +608,9 @@ pub fn heatmap_animation<'d>(
 }
 
 /// A scrolling spike raster of `run`: `frames` frames, each the last `window` steps up to its
-/// time (frame k ends at `window + k (steps - window) / (frames - 1)`), time across, the first
-/// [`crate::pictures::RASTER_NEURONS`] neurons down (fewer when the frame has under 3 rows for each).
+/// time (frame k ends at `window + k (steps - window) / (frames - 1)`), time (s) across, the
+/// first [`crate::pictures::RASTER_NEURONS`] neurons up (fewer when the frame has under 3 rows
+/// for each), drawn with plotters: axes, ticks, numbers and a title from 200 x 150 pixels up.
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for a window of 0 steps or longer than the run, or sizes out of
@@ -621,7 +636,6 @@ pub fn raster_animation(
     let shown = run
         .n
         .clamp(1, crate::pictures::RASTER_NEURONS.min(height / 3));
-    let band = (height / shown).max(1);
     let ends: Vec<usize> = (0..frames)
         .map(|k| {
             if frames == 1 {
@@ -631,33 +645,64 @@ pub fn raster_animation(
             }
         })
         .collect();
+    let labelled = width >= LABELLED_FROM.0 && height >= LABELLED_FROM.1;
+    let sizes = crate::pictures::Sizes::for_height(height);
+    let ink = plotters::style::RGBColor(0, 0, 0);
+    let palette = line_palette(crate::pictures::TAB10[0]);
     let drawn = ends
-        .iter()
+        .par_iter()
         .map(|&end| {
+            use plotters::prelude::*;
             let start = end - window;
-            let mut canvas = Canvas::new(width, height, WHITE);
-            let first = run.spikes.partition_point(|&(s, _)| (s as usize) < start);
-            for &(step, neuron) in &run.spikes[first..] {
-                if step as usize >= end {
-                    break;
+            let rgba = crate::pictures::draw_rgba(width, height, |root| {
+                let mut chart = ChartBuilder::on(root);
+                if labelled {
+                    chart
+                        .caption(
+                            format!("Spike raster, neurons 0-{} of {}", shown - 1, run.n),
+                            sizes.title(),
+                        )
+                        .margin(sizes.label / 2)
+                        .x_label_area_size(sizes.label * 3)
+                        .y_label_area_size(sizes.label * 4);
+                } else {
+                    chart.margin(1);
                 }
-                if (neuron as usize) < shown {
-                    let x = ((step as usize - start) * width / window) as i64;
-                    let y0 = (neuron as usize * height / shown) as i64;
-                    for dy in 0..(band * 3 / 4).max(1) as i64 {
-                        canvas.put(x, y0 + dy, INK);
-                        canvas.put(x + 1, y0 + dy, INK);
-                    }
+                let (t0, t1) = (start as f64 * run.dt, end as f64 * run.dt);
+                let mut chart = chart.build_cartesian_2d(t0..t1, -0.5..shown as f64 - 0.5)?;
+                let mut mesh = chart.configure_mesh();
+                mesh.disable_mesh();
+                if labelled {
+                    mesh.x_desc("time (s)")
+                        .y_desc("neuron index")
+                        .y_label_formatter(&|v| format!("{v:.0}"))
+                        .label_style(sizes.label())
+                        .axis_desc_style(sizes.label());
+                } else {
+                    mesh.x_labels(0).y_labels(0);
                 }
-            }
-            canvas.pixels
+                mesh.draw()?;
+                let first = run.spikes.partition_point(|&(s, _)| (s as usize) < start);
+                let ticks = run.spikes[first..]
+                    .iter()
+                    .take_while(|&&(step, _)| (step as usize) < end)
+                    .filter(|&&(_, neuron)| (neuron as usize) < shown)
+                    .map(|&(step, neuron)| {
+                        let (t, y) = (f64::from(step) * run.dt, f64::from(neuron));
+                        PathElement::new(vec![(t, y - 0.4), (t, y + 0.4)], ink.stroke_width(2))
+                    });
+                chart.draw_series(ticks)?;
+                Ok(())
+            })
+            .map_err(|message| Error::param("frame", format!("drawing a frame: {message}")))?;
+            Ok(to_palette(&rgba, &palette, crate::pictures::TAB10[0]))
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(Animation {
         width,
         height,
         fps,
-        palette: PLOT_PALETTE.to_vec(),
+        palette,
         frames: drawn,
     })
 }

@@ -1141,7 +1141,14 @@ fn animate_field(
 ) -> PyResult<String> {
     let rows: Vec<Vec<f32>> = field.as_array().outer_iter().map(|r| r.to_vec()).collect();
     let animation = py
-        .detach(|| gpusci_cli::animate::line_animation(&rows, size.0, size.1, fps))
+        .detach(|| {
+            gpusci_cli::animate::line_animation(
+                &rows,
+                &gpusci_cli::animate::LineAxes::default(),
+                size,
+                fps,
+            )
+        })
         .map_err(to_py)?;
     save_animation(py, animation, path, frames)
 }
@@ -1193,8 +1200,8 @@ fn animate_traveling_wave(
         .detach(|| {
             gpusci_cli::animate::line_animation(
                 &gpusci_cli::animate::traveling_wave(),
-                size.0,
-                size.1,
+                &gpusci_cli::animate::LineAxes::traveling_wave(),
+                size,
                 fps,
             )
         })

@@ -9,7 +9,7 @@ use gpusci::render::Colormap;
 use gpusci::{Error, Executor};
 use gpusci_cli::animate::{
     ffmpeg_available, heatmap_animation, line_animation, raster_animation, traveling_wave,
-    TimeWindows, Written,
+    LineAxes, TimeWindows, Written,
 };
 use ndarray::Array1;
 
@@ -37,7 +37,7 @@ fn the_traveling_wave_gif_decodes_with_moving_frames() {
     // One full period later (t = 1) the wave is where it started.
     assert_eq!(frames.len(), 200);
     frames.truncate(101);
-    let animation = line_animation(&frames, 320, 200, 30.0).unwrap();
+    let animation = line_animation(&frames, &LineAxes::default(), (320, 200), 30.0).unwrap();
     let mut calls = 0;
     let written = animation.save(&path, |_, _| calls += 1).unwrap();
     assert_eq!(written, Written::Gif(path.clone()));
@@ -52,7 +52,7 @@ fn the_traveling_wave_gif_decodes_with_moving_frames() {
     let differing = |a: &[u8], b: &[u8]| a.iter().zip(b).filter(|(x, y)| x != y).count();
     let moved = differing(&decoded[0], &decoded[25]);
     let back = differing(&decoded[0], &decoded[100]);
-    // The curve covers about 1,500 of 64,000 pixels: a quarter period moves most of them,
+    // The curve covers a few thousand of 64,000 pixels: a quarter period moves most of them,
     // a whole period returns it (up to pixels rounded the other way).
     assert!(
         moved > 1000,
@@ -68,7 +68,13 @@ fn the_traveling_wave_gif_decodes_with_moving_frames() {
     assert_eq!(fewer.frames.len(), 5);
     assert!(fewer.frames[1] == animation.frames[25] && fewer.frames[4] == animation.frames[100]);
     // A constant field draws identical frames.
-    let still = line_animation(&vec![vec![0.5f32; 50]; 3], 64, 32, 10.0).unwrap();
+    let still = line_animation(
+        &vec![vec![0.5f32; 50]; 3],
+        &LineAxes::default(),
+        (64, 32),
+        10.0,
+    )
+    .unwrap();
     assert!(still.frames[0] == still.frames[2]);
 }
 
@@ -184,11 +190,56 @@ fn a_spiking_run_scrolls_and_mp4_falls_back_to_gif() {
         Err(Error::InvalidParam { .. })
     ));
     assert!(matches!(
-        line_animation(&[vec![1.0, 2.0], vec![1.0]], 64, 64, 10.0),
+        line_animation(
+            &[vec![1.0, 2.0], vec![1.0]],
+            &LineAxes::default(),
+            (64, 64),
+            10.0
+        ),
         Err(Error::InvalidParam { .. })
     ));
     assert!(matches!(
-        line_animation(&[], 64, 64, 10.0),
+        line_animation(&[], &LineAxes::default(), (64, 64), 10.0),
         Err(Error::InvalidParam { .. })
     ));
+}
+
+/// Labelled frames: tick labels left of and below the plot, and the title's time moving on
+/// from frame to frame while the axes stay put.
+#[test]
+fn line_frames_have_labelled_axes_and_the_time_in_the_title() {
+    let frames = traveling_wave();
+    let animation =
+        line_animation(&frames[..3], &LineAxes::traveling_wave(), (400, 250), 10.0).unwrap();
+    let (w, h) = (400, 250);
+    // Palette index 0 is white; dark greys are text and axes.
+    let dark = |frame: &[u8], xs: std::ops::Range<usize>, ys: std::ops::Range<usize>| {
+        let mut count = 0;
+        for y in ys {
+            for x in xs.clone() {
+                let [r, g, b] = animation.palette[frame[y * w + x] as usize];
+                count += usize::from(r < 128 && g < 128 && b < 128);
+            }
+        }
+        count
+    };
+    let first = &animation.frames[0];
+    assert!(
+        dark(first, 0..40, 40..h - 40) > 30,
+        "y tick labels and title"
+    );
+    assert!(
+        dark(first, 60..w - 20, h - 30..h) > 30,
+        "x tick labels and title"
+    );
+    assert!(dark(first, 60..w - 20, 0..20) > 30, "the title");
+    let differ = |a: &[u8], b: &[u8], ys: std::ops::Range<usize>| {
+        ys.flat_map(|y| (0..w).map(move |x| y * w + x))
+            .filter(|&i| a[i] != b[i])
+            .count()
+    };
+    assert!(
+        differ(first, &animation.frames[1], 0..20) > 0,
+        "t = 0.00 s, then t = 0.01 s"
+    );
 }

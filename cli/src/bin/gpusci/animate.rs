@@ -8,7 +8,8 @@ use gpusci::io::{read_npy, NpyArray};
 use gpusci::lif::{LifParams, Network, NetworkParams};
 use gpusci::render::Colormap;
 use gpusci_cli::animate::{
-    heatmap_animation, line_animation, raster_animation, traveling_wave, Animation, TimeWindows,
+    heatmap_animation, line_animation, raster_animation, traveling_wave, Animation, LineAxes,
+    TimeWindows,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{ArrayD, Ix2};
@@ -223,7 +224,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 .collect();
             let fps = positive("fps", &frames.fps)?;
             save(
-                &mut line_animation(&rows, frames.width, frames.height, fps)?,
+                &mut line_animation(
+                    &rows,
+                    &LineAxes::default(),
+                    (frames.width, frames.height),
+                    fps,
+                )?,
                 &frames.output,
                 frames.frames,
             )
@@ -231,7 +237,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         Source::TravelingWave { frames } => {
             let fps = positive("fps", &frames.fps)?;
             save(
-                &mut line_animation(&traveling_wave(), frames.width, frames.height, fps)?,
+                &mut line_animation(
+                    &traveling_wave(),
+                    &LineAxes::traveling_wave(),
+                    (frames.width, frames.height),
+                    fps,
+                )?,
                 &frames.output,
                 frames.frames,
             )

@@ -199,7 +199,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     let run = gpusci::wave::simulate(&exec, &params)?;
     let gif = args.out.join("wave.gif");
-    let animation = gpusci_cli::animate::line_animation(&run.frames, 480, 270, 25.0)?;
+    let axes = gpusci_cli::animate::LineAxes::wave(params.n, params.every as f64 * run.dt);
+    let animation = gpusci_cli::animate::line_animation(&run.frames, &axes, (480, 270), 25.0)?;
     let written = animation.save(&gif, |_, _| {})?;
     let sizes: Vec<usize> = (50..1000).step_by(50).collect();
     let study = gpusci::wave::convergence(&exec, &gpusci::wave::WaveParams::new(0), &sizes)?;

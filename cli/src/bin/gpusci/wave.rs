@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use gpusci::wave::{self, Problem, Start, WaveParams};
-use gpusci_cli::animate::line_animation;
+use gpusci_cli::animate::{line_animation, LineAxes};
 use gpusci_cli::pictures::write_loglog_convergence;
 
 use crate::{args, BackendArg};
@@ -116,7 +116,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         params.n, run.steps, run.dt
     );
     if let Some(path) = &args.gif {
-        let mut animation = line_animation(&run.frames, 640, 360, 30.0)?;
+        let axes = LineAxes::wave(params.n, params.every as f64 * run.dt);
+        let mut animation = line_animation(&run.frames, &axes, (640, 360), 30.0)?;
         crate::animate::save(&mut animation, path, Some(args.frames + 1))?;
     }
     Ok(())
