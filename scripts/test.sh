@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 
 if [ "${1:-}" != "--python" ]; then
     echo "== cargo test"
+    start=$SECONDS
     cargo test --locked
+    echo "== cargo test: $((SECONDS - start)) s (compiling and running)"
 fi
 
 echo "== the Python package"

@@ -333,13 +333,16 @@ pub fn line_animation(
     if lo > hi {
         return Err(Error::param("field", "no finite value to draw"));
     }
+    // In float64: the span of float32 data near its limits overflows float32, and plotters'
+    // ticks never finish on an infinite range.
+    let (lo, hi) = (f64::from(lo), f64::from(hi));
     let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0 };
-    let (lo, hi) = (f64::from(lo - pad), f64::from(hi + pad));
+    let (lo, hi) = (lo - pad, hi + pad);
     let (x0, x1) = axes.x.unwrap_or((0.0, (points - 1) as f64));
-    if !(x0.is_finite() && x1.is_finite() && x1 > x0) {
+    if !((x1 - x0).is_finite() && x1 > x0) {
         return Err(Error::param(
             "x",
-            format!("({x0}, {x1}): needs x0 < x1, both finite"),
+            format!("({x0}, {x1}): needs x0 < x1 and a finite span"),
         ));
     }
     let x_of = |i: usize| x0 + (x1 - x0) * i as f64 / (points - 1) as f64;
@@ -632,10 +635,18 @@ pub fn raster_animation(
             ),
         ));
     }
-    // At least 3 rows per neuron so ticks stay apart.
+    let labelled = width >= LABELLED_FROM.0 && height >= LABELLED_FROM.1;
+    let sizes = crate::pictures::Sizes::for_height(height);
+    // At least 3 rows of the plot per neuron so ticks stay apart (labels take the title's and
+    // the x axis's rows).
+    let plot_rows = if labelled {
+        height.saturating_sub((sizes.title * 2 + sizes.label * 4) as usize)
+    } else {
+        height
+    };
     let shown = run
         .n
-        .clamp(1, crate::pictures::RASTER_NEURONS.min(height / 3));
+        .clamp(1, crate::pictures::RASTER_NEURONS.min(plot_rows / 3).max(1));
     let ends: Vec<usize> = (0..frames)
         .map(|k| {
             if frames == 1 {
@@ -645,8 +656,6 @@ pub fn raster_animation(
             }
         })
         .collect();
-    let labelled = width >= LABELLED_FROM.0 && height >= LABELLED_FROM.1;
-    let sizes = crate::pictures::Sizes::for_height(height);
     let ink = plotters::style::RGBColor(0, 0, 0);
     let palette = line_palette(crate::pictures::TAB10[0]);
     let drawn = ends

@@ -4,7 +4,7 @@
 //! - [`pictures`]: a spike raster with its population rate, voltage traces, Hodgkin-Huxley
 //!   traces and the convergence plot, with labelled axes (plotters, an embedded DejaVu Sans);
 //! - [`animate`]: GIF (and MP4 through ffmpeg) animations of point clouds, rasters and fields;
-//! - [`bench`]: the standard workloads W1-W7 and the table `gpusci bench` prints.
+//! - [`mod@bench`]: the standard workloads W1-W7 and the table `gpusci bench` prints.
 //!
 //! The Python module's `gpusci.animate` uses [`animate`] too, so both draw the same frames.
 

@@ -591,7 +591,7 @@ mod sealed {
     }
 }
 
-/// `scipy.ndimage.gaussian_filter` on a 2-D float32 or float64 array, on the executor's
+/// `scipy.ndimage.gaussian_filter` on a 2-D float32 or float64 array, on the
 /// device (see [`BlurElement`] for the arithmetic).
 ///
 /// ```
@@ -622,7 +622,7 @@ pub fn gaussian_filter<'a, T: BlurElement>(
 }
 
 /// `scipy.ndimage.gaussian_filter1d` on a 1-D float32 or float64 array (`params` has one
-/// sigma), on the executor's device.
+/// sigma), on the device.
 ///
 /// # Errors
 /// As [`gaussian_filter`].

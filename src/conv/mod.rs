@@ -237,7 +237,7 @@ fn overlap_add(a: &[f64], v: &[f64]) -> Vec<f64> {
     out
 }
 
-/// `numpy.convolve(a, v, mode)` on the executor's device (the GPU computes in float32).
+/// `numpy.convolve(a, v, mode)` on the device (the GPU computes in float32).
 ///
 /// # Errors
 /// [`Error::EmptyInput`] for an empty operand (NumPy raises too); GPU errors and limits as
@@ -289,7 +289,7 @@ pub(crate) fn scipy_window(mode: Mode, n1: usize, n2: usize) -> (usize, usize) {
     }
 }
 
-/// `scipy.signal.convolve(in1, in2, mode, method)` for 1-D input, on the executor's device
+/// `scipy.signal.convolve(in1, in2, mode, method)` for 1-D input, on the device
 /// (the GPU computes in float32).
 ///
 /// ```
@@ -319,7 +319,7 @@ pub fn convolve<'d>(
     kept(device, &in1.to_vec(), &in2.to_vec(), method, window)
 }
 
-/// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input, on the executor's
+/// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input, on the
 /// device (the GPU computes in float32): the convolution with `in2` reversed. In `valid` mode
 /// with `in2` longer, SciPy swaps the inputs and reverses the result; so does this.
 ///
@@ -382,7 +382,7 @@ pub struct Lag {
 }
 
 /// The lag of `b` against `a` as SciPy users compute it (`lags[argmax(correlate(a, b,
-/// 'full'))]`; the first maximum on ties, as `argmax`), on the executor's device. On the GPU
+/// 'full'))]`; the first maximum on ties, as `argmax`), on the device. On the GPU
 /// the correlation and its argmax run in float32 there and only the peak's index comes back;
 /// the peak value, its neighbours for the refinement and the Pearson correlation are then
 /// computed in float64 on the CPU (O(n) each).

@@ -552,10 +552,10 @@ impl Histogram {
     }
 }
 
-/// `numpy.histogram2d` of the points `x`, `y` on the executor's device. The GPU runs counts,
+/// `numpy.histogram2d` of the points `x`, `y` on the device. The GPU runs counts,
 /// and weight sums in exact fixed point when the weights are finite and allow 24 fractional
 /// bits; NaN or infinite weights, mean/min/max, and grids past one storage binding run on the
-/// CPU path, whatever the executor.
+/// CPU path, whatever the device.
 ///
 /// ```
 /// use gpusci::density::{histogram2d, DensityParams, PointType};
@@ -597,7 +597,7 @@ pub fn histogram2d<'d>(
     }
 }
 
-/// Bins points that arrive in chunks (a file larger than memory), on the executor's device:
+/// Bins points that arrive in chunks (a file larger than memory), on the device:
 /// the GPU for unweighted counts when it can, else the CPU. Counts and weight sums only.
 #[derive(Debug)]
 pub enum Binner<'e> {

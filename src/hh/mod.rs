@@ -274,7 +274,7 @@ impl InputTables {
 /// Philox counter word 2 of the input draws.
 pub const STREAM_INPUTS: u32 = 3;
 
-/// Runs `neurons` neurons on the executor's device (the GPU in float32 when there is one, else
+/// Runs `neurons` neurons on the device (the GPU in float32 when there is one, else
 /// the CPU in float64), the first `record` with traces.
 ///
 /// ```

@@ -123,8 +123,12 @@ impl LifGpu {
     /// advanced to now and tlast + tref, each rounded as float64: the tests compare them with
     /// [`super::clock`].
     ///
+    /// A test hook, hidden from the docs: not part of the API (tests/gpu/lif_gpu.rs needs it
+    /// from outside the crate).
+    ///
     /// # Errors
     /// GPU errors.
+    #[doc(hidden)]
     pub fn clock_probe(
         &self,
         ctx: &GpuContext,

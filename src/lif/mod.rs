@@ -602,6 +602,23 @@ pub fn simulate<'d>(
     let device: Device<'d> = device.into();
     use rayon::prelude::*;
     for (network, params) in batch {
+        // Network's fields are public: a hand-built one may not hold what Network::new checks.
+        let (weights_shape, n) = match network {
+            LifNetwork::Dense(dense) => (dense.w.shape().to_vec(), dense.n()),
+            LifNetwork::Sparse(sparse) => (vec![sparse.outgoing.n()], sparse.n()),
+        };
+        let square = match weights_shape[..] {
+            [rows, cols] => rows == n && cols == n,
+            [presynaptic] => presynaptic == n,
+            _ => false,
+        };
+        if !square {
+            return Err(Error::ShapeMismatch {
+                what: "weights",
+                expected: format!("{n} neurons, as v0 has"),
+                got: weights_shape,
+            });
+        }
         params.validate(network.n())?;
     }
     let Some(ctx) = device.gpu() else {

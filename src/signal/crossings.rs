@@ -135,7 +135,7 @@ fn crossings_cpu(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<
 }
 
 /// The crossings of `x` (NumPy's `np.argwhere(np.diff(x > thr, prepend=False))`, with
-/// directions, gaps, hysteresis and interpolated times), on the executor's device: on the GPU,
+/// directions, gaps, hysteresis and interpolated times), on the device: on the GPU,
 /// NumPy's transitions come from a stream compaction there (exact float64 comparisons) and
 /// directions, gaps and times are applied here; hysteresis (`down`) is sequential and runs on
 /// the CPU.

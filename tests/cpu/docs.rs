@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 
 /// The repository's folders whose files the docs name.
-const FOLDERS: [&str; 8] = [
-    "src/", "tests/", "shaders/", "bench/", "benches/", "scripts/", "python/", "docs/",
+const FOLDERS: [&str; 9] = [
+    "src/", "tests/", "shaders/", "bench/", "benches/", "scripts/", "python/", "docs/", "cli/",
 ];
 /// The file types they name.
-const EXTENSIONS: [&str; 10] = [
-    "rs", "py", "wgsl", "npy", "json", "md", "sh", "bin", "toml", "png",
+const EXTENSIONS: [&str; 12] = [
+    "rs", "py", "wgsl", "npy", "json", "md", "sh", "bin", "toml", "png", "ttf", "txt",
 ];
 
 fn text_files(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -78,6 +78,7 @@ fn every_file_the_docs_name_exists() {
         "Cargo.toml",
         "python/Cargo.toml",
         "cli/Cargo.toml",
+        "deny.toml",
         "pyproject.toml",
         ".ci/run",
     ] {

@@ -392,3 +392,27 @@ fn trains_of_times_give_the_networks_isi_statistic() {
         "no train of 3 spikes"
     );
 }
+
+/// `lif::simulate` checks what `Network::new` checks: a network built by hand with weights
+/// of another size than v0 is a typed error, not a panic (`Network`'s fields are public).
+#[test]
+fn the_router_refuses_weights_that_do_not_match_v0() {
+    let mut network = Network::draw(&NetworkParams {
+        n: 50,
+        ..NetworkParams::default()
+    })
+    .unwrap();
+    network.w = Array2::zeros((50, 49));
+    let params = LifParams {
+        t: 0.01,
+        ..LifParams::default()
+    };
+    let batch = [(gpusci::lif::LifNetwork::Dense(network), params)];
+    assert!(matches!(
+        gpusci::lif::simulate(CPU, &batch, |_| {}),
+        Err(Error::ShapeMismatch {
+            what: "weights",
+            ..
+        })
+    ));
+}

@@ -243,3 +243,20 @@ fn line_frames_have_labelled_axes_and_the_time_in_the_title() {
         "t = 0.00 s, then t = 0.01 s"
     );
 }
+
+/// Values near float32's limits: the y span is taken in float64 (in float32 it overflows, and
+/// an infinite range would never finish its ticks); a non-finite x span is refused.
+#[test]
+fn line_frames_of_extreme_values_draw_and_bad_x_spans_are_refused() {
+    let frames = vec![vec![-3.0e38f32, 0.0, 3.0e38]; 2];
+    let animation = line_animation(&frames, &LineAxes::default(), (240, 160), 5.0).unwrap();
+    assert_eq!(animation.frames.len(), 2);
+    let axes = LineAxes {
+        x: Some((-f64::MAX, f64::MAX)),
+        ..LineAxes::default()
+    };
+    assert!(matches!(
+        line_animation(&frames, &axes, (240, 160), 5.0),
+        Err(Error::InvalidParam { .. })
+    ));
+}
