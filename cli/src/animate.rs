@@ -364,54 +364,63 @@ pub fn line_animation(
         }
         None => axes.title.clone(),
     };
+    plotted_frames(frames.len(), (width, height), fps, |k, root| {
+        let frame = &frames[k];
+        let mut chart = ChartBuilder::on(root);
+        let title = caption(k);
+        if labelled && !title.is_empty() {
+            chart.caption(title, sizes.title());
+        }
+        if labelled {
+            chart
+                .margin(sizes.label / 2)
+                .x_label_area_size(sizes.label * 3)
+                .y_label_area_size(sizes.label * 4);
+        } else {
+            chart.margin(2);
+        }
+        let mut chart = chart.build_cartesian_2d(x0..x1, lo..hi)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 232));
+        if labelled {
+            mesh.x_desc(axes.x_label.as_str())
+                .y_desc(axes.y_label.as_str())
+                .label_style(sizes.label())
+                .axis_desc_style(sizes.label());
+        } else {
+            mesh.x_labels(0).y_labels(0);
+        }
+        mesh.draw()?;
+        // A gap where the field is not finite.
+        let mut segment: Vec<(f64, f64)> = Vec::new();
+        for (i, &v) in frame.iter().enumerate() {
+            if v.is_finite() {
+                segment.push((x_of(i), f64::from(v)));
+            } else if !segment.is_empty() {
+                chart.draw_series(LineSeries::new(segment.drain(..), line.stroke_width(thick)))?;
+            }
+        }
+        chart.draw_series(LineSeries::new(segment, line.stroke_width(thick)))?;
+        Ok(())
+    })
+}
+
+/// `count` frames drawn with plotters by `draw(k, area)` (in parallel), each reduced to the
+/// palette of [`line_palette`] (greys and the line's blue).
+fn plotted_frames(
+    count: usize,
+    (width, height): (usize, usize),
+    fps: f64,
+    draw: impl Fn(usize, &crate::pictures::Area<'_>) -> crate::pictures::DrawResult + Sync,
+) -> Result<Animation> {
+    let line = crate::pictures::TAB10[0];
     let palette = line_palette(line);
-    let drawn = frames
-        .par_iter()
-        .enumerate()
-        .map(|(k, frame)| {
-            let rgba = crate::pictures::draw_rgba(width, height, |root| {
-                let mut chart = ChartBuilder::on(root);
-                let title = caption(k);
-                if labelled && !title.is_empty() {
-                    chart.caption(title, sizes.title());
-                }
-                if labelled {
-                    chart
-                        .margin(sizes.label / 2)
-                        .x_label_area_size(sizes.label * 3)
-                        .y_label_area_size(sizes.label * 4);
-                } else {
-                    chart.margin(2);
-                }
-                let mut chart = chart.build_cartesian_2d(x0..x1, lo..hi)?;
-                let mut mesh = chart.configure_mesh();
-                mesh.light_line_style(WHITE)
-                    .bold_line_style(RGBColor(225, 225, 232));
-                if labelled {
-                    mesh.x_desc(axes.x_label.as_str())
-                        .y_desc(axes.y_label.as_str())
-                        .label_style(sizes.label())
-                        .axis_desc_style(sizes.label());
-                } else {
-                    mesh.x_labels(0).y_labels(0);
-                }
-                mesh.draw()?;
-                // A gap where the field is not finite.
-                let mut segment: Vec<(f64, f64)> = Vec::new();
-                for (i, &v) in frame.iter().enumerate() {
-                    if v.is_finite() {
-                        segment.push((x_of(i), f64::from(v)));
-                    } else if !segment.is_empty() {
-                        chart.draw_series(LineSeries::new(
-                            segment.drain(..),
-                            line.stroke_width(thick),
-                        ))?;
-                    }
-                }
-                chart.draw_series(LineSeries::new(segment, line.stroke_width(thick)))?;
-                Ok(())
-            })
-            .map_err(|message| Error::param("frame", format!("drawing a frame: {message}")))?;
+    let frames = (0..count)
+        .into_par_iter()
+        .map(|k| {
+            let rgba = crate::pictures::draw_rgba(width, height, |root| draw(k, root))
+                .map_err(|message| Error::param("frame", format!("drawing a frame: {message}")))?;
             Ok(to_palette(&rgba, &palette, line))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -420,7 +429,7 @@ pub fn line_animation(
         height,
         fps,
         palette,
-        frames: drawn,
+        frames,
     })
 }
 
@@ -657,62 +666,48 @@ pub fn raster_animation(
         })
         .collect();
     let ink = plotters::style::RGBColor(0, 0, 0);
-    let palette = line_palette(crate::pictures::TAB10[0]);
-    let drawn = ends
-        .par_iter()
-        .map(|&end| {
-            use plotters::prelude::*;
-            let start = end - window;
-            let rgba = crate::pictures::draw_rgba(width, height, |root| {
-                let mut chart = ChartBuilder::on(root);
-                if labelled {
-                    chart
-                        .caption(
-                            format!("Spike raster, neurons 0-{} of {}", shown - 1, run.n),
-                            sizes.title(),
-                        )
-                        .margin(sizes.label / 2)
-                        .x_label_area_size(sizes.label * 3)
-                        .y_label_area_size(sizes.label * 4);
-                } else {
-                    chart.margin(1);
-                }
-                let (t0, t1) = (start as f64 * run.dt, end as f64 * run.dt);
-                let mut chart = chart.build_cartesian_2d(t0..t1, -0.5..shown as f64 - 0.5)?;
-                let mut mesh = chart.configure_mesh();
-                mesh.disable_mesh();
-                if labelled {
-                    mesh.x_desc("time (s)")
-                        .y_desc("neuron index")
-                        .y_label_formatter(&|v| format!("{v:.0}"))
-                        .label_style(sizes.label())
-                        .axis_desc_style(sizes.label());
-                } else {
-                    mesh.x_labels(0).y_labels(0);
-                }
-                mesh.draw()?;
-                let first = run.spikes.partition_point(|&(s, _)| (s as usize) < start);
-                let ticks = run.spikes[first..]
-                    .iter()
-                    .take_while(|&&(step, _)| (step as usize) < end)
-                    .filter(|&&(_, neuron)| (neuron as usize) < shown)
-                    .map(|&(step, neuron)| {
-                        let (t, y) = (f64::from(step) * run.dt, f64::from(neuron));
-                        PathElement::new(vec![(t, y - 0.4), (t, y + 0.4)], ink.stroke_width(2))
-                    });
-                chart.draw_series(ticks)?;
-                Ok(())
-            })
-            .map_err(|message| Error::param("frame", format!("drawing a frame: {message}")))?;
-            Ok(to_palette(&rgba, &palette, crate::pictures::TAB10[0]))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Animation {
-        width,
-        height,
-        fps,
-        palette,
-        frames: drawn,
+    plotted_frames(ends.len(), (width, height), fps, |k, root| {
+        let end = ends[k];
+        use plotters::prelude::*;
+        let start = end - window;
+        let mut chart = ChartBuilder::on(root);
+        if labelled {
+            chart
+                .caption(
+                    format!("Spike raster, neurons 0-{} of {}", shown - 1, run.n),
+                    sizes.title(),
+                )
+                .margin(sizes.label / 2)
+                .x_label_area_size(sizes.label * 3)
+                .y_label_area_size(sizes.label * 4);
+        } else {
+            chart.margin(1);
+        }
+        let (t0, t1) = (start as f64 * run.dt, end as f64 * run.dt);
+        let mut chart = chart.build_cartesian_2d(t0..t1, -0.5..shown as f64 - 0.5)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_mesh();
+        if labelled {
+            mesh.x_desc("time (s)")
+                .y_desc("neuron index")
+                .y_label_formatter(&|v| format!("{v:.0}"))
+                .label_style(sizes.label())
+                .axis_desc_style(sizes.label());
+        } else {
+            mesh.x_labels(0).y_labels(0);
+        }
+        mesh.draw()?;
+        let first = run.spikes.partition_point(|&(s, _)| (s as usize) < start);
+        let ticks = run.spikes[first..]
+            .iter()
+            .take_while(|&&(step, _)| (step as usize) < end)
+            .filter(|&&(_, neuron)| (neuron as usize) < shown)
+            .map(|&(step, neuron)| {
+                let (t, y) = (f64::from(step) * run.dt, f64::from(neuron));
+                PathElement::new(vec![(t, y - 0.4), (t, y + 0.4)], ink.stroke_width(2))
+            });
+        chart.draw_series(ticks)?;
+        Ok(())
     })
 }
 

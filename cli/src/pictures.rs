@@ -38,8 +38,10 @@ pub(crate) const TAB10: [RGBColor; 4] = [
 /// Population-rate bins at most: a bin is then a few pixels wide at the CLI's sizes.
 const RATE_BINS: usize = 400;
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
-type DrawResult = std::result::Result<(), Box<dyn StdError>>;
+/// A picture's drawing area.
+pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+/// What drawing returns: plotters' errors boxed.
+pub(crate) type DrawResult = std::result::Result<(), Box<dyn StdError>>;
 
 /// Font sizes (pixels) for a picture `height` pixels high: tick labels, axis titles, the title.
 #[derive(Clone, Copy)]

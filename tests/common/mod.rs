@@ -230,6 +230,30 @@ pub fn executor_on(ctx: &GpuContext) -> gpusci::Device<'_> {
     gpusci::Device::Gpu(ctx)
 }
 
+/// A PNG file's width, height and RGBA8 pixels.
+pub fn decode_png(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+/// 2,000 points in the top-left quadrant of [0, 1]^2 (x < 0.5, y > 0.5).
+pub fn top_left_points() -> gpusci::io::Points {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let x = ndarray::Array1::from_shape_simple_fn(2000, || rng.random_range(0.05..0.45));
+    let y = ndarray::Array1::from_shape_simple_fn(2000, || rng.random_range(0.55..0.95));
+    gpusci::io::Points {
+        x,
+        y,
+        weights: None,
+        kind: gpusci::density::PointType::F64,
+    }
+}
+
 /// The LIF fixtures (tests/data/lif, made by make_lif_fixtures.py from the seed program).
 pub mod lif {
     use gpusci::lif::Network;

@@ -8,23 +8,9 @@ use gpusci::render::{Colormap, LUT_SIZE};
 use gpusci::{Error, Executor};
 use ndarray::{arr2, Array1};
 
-/// 2,000 points in the top-left quadrant of [0, 1]^2 (x < 0.5, y > 0.5).
-fn top_left_points() -> Points {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    let x = Array1::from_shape_simple_fn(2000, || rng.random_range(0.05..0.45));
-    let y = Array1::from_shape_simple_fn(2000, || rng.random_range(0.55..0.95));
-    Points {
-        x,
-        y,
-        weights: None,
-        kind: PointType::F64,
-    }
-}
-
 #[test]
 fn zoomed_and_blurred_heatmaps_render_on_every_backend() {
-    let points = top_left_points();
+    let points = crate::common::top_left_points();
     let params = HeatmapParams {
         width: 32,
         height: 24,
@@ -428,7 +414,7 @@ fn streamed_gpu_heatmaps_equal_in_memory_ones() {
 #[test]
 fn weighted_heatmaps_draw_on_the_gpu_like_the_cpu() {
     use rand::{Rng, SeedableRng};
-    let mut points = top_left_points();
+    let mut points = crate::common::top_left_points();
     let mut rng = rand::rngs::StdRng::seed_from_u64(8);
     points.weights = Some(Array1::from_shape_simple_fn(points.x.len(), || {
         rng.random_range(0.5..2.0)

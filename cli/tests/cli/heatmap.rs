@@ -1,21 +1,7 @@
 //! `gpusci density` and `gpusci heatmap` through the binary: the PNG's size, orientation and
 //! colours, and bad input refused in one line with nothing written.
 
-use std::path::Path;
 use std::process::Command;
-
-use gpusci::density::PointType;
-use gpusci::io::Points;
-use ndarray::Array1;
-
-fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    (info.width, info.height, buf)
-}
 
 fn gpusci(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_gpusci"))
@@ -24,25 +10,11 @@ fn gpusci(args: &[&str]) -> std::process::Output {
         .expect("run gpusci")
 }
 
-/// 2,000 points in the top-left quadrant of [0, 1]^2 (x < 0.5, y > 0.5).
-fn top_left_points() -> Points {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    let x = Array1::from_shape_simple_fn(2000, || rng.random_range(0.05..0.45));
-    let y = Array1::from_shape_simple_fn(2000, || rng.random_range(0.55..0.95));
-    Points {
-        x,
-        y,
-        weights: None,
-        kind: PointType::F64,
-    }
-}
-
 #[test]
 fn png_has_the_size_orientation_and_colours_asked_for() {
     let dir = tempfile::tempdir().unwrap();
     let npy = dir.path().join("points.npy");
-    let points = top_left_points();
+    let points = crate::common::top_left_points();
     let stacked = ndarray::stack(ndarray::Axis(1), &[points.x.view(), points.y.view()]).unwrap();
     gpusci::io::write_npy(&npy, &stacked.into_dyn()).unwrap();
     let png_path = dir.path().join("out.png");
@@ -66,7 +38,7 @@ fn png_has_the_size_orientation_and_colours_asked_for() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let (w, h, rgba) = decode(&png_path);
+    let (w, h, rgba) = crate::common::decode_png(&png_path);
     assert_eq!((w, h), (40, 30), "size");
     let alpha = |col: usize, row: usize| rgba[(row * 40 + col) * 4 + 3];
     let lit = |c0: usize, c1: usize, r0: usize, r1: usize| {

@@ -11,19 +11,11 @@ use gpusci_cli::pictures::{
 };
 use ndarray::Array2;
 
-fn decode(path: &Path) -> (usize, usize, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    (info.width as usize, info.height as usize, buf)
-}
-
 /// Dark pixels (all channels below 128: text and axes, not the white page) in the rectangle
 /// of columns `x` and rows `y`.
 fn ink(path: &Path, x: std::ops::Range<usize>, y: std::ops::Range<usize>) -> usize {
-    let (width, _, rgba) = decode(path);
+    let (width, _, rgba) = crate::common::decode_png(path);
+    let width = width as usize;
     let mut count = 0;
     for row in y {
         for col in x.clone() {
@@ -79,8 +71,8 @@ fn pictures_have_labelled_axes_and_titles() {
     )
     .unwrap();
     for (path, height) in [(&raster, 400), (&traces, 300), (&hh_png, 400), (&conv, 400)] {
-        let (w, h, _) = decode(path);
-        assert_eq!((w, h), (600, height), "{}", path.display());
+        let (w, h, _) = crate::common::decode_png(path);
+        assert_eq!((w, h), (600, height as u32), "{}", path.display());
         // Tick labels and the y axis's title left of the plot, the x axis's numbers below it,
         // the title above it.
         assert!(
