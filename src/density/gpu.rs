@@ -88,18 +88,64 @@ const MIN_FRACTION_BITS: i32 = 24;
 /// weight is NaN or infinite (NumPy's NaN bins need float arithmetic) or the shift would be
 /// below `MIN_FRACTION_BITS` (24).
 pub fn fixed_point_shift(weights: ArrayView1<'_, f64>) -> Option<i32> {
-    let mut max = 0.0f64;
-    for &w in weights {
-        if !w.is_finite() {
+    WeightStats::of(weights).fixed_point_shift()
+}
+
+/// What the fixed-point scale needs to know of a set of weights, gathered chunk by chunk when
+/// they are streamed from a file (a first pass): how many, the largest magnitude, and whether
+/// every one is finite.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WeightStats {
+    /// Weights seen.
+    pub count: u64,
+    /// The largest |w| among the finite ones.
+    pub max_abs: f64,
+    /// Whether every weight was finite.
+    pub all_finite: bool,
+}
+
+impl WeightStats {
+    /// No weights yet.
+    pub const EMPTY: WeightStats = WeightStats {
+        count: 0,
+        max_abs: 0.0,
+        all_finite: true,
+    };
+
+    /// The statistics of `weights`.
+    pub fn of(weights: ArrayView1<'_, f64>) -> Self {
+        let mut stats = WeightStats::EMPTY;
+        for &w in weights {
+            stats.count += 1;
+            if w.is_finite() {
+                stats.max_abs = stats.max_abs.max(w.abs());
+            } else {
+                stats.all_finite = false;
+            }
+        }
+        stats
+    }
+
+    /// The statistics of both sets.
+    pub fn merge(self, other: WeightStats) -> Self {
+        WeightStats {
+            count: self.count + other.count,
+            max_abs: self.max_abs.max(other.max_abs),
+            all_finite: self.all_finite && other.all_finite,
+        }
+    }
+
+    /// As [`fixed_point_shift`], for the weights these statistics describe.
+    pub fn fixed_point_shift(self) -> Option<i32> {
+        if !self.all_finite {
             return None;
         }
-        max = max.max(w.abs());
+        if self.max_abs == 0.0 {
+            return Some(MIN_FRACTION_BITS);
+        }
+        let shift = (62.0 - (self.count as f64 * self.max_abs).log2()).floor() as i32;
+        (shift >= MIN_FRACTION_BITS).then_some(shift.min(1000))
     }
-    if max == 0.0 {
-        return Some(MIN_FRACTION_BITS);
-    }
-    let shift = (62.0 - (weights.len() as f64 * max).log2()).floor() as i32;
-    (shift >= MIN_FRACTION_BITS).then_some(shift.min(1000))
 }
 
 fn to_fixed(w: f64, scale: f64) -> [u32; 2] {
@@ -335,6 +381,68 @@ impl<'c> GpuBinner<'c> {
             ctx.queue.submit([encoder.finish()])
         })?;
         Ok(binner)
+    }
+
+    /// A binner that sums weights as well as counting, exactly in 64-bit fixed point scaled by
+    /// 2^`shift` (from [`WeightStats::fixed_point_shift`] of every weight it will be given:
+    /// that bound is what keeps the sums from overflowing).
+    ///
+    /// # Errors
+    /// As [`GpuBinner::new`]; [`Error::InvalidParam`] when [`DensityGpu::supports_weights`]
+    /// is false for `plan`.
+    pub fn new_weighted(
+        ctx: &'c GpuContext,
+        pipelines: &DensityGpu,
+        plan: &DensityPlan,
+        shift: i32,
+    ) -> Result<Self> {
+        if !DensityGpu::supports_weights(ctx, plan) {
+            return Err(Error::param(
+                "weights",
+                "this grid is past the GPU's weighted path (too large for one binding)",
+            ));
+        }
+        let mut binner = GpuBinner::new(ctx, pipelines, plan)?;
+        binner.enable_weights(pipelines, shift)?;
+        Ok(binner)
+    }
+
+    /// Whether this binner sums weights (and so must be finished with [`GpuBinner::finish`]:
+    /// [`GpuBinner::finish_on_device`] leaves counts only).
+    pub fn is_weighted(&self) -> bool {
+        self.weighted.is_some()
+    }
+
+    /// Bins more points with their weights (a binner made by [`GpuBinner::new_weighted`]).
+    /// Every weight must be within the statistics the shift was made from.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for lengths that differ; [`Error::InvalidParam`] for a counting
+    /// binner, or a weight that is not finite or larger than the shift allows; GPU errors.
+    pub fn add_with_weights(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        weights: ArrayView1<'_, f64>,
+    ) -> Result<()> {
+        if weights.len() != x.len() {
+            return Err(Error::ShapeMismatch {
+                what: "weights",
+                expected: format!("one weight per point ({})", x.len()),
+                got: vec![weights.len()],
+            });
+        }
+        if let Some(w) = &self.weighted {
+            // 2^62 / scale is n * max|w| at most: a weight past it was not in the first pass.
+            let limit = 2f64.powi(62) / w.scale;
+            if weights.iter().any(|v| !v.is_finite() || v.abs() > limit) {
+                return Err(Error::param(
+                    "weights",
+                    "a weight is not finite, or larger than the first pass found",
+                ));
+            }
+        }
+        self.add_weighted(x, y, Some(weights))
     }
 
     /// Sums weights as well as counting, in fixed point scaled by 2^`shift`.

@@ -645,6 +645,30 @@ impl<'e> Binner<'e> {
         }
     }
 
+    /// A binner for weighted points whose weights are described by `stats` (every weight it
+    /// will be given: a first pass over a file gathers them): on a GPU in exact fixed point when
+    /// [`gpu::DensityGpu::supports_weights`] the plan and the weights allow a scale (finite, at
+    /// least 24 fractional bits), else on the CPU in float64.
+    ///
+    /// # Errors
+    /// As [`Binner::new`].
+    pub fn new_weighted(
+        device: impl Into<Device<'e>>,
+        plan: &DensityPlan,
+        stats: gpu::WeightStats,
+    ) -> Result<Self> {
+        let device: Device<'e> = device.into();
+        if let (Some(ctx), Some(shift)) = (device.gpu(), stats.fixed_point_shift()) {
+            if plan.reduction == Reduction::Sum && gpu::DensityGpu::supports_weights(ctx, plan) {
+                let pipelines = gpu::DensityGpu::new(ctx)?;
+                return Ok(Binner::Gpu(Box::new(gpu::GpuBinner::new_weighted(
+                    ctx, &pipelines, plan, shift,
+                )?)));
+            }
+        }
+        Binner::new(Device::Cpu, plan, true)
+    }
+
     /// Bins more points (with weights when the binner was made `weighted`).
     ///
     /// # Errors
@@ -657,15 +681,14 @@ impl<'e> Binner<'e> {
         weights: Option<ArrayView1<'_, f64>>,
     ) -> Result<()> {
         match self {
-            Binner::Gpu(binner) => {
-                if weights.is_some() {
-                    return Err(Error::param(
-                        "weights",
-                        "this binner counts points; make it weighted",
-                    ));
-                }
-                binner.add(x, y)
-            }
+            Binner::Gpu(binner) => match weights {
+                Some(w) if binner.is_weighted() => binner.add_with_weights(x, y, w),
+                Some(_) => Err(Error::param(
+                    "weights",
+                    "this binner counts points; make it weighted",
+                )),
+                None => binner.add(x, y),
+            },
             Binner::Cpu {
                 plan,
                 values,
@@ -763,12 +786,26 @@ pub fn bin_file_in_chunks<'e>(
     let kind = PointReader::open(path)?.kind();
     let needs_bounds =
         params.range.is_none() && params.bins.iter().any(|b| matches!(b, BinSpec::Count(_)));
+    // On a GPU, a file's own weight column needs a first pass too: the fixed-point scale of
+    // exact weighted sums comes from every weight's magnitude (weights given as an array are
+    // all in memory already).
+    let file_weights = weights.is_none()
+        && device.gpu().is_some()
+        && PointReader::open(path)?
+            .next_chunk(1)?
+            .is_some_and(|first| first.weights.is_some());
     let (mut bx, mut by) = (Bounds::EMPTY, Bounds::EMPTY);
-    if needs_bounds {
+    let mut stats = weights.map_or(gpu::WeightStats::EMPTY, gpu::WeightStats::of);
+    if needs_bounds || file_weights {
         let mut reader = PointReader::open(path)?;
         while let Some(part) = reader.next_chunk(chunk)? {
-            bx = bx.merge(Bounds::of(part.x.view()));
-            by = by.merge(Bounds::of(part.y.view()));
+            if needs_bounds {
+                bx = bx.merge(Bounds::of(part.x.view()));
+                by = by.merge(Bounds::of(part.y.view()));
+            }
+            if let Some(w) = &part.weights {
+                stats = stats.merge(gpu::WeightStats::of(w.view()));
+            }
             progress(0, reader.progress());
         }
     }
@@ -796,6 +833,9 @@ pub fn bin_file_in_chunks<'e>(
         };
         let binner = match &mut binner {
             Some(b) => b,
+            None if chunk_weights.is_some() && (weights.is_some() || file_weights) => {
+                binner.insert(Binner::new_weighted(device, &plan, stats)?)
+            }
             None => binner.insert(Binner::new(device, &plan, chunk_weights.is_some())?),
         };
         binner.add(

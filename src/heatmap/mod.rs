@@ -253,7 +253,11 @@ pub fn heatmap_file<'d>(
         progress,
     )?;
     match (binner, device.gpu()) {
-        (Binner::Gpu(binner), Some(ctx)) if HeatmapGpu::supports(ctx, params) => {
+        // Counts stay on the device for the rest of the chain; weighted sums are finished
+        // (fixed point to float64) and drawn as the in-memory weighted heatmap is.
+        (Binner::Gpu(binner), Some(ctx))
+            if !binner.is_weighted() && HeatmapGpu::supports(ctx, params) =>
+        {
             render_device_counts(ctx, binner.finish_on_device()?, params)
         }
         (binner, _) => render_histogram(device, binner.finish()?, params),

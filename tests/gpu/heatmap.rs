@@ -453,3 +453,120 @@ fn weighted_heatmaps_draw_on_the_gpu_like_the_cpu() {
         }
     });
 }
+
+/// Weighted files streamed on the GPU: a CSV's weight column (a first pass finds the
+/// fixed-point scale) and a separate weight array, chunk by chunk, sum on the device (a
+/// `Binner::Gpu`) and equal the CPU's one pass: integer weights exactly, fractional ones within
+/// the fixed-point bound. A weight column holding NaN stays on the CPU (NumPy's NaN bins), and
+/// a weighted CSV heatmap draws as the in-memory one does.
+#[test]
+fn weighted_files_stream_on_the_gpu_like_one_pass_on_the_cpu() {
+    use gpusci::density::{
+        bin_file_in_chunks, cpu::histogram2d_reference, histogram2d_file_in_chunks, Binner,
+        DensityParams,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (x, y) = gpusci::data::clustered_points(20_001, 13);
+    let integer = x.mapv(|v| (v * 1000.0).round() % 7.0 - 3.0);
+    let fractional = y.mapv(|v| v * 0.37 - 0.1);
+    let csv = |name: &str, w: &ndarray::Array1<f64>| {
+        let path = dir.path().join(name);
+        let text: String = (0..x.len())
+            .map(|i| format!("{},{},{}\n", x[i], y[i], w[i]))
+            .collect();
+        std::fs::write(&path, format!("x,y,w\n{text}")).unwrap();
+        path
+    };
+    let (int_csv, frac_csv) = (csv("int.csv", &integer), csv("frac.csv", &fractional));
+    let npy = dir.path().join("xy.npy");
+    let both = ndarray::stack(ndarray::Axis(1), &[x.view(), y.view()]).unwrap();
+    gpusci::io::write_npy(&npy, &both.into_dyn()).unwrap();
+    let mut with_nan = fractional.clone();
+    with_nan[17] = f64::NAN;
+    let nan_csv = csv("nan.csv", &with_nan);
+    for params in [
+        DensityParams::new(48, 40),
+        DensityParams::new(64, 64).with_range([0.0, 1.0], [0.0, 1.0]),
+    ] {
+        let plan = params.plan(x.view(), y.view(), PointType::F64).unwrap();
+        let one_pass = |w: &ndarray::Array1<f64>| {
+            histogram2d_reference(x.view(), y.view(), Some(w.view()), &plan).unwrap()
+        };
+        let (int_whole, frac_whole) = (one_pass(&integer), one_pass(&fractional));
+        crate::common::for_each_adapter("weighted_files_stream_on_the_gpu", |ctx| {
+            let gpu = crate::common::executor_on(ctx);
+            // The file's own column, and a separate array beside an unweighted file.
+            for (path, weights, whole, exact) in [
+                (&int_csv, None, &int_whole, true),
+                (&frac_csv, None, &frac_whole, false),
+                (&npy, Some(fractional.view()), &frac_whole, false),
+            ] {
+                let binner =
+                    bin_file_in_chunks(gpu, path, &params, weights, 3001, |_, _| {}).unwrap();
+                assert!(
+                    matches!(binner, Binner::Gpu(_)),
+                    "{}: summed on the GPU",
+                    path.display()
+                );
+                let streamed = binner.finish().unwrap();
+                assert_eq!(streamed.x_edges, whole.x_edges);
+                assert_eq!(streamed.used, whole.used);
+                if exact {
+                    assert_eq!(streamed.values, whole.values, "integer weights: exact");
+                } else {
+                    // Fixed point: half a unit of 2^-shift per weight at most (shift >= 24).
+                    let bound = 20_001.0 * 2f64.powi(-24);
+                    let worst = streamed
+                        .values
+                        .iter()
+                        .zip(&whole.values)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0.0, f64::max);
+                    assert!(worst <= bound, "{}: {worst}", path.display());
+                }
+            }
+            let binner = bin_file_in_chunks(gpu, &nan_csv, &params, None, 3001, |_, _| {}).unwrap();
+            assert!(
+                matches!(binner, Binner::Cpu { .. }),
+                "NaN weights: the CPU's float sums"
+            );
+            let streamed =
+                histogram2d_file_in_chunks(gpu, &nan_csv, &params, None, 3001, |_, _| {}).unwrap();
+            let whole = one_pass(&with_nan);
+            // NaN in the same bins; the rest summed chunk by chunk in float64 (the grids of
+            // the chunks added: the last bits differ from one pass).
+            for (a, b) in streamed.values.iter().zip(&whole.values) {
+                assert!(
+                    (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                    "{a} vs {b}"
+                );
+            }
+        });
+    }
+    // A weighted CSV heatmap streamed on the GPU: the picture of the same points and weights
+    // held in memory (both sum in fixed point on the device and draw from the finished grid).
+    let positive = integer.mapv(|w| w.abs() + 1.0);
+    let positive_csv = csv("positive.csv", &positive);
+    let params = HeatmapParams {
+        width: 64,
+        height: 48,
+        ..HeatmapParams::default()
+    };
+    let points = Points {
+        x: x.clone(),
+        y: y.clone(),
+        weights: Some(positive),
+        kind: PointType::F64,
+    };
+    crate::common::for_each_adapter("weighted_csv_heatmap_on_the_gpu", |ctx| {
+        let gpu = crate::common::executor_on(ctx);
+        let streamed =
+            gpusci::heatmap::heatmap_file(gpu, &positive_csv, &params, |_, _| {}).unwrap();
+        let in_memory = heatmap(gpu, &points, &params).unwrap();
+        assert_eq!(streamed.used, in_memory.used);
+        assert!(
+            streamed.rgba == in_memory.rgba,
+            "streamed = in memory, pixel for pixel"
+        );
+    });
+}
