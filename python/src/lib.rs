@@ -872,11 +872,8 @@ fn run_networks<'py>(
     jobs: impl FnOnce() -> gpusci::Result<Vec<(gpusci::lif::Network, gpusci::lif::LifParams)>> + Send,
 ) -> PyResult<Vec<NetworkRun<'py>>> {
     let runs = interruptible(py, || -> gpusci::Result<Vec<gpusci::lif::LifRun>> {
-        let jobs = jobs()?;
-        for (network, params) in &jobs {
-            params.validate(network.n())?;
-        }
-        let jobs: Vec<(gpusci::lif::LifNetwork, gpusci::lif::LifParams)> = jobs
+        // lif::simulate validates every network's parameters.
+        let jobs: Vec<(gpusci::lif::LifNetwork, gpusci::lif::LifParams)> = jobs()?
             .into_iter()
             .map(|(network, params)| (network.into(), params))
             .collect();

@@ -209,6 +209,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 args.sparse,
             )?,
         };
+        // Checked here as well as in lif::simulate, so a bad parameter fails before the rest
+        // of a batch is drawn; `--nrec` itself too, since params.nrec is 0 when nothing
+        // records.
         params.validate(network.n())?;
         if args.nrec > network.n() {
             bail!(
