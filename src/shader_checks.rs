@@ -184,8 +184,27 @@ fn blur_shader_matches_its_rust_twin() {
     same_layout(
         &m,
         "BlurUniform",
-        rust_fields!(blur::BlurUniform { out_rows, out_cols, src_rows, src_cols, taps, first_offset, mode, axis, cval, groups, one; _pad }),
+        rust_fields!(blur::BlurUniform {
+            out_rows,
+            out_cols,
+            src_rows,
+            src_cols,
+            slices,
+            first_slice,
+            kernel_stride,
+            mode,
+            axis,
+            cval,
+            groups,
+            one
+        }),
         std::mem::size_of::<blur::BlurUniform>(),
+    );
+    same_layout(
+        &m,
+        "Kernel",
+        rust_fields!(blur::KernelEntry { start, taps, first_offset; _pad }),
+        std::mem::size_of::<blur::KernelEntry>(),
     );
     assert_eq!(constant(&m, "WG_SIZE"), blur::WG_SIZE, "WG_SIZE");
     assert_eq!(constant(&m, "ROW_TILE"), blur::ROW_TILE, "ROW_TILE");

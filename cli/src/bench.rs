@@ -298,7 +298,7 @@ impl Workload {
                 .map(drop),
             Workload::Signal { data, sigma, .. } => {
                 let narrowed = data.mapv(|v| v as f32);
-                blur.run_1d(ctx, narrowed.view(), &BlurParams::new(*sigma))
+                blur.run(ctx, narrowed.view(), &BlurParams::new(*sigma))
                     .map(drop)
             }
             Workload::Density { points, .. } => {

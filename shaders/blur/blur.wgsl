@@ -1,7 +1,13 @@
-// blur.wgsl: one separable pass of a Gaussian blur, a correlation of each line of a row-major
-// float32 array with precomputed taps, along rows (axis 1) or columns (axis 0).
+// blur.wgsl: one separable pass of a Gaussian blur, a correlation of each line of a stack of
+// row-major float32 matrices with precomputed taps, along rows (axis 1) or down columns
+// (axis 0). A pass along any axis of an N-D array is one of these: the host views the array as
+// `slices` matrices of `rows x cols` (see AxisView in src/blur/mod.rs).
 //
-//   out[i] = sum_t weights[t] * src[extend(i + first_offset + t)]
+//   out[i] = sum_t weights[k.start + t] * src[extend(i + k.first_offset + t)],  t < k.taps
+//
+// where k is the slice's kernel: `kernels[(first_slice + slice) * kernel_stride]`. One kernel
+// for the whole pass (kernel_stride 0), or one per slice (an image stack, each image with its
+// own sigma).
 //
 // The sum is compensated (Neumaier): the rounding error of every float32 addition is carried
 // and added back at the end, so with taps that sum to exactly 1 (the host arranges it) a
@@ -9,18 +15,22 @@
 //
 // Bindings (group 0):
 //   0  uniform      BlurUniform (kept in sync with `BlurUniform` in src/blur/gpu.rs)
-//   1  storage, r   weights: array<f32>, `taps` entries
-//   2  storage, r   src:     array<f32>, src_rows x src_cols
-//   3  storage, rw  dst:     array<f32>, out_rows x out_cols
+//   1  storage, r   weights: array<f32>, every kernel's taps
+//   2  storage, r   kernels: array<Kernel> (kept in sync with `KernelEntry` in src/blur/gpu.rs)
+//   3  storage, r   src:     array<f32>, slices x src_rows x src_cols
+//   4  storage, rw  dst:     array<f32>, slices x out_rows x out_cols
 //
-// Modes: the SciPy edge rules below, applied to the whole array held in `src`; or MODE_PADDED,
+// Modes: the SciPy edge rules below, applied to the whole line held in `src`; or MODE_PADDED,
 // where the host already extended the line (a tile of an array too large for one binding):
-// src holds out + taps - 1 samples along the filtered axis and no index is mapped.
+// src holds out + taps - 1 samples along the filtered axis, no index is mapped, and the
+// kernels' first_offset is 0.
 //
 // Entry points (workgroup counts are linear and spread over x, y, z by the host; groups past
 // `groups` return at once, which is uniform across the workgroup):
 //   blur_rows_tiled  256 threads, 256 outputs of one row; needs taps <= SHARED_LEN - 255
-//   blur_cols_tiled  32 x 8 threads, a 32-column x 64-row tile; needs (64 + taps - 1) * 32 <= SHARED_LEN
+//   blur_cols_tiled  32 x 8 threads, a 32-column x 64-row tile of one slice; 32 neighbouring
+//                    threads read 32 neighbouring columns (coalesced); needs
+//                    (64 + taps - 1) * 32 <= SHARED_LEN
 //   blur_direct      256 threads, one output each, any taps, either axis (global reads)
 
 struct BlurUniform {
@@ -28,15 +38,22 @@ struct BlurUniform {
     out_cols: u32,
     src_rows: u32,
     src_cols: u32,
-    taps: u32,
-    first_offset: i32,
+    slices: u32,
+    first_slice: u32,
+    kernel_stride: u32,
     mode: u32,
     axis: u32,
     cval: f32,
     groups: u32,
     // Always 1.0, opaque to the compiler: see `sum_add`.
     one: f32,
-    _pad0: u32,
+}
+
+struct Kernel {
+    start: u32,
+    taps: u32,
+    first_offset: i32,
+    _pad: u32,
 }
 
 const MODE_REFLECT: u32 = 0u;
@@ -56,8 +73,9 @@ const SHARED_LEN: u32 = 4096u;
 
 @group(0) @binding(0) var<uniform> u: BlurUniform;
 @group(0) @binding(1) var<storage, read> weights: array<f32>;
-@group(0) @binding(2) var<storage, read> src: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<storage, read> kernels: array<Kernel>;
+@group(0) @binding(3) var<storage, read> src: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
 
 var<workgroup> tile: array<f32, SHARED_LEN>;
 
@@ -125,7 +143,12 @@ fn sum_total(sum: Sum) -> f32 {
     return sum.s + c;
 }
 
-// Sample at position `pos` along row `row`.
+// The kernel of slice `slice` of this dispatch.
+fn kernel_of(slice: u32) -> Kernel {
+    return kernels[(u.first_slice + slice) * u.kernel_stride];
+}
+
+// Sample at position `pos` along row `row` (counted over all slices: rows are contiguous).
 fn fetch_along_row(row: u32, pos: i32) -> f32 {
     if (u.mode == MODE_PADDED) {
         if (pos < 0 || u32(pos) >= u.src_cols) { return 0.0; }
@@ -136,15 +159,15 @@ fn fetch_along_row(row: u32, pos: i32) -> f32 {
     return src[row * u.src_cols + u32(j)];
 }
 
-// Sample at position `pos` down column `col`.
-fn fetch_along_col(col: u32, pos: i32) -> f32 {
+// Sample at position `pos` down column `col` of the slice starting at `base`.
+fn fetch_along_col(base: u32, col: u32, pos: i32) -> f32 {
     if (u.mode == MODE_PADDED) {
         if (pos < 0 || u32(pos) >= u.src_rows) { return 0.0; }
-        return src[u32(pos) * u.src_cols + col];
+        return src[base + u32(pos) * u.src_cols + col];
     }
     let j = extend(pos, i32(u.src_rows));
     if (j < 0) { return u.cval; }
-    return src[u32(j) * u.src_cols + col];
+    return src[base + u32(j) * u.src_cols + col];
 }
 
 @compute @workgroup_size(256)
@@ -156,18 +179,20 @@ fn blur_rows_tiled(
     let g = group_index(wid, nwg);
     if (g >= u.groups) { return; }
     let segments = (u.out_cols + ROW_TILE - 1u) / ROW_TILE;
+    // Rows of every slice, one after the other (src and dst have as many rows).
     let row = g / segments;
+    let k = kernel_of(row / u.out_rows);
     let c0 = (g % segments) * ROW_TILE;
-    let span = ROW_TILE + u.taps - 1u;
-    for (var k = lid; k < span; k += WG_SIZE) {
-        tile[k] = fetch_along_row(row, i32(c0 + k) + u.first_offset);
+    let span = ROW_TILE + k.taps - 1u;
+    for (var i = lid; i < span; i += WG_SIZE) {
+        tile[i] = fetch_along_row(row, i32(c0 + i) + k.first_offset);
     }
     workgroupBarrier();
     let c = c0 + lid;
     if (c < u.out_cols) {
         var acc = Sum(0.0, 0.0);
-        for (var t = 0u; t < u.taps; t++) {
-            sum_add(&acc, weights[t] * tile[lid + t]);
+        for (var t = 0u; t < k.taps; t++) {
+            sum_add(&acc, weights[k.start + t] * tile[lid + t]);
         }
         dst[row * u.out_cols + c] = sum_total(acc);
     }
@@ -182,15 +207,21 @@ fn blur_cols_tiled(
     let g = group_index(wid, nwg);
     if (g >= u.groups) { return; }
     let col_groups = (u.out_cols + COL_TILE_COLS - 1u) / COL_TILE_COLS;
-    let r0 = (g / col_groups) * COL_TILE_ROWS;
-    let c = (g % col_groups) * COL_TILE_COLS + lid.x;
-    let span = COL_TILE_ROWS + u.taps - 1u;
-    for (var k = lid.y; k < span; k += COL_THREADS_Y) {
+    let row_groups = (u.out_rows + COL_TILE_ROWS - 1u) / COL_TILE_ROWS;
+    let slice = g / (col_groups * row_groups);
+    let in_slice = g % (col_groups * row_groups);
+    let k = kernel_of(slice);
+    let src_base = slice * u.src_rows * u.src_cols;
+    let dst_base = slice * u.out_rows * u.out_cols;
+    let r0 = (in_slice / col_groups) * COL_TILE_ROWS;
+    let c = (in_slice % col_groups) * COL_TILE_COLS + lid.x;
+    let span = COL_TILE_ROWS + k.taps - 1u;
+    for (var i = lid.y; i < span; i += COL_THREADS_Y) {
         var v = 0.0;
         if (c < u.out_cols) {
-            v = fetch_along_col(c, i32(r0 + k) + u.first_offset);
+            v = fetch_along_col(src_base, c, i32(r0 + i) + k.first_offset);
         }
-        tile[k * COL_TILE_COLS + lid.x] = v;
+        tile[i * COL_TILE_COLS + lid.x] = v;
     }
     workgroupBarrier();
     if (c >= u.out_cols) { return; }
@@ -198,10 +229,10 @@ fn blur_cols_tiled(
         let r = r0 + j;
         if (r < u.out_rows) {
             var acc = Sum(0.0, 0.0);
-            for (var t = 0u; t < u.taps; t++) {
-                sum_add(&acc, weights[t] * tile[(j + t) * COL_TILE_COLS + lid.x]);
+            for (var t = 0u; t < k.taps; t++) {
+                sum_add(&acc, weights[k.start + t] * tile[(j + t) * COL_TILE_COLS + lid.x]);
             }
-            dst[r * u.out_cols + c] = sum_total(acc);
+            dst[dst_base + r * u.out_cols + c] = sum_total(acc);
         }
     }
 }
@@ -215,19 +246,24 @@ fn blur_direct(
     let g = group_index(wid, nwg);
     if (g >= u.groups) { return; }
     let index = g * WG_SIZE + lid;
-    if (index >= u.out_rows * u.out_cols) { return; }
-    let r = index / u.out_cols;
+    let per_slice = u.out_rows * u.out_cols;
+    if (index >= u.slices * per_slice) { return; }
+    let slice = index / per_slice;
+    let k = kernel_of(slice);
+    let r = (index % per_slice) / u.out_cols;
     let c = index % u.out_cols;
     var acc = Sum(0.0, 0.0);
     if (u.axis == 1u) {
-        let start = i32(c) + u.first_offset;
-        for (var t = 0u; t < u.taps; t++) {
-            sum_add(&acc, weights[t] * fetch_along_row(r, start + i32(t)));
+        let start = i32(c) + k.first_offset;
+        let row = slice * u.src_rows + r;
+        for (var t = 0u; t < k.taps; t++) {
+            sum_add(&acc, weights[k.start + t] * fetch_along_row(row, start + i32(t)));
         }
     } else {
-        let start = i32(r) + u.first_offset;
-        for (var t = 0u; t < u.taps; t++) {
-            sum_add(&acc, weights[t] * fetch_along_col(c, start + i32(t)));
+        let start = i32(r) + k.first_offset;
+        let base = slice * u.src_rows * u.src_cols;
+        for (var t = 0u; t < k.taps; t++) {
+            sum_add(&acc, weights[k.start + t] * fetch_along_col(base, c, start + i32(t)));
         }
     }
     dst[index] = sum_total(acc);

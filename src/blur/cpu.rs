@@ -9,10 +9,13 @@
 
 use std::ops::{Add, AddAssign, Div, Mul, Sub};
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{
+    Array, Array1, Array3, ArrayD, ArrayView, ArrayView1, ArrayView3, ArrayViewD, Axis, Dimension,
+    IxDyn,
+};
 use rayon::prelude::*;
 
-use super::{AxisKernel, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
+use super::{AxisKernel, AxisView, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
 use crate::error::Result;
 use crate::simd::dispatch_avx2;
 
@@ -79,18 +82,21 @@ impl_real!(f64, <[f64]>::to_vec);
 // Reference
 // ---------------------------------------------------------------------------------------------
 
-/// The reference `gaussian_filter` in float64: for each axis in turn, each output is the sum
-/// over the kernel taps of weight × extended input, exactly as SciPy's `correlate1d` defines
-/// it. Slow (O(n · taps)) and obviously right; use [`super::gaussian_filter`] for speed.
+/// The reference `gaussian_filter` in float64, on any number of dimensions: for each pass in
+/// turn, each output is the sum over the kernel taps of weight × extended input, exactly as
+/// SciPy's `correlate1d` defines it. Slow (O(n · taps)) and obviously right; use
+/// [`super::gaussian_filter`] for speed.
 ///
 /// # Errors
 /// As [`BlurParams::plan`]. An empty array gives an empty array of the same shape, as SciPy.
-pub fn gaussian_filter_reference(
-    input: ArrayView2<'_, f64>,
+pub fn gaussian_filter_reference<D: Dimension>(
+    input: ArrayView<'_, f64, D>,
     params: &BlurParams,
-) -> Result<Array2<f64>> {
-    let plan = params.plan(2)?;
-    Ok(reference_plan(input, &plan))
+) -> Result<Array<f64, D>> {
+    let plan = params.plan(input.ndim())?;
+    Ok(reference_plan(input.into_dyn(), &plan)
+        .into_dimensionality::<D>()
+        .expect("the output has the input's shape"))
 }
 
 /// The reference `gaussian_filter1d` in float64.
@@ -101,15 +107,35 @@ pub fn gaussian_filter1d_reference(
     input: ArrayView1<'_, f64>,
     params: &BlurParams,
 ) -> Result<Array1<f64>> {
-    let plan = params.plan(1)?.as_row_plan();
-    let out = reference_plan(input.insert_axis(Axis(0)), &plan);
-    Ok(out.index_axis_move(Axis(0), 0))
+    gaussian_filter_reference(input, params)
 }
 
-fn reference_plan(input: ArrayView2<'_, f64>, plan: &BlurPlan) -> Array2<f64> {
+/// The reference [`super::gaussian_filter_stack`]: each image through
+/// [`gaussian_filter_reference`] with its own sigma.
+///
+/// # Errors
+/// As [`super::gaussian_filter_stack`].
+pub fn gaussian_filter_stack_reference(
+    stack: ArrayView3<'_, f64>,
+    sigmas: &[f64],
+    params: &BlurParams,
+) -> Result<Array3<f64>> {
+    let plans = params.plan_stack(stack.dim().0, sigmas)?;
+    let mut out = stack.to_owned();
+    for ((mut image, source), plan) in out
+        .axis_iter_mut(Axis(0))
+        .zip(stack.axis_iter(Axis(0)))
+        .zip(&plans)
+    {
+        image.assign(&reference_plan(source.into_dyn(), plan));
+    }
+    Ok(out)
+}
+
+fn reference_plan(input: ArrayViewD<'_, f64>, plan: &BlurPlan) -> ArrayD<f64> {
     if input.is_empty() {
         // SciPy returns an empty array of the same shape.
-        return Array2::zeros(input.raw_dim());
+        return ArrayD::zeros(input.raw_dim());
     }
     match plan.nan_policy {
         NanPolicy::Propagate => reference_apply(input.to_owned(), plan, plan.cval),
@@ -124,12 +150,11 @@ fn reference_plan(input: ArrayView2<'_, f64>, plan: &BlurPlan) -> Array2<f64> {
     }
 }
 
-fn reference_apply(mut data: Array2<f64>, plan: &BlurPlan, cval: f64) -> Array2<f64> {
-    for (axis, kernel) in plan.axes.iter().enumerate() {
-        let Some(kernel) = kernel else { continue };
-        for mut lane in data.lanes_mut(Axis(axis)) {
+fn reference_apply(mut data: ArrayD<f64>, plan: &BlurPlan, cval: f64) -> ArrayD<f64> {
+    for pass in &plan.passes {
+        for mut lane in data.lanes_mut(Axis(pass.axis)) {
             let line: Vec<f64> = lane.to_vec();
-            let out = reference_line(&line, kernel, plan.mode, cval);
+            let out = reference_line(&line, &pass.kernel, pass.mode, cval);
             lane.iter_mut().zip(out).for_each(|(dst, v)| *dst = v);
         }
     }
@@ -155,7 +180,7 @@ fn reference_line(line: &[f64], kernel: &AxisKernel, mode: Mode, cval: f64) -> V
 }
 
 /// `numerator / denominator`, NaN where the denominator is 0 (no data in the footprint).
-fn normalise<T: Real>(mut numerator: Array2<T>, denominator: &Array2<T>) -> Array2<T> {
+fn normalise<T: Real>(mut numerator: ArrayD<T>, denominator: &ArrayD<T>) -> ArrayD<T> {
     numerator.zip_mut_with(denominator, |n, &d| {
         *n = if d == T::ZERO {
             T::from_f64(f64::NAN)
@@ -173,12 +198,12 @@ fn normalise<T: Real>(mut numerator: Array2<T>, denominator: &Array2<T>) -> Arra
 /// Outputs computed together along a row: 2048 elements keep the accumulator in L1.
 const SEGMENT: usize = 2048;
 
-/// The fast path: a validated 2-D plan on float32 or float64, using every core; intermediate
-/// results between the two axes are stored in `T`, as SciPy stores them in the output dtype
-/// (an empty array gives an empty array of the same shape, as SciPy).
-pub(crate) fn run_fast<T: Real>(input: ArrayView2<'_, T>, plan: &BlurPlan) -> Array2<T> {
+/// The fast path: a validated plan on float32 or float64 of any number of dimensions, using
+/// every core; intermediate results between the passes are stored in `T`, as SciPy stores them
+/// in the output dtype (an empty array gives an empty array of the same shape, as SciPy).
+pub(crate) fn run_fast<T: Real>(input: ArrayViewD<'_, T>, plan: &BlurPlan) -> ArrayD<T> {
     if input.is_empty() {
-        return Array2::from_elem(input.raw_dim(), T::ZERO);
+        return ArrayD::from_elem(input.raw_dim(), T::ZERO);
     }
     let input = input.as_standard_layout();
     match plan.nan_policy {
@@ -194,28 +219,84 @@ pub(crate) fn run_fast<T: Real>(input: ArrayView2<'_, T>, plan: &BlurPlan) -> Ar
     }
 }
 
-/// Both passes with one allocation: the column pass writes a new array, and each band of it is
-/// filtered along its rows in place right after, while the band is still in cache (each row is
-/// copied into padded scratch before it is overwritten).
-fn apply_fast<T: Real>(input: ArrayView2<'_, T>, plan: &BlurPlan, cval: f64) -> Array2<T> {
-    let (rows, cols) = input.dim();
-    let cval = T::from_f64(cval);
-    let row_taps = plan.axes[1]
-        .as_ref()
-        .map(|kernel| kernel.taps_for_line(plan.mode, cols));
-    match &plan.axes[0] {
-        Some(kernel) => {
-            let taps = kernel.taps_for_line(plan.mode, rows);
-            column_pass(input, &taps, plan.mode, cval, row_taps.as_ref())
-        }
-        None => {
-            let mut data = input.to_owned();
-            if let Some(taps) = &row_taps {
-                row_pass_in_place(&mut data, taps, plan.mode, cval);
-            }
-            data
-        }
+/// [`super::gaussian_filter_stack`] on the CPU: the images run in parallel, each with its own
+/// plan through [`run_fast`].
+pub(crate) fn run_stack_fast<T: Real>(stack: ArrayView3<'_, T>, plans: &[BlurPlan]) -> Array3<T> {
+    let (images, rows, cols) = stack.dim();
+    if stack.is_empty() {
+        return Array3::from_elem((images, rows, cols), T::ZERO);
     }
+    let stack = stack.as_standard_layout();
+    let source = stack.as_slice().expect("standard layout");
+    let mut out = Array3::from_elem((images, rows, cols), T::ZERO);
+    let image_len = rows * cols;
+    out.as_slice_mut()
+        .expect("standard layout")
+        .par_chunks_mut(image_len)
+        .zip(source.par_chunks(image_len))
+        .zip(plans.par_iter())
+        .for_each(|((target, image), plan)| {
+            let image = ArrayViewD::from_shape(IxDyn(&[rows, cols]), image).expect("image shape");
+            let blurred = run_fast(image, plan);
+            target.copy_from_slice(blurred.as_slice().expect("standard layout"));
+        });
+    out
+}
+
+/// Every pass of the plan. A pass along the last axis filters rows in place; any other axis
+/// is a column pass over the stacked `len x inner` matrices. A column pass along the
+/// second-to-last axis followed by the last one runs fused (the row pass on each band while it
+/// is in cache), as a 2-D blur does.
+fn apply_fast<T: Real>(input: ArrayViewD<'_, T>, plan: &BlurPlan, cval: f64) -> ArrayD<T> {
+    let shape = input.shape().to_vec();
+    let cval = T::from_f64(cval);
+    let source = input.as_slice().expect("standard layout");
+    // None while no pass has run: the input is read in place.
+    let mut data: Option<Vec<T>> = None;
+    let mut i = 0;
+    while i < plan.passes.len() {
+        let pass = &plan.passes[i];
+        let view = AxisView::of(&shape, pass.axis);
+        let taps = pass.kernel.taps_for_line(pass.mode, view.len);
+        if view.inner == 1 {
+            let mut owned = data.take().unwrap_or_else(|| source.to_vec());
+            row_pass_in_place(&mut owned, view.len, &taps, pass.mode, cval);
+            data = Some(owned);
+            i += 1;
+            continue;
+        }
+        let fused = plan
+            .passes
+            .get(i + 1)
+            .filter(|next| pass.axis + 2 == shape.len() && next.axis == pass.axis + 1);
+        let row = fused.map(|next| (next.kernel.taps_for_line(next.mode, view.inner), next.mode));
+        let current: &[T] = data.as_deref().unwrap_or(source);
+        let mut out = vec![T::ZERO; current.len()];
+        let matrix = view.len * view.inner;
+        let run = |(target, matrix_in): (&mut [T], &[T])| {
+            column_pass(
+                matrix_in,
+                view.len,
+                view.inner,
+                target,
+                &taps,
+                pass.mode,
+                cval,
+                row.as_ref().map(|(taps, mode)| (taps, *mode)),
+            );
+        };
+        if view.outer == 1 {
+            run((&mut out[..], current));
+        } else {
+            out.par_chunks_mut(matrix)
+                .zip(current.par_chunks(matrix))
+                .for_each(run);
+        }
+        data = Some(out);
+        i += if fused.is_some() { 2 } else { 1 };
+    }
+    let values = data.unwrap_or_else(|| source.to_vec());
+    ArrayD::from_shape_vec(shape, values).expect("shape kept")
 }
 
 /// How the micro-kernels sum a kernel.
@@ -340,12 +421,10 @@ fn correlate_segment_portable<T: Real>(
 /// Filters along axis 1 (each row), in place. Each row is first copied into scratch padded
 /// with the edge rule, then overwritten segment by segment; rows run in parallel, or a single
 /// long row's segments do.
-fn row_pass_in_place<T: Real>(data: &mut Array2<T>, taps: &Taps, mode: Mode, cval: T) {
-    let cols = data.ncols();
+fn row_pass_in_place<T: Real>(slice: &mut [T], cols: usize, taps: &Taps, mode: Mode, cval: T) {
     let weights: Vec<T> = T::taps(&taps.weights);
     let form = KernelForm::of::<T>(taps);
-    let rows = data.nrows();
-    let slice = data.as_slice_mut().expect("standard layout");
+    let rows = slice.len() / cols;
     if rows >= 2 * rayon::current_num_threads() {
         slice
             .par_chunks_mut(cols)
@@ -509,27 +588,28 @@ fn accumulate_one<'a, T: Real>(
 /// per strip and thrashed the TLB (3x slower on W1). Output strips of `LANES` columns are then
 /// accumulated in registers.
 ///
-/// With `row_taps`, each finished band is then filtered along its rows in place (the fused
-/// two-pass blur), so the intermediate never makes a round trip through main memory.
+/// With `row`, each finished band is then filtered along its rows in place with those taps and
+/// mode (the fused two-pass blur), so the intermediate never makes a round trip through main
+/// memory.
+#[allow(clippy::too_many_arguments, reason = "one pass's plain inputs")]
 fn column_pass<T: Real>(
-    data: ArrayView2<'_, T>,
+    source: &[T],
+    rows: usize,
+    cols: usize,
+    out_slice: &mut [T],
     taps: &Taps,
     mode: Mode,
     cval: T,
-    row_taps: Option<&Taps>,
-) -> Array2<T> {
-    let (rows, cols) = data.dim();
+    row: Option<(&Taps, Mode)>,
+) {
     let weights: Vec<T> = T::taps(&taps.weights);
     let form = KernelForm::of::<T>(taps);
-    let source = data.as_slice().expect("standard layout");
     let n_taps = weights.len();
     let source_row = |k: isize| mode.extend(k + taps.first_offset, rows);
-    let mut out = Array2::from_elem((rows, cols), T::ZERO);
-    let out_slice = out.as_slice_mut().expect("standard layout");
     let gather = n_taps <= GATHER_MAX_TAPS;
     let constant_row = vec![cval; cols];
     let row_weights: Option<(Vec<T>, KernelForm)> =
-        row_taps.map(|t| (T::taps(&t.weights), KernelForm::of::<T>(t)));
+        row.map(|(t, _)| (T::taps(&t.weights), KernelForm::of::<T>(t)));
     out_slice
         .par_chunks_mut(cols * BAND_ROWS)
         .enumerate()
@@ -585,22 +665,23 @@ fn column_pass<T: Real>(
                         }
                     }
                 }
-                if let (Some(row_taps), Some((row_weights, row_form))) = (row_taps, &row_weights) {
-                    for row in out_band.chunks_mut(cols) {
+                if let (Some((row_taps, row_mode)), Some((row_weights, row_form))) =
+                    (row, &row_weights)
+                {
+                    for line in out_band.chunks_mut(cols) {
                         filter_row_in_place(
-                            row,
+                            line,
                             padded,
                             row_taps,
                             row_weights,
                             *row_form,
-                            mode,
+                            row_mode,
                             cval,
                         );
                     }
                 }
             },
         );
-    out
 }
 
 dispatch_avx2!(

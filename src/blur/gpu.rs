@@ -1,18 +1,20 @@
-//! The GPU path: float32, two separable passes (columns, then rows, as SciPy orders the axes),
-//! each tiled through workgroup memory so that every element is read from and written to
-//! global memory about once.
+//! The GPU path: float32, one tiled dispatch per pass (SciPy's axis order), each pass seeing the
+//! array as a stack of `rows x cols` matrices filtered along rows or down columns (see
+//! [`super::AxisView`]); every element is read from and written to global memory about once
+//! per pass.
 //!
 //! Arrays that fit in one storage binding stay on the GPU between the passes and are read back
 //! once. Larger ones are cut into tiles that each fit: the host extends each tile's lines with
 //! the edge rule (so the shader needs no knowledge of the rest of the array), the GPU filters
 //! it, and the host stitches the results. Kernels too wide for workgroup memory fall back to a
 //! direct kernel that reads global memory. Dispatches past 65,535 workgroups are spread over
-//! the y and z dimensions.
+//! the y and z dimensions. An image stack gives each image (slice) its own kernel through a
+//! table the shader indexes by slice.
 
 use bytemuck::{Pod, Zeroable};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array, Array3, ArrayD, ArrayView, ArrayView3, ArrayViewD, Dimension};
 
-use super::{BlurParams, BlurPlan, Mode, NanPolicy, Taps};
+use super::{omit_cvals, AxisView, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
@@ -39,18 +41,20 @@ const MODE_PADDED: u32 = 5;
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
 pub(crate) struct BlurUniform {
-    /// Output rows.
+    /// Output rows per slice.
     pub(crate) out_rows: u32,
     /// Output columns.
     pub(crate) out_cols: u32,
-    /// Rows held in `src`.
+    /// Rows per slice held in `src`.
     pub(crate) src_rows: u32,
     /// Columns held in `src`.
     pub(crate) src_cols: u32,
-    /// Number of weights.
-    pub(crate) taps: u32,
-    /// Position of tap 0 relative to the output index.
-    pub(crate) first_offset: i32,
+    /// Matrices stacked in `src` and `dst`.
+    pub(crate) slices: u32,
+    /// The kernel table's entry for slice 0 of this dispatch (times `kernel_stride`).
+    pub(crate) first_slice: u32,
+    /// 1: one kernel per slice; 0: one kernel for all.
+    pub(crate) kernel_stride: u32,
     /// Edge mode code, or `MODE_PADDED`.
     pub(crate) mode: u32,
     /// 0: filter down columns; 1: along rows.
@@ -62,6 +66,18 @@ pub(crate) struct BlurUniform {
     /// Always 1.0: multiplying by a value the compiler cannot see keeps it from folding the
     /// compensated sum's error terms away ((s + p) - s -> p).
     pub(crate) one: f32,
+}
+
+/// One kernel of the table. Kept in sync with `struct Kernel` in shaders/blur/blur.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub(crate) struct KernelEntry {
+    /// Index of its first tap in the weights array.
+    pub(crate) start: u32,
+    /// Number of taps.
+    pub(crate) taps: u32,
+    /// Position of tap 0 relative to the output index.
+    pub(crate) first_offset: i32,
     /// Padding to 16 bytes.
     pub(crate) _pad: u32,
 }
@@ -87,14 +103,139 @@ pub struct BlurGpu {
     normalize: wgpu::ComputePipeline,
 }
 
-/// Shape of one pass: what the shader reads and writes.
+/// One pass as the shader runs it: `slices` matrices of `rows x cols`, filtered along `axis`
+/// (1: rows, 0: columns), with one kernel for all slices or one per slice.
+#[derive(Clone, Debug)]
+struct GpuPass {
+    slices: usize,
+    rows: usize,
+    cols: usize,
+    axis: usize,
+    /// One entry, or one per slice.
+    taps: Vec<Taps>,
+    mode: Mode,
+}
+
+impl GpuPass {
+    /// A pass of an N-D plan along `axis` of `shape`: a row pass when the axis is the last
+    /// one, else a column pass over the `outer` matrices of `len x inner`.
+    fn along(shape: &[usize], axis: usize, taps: Taps, mode: Mode) -> Self {
+        let view = AxisView::of(shape, axis);
+        let (slices, rows, cols, axis) = if view.inner == 1 {
+            (1, view.outer, view.len, 1)
+        } else {
+            (view.outer, view.len, view.inner, 0)
+        };
+        Self {
+            slices,
+            rows,
+            cols,
+            axis,
+            taps: vec![taps],
+            mode,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.slices * self.rows * self.cols
+    }
+
+    fn max_taps(&self) -> usize {
+        self.taps.iter().map(|t| t.weights.len()).max().unwrap_or(1)
+    }
+
+    /// Slice `slice`'s taps.
+    fn taps_of(&self, slice: usize) -> &Taps {
+        &self.taps[if self.taps.len() == 1 { 0 } else { slice }]
+    }
+
+    /// The float32 weights and table of slices `s0..s1` (one entry when the pass has one
+    /// kernel); `padded` sets every first offset to 0 (`MODE_PADDED` tiles).
+    fn kernel_table(&self, s0: usize, s1: usize, padded: bool) -> (Vec<f32>, Vec<KernelEntry>) {
+        let chosen = if self.taps.len() == 1 {
+            &self.taps[..]
+        } else {
+            &self.taps[s0..s1]
+        };
+        let mut weights = Vec::new();
+        let mut entries = Vec::with_capacity(chosen.len());
+        for taps in chosen {
+            entries.push(KernelEntry {
+                start: weights.len() as u32,
+                taps: taps.weights.len() as u32,
+                first_offset: if padded { 0 } else { taps.first_offset as i32 },
+                _pad: 0,
+            });
+            weights.extend(taps.weights_f32());
+        }
+        (weights, entries)
+    }
+
+    /// Bytes of the weights and table of the whole pass.
+    fn table_bytes(&self) -> u64 {
+        let weights: usize = self.taps.iter().map(|t| t.weights.len()).sum();
+        (weights * 4).max(self.taps.len() * std::mem::size_of::<KernelEntry>()) as u64
+    }
+}
+
+/// The shape of one dispatch: what the shader reads and writes.
 #[derive(Clone, Copy, Debug)]
 struct PassShape {
+    slices: usize,
     out_rows: usize,
     out_cols: usize,
     src_rows: usize,
     src_cols: usize,
     axis: usize,
+}
+
+/// The passes of an N-D plan on an array of `shape`.
+fn plan_passes(shape: &[usize], plan: &BlurPlan) -> Vec<GpuPass> {
+    plan.passes
+        .iter()
+        .map(|pass| {
+            let taps = pass.kernel.taps_for_line(pass.mode, shape[pass.axis]);
+            GpuPass::along(shape, pass.axis, taps, pass.mode)
+        })
+        .collect()
+}
+
+/// The two passes of an image stack, each image with its own taps (an image with no blur on
+/// an axis gets the identity tap there). Axes no image blurs are skipped.
+fn stack_passes(images: usize, rows: usize, cols: usize, plans: &[BlurPlan]) -> Vec<GpuPass> {
+    let mut passes = Vec::new();
+    for axis in 0..2 {
+        let Some(mode) = plans
+            .iter()
+            .flat_map(|plan| &plan.passes)
+            .find(|pass| pass.axis == axis)
+            .map(|pass| pass.mode)
+        else {
+            continue;
+        };
+        let len = if axis == 0 { rows } else { cols };
+        let taps = plans
+            .iter()
+            .map(
+                |plan| match plan.passes.iter().find(|pass| pass.axis == axis) {
+                    Some(pass) => pass.kernel.taps_for_line(mode, len),
+                    None => Taps {
+                        weights: vec![1.0],
+                        first_offset: 0,
+                    },
+                },
+            )
+            .collect();
+        passes.push(GpuPass {
+            slices: images,
+            rows,
+            cols,
+            axis,
+            taps,
+            mode,
+        });
+    }
+    passes
 }
 
 impl BlurGpu {
@@ -111,127 +252,161 @@ impl BlurGpu {
         })
     }
 
-    /// `gaussian_filter` of a 2-D float32 array.
+    /// `gaussian_filter` of a float32 array of any number of dimensions, reusing these
+    /// pipelines.
     ///
     /// # Errors
     /// Parameter errors and GPU errors. An empty array gives an empty array of the same shape.
-    pub fn run(
+    pub fn run<D: Dimension>(
         &self,
         ctx: &GpuContext,
-        input: ArrayView2<'_, f32>,
+        input: ArrayView<'_, f32, D>,
         params: &BlurParams,
-    ) -> Result<Array2<f32>> {
-        let plan = params.plan(2)?;
-        self.run_plan(ctx, input, &plan)
+    ) -> Result<Array<f32, D>> {
+        let plan = params.plan(input.ndim())?;
+        Ok(self
+            .run_plan(ctx, input.into_dyn(), &plan)?
+            .into_dimensionality::<D>()
+            .expect("the output has the input's shape"))
     }
 
-    /// `gaussian_filter1d` of a 1-D float32 array.
-    ///
-    /// # Errors
-    /// As [`BlurGpu::run`].
-    pub fn run_1d(
-        &self,
-        ctx: &GpuContext,
-        input: ArrayView1<'_, f32>,
-        params: &BlurParams,
-    ) -> Result<Array1<f32>> {
-        let plan = params.plan(1)?.as_row_plan();
-        let out = self.run_plan(ctx, input.insert_axis(Axis(0)), &plan)?;
-        Ok(out.index_axis_move(Axis(0), 0))
-    }
-
-    /// Runs a validated 2-D plan.
+    /// Runs a validated plan on a float32 array of any number of dimensions.
     pub(crate) fn run_plan(
         &self,
         ctx: &GpuContext,
-        input: ArrayView2<'_, f32>,
+        input: ArrayViewD<'_, f32>,
         plan: &BlurPlan,
-    ) -> Result<Array2<f32>> {
+    ) -> Result<ArrayD<f32>> {
         if input.is_empty() {
             // SciPy returns an empty array of the same shape.
-            return Ok(Array2::zeros(input.raw_dim()));
+            return Ok(ArrayD::zeros(input.raw_dim()));
         }
-        let (rows, cols) = input.dim();
+        let shape = input.shape().to_vec();
         let input = input.as_standard_layout();
         let data = input.as_slice().expect("standard layout");
-        let resident = (data.len() as u64) * 4 <= ctx.max_binding_bytes();
-        let out = match (plan.nan_policy, resident) {
+        let passes = plan_passes(&shape, plan);
+        let out = self.run_passes(ctx, data, &passes, plan.cval, plan.nan_policy)?;
+        Ok(ArrayD::from_shape_vec(shape, out).expect("shape kept"))
+    }
+
+    /// Blurs each image of a float32 `(N, H, W)` stack with its own plan: both passes cover
+    /// the whole stack, each workgroup reading its image's kernel.
+    pub(crate) fn run_stack(
+        &self,
+        ctx: &GpuContext,
+        stack: ArrayView3<'_, f32>,
+        plans: &[BlurPlan],
+    ) -> Result<Array3<f32>> {
+        let (images, rows, cols) = stack.dim();
+        if stack.is_empty() {
+            return Ok(Array3::zeros((images, rows, cols)));
+        }
+        let stack = stack.as_standard_layout();
+        let data = stack.as_slice().expect("standard layout");
+        let passes = stack_passes(images, rows, cols, plans);
+        // Every image's plan shares cval and the NaN policy (they come from one BlurParams).
+        let out = self.run_passes(ctx, data, &passes, plans[0].cval, plans[0].nan_policy)?;
+        Ok(Array3::from_shape_vec((images, rows, cols), out).expect("shape kept"))
+    }
+
+    /// The passes on `data`, resident when the data and the kernel tables fit in one
+    /// binding, else tile by tile; with `omit`, on the values and the mask, then normalised.
+    fn run_passes(
+        &self,
+        ctx: &GpuContext,
+        data: &[f32],
+        passes: &[GpuPass],
+        cval: f64,
+        nan_policy: NanPolicy,
+    ) -> Result<Vec<f32>> {
+        let budget = ctx.max_binding_bytes();
+        let resident = (data.len() as u64) * 4 <= budget
+            && passes.iter().all(|pass| pass.table_bytes() <= budget);
+        match (nan_policy, resident) {
             (NanPolicy::Propagate, true) => {
                 let mut encoder = ctx.device.create_command_encoder(&Default::default());
                 let source = ctx.upload("blur input", data)?;
-                let result =
-                    self.encode_resident(ctx, &mut encoder, source, rows, cols, plan, plan.cval)?;
+                let result = self.encode_passes(ctx, &mut encoder, source, passes, cval)?;
                 ctx.submit_and_wait("the blur", encoder)?;
-                ctx.read_back::<f32>(&result, 0, data.len())?
+                ctx.read_back::<f32>(&result, 0, data.len())
             }
             (NanPolicy::Omit, true) => {
-                let (value_cval, mask_cval) = plan.omit_cvals();
+                let (value_cval, mask_cval) = omit_cvals(cval);
                 let (values, mask) = split_nan(data);
                 let mut encoder = ctx.device.create_command_encoder(&Default::default());
                 let values = ctx.upload("blur values", &values)?;
                 let mask = ctx.upload("blur mask", &mask)?;
                 let numerator =
-                    self.encode_resident(ctx, &mut encoder, values, rows, cols, plan, value_cval)?;
-                let denominator =
-                    self.encode_resident(ctx, &mut encoder, mask, rows, cols, plan, mask_cval)?;
+                    self.encode_passes(ctx, &mut encoder, values, passes, value_cval)?;
+                let denominator = self.encode_passes(ctx, &mut encoder, mask, passes, mask_cval)?;
                 let result =
                     self.encode_normalize(ctx, &mut encoder, &numerator, &denominator, data.len())?;
                 ctx.submit_and_wait("the normalised blur", encoder)?;
-                ctx.read_back::<f32>(&result, 0, data.len())?
+                ctx.read_back::<f32>(&result, 0, data.len())
             }
-            (NanPolicy::Propagate, false) => {
-                self.chunked(ctx, data.to_vec(), rows, cols, plan, plan.cval)?
-            }
+            (NanPolicy::Propagate, false) => self.chunked(ctx, data.to_vec(), passes, cval),
             (NanPolicy::Omit, false) => {
-                let (value_cval, mask_cval) = plan.omit_cvals();
+                let (value_cval, mask_cval) = omit_cvals(cval);
                 let (values, mask) = split_nan(data);
-                let numerator = self.chunked(ctx, values, rows, cols, plan, value_cval)?;
-                let denominator = self.chunked(ctx, mask, rows, cols, plan, mask_cval)?;
-                numerator
+                let numerator = self.chunked(ctx, values, passes, value_cval)?;
+                let denominator = self.chunked(ctx, mask, passes, mask_cval)?;
+                Ok(numerator
                     .iter()
                     .zip(&denominator)
                     .map(|(&n, &d)| if d == 0.0 { f32::NAN } else { n / d })
-                    .collect()
+                    .collect())
             }
-        };
-        Ok(Array2::from_shape_vec((rows, cols), out).expect("shape kept"))
+        }
     }
 
-    /// Records both passes on an array resident in `source`; returns the buffer holding the
-    /// result (a fresh, poisoned buffer per pass, so an element left unwritten shows as NaN).
-    #[allow(clippy::too_many_arguments, reason = "internal plumbing of one pass")]
+    /// Records every pass of `plan` on an array of `shape` resident in `source`; returns the
+    /// buffer holding the result (the heatmap chain blurs its grid this way, then colours it
+    /// on the device).
     pub(crate) fn encode_resident(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
         source: wgpu::Buffer,
-        rows: usize,
-        cols: usize,
+        shape: &[usize],
         plan: &BlurPlan,
         cval: f64,
     ) -> Result<wgpu::Buffer> {
+        self.encode_passes(ctx, encoder, source, &plan_passes(shape, plan), cval)
+    }
+
+    /// Records the passes on data resident in `source` (a fresh, poisoned buffer per pass, so
+    /// an element left unwritten shows as NaN); returns the buffer holding the result.
+    fn encode_passes(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        source: wgpu::Buffer,
+        passes: &[GpuPass],
+        cval: f64,
+    ) -> Result<wgpu::Buffer> {
         let mut current = source;
-        for (axis, kernel) in plan.axes.iter().enumerate() {
-            let Some(kernel) = kernel else { continue };
-            let len = if axis == 0 { rows } else { cols };
-            let taps = kernel.taps_for_line(plan.mode, len);
-            let output = ctx.storage_buffer("blur pass output", (rows * cols * 4) as u64)?;
-            ctx.poison_f32(&output, rows * cols);
+        for pass in passes {
+            let len = pass.len();
+            let output = ctx.storage_buffer("blur pass output", (len * 4) as u64)?;
+            ctx.poison_f32(&output, len);
             let shape = PassShape {
-                out_rows: rows,
-                out_cols: cols,
-                src_rows: rows,
-                src_cols: cols,
-                axis,
+                slices: pass.slices,
+                out_rows: pass.rows,
+                out_cols: pass.cols,
+                src_rows: pass.rows,
+                src_cols: pass.cols,
+                axis: pass.axis,
             };
-            self.encode_pass(
+            let table = pass.kernel_table(0, pass.slices, false);
+            self.encode_dispatch(
                 ctx,
                 encoder,
                 &current,
                 &output,
                 shape,
-                &taps,
-                plan.mode.code(),
+                &table,
+                pass.max_taps(),
+                pass.mode.code(),
                 cval,
             )?;
             current = output;
@@ -239,31 +414,36 @@ impl BlurGpu {
         Ok(current)
     }
 
-    /// Records one pass from `source` to `output`.
+    /// Records one dispatch from `source` to `output` with the kernel table `(weights,
+    /// entries)`: one entry for every slice, or one per slice.
     #[allow(clippy::too_many_arguments, reason = "internal plumbing of one pass")]
-    fn encode_pass(
+    fn encode_dispatch(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
         source: &wgpu::Buffer,
         output: &wgpu::Buffer,
         shape: PassShape,
-        taps: &Taps,
+        (weights, entries): &(Vec<f32>, Vec<KernelEntry>),
+        max_taps: usize,
         mode: u32,
         cval: f64,
     ) -> Result<()> {
-        let n_taps = taps.weights.len() as u32;
+        let n_taps = max_taps as u32;
         let (pipeline, groups) = if shape.axis == 1 && n_taps + ROW_TILE - 1 <= SHARED_LEN {
             let segments = shape.out_cols.div_ceil(ROW_TILE as usize);
-            (&self.rows_tiled, (shape.out_rows * segments) as u64)
+            (
+                &self.rows_tiled,
+                (shape.slices * shape.out_rows * segments) as u64,
+            )
         } else if shape.axis == 0 && (COL_TILE_ROWS + n_taps - 1) * COL_TILE_COLS <= SHARED_LEN {
             let tiles = shape.out_rows.div_ceil(COL_TILE_ROWS as usize)
                 * shape.out_cols.div_ceil(COL_TILE_COLS as usize);
-            (&self.cols_tiled, tiles as u64)
+            (&self.cols_tiled, (shape.slices * tiles) as u64)
         } else {
             (
                 &self.direct,
-                (shape.out_rows * shape.out_cols).div_ceil(WG_SIZE as usize) as u64,
+                (shape.slices * shape.out_rows * shape.out_cols).div_ceil(WG_SIZE as usize) as u64,
             )
         };
         let uniform = BlurUniform {
@@ -271,23 +451,23 @@ impl BlurGpu {
             out_cols: shape.out_cols as u32,
             src_rows: shape.src_rows as u32,
             src_cols: shape.src_cols as u32,
-            taps: n_taps,
-            first_offset: taps.first_offset as i32,
+            slices: shape.slices as u32,
+            first_slice: 0,
+            kernel_stride: u32::from(entries.len() > 1),
             mode,
             axis: shape.axis as u32,
             cval: cval as f32,
             groups: groups as u32,
             one: 1.0,
-            _pad: 0,
         };
-        let weights = taps.weights_f32();
         let uniform = ctx.uniform("blur uniform", &uniform)?;
-        let weights = ctx.upload("blur weights", &weights)?;
+        let weights = ctx.upload("blur weights", weights)?;
+        let entries = ctx.upload("blur kernels", entries)?;
         ctx.record_dispatch(
             "recording a blur pass",
             encoder,
             pipeline,
-            &[&uniform, &weights, source, output],
+            &[&uniform, &weights, &entries, source, output],
             groups,
         )
     }
@@ -321,123 +501,143 @@ impl BlurGpu {
         Ok(output)
     }
 
-    /// Both passes on an array too large for one binding, tile by tile through the host.
+    /// Every pass on data too large for one binding, tile by tile through the host.
     fn chunked(
         &self,
         ctx: &GpuContext,
         mut data: Vec<f32>,
-        rows: usize,
-        cols: usize,
-        plan: &BlurPlan,
+        passes: &[GpuPass],
         cval: f64,
     ) -> Result<Vec<f32>> {
-        for (axis, kernel) in plan.axes.iter().enumerate() {
-            let Some(kernel) = kernel else { continue };
-            let len = if axis == 0 { rows } else { cols };
-            let taps = kernel.taps_for_line(plan.mode, len);
-            data = self.chunked_pass(ctx, &data, rows, cols, axis, &taps, plan.mode, cval)?;
+        for pass in passes {
+            data = self.chunked_pass(ctx, &data, pass, cval)?;
         }
         Ok(data)
     }
 
-    /// One pass over tiles that each fit in a binding: the host gathers each tile with its
-    /// lines already extended by the edge rule (`MODE_PADDED`), so wrap and reflect halos
+    /// One pass over tiles that each fit in a binding: a tile is whole slices when they fit,
+    /// else bands of one slice's rows, else blocks of them. The host gathers each tile with
+    /// its lines already extended by the edge rule (`MODE_PADDED`), so wrap and reflect halos
     /// come from wherever the rule says, even the far end of the array.
-    #[allow(clippy::too_many_arguments, reason = "internal plumbing of one pass")]
     fn chunked_pass(
         &self,
         ctx: &GpuContext,
         data: &[f32],
-        rows: usize,
-        cols: usize,
-        axis: usize,
-        taps: &Taps,
-        mode: Mode,
+        pass: &GpuPass,
         cval: f64,
     ) -> Result<Vec<f32>> {
         let budget = (ctx.max_binding_bytes() / 4) as usize;
-        let halo = taps.weights.len() - 1;
+        let max_taps = pass.max_taps();
+        let halo = max_taps - 1;
+        let (rows, cols) = (pass.rows, pass.cols);
         let too_wide = || Error::ExceedsLimit {
             what: "blur kernel taps in one storage binding",
-            requested: taps.weights.len() as u64,
+            requested: max_taps as u64,
             max: budget as u64,
         };
-        // Tile size (output rows x output columns) whose padded input fits the budget.
-        let (tile_rows, tile_cols) = if axis == 1 {
-            if cols + halo <= budget {
-                (budget / (cols + halo), cols)
+        // Slices whose kernel tables still fit (per-slice kernels only).
+        let table_slices = if pass.taps.len() == 1 {
+            usize::MAX
+        } else {
+            (budget / max_taps.max(4)).max(1)
+        };
+        // Tile size: slices x output rows x output columns whose padded input fits the budget.
+        let (tile_slices, tile_rows, tile_cols) = if pass.axis == 1 {
+            let line = cols + halo;
+            if rows * line <= budget {
+                ((budget / (rows * line)).min(table_slices), rows, cols)
+            } else if line <= budget {
+                (1, budget / line, cols)
             } else if halo < budget {
-                (1, budget - halo)
+                (1, 1, budget - halo)
             } else {
                 return Err(too_wide());
             }
+        } else if (rows + halo) * cols <= budget {
+            (
+                (budget / ((rows + halo) * cols)).min(table_slices),
+                rows,
+                cols,
+            )
         } else if (halo + 1) * cols <= budget {
-            (budget / cols - halo, cols)
+            (1, budget / cols - halo, cols)
         } else if halo < budget {
             let tile_cols = budget / (halo + 1);
-            (budget / tile_cols - halo, tile_cols)
+            (1, budget / tile_cols - halo, tile_cols)
         } else {
             return Err(too_wide());
         };
         let cval32 = cval as f32;
-        let mut out = vec![0.0f32; rows * cols];
-        for r0 in (0..rows).step_by(tile_rows) {
-            let r1 = (r0 + tile_rows).min(rows);
-            for c0 in (0..cols).step_by(tile_cols) {
-                let c1 = (c0 + tile_cols).min(cols);
-                let (out_rows, out_cols) = (r1 - r0, c1 - c0);
-                let (src_rows, src_cols) = if axis == 1 {
-                    (out_rows, out_cols + halo)
-                } else {
-                    (out_rows + halo, out_cols)
-                };
-                let mut tile = Vec::with_capacity(src_rows * src_cols);
-                for k in 0..src_rows {
-                    if axis == 1 {
-                        let row = &data[(r0 + k) * cols..(r0 + k + 1) * cols];
-                        tile.extend((0..src_cols).map(|j| {
-                            match mode.extend((c0 + j) as isize + taps.first_offset, cols) {
-                                Some(c) => row[c],
-                                None => cval32,
-                            }
-                        }));
+        let matrix = rows * cols;
+        let mut out = vec![0.0f32; pass.len()];
+        for s0 in (0..pass.slices).step_by(tile_slices) {
+            let s1 = (s0 + tile_slices).min(pass.slices);
+            for r0 in (0..rows).step_by(tile_rows) {
+                let r1 = (r0 + tile_rows).min(rows);
+                for c0 in (0..cols).step_by(tile_cols) {
+                    let c1 = (c0 + tile_cols).min(cols);
+                    let (out_rows, out_cols) = (r1 - r0, c1 - c0);
+                    let (src_rows, src_cols) = if pass.axis == 1 {
+                        (out_rows, out_cols + halo)
                     } else {
-                        match mode.extend((r0 + k) as isize + taps.first_offset, rows) {
-                            Some(r) => tile.extend_from_slice(&data[r * cols + c0..r * cols + c1]),
-                            None => tile.extend(std::iter::repeat_n(cval32, out_cols)),
+                        (out_rows + halo, out_cols)
+                    };
+                    let mut tile = Vec::with_capacity((s1 - s0) * src_rows * src_cols);
+                    for slice in s0..s1 {
+                        let first_offset = pass.taps_of(slice).first_offset;
+                        let base = &data[slice * matrix..(slice + 1) * matrix];
+                        for k in 0..src_rows {
+                            if pass.axis == 1 {
+                                let row = &base[(r0 + k) * cols..(r0 + k + 1) * cols];
+                                tile.extend((0..src_cols).map(|j| {
+                                    match pass.mode.extend((c0 + j) as isize + first_offset, cols) {
+                                        Some(c) => row[c],
+                                        None => cval32,
+                                    }
+                                }));
+                            } else {
+                                match pass.mode.extend((r0 + k) as isize + first_offset, rows) {
+                                    Some(r) => {
+                                        tile.extend_from_slice(&base[r * cols + c0..r * cols + c1])
+                                    }
+                                    None => tile.extend(std::iter::repeat_n(cval32, out_cols)),
+                                }
+                            }
                         }
                     }
-                }
-                let source = ctx.upload("blur tile", &tile)?;
-                let output =
-                    ctx.storage_buffer("blur tile output", (out_rows * out_cols * 4) as u64)?;
-                ctx.poison_f32(&output, out_rows * out_cols);
-                let shape = PassShape {
-                    out_rows,
-                    out_cols,
-                    src_rows,
-                    src_cols,
-                    axis,
-                };
-                let padded = Taps {
-                    weights: taps.weights.clone(),
-                    first_offset: 0,
-                };
-                let mut encoder = ctx.device.create_command_encoder(&Default::default());
-                self.encode_pass(
-                    ctx,
-                    &mut encoder,
-                    &source,
-                    &output,
-                    shape,
-                    &padded,
-                    MODE_PADDED,
-                    cval,
-                )?;
-                ctx.submit_and_wait("a blur tile", encoder)?;
-                let result = ctx.read_back::<f32>(&output, 0, out_rows * out_cols)?;
-                for (k, line) in result.chunks(out_cols).enumerate() {
-                    out[(r0 + k) * cols + c0..(r0 + k) * cols + c1].copy_from_slice(line);
+                    let tile_len = (s1 - s0) * out_rows * out_cols;
+                    let source = ctx.upload("blur tile", &tile)?;
+                    let output = ctx.storage_buffer("blur tile output", (tile_len * 4) as u64)?;
+                    ctx.poison_f32(&output, tile_len);
+                    let shape = PassShape {
+                        slices: s1 - s0,
+                        out_rows,
+                        out_cols,
+                        src_rows,
+                        src_cols,
+                        axis: pass.axis,
+                    };
+                    let table = pass.kernel_table(s0, s1, true);
+                    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                    self.encode_dispatch(
+                        ctx,
+                        &mut encoder,
+                        &source,
+                        &output,
+                        shape,
+                        &table,
+                        max_taps,
+                        MODE_PADDED,
+                        cval,
+                    )?;
+                    ctx.submit_and_wait("a blur tile", encoder)?;
+                    let result = ctx.read_back::<f32>(&output, 0, tile_len)?;
+                    for (k, line) in result.chunks(out_cols).enumerate() {
+                        let slice = s0 + k / out_rows;
+                        let row = r0 + k % out_rows;
+                        let at = slice * matrix + row * cols;
+                        out[at + c0..at + c1].copy_from_slice(line);
+                    }
                 }
             }
         }

@@ -163,8 +163,7 @@ impl HeatmapGpu {
             ctx,
             &mut encoder,
             values,
-            params.width,
-            params.height,
+            &[params.width, params.height],
             &plan,
             0.0,
         )?;

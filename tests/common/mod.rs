@@ -177,10 +177,9 @@ pub fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
 pub fn blur_error_scale(input_max: f64, params: &gpusci::blur::BlurParams, ndim: usize) -> f64 {
     let plan = params.plan(ndim).expect("valid parameters");
     let gain: f64 = plan
-        .axes
+        .passes
         .iter()
-        .flatten()
-        .map(|k| k.weights.iter().map(|w| w.abs()).sum::<f64>())
+        .map(|pass| pass.kernel.weights.iter().map(|w| w.abs()).sum::<f64>())
         .product();
     input_max.max(params.cval.abs()) * gain.max(1.0)
 }
@@ -221,6 +220,96 @@ pub fn manifest(dir: &str) -> serde_json::Value {
         .join(dir)
         .join("manifest.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// One SciPy `gaussian_filter` case of tests/data/blur/manifest.json (make_fixtures.py).
+pub struct BlurCase {
+    pub name: String,
+    pub input: String,
+    pub output: String,
+    pub params: gpusci::blur::BlurParams,
+}
+
+/// One stack case: N separate SciPy calls, image i with `sigmas[i]`.
+pub struct StackCase {
+    pub name: String,
+    pub input: String,
+    pub output: String,
+    pub sigmas: Vec<f64>,
+    pub params: gpusci::blur::BlurParams,
+}
+
+fn json_floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn json_modes(v: &serde_json::Value) -> Vec<gpusci::blur::Mode> {
+    let names: Vec<&str> = match v.as_str() {
+        Some(one) => vec![one],
+        None => v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect(),
+    };
+    names.iter().map(|m| m.parse().unwrap()).collect()
+}
+
+/// The blur manifest's gaussian_filter cases.
+pub fn blur_cases() -> Vec<BlurCase> {
+    manifest("blur")["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| {
+            let orders: Vec<u32> = json_floats(&c["order"]).iter().map(|&o| o as u32).collect();
+            let mut params = gpusci::blur::BlurParams::per_axis(&json_floats(&c["sigma"]))
+                .with_modes(&json_modes(&c["mode"]))
+                .with_cval(c["cval"].as_f64().unwrap())
+                .with_truncate(c["truncate"].as_f64().unwrap())
+                .with_orders(&orders);
+            params.radius = match &c["radius"] {
+                serde_json::Value::Null => None,
+                serde_json::Value::Array(r) => {
+                    Some(r.iter().map(|v| v.as_u64().unwrap() as usize).collect())
+                }
+                one => Some(vec![one.as_u64().unwrap() as usize]),
+            };
+            if let Some(axes) = c["axes"].as_array() {
+                params.axes = Some(axes.iter().map(|a| a.as_i64().unwrap() as isize).collect());
+            }
+            BlurCase {
+                name: c["name"].as_str().unwrap().to_string(),
+                input: c["input"].as_str().unwrap().to_string(),
+                output: c["output"].as_str().unwrap().to_string(),
+                params,
+            }
+        })
+        .collect()
+}
+
+/// The blur manifest's stack cases.
+pub fn blur_stack_cases() -> Vec<StackCase> {
+    manifest("blur")["stacks"]
+        .as_array()
+        .expect("stacks")
+        .iter()
+        .map(|c| StackCase {
+            name: c["name"].as_str().unwrap().to_string(),
+            input: c["input"].as_str().unwrap().to_string(),
+            output: c["output"].as_str().unwrap().to_string(),
+            sigmas: json_floats(&c["sigmas"]),
+            params: gpusci::blur::BlurParams::new(0.0)
+                .with_modes(&json_modes(&c["mode"]))
+                .with_cval(c["cval"].as_f64().unwrap())
+                .with_truncate(c["truncate"].as_f64().unwrap()),
+        })
+        .collect()
 }
 
 /// The harness's context lent to the library's routers as a [`gpusci::Device`], poisoning

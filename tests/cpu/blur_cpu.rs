@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::common::{assert_close, Tol};
+use crate::common::{assert_close, blur_cases, blur_stack_cases, Tol};
 use gpusci::blur::{
-    cpu, gaussian_filter, gaussian_filter1d, AxisKernel, BlurParams, Mode, NanPolicy,
+    cpu, gaussian_filter, gaussian_filter1d, gaussian_filter_stack, AxisKernel, BlurParams, Mode,
+    NanPolicy,
 };
 use gpusci::io::{read_npy, NpyArray};
 use gpusci::{Error, Executor};
-use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
+use ndarray::{Array1, Array2, ArrayD, Ix1, Ix3};
 use proptest::prelude::*;
 
 const CPU: &Executor = &Executor::Cpu;
@@ -43,92 +44,19 @@ fn load_f64(name: &str) -> ArrayD<f64> {
     }
 }
 
-struct Case {
-    name: String,
-    input: String,
-    output: String,
-    params: BlurParams,
-}
-
-fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(data_dir().join("manifest.json")).expect("manifest");
-    let manifest: serde_json::Value = serde_json::from_str(&text).expect("json");
-    manifest["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c| {
-            let floats = |v: &serde_json::Value| {
-                v.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_f64().unwrap())
-                    .collect::<Vec<_>>()
-            };
-            let mut params = BlurParams::per_axis(&floats(&c["sigma"]))
-                .with_mode(c["mode"].as_str().unwrap().parse::<Mode>().unwrap())
-                .with_cval(c["cval"].as_f64().unwrap())
-                .with_truncate(c["truncate"].as_f64().unwrap())
-                .with_orders(
-                    &floats(&c["order"])
-                        .iter()
-                        .map(|&o| o as u32)
-                        .collect::<Vec<_>>(),
-                );
-            if let Some(r) = c["radius"].as_u64() {
-                params = params.with_radius(r as usize);
-            }
-            Case {
-                name: c["name"].as_str().unwrap().to_string(),
-                input: c["input"].as_str().unwrap().to_string(),
-                output: c["output"].as_str().unwrap().to_string(),
-                params,
-            }
-        })
-        .collect()
-}
-
 fn run_reference(input: &ArrayD<f64>, params: &BlurParams) -> ArrayD<f64> {
-    match input.ndim() {
-        1 => cpu::gaussian_filter1d_reference(
-            input.view().into_dimensionality::<Ix1>().unwrap(),
-            params,
-        )
-        .unwrap()
-        .into_dyn(),
-        _ => cpu::gaussian_filter_reference(
-            input.view().into_dimensionality::<Ix2>().unwrap(),
-            params,
-        )
-        .unwrap()
-        .into_dyn(),
-    }
+    cpu::gaussian_filter_reference(input.view(), params).unwrap()
 }
 
 fn run_fast<T: gpusci::blur::BlurElement>(input: &ArrayD<T>, params: &BlurParams) -> ArrayD<T> {
-    match input.ndim() {
-        1 => gaussian_filter1d(
-            CPU,
-            input.view().into_dimensionality::<Ix1>().unwrap(),
-            params,
-        )
-        .unwrap()
-        .into_dyn(),
-        _ => gaussian_filter(
-            CPU,
-            input.view().into_dimensionality::<Ix2>().unwrap(),
-            params,
-        )
-        .unwrap()
-        .into_dyn(),
-    }
+    gaussian_filter(CPU, input.view(), params).unwrap()
 }
 
 #[test]
 fn cpu_paths_match_scipy_fixtures() {
-    let cases = cases();
+    let cases = blur_cases();
     assert!(
-        cases.len() >= 70,
+        cases.len() >= 100,
         "the fixture set is complete ({} cases)",
         cases.len()
     );
@@ -185,6 +113,91 @@ fn cpu_paths_match_scipy_fixtures() {
             }
         }
     }
+}
+
+/// Each image of a stack with its own sigma equals N separate SciPy calls (the reference and
+/// the fast path, float64 and float32).
+#[test]
+fn stacks_match_separate_scipy_calls() {
+    let cases = blur_stack_cases();
+    assert!(cases.len() >= 6, "{} stack cases", cases.len());
+    for case in cases {
+        let input = load_f64(&case.input).into_dimensionality::<Ix3>().unwrap();
+        let expected = load_f64(&case.output);
+        let reference =
+            cpu::gaussian_filter_stack_reference(input.view(), &case.sigmas, &case.params).unwrap();
+        assert_close(
+            reference.into_dyn().view(),
+            expected.view(),
+            F64_TOL,
+            &format!("{} reference", case.name),
+        );
+        let fast = gaussian_filter_stack(CPU, input.view(), &case.sigmas, &case.params).unwrap();
+        assert_close(
+            fast.into_dyn().view(),
+            expected.view(),
+            F64_TOL,
+            &format!("{} fast f64", case.name),
+        );
+        let narrow = input.mapv(|v| v as f32);
+        let fast32 = gaussian_filter_stack(CPU, narrow.view(), &case.sigmas, &case.params).unwrap();
+        let tol = Tol {
+            abs: F32_TOL.abs * crate::common::max_abs(input.view()).max(1.0),
+            ..F32_TOL
+        };
+        assert_close(
+            fast32.into_dyn().view(),
+            expected.view(),
+            tol,
+            &format!("{} fast f32", case.name),
+        );
+    }
+}
+
+/// N-D requests SciPy refuses, and stack requests that do not fit the stack, are typed errors.
+#[test]
+fn bad_axes_modes_and_stack_sigmas_are_typed_errors() {
+    let volume = ndarray::Array3::<f64>::zeros((3, 4, 5));
+    let invalid = |p: BlurParams, name: &str| match gaussian_filter(CPU, volume.view(), &p) {
+        Err(Error::InvalidParam { name: got, .. }) => assert_eq!(got, name, "{p:?}"),
+        other => panic!("{p:?}: expected an error on {name}, got {other:?}"),
+    };
+    invalid(BlurParams::new(1.0).with_axes(&[3]), "axes");
+    invalid(BlurParams::new(1.0).with_axes(&[-4]), "axes");
+    invalid(BlurParams::new(1.0).with_axes(&[0, -3]), "axes");
+    invalid(
+        BlurParams::per_axis(&[1.0, 2.0, 3.0]).with_axes(&[0, 1]),
+        "sigma",
+    );
+    invalid(
+        BlurParams::new(1.0).with_modes(&[Mode::Wrap, Mode::Reflect]),
+        "mode",
+    );
+    // One value per filtered axis: two modes for axes=(0, 2) is right.
+    gaussian_filter(
+        CPU,
+        volume.view(),
+        &BlurParams::new(1.0)
+            .with_axes(&[0, 2])
+            .with_modes(&[Mode::Wrap, Mode::Reflect]),
+    )
+    .unwrap();
+    let stack = |sigmas: &[f64], p: BlurParams, name: &str| match gaussian_filter_stack(
+        CPU,
+        volume.view(),
+        sigmas,
+        &p,
+    ) {
+        Err(Error::InvalidParam { name: got, .. }) => assert_eq!(got, name),
+        other => panic!("expected an error on {name}, got {other:?}"),
+    };
+    stack(&[1.0, 2.0], BlurParams::new(0.0), "sigmas");
+    stack(&[1.0, 2.0, -1.0], BlurParams::new(0.0), "sigma");
+    stack(&[1.0; 3], BlurParams::new(0.0).with_axes(&[1]), "axes");
+    // An empty stack needs no sigma and gives an empty stack.
+    let empty = ndarray::Array3::<f32>::zeros((0, 4, 5));
+    let out = gaussian_filter_stack(CPU, empty.view(), &[], &BlurParams::new(0.0)).unwrap();
+    assert_eq!(out.dim(), (0, 4, 5));
 }
 
 #[test]
@@ -377,6 +390,34 @@ fn bad_parameters_are_typed_errors() {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// N-D fast path vs the reference: random 3-D shapes (axes of length 1 included), a
+    /// sigma and a mode per axis, and a random choice and order of axes.
+    #[test]
+    fn nd_fast_path_matches_the_reference(
+        shape in proptest::collection::vec(1usize..14, 3),
+        sigmas in proptest::collection::vec(0.0f64..6.0, 3),
+        modes in proptest::collection::vec(0usize..5, 3),
+        order in Just(vec![0isize, 1, 2]).prop_shuffle(),
+        keep in 1usize..=3,
+        seed in any::<u64>(),
+    ) {
+        let all = [Mode::Reflect, Mode::Constant, Mode::Nearest, Mode::Mirror, Mode::Wrap];
+        let axes = &order[..keep];
+        let params = BlurParams::per_axis(&sigmas[..keep])
+            .with_modes(&modes[..keep].iter().map(|&m| all[m]).collect::<Vec<_>>())
+            .with_axes(axes)
+            .with_cval(0.25);
+        let flat = gpusci::data::normal_image(shape[0] * shape[1], shape[2], seed).mapv(f64::from);
+        let input = flat.into_shape_with_order(shape.clone()).unwrap().into_dyn();
+        let want = cpu::gaussian_filter_reference(input.view(), &params).unwrap();
+        let fast = gaussian_filter(CPU, input.view(), &params).unwrap();
+        assert_close(fast.view(), want.view(), F64_TOL, "fast f64");
+        let narrow = input.mapv(|v| v as f32);
+        let fast32 = gaussian_filter(CPU, narrow.view(), &params).unwrap();
+        let tol = Tol { abs: F32_TOL.abs * crate::common::max_abs(input.view()).max(1.0), ..F32_TOL };
+        assert_close(fast32.view(), want.view(), tol, "fast f32");
+    }
 
     /// Fast paths vs the reference on random shapes, sigmas and modes.
     #[test]

@@ -1,8 +1,13 @@
 //! GPU blur vs the float64 CPU reference, on every adapter, with outputs poisoned.
 
-use crate::common::{assert_close, for_each_adapter, for_each_adapter_with_limits, max_abs, Tol};
-use gpusci::blur::{cpu, gpu::BlurGpu, BlurParams, Mode, NanPolicy};
-use ndarray::{Array1, Array2};
+use crate::common::{
+    assert_close, blur_cases, blur_stack_cases, executor_on, fixture, for_each_adapter,
+    for_each_adapter_with_limits, max_abs, Tol,
+};
+use gpusci::blur::{
+    cpu, gaussian_filter, gaussian_filter_stack, gpu::BlurGpu, BlurParams, Mode, NanPolicy,
+};
+use ndarray::{Array1, Array2, Array3, ArrayD, Ix3, IxDyn};
 use rand::{Rng, SeedableRng};
 
 /// float32 against the float64 reference: each pass sums up to a few hundred float32 products,
@@ -297,7 +302,7 @@ fn gpu_1d_smoothing_matches_reference_over_a_sweep_of_lengths() {
                 let line = Array1::from_shape_simple_fn(len, || rng.random_range(-1.0f32..1.0));
                 for mode in MODES {
                     let params = BlurParams::new(3.3).with_mode(mode);
-                    let got = blur.run_1d(ctx, line.view(), &params).expect("gpu");
+                    let got = blur.run(ctx, line.view(), &params).expect("gpu");
                     let want =
                         cpu::gaussian_filter1d_reference(line.mapv(f64::from).view(), &params)
                             .expect("cpu");
@@ -346,4 +351,219 @@ fn a_destroyed_device_is_an_error_value_not_a_panic() {
         let again = BlurGpu::new(ctx).and_then(|b| b.run(ctx, input.view(), &BlurParams::new(1.0)));
         assert!(again.is_err(), "and keep failing cleanly");
     });
+}
+
+/// A random float32 array of any shape.
+fn random_nd(shape: &[usize], seed: u64) -> ArrayD<f32> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.random_range(-2.0f32..3.0))
+}
+
+/// The float32 tolerance for a blur of `input` with `params` (see `BLUR_F32_REL`).
+fn f32_tol(input_max: f64, params: &BlurParams, ndim: usize) -> Tol {
+    Tol {
+        abs: BLUR_F32_ABS_PER_SCALE
+            * crate::common::blur_error_scale(input_max, params, ndim).max(1e-30),
+        rel: BLUR_F32_REL,
+    }
+}
+
+/// The router's GPU path on an N-D array against the float64 reference.
+#[track_caller]
+fn check_nd(ctx: &gpusci::GpuContext, input: &ArrayD<f32>, params: &BlurParams, what: &str) {
+    let got = gaussian_filter(executor_on(ctx), input.view(), params)
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let want = cpu::gaussian_filter_reference(input.mapv(f64::from).view(), params).expect("cpu");
+    let tol = f32_tol(max_abs(input.view()), params, input.ndim());
+    assert_close(got.view(), want.view(), tol, what);
+}
+
+/// The router's GPU stack path against the float64 reference stack.
+#[track_caller]
+fn check_stack(
+    ctx: &gpusci::GpuContext,
+    stack: &Array3<f32>,
+    sigmas: &[f64],
+    params: &BlurParams,
+    what: &str,
+) {
+    let got = gaussian_filter_stack(executor_on(ctx), stack.view(), sigmas, params)
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let want = cpu::gaussian_filter_stack_reference(stack.mapv(f64::from).view(), sigmas, params)
+        .expect("cpu");
+    let tol = f32_tol(max_abs(stack.view()), &BlurParams::new(0.0), 2);
+    assert_close(got.view(), want.view(), tol, what);
+}
+
+/// Every SciPy fixture (1-D to 4-D, per-axis modes, `axes`, 1 x N x 1, kernels wider than an
+/// axis) and every stack fixture (N separate SciPy calls) through the GPU.
+#[test]
+fn gpu_matches_scipy_fixtures_in_any_dimension_and_for_stacks() {
+    for_each_adapter(
+        "gpu_matches_scipy_fixtures_in_any_dimension_and_for_stacks",
+        |ctx| {
+            for case in blur_cases() {
+                let input = fixture("blur", case.input.trim_end_matches(".npy")).mapv(|v| v as f32);
+                let expected = fixture("blur", case.output.trim_end_matches(".npy"));
+                let got = gaussian_filter(executor_on(ctx), input.view(), &case.params)
+                    .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+                let tol = f32_tol(max_abs(input.view()).max(1.0), &case.params, input.ndim());
+                assert_close(got.view(), expected.view(), tol, &case.name);
+            }
+            for case in blur_stack_cases() {
+                let input = fixture("blur", case.input.trim_end_matches(".npy"))
+                    .mapv(|v| v as f32)
+                    .into_dimensionality::<Ix3>()
+                    .unwrap();
+                let expected = fixture("blur", case.output.trim_end_matches(".npy"));
+                let got = gaussian_filter_stack(
+                    executor_on(ctx),
+                    input.view(),
+                    &case.sigmas,
+                    &case.params,
+                )
+                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+                let tol = f32_tol(max_abs(input.view()).max(1.0), &case.params, 2);
+                assert_close(got.into_dyn().view(), expected.view(), tol, &case.name);
+            }
+        },
+    );
+}
+
+/// Random volumes with a mode and sigma per axis, some axes of length 1, NaN omission, and
+/// stacks whose images need the tiled and the direct kernels.
+#[test]
+fn gpu_matches_reference_on_random_volumes_and_stacks() {
+    for_each_adapter(
+        "gpu_matches_reference_on_random_volumes_and_stacks",
+        |ctx| {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(31);
+            for (k, shape) in [
+                vec![1, 1, 1],
+                vec![5, 1, 9],
+                vec![1, 33, 1],
+                vec![7, 9, 11],
+                vec![3, 70, 300],
+                vec![2, 3, 4, 5],
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let input = random_nd(&shape, 40 + k as u64);
+                let n = shape.len();
+                let sigmas: Vec<f64> = (0..n).map(|_| rng.random_range(0.0..5.0)).collect();
+                let modes: Vec<Mode> = (0..n).map(|_| MODES[rng.random_range(0..5)]).collect();
+                let params = BlurParams::per_axis(&sigmas)
+                    .with_modes(&modes)
+                    .with_cval(1.5);
+                check_nd(ctx, &input, &params, &format!("{shape:?} {modes:?}"));
+                let reversed: Vec<isize> = (0..n as isize).rev().collect();
+                check_nd(
+                    ctx,
+                    &input,
+                    &params.clone().with_axes(&reversed),
+                    &format!("{shape:?} axes reversed"),
+                );
+            }
+            let mut holes = random_nd(&[6, 20, 30], 50);
+            holes[[2, 3, 4]] = f32::NAN;
+            holes[[5, 19, 29]] = f32::NAN;
+            check_nd(
+                ctx,
+                &holes,
+                &BlurParams::per_axis(&[1.0, 2.0, 0.5]).with_nan_policy(NanPolicy::Omit),
+                "3-D nan omit",
+            );
+            let stack = random_nd(&[9, 40, 50], 51)
+                .into_dimensionality::<Ix3>()
+                .unwrap();
+            let sigmas = [0.0, 0.4, 1.0, 2.5, 6.0, 12.0, 30.0, 1e-16, 3.0];
+            for mode in MODES {
+                check_stack(
+                    ctx,
+                    &stack,
+                    &sigmas,
+                    &BlurParams::new(0.0).with_mode(mode).with_cval(-1.0),
+                    &format!("stack {mode}"),
+                );
+            }
+            check_stack(
+                ctx,
+                &stack,
+                &sigmas,
+                &BlurParams::new(0.0).with_modes(&[Mode::Wrap, Mode::Constant]),
+                "stack per-axis modes",
+            );
+            // No image blurred at all: the stack comes back as it was.
+            check_stack(ctx, &stack, &[0.0; 9], &BlurParams::new(0.0), "no blur");
+        },
+    );
+}
+
+/// Volumes and stacks larger than a 64 KiB binding: whole slices per tile, bands of one
+/// slice, and per-image kernel tables cut to fit.
+#[test]
+fn gpu_splits_volumes_and_stacks_larger_than_one_binding() {
+    let small_binding = |mut limits: wgpu::Limits| {
+        limits.max_storage_buffer_binding_size = 64 * 1024;
+        limits
+    };
+    for_each_adapter_with_limits(
+        "gpu_splits_volumes_and_stacks_larger_than_one_binding",
+        small_binding,
+        |ctx| {
+            let volume = random_nd(&[40, 30, 29], 60);
+            for mode in MODES {
+                check_nd(
+                    ctx,
+                    &volume,
+                    &BlurParams::per_axis(&[2.0, 3.0, 1.5])
+                        .with_modes(&[mode, Mode::Wrap, mode])
+                        .with_cval(0.5),
+                    &format!("40x30x29 tiles {mode}"),
+                );
+            }
+            let many = random_nd(&[300, 7, 9], 61);
+            check_nd(
+                ctx,
+                &many,
+                &BlurParams::new(2.0).with_axes(&[1, 2]),
+                "300x7x9 axes (1, 2)",
+            );
+            let mut holes = volume.clone();
+            holes[[0, 0, 0]] = f32::NAN;
+            check_nd(
+                ctx,
+                &holes,
+                &BlurParams::new(1.5).with_nan_policy(NanPolicy::Omit),
+                "tiles, 3-D nan omit",
+            );
+            let stack = random_nd(&[40, 20, 25], 62)
+                .into_dimensionality::<Ix3>()
+                .unwrap();
+            let sigmas: Vec<f64> = (0..40).map(|i| [0.0, 0.7, 2.0, 20.0][i % 4]).collect();
+            check_stack(
+                ctx,
+                &stack,
+                &sigmas,
+                &BlurParams::new(0.0).with_mode(Mode::Reflect),
+                "stack tiles",
+            );
+            // 2000 tiny images with 241-tap kernels: the kernel tables, not the data, limit
+            // the slices per tile.
+            let tiny = random_nd(&[2000, 3, 3], 63)
+                .into_dimensionality::<Ix3>()
+                .unwrap();
+            let sigmas: Vec<f64> = (0..2000).map(|i| 30.0 - (i % 7) as f64).collect();
+            check_stack(
+                ctx,
+                &tiny,
+                &sigmas,
+                &BlurParams::new(0.0)
+                    .with_mode(Mode::Constant)
+                    .with_cval(2.0),
+                "2000 tiny images",
+            );
+        },
+    );
 }

@@ -208,7 +208,7 @@ fn negative_radius_is_refused_as_scipy() {
     assert!(err.to_string().contains("nonnegative"), "{err}");
     // int(-0.2 * 2 + 0.5) = int(0.1) = 0: allowed, the identity.
     let plan = BlurParams::new(2.0).with_truncate(-0.2).plan(1).unwrap();
-    assert_eq!(plan.axes[0].as_ref().unwrap().radius, 0);
+    assert_eq!(plan.passes[0].kernel.radius, 0);
 }
 
 /// Public helpers that used to panic on edge input return errors instead.

@@ -63,7 +63,7 @@ fn fails_cleanly(args: &[&str], output_file: &Path, needle: &str) {
 }
 
 #[test]
-fn blur_matches_scipy_for_1d_and_2d_and_keeps_the_dtype() {
+fn blur_matches_scipy_in_any_dimension_and_keeps_the_dtype() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.npy");
     let cases = [
@@ -91,6 +91,24 @@ fn blur_matches_scipy_for_1d_and_2d_and_keeps_the_dtype() {
             "in_seed10000.npy",
             "out_seed_sigma100.npy",
             vec!["--sigma", "100"],
+        ),
+        // N-D: a mode per axis, and SciPy's axes= (in the order given).
+        (
+            "in_vol7x9x11.npy",
+            "out_3d_modes_per_axis.npy",
+            vec![
+                "--sigma",
+                "1,1.5,2",
+                "--mode",
+                "wrap,constant,mirror",
+                "--cval",
+                "0.5",
+            ],
+        ),
+        (
+            "in_vol7x9x11.npy",
+            "out_3d_axes_reversed.npy",
+            vec!["--sigma", "2,1", "--mode", "nearest,wrap", "--axes", "2,0"],
         ),
     ];
     for (input, expected, flags) in cases {
@@ -133,6 +151,73 @@ fn blur_matches_scipy_for_1d_and_2d_and_keeps_the_dtype() {
     assert!(
         matches!(read_npy(&out).unwrap(), NpyArray::F32(_)),
         "float32 in, float32 out"
+    );
+}
+
+#[test]
+fn blur_takes_a_stack_with_a_sigma_per_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.npy");
+    let sigmas = dir.path().join("sigmas.npy");
+    // The fixture's sigmas: N separate SciPy calls, image i with sigma i.
+    gpusci::io::write_npy(
+        &sigmas,
+        &ndarray::arr1(&[0.0, 0.7, 1.5, 3.0, 20.0]).into_dyn(),
+    )
+    .unwrap();
+    let stack = fixture("in_stack5x12x10.npy");
+    let run = succeeds(&[
+        "blur",
+        stack.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--stack-sigmas",
+        sigmas.to_str().unwrap(),
+        "--mode",
+        "wrap",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("per image"),
+        "says the sigmas are per image"
+    );
+    let (got, want) = (f64s(&out), f64s(&fixture("out_stack_wrap.npy")));
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-10, "max error {worst}");
+    // Refused before anything is written: sigmas that do not match the images, a 2-D input,
+    // and both --sigma and --stack-sigmas.
+    let bad = dir.path().join("bad.npy");
+    let b = bad.to_str().unwrap();
+    let short = dir.path().join("short.npy");
+    gpusci::io::write_npy(&short, &ndarray::arr1(&[1.0, 2.0]).into_dyn()).unwrap();
+    let st = stack.to_str().unwrap();
+    let sh = short.to_str().unwrap();
+    fails_cleanly(&["blur", st, b, "--stack-sigmas", sh], &bad, "sigmas");
+    let grid = fixture("in_grid13x17.npy");
+    let s = sigmas.to_str().unwrap();
+    fails_cleanly(
+        &["blur", grid.to_str().unwrap(), b, "--stack-sigmas", s],
+        &bad,
+        "3-D",
+    );
+    fails_cleanly(
+        &["blur", st, b, "--stack-sigmas", s, "--sigma", "1"],
+        &bad,
+        "cannot be used with",
+    );
+    fails_cleanly(
+        &["blur", st, b, "--sigma", "1", "--axes", "0,3"],
+        &bad,
+        "axes",
+    );
+    fails_cleanly(
+        &["blur", st, b, "--sigma", "1", "--mode", "wrap,reflect"],
+        &bad,
+        "mode",
     );
 }
 
