@@ -40,7 +40,7 @@
 //!
 //! | module | entry | matches |
 //! | --- | --- | --- |
-//! | [`blur`] | [`blur::gaussian_filter`], [`blur::gaussian_filter1d`] | `scipy.ndimage.gaussian_filter`, `gaussian_filter1d` |
+//! | [`blur`] | [`blur::gaussian_filter`] (N-D), [`blur::gaussian_filter1d`], [`blur::gaussian_filter_stack`] | `scipy.ndimage.gaussian_filter`, `gaussian_filter1d`; a sigma per image of a stack |
 //! | [`density`] | [`density::histogram2d`], [`density::histogram2d_file`] (files past memory) | `numpy.histogram2d` |
 //! | [`heatmap`] | [`heatmap::heatmap`], [`heatmap::heatmap_file`] | histogram2d, then blur, scale and a matplotlib colormap |
 //! | [`conv`] | [`conv::np_convolve`], [`conv::convolve`], [`conv::correlate`], [`conv::lag`], [`conv::two_d::convolve_2d`] | `numpy.convolve`, `scipy.signal.convolve`/`correlate`/`correlation_lags` |

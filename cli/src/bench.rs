@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, ArrayD};
 
 use gpusci::blur::{self, BlurParams};
 use gpusci::data::{clustered_points, noisy_signal, normal_image};
@@ -20,7 +20,7 @@ use gpusci::render::{write_png, Colormap};
 /// One measured line of the table.
 #[derive(Clone, Debug)]
 pub struct BenchRow {
-    /// Workload id (`W1`, `W1b`, `W7`).
+    /// Workload id (`W1`, `W1b`, `W1c`, `W7`, ...).
     pub workload: &'static str,
     /// What was run, in words (size and parameters).
     pub what: String,
@@ -58,12 +58,12 @@ impl BenchRow {
 /// A standard workload with its data.
 #[derive(Debug)]
 pub enum Workload {
-    /// A 2-D float32 image (W1, W1b).
+    /// A float32 image (W1, W1b) or volume (W1c), blurred on every axis.
     Image {
         /// Workload id.
         id: &'static str,
-        /// The image.
-        data: Array2<f32>,
+        /// The image or volume.
+        data: ArrayD<f32>,
         /// Sigma.
         sigma: f64,
     },
@@ -173,11 +173,8 @@ impl Workload {
     pub fn describe(&self) -> String {
         match self {
             Workload::Image { data, sigma, .. } => {
-                format!(
-                    "blur {}x{} f32, sigma {sigma}, reflect",
-                    data.nrows(),
-                    data.ncols()
-                )
+                let shape: Vec<String> = data.shape().iter().map(usize::to_string).collect();
+                format!("blur {} f32, sigma {sigma}, reflect", shape.join("x"))
             }
             Workload::Signal { data, sigma, .. } => {
                 format!("gaussian_filter1d {} f64, sigma {sigma}", data.len())
@@ -344,18 +341,29 @@ impl Workload {
     }
 }
 
-/// W1, W1b and W7 at full size, or small ones with `quick`.
+/// W1, W1b, W1c and W7 at full size, or small ones with `quick`.
 pub fn blur_workloads(quick: bool) -> Vec<Workload> {
     let (w1, w1b) = if quick { (512, 256) } else { (4096, 1024) };
+    // W1c: a (time, y, x) movie, 128 frames of 256 x 256 (8.4 million voxels, as W1's 16.8
+    // million pixels halved), every axis with sigma 2.
+    let (frames, side) = if quick { (16, 64) } else { (128, 256) };
     vec![
         Workload::Image {
             id: "W1",
-            data: normal_image(w1, w1, 1),
+            data: normal_image(w1, w1, 1).into_dyn(),
             sigma: 8.0,
         },
         Workload::Image {
             id: "W1b",
-            data: normal_image(w1b, w1b, 2),
+            data: normal_image(w1b, w1b, 2).into_dyn(),
+            sigma: 2.0,
+        },
+        Workload::Image {
+            id: "W1c",
+            data: normal_image(frames * side, side, 11)
+                .into_shape_with_order((frames, side, side))
+                .expect("frames x side x side elements")
+                .into_dyn(),
             sigma: 2.0,
         },
         Workload::Signal {

@@ -17,11 +17,23 @@ _Bounds = Tuple[float, float, bool]
 
 def adapters() -> list[dict[str, Any]]: ...
 def describe_backend(backend: Optional[str] = None) -> str: ...
-def gaussian_filter_2d(
+def gaussian_filter_nd(
     input: npt.NDArray[Any],
+    axes: Optional[Sequence[int]],
     sigma: Sequence[float],
     order: Sequence[int],
-    mode: str,
+    mode: Sequence[str],
+    cval: float,
+    truncate: float,
+    radius: Optional[Sequence[int]],
+    nan_policy: str,
+    backend: Optional[str],
+) -> npt.NDArray[Any]: ...
+def gaussian_filter_stack(
+    input: npt.NDArray[Any],
+    sigmas: Sequence[float],
+    order: Sequence[int],
+    mode: Sequence[str],
     cval: float,
     truncate: float,
     radius: Optional[Sequence[int]],

@@ -13,7 +13,7 @@ import numpy as np
 from . import _core
 from ._errors import UnsupportedInput, backend_name, real_array
 
-__all__ = ["gaussian_filter", "gaussian_filter1d"]
+__all__ = ["gaussian_filter", "gaussian_filter1d", "gaussian_filter_stack"]
 
 #: SciPy skips axes whose sigma is at or below this (``gaussian_filter``).
 _SIGMA_EPSILON = 1e-15
@@ -128,19 +128,21 @@ def _store(values, dtype):
     return values.astype(dtype, copy=False)
 
 
-def _pass(data, axis, sigma, order, mode, cval, truncate, radius, nan_policy, backend):
-    """One axis of the filter: the axis moved last, the rows filtered by the core, moved
-    back. ``data`` is float32 or float64."""
-    if data.size == 0:
-        return data.copy()
-    last = axis == data.ndim - 1
-    moved = data if last else np.moveaxis(data, axis, -1)
-    rows = moved.reshape(-1, moved.shape[-1])
-    out = _core.gaussian_filter_2d(
-        rows, [0.0, float(sigma)], [0, order], mode, cval, float(truncate),
-        None if radius is None else [0, radius], nan_policy, backend)
-    out = out.reshape(moved.shape)
-    return out if last else np.moveaxis(out, -1, axis)
+def _radii(chosen, truncate):
+    """The chosen axes' radii for the core: None when no axis gives one, else every axis's
+    (SciPy's ``int(truncate * sigma + 0.5)`` where none was given)."""
+    if all(c[4] is None for c in chosen):
+        return None
+    return [c[4] if c[4] is not None else int(float(truncate) * c[1] + 0.5) for c in chosen]
+
+
+def _filter(data, chosen, cval, truncate, nan_policy, backend):
+    """The chosen ``(axis, sigma, order, mode, radius)`` passes in one call to the core, in
+    order (on the GPU: every pass resident, one read-back). ``data`` is float32 or float64."""
+    return _core.gaussian_filter_nd(
+        data, [c[0] for c in chosen], [c[1] for c in chosen], [c[2] for c in chosen],
+        [c[3] for c in chosen], cval, float(truncate), _radii(chosen, truncate), nan_policy,
+        backend)
 
 
 def _deliver(result, target, dtype):
@@ -216,8 +218,8 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
         raise np.exceptions.AxisError(axis, input.ndim)
     work = _working_dtype(input.dtype, out_dtype, [order])
     data = np.asarray(input, dtype=work)
-    result = _pass(data, axis % input.ndim, sd, order, mode, cval, truncate, radius,
-                   nan_policy, backend)
+    result = _filter(data, [(axis % input.ndim, sd, order, mode, radius)], cval, truncate,
+                     nan_policy, backend)
     return _deliver(result, target, out_dtype)
 
 
@@ -227,13 +229,14 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     """Multidimensional Gaussian filter, as ``scipy.ndimage.gaussian_filter``.
 
     The axes are filtered in order, each result stored in the output's dtype before the next
-    axis, exactly as SciPy does. A 2-D float array with one mode runs as one fused blur (on
-    the GPU: both passes resident, one read-back).
+    axis, exactly as SciPy does. With a float output every axis runs in one call (on the GPU:
+    every pass resident, one read-back; a non-contiguous axis is read in coalesced tiles).
 
     Parameters
     ----------
     input : array_like
-        Any number of dimensions; real numbers (bool, integers, float32, float64).
+        Any number of dimensions (an image, a (time, y, x) calcium-imaging movie, a z-stack);
+        real numbers (bool, integers, float32, float64).
     sigma : float or sequence of floats
         Standard deviation in samples: one for every axis, or one per axis of ``axes``. Axes
         with sigma at or below 1e-15 (or negative) are left unfiltered, as SciPy leaves them.
@@ -256,7 +259,8 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     backend : {'auto', 'gpu', 'cpu'}, optional, keyword-only
         Where to compute (gpusci only).
     nan_policy : {'propagate', 'omit'}, optional, keyword-only
-        As in :func:`gaussian_filter1d`.
+        As in :func:`gaussian_filter1d`; 'omit' renormalises over all filtered axes at once
+        (float outputs).
 
     Returns
     -------
@@ -267,7 +271,8 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     ------
     ValueError, RuntimeError, UnsupportedInput, NotImplementedError
         As :func:`gaussian_filter1d`; ``RuntimeError`` for a sequence of the wrong length, as
-        SciPy.
+        SciPy; ``ValueError`` for axes out of range or repeated; ``NotImplementedError`` for
+        'omit' over several axes with an integer output.
     """
     input = real_array(input)
     backend = backend_name(backend)
@@ -288,22 +293,81 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
         return _deliver(np.array(input), target, out_dtype)
     work = _working_dtype(input.dtype, out_dtype, [c[2] for c in chosen])
     data = np.asarray(input, dtype=work)
-    fused = (input.ndim == 2 and len(chosen) == 2 and out_dtype == work
-             and chosen[0][3] == chosen[1][3] and [c[0] for c in chosen] == [0, 1]
-             and (all(c[4] is None for c in chosen) or all(c[4] is not None for c in chosen)))
-    if fused and data.size > 0:
-        radius = None if chosen[0][4] is None else [chosen[0][4], chosen[1][4]]
-        result = _core.gaussian_filter_2d(
-            data, [chosen[0][1], chosen[1][1]], [chosen[0][2], chosen[1][2]], chosen[0][3],
-            cval, float(truncate), radius, nan_policy, backend)
-        return _deliver(result, target, out_dtype)
+    if out_dtype == work:
+        return _deliver(_filter(data, chosen, cval, truncate, nan_policy, backend), target,
+                        out_dtype)
     if nan_policy == "omit" and len(chosen) > 1:
         raise NotImplementedError(
-            "nan_policy='omit' normalises over all filtered axes at once: gpusci does it for "
-            "2-D arrays with one mode and for single axes")
-    for axis, sd, order_, mode_, r in chosen:
-        data = _pass(data, axis, sd, order_, mode_, cval, truncate, r, nan_policy, backend)
+            "nan_policy='omit' normalises over all filtered axes at once, in the working float "
+            "type: ask for a float32 or float64 output")
+    for c in chosen:
+        data = _filter(data, [c], cval, truncate, nan_policy, backend)
         # SciPy stores each axis's result in the output's dtype before the next axis.
-        if out_dtype != work:
-            data = np.asarray(_store(data, out_dtype), dtype=work)
+        data = np.asarray(_store(data, out_dtype), dtype=work)
     return _deliver(data, target, out_dtype)
+
+
+def gaussian_filter_stack(input, sigmas, order=0, output=None, mode="reflect", cval=0.0,
+                          truncate=4.0, *, radius=None, backend=None, nan_policy="propagate"):
+    """Blurs each image of an ``(N, H, W)`` stack with its own sigma (gpusci only).
+
+    Equal to ``np.stack([scipy.ndimage.gaussian_filter(input[i], sigmas[i], ...) for i in
+    range(N)])``, in one call: on the GPU, one dispatch per axis for the whole stack, each
+    workgroup reading its image's kernel. Useful for scale-space stacks, per-trial smoothing
+    widths, or frames whose point-spread function changes with depth.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, H, W)
+        Real numbers (bool, integers, float32, float64).
+    sigmas : sequence of float, length N
+        Image ``i``'s standard deviation in samples, on both of its axes (0: left as is).
+    order, mode, radius : int, str or sequence of two
+        As :func:`gaussian_filter`, for the image's two axes (the same for every image).
+    output : ndarray or dtype, optional
+        Where to put the result, or its dtype: float32 or float64 (default: the input's float
+        type; float64 for other inputs).
+    cval, truncate, backend, nan_policy :
+        As :func:`gaussian_filter`.
+
+    Returns
+    -------
+    ndarray, shape (N, H, W)
+
+    Raises
+    ------
+    ValueError
+        Input that is not 3-D, ``len(sigmas) != N``, a negative or non-finite sigma, a
+        negative radius or order.
+    RuntimeError
+        An unknown mode, a sequence of the wrong length (as SciPy).
+    TypeError
+        Complex or float16 input; an integer or bool output.
+    NotImplementedError
+        Derivative orders above 4.
+    """
+    input = real_array(input)
+    backend = backend_name(backend)
+    if input.ndim != 3:
+        raise ValueError(f"gaussian_filter_stack takes an (N, H, W) stack, got shape "
+                         f"{input.shape}")
+    sigmas = np.asarray(sigmas, dtype=np.float64)
+    if sigmas.ndim != 1 or sigmas.shape[0] != input.shape[0]:
+        raise ValueError(f"sigmas: one per image: {input.shape[0]} images, sigmas of shape "
+                         f"{sigmas.shape}")
+    if output is None and input.dtype.kind != "f":
+        output = np.float64
+    target, out_dtype = _output(output, input)
+    if out_dtype.kind != "f":
+        raise TypeError(f"gaussian_filter_stack writes float32 or float64, not {out_dtype}")
+    orders = [_check_order(o) for o in _normalize_sequence(order, 2)]
+    modes = [_check_mode(m) for m in _normalize_sequence(mode, 2)]
+    radii = [_check_radius(r) for r in _normalize_sequence(radius, 2)]
+    cval = _cval(cval)
+    work = _working_dtype(input.dtype, out_dtype, orders)
+    if any(r is None for r in radii) and not all(r is None for r in radii):
+        raise ValueError("radius: give one for both axes, or none")
+    result = _core.gaussian_filter_stack(
+        np.asarray(input, dtype=work), sigmas.tolist(), orders, modes, cval, float(truncate),
+        None if radii[0] is None else radii, nan_policy, backend)
+    return _deliver(result, target, out_dtype)

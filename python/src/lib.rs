@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ndarray::{Array2, ArrayView1};
 use numpy::{
     Complex64, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2,
-    PyUntypedArrayMethods,
+    PyReadonlyArray3, PyReadonlyArrayDyn, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -222,59 +222,118 @@ fn describe_backend(py: Python<'_>, backend: Option<&str>) -> PyResult<String> {
 // ndimage
 // ---------------------------------------------------------------------------------------------
 
+/// SciPy's per-axis lists as [`BlurParams`] (the Python side has checked types and lengths;
+/// the library checks values).
 #[allow(clippy::too_many_arguments, reason = "SciPy's parameters, one each")]
 fn blur_params(
-    sigma: [f64; 2],
-    order: [u32; 2],
-    mode: &str,
+    axes: Option<Vec<isize>>,
+    sigma: Vec<f64>,
+    order: Vec<u32>,
+    modes: Vec<String>,
     cval: f64,
     truncate: f64,
-    radius: Option<[usize; 2]>,
+    radius: Option<Vec<usize>>,
     nan_policy: &str,
 ) -> PyResult<BlurParams> {
+    let modes = modes
+        .iter()
+        .map(|m| parse::<Mode>(m))
+        .collect::<PyResult<Vec<Mode>>>()?;
     let mut params = BlurParams::per_axis(&sigma)
         .with_truncate(truncate)
         .with_orders(&order)
-        .with_mode(parse::<Mode>(mode)?)
+        .with_modes(&modes)
         .with_cval(cval)
         .with_nan_policy(parse::<NanPolicy>(nan_policy)?);
-    params.radius = radius.map(|r| r.to_vec());
+    params.radius = radius;
+    params.axes = axes;
     Ok(params)
 }
 
-/// `gaussian_filter` of a 2-D float32 or float64 array: `sigma`, `order` and `radius` per axis
-/// (axis 0, axis 1), one mode. The result has the input's dtype.
+/// `gaussian_filter` of a float32 or float64 array of any number of dimensions: `axes` (None:
+/// all) and per-axis `sigma`, `order`, `mode` and `radius` (one, or one per filtered axis).
+/// The result has the input's dtype.
 #[pyfunction]
-#[pyo3(signature = (input, sigma, order, mode, cval, truncate, radius, nan_policy, backend))]
+#[pyo3(signature = (input, axes, sigma, order, mode, cval, truncate, radius, nan_policy, backend))]
 #[allow(clippy::too_many_arguments, reason = "SciPy's parameters, one each")]
-fn gaussian_filter_2d<'py>(
+fn gaussian_filter_nd<'py>(
     py: Python<'py>,
     input: &Bound<'py, PyAny>,
-    sigma: [f64; 2],
-    order: [u32; 2],
-    mode: &str,
+    axes: Option<Vec<isize>>,
+    sigma: Vec<f64>,
+    order: Vec<u32>,
+    mode: Vec<String>,
     cval: f64,
     truncate: f64,
-    radius: Option<[usize; 2]>,
+    radius: Option<Vec<usize>>,
     nan_policy: &str,
     backend: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let params = blur_params(sigma, order, mode, cval, truncate, radius, nan_policy)?;
+    let params = blur_params(axes, sigma, order, mode, cval, truncate, radius, nan_policy)?;
     let exec = executor(backend)?;
-    if let Ok(array) = input.extract::<PyReadonlyArray2<'py, f32>>() {
+    if let Ok(array) = input.extract::<PyReadonlyArrayDyn<'py, f32>>() {
         let view = array.as_array();
         let out =
             compute(py, || blur::gaussian_filter(exec.device(), view, &params)).map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
     }
-    if let Ok(array) = input.extract::<PyReadonlyArray2<'py, f64>>() {
+    if let Ok(array) = input.extract::<PyReadonlyArrayDyn<'py, f64>>() {
         let view = array.as_array();
         let out =
             compute(py, || blur::gaussian_filter(exec.device(), view, &params)).map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
     }
     Err(PyTypeError::new_err(
-        "gaussian_filter_2d takes a 2-D float32 or float64 array",
+        "gaussian_filter_nd takes a float32 or float64 array",
+    ))
+}
+
+/// Each image of a float32 or float64 `(N, H, W)` stack blurred with its own sigma
+/// (`gaussian_filter_stack`); `order`, `mode`, `radius` for the image's two axes.
+#[pyfunction]
+#[pyo3(signature = (input, sigmas, order, mode, cval, truncate, radius, nan_policy, backend))]
+#[allow(clippy::too_many_arguments, reason = "SciPy's parameters, one each")]
+fn gaussian_filter_stack<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    sigmas: Vec<f64>,
+    order: Vec<u32>,
+    mode: Vec<String>,
+    cval: f64,
+    truncate: f64,
+    radius: Option<Vec<usize>>,
+    nan_policy: &str,
+    backend: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let params = blur_params(
+        None,
+        vec![0.0],
+        order,
+        mode,
+        cval,
+        truncate,
+        radius,
+        nan_policy,
+    )?;
+    let exec = executor(backend)?;
+    if let Ok(array) = input.extract::<PyReadonlyArray3<'py, f32>>() {
+        let view = array.as_array();
+        let out = compute(py, || {
+            blur::gaussian_filter_stack(exec.device(), view, &sigmas, &params)
+        })
+        .map_err(to_py)?;
+        return Ok(out.into_pyarray(py).into_any());
+    }
+    if let Ok(array) = input.extract::<PyReadonlyArray3<'py, f64>>() {
+        let view = array.as_array();
+        let out = compute(py, || {
+            blur::gaussian_filter_stack(exec.device(), view, &sigmas, &params)
+        })
+        .map_err(to_py)?;
+        return Ok(out.into_pyarray(py).into_any());
+    }
+    Err(PyTypeError::new_err(
+        "gaussian_filter_stack takes a 3-D float32 or float64 array",
     ))
 }
 
@@ -1267,7 +1326,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(adapters, m)?)?;
     m.add_function(wrap_pyfunction!(describe_backend, m)?)?;
-    m.add_function(wrap_pyfunction!(gaussian_filter_2d, m)?)?;
+    m.add_function(wrap_pyfunction!(gaussian_filter_nd, m)?)?;
+    m.add_function(wrap_pyfunction!(gaussian_filter_stack, m)?)?;
     m.add_function(wrap_pyfunction!(histogram2d, m)?)?;
     m.add_function(wrap_pyfunction!(bounds, m)?)?;
     m.add_function(wrap_pyfunction!(histogram2d_from_sums, m)?)?;

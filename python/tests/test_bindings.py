@@ -117,8 +117,8 @@ def test_errors_map_to_python_exceptions(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         core.write_png(str(tmp_path), np.zeros((2, 2, 4), np.uint8))
     with pytest.raises(TypeError):
-        core.gaussian_filter_2d(np.ones((2, 2), np.int32), [1, 1], [0, 0], "reflect", 0, 4,
-                                None, "propagate", "cpu")
+        core.gaussian_filter_nd(np.ones((2, 2), np.int32), None, [1, 1], [0, 0], ["reflect"],
+                                0, 4, None, "propagate", "cpu")
 
 
 def test_borrowed_views_arrive_intact():

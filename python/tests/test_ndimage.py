@@ -59,6 +59,72 @@ def test_per_axis_sequences_axes_and_3d(backend, rng):
     _close(ours, scipy_ndimage.gaussian_filter(vol, 1.5, axes=-1), backend, 1.0)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_volumes_every_axis_in_one_call(backend, rng, mode):
+    """A (time, y, x) movie and a 4-D array, kernels wider than an axis, a 1 x N x 1 array."""
+    movie = rng.normal(size=(9, 33, 40)).astype(np.float32)
+    for kwargs in (dict(sigma=1.5, axes=(1, 2)), dict(sigma=[0.7, 2.0, 3.0]),
+                   dict(sigma=[12.0, 1.0, 0.0]), dict(sigma=[2.0, 1.0], axes=(2, 1))):
+        ours = ndimage.gaussian_filter(movie, mode=mode, cval=0.25, **kwargs, backend=backend)
+        theirs = scipy_ndimage.gaussian_filter(movie, mode=mode, cval=0.25, **kwargs)
+        _close(ours, theirs, backend, 1.0)
+    four = rng.normal(size=(3, 4, 5, 6))
+    modes = [mode, "wrap", "nearest", "mirror"]
+    ours = ndimage.gaussian_filter(four, [1.0, 0.5, 2.0, 1.2], mode=modes, backend=backend)
+    _close(ours, scipy_ndimage.gaussian_filter(four, [1.0, 0.5, 2.0, 1.2], mode=modes),
+           backend, 1.0)
+    thin = rng.normal(size=(1, 23, 1))
+    _close(ndimage.gaussian_filter(thin, 2.0, mode=mode, backend=backend),
+           scipy_ndimage.gaussian_filter(thin, 2.0, mode=mode), backend, 1.0)
+
+
+def test_mixed_radii_take_scipy_radius_where_none_given(backend, rng):
+    vol = rng.normal(size=(6, 7, 8))
+    ours = ndimage.gaussian_filter(vol, [1.0, 2.0, 1.5], radius=[2, None, 5], backend=backend)
+    theirs = scipy_ndimage.gaussian_filter(vol, [1.0, 2.0, 1.5], radius=[2, None, 5])
+    _close(ours, theirs, backend, 1.0)
+
+
+def test_nan_policy_omit_over_a_volume(backend):
+    a = np.ones((6, 10, 12))
+    a[2, 4, 5] = np.nan
+    out = ndimage.gaussian_filter(a, [1, 2, 2], nan_policy="omit", backend=backend)
+    np.testing.assert_allclose(out, 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", [MODES, ["wrap", "constant"]])
+def test_stack_equals_separate_scipy_calls(backend, rng, dtype, mode):
+    stack = rng.normal(size=(7, 30, 41)).astype(dtype)
+    sigmas = [0.0, 0.5, 1.0, 2.5, 4.0, 15.0, 1e-16]
+    for one_mode in mode if mode is MODES else [mode]:
+        ours = ndimage.gaussian_filter_stack(stack, sigmas, mode=one_mode, cval=0.5,
+                                             backend=backend)
+        theirs = np.stack([scipy_ndimage.gaussian_filter(img, s, mode=one_mode, cval=0.5)
+                           for img, s in zip(stack, sigmas)])
+        _close(ours, theirs, backend, 1.0)
+
+
+def test_stack_dtypes_and_errors(backend, rng):
+    ints = (rng.random((3, 8, 9)) * 100).astype(np.int16)
+    out = ndimage.gaussian_filter_stack(ints, [1, 2, 3], backend=backend)
+    assert out.dtype == np.float64
+    theirs = np.stack([scipy_ndimage.gaussian_filter(img.astype(np.float64), s)
+                       for img, s in zip(ints, [1, 2, 3])])
+    _close(out, theirs, backend, 100.0)
+    assert ndimage.gaussian_filter_stack(np.zeros((0, 4, 4)), [], backend=backend).shape == (0, 4, 4)
+    with pytest.raises(ValueError, match="one per image"):
+        ndimage.gaussian_filter_stack(ints, [1, 2])
+    with pytest.raises(ValueError, match="stack"):
+        ndimage.gaussian_filter_stack(np.ones((4, 4)), [1, 2, 3, 4])
+    with pytest.raises(ValueError, match="sigma"):
+        ndimage.gaussian_filter_stack(ints, [1, -2, 3])
+    with pytest.raises(TypeError):
+        ndimage.gaussian_filter_stack(ints, [1, 2, 3], output=np.int16)
+    with pytest.raises(RuntimeError):
+        ndimage.gaussian_filter_stack(ints, [1, 2, 3], mode=["wrap"] * 3)
+
+
 @pytest.mark.parametrize("dtype", [np.int16, np.uint8, np.int64, np.bool_])
 def test_integer_inputs_keep_their_dtype(backend, rng, dtype):
     a = (rng.random((12, 15)) * 100).astype(dtype)
@@ -125,6 +191,8 @@ def test_errors_as_scipy():
         ndimage.gaussian_filter(a, 1, mode="bogus")
     with pytest.raises(ValueError, match="unique"):
         ndimage.gaussian_filter(a, 1, axes=(0, 0))
+    with pytest.raises(ValueError, match="out of range"):
+        ndimage.gaussian_filter(a, 1, axes=(0, 2))
     with pytest.raises(UnsupportedInput):
         ndimage.gaussian_filter(a.astype(complex), 1)
     with pytest.raises(TypeError):
