@@ -7,6 +7,7 @@
 //! overlap), so that no buffer exceeds one binding.
 
 use bytemuck::{Pod, Zeroable};
+use ndarray::s;
 
 use super::Method;
 use crate::error::{Error, Result};
@@ -111,6 +112,107 @@ struct Operands {
     signal: Vec<f32>,
     kernel: Vec<f32>,
     finite: bool,
+}
+
+/// Device memory one batch of tiled 2-D convolutions may hold, in bindings.
+const BATCH_BINDINGS: u64 = 4;
+
+/// One pair's window in a batch: (offset in the gathered buffer, (first row, rows) and
+/// (first column, columns) of the result it adds to).
+type GatheredPart = (usize, (usize, usize), (usize, usize));
+
+/// Pairs of blocks recorded into one submission, their windows gathered in one buffer.
+struct Batch {
+    encoder: wgpu::CommandEncoder,
+    gathered: wgpu::Buffer,
+    /// Floats used in `gathered`, of `capacity`.
+    used: usize,
+    capacity: usize,
+    held: u64,
+    limit: u64,
+    parts: Vec<GatheredPart>,
+}
+
+impl Batch {
+    fn new(ctx: &GpuContext, budget: u64) -> Result<Self> {
+        Ok(Self {
+            encoder: ctx.device.create_command_encoder(&Default::default()),
+            gathered: ctx.storage_buffer("conv2d gathered windows", budget)?,
+            used: 0,
+            capacity: (budget / 4) as usize,
+            held: budget,
+            limit: BATCH_BINDINGS * budget,
+            parts: Vec::new(),
+        })
+    }
+
+    /// Whether a window of `count` floats still fits (an empty batch takes anything that
+    /// fits one binding, which every pair does).
+    fn has_room(&self, count: usize) -> bool {
+        self.parts.is_empty() || (self.used + count <= self.capacity && self.held < self.limit)
+    }
+
+    fn add(
+        &mut self,
+        ctx: &GpuContext,
+        part: &wgpu::Buffer,
+        held: u64,
+        rows: (usize, usize),
+        cols: (usize, usize),
+    ) -> Result<()> {
+        let count = rows.1 * cols.1;
+        ctx.scoped("gathering a 2-D window", || {
+            self.encoder.copy_buffer_to_buffer(
+                part,
+                0,
+                &self.gathered,
+                (self.used * 4) as u64,
+                (count * 4) as u64,
+            );
+        })?;
+        self.parts.push((self.used, rows, cols));
+        self.used += count;
+        self.held += held;
+        Ok(())
+    }
+
+    /// Submits the batch and adds each window into `out`; the batch is then empty again
+    /// (its gathering buffer reused).
+    fn flush(&mut self, ctx: &GpuContext, out: &mut ndarray::Array2<f64>) -> Result<()> {
+        if self.parts.is_empty() {
+            return Ok(());
+        }
+        let encoder = std::mem::replace(
+            &mut self.encoder,
+            ctx.device.create_command_encoder(&Default::default()),
+        );
+        ctx.submit_and_wait("a batch of 2-D convolutions", encoder)?;
+        let values = ctx.read_back::<f32>(&self.gathered, 0, self.used)?;
+        for (offset, (r, n_r), (c, n_c)) in self.parts.drain(..) {
+            let part = &values[offset..offset + n_r * n_c];
+            let mut target = out.slice_mut(s![r..r + n_r, c..c + n_c]);
+            for (t, &p) in target.iter_mut().zip(part) {
+                *t += f64::from(p);
+            }
+        }
+        self.used = 0;
+        self.held = (self.capacity * 4) as u64;
+        Ok(())
+    }
+}
+
+/// Whether a 2-D convolution of an `a`-shaped and a `v`-shaped block runs in one binding:
+/// each input and the whole full output (direct), or the padded complex transform (FFT).
+fn pair_fits(direct: bool, budget: u64, a: (usize, usize), v: (usize, usize)) -> bool {
+    let full = ((a.0 + v.0 - 1) as u64) * ((a.1 + v.1 - 1) as u64);
+    if direct {
+        let largest = ((a.0 * a.1) as u64).max((v.0 * v.1) as u64).max(full);
+        largest * 4 <= budget
+    } else {
+        let padded = ((a.0 + v.0 - 1).next_power_of_two() as u64)
+            * ((a.1 + v.1 - 1).next_power_of_two() as u64);
+        padded * 8 <= budget
+    }
 }
 
 fn single(what: &'static str, x: &[f64]) -> Result<Vec<f32>> {
@@ -292,30 +394,164 @@ impl ConvGpu {
     /// or kernels of at most [`GPU_DIRECT_MAX_TAPS`] taps, else multiplies 2-D FFTs of the
     /// inputs zero-padded to powers of two.
     ///
+    /// Inputs, outputs or padded transforms larger than one storage binding are split: the
+    /// larger input into blocks (and the smaller too when it alone is past the binding), each
+    /// pair of blocks convolved on the GPU, and their windows added into the result in
+    /// float64 (overlap-add; convolution is linear and commutes).
+    ///
     /// # Errors
-    /// [`Error::ExceedsLimit`] when an input (direct) or the padded transform (FFT) exceeds
-    /// one binding: 2-D arrays are not split; values beyond float32's range; GPU errors.
+    /// Values beyond float32's range; GPU errors.
     pub fn full_window_2d(
         &self,
         ctx: &GpuContext,
         a: ndarray::ArrayView2<'_, f64>,
         v: ndarray::ArrayView2<'_, f64>,
         method: Method,
-        ((first_row, out_rows), (first_col, out_cols)): ((usize, usize), (usize, usize)),
+        window: ((usize, usize), (usize, usize)),
     ) -> Result<ndarray::Array2<f64>> {
+        let finite = a.iter().chain(v.iter()).all(|x| x.is_finite());
+        let direct = match method {
+            Method::Direct => true,
+            Method::Fft => false,
+            Method::Auto => !finite || v.len().min(a.len()) <= GPU_DIRECT_MAX_TAPS,
+        };
+        // Convolution commutes: the larger input is the one cut into many blocks.
+        let (a, v) = if a.len() >= v.len() { (a, v) } else { (v, a) };
+        let budget = ctx.max_binding_bytes();
+        let ((_, out_rows), (_, out_cols)) = window;
+        if pair_fits(direct, budget, a.dim(), v.dim()) && (out_rows * out_cols * 4) as u64 <= budget
+        {
+            return self.window_2d_resident(ctx, a, v, direct, window);
+        }
+        self.window_2d_tiled(ctx, a, v, direct, window)
+    }
+
+    /// [`ConvGpu::full_window_2d`] past one binding: blocks of `v` small enough that a block
+    /// of `a` as large fits with it, then the largest blocks of `a` that fit; each pair's part
+    /// of the window computed on the GPU and added in float64.
+    fn window_2d_tiled(
+        &self,
+        ctx: &GpuContext,
+        a: ndarray::ArrayView2<'_, f64>,
+        v: ndarray::ArrayView2<'_, f64>,
+        direct: bool,
+        ((r0, rows), (c0, cols)): ((usize, usize), (usize, usize)),
+    ) -> Result<ndarray::Array2<f64>> {
+        let budget = ctx.max_binding_bytes();
+        let halve = |(r, c): (usize, usize)| {
+            if r >= c {
+                (r.div_ceil(2), c)
+            } else {
+                (r, c.div_ceil(2))
+            }
+        };
+        let mut v_block = v.dim();
+        while !pair_fits(direct, budget, v_block, v_block) {
+            if v_block == (1, 1) {
+                return Err(Error::ExceedsLimit {
+                    what: "bytes of one block of a 2-D convolution on the GPU",
+                    requested: 64,
+                    max: budget,
+                });
+            }
+            v_block = halve(v_block);
+        }
+        let mut a_block = a.dim();
+        while !pair_fits(direct, budget, a_block, v_block) {
+            a_block = halve(a_block);
+        }
+        let mut out = ndarray::Array2::<f64>::zeros((rows, cols));
+        // Where a pair's full convolution (`len` outputs from full-output index `offset`)
+        // meets the window (`count` outputs from `first`): (window index, pair index, length).
+        let span = |len: usize, offset: usize, first: usize, count: usize| {
+            let lo = offset.max(first);
+            let hi = (offset + len).min(first + count);
+            (lo < hi).then(|| (lo - first, lo - offset, hi - lo))
+        };
+        // Pairs are recorded in batches, one submission and one read-back each: every pair's
+        // window is copied into one buffer of at most a binding, and a batch holds at most
+        // BATCH_BINDINGS bindings of device memory.
+        let mut batch = Batch::new(ctx, budget)?;
+        for ai in (0..a.nrows()).step_by(a_block.0) {
+            let a_rows = a_block.0.min(a.nrows() - ai);
+            for aj in (0..a.ncols()).step_by(a_block.1) {
+                let a_cols = a_block.1.min(a.ncols() - aj);
+                let a_part = a.slice(s![ai..ai + a_rows, aj..aj + a_cols]);
+                for vp in (0..v.nrows()).step_by(v_block.0) {
+                    let v_rows = v_block.0.min(v.nrows() - vp);
+                    for vq in (0..v.ncols()).step_by(v_block.1) {
+                        let v_cols = v_block.1.min(v.ncols() - vq);
+                        // The pair's full convolution starts at (ai + vp, aj + vq).
+                        let Some((out_r, pair_r, n_r)) =
+                            span(a_rows + v_rows - 1, ai + vp, r0, rows)
+                        else {
+                            continue;
+                        };
+                        let Some((out_c, pair_c, n_c)) =
+                            span(a_cols + v_cols - 1, aj + vq, c0, cols)
+                        else {
+                            continue;
+                        };
+                        if !batch.has_room(n_r * n_c) {
+                            batch.flush(ctx, &mut out)?;
+                        }
+                        let v_part = v.slice(s![vp..vp + v_rows, vq..vq + v_cols]);
+                        let (part, held) = self.record_window_2d(
+                            ctx,
+                            &mut batch.encoder,
+                            a_part,
+                            v_part,
+                            direct,
+                            ((pair_r, n_r), (pair_c, n_c)),
+                        )?;
+                        batch.add(ctx, &part, held, (out_r, n_r), (out_c, n_c))?;
+                    }
+                }
+            }
+        }
+        batch.flush(ctx, &mut out)?;
+        Ok(out)
+    }
+
+    /// One resident 2-D convolution: `a`, `v`, the window and, for FFTs, the padded
+    /// transform each fit in one binding (see [`pair_fits`]).
+    fn window_2d_resident(
+        &self,
+        ctx: &GpuContext,
+        a: ndarray::ArrayView2<'_, f64>,
+        v: ndarray::ArrayView2<'_, f64>,
+        direct: bool,
+        window: ((usize, usize), (usize, usize)),
+    ) -> Result<ndarray::Array2<f64>> {
+        let ((_, out_rows), (_, out_cols)) = window;
+        let count = out_rows * out_cols;
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let (out, _) = self.record_window_2d(ctx, &mut encoder, a, v, direct, window)?;
+        ctx.submit_and_wait("the 2-D convolution", encoder)?;
+        let values = ctx.read_back::<f32>(&out, 0, count)?;
+        Ok(ndarray::Array2::from_shape_fn(
+            (out_rows, out_cols),
+            |(i, j)| f64::from(values[i * out_cols + j]),
+        ))
+    }
+
+    /// Records one resident 2-D convolution into `encoder`; returns the buffer that will hold
+    /// the window (row-major float32) and the bytes of device memory the recording holds.
+    fn record_window_2d(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        a: ndarray::ArrayView2<'_, f64>,
+        v: ndarray::ArrayView2<'_, f64>,
+        direct: bool,
+        ((first_row, out_rows), (first_col, out_cols)): ((usize, usize), (usize, usize)),
+    ) -> Result<(wgpu::Buffer, u64)> {
         let flat = |x: ndarray::ArrayView2<'_, f64>| x.iter().copied().collect::<Vec<f64>>();
         let (image, kernel) = (
             single("first input", &flat(a))?,
             single("second input", &flat(v))?,
         );
-        let finite = image.iter().chain(&kernel).all(|x| x.is_finite());
-        let direct = match method {
-            Method::Direct => true,
-            Method::Fft => false,
-            Method::Auto => !finite || kernel.len().min(image.len()) <= GPU_DIRECT_MAX_TAPS,
-        };
         let count = out_rows * out_cols;
-        let binding = ctx.max_binding_bytes();
         let mut uniform = Conv2dUniform {
             a_rows: a.nrows() as u32,
             a_cols: a.ncols() as u32,
@@ -329,22 +565,15 @@ impl ConvGpu {
         };
         let out = ctx.storage_buffer("conv2d output", count as u64 * 4)?;
         ctx.poison_f32(&out, count);
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let mut held = count as u64 * 4;
         if direct {
-            let largest = (image.len().max(kernel.len()).max(count) * 4) as u64;
-            if largest > binding {
-                return Err(Error::ExceedsLimit {
-                    what: "bytes of a 2-D array on the GPU (2-D arrays are not split)",
-                    requested: largest,
-                    max: binding,
-                });
-            }
+            held += ((image.len() + kernel.len()) * 4) as u64;
             let u = ctx.uniform("conv2d uniform", &uniform)?;
             let image_buffer = ctx.upload("conv2d image", &image)?;
             let kernel_buffer = ctx.upload("conv2d kernel", &kernel)?;
             ctx.record_dispatch(
                 "direct 2-D convolution",
-                &mut encoder,
+                encoder,
                 &self.direct_2d,
                 &[&u, &image_buffer, &kernel_buffer, &out],
                 (count as u64).div_ceil(STEP_WG),
@@ -353,13 +582,8 @@ impl ConvGpu {
             let rows = (a.nrows() + v.nrows() - 1).next_power_of_two();
             let cols = (a.ncols() + v.ncols() - 1).next_power_of_two();
             let bytes = (rows * cols * 8) as u64;
-            if bytes > binding {
-                return Err(Error::ExceedsLimit {
-                    what: "bytes of a padded 2-D transform on the GPU (2-D arrays are not split)",
-                    requested: bytes,
-                    max: binding,
-                });
-            }
+            // Two padded inputs, work, scratch and two spectra.
+            held += 6 * bytes;
             uniform.fft_cols = cols as u32;
             let padded = |x: &[f32], (r, c): (usize, usize)| {
                 let mut data = vec![[0.0f32; 2]; rows * cols];
@@ -375,22 +599,10 @@ impl ConvGpu {
             let scratch = ctx.storage_buffer("conv2d scratch", bytes)?;
             let sa = ctx.storage_buffer("conv2d image spectrum", bytes)?;
             let sv = ctx.storage_buffer("conv2d kernel spectrum", bytes)?;
-            self.fft.record_fft2(
-                ctx,
-                &mut encoder,
-                (&fa, &work, &scratch, &sa),
-                rows,
-                cols,
-                false,
-            )?;
-            self.fft.record_fft2(
-                ctx,
-                &mut encoder,
-                (&fv, &work, &scratch, &sv),
-                rows,
-                cols,
-                false,
-            )?;
+            self.fft
+                .record_fft2(ctx, encoder, (&fa, &work, &scratch, &sa), rows, cols, false)?;
+            self.fft
+                .record_fft2(ctx, encoder, (&fv, &work, &scratch, &sv), rows, cols, false)?;
             let product = ctx.uniform(
                 "conv2d product uniform",
                 &ConvUniform {
@@ -400,35 +612,24 @@ impl ConvGpu {
             )?;
             ctx.record_dispatch(
                 "2-D spectra product",
-                &mut encoder,
+                encoder,
                 &self.multiply_pointwise,
                 &[&product, &sv, &sa],
                 ((rows * cols) as u64).div_ceil(STEP_WG),
             )?;
             // The inverse lands in `fa` (its padded input is no longer needed).
-            self.fft.record_fft2(
-                ctx,
-                &mut encoder,
-                (&sa, &work, &scratch, &fa),
-                rows,
-                cols,
-                true,
-            )?;
+            self.fft
+                .record_fft2(ctx, encoder, (&sa, &work, &scratch, &fa), rows, cols, true)?;
             let u = ctx.uniform("conv2d uniform", &uniform)?;
             ctx.record_dispatch(
                 "2-D window",
-                &mut encoder,
+                encoder,
                 &self.gather_2d,
                 &[&u, &fa, &out],
                 (count as u64).div_ceil(STEP_WG),
             )?;
         }
-        ctx.submit_and_wait("the 2-D convolution", encoder)?;
-        let values = ctx.read_back::<f32>(&out, 0, count)?;
-        Ok(ndarray::Array2::from_shape_fn(
-            (out_rows, out_cols),
-            |(i, j)| f64::from(values[i * out_cols + j]),
-        ))
+        Ok((out, held))
     }
 
     /// Runs the plan over chunks of the window; `each(buffer, offset, count)` receives a
