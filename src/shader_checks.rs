@@ -104,13 +104,14 @@ fn shader_files(dir: &Path, found: &mut Vec<PathBuf>) {
 }
 
 /// Every source the host compiles, with the files it is made of after the prelude.
-const SOURCES: [(&str, &[&str]); 12] = [
+const SOURCES: [(&str, &[&str]); 13] = [
     (blur::BLUR_WGSL, &["blur/blur.wgsl"]),
     (blur::NORMALIZE_WGSL, &["blur/normalize.wgsl"]),
     (crate::conv::gpu::CONV_WGSL, &["conv/conv.wgsl"]),
     (crate::density::gpu::BIN_WGSL, &["density/bin.wgsl"]),
     (crate::fft::gpu::FFT_WGSL, &["fft/fft.wgsl"]),
     (crate::fft::gpu::PACK_WGSL, &["fft/pack.wgsl"]),
+    (crate::fft::gpu::BLUESTEIN_WGSL, &["fft/bluestein.wgsl"]),
     (crate::hh::gpu::HH_WGSL, &["hh/hh.wgsl"]),
     (
         crate::lif::gpu::LIF_WGSL,
@@ -421,15 +422,31 @@ fn fft_shaders_match_their_rust_twins() {
         "LOCAL_MAX"
     );
     assert_eq!(workgroup_size(&m, "fft_local"), [256, 1, 1]);
-    for entry in ["pass_radix2", "pass_radix4", "pass_radix8"] {
+    for entry in [
+        "pass_radix2",
+        "pass_radix4",
+        "pass_radix8",
+        "pass_radix_any",
+    ] {
         assert_eq!(workgroup_size(&m, entry), [64, 1, 1], "{entry}");
     }
     same_layout(
         &m,
         "FftUniform",
-        rust_fields!(fft::FftUniform { n, p, rows, tw_stride, sign, scale; _pad }),
+        rust_fields!(fft::FftUniform { n, p, rows, tw_stride, sign, scale, radix; _pad }),
         std::mem::size_of::<fft::FftUniform>(),
     );
+    assert_eq!(constant(&m, "MAX_RADIX"), fft::MAX_RADIX, "MAX_RADIX");
+    let (b, _) = module(fft::BLUESTEIN_WGSL, "shaders/fft/bluestein.wgsl");
+    same_layout(
+        &b,
+        "BluesteinUniform",
+        rust_fields!(fft::BluesteinUniform { n, m, rows, sign, scale; _pad }),
+        std::mem::size_of::<fft::BluesteinUniform>(),
+    );
+    for entry in ["chirp_pre", "spectrum_multiply", "chirp_post"] {
+        assert_eq!(workgroup_size(&b, entry), [64, 1, 1], "{entry}");
+    }
     let (p, _) = module(fft::PACK_WGSL, "shaders/fft/pack.wgsl");
     same_layout(
         &p,

@@ -15,8 +15,8 @@ struct FftUniform {
     tw_stride: u32,  // table entries per 1/n turn
     sign: f32,       // -1 forward, +1 inverse
     scale: f32,      // applied to this pass's outputs (1/n on the last inverse pass)
+    radix: u32,      // pass_radix_any only: this pass's radix (at most MAX_RADIX)
     _pad0: u32,
-    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: FftUniform;
@@ -132,6 +132,40 @@ fn pass_radix8(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) gr
     dst[j + 5u * u.p] = (e.v1 - o1) * u.scale;
     dst[j + 6u * u.p] = (e.v2 - o2) * u.scale;
     dst[j + 7u * u.p] = (e.v3 - o3) * u.scale;
+}
+
+// Largest radix of pass_radix_any (the odd primes of the mixed-radix plans: 3, 5, 7, 11, 13).
+const MAX_RADIX: u32 = 13u;
+
+// One butterfly of any radix R <= MAX_RADIX per thread (the same Stockham pass as above, with
+// k = i mod p, so p need not be a power of two): the R inputs are twiddled, then an R-point
+// DFT by its definition (R^2 products; R is small) with the roots exp(sign 2 pi i q / R) read
+// from the table.
+@compute @workgroup_size(64)
+fn pass_radix_any(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+                  @builtin(local_invocation_index) li: u32) {
+    let t = group_index(wg, groups) * GLOBAL_WG + li;
+    let radix = u.radix;
+    let m = u.n / radix;
+    if (t >= m * u.rows) { return; }
+    let base = (t / m) * u.n;
+    let i = t % m;
+    let k = i % u.p;
+    let step = k * (u.n / (radix * u.p));
+    var x: array<vec2<f32>, MAX_RADIX>;
+    x[0] = src[base + i];
+    for (var s = 1u; s < radix; s++) {
+        x[s] = cmul(src[base + i + s * m], twiddle(s * step));
+    }
+    let root = u.n / radix;
+    let j = base + (i - k) * radix + k;
+    for (var r = 0u; r < radix; r++) {
+        var acc = x[0];
+        for (var s = 1u; s < radix; s++) {
+            acc += cmul(x[s], twiddle(((r * s) % radix) * root));
+        }
+        dst[j + r * u.p] = acc * u.scale;
+    }
 }
 
 var<workgroup> row_data: array<vec2<f32>, LOCAL_MAX>;

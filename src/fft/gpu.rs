@@ -15,6 +15,13 @@ use crate::gpu::GpuContext;
 pub(crate) const FFT_WGSL: &str = crate::gpu::include_wgsl!("fft/fft.wgsl");
 /// Real-transform packing and the transpose.
 pub(crate) const PACK_WGSL: &str = crate::gpu::include_wgsl!("fft/pack.wgsl");
+/// The chirp steps of Bluestein's algorithm.
+pub(crate) const BLUESTEIN_WGSL: &str = crate::gpu::include_wgsl!("fft/bluestein.wgsl");
+/// Largest radix of the mixed-radix passes (`MAX_RADIX` in fft.wgsl): lengths whose prime
+/// factors are all 2, 3, 5, 7, 11 or 13 run as Stockham passes; others through Bluestein.
+pub const MAX_RADIX: u32 = 13;
+/// The odd primes the mixed-radix passes take.
+const ODD_RADICES: [usize; 5] = [3, 5, 7, 11, 13];
 /// Longest row transformed in workgroup memory in one dispatch (`LOCAL_MAX` in fft.wgsl):
 /// 2048 complex float32 fill WebGPU's guaranteed 16 KiB of workgroup storage.
 pub const LOCAL_MAX: usize = 2048;
@@ -40,8 +47,28 @@ pub(crate) struct FftUniform {
     pub(crate) sign: f32,
     /// Applied to this pass's outputs (1/n on the last inverse pass).
     pub(crate) scale: f32,
+    /// `pass_radix_any`: this pass's radix.
+    pub(crate) radix: u32,
     /// Uniform-buffer alignment.
-    pub(crate) _pad: [u32; 2],
+    pub(crate) _pad: u32,
+}
+
+/// Kept in sync with `struct BluesteinUniform` in shaders/fft/bluestein.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub(crate) struct BluesteinUniform {
+    /// Transform length.
+    pub(crate) n: u32,
+    /// Padded power-of-two length of the convolution.
+    pub(crate) m: u32,
+    /// Rows in the batch.
+    pub(crate) rows: u32,
+    /// -1 forward, +1 inverse.
+    pub(crate) sign: f32,
+    /// Applied by `chirp_post`.
+    pub(crate) scale: f32,
+    /// Uniform-buffer alignment.
+    pub(crate) _pad: [u32; 3],
 }
 
 /// Kept in sync with `struct PackUniform` in shaders/fft/pack.wgsl (src/shader_checks.rs
@@ -57,6 +84,31 @@ pub(crate) struct PackUniform {
     pub(crate) tw_stride: u32,
     /// Transpose only: columns of the source.
     pub(crate) cols: u32,
+}
+
+/// The radices of the mixed-radix passes of an n-point transform, first pass first: the
+/// power-of-two part as [`global_stages`] plans it (those kernels need the sub-transform
+/// length to be a power of two, so they come first), then 3, 5, 7, 11 and 13. `None` when n
+/// has a larger prime factor (Bluestein's algorithm then).
+pub fn mixed_stages(n: usize) -> Option<Vec<u32>> {
+    if n == 0 {
+        return None;
+    }
+    let twos = 1usize << n.trailing_zeros();
+    let mut stages = global_stages(twos);
+    let mut left = n / twos;
+    for radix in ODD_RADICES {
+        while left.is_multiple_of(radix) {
+            stages.push(radix as u32);
+            left /= radix;
+        }
+    }
+    (left == 1).then_some(stages)
+}
+
+/// The padded length of Bluestein's convolution for an n-point transform.
+pub fn bluestein_len(n: usize) -> usize {
+    (2 * n - 1).next_power_of_two()
 }
 
 /// The radices of the global passes of an n-point transform, first pass first: radix 8 while
@@ -85,6 +137,10 @@ pub struct FftGpu {
     radix2: wgpu::ComputePipeline,
     radix4: wgpu::ComputePipeline,
     radix8: wgpu::ComputePipeline,
+    radix_any: wgpu::ComputePipeline,
+    chirp_pre: wgpu::ComputePipeline,
+    spectrum_multiply: wgpu::ComputePipeline,
+    chirp_post: wgpu::ComputePipeline,
     r2c_post: wgpu::ComputePipeline,
     c2r_pre: wgpu::ComputePipeline,
     transpose: wgpu::ComputePipeline,
@@ -101,6 +157,10 @@ impl FftGpu {
             radix2: ctx.pipeline("fft", FFT_WGSL, "pass_radix2")?,
             radix4: ctx.pipeline("fft", FFT_WGSL, "pass_radix4")?,
             radix8: ctx.pipeline("fft", FFT_WGSL, "pass_radix8")?,
+            radix_any: ctx.pipeline("fft", FFT_WGSL, "pass_radix_any")?,
+            chirp_pre: ctx.pipeline("bluestein", BLUESTEIN_WGSL, "chirp_pre")?,
+            spectrum_multiply: ctx.pipeline("bluestein", BLUESTEIN_WGSL, "spectrum_multiply")?,
+            chirp_post: ctx.pipeline("bluestein", BLUESTEIN_WGSL, "chirp_post")?,
             r2c_post: ctx.pipeline("fft pack", PACK_WGSL, "r2c_post")?,
             c2r_pre: ctx.pipeline("fft pack", PACK_WGSL, "c2r_pre")?,
             transpose: ctx.pipeline("fft pack", PACK_WGSL, "transpose")?,
@@ -120,10 +180,11 @@ impl FftGpu {
         })
     }
 
-    /// Records the complex transform of `rows` rows of `n` points (a power of two) from
-    /// `input` into `output`; `input` is left as it was, `scratch` (same size) is needed when
-    /// `n` exceeds [`LOCAL_MAX`]. `table` is [`FftGpu::table`] of `n * tw_stride` points.
-    /// Inverse transforms are scaled by 1/n.
+    /// Records the complex transform of `rows` rows of `n` points (a length
+    /// [`mixed_stages`] plans: powers of two, and products of 2, 3, 5, 7, 11, 13) from
+    /// `input` into `output`; `input` is left as it was, `scratch` (same size) is needed
+    /// unless `n` is a power of two of at most [`LOCAL_MAX`] (see [`scratch_for`]). `table` is
+    /// [`FftGpu::table`] of `n * tw_stride` points. Inverse transforms are scaled by 1/n.
     #[allow(
         clippy::too_many_arguments,
         reason = "one transform's buffers and shape"
@@ -147,9 +208,10 @@ impl FftGpu {
             tw_stride: tw_stride as u32,
             sign,
             scale,
-            _pad: [0; 2],
+            radix: 0,
+            _pad: 0,
         };
-        if n <= LOCAL_MAX {
+        if n <= LOCAL_MAX && n.is_power_of_two() {
             let u = ctx.uniform("fft uniform", &uniform(1, final_scale))?;
             return ctx.record_dispatch(
                 "fft local",
@@ -159,7 +221,12 @@ impl FftGpu {
                 rows as u64,
             );
         }
-        let stages = global_stages(n);
+        let stages = mixed_stages(n).ok_or_else(|| {
+            Error::param(
+                "FFT size",
+                format!("{n} has a prime factor above {MAX_RADIX}: use record_any"),
+            )
+        })?;
         let mut p = 1usize;
         let mut from = input;
         for (pass, &radix) in stages.iter().enumerate() {
@@ -169,12 +236,16 @@ impl FftGpu {
             let last = left == 1;
             let u = ctx.uniform(
                 "fft uniform",
-                &uniform(p, if last { final_scale } else { 1.0 }),
+                &FftUniform {
+                    radix,
+                    ..uniform(p, if last { final_scale } else { 1.0 })
+                },
             )?;
             let pipeline = match radix {
                 8 => &self.radix8,
                 4 => &self.radix4,
-                _ => &self.radix2,
+                2 => &self.radix2,
+                _ => &self.radix_any,
             };
             let threads = (rows * n / radix as usize) as u64;
             ctx.record_dispatch(
@@ -188,6 +259,108 @@ impl FftGpu {
             p *= radix as usize;
         }
         Ok(())
+    }
+
+    /// Records the complex transform of `rows` rows of `n` points, any `n` of at least 1, from
+    /// `input` into `output` (`input` left as it was; temporaries allocated here): Stockham
+    /// passes for the lengths [`mixed_stages`] plans, Bluestein's algorithm for the others.
+    /// Inverse transforms are scaled by 1/n.
+    pub(crate) fn record_any(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (input, output): (&wgpu::Buffer, &wgpu::Buffer),
+        n: usize,
+        rows: usize,
+        inverse: bool,
+    ) -> Result<()> {
+        if mixed_stages(n).is_none() {
+            return self.record_bluestein(ctx, encoder, (input, output), n, rows, inverse);
+        }
+        let table = Self::table(ctx, n)?;
+        let scratch = scratch_for(ctx, n, n * rows)?;
+        self.record_c2c(
+            ctx,
+            encoder,
+            (input, output, &scratch),
+            n,
+            rows,
+            inverse,
+            (&table, 1),
+        )
+    }
+
+    /// Bluestein's algorithm (see shaders/fft/bluestein.wgsl): the chirp, an m-point FFT,
+    /// the product with the chirp's spectrum, the inverse FFT, the chirp again.
+    fn record_bluestein(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (input, output): (&wgpu::Buffer, &wgpu::Buffer),
+        n: usize,
+        rows: usize,
+        inverse: bool,
+    ) -> Result<()> {
+        let m = bluestein_len(n);
+        let sign = if inverse { 1.0f32 } else { -1.0 };
+        let chirp = ctx.constant("bluestein chirp", n as u64, || chirp_table(n))?;
+        let spectrum = if inverse {
+            ctx.constant("bluestein inverse spectrum", n as u64, || {
+                chirp_spectrum(n, true)
+            })?
+        } else {
+            ctx.constant("bluestein forward spectrum", n as u64, || {
+                chirp_spectrum(n, false)
+            })?
+        };
+        let padded_bytes = (rows * m) as u64 * COMPLEX_BYTES;
+        let a = ctx.storage_buffer("bluestein padded", padded_bytes)?;
+        let b = ctx.storage_buffer("bluestein spectrum", padded_bytes)?;
+        let scratch = scratch_for(ctx, m, rows * m)?;
+        let table = Self::table(ctx, m)?;
+        let uniform = |scale: f32| BluesteinUniform {
+            n: n as u32,
+            m: m as u32,
+            rows: rows as u32,
+            sign,
+            scale,
+            _pad: [0; 3],
+        };
+        let padded_groups = ((rows * m) as u64).div_ceil(GLOBAL_WG);
+        let u = ctx.uniform("bluestein uniform", &uniform(1.0))?;
+        ctx.record_dispatch(
+            "bluestein chirp",
+            encoder,
+            &self.chirp_pre,
+            &[&u, input, &a, &chirp],
+            padded_groups,
+        )?;
+        self.record_c2c(
+            ctx,
+            encoder,
+            (&a, &b, &scratch),
+            m,
+            rows,
+            false,
+            (&table, 1),
+        )?;
+        ctx.record_dispatch(
+            "bluestein product",
+            encoder,
+            &self.spectrum_multiply,
+            &[&u, &b, &a, &spectrum],
+            padded_groups,
+        )?;
+        self.record_c2c(ctx, encoder, (&a, &b, &scratch), m, rows, true, (&table, 1))?;
+        let scale = if inverse { 1.0 / n as f32 } else { 1.0 };
+        let u = ctx.uniform("bluestein uniform", &uniform(scale))?;
+        ctx.record_dispatch(
+            "bluestein chirp",
+            encoder,
+            &self.chirp_post,
+            &[&u, &b, output, &chirp],
+            ((rows * n) as u64).div_ceil(GLOBAL_WG),
+        )
     }
 
     /// Records `np.fft.rfft` of `rows` rows of `n` real points in `real` into `spectrum`
@@ -286,14 +459,14 @@ impl FftGpu {
         )
     }
 
-    /// `np.fft.fft` (or `ifft`, scaled 1/n) of each row of `n` points (a power of two) of
-    /// `data`. Batches larger than one buffer binding run in several submissions of whole
-    /// rows.
+    /// `np.fft.fft` (or `ifft`, scaled 1/n) of each row of `n` points of `data`, any `n` of at
+    /// least 1 (see [`FftGpu::record_any`]). Batches larger than one buffer binding run in
+    /// several submissions of whole rows.
     ///
     /// # Errors
-    /// [`Error::InvalidParam`] for a size that is not a power of two; [`Error::ShapeMismatch`]
-    /// when `data` is not whole rows; [`Error::ExceedsLimit`] for one row larger than a
-    /// binding; GPU errors.
+    /// [`Error::InvalidParam`] for `n` = 0; [`Error::ShapeMismatch`] when `data` is not whole
+    /// rows; [`Error::ExceedsLimit`] for one row (or its Bluestein padding, up to 4n points)
+    /// larger than a binding; GPU errors.
     pub fn fft(
         &self,
         ctx: &GpuContext,
@@ -301,40 +474,62 @@ impl FftGpu {
         n: usize,
         inverse: bool,
     ) -> Result<Vec<Complex<f32>>> {
-        let rows = check_rows("FFT input", data.len(), n, 1)?;
-        let per_call = rows_per_binding(ctx, n as u64 * COMPLEX_BYTES, "points in one FFT row")?;
-        let table = Self::table(ctx, n)?;
+        let rows = check_rows_any("FFT input", data.len(), n)?;
+        let per_call = rows_per_binding(ctx, row_bytes(n), "points in one FFT row")?;
         let mut out = Vec::with_capacity(data.len());
         for first in (0..rows).step_by(per_call) {
             let count = per_call.min(rows - first);
             let chunk = &data[first * n..(first + count) * n];
-            let values = count * n;
-            let input = ctx.upload("fft input", &to_pairs(chunk))?;
-            let output = ctx.storage_buffer("fft output", values as u64 * COMPLEX_BYTES)?;
-            let scratch = scratch_for(ctx, n, values)?;
-            ctx.poison_f32(&output, 2 * values);
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
-            self.record_c2c(
-                ctx,
-                &mut encoder,
-                (&input, &output, &scratch),
-                n,
-                count,
-                inverse,
-                (&table, 1),
-            )?;
-            ctx.submit_and_wait("the FFT", encoder)?;
-            out.extend(from_pairs(&ctx.read_back::<[f32; 2]>(&output, 0, values)?));
+            out.extend(self.fft_resident(ctx, &to_pairs(chunk), n, count, inverse)?);
         }
         Ok(out)
     }
 
-    /// `np.fft.rfft` of each row of `n` real points (a power of two, at least 2): `n / 2 + 1`
-    /// bins per row, with half the work of a complex transform.
+    /// One submission of [`FftGpu::record_any`] on `count` rows of host pairs.
+    fn fft_resident(
+        &self,
+        ctx: &GpuContext,
+        pairs: &[[f32; 2]],
+        n: usize,
+        count: usize,
+        inverse: bool,
+    ) -> Result<Vec<Complex<f32>>> {
+        let values = count * n;
+        let input = ctx.upload("fft input", pairs)?;
+        let output = ctx.storage_buffer("fft output", values as u64 * COMPLEX_BYTES)?;
+        ctx.poison_f32(&output, 2 * values);
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        self.record_any(ctx, &mut encoder, (&input, &output), n, count, inverse)?;
+        ctx.submit_and_wait("the FFT", encoder)?;
+        Ok(from_pairs(&ctx.read_back::<[f32; 2]>(&output, 0, values)?))
+    }
+
+    /// `np.fft.rfft` of each row of `n` real points, any `n` of at least 1: `n / 2 + 1` bins
+    /// per row. Powers of two from 2 up take half the work of a complex transform (an n/2
+    /// point transform of the packed signal); other lengths run the n-point complex
+    /// transform and keep its first half.
     ///
     /// # Errors
     /// As [`FftGpu::fft`].
     pub fn rfft(&self, ctx: &GpuContext, x: &[f32], n: usize) -> Result<Vec<Complex<f32>>> {
+        if n < 2 || !n.is_power_of_two() {
+            let rows = check_rows_any("rfft input", x.len(), n)?;
+            let bins = n / 2 + 1;
+            let per_call = rows_per_binding(ctx, row_bytes(n), "points in one rfft row")?;
+            let mut out = Vec::with_capacity(rows * bins);
+            for first in (0..rows).step_by(per_call) {
+                let count = per_call.min(rows - first);
+                let pairs: Vec<[f32; 2]> = x[first * n..(first + count) * n]
+                    .iter()
+                    .map(|&v| [v, 0.0])
+                    .collect();
+                let full = self.fft_resident(ctx, &pairs, n, count, false)?;
+                for row in full.chunks(n) {
+                    out.extend_from_slice(&row[..bins]);
+                }
+            }
+            return Ok(out);
+        }
         let rows = check_rows("rfft input", x.len(), n, 2)?;
         let bins = n / 2 + 1;
         let per_call =
@@ -367,12 +562,37 @@ impl FftGpu {
         Ok(out)
     }
 
-    /// `np.fft.irfft(X, n)` of each row of `n / 2 + 1` bins: `n` real points per row (`n` a
-    /// power of two, at least 2).
+    /// `np.fft.irfft(X, n)` of each row of `n / 2 + 1` bins: `n` real points per row, any `n`
+    /// of at least 1. Powers of two from 2 up run the packed half-length transform; other
+    /// lengths the n-point complex inverse of the Hermitian spectrum (bins mirrored as
+    /// conjugates; the imaginary parts of bin 0 and, for even n, bin n/2 are ignored, as
+    /// NumPy's).
     ///
     /// # Errors
     /// As [`FftGpu::fft`].
     pub fn irfft(&self, ctx: &GpuContext, spectrum: &[Complex<f32>], n: usize) -> Result<Vec<f32>> {
+        if n < 2 || !n.is_power_of_two() {
+            let bins = n / 2 + 1;
+            if n == 0 {
+                return Err(Error::param("FFT size", "0 points"));
+            }
+            let rows = whole_rows("irfft input", spectrum.len(), bins)?;
+            let per_call = rows_per_binding(ctx, row_bytes(n), "points in one irfft row")?;
+            let mut out = Vec::with_capacity(rows * n);
+            for first in (0..rows).step_by(per_call) {
+                let count = per_call.min(rows - first);
+                let mut pairs = Vec::with_capacity(count * n);
+                for row in spectrum[first * bins..(first + count) * bins].chunks(bins) {
+                    pairs.extend((0..n).map(|k| {
+                        let c = if k < bins { row[k] } else { row[n - k].conj() };
+                        [c.re, c.im]
+                    }));
+                }
+                let full = self.fft_resident(ctx, &pairs, n, count, true)?;
+                out.extend(full.iter().map(|c| c.re));
+            }
+            return Ok(out);
+        }
         check_size(n, 2)?;
         let bins = n / 2 + 1;
         let rows = whole_rows("irfft input", spectrum.len(), bins)?;
@@ -404,8 +624,8 @@ impl FftGpu {
         Ok(out)
     }
 
-    /// `np.fft.fft2` (or `ifft2`) of a `rows x cols` array stored row after row (both powers
-    /// of two): the rows' transforms, a transpose, the columns' transforms as rows and a
+    /// `np.fft.fft2` (or `ifft2`) of a `rows x cols` array stored row after row (any sizes of
+    /// at least 1): the rows' transforms, a transpose, the columns' transforms as rows and a
     /// transpose back, all on the GPU.
     ///
     /// # Errors
@@ -418,8 +638,12 @@ impl FftGpu {
         cols: usize,
         inverse: bool,
     ) -> Result<Vec<Complex<f32>>> {
-        check_size(cols, 1)?;
-        check_size(rows, 1)?;
+        if rows == 0 || cols == 0 {
+            return Err(Error::param(
+                "FFT size",
+                format!("{rows} x {cols}: a 2-D FFT needs at least one point on each axis"),
+            ));
+        }
         if data.len() != rows * cols {
             return Err(Error::ShapeMismatch {
                 what: "2-D FFT input",
@@ -428,7 +652,8 @@ impl FftGpu {
             });
         }
         let bytes = data.len() as u64 * COMPLEX_BYTES;
-        if bytes > ctx.max_binding_bytes() {
+        let largest = (row_bytes(cols) * rows as u64).max(row_bytes(rows) * cols as u64);
+        if largest > ctx.max_binding_bytes() {
             return Err(Error::ExceedsLimit {
                 what: "bytes of a 2-D FFT on the GPU",
                 requested: bytes,
@@ -452,10 +677,10 @@ impl FftGpu {
         )?))
     }
 
-    /// Records the 2-D transform of the `rows x cols` complex array in `input` into `output`
-    /// (both powers of two): row transforms, a transpose, the columns' transforms as rows, a
-    /// transpose back. `input` is overwritten (it holds the transposed intermediate);
-    /// `work` and `scratch` are the same size.
+    /// Records the 2-D transform of the `rows x cols` complex array in `input` into `output`:
+    /// row transforms, a transpose, the columns' transforms as rows, a transpose back. `input`
+    /// is overwritten (it holds the transposed intermediate); `work` and `scratch` are the
+    /// same size (`scratch` is used for powers of two; other sizes allocate their own).
     pub(crate) fn record_fft2(
         &self,
         ctx: &GpuContext,
@@ -470,6 +695,12 @@ impl FftGpu {
         cols: usize,
         inverse: bool,
     ) -> Result<()> {
+        if !rows.is_power_of_two() || !cols.is_power_of_two() {
+            self.record_any(ctx, encoder, (input, work), cols, rows, inverse)?;
+            self.record_transpose(ctx, encoder, (work, input), rows, cols)?;
+            self.record_any(ctx, encoder, (input, work), rows, cols, inverse)?;
+            return self.record_transpose(ctx, encoder, (work, output), cols, rows);
+        }
         let row_table = Self::table(ctx, cols)?;
         let col_table = Self::table(ctx, rows)?;
         self.record_c2c(
@@ -566,10 +797,44 @@ fn pack(half: usize, rows: usize, cols: usize) -> PackUniform {
     }
 }
 
+/// exp(+i pi j^2 / n) for j < n, the angle reduced exactly (j^2 mod 2n in integers) before
+/// the float64 cosine and sine, then stored as float32.
+fn chirp_table(n: usize) -> Vec<[f32; 2]> {
+    let period = 2 * n as u128;
+    (0..n)
+        .map(|j| {
+            let reduced = (j as u128 * j as u128) % period;
+            let angle = std::f64::consts::PI * reduced as f64 / n as f64;
+            [angle.cos() as f32, angle.sin() as f32]
+        })
+        .collect()
+}
+
+/// The m-point spectrum (float64 FFT, stored as float32) of conj(c), the chirp of the given
+/// direction laid out circularly: b[l] = b[m - l] = conj(c_l) for l < n, zero between.
+fn chirp_spectrum(n: usize, inverse: bool) -> Vec<[f32; 2]> {
+    let m = bluestein_len(n);
+    let period = 2 * n as u128;
+    // conj(c_l) = exp(-sign i pi l^2 / n): +angle forward (sign -1), -angle inverse.
+    let direction = if inverse { -1.0 } else { 1.0 };
+    let mut b = vec![Complex::new(0.0f64, 0.0); m];
+    for l in 0..n {
+        let reduced = (l as u128 * l as u128) % period;
+        let angle = direction * std::f64::consts::PI * reduced as f64 / n as f64;
+        let value = Complex::new(angle.cos(), angle.sin());
+        b[l] = value;
+        if l > 0 {
+            b[m - l] = value;
+        }
+    }
+    super::cpu::fft_rows(&mut b, m, false).expect("a power-of-two row");
+    b.iter().map(|c| [c.re as f32, c.im as f32]).collect()
+}
+
 /// A scratch buffer for the global passes (a 4-byte placeholder when the transform is
 /// workgroup-resident and needs none).
 fn scratch_for(ctx: &GpuContext, n: usize, values: usize) -> Result<wgpu::Buffer> {
-    let bytes = if n > LOCAL_MAX {
+    let bytes = if n > LOCAL_MAX || !n.is_power_of_two() {
         values as u64 * COMPLEX_BYTES
     } else {
         4
@@ -590,6 +855,25 @@ pub(crate) fn real_scratch(
         ctx.storage_buffer("real fft scratch", values as u64 * COMPLEX_BYTES)?,
         scratch_for(ctx, n / 2, values)?,
     ))
+}
+
+/// Bytes per row of the largest buffer an n-point transform uses: the row itself, or its
+/// Bluestein padding.
+fn row_bytes(n: usize) -> u64 {
+    let points = if mixed_stages(n).is_some() {
+        n
+    } else {
+        bluestein_len(n)
+    };
+    points as u64 * COMPLEX_BYTES
+}
+
+/// The rows of `n` points in `len` values, for a transform of any length of at least 1.
+fn check_rows_any(what: &'static str, len: usize, n: usize) -> Result<usize> {
+    if n == 0 {
+        return Err(Error::param("FFT size", "0 points"));
+    }
+    whole_rows(what, len, n)
 }
 
 /// Whole rows of `row_bytes` that fit one binding.

@@ -1,6 +1,7 @@
 //! The WGSL FFT on every adapter against rustfft / realfft in float64: complex transforms of
-//! sizes 1 to 2^20 (3 padded to 4), batched rows, rows split across bindings, forward-inverse
-//! round trips, the real-input paths and 2-D transforms.
+//! every length from 1 to 1024 and large ones of each kind (powers of two to 2^20, mixed radix,
+//! primes through Bluestein), batched rows, rows split across bindings, forward-inverse round
+//! trips, the real-input paths and 2-D transforms, all held to one bound that grows as log n.
 
 use gpusci::fft::gpu::{FftGpu, LOCAL_MAX};
 use gpusci::fft::{cpu, Complex};
@@ -85,20 +86,50 @@ fn complex_transforms_match_rustfft_at_every_size() {
     });
 }
 
+/// realfft's length sweep, on the GPU: every length from 1 to 1024 (powers of two, the
+/// mixed-radix products of 2, 3, 5, 7, 11 and 13, and through Bluestein every length with a
+/// larger prime factor), two rows each, forward and inverse, held to the same bound as the
+/// powers of two.
 #[test]
-fn three_points_padded_to_four() {
-    crate::common::for_each_adapter("fft padded", |ctx| {
+fn every_length_from_1_to_1024_matches_rustfft() {
+    crate::common::for_each_adapter("fft length sweep", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
-        let mut x = single(&random_complex(3, 3));
-        assert!(matches!(
-            fft.fft(ctx, &x, 3, false),
-            Err(Error::InvalidParam { .. })
-        ));
-        x.push(Complex::new(0.0, 0.0));
-        let gpu = fft.fft(ctx, &x, 4, false).unwrap();
-        let mut reference = widened(&x);
-        cpu::fft_rows(&mut reference, 4, false).unwrap();
-        assert!(relative_l2(&gpu, &reference, 4) < bound(4));
+        let mut worst = (0.0f64, 0usize);
+        for n in 1..=1024usize {
+            let input = single(&random_complex(2 * n, n as u64));
+            for inverse in [false, true] {
+                let gpu = fft.fft(ctx, &input, n, inverse).unwrap();
+                let mut reference = widened(&input);
+                cpu::fft_rows(&mut reference, n, inverse).unwrap();
+                let err = relative_l2(&gpu, &reference, n);
+                assert!(
+                    err < bound(n),
+                    "n={n} inverse={inverse}: relative L2 {err:.2e} over {:.1e}",
+                    bound(n)
+                );
+                if err / bound(n) > worst.0 {
+                    worst = (err / bound(n), n);
+                }
+            }
+        }
+        eprintln!(
+            "length sweep: worst error {:.2} of the bound, at n = {}",
+            worst.0, worst.1
+        );
+    });
+}
+
+/// Large lengths of each kind: primes (Bluestein), 2^k 3^m, 10^6 (2^6 5^6), 7 and 13 smooth.
+#[test]
+fn large_lengths_of_every_kind_match_rustfft() {
+    crate::common::for_each_adapter("fft large lengths", |ctx| {
+        let fft = FftGpu::new(ctx).unwrap();
+        for (i, n) in [65_537usize, 999_983, 248_832, 1_000_000, 823_543, 371_293]
+            .into_iter()
+            .enumerate()
+        {
+            check_c2c(ctx, &fft, n, 1, 300 + i as u64);
+        }
     });
 }
 
@@ -135,9 +166,19 @@ fn batches_past_one_binding_run_in_whole_rows() {
             )
             .unwrap();
             assert!(relative_l2(&gpu, &reference, 1025) < bound(2048));
+            // Mixed radix (3000 = 2^3 3 5^3) and Bluestein (2039 is prime: 4096 padded points,
+            // 32 KiB a row) past the binding: whole rows per submission.
+            check_c2c(ctx, &fft, 3000, 5, 23);
+            check_c2c(ctx, &fft, 2039, 5, 24);
             let big = single(&random_complex(1 << 14, 22));
             assert!(matches!(
                 fft.fft(ctx, &big, 1 << 14, false),
+                Err(Error::ExceedsLimit { .. })
+            ));
+            // A prime row whose Bluestein padding (16,384 points) is past the binding.
+            let prime = single(&random_complex(4099, 25));
+            assert!(matches!(
+                fft.fft(ctx, &prime, 4099, false),
                 Err(Error::ExceedsLimit { .. })
             ));
         },
@@ -163,6 +204,7 @@ fn forward_then_inverse_returns_the_input() {
 fn real_transforms_match_realfft() {
     crate::common::for_each_adapter("fft real", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
+        let odd_lengths = (1..=40usize).chain([97, 100, 127, 360, 1000, 2039, 99_991]);
         for (n, rows) in [
             (2usize, 1usize),
             (4, 3),
@@ -170,7 +212,10 @@ fn real_transforms_match_realfft() {
             (4096, 2),
             (1 << 16, 1),
             (1 << 20, 1),
-        ] {
+        ]
+        .into_iter()
+        .chain(odd_lengths.map(|n| (n, 2)))
+        {
             let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64 + 7);
             let x: Vec<f32> = (0..n * rows).map(|_| rng.random_range(-1.0..1.0)).collect();
             let wide: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
@@ -201,7 +246,7 @@ fn real_transforms_match_realfft() {
             assert!(err < bound(n), "irfft n={n} rows={rows}: {err:.2e}");
         }
         assert!(matches!(
-            fft.rfft(ctx, &[1.0], 1),
+            fft.rfft(ctx, &[1.0], 0),
             Err(Error::InvalidParam { .. })
         ));
     });
@@ -211,7 +256,19 @@ fn real_transforms_match_realfft() {
 fn two_dimensional_transforms_match_rustfft() {
     crate::common::for_each_adapter("fft 2-D", |ctx| {
         let fft = FftGpu::new(ctx).unwrap();
-        for (rows, cols) in [(1usize, 8usize), (8, 1), (32, 64), (16, 4096), (4096, 4)] {
+        for (rows, cols) in [
+            (1usize, 8usize),
+            (8, 1),
+            (32, 64),
+            (16, 4096),
+            (4096, 4),
+            (3, 5),
+            (1, 13),
+            (100, 1),
+            (17, 19),
+            (97, 64),
+            (60, 210),
+        ] {
             let x = single(&random_complex(rows * cols, (rows * cols) as u64));
             for inverse in [false, true] {
                 let gpu = fft.fft2(ctx, &x, rows, cols, inverse).unwrap();
