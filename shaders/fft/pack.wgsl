@@ -49,6 +49,14 @@ fn r2c_post(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) group
     dst[t] = even + cmul(w, odd);
 }
 
+// Bin j of a row of half + 1 bins, as a Hermitian spectrum sees it: the imaginary parts of the
+// DC and Nyquist bins are dropped, as NumPy's irfft drops them.
+fn hermitian_bin(row: u32, j: u32) -> vec2<f32> {
+    let x = src[row * (u.half + 1u) + j];
+    if (j == 0u || j == u.half) { return vec2<f32>(x.x, 0.0); }
+    return x;
+}
+
 @compute @workgroup_size(64)
 fn c2r_pre(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
            @builtin(local_invocation_index) li: u32) {
@@ -56,9 +64,8 @@ fn c2r_pre(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups
     if (t >= u.half * u.rows) { return; }
     let row = t / u.half;
     let k = t % u.half;
-    let bins = u.half + 1u;
-    let x = src[row * bins + k];
-    let xm = conj(src[row * bins + u.half - k]);
+    let x = hermitian_bin(row, k);
+    let xm = conj(hermitian_bin(row, u.half - k));
     let even = 0.5 * (x + xm);
     let odd = cmul(0.5 * (x - xm), table[k * u.tw_stride]); // / W^k = * exp(2 pi i k / n)
     dst[t] = even + vec2<f32>(-odd.y, odd.x);

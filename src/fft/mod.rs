@@ -1,28 +1,34 @@
-//! Fast Fourier transforms: our own Stockham FFT in WGSL on the GPU ([`gpu::FftGpu`]) and its
-//! CPU twin on `rustfft` / `realfft` in float64 ([`cpu`]).
+//! Fast Fourier transforms with `numpy.fft`'s conventions, on the CPU or the GPU.
+//!
+//! - [`fft_rows`], [`rfft_rows`], [`irfft_rows`]: rows of `n` points, row after row, any `n`
+//!   of at least 1, on a [`Device`]; float32 or float64 ([`FftFloat`]).
+//! - [`fft`], [`rfft`], [`irfft`], [`fftn`]: `numpy.fft`'s `n` (or `s`), `axis` (or `axes`)
+//!   and `norm` on N-D arrays, built on the row transforms.
+//! - [`gpu::FftGpu`]: our Stockham FFT in WGSL (float32): powers of two in workgroup memory up
+//!   to [`gpu::LOCAL_MAX`] points, otherwise global passes of radix 8, 4 and 2, then 3, 5, 7,
+//!   11 and 13; lengths with a larger prime factor through Bluestein's algorithm. Twiddles and
+//!   chirps are computed in float64 and stored as float32, once per size and context.
+//! - [`cpu`]: its twin on `rustfft` / `realfft` in float64.
 //!
 //! Conventions are NumPy's: forward transforms unscaled, inverse transforms scaled by 1/n
-//! (`np.fft.fft` / `ifft`, `rfft` / `irfft`, `fft2` / `ifft2`). Data are rows of `n` points,
-//! row after row; a batch of rows is transformed in one set of dispatches.
-//!
-//! The GPU transform takes power-of-two sizes (callers pad: the convolution planner does); a
-//! row of up to [`gpu::LOCAL_MAX`] points is transformed entirely in workgroup memory in one
-//! dispatch, longer rows take one pass over global memory per radix-8 (then 4, 2) stage.
-//! Twiddles are computed in float64 and stored as float32, once per size and context.
+//! (`norm="backward"`); [`Norm`] rescales.
 
 pub mod cpu;
 pub mod gpu;
 
 pub use realfft::num_complex::Complex;
 
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
+
 use crate::error::{Error, Result};
+use crate::gpu::Device;
 
 /// Checks a GPU transform size: a power of two, at least `min`.
 pub(crate) fn check_size(n: usize, min: usize) -> Result<()> {
     if n < min || !n.is_power_of_two() {
         return Err(Error::param(
             "FFT size",
-            format!("{n} points: the GPU FFT takes powers of two of at least {min} (pad the input; the convolution planner does)"),
+            format!("{n} points: this transform path takes powers of two of at least {min}"),
         ));
     }
     Ok(())
@@ -48,4 +54,484 @@ pub(crate) fn whole_rows(what: &'static str, len: usize, row: usize) -> Result<u
 pub(crate) fn check_rows(what: &'static str, len: usize, n: usize, min: usize) -> Result<usize> {
     check_size(n, min)?;
     whole_rows(what, len, n)
+}
+
+/// The element types the transforms take: float32 (complex64) and float64 (complex128), as
+/// NumPy 2 keeps them. On the CPU both are computed in float64 and rounded to the type; on the
+/// GPU both in float32 (float64's relative error is then about 1e-7 times log n, and the
+/// result float64). Sealed: f32 and f64 only.
+pub trait FftFloat: sealed::Sealed + Copy + Default + Send + Sync + 'static {
+    /// Widens to float64 (exact).
+    fn to_f64(self) -> f64;
+    /// From float64 (rounded for f32).
+    fn from_f64(value: f64) -> Self;
+    /// To float32 (rounded for f64).
+    fn to_f32(self) -> f32;
+    /// From float32 (exact).
+    fn from_f32(value: f32) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+impl FftFloat for f32 {
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    fn from_f64(value: f64) -> Self {
+        value as f32
+    }
+    fn to_f32(self) -> f32 {
+        self
+    }
+    fn from_f32(value: f32) -> Self {
+        value
+    }
+}
+
+impl FftFloat for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn from_f64(value: f64) -> Self {
+        value
+    }
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+    fn from_f32(value: f32) -> Self {
+        f64::from(value)
+    }
+}
+
+fn complex_to<T: FftFloat, U: FftFloat>(values: &[Complex<T>]) -> Vec<Complex<U>> {
+    values
+        .iter()
+        .map(|c| Complex::new(U::from_f64(c.re.to_f64()), U::from_f64(c.im.to_f64())))
+        .collect()
+}
+
+/// NumPy's check of a transform length.
+fn check_n(n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Error::param(
+            "n",
+            "Invalid number of FFT data points (0) specified",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a row length and whole rows before any transform.
+fn check_row_shape(what: &'static str, len: usize, n: usize) -> Result<()> {
+    check_n(n)?;
+    whole_rows(what, len, n).map(drop)
+}
+
+/// `np.fft.fft` (or `ifft`, scaled by 1/n) of each row of `n` points of `data`, any `n` of at
+/// least 1, on `device`.
+///
+/// ```
+/// use gpusci::fft::{fft_rows, Complex};
+/// use gpusci::Device;
+///
+/// // np.fft.fft([1, 2, 3]): a length with no power-of-two structure, on any device.
+/// let x = [1.0, 2.0, 3.0].map(|v| Complex::new(v, 0.0));
+/// let spectrum = fft_rows(Device::Cpu, &x, 3, false)?;
+/// assert!((spectrum[0].re - 6.0).abs() < 1e-12);
+/// assert!((spectrum[1].re + 1.5).abs() < 1e-12);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParam`] for `n` = 0; [`Error::EmptyInput`] for no data;
+/// [`Error::ShapeMismatch`] when `data` is not whole rows; on the GPU,
+/// [`Error::ExceedsLimit`] for one row past a binding, and GPU errors.
+pub fn fft_rows<'d, T: FftFloat>(
+    device: impl Into<Device<'d>>,
+    data: &[Complex<T>],
+    n: usize,
+    inverse: bool,
+) -> Result<Vec<Complex<T>>> {
+    check_row_shape("FFT input", data.len(), n)?;
+    match device.into() {
+        Device::Cpu => {
+            let mut values: Vec<Complex<f64>> = complex_to(data);
+            cpu::fft_rows(&mut values, n, inverse)?;
+            Ok(complex_to(&values))
+        }
+        Device::Gpu(ctx) => {
+            let single: Vec<Complex<f32>> = complex_to(data);
+            let out = gpu::FftGpu::new(ctx)?.fft(ctx, &single, n, inverse)?;
+            Ok(complex_to(&out))
+        }
+    }
+}
+
+/// `np.fft.rfft` of each row of `n` real points (`n / 2 + 1` bins a row), any `n` of at least
+/// 1, on `device`.
+///
+/// # Errors
+/// As [`fft_rows`].
+pub fn rfft_rows<'d, T: FftFloat>(
+    device: impl Into<Device<'d>>,
+    x: &[T],
+    n: usize,
+) -> Result<Vec<Complex<T>>> {
+    check_row_shape("rfft input", x.len(), n)?;
+    match device.into() {
+        Device::Cpu => {
+            let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
+            Ok(complex_to(&cpu::rfft_rows(&wide, n)?))
+        }
+        Device::Gpu(ctx) => {
+            let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
+            Ok(complex_to(&gpu::FftGpu::new(ctx)?.rfft(ctx, &single, n)?))
+        }
+    }
+}
+
+/// `np.fft.irfft(X, n)` of each row of `n / 2 + 1` bins: `n` real points a row, any `n` of at
+/// least 1, on `device`.
+///
+/// # Errors
+/// As [`fft_rows`] (rows of `n / 2 + 1` bins).
+pub fn irfft_rows<'d, T: FftFloat>(
+    device: impl Into<Device<'d>>,
+    spectrum: &[Complex<T>],
+    n: usize,
+) -> Result<Vec<T>> {
+    check_n(n)?;
+    check_row_shape("irfft input", spectrum.len(), n / 2 + 1)?;
+    match device.into() {
+        Device::Cpu => {
+            let wide: Vec<Complex<f64>> = complex_to(spectrum);
+            Ok(cpu::irfft_rows(&wide, n)?
+                .into_iter()
+                .map(T::from_f64)
+                .collect())
+        }
+        Device::Gpu(ctx) => {
+            let single: Vec<Complex<f32>> = complex_to(spectrum);
+            Ok(gpu::FftGpu::new(ctx)?
+                .irfft(ctx, &single, n)?
+                .into_iter()
+                .map(T::from_f32)
+                .collect())
+        }
+    }
+}
+
+/// `numpy.fft`'s `norm`: which direction is scaled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Norm {
+    /// Forward unscaled, inverse scaled by 1/n (NumPy's default).
+    #[default]
+    Backward,
+    /// Both scaled by 1/sqrt(n) (unitary).
+    Ortho,
+    /// Forward scaled by 1/n, inverse unscaled.
+    Forward,
+}
+
+impl Norm {
+    /// The factor applied on top of the row transforms (forward unscaled, inverse 1/n).
+    pub fn factor(self, n: usize, inverse: bool) -> f64 {
+        let n = n as f64;
+        match (self, inverse) {
+            (Norm::Backward, _) => 1.0,
+            (Norm::Ortho, false) => 1.0 / n.sqrt(),
+            (Norm::Ortho, true) => n.sqrt(),
+            (Norm::Forward, false) => 1.0 / n,
+            (Norm::Forward, true) => n,
+        }
+    }
+}
+
+impl std::str::FromStr for Norm {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "backward" => Ok(Norm::Backward),
+            "ortho" => Ok(Norm::Ortho),
+            "forward" => Ok(Norm::Forward),
+            other => Err(Error::param(
+                "norm",
+                format!(
+                    "Invalid norm value {other}; should be \"backward\", \"ortho\" or \"forward\""
+                ),
+            )),
+        }
+    }
+}
+
+/// One axis of a transform: `numpy.fft.fft(a, n, axis, norm)`'s arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FftParams {
+    /// Points of the transform: the input is cut or zero-padded along `axis` to `n` (`None`:
+    /// its length; for [`irfft`], `2 (m - 1)` for `m` input bins).
+    pub n: Option<usize>,
+    /// The axis transformed; negative counts from the end.
+    pub axis: isize,
+    /// Scaling.
+    pub norm: Norm,
+}
+
+impl Default for FftParams {
+    /// NumPy's defaults: `n=None, axis=-1, norm="backward"`.
+    fn default() -> Self {
+        Self {
+            n: None,
+            axis: -1,
+            norm: Norm::Backward,
+        }
+    }
+}
+
+impl FftParams {
+    /// Sets `n`.
+    pub fn with_n(mut self, n: usize) -> Self {
+        self.n = Some(n);
+        self
+    }
+
+    /// Sets `axis`.
+    pub fn with_axis(mut self, axis: isize) -> Self {
+        self.axis = axis;
+        self
+    }
+
+    /// Sets `norm`.
+    pub fn with_norm(mut self, norm: Norm) -> Self {
+        self.norm = norm;
+        self
+    }
+}
+
+/// The axis as an index of an array of `ndim` dimensions (NumPy's `AxisError` as
+/// [`Error::InvalidParam`]).
+fn resolve_axis(axis: isize, ndim: usize) -> Result<usize> {
+    let resolved = if axis < 0 { axis + ndim as isize } else { axis };
+    if ndim == 0 || resolved < 0 || resolved >= ndim as isize {
+        return Err(Error::param(
+            "axis",
+            format!("axis {axis} is out of bounds for array of dimension {ndim}"),
+        ));
+    }
+    Ok(resolved as usize)
+}
+
+/// `x` cut or zero-padded to `n` along `axis`, with `axis` moved last, as rows.
+fn rows_along<A: Copy + Default>(
+    x: ArrayViewD<'_, A>,
+    axis: usize,
+    n: usize,
+) -> (Vec<A>, Vec<usize>) {
+    let m = x.shape()[axis];
+    let kept = x.slice_axis(Axis(axis), Slice::from(0..m.min(n)));
+    let mut shape = x.shape().to_vec();
+    shape[axis] = n;
+    let mut fitted = ArrayD::from_elem(IxDyn(&shape), A::default());
+    fitted
+        .slice_axis_mut(Axis(axis), Slice::from(0..m.min(n)))
+        .assign(&kept);
+    let ndim = shape.len();
+    let mut order: Vec<usize> = (0..ndim).filter(|&d| d != axis).collect();
+    order.push(axis);
+    let moved = fitted.permuted_axes(IxDyn(&order));
+    let moved_shape = moved.shape().to_vec();
+    let rows = moved.as_standard_layout().iter().copied().collect();
+    (rows, moved_shape)
+}
+
+/// Rows (the transformed axis last) back into an array with that axis at `axis`, scaled.
+fn from_rows<A: Copy + std::ops::Mul<f64, Output = A>>(
+    rows: Vec<A>,
+    moved_shape: Vec<usize>,
+    axis: usize,
+    factor: f64,
+) -> ArrayD<A> {
+    let ndim = moved_shape.len();
+    let rows = if factor == 1.0 {
+        rows
+    } else {
+        rows.into_iter().map(|v| v * factor).collect()
+    };
+    let moved = ArrayD::from_shape_vec(IxDyn(&moved_shape), rows).expect("rows of the shape");
+    // Axis d of the moved array is original axis order[d]; invert that permutation.
+    let mut order: Vec<usize> = (0..ndim).filter(|&d| d != axis).collect();
+    order.push(axis);
+    let mut inverse = vec![0; ndim];
+    for (d, &original) in order.iter().enumerate() {
+        inverse[original] = d;
+    }
+    moved
+        .permuted_axes(IxDyn(&inverse))
+        .as_standard_layout()
+        .into_owned()
+}
+
+/// Scaling a complex value of either precision by a float64 factor.
+#[derive(Clone, Copy, Debug, Default)]
+struct Scaled<T>(Complex<T>);
+
+impl<T: FftFloat> std::ops::Mul<f64> for Scaled<T> {
+    type Output = Self;
+    fn mul(self, factor: f64) -> Self {
+        Scaled(Complex::new(
+            T::from_f64(self.0.re.to_f64() * factor),
+            T::from_f64(self.0.im.to_f64() * factor),
+        ))
+    }
+}
+
+/// `numpy.fft.fft` (or `ifft`) of an N-D complex array along one axis, with NumPy's `n`,
+/// `axis` and `norm`, on `device`.
+///
+/// ```
+/// use gpusci::fft::{fft, Complex, FftParams, Norm};
+/// use gpusci::Device;
+///
+/// // np.fft.fft(a, n=5, axis=0, norm="ortho") of a 3 x 2 array: cut or padded to 5 rows.
+/// let a = ndarray::ArrayD::from_elem(ndarray::IxDyn(&[3, 2]), Complex::new(1.0f64, 0.0));
+/// let params = FftParams::default().with_n(5).with_axis(0).with_norm(Norm::Ortho);
+/// let spectrum = fft(Device::Cpu, a.view(), &params, false)?;
+/// assert_eq!(spectrum.shape(), &[5, 2]);
+/// assert!((spectrum[[0, 0]].re - 3.0 / 5f64.sqrt()).abs() < 1e-12);
+/// # Ok::<(), gpusci::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParam`] for an axis out of range (or a 0-D array) and `n` = 0; as
+/// [`fft_rows`].
+pub fn fft<'d, T: FftFloat>(
+    device: impl Into<Device<'d>>,
+    x: ArrayViewD<'_, Complex<T>>,
+    params: &FftParams,
+    inverse: bool,
+) -> Result<ArrayD<Complex<T>>> {
+    let axis = resolve_axis(params.axis, x.ndim())?;
+    let n = params.n.unwrap_or(x.shape()[axis]);
+    check_n(n)?;
+    let scaled = x.mapv(Scaled);
+    let (rows, moved_shape) = rows_along(scaled.view(), axis, n);
+    if rows.is_empty() {
+        return Ok(from_rows(rows, moved_shape, axis, 1.0).mapv(|s: Scaled<T>| s.0));
+    }
+    let values: Vec<Complex<T>> = rows.into_iter().map(|s| s.0).collect();
+    let out = fft_rows(device, &values, n, inverse)?;
+    let out: Vec<Scaled<T>> = out.into_iter().map(Scaled).collect();
+    Ok(from_rows(out, moved_shape, axis, params.norm.factor(n, inverse)).mapv(|s| s.0))
+}
+
+/// `numpy.fft.rfft` of an N-D real array along one axis (`n / 2 + 1` bins there), with
+/// NumPy's `n`, `axis` and `norm`, on `device`.
+///
+/// # Errors
+/// As [`fft`].
+pub fn rfft<'d, T: FftFloat>(
+    device: impl Into<Device<'d>>,
+    x: ArrayViewD<'_, T>,
+    params: &FftParams,
+) -> Result<ArrayD<Complex<T>>> {
+    let axis = resolve_axis(params.axis, x.ndim())?;
+    let n = params.n.unwrap_or(x.shape()[axis]);
+    check_n(n)?;
+    let (rows, mut moved_shape) = rows_along(x, axis, n);
+    let bins = n / 2 + 1;
+    *moved_shape.last_mut().expect("at least 1-D") = bins;
+    let out: Vec<Scaled<T>> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        rfft_rows(device, &rows, n)?
+            .into_iter()
+            .map(Scaled)
+            .collect()
+    };
+    Ok(from_rows(out, moved_shape, axis, params.norm.factor(n, false)).mapv(|s| s.0))
+}
+
+/// `numpy.fft.irfft` of an N-D complex array along one axis: `n` real points there (default
+/// `2 (m - 1)` for `m` input bins; the input is cut or zero-padded to `n / 2 + 1` bins), with
+/// NumPy's `axis` and `norm`, on `device`.
+///
+/// # Errors
+/// As [`fft`]; [`Error::InvalidParam`] for a default `n` of 0 (one input bin).
+pub fn irfft<'d, T: FftFloat>(
+    device: impl Into<Device<'d>>,
+    x: ArrayViewD<'_, Complex<T>>,
+    params: &FftParams,
+) -> Result<ArrayD<T>> {
+    let axis = resolve_axis(params.axis, x.ndim())?;
+    let n = params.n.unwrap_or(2 * x.shape()[axis].saturating_sub(1));
+    check_n(n)?;
+    let bins = n / 2 + 1;
+    let (rows, mut moved_shape) = rows_along(x, axis, bins);
+    *moved_shape.last_mut().expect("at least 1-D") = n;
+    let out: Vec<f64> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        irfft_rows(device, &rows, n)?
+            .into_iter()
+            .map(|v| v.to_f64())
+            .collect()
+    };
+    Ok(from_rows(out, moved_shape, axis, params.norm.factor(n, true)).mapv(T::from_f64))
+}
+
+/// `numpy.fft.fftn` (or `ifftn`; `fft2` with two axes) of an N-D complex array: one
+/// transform per axis of `axes` (default: every axis), each cut or padded to `s` (default: the
+/// lengths), with `norm`, on `device`.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for `s` and `axes` of different lengths, repeated axes; as [`fft`].
+pub fn fftn<'d, T: FftFloat>(
+    device: impl Into<Device<'d>>,
+    x: ArrayViewD<'_, Complex<T>>,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+    inverse: bool,
+) -> Result<ArrayD<Complex<T>>> {
+    let device: Device<'d> = device.into();
+    let every: Vec<isize> = (0..x.ndim() as isize).collect();
+    let axes = axes.unwrap_or(match s {
+        // NumPy: with s and no axes, the last len(s) axes.
+        Some(s) => &every[every.len().saturating_sub(s.len())..],
+        None => &every,
+    });
+    if let Some(s) = s {
+        if s.len() != axes.len() {
+            return Err(Error::param(
+                "s",
+                format!(
+                    "Shape and axes have different lengths ({} and {})",
+                    s.len(),
+                    axes.len()
+                ),
+            ));
+        }
+    }
+    let mut seen = vec![false; x.ndim()];
+    for &axis in axes {
+        let resolved = resolve_axis(axis, x.ndim())?;
+        if std::mem::replace(&mut seen[resolved], true) {
+            return Err(Error::param("axes", "repeated axis"));
+        }
+    }
+    let mut out = x.to_owned();
+    // NumPy transforms the last listed axis first.
+    for (i, &axis) in axes.iter().enumerate().rev() {
+        let params = FftParams {
+            n: s.map(|s| s[i]),
+            axis,
+            norm,
+        };
+        out = fft(device, out.view(), &params, inverse)?;
+    }
+    Ok(out)
 }

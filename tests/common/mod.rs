@@ -312,6 +312,89 @@ pub fn blur_stack_cases() -> Vec<StackCase> {
         .collect()
 }
 
+/// One case of tests/data/fft/manifest.json (make_fft_fixtures.py), run through the FFT
+/// routers on `device`: (the result as complex float64, NumPy's values).
+pub fn run_fft_case(
+    device: gpusci::Device<'_>,
+    case: &serde_json::Value,
+    single: bool,
+) -> (
+    ndarray::ArrayD<gpusci::fft::Complex<f64>>,
+    ndarray::ArrayD<gpusci::fft::Complex<f64>>,
+) {
+    use gpusci::fft::{self, Complex, FftParams, Norm};
+    let complex = |name: &str| {
+        let re = fixture("fft", &format!("{name}_re"));
+        let im = fixture("fft", &format!("{name}_im"));
+        ndarray::Zip::from(&re)
+            .and(&im)
+            .map_collect(|&re, &im| Complex::new(re, im))
+    };
+    let name = case["name"].as_str().unwrap();
+    let kind = case["kind"].as_str().unwrap();
+    let norm: Norm = case["norm"].as_str().unwrap_or("backward").parse().unwrap();
+    let mut params = FftParams::default().with_norm(norm);
+    if let Some(n) = case["n"].as_u64() {
+        params = params.with_n(n as usize);
+    }
+    if let Some(axis) = case["axis"].as_i64() {
+        params = params.with_axis(axis as isize);
+    }
+    let expected = if case["complex"].as_bool().unwrap() {
+        complex(&format!("out_{name}"))
+    } else {
+        fixture("fft", &format!("out_{name}")).mapv(|v| Complex::new(v, 0.0))
+    };
+    let x = complex("in_x");
+    let r = fixture("fft", "in_r");
+    let narrow = |c: &Complex<f64>| Complex::new(c.re as f32, c.im as f32);
+    let widen = |c: &Complex<f32>| Complex::new(f64::from(c.re), f64::from(c.im));
+    let list = |key: &str| -> Option<Vec<i64>> {
+        case[key]
+            .as_array()
+            .map(|v| v.iter().map(|a| a.as_i64().unwrap()).collect())
+    };
+    let s: Option<Vec<usize>> = list("s").map(|v| v.iter().map(|&n| n as usize).collect());
+    let axes: Option<Vec<isize>> = list("axes").map(|v| v.iter().map(|&a| a as isize).collect());
+    let got = match (kind, single) {
+        ("fft" | "ifft", false) => fft::fft(device, x.view(), &params, kind == "ifft").unwrap(),
+        ("fft" | "ifft", true) => fft::fft(device, x.map(narrow).view(), &params, kind == "ifft")
+            .unwrap()
+            .map(widen),
+        ("rfft", false) => fft::rfft(device, r.view(), &params).unwrap(),
+        ("rfft", true) => fft::rfft(device, r.mapv(|v| v as f32).view(), &params)
+            .unwrap()
+            .map(widen),
+        ("irfft", false) => fft::irfft(device, x.view(), &params)
+            .unwrap()
+            .mapv(|v| Complex::new(v, 0.0)),
+        ("irfft", true) => fft::irfft(device, x.map(narrow).view(), &params)
+            .unwrap()
+            .mapv(|v| Complex::new(f64::from(v), 0.0)),
+        ("fftn" | "ifftn", false) => fft::fftn(
+            device,
+            x.view(),
+            s.as_deref(),
+            axes.as_deref(),
+            norm,
+            kind == "ifftn",
+        )
+        .unwrap(),
+        ("fftn" | "ifftn", true) => fft::fftn(
+            device,
+            x.map(narrow).view(),
+            s.as_deref(),
+            axes.as_deref(),
+            norm,
+            kind == "ifftn",
+        )
+        .unwrap()
+        .map(widen),
+        other => panic!("unknown case kind {other:?}"),
+    };
+    (got, expected)
+}
+
 /// The harness's context lent to the library's routers as a [`gpusci::Device`], poisoning
 /// outputs: the same context (its error callbacks, its pipeline cache), not a second one.
 pub fn executor_on(ctx: &GpuContext) -> gpusci::Device<'_> {

@@ -12,6 +12,7 @@ mod colormaps;
 mod conv_cpu;
 mod density_cpu;
 mod docs;
+mod fft_cpu;
 mod harness;
 mod hh_cpu;
 mod imports;

@@ -283,3 +283,43 @@ fn two_dimensional_transforms_match_rustfft() {
         }
     });
 }
+
+/// The routers on the GPU against NumPy's values: `n` cut and padded (prime and mixed-radix
+/// lengths), `axis`, `norm`, real transforms of odd and even lengths, `fftn` with `s` and
+/// `axes`; float32 and float64 input (both computed in float32 on the GPU), within the bound
+/// of the longest transform's length.
+#[test]
+fn routers_match_numpy_for_n_axis_norm_on_every_adapter() {
+    let cases = crate::common::manifest("fft")["cases"]
+        .as_array()
+        .unwrap()
+        .clone();
+    crate::common::for_each_adapter("fft routers", |ctx| {
+        for case in &cases {
+            for single in [false, true] {
+                let (got, expected) =
+                    crate::common::run_fft_case(crate::common::executor_on(ctx), case, single);
+                assert_eq!(got.shape(), expected.shape(), "{}", case["name"]);
+                let err: f64 = got
+                    .iter()
+                    .zip(&expected)
+                    .map(|(a, b)| (a - b).norm_sqr())
+                    .sum::<f64>()
+                    .sqrt()
+                    / expected
+                        .iter()
+                        .map(|b| b.norm_sqr())
+                        .sum::<f64>()
+                        .sqrt()
+                        .max(f64::MIN_POSITIVE);
+                // The fixtures' longest transform is 17 points; float32 input adds its own
+                // rounding (6e-8), inside the bound's floor.
+                assert!(
+                    err < bound(17),
+                    "{} single={single}: {err:.2e}",
+                    case["name"]
+                );
+            }
+        }
+    });
+}
