@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use ndarray::{Array2, ArrayView1};
 use numpy::{
-    Complex64, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2,
+    Complex32, Complex64, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2,
     PyReadonlyArray3, PyReadonlyArrayDyn, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
@@ -691,51 +691,102 @@ where
     Ok(out.into_pyarray(py))
 }
 
-/// `np.fft.fft` (or `ifft`, scaled 1/n) of every row of a complex128 2-D array.
+/// `np.fft.fft` (or `ifft`, scaled 1/n) of every row of a complex64 or complex128 2-D array,
+/// on `backend`; the result has the input's dtype.
 #[pyfunction]
+#[pyo3(signature = (data, inverse, backend=None))]
 fn fft_rows<'py>(
     py: Python<'py>,
-    data: PyReadonlyArray2<'py, Complex64>,
+    data: &Bound<'py, PyAny>,
     inverse: bool,
-) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
-    through_rows(
+    backend: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let exec = executor(backend)?;
+    let device = exec.device();
+    if let Ok(rows) = data.extract::<PyReadonlyArray2<'py, Complex32>>() {
+        return Ok(through_rows(
+            py,
+            rows,
+            |n| n,
+            move |values, n| gpusci::fft::fft_rows(device, &values, n, inverse),
+        )?
+        .into_any());
+    }
+    let rows: PyReadonlyArray2<'py, Complex64> = data
+        .extract()
+        .map_err(|_| PyTypeError::new_err("fft_rows takes a 2-D complex64 or complex128 array"))?;
+    Ok(through_rows(
         py,
-        data,
+        rows,
         |n| n,
-        move |mut values, n| {
-            gpusci::fft::cpu::fft_rows(&mut values, n, inverse)?;
-            Ok(values)
-        },
-    )
+        move |values, n| gpusci::fft::fft_rows(device, &values, n, inverse),
+    )?
+    .into_any())
 }
 
-/// `np.fft.rfft` of every row of a float64 2-D array: `n / 2 + 1` bins a row.
+/// `np.fft.rfft` of every row of a float32 or float64 2-D array: `n / 2 + 1` bins a row, on
+/// `backend` (complex64 for float32 rows, complex128 for float64).
 #[pyfunction]
+#[pyo3(signature = (data, backend=None))]
 fn rfft_rows<'py>(
     py: Python<'py>,
-    data: PyReadonlyArray2<'py, f64>,
-) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
-    through_rows(
+    data: &Bound<'py, PyAny>,
+    backend: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let exec = executor(backend)?;
+    let device = exec.device();
+    if let Ok(rows) = data.extract::<PyReadonlyArray2<'py, f32>>() {
+        return Ok(through_rows(
+            py,
+            rows,
+            |n| n / 2 + 1,
+            move |values, n| gpusci::fft::rfft_rows(device, &values, n),
+        )?
+        .into_any());
+    }
+    let rows: PyReadonlyArray2<'py, f64> = data
+        .extract()
+        .map_err(|_| PyTypeError::new_err("rfft_rows takes a 2-D float32 or float64 array"))?;
+    Ok(through_rows(
         py,
-        data,
+        rows,
         |n| n / 2 + 1,
-        |values, n| gpusci::fft::cpu::rfft_rows(&values, n),
-    )
+        move |values, n| gpusci::fft::rfft_rows(device, &values, n),
+    )?
+    .into_any())
 }
 
-/// `np.fft.irfft(spectrum, n)` of every row of a complex128 2-D array of `n / 2 + 1` bins.
+/// `np.fft.irfft(spectrum, n)` of every row of a complex64 or complex128 2-D array of
+/// `n / 2 + 1` bins, on `backend` (float32 or float64 rows of `n`).
 #[pyfunction]
+#[pyo3(signature = (data, n, backend=None))]
 fn irfft_rows<'py>(
     py: Python<'py>,
-    data: PyReadonlyArray2<'py, Complex64>,
+    data: &Bound<'py, PyAny>,
     n: usize,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    through_rows(
+    backend: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let exec = executor(backend)?;
+    let device = exec.device();
+    if let Ok(rows) = data.extract::<PyReadonlyArray2<'py, Complex32>>() {
+        return Ok(through_rows(
+            py,
+            rows,
+            |_| n,
+            move |values, _| gpusci::fft::irfft_rows(device, &values, n),
+        )?
+        .into_any());
+    }
+    let rows: PyReadonlyArray2<'py, Complex64> = data.extract().map_err(|_| {
+        PyTypeError::new_err("irfft_rows takes a 2-D complex64 or complex128 array")
+    })?;
+    Ok(through_rows(
         py,
-        data,
+        rows,
         |_| n,
-        move |values, _| gpusci::fft::cpu::irfft_rows(&values, n),
-    )
+        move |values, _| gpusci::fft::irfft_rows(device, &values, n),
+    )?
+    .into_any())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,3 +89,66 @@ def test_numpy2_dtypes_nd_and_shifts(rng):
         fft.fft(np.ones(3), axis=2)
     with pytest.raises(TypeError):
         fft.fft(np.arange(4.0), out=np.empty(4))
+
+
+#: float32 transforms (the GPU computes in float32; single-precision input on the CPU is
+#: rounded to float32): relative L2 error about 1e-7 per log2 n; 1e-6 per log2 n bounds it.
+F32_RTOL_PER_LOG2 = 1e-6
+
+
+def _close32(a, b):
+    scale = max(np.linalg.norm(b), 1e-300)
+    assert np.linalg.norm(a - b) <= F32_RTOL_PER_LOG2 * scale * max(np.log2(b.size), 1)
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_every_length_on_each_backend(backend, rng, dtype):
+    """Lengths 1 to 130 (powers of two, mixed radix, Bluestein primes) on the CPU and the GPU;
+    complex64 stays complex64, complex128 stays complex128."""
+    for n in range(1, 131):
+        x = (rng.normal(size=(2, n)) + 1j * rng.normal(size=(2, n))).astype(dtype)
+        got = fft.fft(x, backend=backend)
+        assert got.dtype == dtype
+        exact = backend == "cpu" and dtype == np.complex128
+        (_close if exact else _close32)(got, np.fft.fft(x.astype(np.complex128)))
+        back = fft.ifft(got, backend=backend)
+        (_close if exact else _close32)(back, x.astype(np.complex128))
+        r = x.real
+        spectrum = fft.rfft(r, backend=backend)
+        assert spectrum.dtype == dtype
+        (_close if exact else _close32)(spectrum, np.fft.rfft(r.astype(np.float64)))
+        (_close if exact else _close32)(fft.irfft(spectrum, n, backend=backend), r)
+
+
+@pytest.mark.parametrize("norm", [None, "ortho", "forward"])
+def test_n_axis_norm_and_2d_on_each_backend(backend, rng, norm):
+    x = (rng.normal(size=(6, 10, 7)) + 1j * rng.normal(size=(6, 10, 7))).astype(np.complex64)
+    wide = x.astype(np.complex128)
+    for n in (None, 5, 13, 16):
+        for axis in (0, 1, -1):
+            _close32(fft.fft(x, n, axis, norm, backend=backend), np.fft.fft(wide, n, axis, norm))
+            _close32(fft.irfft(x, n, axis, norm, backend=backend),
+                     np.fft.irfft(wide, n, axis, norm))
+    _close32(fft.fft2(x, s=(7, 11), norm=norm, backend=backend),
+             np.fft.fft2(wide, s=(7, 11), norm=norm))
+    _close32(fft.rfftn(x.real, norm=norm, backend=backend), np.fft.rfftn(wide.real, norm=norm))
+    _close32(fft.irfftn(x, s=(5, 6, 9), axes=(0, 1, 2), norm=norm, backend=backend),
+             np.fft.irfftn(wide, s=(5, 6, 9), axes=(0, 1, 2), norm=norm))
+
+
+def test_auto_keeps_float64_on_the_cpu(rng, monkeypatch):
+    """Under 'auto', float64 input runs in float64 (the CPU) whatever the machine has."""
+    import gpusci._core as core
+    calls = []
+    original = core.fft_rows
+    monkeypatch.setattr(core, "fft_rows",
+                        lambda rows, inverse, backend=None: calls.append(backend)
+                        or original(rows, inverse, backend))
+    x = rng.normal(size=33)
+    fft.fft(x, backend="auto")
+    fft.fft(x.astype(np.float32), backend="auto")
+    fft.fft(x, backend="gpu" if core.adapters() else "cpu")
+    assert calls[0] == "cpu"
+    assert calls[1] == "auto"
+    with pytest.raises(ValueError):
+        fft.fft(x, backend="tpu")
