@@ -44,7 +44,7 @@
 //! | [`density`] | [`density::histogram2d`], [`density::histogram2d_file`] (files past memory) | `numpy.histogram2d` |
 //! | [`heatmap`] | [`heatmap::heatmap`], [`heatmap::heatmap_file`] | histogram2d, then blur, scale and a matplotlib colormap |
 //! | [`conv`] | [`conv::np_convolve`], [`conv::convolve`], [`conv::correlate`], [`conv::lag`], [`conv::two_d::convolve_2d`] | `numpy.convolve`, `scipy.signal.convolve`/`correlate`/`correlation_lags` |
-//! | [`fft`] | [`fft::cpu::fft_rows`], [`fft::cpu::rfft_rows`], [`fft::cpu::fft2`] (float64); [`fft::gpu::FftGpu`] | `numpy.fft` |
+//! | [`fft`] | [`fft::fft`], [`fft::rfft`], [`fft::irfft`], [`fft::fftn`] (n, axis, norm), [`fft::fft_rows`] and the other row routers | `numpy.fft` |
 //! | [`signal`] | [`signal::crossings()`], [`signal::rolling_mean`] | threshold crossings, `np.convolve(x, ones(k)/k)` |
 //! | [`lif`] | [`lif::simulate`] | a balanced leaky integrate-and-fire network (NumPy reference program) |
 //! | [`hh`] | [`hh::simulate`] | Hodgkin-Huxley neurons with Poisson inputs |
