@@ -1,6 +1,6 @@
 //! The GPU path: float32, one tiled dispatch per pass (SciPy's axis order), each pass seeing the
 //! array as a stack of `rows x cols` matrices filtered along rows or down columns (see
-//! [`super::AxisView`]); every element is read from and written to global memory about once
+//! `AxisView` in the blur module); every element is read from and written to global memory about once
 //! per pass.
 //!
 //! Arrays that fit in one storage binding stay on the GPU between the passes and are read back

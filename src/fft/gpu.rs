@@ -460,7 +460,8 @@ impl FftGpu {
     }
 
     /// `np.fft.fft` (or `ifft`, scaled 1/n) of each row of `n` points of `data`, any `n` of at
-    /// least 1 (see [`FftGpu::record_any`]). Batches larger than one buffer binding run in
+    /// least 1 (Stockham passes, or Bluestein's algorithm for prime factors above
+    /// [`MAX_RADIX`]). Batches larger than one buffer binding run in
     /// several submissions of whole rows.
     ///
     /// # Errors

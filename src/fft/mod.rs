@@ -139,7 +139,7 @@ fn check_row_shape(what: &'static str, len: usize, n: usize) -> Result<()> {
 /// use gpusci::Device;
 ///
 /// // np.fft.fft([1, 2, 3]): a length with no power-of-two structure, on any device.
-/// let x = [1.0, 2.0, 3.0].map(|v| Complex::new(v, 0.0));
+/// let x = [1.0f64, 2.0, 3.0].map(|v| Complex::new(v, 0.0));
 /// let spectrum = fft_rows(Device::Cpu, &x, 3, false)?;
 /// assert!((spectrum[0].re - 6.0).abs() < 1e-12);
 /// assert!((spectrum[1].re + 1.5).abs() < 1e-12);
