@@ -87,13 +87,30 @@ fn executor(backend: Option<&str>) -> PyResult<Arc<Executor>> {
     }
 }
 
-/// Runs `work` without the GIL, in the pool `set_num_threads` chose.
+/// Notes from the library that part of a GPU request ran on the CPU (see
+/// `gpusci::gpu::set_cpu_fallback_hook`), until `compute` raises them as warnings.
+static CPU_NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Runs `work` without the GIL, in the pool `set_num_threads` chose; then raises a
+/// `RuntimeWarning` for each part of a GPU request that ran on the CPU.
 fn compute<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
     let pool = POOL.lock().expect("pool lock").clone();
-    py.detach(move || match pool {
+    let out = py.detach(move || match pool {
         Some(pool) => pool.install(work),
         None => work(),
-    })
+    });
+    let notes = std::mem::take(&mut *CPU_NOTES.lock().unwrap_or_else(|p| p.into_inner()));
+    for note in notes {
+        let category = py.get_type::<pyo3::exceptions::PyRuntimeWarning>();
+        // A warning filter set to "error" cannot fail the computation that already ran.
+        let _ = PyErr::warn(
+            py,
+            &category,
+            &std::ffi::CString::new(format!("gpusci: {note}")).unwrap_or_default(),
+            1,
+        );
+    }
+    out
 }
 
 /// Runs a long simulation without the GIL on a worker thread, while this thread checks for
@@ -1371,6 +1388,12 @@ fn _probe_view(x: PyReadonlyArray1<'_, f64>) -> (usize, f64) {
 /// The extension module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    gpusci::gpu::set_cpu_fallback_hook(Some(Arc::new(|note: &str| {
+        CPU_NOTES
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(note.to_string());
+    })));
     m.add_function(wrap_pyfunction!(set_backend, m)?)?;
     m.add_function(wrap_pyfunction!(get_backend, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;

@@ -93,3 +93,25 @@ def test_open_ended_edges(backend, rng):
     x[:3] = [np.inf, -np.inf, 5.0]
     bins = [[-np.inf, -1, 0, 1, np.inf], 4]
     _same(gpusci.histogram2d(x, y, bins, backend=backend), np.histogram2d(x, y, bins))
+
+
+def test_gpu_requests_warn_when_a_part_runs_on_the_cpu(backend, recwarn):
+    """With a GPU backend, a part that must run on the CPU raises a RuntimeWarning saying so
+    (weights with NaN have no exact fixed-point sum; eq_hist ranks on the CPU); never on the
+    CPU backend."""
+    import warnings
+    x = np.array([0.1, 0.2, 0.7])
+    y = np.array([0.3, 0.9, 0.5])
+    w = np.array([1.0, np.nan, 2.0])
+    if backend == "gpu":
+        with pytest.warns(RuntimeWarning, match="summed on the CPU"):
+            gpusci.histogram2d(x, y, bins=4, range=[[0, 1], [0, 1]], weights=w, backend=backend)
+        with pytest.warns(RuntimeWarning, match="eq_hist"):
+            gpusci.heatmap(x, y, size=(16, 8), range=[[0, 1], [0, 1]], scale="eq_hist",
+                           backend=backend)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            gpusci.histogram2d(x, y, bins=4, range=[[0, 1], [0, 1]], weights=w, backend=backend)
+            gpusci.heatmap(x, y, size=(16, 8), range=[[0, 1], [0, 1]], scale="eq_hist",
+                           backend=backend)

@@ -180,6 +180,38 @@ impl DensityGpu {
                 .all(|&e| gpu_exact(e))
     }
 
+    /// Why [`DensityGpu::supports`] (or, `weighted`, [`DensityGpu::supports_weights`]) refuses
+    /// `plan` on `ctx`, in words; `None` when it does not.
+    pub fn refusal(ctx: &GpuContext, plan: &DensityPlan, weighted: bool) -> Option<String> {
+        let (nx, ny) = (plan.x.bins(), plan.y.bins());
+        let cells = (nx * ny) as u64;
+        let cell_bytes = if weighted { 8 } else { 4 };
+        let binding = ctx.max_binding_bytes();
+        if plan.reduction != Reduction::Sum {
+            Some(format!("{:?} is not a sum", plan.reduction))
+        } else if cells * cell_bytes > binding {
+            Some(format!(
+                "the {nx} x {ny} grid is larger than one GPU storage binding ({} MiB)",
+                binding >> 20
+            ))
+        } else if !plan
+            .x
+            .as_slice()
+            .iter()
+            .chain(plan.y.as_slice())
+            .all(|&e| gpu_exact(e))
+        {
+            Some(
+                "an edge is outside the magnitudes the GPU's float32 triples hold exactly"
+                    .to_string(),
+            )
+        } else if weighted && ctx.limits().max_storage_buffers_per_shader_stage < 6 {
+            Some("the adapter binds fewer than 6 storage buffers per stage".to_string())
+        } else {
+            None
+        }
+    }
+
     /// Whether the weighted path runs `plan` on `ctx`: [`DensityGpu::supports`], six storage
     /// buffers per stage, and the 64-bit sums (8 bytes per cell) within one binding. The
     /// weights themselves must also pass [`fixed_point_shift`].

@@ -593,7 +593,22 @@ pub fn histogram2d<'d>(
         {
             gpu::DensityGpu::new(ctx)?.histogram2d_weighted(ctx, x, y, w, plan)
         }
-        _ => cpu::histogram2d(x, y, weights, plan),
+        (Some(ctx), weights) => {
+            crate::gpu::note_cpu_fallback(|| cpu_binning_reason(ctx, plan, weights.is_some()));
+            cpu::histogram2d(x, y, weights, plan)
+        }
+        (None, _) => cpu::histogram2d(x, y, weights, plan),
+    }
+}
+
+/// Why a GPU request bins on the CPU: what the GPU binner refuses in the plan, or weights
+/// with no exact fixed-point scale (NaN or infinite, or too wide a range).
+fn cpu_binning_reason(ctx: &crate::gpu::GpuContext, plan: &DensityPlan, weighted: bool) -> String {
+    match gpu::DensityGpu::refusal(ctx, plan, weighted) {
+        Some(reason) => format!("histogram2d: {reason}; binned on the CPU"),
+        None => "histogram2d: the weights hold NaN or infinities (or span too many orders of \
+                 magnitude for an exact fixed-point sum); summed on the CPU in float64"
+            .to_string(),
     }
 }
 
@@ -633,15 +648,21 @@ impl<'e> Binner<'e> {
             Some(ctx) if !weighted && gpu::DensityGpu::supports(ctx, plan) => Ok(Binner::Gpu(
                 Box::new(gpu::GpuBinner::new(ctx, &gpu::DensityGpu::new(ctx)?, plan)?),
             )),
-            _ => Ok(Binner::Cpu {
-                plan: DensityPlan {
-                    density: false,
-                    ..plan.clone()
-                },
-                density: plan.density,
-                values: vec![0.0; plan.x.bins() * plan.y.bins()],
-                report: [0; 3],
-            }),
+            gpu_ctx => {
+                // A weighted binner that reaches here was refused by new_weighted, which says why.
+                if let (Some(ctx), false) = (gpu_ctx, weighted) {
+                    crate::gpu::note_cpu_fallback(|| cpu_binning_reason(ctx, plan, false));
+                }
+                Ok(Binner::Cpu {
+                    plan: DensityPlan {
+                        density: false,
+                        ..plan.clone()
+                    },
+                    density: plan.density,
+                    values: vec![0.0; plan.x.bins() * plan.y.bins()],
+                    report: [0; 3],
+                })
+            }
         }
     }
 
@@ -665,6 +686,9 @@ impl<'e> Binner<'e> {
                     ctx, &pipelines, plan, shift,
                 )?)));
             }
+        }
+        if let Some(ctx) = device.gpu() {
+            crate::gpu::note_cpu_fallback(|| cpu_binning_reason(ctx, plan, true));
         }
         Binner::new(Device::Cpu, plan, true)
     }

@@ -6,7 +6,11 @@
 //! resolved to either the CPU path or one context.
 
 mod buffers;
+mod fallback;
 mod select;
+
+pub(crate) use fallback::note_cpu_fallback;
+pub use fallback::{set_cpu_fallback_hook, FallbackHook};
 
 pub use select::{
     adapters_named, enumerate_adapters, list_adapters, open_all_adapters, parse_pci_bus_id,

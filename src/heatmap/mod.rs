@@ -363,6 +363,23 @@ pub fn render_histogram<'d>(
             });
         }
     }
+    if let Some(ctx) = device.gpu() {
+        crate::gpu::note_cpu_fallback(|| {
+            if params.scale == Scale::EqHist {
+                "heatmap: eq_hist ranks every cell (a sort); the grid is scaled and coloured on \
+                 the CPU (the blur runs on the GPU)"
+                    .to_string()
+            } else {
+                format!(
+                    "heatmap: the {} x {} image is larger than one GPU storage binding ({} MiB); \
+                     scaled and coloured on the CPU (the blur runs on the GPU)",
+                    params.width,
+                    params.height,
+                    ctx.max_binding_bytes() >> 20
+                )
+            }
+        });
+    }
     let grid = if params.sigma > 0.0 {
         // Constant 0 beyond the range: points outside it do not exist for the picture.
         let blur = BlurParams::new(params.sigma)

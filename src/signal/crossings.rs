@@ -175,7 +175,15 @@ pub fn crossings<'d>(
                 super::gpu::CrossingsGpu::new(ctx)?.transitions(ctx, samples, params.threshold)?;
             Ok(kept(x, params, transitions))
         }
-        _ => crossings_cpu(x, params),
+        Device::Gpu(_) => {
+            crate::gpu::note_cpu_fallback(|| {
+                "crossings: hysteresis (a separate down threshold) is a sequential state \
+                 machine; found on the CPU"
+                    .to_string()
+            });
+            crossings_cpu(x, params)
+        }
+        Device::Cpu => crossings_cpu(x, params),
     }
 }
 

@@ -159,3 +159,76 @@ fn density_and_heatmap_reject_bad_input_in_one_line() {
         );
     }
 }
+
+/// With `--backend gpu`, a part that must run on the CPU says so on stderr (eq_hist's ranking,
+/// crossings with hysteresis); with `--backend cpu` nothing is said.
+#[test]
+fn gpu_requests_say_which_parts_ran_on_the_cpu() {
+    if gpusci::gpu::list_adapters().is_empty() {
+        eprintln!("*** no GPU adapter: the CPU-fallback notes were not checked ***");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("points.npy");
+    let points = crate::common::top_left_points();
+    let stacked = ndarray::stack(ndarray::Axis(1), &[points.x.view(), points.y.view()]).unwrap();
+    gpusci::io::write_npy(&npy, &stacked.into_dyn()).unwrap();
+    let png = dir.path().join("out.png");
+    let heatmap = |backend: &str| {
+        gpusci(&[
+            "heatmap",
+            npy.to_str().unwrap(),
+            png.to_str().unwrap(),
+            "--size",
+            "40,30",
+            "--scale",
+            "eq_hist",
+            "--backend",
+            backend,
+        ])
+    };
+    let run = heatmap("gpu");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("note: heatmap: eq_hist") && stderr.contains("on the CPU"),
+        "says that eq_hist scaled on the CPU: {stderr:?}"
+    );
+    let run = heatmap("cpu");
+    assert!(run.status.success());
+    assert!(
+        !String::from_utf8_lossy(&run.stderr).contains("note:"),
+        "no note when the CPU was asked for"
+    );
+    let signal = dir.path().join("x.npy");
+    gpusci::io::write_npy(
+        &signal,
+        &ndarray::Array1::from_iter((0..200).map(|i| (f64::from(i) * 0.1).sin())).into_dyn(),
+    )
+    .unwrap();
+    let out = dir.path().join("events.npy");
+    let run = gpusci(&[
+        "crossings",
+        signal.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--threshold",
+        "0.5",
+        "--down",
+        "-0.5",
+        "--backend",
+        "gpu",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("note: crossings: hysteresis"),
+        "says that hysteresis ran on the CPU"
+    );
+}

@@ -129,6 +129,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A part of a GPU request that must run on the CPU says so, on stderr (the library never
+    // prints; stdout keeps each command's contract).
+    gpusci::gpu::set_cpu_fallback_hook(Some(std::sync::Arc::new(|note: &str| {
+        eprintln!("gpusci: note: {note}");
+    })));
     let result = match cli.command {
         Command::Info(args) => info::run(args),
         Command::Blur(args) => blur::run(args),

@@ -1,0 +1,33 @@
+//! Notes that a request for the GPU ran part of its work on the CPU, and why.
+//!
+//! With a GPU [`super::Device`], every operation runs on the GPU except where a part cannot
+//! (today: density grids past one storage binding, weights with no exact fixed-point scale,
+//! `eq_hist`'s ranking, crossings with hysteresis). Those parts say so through this hook
+//! instead of running on the CPU silently. The library never prints: front ends choose (the
+//! CLI writes each note to stderr; the Python package raises a `RuntimeWarning`).
+
+use std::sync::{Arc, RwLock};
+
+/// What receives the notes.
+pub type FallbackHook = Arc<dyn Fn(&str) + Send + Sync>;
+
+static HOOK: RwLock<Option<FallbackHook>> = RwLock::new(None);
+
+/// Sets (or, with `None`, removes) the process-wide receiver of CPU-fallback notes. Each note
+/// is one sentence naming the operation, the reason and what ran on the CPU.
+pub fn set_cpu_fallback_hook(hook: Option<FallbackHook>) {
+    *HOOK
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = hook;
+}
+
+/// Sends a note to the hook, if one is set (`note` is only formatted then).
+pub(crate) fn note_cpu_fallback(note: impl FnOnce() -> String) {
+    let hook = HOOK
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    if let Some(hook) = hook {
+        hook(&note());
+    }
+}
