@@ -104,7 +104,7 @@ fn shader_files(dir: &Path, found: &mut Vec<PathBuf>) {
 }
 
 /// Every source the host compiles, with the files it is made of after the prelude.
-const SOURCES: [(&str, &[&str]); 13] = [
+const SOURCES: [(&str, &[&str]); 14] = [
     (blur::BLUR_WGSL, &["blur/blur.wgsl"]),
     (blur::NORMALIZE_WGSL, &["blur/normalize.wgsl"]),
     (crate::conv::gpu::CONV_WGSL, &["conv/conv.wgsl"]),
@@ -126,6 +126,7 @@ const SOURCES: [(&str, &[&str]); 13] = [
         crate::signal::gpu::CROSSINGS_WGSL,
         &["signal/crossings.wgsl"],
     ),
+    (crate::signal::gpu::ROLLING_WGSL, &["signal/rolling.wgsl"]),
     (crate::wave::gpu::WAVE_WGSL, &["wave/leapfrog.wgsl"]),
 ];
 
@@ -500,6 +501,38 @@ fn conv_and_crossings_shaders_match_their_rust_twins() {
             prev_above
         }),
         std::mem::size_of::<crate::signal::gpu::CrossUniform>(),
+    );
+    let (r, _) = module(
+        crate::signal::gpu::ROLLING_WGSL,
+        "shaders/signal/rolling.wgsl",
+    );
+    assert_eq!(
+        constant(&r, "BLOCK") as usize,
+        crate::signal::gpu::SCAN_BLOCK,
+        "rolling BLOCK"
+    );
+    assert_eq!(
+        struct_size(&r, "Item") as usize,
+        crate::signal::gpu::ITEM_BYTES,
+        "rolling Item"
+    );
+    for entry in ["to_fixed", "scan_blocks", "add_offsets", "window"] {
+        assert_eq!(workgroup_size(&r, entry), [256, 1, 1], "{entry}");
+    }
+    same_layout(
+        &r,
+        "RollingUniform",
+        rust_fields!(crate::signal::gpu::RollingUniform {
+            count,
+            shift,
+            k,
+            first_output,
+            base,
+            n,
+            omit,
+            groups
+        }),
+        std::mem::size_of::<crate::signal::gpu::RollingUniform>(),
     );
 }
 

@@ -246,10 +246,12 @@ impl Workload {
             (Workload::Lag { a, b, .. }, _) => {
                 gpusci::conv::lag(exec, a.view(), b.view(), gpusci::conv::Method::Auto).map(drop)
             }
-            (Workload::Rolling { data, .. }, _) => {
-                gpusci::signal::rolling_mean(data.view(), &gpusci::signal::RollingParams::new(20))
-                    .map(drop)
-            }
+            (Workload::Rolling { data, .. }, _) => gpusci::signal::rolling_mean(
+                exec,
+                data.view(),
+                &gpusci::signal::RollingParams::new(20),
+            )
+            .map(drop),
             (Workload::Network { batch, .. }, _) => {
                 gpusci::lif::simulate(exec, batch, |_| {}).map(drop)
             }
@@ -308,10 +310,12 @@ impl Workload {
                 "workload",
                 "W3 runs through an Executor (Workload::run)",
             )),
-            Workload::Rolling { .. } => Err(gpusci::Error::param(
-                "workload",
-                "W4b has no GPU path (a rolling mean is one pass over memory, run on the CPU)",
-            )),
+            Workload::Rolling { data, .. } => gpusci::signal::rolling_mean(
+                ctx,
+                data.view(),
+                &gpusci::signal::RollingParams::new(20),
+            )
+            .map(drop),
             Workload::Convolve { a, v, .. } => {
                 let (a, v) = (a.to_vec(), v.to_vec());
                 let window = gpusci::conv::Mode::Same.window(a.len(), v.len());
@@ -445,12 +449,7 @@ pub fn conv_workloads(quick: bool) -> Vec<Workload> {
     ]
 }
 
-impl Workload {
-    /// Whether the workload has a GPU path (W4b, a rolling mean, runs on the CPU only).
-    pub fn has_gpu_path(&self) -> bool {
-        !matches!(self, Workload::Rolling { .. })
-    }
-}
+impl Workload {}
 
 /// Every standard workload implemented so far, in id order.
 pub fn all_workloads(quick: bool) -> Vec<Workload> {
@@ -585,7 +584,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         } else {
             runs
         };
-        for workload in workloads.iter().filter(|w| w.has_gpu_path()) {
+        for workload in workloads.iter() {
             progress(&format!("{} on {name}", workload.id()));
             match median_seconds(gpu_runs, || workload.run(&exec)) {
                 Ok(seconds) => rows.push(BenchRow {

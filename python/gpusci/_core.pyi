@@ -103,6 +103,7 @@ def rolling_mean(
     mode: str,
     nan_policy: str,
     min_count: Optional[int],
+    backend: Optional[str] = None,
 ) -> npt.NDArray[np.float64]: ...
 def fft_rows(
     data: npt.NDArray[np.complexfloating[Any, Any]], inverse: bool, backend: Optional[str] = None

@@ -287,9 +287,11 @@ def crossings(x, threshold, *, direction="both", down=None, min_gap=0, times=Fal
                              single, backend_name(backend))
     return (idx, t) if times else idx
 
-def rolling_mean(x, k, *, mode="valid", nan_policy="propagate", min_count=None):
+def rolling_mean(x, k, *, mode="valid", nan_policy="propagate", min_count=None, backend=None):
     """Rolling mean of ``k`` samples, as ``np.convolve(x, np.ones(k) / k, mode)``, in O(n)
-    without drift.
+    without drift: on the CPU a float64 running sum recomputed every 4096 outputs; on the GPU
+    exact 64-bit fixed-point prefix sums (each sample rounded once to a grid of about
+    k max|x| 2^-63).
 
     Parameters
     ----------
@@ -301,6 +303,8 @@ def rolling_mean(x, k, *, mode="valid", nan_policy="propagate", min_count=None):
         'omit': the mean of the window's finite samples (NaN below ``min_count`` of them).
     min_count : int, optional
         With 'omit' (default 1).
+    backend : {'auto', 'gpu', 'cpu'}, optional, keyword-only
+        Where to compute.
 
     Returns
     -------
@@ -309,7 +313,7 @@ def rolling_mean(x, k, *, mode="valid", nan_policy="propagate", min_count=None):
     x = as_float64(real_array(x, "x"))
     if x.ndim != 1:
         raise ValueError("rolling_mean takes a 1-D signal")
-    return _core.rolling_mean(x, int(k), mode, nan_policy, min_count)
+    return _core.rolling_mean(x, int(k), mode, nan_policy, min_count, backend_name(backend))
 
 # Used by the package root as gpusci.convolve.
 _np_convolve.__name__ = "convolve"

@@ -648,7 +648,7 @@ fn crossings<'py>(
 
 /// Rolling mean of a float64 signal (`np.convolve(x, ones(k)/k, mode)`, NaN policy).
 #[pyfunction]
-#[pyo3(signature = (x, k, mode, nan_policy, min_count))]
+#[pyo3(signature = (x, k, mode, nan_policy, min_count, backend=None))]
 fn rolling_mean<'py>(
     py: Python<'py>,
     x: PyReadonlyArray1<'py, f64>,
@@ -656,6 +656,7 @@ fn rolling_mean<'py>(
     mode: &str,
     nan_policy: &str,
     min_count: Option<usize>,
+    backend: Option<&str>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let mut params = gpusci::signal::RollingParams::new(k);
     params.mode = parse::<gpusci::signal::ConvMode>(mode)?;
@@ -672,7 +673,11 @@ fn rolling_mean<'py>(
         params.min_count = m;
     }
     let x = x.as_array();
-    let out = compute(py, || gpusci::signal::rolling_mean(x, &params)).map_err(to_py)?;
+    let exec = executor(backend)?;
+    let out = compute(py, || {
+        gpusci::signal::rolling_mean(exec.device(), x, &params)
+    })
+    .map_err(to_py)?;
     Ok(out.into_pyarray(py))
 }
 

@@ -72,8 +72,14 @@ def test_lag_crossings_rolling(backend, rng):
     np.testing.assert_array_equal(signal.crossings(x32, 0.1, backend=backend),
                                   np.argwhere(np.diff(x32 > 0.1, prepend=False)).ravel())
     for mode in ("valid", "same", "full"):
-        np.testing.assert_allclose(signal.rolling_mean(x, 20, mode=mode),
+        np.testing.assert_allclose(signal.rolling_mean(x, 20, mode=mode, backend=backend),
                                    np.convolve(x, np.ones(20) / 20, mode), atol=1e-12)
+    holes = x.copy()
+    holes[[5, 400]] = np.nan
+    omitted = signal.rolling_mean(holes, 7, nan_policy="omit", min_count=6, backend=backend)
+    np.testing.assert_allclose(omitted, signal.rolling_mean(holes, 7, nan_policy="omit",
+                                                            min_count=6, backend="cpu"),
+                               atol=1e-12)
 
 
 def test_errors():

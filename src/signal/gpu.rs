@@ -1,3 +1,6 @@
+//! Rolling means on the GPU: exact fixed-point prefix sums ([`RollingGpu`], see
+//! `shaders/signal/rolling.wgsl`).
+//!
 //! Threshold crossings on the GPU as a stream compaction (`shaders/signal/crossings.wgsl`):
 //! per workgroup of [`TILE`] samples a count of transitions, an exclusive scan of the counts
 //! on the host, then each workgroup writes its transitions' indices in order. Samples travel
@@ -135,5 +138,211 @@ impl CrossingsGpu {
             );
         }
         Ok(events)
+    }
+}
+
+/// The rolling-mean kernels (`shaders/signal/rolling.wgsl`).
+pub(crate) const ROLLING_WGSL: &str = crate::gpu::include_wgsl!("signal/rolling.wgsl");
+/// Items per workgroup of the block scan (`BLOCK` in rolling.wgsl).
+pub const SCAN_BLOCK: usize = 1024;
+/// Threads per workgroup of the rolling kernels (`WG` in rolling.wgsl).
+const ROLLING_WG: usize = 256;
+/// Bytes of one scanned item (`struct Item` in rolling.wgsl: a 64-bit sum and three counts).
+pub(crate) const ITEM_BYTES: usize = 24;
+
+/// Kept in sync with `struct RollingUniform` in shaders/signal/rolling.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub(crate) struct RollingUniform {
+    /// Elements this dispatch covers.
+    pub(crate) count: u32,
+    /// The fixed-point scale: q = round(x 2^shift).
+    pub(crate) shift: i32,
+    /// Window length.
+    pub(crate) k: u32,
+    /// Full-convolution index of output 0 (window kernel).
+    pub(crate) first_output: u32,
+    /// Global index of the chunk's first sample (window kernel).
+    pub(crate) base: u32,
+    /// Samples in the whole signal.
+    pub(crate) n: u32,
+    /// 1 for `nan_policy` omit.
+    pub(crate) omit: u32,
+    /// Workgroups that do work.
+    pub(crate) groups: u32,
+}
+
+/// The fixed-point scale for a signal whose largest finite magnitude is `max_abs`, summed in
+/// windows of `k`: the largest `shift` with k max|x| 2^shift <= 2^62, so that every window's
+/// sum (and its rounding) fits a signed 64-bit integer. The rounding of each sample to the
+/// grid is then at most 2^-(shift+1), about k max|x| 2^-63 (under 1e-13 of max|x| for
+/// windows up to 10^6 samples).
+pub fn fixed_point_shift(max_abs: f64, k: usize) -> i32 {
+    if max_abs == 0.0 || !max_abs.is_finite() {
+        return 0;
+    }
+    // max_abs < 2^e_m (for subnormals, 2^-1022 bounds them).
+    let biased = ((max_abs.to_bits() >> 52) & 0x7ff) as i32;
+    let e_m = biased.max(1) - 1022;
+    // k <= 2^k_bits.
+    let k_bits = (usize::BITS - (k.max(1) - 1).leading_zeros()) as i32;
+    62 - e_m - k_bits
+}
+
+/// Exact rolling window sums on the GPU (see rolling.wgsl).
+#[derive(Debug)]
+pub struct RollingGpu {
+    to_fixed: wgpu::ComputePipeline,
+    scan_blocks: wgpu::ComputePipeline,
+    add_offsets: wgpu::ComputePipeline,
+    window: wgpu::ComputePipeline,
+}
+
+/// The GPU's part of a rolling mean: for each output, its window's sum of finite samples in
+/// float64 (NumPy's NaN or infinity for windows holding them under `propagate`), and its
+/// count of finite samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowSums {
+    /// Each window's sum (or NaN / infinity, as NumPy's sum gives it).
+    pub sums: Vec<f64>,
+    /// Each window's finite samples.
+    pub finite: Vec<u32>,
+}
+
+impl RollingGpu {
+    /// Fetches (compiling on first use) the pipelines of `ctx`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Gpu`] if the driver rejects the shader.
+    pub fn new(ctx: &GpuContext) -> Result<Self> {
+        Ok(Self {
+            to_fixed: ctx.pipeline("rolling", ROLLING_WGSL, "to_fixed")?,
+            scan_blocks: ctx.pipeline("rolling", ROLLING_WGSL, "scan_blocks")?,
+            add_offsets: ctx.pipeline("rolling", ROLLING_WGSL, "add_offsets")?,
+            window: ctx.pipeline("rolling", ROLLING_WGSL, "window")?,
+        })
+    }
+
+    /// Samples one chunk may hold: one binding of scanned items, and u32 indices.
+    pub fn chunk_samples(ctx: &GpuContext) -> usize {
+        (ctx.max_binding_bytes() as usize / ITEM_BYTES).min(1 << 30)
+    }
+
+    /// The window sums of outputs `first .. first + count` of the full convolution of `x`
+    /// with `k` ones (`omit`: NaN and infinities left out rather than propagated). Chunks of
+    /// outputs run one after the other, each with the samples its windows need; `None` when a
+    /// window is longer than a chunk ([`RollingGpu::chunk_samples`]).
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub fn window_sums(
+        &self,
+        ctx: &GpuContext,
+        x: &[f64],
+        k: usize,
+        (first, count): (usize, usize),
+        omit: bool,
+    ) -> Result<Option<WindowSums>> {
+        let n = x.len();
+        let capacity = Self::chunk_samples(ctx);
+        // u32 indices: output and sample indices below 2^32.
+        if k > capacity || n + k > u32::MAX as usize {
+            return Ok(None);
+        }
+        let max_abs = x
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        let shift = fixed_point_shift(max_abs, k);
+        let per_chunk = capacity + 1 - k;
+        let mut out = WindowSums {
+            sums: Vec::with_capacity(count),
+            finite: Vec::with_capacity(count),
+        };
+        for o0 in (0..count).step_by(per_chunk) {
+            let o1 = (o0 + per_chunk).min(count);
+            let (j0, j1) = (first + o0, first + o1 - 1);
+            let lo = (j0 + 1).saturating_sub(k);
+            let hi = j1.min(n - 1) + 1;
+            let uniform = |count: usize, groups: usize| RollingUniform {
+                count: count as u32,
+                shift,
+                k: k as u32,
+                first_output: j0 as u32,
+                base: lo as u32,
+                n: n as u32,
+                omit: u32::from(omit),
+                groups: groups as u32,
+            };
+            let samples = hi - lo;
+            let bits: Vec<u64> = x[lo..hi].iter().map(|v| v.to_bits()).collect();
+            let source = ctx.upload("rolling samples", &bits)?;
+            let items = ctx.storage_buffer("rolling items", (samples * ITEM_BYTES) as u64)?;
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let u = ctx.uniform("rolling uniform", &uniform(samples, 0))?;
+            ctx.record_dispatch(
+                "rolling fixed point",
+                &mut encoder,
+                &self.to_fixed,
+                &[&u, &source, &items],
+                samples.div_ceil(ROLLING_WG) as u64,
+            )?;
+            self.record_scan(ctx, &mut encoder, &items, samples, &uniform)?;
+            let outputs = o1 - o0;
+            let sums = ctx.storage_buffer("rolling sums", (outputs * 8) as u64)?;
+            let finite = ctx.storage_buffer("rolling counts", (outputs * 4) as u64)?;
+            ctx.poison_f32(&sums, 2 * outputs);
+            ctx.poison_f32(&finite, outputs);
+            let u = ctx.uniform("rolling uniform", &uniform(outputs, 0))?;
+            ctx.record_dispatch(
+                "rolling windows",
+                &mut encoder,
+                &self.window,
+                &[&u, &items, &sums, &finite],
+                outputs.div_ceil(ROLLING_WG) as u64,
+            )?;
+            ctx.submit_and_wait("the rolling sums", encoder)?;
+            out.sums.extend(
+                ctx.read_back::<u64>(&sums, 0, outputs)?
+                    .into_iter()
+                    .map(f64::from_bits),
+            );
+            out.finite
+                .extend(ctx.read_back::<u32>(&finite, 0, outputs)?);
+        }
+        Ok(Some(out))
+    }
+
+    /// Records an inclusive scan of `count` items in `data`: blocks scanned in workgroup
+    /// memory, the blocks' totals scanned the same way (recursively), then added back.
+    fn record_scan(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        data: &wgpu::Buffer,
+        count: usize,
+        uniform: &dyn Fn(usize, usize) -> RollingUniform,
+    ) -> Result<()> {
+        let blocks = count.div_ceil(SCAN_BLOCK);
+        let totals = ctx.storage_buffer("rolling block totals", (blocks * ITEM_BYTES) as u64)?;
+        let u = ctx.uniform("rolling uniform", &uniform(count, blocks))?;
+        ctx.record_dispatch(
+            "rolling block scan",
+            encoder,
+            &self.scan_blocks,
+            &[&u, data, &totals],
+            blocks as u64,
+        )?;
+        if blocks > 1 {
+            self.record_scan(ctx, encoder, &totals, blocks, uniform)?;
+            ctx.record_dispatch(
+                "rolling block offsets",
+                encoder,
+                &self.add_offsets,
+                &[&u, data, &totals],
+                count.div_ceil(ROLLING_WG) as u64,
+            )?;
+        }
+        Ok(())
     }
 }

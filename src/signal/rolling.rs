@@ -12,6 +12,7 @@
 use ndarray::{Array1, ArrayView1};
 
 use crate::error::{Error, Result};
+use crate::gpu::Device;
 
 pub use crate::numpy::ConvMode;
 
@@ -101,23 +102,79 @@ impl Tally {
     }
 }
 
-/// The rolling mean of `x` (`np.convolve(x, np.ones(k) / k, mode)`).
+/// The rolling mean of `x` (`np.convolve(x, np.ones(k) / k, mode)`), on `device`.
+///
+/// On the CPU: the running float64 sum described above. On a GPU: exact 64-bit fixed-point
+/// prefix sums ([`super::gpu::RollingGpu`]): each finite sample rounded once to a grid of
+/// about k max|x| 2^-63, the window sums exact, then rounded to float64 and scaled by 1/k as
+/// they are read back; NaN, infinities, `omit` and `min_count` as on the CPU. A window longer
+/// than one GPU chunk (a binding of 24-byte items) runs on the CPU, and says so (see
+/// [`crate::gpu::set_cpu_fallback_hook`]).
 ///
 /// ```
 /// use gpusci::signal::{rolling_mean, RollingParams};
+/// use gpusci::Device;
 /// use ndarray::array;
 ///
 /// // np.convolve(x, np.ones(2) / 2, mode='valid')
-/// let m = rolling_mean(array![1.0, 3.0, 5.0, 7.0].view(), &RollingParams::new(2))?;
+/// let m = rolling_mean(Device::Cpu, array![1.0, 3.0, 5.0, 7.0].view(), &RollingParams::new(2))?;
 /// assert_eq!(m, array![2.0, 4.0, 6.0]);
 /// # Ok::<(), gpusci::Error>(())
 /// ```
 ///
 /// # Errors
 /// [`Error::EmptyInput`] for an empty signal; [`Error::InvalidParam`] for k = 0 or a
-/// `min_count` of 0 or above k.
-pub fn rolling_mean(x: ArrayView1<'_, f64>, params: &RollingParams) -> Result<Array1<f64>> {
-    let n = x.len();
+/// `min_count` of 0 or above k; GPU errors.
+pub fn rolling_mean<'d>(
+    device: impl Into<Device<'d>>,
+    x: ArrayView1<'_, f64>,
+    params: &RollingParams,
+) -> Result<Array1<f64>> {
+    validate(x.len(), params)?;
+    let Device::Gpu(ctx) = device.into() else {
+        return Ok(rolling_mean_cpu(x, params));
+    };
+    let contiguous = x.as_standard_layout();
+    let samples = contiguous.as_slice().expect("standard layout");
+    let (start, len) = params.mode.window(samples.len(), params.k);
+    let omit = params.nan_policy == NanPolicy::Omit;
+    let Some(windows) = super::gpu::RollingGpu::new(ctx)?.window_sums(
+        ctx,
+        samples,
+        params.k,
+        (start, len),
+        omit,
+    )?
+    else {
+        crate::gpu::note_cpu_fallback(|| {
+            format!(
+                "rolling_mean: a window of {} samples is longer than one GPU chunk ({}); \
+                 computed on the CPU",
+                params.k,
+                super::gpu::RollingGpu::chunk_samples(ctx)
+            )
+        });
+        return Ok(rolling_mean_cpu(x, params));
+    };
+    let scale = 1.0 / params.k as f64;
+    Ok(windows
+        .sums
+        .iter()
+        .zip(&windows.finite)
+        .map(|(&sum, &finite)| {
+            if !omit {
+                sum * scale
+            } else if finite as usize >= params.min_count {
+                sum / f64::from(finite)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect())
+}
+
+/// Checks a rolling mean's input and parameters.
+fn validate(n: usize, params: &RollingParams) -> Result<()> {
     let k = params.k;
     if n == 0 {
         return Err(Error::EmptyInput("signal"));
@@ -134,6 +191,13 @@ pub fn rolling_mean(x: ArrayView1<'_, f64>, params: &RollingParams) -> Result<Ar
             ),
         ));
     }
+    Ok(())
+}
+
+/// The CPU path (parameters validated).
+fn rolling_mean_cpu(x: ArrayView1<'_, f64>, params: &RollingParams) -> Array1<f64> {
+    let n = x.len();
+    let k = params.k;
     let x = x.as_standard_layout();
     let x = x.as_slice().expect("standard layout");
     let (start, len) = params.mode.window(n, k);
@@ -203,5 +267,5 @@ pub fn rolling_mean(x: ArrayView1<'_, f64>, params: &RollingParams) -> Result<Ar
             o += 1;
         }
     }
-    Ok(Array1::from(out))
+    Array1::from(out)
 }

@@ -34,7 +34,7 @@ fn rolling_means_match_numpy_convolve() {
         let expected = load(name).into_dimensionality::<Ix1>().unwrap();
         let params = RollingParams::new(case["k"].as_u64().unwrap() as usize)
             .with_mode(case["mode"].as_str().unwrap().parse::<ConvMode>().unwrap());
-        let got = rolling_mean(x.view(), &params).unwrap();
+        let got = rolling_mean(gpusci::Device::Cpu, x.view(), &params).unwrap();
         assert_eq!(got.len(), expected.len(), "{name}: length");
         let scale = x
             .iter()
@@ -148,7 +148,7 @@ fn long_signals_do_not_drift_and_nan_can_be_omitted() {
     let n = 2_000_000;
     let x = Array1::from_shape_fn(n, |i| 1e6 + ((i * 7919) % 1000) as f64 * 1e-3);
     let k = 20;
-    let got = rolling_mean(x.view(), &RollingParams::new(k)).unwrap();
+    let got = rolling_mean(gpusci::Device::Cpu, x.view(), &RollingParams::new(k)).unwrap();
     for j in [0, 12_345, 999_999, n - k] {
         let exact: f64 = x.slice(ndarray::s![j..j + k]).sum() / k as f64;
         assert!(
@@ -158,9 +158,19 @@ fn long_signals_do_not_drift_and_nan_can_be_omitted() {
         );
     }
     let mut y = Array1::from(vec![1.0, 2.0, f64::NAN, 4.0, 5.0]);
-    let omit = rolling_mean(y.view(), &RollingParams::new(3).with_omit(2)).unwrap();
+    let omit = rolling_mean(
+        gpusci::Device::Cpu,
+        y.view(),
+        &RollingParams::new(3).with_omit(2),
+    )
+    .unwrap();
     assert_eq!(omit.to_vec(), [1.5, 3.0, 4.5]);
-    let strict = rolling_mean(y.view(), &RollingParams::new(3).with_omit(3)).unwrap();
+    let strict = rolling_mean(
+        gpusci::Device::Cpu,
+        y.view(),
+        &RollingParams::new(3).with_omit(3),
+    )
+    .unwrap();
     assert!(
         strict.iter().all(|v| v.is_nan()),
         "min_count 3: every window lacks one"
@@ -169,15 +179,17 @@ fn long_signals_do_not_drift_and_nan_can_be_omitted() {
     let params = RollingParams::new(3);
     assert_eq!(params.nan_policy, NanPolicy::Propagate);
     assert_eq!(
-        rolling_mean(y.view(), &params).unwrap().to_vec(),
+        rolling_mean(gpusci::Device::Cpu, y.view(), &params)
+            .unwrap()
+            .to_vec(),
         [2.0, 3.0, 4.0]
     );
     assert!(matches!(
-        rolling_mean(Array1::<f64>::zeros(0).view(), &params),
+        rolling_mean(gpusci::Device::Cpu, Array1::<f64>::zeros(0).view(), &params),
         Err(Error::EmptyInput(_))
     ));
     assert!(matches!(
-        rolling_mean(y.view(), &RollingParams::new(0)),
+        rolling_mean(gpusci::Device::Cpu, y.view(), &RollingParams::new(0)),
         Err(Error::InvalidParam { .. })
     ));
 }

@@ -158,3 +158,122 @@ fn long_signals_run_in_chunks() {
         },
     );
 }
+
+/// Rolling means: the GPU's exact fixed-point sums against NumPy's convolutions and the float64
+/// CPU path. Both are within a few float64 ulps of the data's scale per summed term (the CPU
+/// re-sums every 4096 outputs; the GPU rounds each sample once to k max|x| 2^-63): 1e-12 of
+/// max|x| bounds both, as `ROLL_TOL` on the CPU side.
+const GPU_ROLL_TOL: f64 = 1e-12;
+
+fn same_mean(a: f64, b: f64, scale: f64, what: &str) {
+    if b.is_finite() {
+        assert!((a - b).abs() <= GPU_ROLL_TOL * scale, "{what}: {a} vs {b}");
+    } else {
+        assert!(a == b || (a.is_nan() && b.is_nan()), "{what}: {a} vs {b}");
+    }
+}
+
+#[test]
+fn rolling_means_on_the_gpu_match_numpy_and_the_cpu() {
+    use gpusci::signal::{rolling_mean, ConvMode, RollingParams};
+    let cases = manifest();
+    crate::common::for_each_adapter("rolling means", |ctx| {
+        let exec = crate::common::executor_on(ctx);
+        let mut checked = 0;
+        for case in cases.iter().filter(|c| c["kind"] == "rolling") {
+            let name = case["out"].as_str().unwrap();
+            let x = load(&format!("x_{}", case["signal"].as_str().unwrap()))
+                .into_dimensionality::<Ix1>()
+                .unwrap();
+            let expected = load(name).into_dimensionality::<Ix1>().unwrap();
+            let params = RollingParams::new(case["k"].as_u64().unwrap() as usize)
+                .with_mode(case["mode"].as_str().unwrap().parse::<ConvMode>().unwrap());
+            let got = rolling_mean(exec, x.view(), &params).unwrap();
+            assert_eq!(got.len(), expected.len(), "{name}: length");
+            let scale = x
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold(1.0f64, |m, v| m.max(v.abs()));
+            for (i, (&a, &b)) in got.iter().zip(expected.iter()).enumerate() {
+                same_mean(a, b, scale, &format!("{name}[{i}]"));
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 108, "every rolling case");
+        // NaN, infinities, omit and min_count, every mode, odd lengths, windows longer than the
+        // signal, magnitudes from 1e-300 to 1e300, against the CPU.
+        let tricky = tricky(3001, 0.25);
+        for (label, x) in [
+            ("tricky", tricky.clone()),
+            ("tiny", tricky.mapv(|v| v * 1e-300)),
+            ("huge", tricky.mapv(|v| v * 1e300)),
+            ("one", Array1::from_elem(1, 2.5)),
+        ] {
+            for k in [1usize, 2, 7, 64, 1000, 5000] {
+                for mode in [ConvMode::Valid, ConvMode::Same, ConvMode::Full] {
+                    for params in [
+                        RollingParams::new(k).with_mode(mode),
+                        RollingParams::new(k)
+                            .with_mode(mode)
+                            .with_omit(k.div_ceil(2)),
+                    ] {
+                        let cpu = rolling_mean(CPU, x.view(), &params).unwrap();
+                        let gpu = rolling_mean(exec, x.view(), &params).unwrap();
+                        assert_eq!(gpu.len(), cpu.len());
+                        let scale = x
+                            .iter()
+                            .filter(|v| v.is_finite())
+                            .fold(f64::MIN_POSITIVE, |m, v| m.max(v.abs()));
+                        for (i, (&a, &b)) in gpu.iter().zip(cpu.iter()).enumerate() {
+                            same_mean(a, b, scale, &format!("{label} k={k} {params:?}[{i}]"));
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Past a 64 KiB binding (2,730 items a chunk): outputs in chunks, each with the samples its
+/// windows need; a window longer than a chunk runs on the CPU and says so.
+#[test]
+fn rolling_means_split_past_one_binding() {
+    use gpusci::signal::{rolling_mean, RollingParams};
+    crate::common::for_each_adapter_with_limits(
+        "rolling means chunked",
+        |limits| wgpu::Limits {
+            max_storage_buffer_binding_size: 64 << 10,
+            ..limits
+        },
+        |ctx| {
+            let exec = crate::common::executor_on(ctx);
+            let x = Array1::from_shape_fn(20_011, |i| ((i * 37) % 101) as f64 - 50.5);
+            for k in [1usize, 20, 999, 2_000] {
+                let params = RollingParams::new(k);
+                let cpu = rolling_mean(CPU, x.view(), &params).unwrap();
+                let gpu = rolling_mean(exec, x.view(), &params).unwrap();
+                for (i, (&a, &b)) in gpu.iter().zip(cpu.iter()).enumerate() {
+                    same_mean(a, b, 50.5, &format!("chunked k={k}[{i}]"));
+                }
+            }
+            let notes = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+            let sink = notes.clone();
+            gpusci::gpu::set_cpu_fallback_hook(Some(std::sync::Arc::new(move |note: &str| {
+                sink.lock().unwrap().push(note.to_string());
+            })));
+            let params = RollingParams::new(5_000);
+            let gpu = rolling_mean(exec, x.view(), &params);
+            gpusci::gpu::set_cpu_fallback_hook(None);
+            let cpu = rolling_mean(CPU, x.view(), &params).unwrap();
+            assert_eq!(gpu.unwrap(), cpu, "the CPU's answer");
+            assert!(
+                notes
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|n| n.contains("rolling_mean") && n.contains("on the CPU")),
+                "the fallback is said"
+            );
+        },
+    );
+}
