@@ -115,12 +115,15 @@ pub enum Workload {
         /// The samples.
         data: Array1<f64>,
     },
-    /// W3: W2 + blur sigma 3 + log1p + normalise + colormap + PNG file.
+    /// W3: W2 + blur sigma 3 + log1p + normalise + colormap + PNG file (W3b: an 8192 x 8192
+    /// picture, past one binding on most adapters).
     Heatmap {
         /// Workload id.
         id: &'static str,
         /// The points.
         points: Points,
+        /// Pixels per side.
+        side: usize,
         /// Where the PNG goes (a temporary file).
         png: std::path::PathBuf,
     },
@@ -129,10 +132,10 @@ pub enum Workload {
 /// W2's and W3's grid.
 const W2_BINS: usize = 1024;
 
-fn w3_params() -> HeatmapParams {
+fn w3_params(side: usize) -> HeatmapParams {
     HeatmapParams {
-        width: W2_BINS,
-        height: W2_BINS,
+        width: side,
+        height: side,
         range: Some([[0.0, 1.0], [0.0, 1.0]]),
         sigma: 3.0,
         scale: Scale::Log,
@@ -185,9 +188,9 @@ impl Workload {
                     points.x.len()
                 )
             }
-            Workload::Heatmap { points, .. } => {
+            Workload::Heatmap { points, side, .. } => {
                 format!(
-                    "heatmap {} points -> {W2_BINS}x{W2_BINS} PNG, sigma 3, log1p",
+                    "heatmap {} points -> {side}x{side} PNG, sigma 3, log1p",
                     points.x.len()
                 )
             }
@@ -255,8 +258,13 @@ impl Workload {
             (Workload::Network { batch, .. }, _) => {
                 gpusci::lif::simulate(exec, batch, |_| {}).map(drop)
             }
-            (Workload::Heatmap { points, png, .. }, _) => {
-                let image = heatmap(exec, points, &w3_params())?;
+            (
+                Workload::Heatmap {
+                    points, png, side, ..
+                },
+                _,
+            ) => {
+                let image = heatmap(exec, points, &w3_params(*side))?;
                 write_png(png, image.width as u32, image.height as u32, &image.rgba)
             }
         }
@@ -345,12 +353,9 @@ impl Workload {
     }
 }
 
-/// W1, W1b, W1c and W7 at full size, or small ones with `quick`.
+/// W1, W1b and W7 at full size, or small ones with `quick`.
 pub fn blur_workloads(quick: bool) -> Vec<Workload> {
     let (w1, w1b) = if quick { (512, 256) } else { (4096, 1024) };
-    // W1c: a (time, y, x) movie, 128 frames of 256 x 256 (8.4 million voxels, as W1's 16.8
-    // million pixels halved), every axis with sigma 2.
-    let (frames, side) = if quick { (16, 64) } else { (128, 256) };
     vec![
         Workload::Image {
             id: "W1",
@@ -360,14 +365,6 @@ pub fn blur_workloads(quick: bool) -> Vec<Workload> {
         Workload::Image {
             id: "W1b",
             data: normal_image(w1b, w1b, 2).into_dyn(),
-            sigma: 2.0,
-        },
-        Workload::Image {
-            id: "W1c",
-            data: normal_image(frames * side, side, 11)
-                .into_shape_with_order((frames, side, side))
-                .expect("frames x side x side elements")
-                .into_dyn(),
             sigma: 2.0,
         },
         Workload::Signal {
@@ -398,6 +395,43 @@ pub fn density_workloads(quick: bool) -> Vec<Workload> {
             id: "W3",
             points,
             png,
+            side: W2_BINS,
+        },
+    ]
+}
+
+/// The rows `--extended` adds: W1c, a 3-D blur of a (time, y, x) movie of 128 frames of
+/// 256 x 256 (8.4 million voxels), sigma 2 on every axis; W3b, W2's points in an 8192 x 8192
+/// heatmap (256 MiB of float32 grid: past a 128 MiB binding, so drawn in bands on the GPU).
+/// With `quick`: 16 x 64 x 64, and 10^6 points in 2048 x 2048.
+pub fn extended_workloads(quick: bool) -> Vec<Workload> {
+    let (frames, side) = if quick { (16, 64) } else { (128, 256) };
+    let (n, pixels) = if quick {
+        (1_000_000, 2048)
+    } else {
+        (10_000_000, 8192)
+    };
+    let (x, y) = clustered_points(n, 4);
+    let png = std::env::temp_dir().join(format!("gpusci-w3b-{}.png", std::process::id()));
+    vec![
+        Workload::Image {
+            id: "W1c",
+            data: normal_image(frames * side, side, 11)
+                .into_shape_with_order((frames, side, side))
+                .expect("frames x side x side elements")
+                .into_dyn(),
+            sigma: 2.0,
+        },
+        Workload::Heatmap {
+            id: "W3b",
+            points: Points {
+                x,
+                y,
+                weights: None,
+                kind: PointType::F64,
+            },
+            png,
+            side: pixels,
         },
     ]
 }
@@ -493,6 +527,9 @@ pub struct BenchOptions {
     /// Also time a complex FFT of [`FFT_POINTS`] points (2^20 with `quick`): issue 5's
     /// bandwidth-floor figure, not one of the standard workloads, so off by default.
     pub fft: bool,
+    /// Also time [`extended_workloads`] (W1c, W3b): not standard workloads, so off by default
+    /// and after the standard rows.
+    pub extended: bool,
 }
 
 /// Times every workload on the CPU path and on every adapter. `progress` is told what is
@@ -503,7 +540,10 @@ pub struct BenchOptions {
 /// `progress` and skipped, so one broken driver does not hide the other figures.
 pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<Vec<BenchRow>> {
     progress("generating the data");
-    let workloads = all_workloads(options.quick);
+    let mut workloads = all_workloads(options.quick);
+    if options.extended {
+        workloads.extend(extended_workloads(options.quick));
+    }
     let runs = if options.quick { 3 } else { 7 };
     let mut rows = Vec::new();
     let cpu_name = format!("{} threads", rayon::current_num_threads());

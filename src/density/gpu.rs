@@ -180,6 +180,16 @@ impl DensityGpu {
                 .all(|&e| gpu_exact(e))
     }
 
+    /// Whether every edge of `plan` is within the magnitudes the GPU's float32 triples hold
+    /// exactly (what [`DensityGpu::supports`] asks of the edges, whatever the grid's size).
+    pub fn edges_exact(plan: &DensityPlan) -> bool {
+        plan.x
+            .as_slice()
+            .iter()
+            .chain(plan.y.as_slice())
+            .all(|&e| gpu_exact(e))
+    }
+
     /// Why [`DensityGpu::supports`] (or, `weighted`, [`DensityGpu::supports_weights`]) refuses
     /// `plan` on `ctx`, in words; `None` when it does not.
     pub fn refusal(ctx: &GpuContext, plan: &DensityPlan, weighted: bool) -> Option<String> {

@@ -343,6 +343,30 @@ impl Edges {
         })
     }
 
+    /// Edges `lo..=hi` (bins `lo..hi`, `lo < hi <= bins`), with the same arithmetic guess
+    /// started at edge `lo`: a band of a grid binned on its own (a heatmap tile). Edge `hi`
+    /// closes the band as the last edge closes the grid, so a point exactly on it lands in the
+    /// band's last bin; callers bin one bin past what they keep.
+    pub(crate) fn sub_range(&self, lo: usize, hi: usize) -> Edges {
+        Edges {
+            edges: self.edges[lo..=hi].to_vec(),
+            single: self.single,
+            guess: self.guess.map(|(_, scale)| (self.edges[lo], scale)),
+            margin: self.margin,
+        }
+    }
+
+    /// The first and last edges only: one bin over the whole range, which holds exactly the
+    /// points these edges count as in range.
+    pub(crate) fn outer(&self) -> Edges {
+        Edges {
+            edges: vec![self.edges[0], self.edges[self.edges.len() - 1]],
+            single: self.single,
+            guess: None,
+            margin: f64::INFINITY,
+        }
+    }
+
     /// The edges (`bins + 1` values).
     pub fn as_slice(&self) -> &[f64] {
         &self.edges

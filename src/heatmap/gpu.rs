@@ -14,7 +14,7 @@ use bytemuck::{Pod, Zeroable};
 use super::{empty_floor, HeatmapParams, Scale};
 use crate::blur::gpu::BlurGpu;
 use crate::blur::{BlurParams, Mode};
-use crate::density::gpu::DeviceCounts;
+use crate::density::gpu::{DeviceCounts, GpuBinner};
 use crate::error::Result;
 use crate::gpu::GpuContext;
 use crate::render::LUT_SIZE;
@@ -99,8 +99,20 @@ impl HeatmapGpu {
         grid: &DeviceCounts,
         params: &HeatmapParams,
     ) -> Result<Vec<u8>> {
-        let cells = params.width * params.height;
         let mut encoder = ctx.device().create_command_encoder(&Default::default());
+        let values = self.values_from_counts(ctx, &mut encoder, grid, params)?;
+        self.render_encoded(ctx, encoder, values, params)
+    }
+
+    /// The float32 grid of a grid of device counts (merged with counts held on the host).
+    fn values_from_counts(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        grid: &DeviceCounts,
+        params: &HeatmapParams,
+    ) -> Result<wgpu::Buffer> {
+        let cells = params.width * params.height;
         let values = ctx.storage_buffer("heatmap grid", (cells * 4) as u64)?;
         ctx.poison_f32(&values, cells);
         match grid.host_counts() {
@@ -120,14 +132,14 @@ impl HeatmapGpu {
                 let uniform = ctx.uniform("heatmap uniform", &render_uniform(params, groups))?;
                 ctx.record_dispatch(
                     "recording counts to values",
-                    &mut encoder,
+                    encoder,
                     &self.counts_to_values,
                     &[&uniform, grid.buffer(), &values],
                     groups,
                 )?;
             }
         }
-        self.render_encoded(ctx, encoder, values, params)
+        Ok(values)
     }
 
     /// Draws a float grid from the host (H[i, j] at i * height + j), uploaded once.
@@ -204,6 +216,194 @@ impl HeatmapGpu {
         ctx.submit_and_wait("the heatmap", encoder)?;
         let pixels: Vec<u32> = ctx.read_back(&image, 0, cells)?;
         Ok(pixels.iter().flat_map(|p| p.to_le_bytes()).collect())
+    }
+}
+
+/// How a heatmap past one binding is cut: bands of x bins (image columns) with all y bins,
+/// each binned with `halo` extra bins on both sides (and one more on the right, so a point on
+/// the band's closing edge lands outside what is kept), so the blur of the kept bins is exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tiling {
+    /// x bins kept per band.
+    pub kept: usize,
+    /// Extra bins on each side: the blur's radius.
+    pub halo: usize,
+}
+
+impl Tiling {
+    /// The bands for `params` on `ctx`, or `None` when even one kept column with its halos is
+    /// past one binding, or the scaling needs every cell at once (`eq_hist`).
+    pub fn of(ctx: &GpuContext, params: &HeatmapParams) -> Option<Self> {
+        if params.scale == Scale::EqHist || params.height == 0 {
+            return None;
+        }
+        let halo = if params.sigma > 0.0 {
+            // SciPy's radius at truncate 4, as the blur plans it.
+            (4.0 * params.sigma + 0.5) as usize
+        } else {
+            0
+        };
+        let columns = (ctx.max_binding_bytes() / 4) as usize / params.height;
+        let kept = columns.checked_sub(2 * halo + 1)?.min(params.width);
+        // u32 cell indices in the shaders.
+        (kept > 0 && (kept + 2 * halo + 1) * params.height <= u32::MAX as usize)
+            .then_some(Self { kept, halo })
+    }
+}
+
+impl HeatmapGpu {
+    /// A heatmap whose grid is past one binding, in bands ([`Tiling`]): each band is binned on
+    /// the GPU with its halos, blurred there, its non-empty range merged into one range on the
+    /// device; then each band is binned and blurred again and coloured with that range, and
+    /// its pixels read back once into the image. The report comes from one more binning pass
+    /// into a single bin over the range. Equal to the resident chain's picture of the same
+    /// grid.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when [`DensityGpu::supports`] refuses a band's plan (edges
+    /// outside the float32 triples' magnitudes); GPU errors.
+    pub fn render_points_tiled(
+        &self,
+        ctx: &GpuContext,
+        points: &crate::io::Points,
+        plan: &crate::density::DensityPlan,
+        params: &HeatmapParams,
+        tiling: Tiling,
+    ) -> Result<super::Heatmap> {
+        use crate::density::{DensityPlan, Reduction};
+        let (nx, ny) = (params.width, params.height);
+        let binning = crate::density::gpu::DensityGpu::new(ctx)?;
+        let bin = |x_lo: usize, x_hi: usize, y: &crate::density::Edges| -> Result<DeviceCounts> {
+            let band = DensityPlan {
+                x: plan.x.sub_range(x_lo, x_hi),
+                y: y.clone(),
+                density: false,
+                reduction: Reduction::Sum,
+            };
+            let mut binner = GpuBinner::new(ctx, &binning, &band)?;
+            binner.add(points.x.view(), points.y.view())?;
+            binner.finish_on_device()
+        };
+        let report = {
+            let whole = DensityPlan {
+                x: plan.x.outer(),
+                y: plan.y.outer(),
+                density: false,
+                reduction: Reduction::Sum,
+            };
+            let mut binner = GpuBinner::new(ctx, &binning, &whole)?;
+            binner.add(points.x.view(), points.y.view())?;
+            binner.finish_on_device()?
+        };
+        // Bands: kept x bins [k0, k1), binned over [e0, e1) with e1 one past the right halo.
+        let bands: Vec<(usize, usize, usize, usize)> = (0..nx)
+            .step_by(tiling.kept)
+            .map(|k0| {
+                let k1 = (k0 + tiling.kept).min(nx);
+                (
+                    k0,
+                    k1,
+                    k0.saturating_sub(tiling.halo),
+                    (k1 + tiling.halo + 1).min(nx),
+                )
+            })
+            .collect();
+        let band_params = |e0: usize, e1: usize| HeatmapParams {
+            width: e1 - e0,
+            ..params.clone()
+        };
+        let blur_plan = BlurParams::new(params.sigma)
+            .with_mode(Mode::Constant)
+            .with_cval(0.0)
+            .plan(2)?;
+        // A band's blurred values, resident.
+        let blurred = |encoder: &mut wgpu::CommandEncoder,
+                       (e0, e1): (usize, usize)|
+         -> Result<wgpu::Buffer> {
+            let counts = bin(e0, e1, &plan.y)?;
+            let values = self.values_from_counts(ctx, encoder, &counts, &band_params(e0, e1))?;
+            self.blur
+                .encode_resident(ctx, encoder, values, &[e1 - e0, ny], &blur_plan, 0.0)
+        };
+        // min starts at +inf's bits, max at 0: the identities of the reduction.
+        let range = ctx.upload("heatmap range", &[0x7f80_0000u32, 0])?;
+        if params.span.is_none() {
+            for &(k0, k1, e0, e1) in &bands {
+                let mut encoder = ctx.device().create_command_encoder(&Default::default());
+                let values = blurred(&mut encoder, (e0, e1))?;
+                // The kept bins only: rows k0 - e0 .. k1 - e0 of the band, contiguous.
+                let kept_cells = (k1 - k0) * ny;
+                let kept = ctx.storage_buffer("heatmap kept band", (kept_cells * 4) as u64)?;
+                ctx.scoped("copying a band", || {
+                    encoder.copy_buffer_to_buffer(
+                        &values,
+                        ((k0 - e0) * ny * 4) as u64,
+                        &kept,
+                        0,
+                        (kept_cells * 4) as u64,
+                    );
+                })?;
+                let kept_params = band_params(k0, k1);
+                let groups = kept_cells.div_ceil((WG_SIZE * CELLS_PER_THREAD) as usize) as u64;
+                let u = ctx.uniform(
+                    "heatmap range uniform",
+                    &render_uniform(&kept_params, groups),
+                )?;
+                ctx.record_dispatch(
+                    "recording a band's value range",
+                    &mut encoder,
+                    &self.value_range,
+                    &[&u, &kept, &range],
+                    groups,
+                )?;
+                ctx.submit_and_wait("a heatmap band's range", encoder)?;
+            }
+        }
+        let lut: Vec<u32> = params
+            .colormap
+            .lut()
+            .iter()
+            .map(|&[r, g, b]| u32::from_le_bytes([r, g, b, 255]))
+            .collect();
+        let lut = ctx.upload("heatmap colormap", &lut)?;
+        let mut rgba = vec![0u8; nx * ny * 4];
+        for &(k0, k1, e0, e1) in &bands {
+            let mut encoder = ctx.device().create_command_encoder(&Default::default());
+            let values = blurred(&mut encoder, (e0, e1))?;
+            let width = e1 - e0;
+            let cells = width * ny;
+            let groups = cells.div_ceil(WG_SIZE as usize) as u64;
+            let u = ctx.uniform(
+                "heatmap uniform",
+                &render_uniform(&band_params(e0, e1), groups),
+            )?;
+            let image = ctx.storage_buffer("heatmap band image", (cells * 4) as u64)?;
+            ctx.poison_f32(&image, cells);
+            ctx.record_dispatch(
+                "recording a band's colours",
+                &mut encoder,
+                &self.colorize,
+                &[&u, &values, &range, &lut, &image],
+                groups,
+            )?;
+            ctx.submit_and_wait("a heatmap band", encoder)?;
+            let pixels: Vec<u32> = ctx.read_back(&image, 0, cells)?;
+            // Image row r of the band holds its columns e0..e1; keep k0..k1.
+            for (r, row) in pixels.chunks(width).enumerate() {
+                for (c, &pixel) in row[k0 - e0..k1 - e0].iter().enumerate() {
+                    let at = (r * nx + k0 + c) * 4;
+                    rgba[at..at + 4].copy_from_slice(&pixel.to_le_bytes());
+                }
+            }
+        }
+        Ok(super::Heatmap {
+            rgba,
+            width: nx,
+            height: ny,
+            used: report.used,
+            out_of_range: report.out_of_range,
+            non_finite: report.non_finite,
+        })
     }
 }
 

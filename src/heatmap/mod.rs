@@ -201,8 +201,10 @@ pub struct Heatmap {
 /// [`Error::InvalidParam`].
 ///
 /// On a GPU executor, unweighted points with a scaling other than `eq_hist` are binned,
-/// blurred, scaled and coloured without the grid leaving the GPU (see [`gpu`]); the
-/// rest is binned where [`density::histogram2d`] bins it and drawn by [`render_histogram`].
+/// blurred, scaled and coloured without the grid leaving the GPU (see [`gpu`]); grids past one
+/// storage binding in bands with halos ([`gpu::Tiling`], up to 32768 x 32768 and beyond on a
+/// 128 MiB binding); the rest is binned where [`density::histogram2d`] bins it and drawn by
+/// [`render_histogram`].
 pub fn heatmap<'d>(
     device: impl Into<Device<'d>>,
     points: &Points,
@@ -219,6 +221,17 @@ pub fn heatmap<'d>(
             let mut binner = GpuBinner::new(ctx, &DensityGpu::new(ctx)?, &plan)?;
             binner.add(points.x.view(), points.y.view())?;
             return render_device_counts(ctx, binner.finish_on_device()?, params);
+        }
+        // A grid past one binding: bands with halos, binned, blurred and coloured on the GPU.
+        if points.weights.is_none()
+            && !HeatmapGpu::supports(ctx, params)
+            && plan.reduction == density::Reduction::Sum
+            && DensityGpu::edges_exact(&plan)
+        {
+            if let Some(tiling) = gpu::Tiling::of(ctx, params) {
+                return HeatmapGpu::new(ctx)?
+                    .render_points_tiled(ctx, points, &plan, params, tiling);
+            }
         }
     }
     let histogram = density::histogram2d(

@@ -570,3 +570,98 @@ fn weighted_files_stream_on_the_gpu_like_one_pass_on_the_cpu() {
         );
     });
 }
+
+/// Grids past one binding are drawn in bands with halos, entirely on the GPU. The bands' blur
+/// sums the same taps in the same order as the resident chain's, and the range is merged on
+/// the device, so at a 16 KiB binding (4,096 cells, bands of 2 to 27 columns) the picture and
+/// the report are bit for bit those of the resident chain at the adapter's own limits: every
+/// scaling but eq_hist, spans, blurs wider than a band, edges in the last bin.
+#[test]
+fn grids_past_one_binding_render_in_bands_like_the_resident_chain() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    let (mut x, mut y) = gpusci::data::clustered_points(20_000, 12);
+    x[0] = f64::NAN;
+    x[1] = 5.0;
+    // Points exactly on band-closing edges and on the last edge.
+    for (i, v) in [0.25, 0.5, 1.0, 0.125].iter().enumerate() {
+        x[10 + i] = *v;
+        y[10 + i] = *v;
+    }
+    let points = Points {
+        x,
+        y,
+        weights: None,
+        kind: PointType::F64,
+    };
+    let cases = [
+        (200, 150, 0.0, Scale::Linear, None),
+        (200, 150, 2.0, Scale::Log, None),
+        (96, 128, 3.0, Scale::Cbrt, Some([0.5, 20.0])),
+        (300, 40, 12.0, Scale::Log, None),
+    ];
+    let params_of =
+        |(width, height, sigma, scale, span): (usize, usize, f64, Scale, Option<[f64; 2]>)| {
+            HeatmapParams {
+                width,
+                height,
+                range: Some([[0.0, 1.0], [0.0, 1.0]]),
+                sigma,
+                scale,
+                span,
+                colormap: Colormap::Viridis,
+                transparent_empty: true,
+            }
+        };
+    let resident: Mutex<HashMap<String, Vec<(Vec<u8>, [u64; 3])>>> = Mutex::new(HashMap::new());
+    crate::common::for_each_adapter("heatmap bands: resident pictures", |ctx| {
+        let exec = crate::common::executor_on(ctx);
+        let pictures = cases
+            .iter()
+            .map(|&case| {
+                let image = heatmap(exec, &points, &params_of(case)).unwrap();
+                (
+                    image.rgba,
+                    [image.used, image.out_of_range, image.non_finite],
+                )
+            })
+            .collect();
+        resident.lock().unwrap().insert(ctx.describe(), pictures);
+    });
+    let resident = resident.into_inner().unwrap();
+    crate::common::for_each_adapter_with_limits(
+        "heatmap bands",
+        |limits| wgpu::Limits {
+            max_storage_buffer_binding_size: 16 << 10,
+            ..limits
+        },
+        |ctx| {
+            let exec = crate::common::executor_on(ctx);
+            let expected = &resident[&ctx.describe()];
+            for (&case, (rgba, report)) in cases.iter().zip(expected) {
+                let params = params_of(case);
+                assert!(
+                    !gpusci::heatmap::gpu::HeatmapGpu::supports(ctx, &params),
+                    "{case:?} is past the binding"
+                );
+                assert!(gpusci::heatmap::gpu::Tiling::of(ctx, &params).is_some());
+                let image = heatmap(exec, &points, &params).unwrap();
+                assert_eq!(
+                    [image.used, image.out_of_range, image.non_finite],
+                    *report,
+                    "{case:?}: report"
+                );
+                let differing = image
+                    .rgba
+                    .chunks(4)
+                    .zip(rgba.chunks(4))
+                    .filter(|(a, b)| a != b)
+                    .count();
+                assert_eq!(
+                    differing, 0,
+                    "{case:?}: pixels differing from the resident chain"
+                );
+            }
+        },
+    );
+}

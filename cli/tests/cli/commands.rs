@@ -299,7 +299,14 @@ fn bad_input_gives_one_line_errors_and_writes_nothing() {
         &out,
         "truncated",
     );
-    fails_cleanly(&["blur", &p(&cube), o, "--sigma", "1"], &out, "1-D or 2-D");
+    // N-D arrays are blurred (a 2 x 2 x 2 cube of zeros stays zero); a 0-D array is refused.
+    succeeds(&["blur", &p(&cube), o, "--sigma", "1"]);
+    assert_eq!(read_npy(&out).unwrap().shape(), &[2, 2, 2]);
+    std::fs::remove_file(&out).unwrap();
+    let mut scalar = header("{'descr': '<f8', 'fortran_order': False, 'shape': (), }");
+    scalar.extend_from_slice(&[0u8; 8]);
+    let scalar = write("scalar.npy", &scalar);
+    fails_cleanly(&["blur", &p(&scalar), o, "--sigma", "1"], &out, "0-D");
     // An empty array is blurred into an empty array, as SciPy.
     succeeds(&["blur", &p(&empty), o, "--sigma", "1"]);
     assert_eq!(read_npy(&out).unwrap().shape(), &[0]);
@@ -364,6 +371,26 @@ fn bench_json_lines_follow_the_design() {
         ids,
         ["W1", "W1b", "W2", "W3", "W4", "W4b", "W5", "W6", "W7"],
         "the standard workloads, no more"
+    );
+    // --extended adds W1c (3-D blur) and W3b (8192^2 heatmap) after the standard rows.
+    let run = gpusci(&[
+        "bench",
+        "--quick",
+        "--json",
+        "--backend",
+        "cpu",
+        "--extended",
+    ]);
+    let ids: Vec<String> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            v["workload"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        ["W1", "W1b", "W2", "W3", "W4", "W4b", "W5", "W6", "W7", "W1c", "W3b"]
     );
     // --fft adds the FFT row (2^20 points with --quick).
     let run = gpusci(&["bench", "--quick", "--json", "--backend", "cpu", "--fft"]);

@@ -1,5 +1,6 @@
-//! `gpusci bench [--quick] [--json] [--fft]`: the standard workloads on every backend present
-//! (and, with `--fft`, a large complex FFT).
+//! `gpusci bench [--quick] [--json] [--fft] [--extended]`: the standard workloads on every
+//! backend present (and, with `--fft`, a large complex FFT; with `--extended`, a 3-D blur and
+//! an 8192 x 8192 heatmap).
 
 use gpusci_cli::bench::{format_table, run_all, BenchOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -18,6 +19,10 @@ pub(crate) struct Args {
     /// adapter (no transfers) against rustfft on the CPU.
     #[arg(long)]
     fft: bool,
+    /// Also time W1c (a 128 x 256 x 256 float32 3-D blur, sigma 2) and W3b (W2's points in an
+    /// 8192 x 8192 heatmap, drawn in bands where the grid is past one binding).
+    #[arg(long)]
+    extended: bool,
     #[command(flatten)]
     backend: BackendArg,
 }
@@ -27,6 +32,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         quick: args.quick,
         backend: args.backend.parse()?,
         fft: args.fft,
+        extended: args.extended,
     };
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}")?);

@@ -227,6 +227,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             quick: true,
             backend: args.backend.parse()?,
             fft: false,
+            extended: false,
         },
         |_| {},
     )?;
