@@ -613,7 +613,9 @@ fn grids_past_one_binding_render_in_bands_like_the_resident_chain() {
                 transparent_empty: true,
             }
         };
-    let resident: Mutex<HashMap<String, Vec<(Vec<u8>, [u64; 3])>>> = Mutex::new(HashMap::new());
+    // Per adapter: each case's pixels and report.
+    type Pictures = HashMap<String, Vec<(Vec<u8>, [u64; 3])>>;
+    let resident: Mutex<Pictures> = Mutex::new(HashMap::new());
     crate::common::for_each_adapter("heatmap bands: resident pictures", |ctx| {
         let exec = crate::common::executor_on(ctx);
         let pictures = cases
