@@ -9,7 +9,8 @@ Change one import and keep your code::
 Modules mirror the ones they replace, with the same names, parameters, defaults and return
 types:
 
-- :mod:`gpusci.ndimage`: ``gaussian_filter``, ``gaussian_filter1d`` (``scipy.ndimage``)
+- :mod:`gpusci.ndimage`: ``gaussian_filter``, ``gaussian_filter1d`` (``scipy.ndimage``), and
+  ``gaussian_filter_stack`` (a sigma per image of a stack)
 - :func:`gpusci.histogram2d` (``numpy.histogram2d``), :func:`gpusci.convolve`
   (``numpy.convolve``), :func:`gpusci.heatmap` (binned, blurred, coloured points)
 - :mod:`gpusci.signal`: ``convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve``,

@@ -774,9 +774,14 @@ pub fn gaussian_filter<'a, T: BlurElement, D: Dimension>(
     params: &BlurParams,
 ) -> Result<Array<T, D>> {
     let plan = params.plan(input.ndim())?;
+    let input = input.into_dyn();
     let out = match device.into() {
-        Device::Cpu => cpu::run_fast(input.into_dyn(), &plan),
-        Device::Gpu(ctx) => T::run_on_gpu(ctx, input.into_dyn(), &plan)?,
+        Device::Cpu => cpu::run_fast(input.view(), &plan),
+        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+            "gaussian_filter",
+            || T::run_on_gpu(ctx, input.view(), &plan),
+            || Ok(cpu::run_fast(input.view(), &plan)),
+        )?,
     };
     Ok(out
         .into_dimensionality::<D>()
@@ -824,6 +829,10 @@ pub fn gaussian_filter_stack<'a, T: BlurElement>(
     let plans = params.plan_stack(stack.dim().0, sigmas)?;
     match device.into() {
         Device::Cpu => Ok(cpu::run_stack_fast(stack, &plans)),
-        Device::Gpu(ctx) => T::stack_on_gpu(ctx, stack, &plans),
+        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+            "gaussian_filter_stack",
+            || T::stack_on_gpu(ctx, stack, &plans),
+            || Ok(cpu::run_stack_fast(stack, &plans)),
+        ),
     }
 }

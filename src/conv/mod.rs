@@ -269,13 +269,19 @@ fn kept(
             let full = full_convolution_of_nonempty(a, v, method);
             Ok(Array1::from(full[start..start + len].to_vec()))
         }
-        Device::Gpu(ctx) => Ok(Array1::from(gpu::ConvGpu::new(ctx)?.full_window(
-            ctx,
-            a,
-            v,
-            method,
-            (start, len),
-        )?)),
+        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+            "convolve",
+            || {
+                Ok(Array1::from(gpu::ConvGpu::new(ctx)?.full_window(
+                    ctx,
+                    a,
+                    v,
+                    method,
+                    (start, len),
+                )?))
+            },
+            || kept(Device::Cpu, a, v, method, (start, len)),
+        ),
     }
 }
 
@@ -436,7 +442,23 @@ pub fn lag<'d>(
         }
         Device::Gpu(ctx) => {
             let reversed: Vec<f64> = b.iter().rev().copied().collect();
-            let m = gpu::ConvGpu::new(ctx)?.argmax_full(ctx, &a.to_vec(), &reversed, method)?;
+            let m = crate::gpu::or_cpu_past_limits(
+                "lag",
+                || gpu::ConvGpu::new(ctx)?.argmax_full(ctx, &a.to_vec(), &reversed, method),
+                || {
+                    let c = correlate(Device::Cpu, a, b, Mode::Full, method)?;
+                    Ok(c.iter()
+                        .enumerate()
+                        .fold((0, f64::NEG_INFINITY), |best, (i, &x)| {
+                            if x > best.1 {
+                                (i, x)
+                            } else {
+                                best
+                            }
+                        })
+                        .0)
+                },
+            )?;
             let lags = &lags;
             (
                 m,

@@ -148,8 +148,9 @@ fn check_row_shape(what: &'static str, len: usize, n: usize) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for `n` = 0; [`Error::EmptyInput`] for no data;
-/// [`Error::ShapeMismatch`] when `data` is not whole rows; on the GPU,
-/// [`Error::ExceedsLimit`] for one row past a binding, and GPU errors.
+/// [`Error::ShapeMismatch`] when `data` is not whole rows; GPU errors. A row past one GPU
+/// binding (or its Bluestein padding) is transformed on the CPU, which says so (see
+/// [`crate::gpu::set_cpu_fallback_hook`]).
 pub fn fft_rows<'d, T: FftFloat>(
     device: impl Into<Device<'d>>,
     data: &[Complex<T>],
@@ -163,11 +164,15 @@ pub fn fft_rows<'d, T: FftFloat>(
             cpu::fft_rows(&mut values, n, inverse)?;
             Ok(complex_to(&values))
         }
-        Device::Gpu(ctx) => {
-            let single: Vec<Complex<f32>> = complex_to(data);
-            let out = gpu::FftGpu::new(ctx)?.fft(ctx, &single, n, inverse)?;
-            Ok(complex_to(&out))
-        }
+        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+            "fft",
+            || {
+                let single: Vec<Complex<f32>> = complex_to(data);
+                let out = gpu::FftGpu::new(ctx)?.fft(ctx, &single, n, inverse)?;
+                Ok(complex_to(&out))
+            },
+            || fft_rows(Device::Cpu, data, n, inverse),
+        ),
     }
 }
 
@@ -187,10 +192,14 @@ pub fn rfft_rows<'d, T: FftFloat>(
             let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
             Ok(complex_to(&cpu::rfft_rows(&wide, n)?))
         }
-        Device::Gpu(ctx) => {
-            let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
-            Ok(complex_to(&gpu::FftGpu::new(ctx)?.rfft(ctx, &single, n)?))
-        }
+        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+            "rfft",
+            || {
+                let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
+                Ok(complex_to(&gpu::FftGpu::new(ctx)?.rfft(ctx, &single, n)?))
+            },
+            || rfft_rows(Device::Cpu, x, n),
+        ),
     }
 }
 
@@ -214,14 +223,18 @@ pub fn irfft_rows<'d, T: FftFloat>(
                 .map(T::from_f64)
                 .collect())
         }
-        Device::Gpu(ctx) => {
-            let single: Vec<Complex<f32>> = complex_to(spectrum);
-            Ok(gpu::FftGpu::new(ctx)?
-                .irfft(ctx, &single, n)?
-                .into_iter()
-                .map(T::from_f32)
-                .collect())
-        }
+        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+            "irfft",
+            || {
+                let single: Vec<Complex<f32>> = complex_to(spectrum);
+                Ok(gpu::FftGpu::new(ctx)?
+                    .irfft(ctx, &single, n)?
+                    .into_iter()
+                    .map(T::from_f32)
+                    .collect())
+            },
+            || irfft_rows(Device::Cpu, spectrum, n),
+        ),
     }
 }
 

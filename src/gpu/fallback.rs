@@ -8,6 +8,8 @@
 
 use std::sync::{Arc, RwLock};
 
+use crate::error::{Error, Result};
+
 /// What receives the notes.
 pub type FallbackHook = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -29,5 +31,31 @@ pub(crate) fn note_cpu_fallback(note: impl FnOnce() -> String) {
         .clone();
     if let Some(hook) = hook {
         hook(&note());
+    }
+}
+
+/// Runs `gpu`; when it refuses the input for one of the adapter's limits
+/// ([`Error::ExceedsLimit`]: a row, a kernel or a padded transform past one storage binding),
+/// says so and runs `cpu` instead, so no input the CPU takes is refused on a GPU.
+pub(crate) fn or_cpu_past_limits<T>(
+    operation: &str,
+    gpu: impl FnOnce() -> Result<T>,
+    cpu: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    match gpu() {
+        Err(Error::ExceedsLimit {
+            what,
+            requested,
+            max,
+        }) => {
+            note_cpu_fallback(|| {
+                format!(
+                    "{operation}: {what} ({requested}) is past this adapter's limit ({max}); \
+                     computed on the CPU"
+                )
+            });
+            cpu()
+        }
+        other => other,
     }
 }

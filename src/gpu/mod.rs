@@ -9,7 +9,7 @@ mod buffers;
 mod fallback;
 mod select;
 
-pub(crate) use fallback::note_cpu_fallback;
+pub(crate) use fallback::{note_cpu_fallback, or_cpu_past_limits};
 pub use fallback::{set_cpu_fallback_hook, FallbackHook};
 
 pub use select::{

@@ -395,6 +395,23 @@ pub fn run_fft_case(
     (got, expected)
 }
 
+/// Runs `f` with the library's CPU-fallback notes captured: the result and every note said
+/// while it ran. The hook is process-wide, so tests that capture take turns.
+pub fn capture_cpu_notes<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    use std::sync::{Arc, Mutex};
+    static TURN: Mutex<()> = Mutex::new(());
+    let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let notes = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = notes.clone();
+    gpusci::gpu::set_cpu_fallback_hook(Some(Arc::new(move |note: &str| {
+        sink.lock().unwrap().push(note.to_string());
+    })));
+    let out = f();
+    gpusci::gpu::set_cpu_fallback_hook(None);
+    let notes = notes.lock().unwrap().clone();
+    (out, notes)
+}
+
 /// The harness's context lent to the library's routers as a [`gpusci::Device`], poisoning
 /// outputs: the same context (its error callbacks, its pipeline cache), not a second one.
 pub fn executor_on(ctx: &GpuContext) -> gpusci::Device<'_> {

@@ -158,12 +158,23 @@ fn signals_past_one_binding_run_in_chunks() {
             let b = a.slice(ndarray::s![61_234..62_234]).to_owned();
             let lag = conv::lag(exec, a.view(), b.view(), Method::Fft).unwrap();
             assert_eq!(lag.samples, 61_234, "lag found across chunks");
-            // A kernel whose block spectrum cannot fit a binding is a typed error.
+            // A kernel whose block spectrum cannot fit a binding: the GPU refuses it, and the
+            // router computes it on the CPU and says so.
             let huge = signal(20_000, 5);
+            let gpu = ConvGpu::new(ctx).unwrap();
             assert!(matches!(
-                conv::convolve(exec, a.view(), huge.view(), Mode::Full, Method::Fft),
+                gpu.full_window(ctx, &a.to_vec(), &huge.to_vec(), Method::Fft, (0, 119_999)),
                 Err(Error::ExceedsLimit { .. })
             ));
+            let (routed, notes) = crate::common::capture_cpu_notes(|| {
+                conv::convolve(exec, a.view(), huge.view(), Mode::Full, Method::Fft)
+            });
+            let cpu = conv::convolve(CPU, a.view(), huge.view(), Mode::Full, Method::Fft).unwrap();
+            assert_eq!(routed.unwrap(), cpu, "the CPU's answer");
+            assert!(
+                notes.iter().any(|n| n.starts_with("convolve:")),
+                "the fallback is said: {notes:?}"
+            );
         },
     );
 }

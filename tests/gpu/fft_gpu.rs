@@ -181,6 +181,14 @@ fn batches_past_one_binding_run_in_whole_rows() {
                 fft.fft(ctx, &prime, 4099, false),
                 Err(Error::ExceedsLimit { .. })
             ));
+            // The router takes it on the CPU instead, and says so.
+            let (routed, notes) = crate::common::capture_cpu_notes(|| {
+                gpusci::fft::fft_rows(crate::common::executor_on(ctx), &prime, 4099, false)
+            });
+            let mut reference = widened(&prime);
+            cpu::fft_rows(&mut reference, 4099, false).unwrap();
+            assert!(relative_l2(&routed.unwrap(), &reference, 4099) < bound(4099));
+            assert!(notes.iter().any(|n| n.starts_with("fft:")), "{notes:?}");
         },
     );
 }

@@ -256,23 +256,16 @@ fn rolling_means_split_past_one_binding() {
                     same_mean(a, b, 50.5, &format!("chunked k={k}[{i}]"));
                 }
             }
-            let notes = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-            let sink = notes.clone();
-            gpusci::gpu::set_cpu_fallback_hook(Some(std::sync::Arc::new(move |note: &str| {
-                sink.lock().unwrap().push(note.to_string());
-            })));
             let params = RollingParams::new(5_000);
-            let gpu = rolling_mean(exec, x.view(), &params);
-            gpusci::gpu::set_cpu_fallback_hook(None);
+            let (gpu, notes) =
+                crate::common::capture_cpu_notes(|| rolling_mean(exec, x.view(), &params));
             let cpu = rolling_mean(CPU, x.view(), &params).unwrap();
             assert_eq!(gpu.unwrap(), cpu, "the CPU's answer");
             assert!(
                 notes
-                    .lock()
-                    .unwrap()
                     .iter()
                     .any(|n| n.contains("rolling_mean") && n.contains("on the CPU")),
-                "the fallback is said"
+                "the fallback is said: {notes:?}"
             );
         },
     );
