@@ -146,10 +146,11 @@ impl Batch {
         })
     }
 
-    /// Whether a window of `count` floats still fits (an empty batch takes anything that
-    /// fits one binding, which every pair does).
-    fn has_room(&self, count: usize) -> bool {
-        self.parts.is_empty() || (self.used + count <= self.capacity && self.held < self.limit)
+    /// Whether a pair with a window of `count` floats, holding `held` bytes of device memory
+    /// while recorded, still fits (an empty batch takes any pair: each fits one binding).
+    fn has_room(&self, count: usize, held: u64) -> bool {
+        self.parts.is_empty()
+            || (self.used + count <= self.capacity && self.held + held <= self.limit)
     }
 
     fn add(
@@ -199,6 +200,18 @@ impl Batch {
         self.held = (self.capacity * 4) as u64;
         Ok(())
     }
+}
+
+/// Bytes of device memory one recorded pair holds until its submission: the window, and the
+/// two inputs (direct) or the two padded inputs, work, scratch and two spectra (FFT).
+fn pair_held(direct: bool, a: (usize, usize), v: (usize, usize), window: usize) -> u64 {
+    let inputs = if direct {
+        ((a.0 * a.1 + v.0 * v.1) * 4) as u64
+    } else {
+        let padded = (a.0 + v.0 - 1).next_power_of_two() * (a.1 + v.1 - 1).next_power_of_two();
+        6 * (padded * 8) as u64
+    };
+    inputs + (window * 4) as u64
 }
 
 /// Whether a 2-D convolution of an `a`-shaped and a `v`-shaped block runs in one binding:
@@ -470,7 +483,7 @@ impl ConvGpu {
         };
         // Pairs are recorded in batches, one submission and one read-back each: every pair's
         // window is copied into one buffer of at most a binding, and a batch holds at most
-        // BATCH_BINDINGS bindings of device memory.
+        // BATCH_BINDINGS bindings of device memory (or a single pair, whatever it holds).
         let mut batch = Batch::new(ctx, budget)?;
         for ai in (0..a.nrows()).step_by(a_block.0) {
             let a_rows = a_block.0.min(a.nrows() - ai);
@@ -492,11 +505,12 @@ impl ConvGpu {
                         else {
                             continue;
                         };
-                        if !batch.has_room(n_r * n_c) {
+                        let held = pair_held(direct, (a_rows, a_cols), (v_rows, v_cols), n_r * n_c);
+                        if !batch.has_room(n_r * n_c, held) {
                             batch.flush(ctx, &mut out)?;
                         }
                         let v_part = v.slice(s![vp..vp + v_rows, vq..vq + v_cols]);
-                        let (part, held) = self.record_window_2d(
+                        let part = self.record_window_2d(
                             ctx,
                             &mut batch.encoder,
                             a_part,
@@ -526,7 +540,7 @@ impl ConvGpu {
         let ((_, out_rows), (_, out_cols)) = window;
         let count = out_rows * out_cols;
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let (out, _) = self.record_window_2d(ctx, &mut encoder, a, v, direct, window)?;
+        let out = self.record_window_2d(ctx, &mut encoder, a, v, direct, window)?;
         ctx.submit_and_wait("the 2-D convolution", encoder)?;
         let values = ctx.read_back::<f32>(&out, 0, count)?;
         Ok(ndarray::Array2::from_shape_fn(
@@ -536,7 +550,8 @@ impl ConvGpu {
     }
 
     /// Records one resident 2-D convolution into `encoder`; returns the buffer that will hold
-    /// the window (row-major float32) and the bytes of device memory the recording holds.
+    /// the window (row-major float32). It holds [`pair_held`] bytes of device memory until
+    /// the submission.
     fn record_window_2d(
         &self,
         ctx: &GpuContext,
@@ -545,7 +560,7 @@ impl ConvGpu {
         v: ndarray::ArrayView2<'_, f64>,
         direct: bool,
         ((first_row, out_rows), (first_col, out_cols)): ((usize, usize), (usize, usize)),
-    ) -> Result<(wgpu::Buffer, u64)> {
+    ) -> Result<wgpu::Buffer> {
         let flat = |x: ndarray::ArrayView2<'_, f64>| x.iter().copied().collect::<Vec<f64>>();
         let (image, kernel) = (
             single("first input", &flat(a))?,
@@ -565,9 +580,7 @@ impl ConvGpu {
         };
         let out = ctx.storage_buffer("conv2d output", count as u64 * 4)?;
         ctx.poison_f32(&out, count);
-        let mut held = count as u64 * 4;
         if direct {
-            held += ((image.len() + kernel.len()) * 4) as u64;
             let u = ctx.uniform("conv2d uniform", &uniform)?;
             let image_buffer = ctx.upload("conv2d image", &image)?;
             let kernel_buffer = ctx.upload("conv2d kernel", &kernel)?;
@@ -582,8 +595,6 @@ impl ConvGpu {
             let rows = (a.nrows() + v.nrows() - 1).next_power_of_two();
             let cols = (a.ncols() + v.ncols() - 1).next_power_of_two();
             let bytes = (rows * cols * 8) as u64;
-            // Two padded inputs, work, scratch and two spectra.
-            held += 6 * bytes;
             uniform.fft_cols = cols as u32;
             let padded = |x: &[f32], (r, c): (usize, usize)| {
                 let mut data = vec![[0.0f32; 2]; rows * cols];
@@ -629,7 +640,7 @@ impl ConvGpu {
                 (count as u64).div_ceil(STEP_WG),
             )?;
         }
-        Ok((out, held))
+        Ok(out)
     }
 
     /// Runs the plan over chunks of the window; `each(buffer, offset, count)` receives a

@@ -170,7 +170,7 @@ impl FftGpu {
     /// exp(2 pi i m / n) for m < n, computed in float64, stored as float32; made once per
     /// size and context (the plan cache).
     pub(crate) fn table(ctx: &GpuContext, n: usize) -> Result<wgpu::Buffer> {
-        ctx.constant("fft twiddles", n as u64, || {
+        kept_table(ctx, "fft twiddles", n, || {
             (0..n.max(1))
                 .map(|m| {
                     let angle = std::f64::consts::TAU * m as f64 / n as f64;
@@ -303,13 +303,13 @@ impl FftGpu {
     ) -> Result<()> {
         let m = bluestein_len(n);
         let sign = if inverse { 1.0f32 } else { -1.0 };
-        let chirp = ctx.constant("bluestein chirp", n as u64, || chirp_table(n))?;
+        let chirp = kept_table(ctx, "bluestein chirp", n, || chirp_table(n))?;
         let spectrum = if inverse {
-            ctx.constant("bluestein inverse spectrum", n as u64, || {
+            kept_table(ctx, "bluestein inverse spectrum", n, || {
                 chirp_spectrum(n, true)
             })?
         } else {
-            ctx.constant("bluestein forward spectrum", n as u64, || {
+            kept_table(ctx, "bluestein forward spectrum", n, || {
                 chirp_spectrum(n, false)
             })?
         };
@@ -795,6 +795,26 @@ fn pack(half: usize, rows: usize, cols: usize) -> PackUniform {
         rows: rows as u32,
         tw_stride: 1,
         cols: cols as u32,
+    }
+}
+
+/// Lengths up to which every table is kept in the context's cache: above, only powers of two
+/// are (a few dozen at most), so a sweep over many long lengths does not pile up device memory
+/// (a Bluestein length near 10^6 holds about 56 MiB of tables).
+const CACHE_ANY_LENGTH_UP_TO: usize = 1 << 16;
+
+/// A table for length `n`: from the context's cache (made once) for powers of two and short
+/// lengths, else made for this call.
+fn kept_table(
+    ctx: &GpuContext,
+    what: &'static str,
+    n: usize,
+    make: impl FnOnce() -> Vec<[f32; 2]>,
+) -> Result<wgpu::Buffer> {
+    if n.is_power_of_two() || n <= CACHE_ANY_LENGTH_UP_TO {
+        ctx.constant(what, n as u64, make)
+    } else {
+        ctx.upload(what, &make())
     }
 }
 

@@ -501,7 +501,8 @@ pub fn irfft<'d, T: FftFloat>(
 /// lengths), with `norm`, on `device`.
 ///
 /// # Errors
-/// [`Error::InvalidParam`] for `s` and `axes` of different lengths, repeated axes; as [`fft`].
+/// [`Error::InvalidParam`] for `s` and `axes` of different lengths; as [`fft`]. A repeated
+/// axis is transformed again, as NumPy does.
 pub fn fftn<'d, T: FftFloat>(
     device: impl Into<Device<'d>>,
     x: ArrayViewD<'_, Complex<T>>,
@@ -529,12 +530,9 @@ pub fn fftn<'d, T: FftFloat>(
             ));
         }
     }
-    let mut seen = vec![false; x.ndim()];
+    // NumPy transforms a repeated axis again; only the range is checked.
     for &axis in axes {
-        let resolved = resolve_axis(axis, x.ndim())?;
-        if std::mem::replace(&mut seen[resolved], true) {
-            return Err(Error::param("axes", "repeated axis"));
-        }
+        resolve_axis(axis, x.ndim())?;
     }
     let mut out = x.to_owned();
     // NumPy transforms the last listed axis first.

@@ -1,9 +1,12 @@
 //! Notes that a request for the GPU ran part of its work on the CPU, and why.
 //!
-//! With a GPU [`super::Device`], every operation runs on the GPU except where a part cannot
-//! (today: density grids past one storage binding, weights with no exact fixed-point scale,
-//! `eq_hist`'s ranking, crossings with hysteresis). Those parts say so through this hook
-//! instead of running on the CPU silently. The library never prints: front ends choose (the
+//! With a GPU [`super::Device`], every operation runs on the GPU except where a part cannot:
+//! `histogram2d` grids or edges the GPU binner refuses, weights with no exact fixed-point
+//! scale, `eq_hist`'s ranking, crossings with hysteresis, rolling means whose magnitudes span
+//! too much for one fixed-point grid, and any input past one of the adapter's limits (an FFT
+//! row, a convolution kernel or 2-D block, blur taps, a rolling window past one binding),
+//! which [`or_cpu_past_limits`] computes on the CPU instead of refusing. Those parts say so
+//! through this hook instead of running on the CPU silently. The library never prints: front ends choose (the
 //! CLI writes each note to stderr; the Python package raises a `RuntimeWarning`).
 
 use std::sync::{Arc, RwLock};

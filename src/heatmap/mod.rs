@@ -202,8 +202,8 @@ pub struct Heatmap {
 ///
 /// On a GPU executor, unweighted points with a scaling other than `eq_hist` are binned,
 /// blurred, scaled and coloured without the grid leaving the GPU (see [`gpu`]); grids past one
-/// storage binding in bands with halos ([`gpu::Tiling`], up to 32768 x 32768 and beyond on a
-/// 128 MiB binding); the rest is binned where [`density::histogram2d`] bins it and drawn by
+/// storage binding in bands with halos ([`gpu::Tiling`], up to the 2^30-pixel limit, 32768 x
+/// 32768); the rest is binned where [`density::histogram2d`] bins it and drawn by
 /// [`render_histogram`].
 pub fn heatmap<'d>(
     device: impl Into<Device<'d>>,

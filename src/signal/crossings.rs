@@ -176,6 +176,7 @@ pub fn crossings<'d>(
             Ok(kept(x, params, transitions))
         }
         Device::Gpu(_) => {
+            params.validate()?;
             crate::gpu::note_cpu_fallback(|| {
                 "crossings: hysteresis (a separate down threshold) is a sequential state \
                  machine; found on the CPU"

@@ -173,10 +173,10 @@ pub(crate) struct RollingUniform {
 }
 
 /// The fixed-point scale for a signal whose largest finite magnitude is `max_abs`, summed in
-/// windows of `k`: the largest `shift` with k max|x| 2^shift <= 2^62, so that every window's
-/// sum (and its rounding) fits a signed 64-bit integer. The rounding of each sample to the
-/// grid is then at most 2^-(shift+1), about k max|x| 2^-63 (under 1e-13 of max|x| for
-/// windows up to 10^6 samples).
+/// windows of `k`: a `shift` with k max|x| 2^shift <= 2^62 (within a factor 4 of the largest),
+/// so that every window's sum (and its rounding) fits a signed 64-bit integer. The rounding of
+/// each sample to the grid is then at most 2^-(shift+1) <= 4 k max|x| 2^-63 (under 5e-13 of
+/// max|x| for windows up to 10^6 samples).
 pub fn fixed_point_shift(max_abs: f64, k: usize) -> i32 {
     if max_abs == 0.0 || !max_abs.is_finite() {
         return 0;
@@ -187,6 +187,26 @@ pub fn fixed_point_shift(max_abs: f64, k: usize) -> i32 {
     // k <= 2^k_bits.
     let k_bits = (usize::BITS - (k.max(1) - 1).leading_zeros()) as i32;
     62 - e_m - k_bits
+}
+
+/// Significant bits a typical sample must keep on the fixed-point grid: with fewer, the grid
+/// (set by the largest |x|) is too coarse for the rest of the signal, as when one outlier
+/// (a fill value such as 9.97e36, a glitch) is 10^12 times the data.
+pub const MIN_GRID_BITS: i32 = 40;
+
+/// Whether the fixed-point grid of `shift` keeps [`MIN_GRID_BITS`] significant bits for all but
+/// 1 % of the finite non-zero samples of `x` (samples below 2^MIN_GRID_BITS grid steps).
+pub fn grid_is_fine_enough(x: &[f64], shift: i32) -> bool {
+    // 2^(MIN_GRID_BITS - shift), as float64 (a power of two, clamped into range).
+    let fine = 2f64.powi((MIN_GRID_BITS - shift).clamp(-1070, 1020));
+    let (mut nonzero, mut coarse) = (0usize, 0usize);
+    for &v in x {
+        if v.is_finite() && v != 0.0 {
+            nonzero += 1;
+            coarse += usize::from(v.abs() < fine);
+        }
+    }
+    coarse * 100 <= nonzero
 }
 
 /// Exact rolling window sums on the GPU (see rolling.wgsl).
@@ -230,8 +250,10 @@ impl RollingGpu {
 
     /// The window sums of outputs `first .. first + count` of the full convolution of `x`
     /// with `k` ones (`omit`: NaN and infinities left out rather than propagated). Chunks of
-    /// outputs run one after the other, each with the samples its windows need; `None` when a
-    /// window is longer than a chunk ([`RollingGpu::chunk_samples`]).
+    /// outputs run one after the other, each with the samples its windows need. `Err` with
+    /// the reason, in words, when the GPU path does not take the signal: a window longer than
+    /// a chunk ([`RollingGpu::chunk_samples`]), indices past u32, or a range of magnitudes too
+    /// wide for one fixed-point grid ([`grid_is_fine_enough`]).
     ///
     /// # Errors
     /// GPU errors.
@@ -242,18 +264,31 @@ impl RollingGpu {
         k: usize,
         (first, count): (usize, usize),
         omit: bool,
-    ) -> Result<Option<WindowSums>> {
+    ) -> Result<std::result::Result<WindowSums, String>> {
         let n = x.len();
         let capacity = Self::chunk_samples(ctx);
+        if k > capacity {
+            return Ok(Err(format!(
+                "a window of {k} samples is longer than one GPU chunk ({capacity})"
+            )));
+        }
         // u32 indices: output and sample indices below 2^32.
-        if k > capacity || n + k > u32::MAX as usize {
-            return Ok(None);
+        if n + k > u32::MAX as usize {
+            return Ok(Err(format!(
+                "{n} samples and a window of {k} are past the GPU path's 32-bit indices"
+            )));
         }
         let max_abs = x
             .iter()
             .filter(|v| v.is_finite())
             .fold(0.0f64, |m, v| m.max(v.abs()));
         let shift = fixed_point_shift(max_abs, k);
+        if !grid_is_fine_enough(x, shift) {
+            return Ok(Err(format!(
+                "the samples span too many orders of magnitude (largest {max_abs:e}) for one \
+                 exact fixed-point grid"
+            )));
+        }
         let per_chunk = capacity + 1 - k;
         let mut out = WindowSums {
             sums: Vec::with_capacity(count),
@@ -310,7 +345,7 @@ impl RollingGpu {
             out.finite
                 .extend(ctx.read_back::<u32>(&finite, 0, outputs)?);
         }
-        Ok(Some(out))
+        Ok(Ok(out))
     }
 
     /// Records an inclusive scan of `count` items in `data`: blocks scanned in workgroup

@@ -108,7 +108,9 @@ impl Tally {
 /// prefix sums ([`super::gpu::RollingGpu`]): each finite sample rounded once to a grid of
 /// about k max|x| 2^-63, the window sums exact, then rounded to float64 and scaled by 1/k as
 /// they are read back; NaN, infinities, `omit` and `min_count` as on the CPU. A window longer
-/// than one GPU chunk (a binding of 24-byte items) runs on the CPU, and says so (see
+/// than one GPU chunk (a binding of 24-byte items), and a signal whose magnitudes span too
+/// much for one grid (more than 1 % of its samples below 2^40 grid steps, as when one outlier
+/// is 10^12 times the data), run on the CPU, and say so (see
 /// [`crate::gpu::set_cpu_fallback_hook`]).
 ///
 /// ```
@@ -138,23 +140,20 @@ pub fn rolling_mean<'d>(
     let samples = contiguous.as_slice().expect("standard layout");
     let (start, len) = params.mode.window(samples.len(), params.k);
     let omit = params.nan_policy == NanPolicy::Omit;
-    let Some(windows) = super::gpu::RollingGpu::new(ctx)?.window_sums(
+    let windows = match super::gpu::RollingGpu::new(ctx)?.window_sums(
         ctx,
         samples,
         params.k,
         (start, len),
         omit,
-    )?
-    else {
-        crate::gpu::note_cpu_fallback(|| {
-            format!(
-                "rolling_mean: a window of {} samples is longer than one GPU chunk ({}); \
-                 computed on the CPU",
-                params.k,
-                super::gpu::RollingGpu::chunk_samples(ctx)
-            )
-        });
-        return Ok(rolling_mean_cpu(x, params));
+    )? {
+        Ok(windows) => windows,
+        Err(reason) => {
+            crate::gpu::note_cpu_fallback(|| {
+                format!("rolling_mean: {reason}; computed on the CPU")
+            });
+            return Ok(rolling_mean_cpu(x, params));
+        }
     };
     let scale = 1.0 / params.k as f64;
     Ok(windows

@@ -70,12 +70,28 @@ fn bad_fft_arguments_are_typed_errors() {
             Device::Cpu,
             x.view(),
             None,
-            Some(&[1, -1]),
+            Some(&[1, 2]),
             Norm::Backward,
             false,
         ),
-        "axes",
+        "axis",
     );
+    // A repeated axis is transformed twice, as NumPy: fft(fft(x)) along it.
+    let twice = fft::fftn(
+        Device::Cpu,
+        x.view(),
+        None,
+        Some(&[1, -1]),
+        Norm::Backward,
+        false,
+    )
+    .unwrap();
+    let once = fft::fft(Device::Cpu, x.view(), &FftParams::default(), false).unwrap();
+    let again = fft::fft(Device::Cpu, once.view(), &FftParams::default(), false).unwrap();
+    assert!(twice
+        .iter()
+        .zip(&again)
+        .all(|(a, b)| (a - b).norm() < 1e-12));
     assert!(matches!(
         "sideways".parse::<Norm>(),
         Err(Error::InvalidParam { .. })

@@ -202,6 +202,21 @@ fn rolling_means_on_the_gpu_match_numpy_and_the_cpu() {
         assert_eq!(checked, 108, "every rolling case");
         // NaN, infinities, omit and min_count, every mode, odd lengths, windows longer than the
         // signal, magnitudes from 1e-300 to 1e300, against the CPU.
+        // A fill value 10^34 times the data (NetCDF's 9.97e36 among temperatures): one grid
+        // for both would erase the data, so the router computes on the CPU and says so.
+        let mut temperatures = Array1::from_shape_fn(5000, |i| 290.0 + (i as f64 * 0.01).sin());
+        temperatures[1234] = 9.96921e36;
+        let params = RollingParams::new(24);
+        let (gpu, notes) =
+            crate::common::capture_cpu_notes(|| rolling_mean(exec, temperatures.view(), &params));
+        assert_eq!(
+            gpu.unwrap(),
+            rolling_mean(CPU, temperatures.view(), &params).unwrap()
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("orders of magnitude")),
+            "{notes:?}"
+        );
         let tricky = tricky(3001, 0.25);
         for (label, x) in [
             ("tricky", tricky.clone()),
