@@ -255,6 +255,20 @@ pub fn np_convolve<'d>(
     kept(device, &a.to_vec(), &v.to_vec(), method, window)
 }
 
+/// The first index of the largest value (NaN never wins; 0 when there is none).
+fn first_argmax(c: &Array1<f64>) -> usize {
+    c.iter()
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |best, (i, &x)| {
+            if x > best.1 {
+                (i, x)
+            } else {
+                best
+            }
+        })
+        .0
+}
+
 /// `window` = (first, count) of the full convolution of `a` and `v`, on the CPU (float64)
 /// or the GPU (float32, only the window computed).
 fn kept(
@@ -427,18 +441,7 @@ pub fn lag<'d>(
     let (m, c_at): (usize, Box<dyn Fn(usize) -> f64>) = match device {
         Device::Cpu => {
             let c = correlate(Device::Cpu, a, b, Mode::Full, method)?;
-            let m = c
-                .iter()
-                .enumerate()
-                .fold((0, f64::NEG_INFINITY), |best, (i, &x)| {
-                    if x > best.1 {
-                        (i, x)
-                    } else {
-                        best
-                    }
-                })
-                .0;
-            (m, Box::new(move |i| c[i]))
+            (first_argmax(&c), Box::new(move |i| c[i]))
         }
         Device::Gpu(ctx) => {
             let reversed: Vec<f64> = b.iter().rev().copied().collect();
@@ -446,17 +449,13 @@ pub fn lag<'d>(
                 "lag",
                 || gpu::ConvGpu::new(ctx)?.argmax_full(ctx, &a.to_vec(), &reversed, method),
                 || {
-                    let c = correlate(Device::Cpu, a, b, Mode::Full, method)?;
-                    Ok(c.iter()
-                        .enumerate()
-                        .fold((0, f64::NEG_INFINITY), |best, (i, &x)| {
-                            if x > best.1 {
-                                (i, x)
-                            } else {
-                                best
-                            }
-                        })
-                        .0)
+                    Ok(first_argmax(&correlate(
+                        Device::Cpu,
+                        a,
+                        b,
+                        Mode::Full,
+                        method,
+                    )?))
                 },
             )?;
             let lags = &lags;

@@ -197,26 +197,44 @@ impl HeatmapGpu {
                 range_groups,
             )?;
         }
-        let lut: Vec<u32> = params
-            .colormap
-            .lut()
-            .iter()
-            .map(|&[r, g, b]| u32::from_le_bytes([r, g, b, 255]))
-            .collect();
-        let lut = ctx.upload("heatmap colormap", &lut)?;
+        let lut = lut_buffer(ctx, params)?;
+        let pixels = self.colour(ctx, encoder, (&uniform, &values, &range, &lut), cells)?;
+        Ok(pixels.iter().flat_map(|p| p.to_le_bytes()).collect())
+    }
+
+    /// Records the colours of `cells` values after what `encoder` holds, submits, and reads
+    /// the packed RGBA8 pixels back.
+    fn colour(
+        &self,
+        ctx: &GpuContext,
+        mut encoder: wgpu::CommandEncoder,
+        (uniform, values, range, lut): (&wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer),
+        cells: usize,
+    ) -> Result<Vec<u32>> {
+        let groups = cells.div_ceil(WG_SIZE as usize) as u64;
         let image = ctx.storage_buffer("heatmap image", (cells * 4) as u64)?;
         ctx.poison_f32(&image, cells);
         ctx.record_dispatch(
             "recording the colours",
             &mut encoder,
             &self.colorize,
-            &[&uniform, &values, &range, &lut, &image],
+            &[uniform, values, range, lut, &image],
             groups,
         )?;
         ctx.submit_and_wait("the heatmap", encoder)?;
-        let pixels: Vec<u32> = ctx.read_back(&image, 0, cells)?;
-        Ok(pixels.iter().flat_map(|p| p.to_le_bytes()).collect())
+        ctx.read_back(&image, 0, cells)
     }
+}
+
+/// The colormap's lookup table as packed RGBA8, uploaded.
+fn lut_buffer(ctx: &GpuContext, params: &HeatmapParams) -> Result<wgpu::Buffer> {
+    let lut: Vec<u32> = params
+        .colormap
+        .lut()
+        .iter()
+        .map(|&[r, g, b]| u32::from_le_bytes([r, g, b, 255]))
+        .collect();
+    ctx.upload("heatmap colormap", &lut)
 }
 
 /// How a heatmap past one binding is cut: bands of x bins (image columns) with all y bins,
@@ -359,13 +377,7 @@ impl HeatmapGpu {
                 ctx.submit_and_wait("a heatmap band's range", encoder)?;
             }
         }
-        let lut: Vec<u32> = params
-            .colormap
-            .lut()
-            .iter()
-            .map(|&[r, g, b]| u32::from_le_bytes([r, g, b, 255]))
-            .collect();
-        let lut = ctx.upload("heatmap colormap", &lut)?;
+        let lut = lut_buffer(ctx, params)?;
         let mut rgba = vec![0u8; nx * ny * 4];
         for &(k0, k1, e0, e1) in &bands {
             let mut encoder = ctx.device().create_command_encoder(&Default::default());
@@ -377,17 +389,7 @@ impl HeatmapGpu {
                 "heatmap uniform",
                 &render_uniform(&band_params(e0, e1), groups),
             )?;
-            let image = ctx.storage_buffer("heatmap band image", (cells * 4) as u64)?;
-            ctx.poison_f32(&image, cells);
-            ctx.record_dispatch(
-                "recording a band's colours",
-                &mut encoder,
-                &self.colorize,
-                &[&u, &values, &range, &lut, &image],
-                groups,
-            )?;
-            ctx.submit_and_wait("a heatmap band", encoder)?;
-            let pixels: Vec<u32> = ctx.read_back(&image, 0, cells)?;
+            let pixels = self.colour(ctx, encoder, (&u, &values, &range, &lut), cells)?;
             // Image row r of the band holds its columns e0..e1; keep k0..k1.
             for (r, row) in pixels.chunks(width).enumerate() {
                 for (c, &pixel) in row[k0 - e0..k1 - e0].iter().enumerate() {

@@ -412,6 +412,44 @@ pub fn capture_cpu_notes<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
     (out, notes)
 }
 
+/// Every rolling-mean case of tests/data/signal/manifest.json on `device`, each output within
+/// `tol` of max|x| of NumPy's (non-finite outputs equal); returns the cases checked.
+pub fn check_rolling_fixtures(device: gpusci::Device<'_>, tol: f64) -> usize {
+    use gpusci::signal::{rolling_mean, ConvMode, RollingParams};
+    use ndarray::Ix1;
+    let cases: Vec<serde_json::Value> = serde_json::from_value(manifest("signal")).unwrap();
+    let mut checked = 0;
+    for case in cases.iter().filter(|c| c["kind"] == "rolling") {
+        let name = case["out"].as_str().unwrap();
+        let x = fixture("signal", &format!("x_{}", case["signal"].as_str().unwrap()))
+            .into_dimensionality::<Ix1>()
+            .unwrap();
+        let expected = fixture("signal", name)
+            .into_dimensionality::<Ix1>()
+            .unwrap();
+        let params = RollingParams::new(case["k"].as_u64().unwrap() as usize)
+            .with_mode(case["mode"].as_str().unwrap().parse::<ConvMode>().unwrap());
+        let got = rolling_mean(device, x.view(), &params).unwrap();
+        assert_eq!(got.len(), expected.len(), "{name}: length");
+        let scale = x
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(1.0f64, |m, v| m.max(v.abs()));
+        for (i, (&a, &b)) in got.iter().zip(expected.iter()).enumerate() {
+            if b.is_finite() {
+                assert!((a - b).abs() <= tol * scale, "{name}[{i}]: {a} vs {b}");
+            } else {
+                assert!(
+                    a == b || (a.is_nan() && b.is_nan()),
+                    "{name}[{i}]: {a} vs {b}"
+                );
+            }
+        }
+        checked += 1;
+    }
+    checked
+}
+
 /// The harness's context lent to the library's routers as a [`gpusci::Device`], poisoning
 /// outputs: the same context (its error callbacks, its pipeline cache), not a second one.
 pub fn executor_on(ctx: &GpuContext) -> gpusci::Device<'_> {

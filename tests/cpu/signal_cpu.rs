@@ -3,7 +3,7 @@
 //! interpolated crossing times, the NaN policy and long signals without drift.
 
 use gpusci::signal::rolling::NanPolicy;
-use gpusci::signal::{crossings, rolling_mean, ConvMode, CrossingParams, Direction, RollingParams};
+use gpusci::signal::{crossings, rolling_mean, CrossingParams, Direction, RollingParams};
 use gpusci::Error;
 use ndarray::{Array1, ArrayD, Ix1};
 
@@ -25,33 +25,7 @@ fn manifest() -> Vec<serde_json::Value> {
 
 #[test]
 fn rolling_means_match_numpy_convolve() {
-    let mut checked = 0;
-    for case in manifest().iter().filter(|c| c["kind"] == "rolling") {
-        let name = case["out"].as_str().unwrap();
-        let x = load(&format!("x_{}", case["signal"].as_str().unwrap()))
-            .into_dimensionality::<Ix1>()
-            .unwrap();
-        let expected = load(name).into_dimensionality::<Ix1>().unwrap();
-        let params = RollingParams::new(case["k"].as_u64().unwrap() as usize)
-            .with_mode(case["mode"].as_str().unwrap().parse::<ConvMode>().unwrap());
-        let got = rolling_mean(gpusci::Device::Cpu, x.view(), &params).unwrap();
-        assert_eq!(got.len(), expected.len(), "{name}: length");
-        let scale = x
-            .iter()
-            .filter(|v| v.is_finite())
-            .fold(1.0f64, |m, v| m.max(v.abs()));
-        for (i, (&a, &b)) in got.iter().zip(expected.iter()).enumerate() {
-            if b.is_finite() {
-                assert!((a - b).abs() <= ROLL_TOL * scale, "{name}[{i}]: {a} vs {b}");
-            } else {
-                assert!(
-                    a == b || (a.is_nan() && b.is_nan()),
-                    "{name}[{i}]: {a} vs {b}"
-                );
-            }
-        }
-        checked += 1;
-    }
+    let checked = crate::common::check_rolling_fixtures(gpusci::Device::Cpu, ROLL_TOL);
     assert_eq!(checked, 108, "every rolling case");
 }
 

@@ -176,29 +176,9 @@ fn same_mean(a: f64, b: f64, scale: f64, what: &str) {
 #[test]
 fn rolling_means_on_the_gpu_match_numpy_and_the_cpu() {
     use gpusci::signal::{rolling_mean, ConvMode, RollingParams};
-    let cases = manifest();
     crate::common::for_each_adapter("rolling means", |ctx| {
         let exec = crate::common::executor_on(ctx);
-        let mut checked = 0;
-        for case in cases.iter().filter(|c| c["kind"] == "rolling") {
-            let name = case["out"].as_str().unwrap();
-            let x = load(&format!("x_{}", case["signal"].as_str().unwrap()))
-                .into_dimensionality::<Ix1>()
-                .unwrap();
-            let expected = load(name).into_dimensionality::<Ix1>().unwrap();
-            let params = RollingParams::new(case["k"].as_u64().unwrap() as usize)
-                .with_mode(case["mode"].as_str().unwrap().parse::<ConvMode>().unwrap());
-            let got = rolling_mean(exec, x.view(), &params).unwrap();
-            assert_eq!(got.len(), expected.len(), "{name}: length");
-            let scale = x
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold(1.0f64, |m, v| m.max(v.abs()));
-            for (i, (&a, &b)) in got.iter().zip(expected.iter()).enumerate() {
-                same_mean(a, b, scale, &format!("{name}[{i}]"));
-            }
-            checked += 1;
-        }
+        let checked = crate::common::check_rolling_fixtures(exec, GPU_ROLL_TOL);
         assert_eq!(checked, 108, "every rolling case");
         // NaN, infinities, omit and min_count, every mode, odd lengths, windows longer than the
         // signal, magnitudes from 1e-300 to 1e300, against the CPU.
