@@ -713,6 +713,21 @@ where
     Ok(out.into_pyarray(py))
 }
 
+/// Rows of a 2-D array in single (`$single`) or double (`$double`) precision through one row
+/// transform written once (`|values, n| body`, generic over the element type), without the
+/// GIL; the result keeps the input's precision. `$what` is the `TypeError` for anything else.
+macro_rules! rows_in_either_precision {
+    ($py:expr, $data:expr, ($single:ty, $double:ty), $what:literal, $n_out:expr,
+     |$values:ident, $n:ident| $body:expr) => {{
+        if let Ok(rows) = $data.extract::<PyReadonlyArray2<'_, $single>>() {
+            return Ok(through_rows($py, rows, $n_out, move |$values, $n| $body)?.into_any());
+        }
+        let rows: PyReadonlyArray2<'_, $double> =
+            $data.extract().map_err(|_| PyTypeError::new_err($what))?;
+        Ok(through_rows($py, rows, $n_out, move |$values, $n| $body)?.into_any())
+    }};
+}
+
 /// `np.fft.fft` (or `ifft`, scaled 1/n) of every row of a complex64 or complex128 2-D array,
 /// on `backend`; the result has the input's dtype.
 #[pyfunction]
@@ -725,25 +740,14 @@ fn fft_rows<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let exec = executor(backend)?;
     let device = exec.device();
-    if let Ok(rows) = data.extract::<PyReadonlyArray2<'py, Complex32>>() {
-        return Ok(through_rows(
-            py,
-            rows,
-            |n| n,
-            move |values, n| gpusci::fft::fft_rows(device, &values, n, inverse),
-        )?
-        .into_any());
-    }
-    let rows: PyReadonlyArray2<'py, Complex64> = data
-        .extract()
-        .map_err(|_| PyTypeError::new_err("fft_rows takes a 2-D complex64 or complex128 array"))?;
-    Ok(through_rows(
+    rows_in_either_precision!(
         py,
-        rows,
+        data,
+        (Complex32, Complex64),
+        "fft_rows takes a 2-D complex64 or complex128 array",
         |n| n,
-        move |values, n| gpusci::fft::fft_rows(device, &values, n, inverse),
-    )?
-    .into_any())
+        |values, n| gpusci::fft::fft_rows(device, &values, n, inverse)
+    )
 }
 
 /// `np.fft.rfft` of every row of a float32 or float64 2-D array: `n / 2 + 1` bins a row, on
@@ -757,25 +761,14 @@ fn rfft_rows<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let exec = executor(backend)?;
     let device = exec.device();
-    if let Ok(rows) = data.extract::<PyReadonlyArray2<'py, f32>>() {
-        return Ok(through_rows(
-            py,
-            rows,
-            |n| n / 2 + 1,
-            move |values, n| gpusci::fft::rfft_rows(device, &values, n),
-        )?
-        .into_any());
-    }
-    let rows: PyReadonlyArray2<'py, f64> = data
-        .extract()
-        .map_err(|_| PyTypeError::new_err("rfft_rows takes a 2-D float32 or float64 array"))?;
-    Ok(through_rows(
+    rows_in_either_precision!(
         py,
-        rows,
+        data,
+        (f32, f64),
+        "rfft_rows takes a 2-D float32 or float64 array",
         |n| n / 2 + 1,
-        move |values, n| gpusci::fft::rfft_rows(device, &values, n),
-    )?
-    .into_any())
+        |values, n| gpusci::fft::rfft_rows(device, &values, n)
+    )
 }
 
 /// `np.fft.irfft(spectrum, n)` of every row of a complex64 or complex128 2-D array of
@@ -790,25 +783,14 @@ fn irfft_rows<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let exec = executor(backend)?;
     let device = exec.device();
-    if let Ok(rows) = data.extract::<PyReadonlyArray2<'py, Complex32>>() {
-        return Ok(through_rows(
-            py,
-            rows,
-            |_| n,
-            move |values, _| gpusci::fft::irfft_rows(device, &values, n),
-        )?
-        .into_any());
-    }
-    let rows: PyReadonlyArray2<'py, Complex64> = data.extract().map_err(|_| {
-        PyTypeError::new_err("irfft_rows takes a 2-D complex64 or complex128 array")
-    })?;
-    Ok(through_rows(
+    rows_in_either_precision!(
         py,
-        rows,
+        data,
+        (Complex32, Complex64),
+        "irfft_rows takes a 2-D complex64 or complex128 array",
         |_| n,
-        move |values, _| gpusci::fft::irfft_rows(device, &values, n),
-    )?
-    .into_any())
+        |values, _bins| gpusci::fft::irfft_rows(device, &values, n)
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
