@@ -278,8 +278,8 @@ impl HeatmapGpu {
     /// grid.
     ///
     /// # Errors
-    /// [`Error::InvalidParam`] when [`DensityGpu::supports`] refuses a band's plan (edges
-    /// outside the float32 triples' magnitudes); GPU errors.
+    /// [`crate::Error::InvalidParam`] when [`crate::density::gpu::DensityGpu::supports`]
+    /// refuses a band's plan (edges outside the float32 triples' magnitudes); GPU errors.
     pub fn render_points_tiled(
         &self,
         ctx: &GpuContext,
@@ -313,6 +313,59 @@ impl HeatmapGpu {
             binner.add(points.x.view(), points.y.view())?;
             binner.finish_on_device()?
         };
+        let rgba = self.render_bands(ctx, params, tiling, |encoder, (e0, e1)| {
+            let counts = bin(e0, e1, &plan.y)?;
+            let band = HeatmapParams {
+                width: e1 - e0,
+                ..params.clone()
+            };
+            self.values_from_counts(ctx, encoder, &counts, &band)
+        })?;
+        Ok(super::Heatmap {
+            rgba,
+            width: nx,
+            height: ny,
+            used: report.used,
+            out_of_range: report.out_of_range,
+            non_finite: report.non_finite,
+        })
+    }
+
+    /// [`HeatmapGpu`]'s chain on a float64 grid already binned on the host (`grid[[i, j]]`:
+    /// x bin i, y bin j) whose cells are past one binding: each band (with its halos) uploaded
+    /// as float32, then blurred, range-reduced and coloured as [`HeatmapGpu::render_points_tiled`]
+    /// does; RGBA8 pixels.
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub fn render_grid_tiled(
+        &self,
+        ctx: &GpuContext,
+        grid: ndarray::ArrayView2<'_, f64>,
+        params: &HeatmapParams,
+        tiling: Tiling,
+    ) -> Result<Vec<u8>> {
+        let ny = params.height;
+        let grid = grid.as_standard_layout();
+        let cells = grid.as_slice().expect("standard layout");
+        self.render_bands(ctx, params, tiling, |_, (e0, e1)| {
+            let band: Vec<f32> = cells[e0 * ny..e1 * ny].iter().map(|&v| v as f32).collect();
+            ctx.upload("heatmap band", &band)
+        })
+    }
+
+    /// The banded chain: `band_values(encoder, (e0, e1))` gives the float32 values of x bins
+    /// `e0..e1` (all y bins); each band is blurred with its halos, its kept bins' range merged
+    /// on the device (unless a span is given), then coloured with the merged range; the kept
+    /// columns of each band's pixels are assembled into the RGBA8 image.
+    fn render_bands(
+        &self,
+        ctx: &GpuContext,
+        params: &HeatmapParams,
+        tiling: Tiling,
+        band_values: impl Fn(&mut wgpu::CommandEncoder, (usize, usize)) -> Result<wgpu::Buffer>,
+    ) -> Result<Vec<u8>> {
+        let (nx, ny) = (params.width, params.height);
         // Bands: kept x bins [k0, k1), binned over [e0, e1) with e1 one past the right halo.
         let bands: Vec<(usize, usize, usize, usize)> = (0..nx)
             .step_by(tiling.kept)
@@ -338,8 +391,7 @@ impl HeatmapGpu {
         let blurred = |encoder: &mut wgpu::CommandEncoder,
                        (e0, e1): (usize, usize)|
          -> Result<wgpu::Buffer> {
-            let counts = bin(e0, e1, &plan.y)?;
-            let values = self.values_from_counts(ctx, encoder, &counts, &band_params(e0, e1))?;
+            let values = band_values(encoder, (e0, e1))?;
             self.blur
                 .encode_resident(ctx, encoder, values, &[e1 - e0, ny], &blur_plan, 0.0)
         };
@@ -398,14 +450,7 @@ impl HeatmapGpu {
                 }
             }
         }
-        Ok(super::Heatmap {
-            rgba,
-            width: nx,
-            height: ny,
-            used: report.used,
-            out_of_range: report.out_of_range,
-            non_finite: report.non_finite,
-        })
+        Ok(rgba)
     }
 }
 

@@ -364,16 +364,28 @@ pub fn render_histogram<'d>(
         });
     }
     if let Some(ctx) = device.gpu() {
+        let drawn = |rgba: Vec<u8>| Heatmap {
+            rgba,
+            width: params.width,
+            height: params.height,
+            used: histogram.used,
+            out_of_range: histogram.out_of_range,
+            non_finite: histogram.non_finite,
+        };
         if HeatmapGpu::supports(ctx, params) {
             let grid: Vec<f32> = histogram.values.iter().map(|&v| v as f32).collect();
-            return Ok(Heatmap {
-                rgba: HeatmapGpu::new(ctx)?.render_values(ctx, &grid, params)?,
-                width: params.width,
-                height: params.height,
-                used: histogram.used,
-                out_of_range: histogram.out_of_range,
-                non_finite: histogram.non_finite,
-            });
+            return Ok(drawn(
+                HeatmapGpu::new(ctx)?.render_values(ctx, &grid, params)?,
+            ));
+        }
+        // A grid past one binding: uploaded band by band, drawn on the GPU.
+        if let Some(tiling) = gpu::Tiling::of(ctx, params) {
+            return Ok(drawn(HeatmapGpu::new(ctx)?.render_grid_tiled(
+                ctx,
+                histogram.values.view(),
+                params,
+                tiling,
+            )?));
         }
     }
     if let Some(ctx) = device.gpu() {
@@ -384,8 +396,8 @@ pub fn render_histogram<'d>(
                     .to_string()
             } else {
                 format!(
-                    "heatmap: the {} x {} image is larger than one GPU storage binding ({} MiB); \
-                     scaled and coloured on the CPU (the blur runs on the GPU)",
+                    "heatmap: one column of the {} x {} image with the blur's halo is larger \
+                     than one GPU storage binding ({} MiB); scaled and coloured on the CPU",
                     params.width,
                     params.height,
                     ctx.max_binding_bytes() >> 20

@@ -354,7 +354,8 @@ fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
 
 /// A heatmap of a point file, streamed chunk by chunk with the grid kept on the GPU, equals the
 /// heatmap of the same points in memory; with a 64 KiB binding the points take many chunks and
-/// the 200 x 150 grid no longer fits, so the picture takes the host-tiled route, still equal.
+/// the 200 x 150 grid no longer fits: the file's grid is binned on the CPU and drawn in bands
+/// uploaded from it, the in-memory one binned and drawn in bands on the GPU, still equal.
 #[test]
 fn streamed_gpu_heatmaps_equal_in_memory_ones() {
     use gpusci::heatmap::heatmap_file;
@@ -575,7 +576,8 @@ fn weighted_files_stream_on_the_gpu_like_one_pass_on_the_cpu() {
 /// sums the same taps in the same order as the resident chain's, and the range is merged on
 /// the device, so at a 16 KiB binding (4,096 cells, bands of 2 to 27 columns) the picture and
 /// the report are bit for bit those of the resident chain at the adapter's own limits: every
-/// scaling but eq_hist, spans, blurs wider than a band, edges in the last bin.
+/// scaling but eq_hist, spans, blurs wider than a band, edges in the last bin, and weighted
+/// points (binned on the CPU there, drawn in bands uploaded from the host grid).
 #[test]
 fn grids_past_one_binding_render_in_bands_like_the_resident_chain() {
     use std::collections::HashMap;
@@ -615,13 +617,25 @@ fn grids_past_one_binding_render_in_bands_like_the_resident_chain() {
         };
     // Per adapter: each case's pixels and report.
     type Pictures = HashMap<String, Vec<(Vec<u8>, [u64; 3])>>;
+    // Weighted points (small integer weights: their sums are exact on every path): binned on
+    // the CPU past the binding (the GPU binner's fixed-point grid does not fit), then drawn in
+    // bands uploaded from the host grid.
+    let weighted = Points {
+        weights: Some(Array1::from_shape_fn(points.x.len(), |i| {
+            (i % 3 + 1) as f64
+        })),
+        ..points.clone()
+    };
+    let inputs = [&points, &points, &points, &points, &weighted];
+    let all_cases = [cases[0], cases[1], cases[2], cases[3], cases[1]];
     let resident: Mutex<Pictures> = Mutex::new(HashMap::new());
     crate::common::for_each_adapter("heatmap bands: resident pictures", |ctx| {
         let exec = crate::common::executor_on(ctx);
-        let pictures = cases
+        let pictures = all_cases
             .iter()
-            .map(|&case| {
-                let image = heatmap(exec, &points, &params_of(case)).unwrap();
+            .zip(inputs)
+            .map(|(&case, input)| {
+                let image = heatmap(exec, input, &params_of(case)).unwrap();
                 (
                     image.rgba,
                     [image.used, image.out_of_range, image.non_finite],
@@ -640,14 +654,14 @@ fn grids_past_one_binding_render_in_bands_like_the_resident_chain() {
         |ctx| {
             let exec = crate::common::executor_on(ctx);
             let expected = &resident[&ctx.describe()];
-            for (&case, (rgba, report)) in cases.iter().zip(expected) {
+            for ((&case, input), (rgba, report)) in all_cases.iter().zip(inputs).zip(expected) {
                 let params = params_of(case);
                 assert!(
                     !gpusci::heatmap::gpu::HeatmapGpu::supports(ctx, &params),
                     "{case:?} is past the binding"
                 );
                 assert!(gpusci::heatmap::gpu::Tiling::of(ctx, &params).is_some());
-                let image = heatmap(exec, &points, &params).unwrap();
+                let image = heatmap(exec, input, &params).unwrap();
                 assert_eq!(
                     [image.used, image.out_of_range, image.non_finite],
                     *report,
