@@ -618,11 +618,92 @@ pub fn histogram2d<'d>(
             gpu::DensityGpu::new(ctx)?.histogram2d_weighted(ctx, x, y, w, plan)
         }
         (Some(ctx), weights) => {
+            if let Some(histogram) = histogram2d_in_bands(ctx, x, y, weights, plan)? {
+                return Ok(histogram);
+            }
             crate::gpu::note_cpu_fallback(|| cpu_binning_reason(ctx, plan, weights.is_some()));
             cpu::histogram2d(x, y, weights, plan)
         }
         (None, _) => cpu::histogram2d(x, y, weights, plan),
     }
+}
+
+/// `histogram2d` of a grid past one binding on the GPU: bands of x bins (all y bins), each
+/// binned exactly by the GPU binner (counts, or fixed-point weight sums) with one more bin
+/// past the band, so a point on the band's closing edge lands in that extra bin, which is
+/// dropped; each band is read back into the float64 grid. The report comes from one more pass
+/// into a single bin over the range; `density` is applied at the end, as the CPU applies it.
+/// `None` when the GPU binner cannot take the plan in bands (another reduction, edges outside
+/// its exact magnitudes, weights without an exact fixed-point sum, or one band past a binding).
+fn histogram2d_in_bands(
+    ctx: &crate::gpu::GpuContext,
+    x: ArrayView1<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    weights: Option<ArrayView1<'_, f64>>,
+    plan: &DensityPlan,
+) -> Result<Option<Histogram>> {
+    let (nx, ny) = (plan.x.bins(), plan.y.bins());
+    let cell_bytes = if weights.is_some() { 8 } else { 4 };
+    let rows = (ctx.max_binding_bytes() / cell_bytes) as usize / ny.max(1);
+    if plan.reduction != Reduction::Sum || !gpu::DensityGpu::edges_exact(plan) || rows < 2 {
+        return Ok(None);
+    }
+    let shift = match weights {
+        Some(w) => match gpu::fixed_point_shift(w) {
+            Some(shift) => Some(shift),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    if weights.is_some_and(|w| w.len() != x.len()) || x.len() != y.len() {
+        return Err(Error::ShapeMismatch {
+            what: "x, y and weights",
+            expected: format!("{} values each", x.len()),
+            got: vec![y.len(), weights.map_or(x.len(), |w| w.len())],
+        });
+    }
+    let pipelines = gpu::DensityGpu::new(ctx)?;
+    let kept = rows - 1;
+    let mut values = vec![0.0f64; nx * ny];
+    for k0 in (0..nx).step_by(kept) {
+        let k1 = (k0 + kept).min(nx);
+        let band = DensityPlan {
+            x: plan.x.sub_range(k0, (k1 + 1).min(nx)),
+            y: plan.y.clone(),
+            density: false,
+            reduction: Reduction::Sum,
+        };
+        let binned = match (weights, shift) {
+            (Some(w), Some(shift)) => {
+                let mut binner = gpu::GpuBinner::new_weighted(ctx, &pipelines, &band, shift)?;
+                binner.add_with_weights(x, y, w)?;
+                binner.finish()?
+            }
+            _ => {
+                let mut binner = gpu::GpuBinner::new(ctx, &pipelines, &band)?;
+                binner.add(x, y)?;
+                binner.finish()?
+            }
+        };
+        let band_values = binned.values.as_slice().expect("a fresh grid");
+        values[k0 * ny..k1 * ny].copy_from_slice(&band_values[..(k1 - k0) * ny]);
+    }
+    let whole = DensityPlan {
+        x: plan.x.outer(),
+        y: plan.y.outer(),
+        density: false,
+        reduction: Reduction::Sum,
+    };
+    let mut binner = gpu::GpuBinner::new(ctx, &pipelines, &whole)?;
+    binner.add(x, y)?;
+    let report = binner.finish_on_device()?;
+    Ok(Some(cpu::finish(
+        values,
+        plan,
+        report.used,
+        report.out_of_range,
+        report.non_finite,
+    )))
 }
 
 /// Why a GPU request bins on the CPU: what the GPU binner refuses in the plan, or weights

@@ -309,3 +309,45 @@ fn nan_weights_take_the_cpu_path_like_numpy() {
         "NumPy: the NaN's bin is NaN, the others sum"
     );
 }
+
+/// Grids past one binding are binned on the GPU in bands (one extra bin closes each band and
+/// is dropped) and read back into one grid: counts and integer weight sums equal the CPU's
+/// exactly, with `density`, points on band edges and the last edge, NaN and points outside.
+#[test]
+fn grids_past_one_binding_bin_on_the_gpu_in_bands() {
+    use gpusci::density::histogram2d;
+    for_each_adapter_with_limits(
+        "density bands",
+        |limits| wgpu::Limits {
+            max_storage_buffer_binding_size: 16 << 10,
+            ..limits
+        },
+        |ctx| {
+            let exec = crate::common::executor_on(ctx);
+            let (mut x, y) = clustered_with_edges(30_000, 130, 21);
+            x[7] = f64::NAN;
+            x[8] = 3.0;
+            let weights = Array1::from_shape_fn(x.len(), |i| ((i * 7) % 5) as f64 - 1.0);
+            for (bins, density) in [((130, 90), false), ((257, 33), true)] {
+                let plan = DensityParams::new(bins.0, bins.1)
+                    .with_range([0.0, 1.0], [0.0, 1.0])
+                    .with_density(density)
+                    .plan(x.view(), y.view(), PointType::F64)
+                    .unwrap();
+                assert!(!DensityGpu::supports(ctx, &plan), "past the binding");
+                for w in [None, Some(weights.view())] {
+                    let (gpu, notes) = crate::common::capture_cpu_notes(|| {
+                        histogram2d(exec, x.view(), y.view(), w, &plan).unwrap()
+                    });
+                    assert!(notes.is_empty(), "binned on the GPU: {notes:?}");
+                    let want = cpu::histogram2d(x.view(), y.view(), w, &plan).unwrap();
+                    assert_eq!(gpu.values, want.values, "{bins:?} weighted {}", w.is_some());
+                    assert_eq!(
+                        (gpu.used, gpu.out_of_range, gpu.non_finite),
+                        (want.used, want.out_of_range, want.non_finite)
+                    );
+                }
+            }
+        },
+    );
+}

@@ -577,7 +577,7 @@ fn weighted_files_stream_on_the_gpu_like_one_pass_on_the_cpu() {
 /// the device, so at a 16 KiB binding (4,096 cells, bands of 2 to 27 columns) the picture and
 /// the report are bit for bit those of the resident chain at the adapter's own limits: every
 /// scaling but eq_hist, spans, blurs wider than a band, edges in the last bin, and weighted
-/// points (binned on the CPU there, drawn in bands uploaded from the host grid).
+/// points (binned in bands on the GPU into a host grid, drawn in bands uploaded from it).
 #[test]
 fn grids_past_one_binding_render_in_bands_like_the_resident_chain() {
     use std::collections::HashMap;
@@ -617,9 +617,8 @@ fn grids_past_one_binding_render_in_bands_like_the_resident_chain() {
         };
     // Per adapter: each case's pixels and report.
     type Pictures = HashMap<String, Vec<(Vec<u8>, [u64; 3])>>;
-    // Weighted points (small integer weights: their sums are exact on every path): binned on
-    // the CPU past the binding (the GPU binner's fixed-point grid does not fit), then drawn in
-    // bands uploaded from the host grid.
+    // Weighted points (small integer weights: their sums are exact on every path): binned in
+    // bands on the GPU into a host grid past the binding, then drawn in bands uploaded from it.
     let weighted = Points {
         weights: Some(Array1::from_shape_fn(points.x.len(), |i| {
             (i % 3 + 1) as f64
