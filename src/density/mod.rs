@@ -628,13 +628,8 @@ pub fn histogram2d<'d>(
     }
 }
 
-/// `histogram2d` of a grid past one binding on the GPU: bands of x bins (all y bins), each
-/// binned exactly by the GPU binner (counts, or fixed-point weight sums) with one more bin
-/// past the band, so a point on the band's closing edge lands in that extra bin, which is
-/// dropped; each band is read back into the float64 grid. The report comes from one more pass
-/// into a single bin over the range; `density` is applied at the end, as the CPU applies it.
-/// `None` when the GPU binner cannot take the plan in bands (another reduction, edges outside
-/// its exact magnitudes, weights without an exact fixed-point sum, or one band past a binding).
+/// `histogram2d` of a grid past one binding on the GPU, in bands ([`BandBinner`]); `None` when
+/// the GPU binner cannot take the plan in bands.
 fn histogram2d_in_bands(
     ctx: &crate::gpu::GpuContext,
     x: ArrayView1<'_, f64>,
@@ -642,12 +637,6 @@ fn histogram2d_in_bands(
     weights: Option<ArrayView1<'_, f64>>,
     plan: &DensityPlan,
 ) -> Result<Option<Histogram>> {
-    let (nx, ny) = (plan.x.bins(), plan.y.bins());
-    let cell_bytes = if weights.is_some() { 8 } else { 4 };
-    let rows = (ctx.max_binding_bytes() / cell_bytes) as usize / ny.max(1);
-    if plan.reduction != Reduction::Sum || !gpu::DensityGpu::edges_exact(plan) || rows < 2 {
-        return Ok(None);
-    }
     let shift = match weights {
         Some(w) => match gpu::fixed_point_shift(w) {
             Some(shift) => Some(shift),
@@ -655,55 +644,134 @@ fn histogram2d_in_bands(
         },
         None => None,
     };
-    if weights.is_some_and(|w| w.len() != x.len()) || x.len() != y.len() {
-        return Err(Error::ShapeMismatch {
-            what: "x, y and weights",
-            expected: format!("{} values each", x.len()),
-            got: vec![y.len(), weights.map_or(x.len(), |w| w.len())],
-        });
+    let Some(mut binner) = BandBinner::new(ctx, plan, shift)? else {
+        return Ok(None);
+    };
+    binner.add(x, y, weights)?;
+    binner.finish().map(Some)
+}
+
+/// A grid past one binding binned on the GPU in bands of x bins (all y bins): one
+/// [`gpu::GpuBinner`] per band, each binning one more bin past its band (a point on the band's
+/// closing edge lands there and is dropped, so the bands partition the points exactly as the
+/// whole grid would), every chunk of points added to each band; a binner of a single bin over
+/// the range gives the report. All bands stay on the device until [`BandBinner::finish`] reads
+/// them back into one float64 grid and applies `density` as the CPU does.
+pub struct BandBinner<'e> {
+    plan: DensityPlan,
+    /// (first kept x bin, end of the kept x bins, the band's binner).
+    bands: Vec<(usize, usize, gpu::GpuBinner<'e>)>,
+    report: gpu::GpuBinner<'e>,
+}
+
+impl std::fmt::Debug for BandBinner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BandBinner")
+            .field("bands", &self.bands.len())
+            .finish_non_exhaustive()
     }
-    let pipelines = gpu::DensityGpu::new(ctx)?;
-    let kept = rows - 1;
-    let mut values = vec![0.0f64; nx * ny];
-    for k0 in (0..nx).step_by(kept) {
-        let k1 = (k0 + kept).min(nx);
-        let band = DensityPlan {
-            x: plan.x.sub_range(k0, (k1 + 1).min(nx)),
-            y: plan.y.clone(),
+}
+
+impl<'e> BandBinner<'e> {
+    /// The bands for `plan` on `ctx` (`shift`: weights summed in fixed point at that scale);
+    /// `None` when the GPU binner cannot take the plan in bands (a reduction other than sums,
+    /// edges outside its exact magnitudes, or one band past a binding).
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub fn new(
+        ctx: &'e crate::gpu::GpuContext,
+        plan: &DensityPlan,
+        shift: Option<i32>,
+    ) -> Result<Option<Self>> {
+        let (nx, ny) = (plan.x.bins(), plan.y.bins());
+        let cell_bytes = if shift.is_some() { 8 } else { 4 };
+        let rows = (ctx.max_binding_bytes() / cell_bytes) as usize / ny.max(1);
+        if plan.reduction != Reduction::Sum || !gpu::DensityGpu::edges_exact(plan) || rows < 2 {
+            return Ok(None);
+        }
+        let pipelines = gpu::DensityGpu::new(ctx)?;
+        let kept = rows - 1;
+        let mut bands = Vec::with_capacity(nx.div_ceil(kept));
+        for k0 in (0..nx).step_by(kept) {
+            let k1 = (k0 + kept).min(nx);
+            let band = DensityPlan {
+                x: plan.x.sub_range(k0, (k1 + 1).min(nx)),
+                y: plan.y.clone(),
+                density: false,
+                reduction: Reduction::Sum,
+            };
+            let binner = match shift {
+                Some(shift) => gpu::GpuBinner::new_weighted(ctx, &pipelines, &band, shift)?,
+                None => gpu::GpuBinner::new(ctx, &pipelines, &band)?,
+            };
+            bands.push((k0, k1, binner));
+        }
+        let whole = DensityPlan {
+            x: plan.x.outer(),
+            y: plan.y.outer(),
             density: false,
             reduction: Reduction::Sum,
         };
-        let binned = match (weights, shift) {
-            (Some(w), Some(shift)) => {
-                let mut binner = gpu::GpuBinner::new_weighted(ctx, &pipelines, &band, shift)?;
-                binner.add_with_weights(x, y, w)?;
-                binner.finish()?
-            }
-            _ => {
-                let mut binner = gpu::GpuBinner::new(ctx, &pipelines, &band)?;
-                binner.add(x, y)?;
-                binner.finish()?
-            }
-        };
-        let band_values = binned.values.as_slice().expect("a fresh grid");
-        values[k0 * ny..k1 * ny].copy_from_slice(&band_values[..(k1 - k0) * ny]);
+        Ok(Some(Self {
+            plan: plan.clone(),
+            bands,
+            report: gpu::GpuBinner::new(ctx, &pipelines, &whole)?,
+        }))
     }
-    let whole = DensityPlan {
-        x: plan.x.outer(),
-        y: plan.y.outer(),
-        density: false,
-        reduction: Reduction::Sum,
-    };
-    let mut binner = gpu::GpuBinner::new(ctx, &pipelines, &whole)?;
-    binner.add(x, y)?;
-    let report = binner.finish_on_device()?;
-    Ok(Some(cpu::finish(
-        values,
-        plan,
-        report.used,
-        report.out_of_range,
-        report.non_finite,
-    )))
+
+    /// Bins more points into every band (with weights when the bands were made weighted).
+    ///
+    /// # Errors
+    /// As [`Binner::add`].
+    pub fn add(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        weights: Option<ArrayView1<'_, f64>>,
+    ) -> Result<()> {
+        for (_, _, binner) in &mut self.bands {
+            match weights {
+                Some(w) if binner.is_weighted() => binner.add_with_weights(x, y, w)?,
+                Some(_) => {
+                    return Err(Error::param(
+                        "weights",
+                        "this binner counts points; make it weighted",
+                    ))
+                }
+                None if binner.is_weighted() => {
+                    return Err(Error::param(
+                        "weights",
+                        "this binner sums weights; give them",
+                    ))
+                }
+                None => binner.add(x, y)?,
+            }
+        }
+        self.report.add(x, y)
+    }
+
+    /// The whole grid, read back band by band.
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub fn finish(self) -> Result<Histogram> {
+        let (nx, ny) = (self.plan.x.bins(), self.plan.y.bins());
+        let mut values = vec![0.0f64; nx * ny];
+        for (k0, k1, binner) in self.bands {
+            let band = binner.finish()?;
+            let band_values = band.values.as_slice().expect("a fresh grid");
+            values[k0 * ny..k1 * ny].copy_from_slice(&band_values[..(k1 - k0) * ny]);
+        }
+        let report = self.report.finish_on_device()?;
+        Ok(cpu::finish(
+            values,
+            &self.plan,
+            report.used,
+            report.out_of_range,
+            report.non_finite,
+        ))
+    }
 }
 
 /// Why a GPU request bins on the CPU: what the GPU binner refuses in the plan, or weights
@@ -717,8 +785,9 @@ fn cpu_binning_reason(ctx: &crate::gpu::GpuContext, plan: &DensityPlan, weighted
     }
 }
 
-/// Bins points that arrive in chunks (a file larger than memory), on the device:
-/// the GPU for unweighted counts when it can, else the CPU. Counts and weight sums only.
+/// Bins points that arrive in chunks (a file larger than memory), on the device: the GPU
+/// (in bands when the grid is past one binding) when it can, else the CPU. Counts and weight
+/// sums only.
 #[derive(Debug)]
 pub enum Binner<'e> {
     /// The CPU path: chunk grids added into one float64 grid.
@@ -734,6 +803,8 @@ pub enum Binner<'e> {
     },
     /// The GPU path.
     Gpu(Box<gpu::GpuBinner<'e>>),
+    /// The GPU path for a grid past one binding, in bands.
+    Bands(Box<BandBinner<'e>>),
 }
 
 impl<'e> Binner<'e> {
@@ -754,8 +825,12 @@ impl<'e> Binner<'e> {
                 Box::new(gpu::GpuBinner::new(ctx, &gpu::DensityGpu::new(ctx)?, plan)?),
             )),
             gpu_ctx => {
-                // A weighted binner that reaches here was refused by new_weighted, which says why.
+                // A grid past one binding: in bands on the GPU. (A weighted binner that reaches
+                // here was refused by new_weighted, which says why.)
                 if let (Some(ctx), false) = (gpu_ctx, weighted) {
+                    if let Some(bands) = BandBinner::new(ctx, plan, None)? {
+                        return Ok(Binner::Bands(Box::new(bands)));
+                    }
                     crate::gpu::note_cpu_fallback(|| cpu_binning_reason(ctx, plan, false));
                 }
                 Ok(Binner::Cpu {
@@ -773,8 +848,9 @@ impl<'e> Binner<'e> {
 
     /// A binner for weighted points whose weights are described by `stats` (every weight it
     /// will be given: a first pass over a file gathers them): on a GPU in exact fixed point when
-    /// [`gpu::DensityGpu::supports_weights`] the plan and the weights allow a scale (finite, at
-    /// least 24 fractional bits), else on the CPU in float64.
+    /// the weights allow a scale (finite, at least 24 fractional bits), whole when
+    /// [`gpu::DensityGpu::supports_weights`] the plan, else in bands ([`BandBinner`]); else on
+    /// the CPU in float64.
     ///
     /// # Errors
     /// As [`Binner::new`].
@@ -790,6 +866,9 @@ impl<'e> Binner<'e> {
                 return Ok(Binner::Gpu(Box::new(gpu::GpuBinner::new_weighted(
                     ctx, &pipelines, plan, shift,
                 )?)));
+            }
+            if let Some(bands) = BandBinner::new(ctx, plan, Some(shift))? {
+                return Ok(Binner::Bands(Box::new(bands)));
             }
         }
         if let Some(ctx) = device.gpu() {
@@ -818,6 +897,7 @@ impl<'e> Binner<'e> {
                 )),
                 None => binner.add(x, y),
             },
+            Binner::Bands(bands) => bands.add(x, y, weights),
             Binner::Cpu {
                 plan,
                 values,
@@ -844,6 +924,7 @@ impl<'e> Binner<'e> {
     pub fn finish(self) -> Result<Histogram> {
         match self {
             Binner::Gpu(binner) => binner.finish(),
+            Binner::Bands(bands) => bands.finish(),
             Binner::Cpu {
                 plan,
                 density,

@@ -351,3 +351,39 @@ fn grids_past_one_binding_bin_on_the_gpu_in_bands() {
         },
     );
 }
+
+/// A point file whose grid is past one binding streams into bands on the GPU (every chunk
+/// added to each band): equal to the CPU's one pass, counts and integer weight sums, with no
+/// CPU-fallback note.
+#[test]
+fn streamed_files_past_one_binding_bin_in_bands() {
+    use gpusci::density::histogram2d_file_in_chunks;
+    let dir = tempfile::tempdir().unwrap();
+    let (x, y) = clustered_with_edges(20_000, 120, 22);
+    let path = dir.path().join("points.npy");
+    let stacked = ndarray::stack(ndarray::Axis(1), &[x.view(), y.view()]).unwrap();
+    gpusci::io::write_npy(&path, &stacked.into_dyn()).unwrap();
+    let weights = Array1::from_shape_fn(x.len(), |i| ((i * 3) % 4) as f64);
+    let params = DensityParams::new(120, 70).with_range([0.0, 1.0], [0.0, 1.0]);
+    let plan = params.plan(x.view(), y.view(), PointType::F64).unwrap();
+    for_each_adapter_with_limits(
+        "density file bands",
+        |limits| wgpu::Limits {
+            max_storage_buffer_binding_size: 16 << 10,
+            ..limits
+        },
+        |ctx| {
+            let exec = crate::common::executor_on(ctx);
+            assert!(!DensityGpu::supports(ctx, &plan), "past the binding");
+            for w in [None, Some(weights.view())] {
+                let (gpu, notes) = crate::common::capture_cpu_notes(|| {
+                    histogram2d_file_in_chunks(exec, &path, &params, w, 3001, |_, _| {}).unwrap()
+                });
+                assert!(notes.is_empty(), "binned on the GPU: {notes:?}");
+                let want = cpu::histogram2d(x.view(), y.view(), w, &plan).unwrap();
+                assert_eq!(gpu.values, want.values, "weighted {}", w.is_some());
+                assert_eq!(gpu.used, want.used);
+            }
+        },
+    );
+}

@@ -354,8 +354,9 @@ fn gpu_heatmaps_match_the_cpu_on_every_adapter() {
 
 /// A heatmap of a point file, streamed chunk by chunk with the grid kept on the GPU, equals the
 /// heatmap of the same points in memory; with a 64 KiB binding the points take many chunks and
-/// the 200 x 150 grid no longer fits: the file's grid is binned on the CPU and drawn in bands
-/// uploaded from it, the in-memory one binned and drawn in bands on the GPU, still equal.
+/// the 200 x 150 grid no longer fits: the file's grid is binned in bands on the GPU, read back
+/// and drawn in bands uploaded from it, the in-memory one binned and drawn in bands on the GPU,
+/// still equal.
 #[test]
 fn streamed_gpu_heatmaps_equal_in_memory_ones() {
     use gpusci::heatmap::heatmap_file;
