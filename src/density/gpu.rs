@@ -512,6 +512,24 @@ impl<'c> GpuBinner<'c> {
         Ok(())
     }
 
+    /// Bins more points, with their weights when given: [`GpuBinner::add_with_weights`] or
+    /// [`GpuBinner::add`].
+    ///
+    /// # Errors
+    /// As those; [`Error::InvalidParam`] for weights given to a counting binner or missing
+    /// from a weighted one.
+    pub fn add_points(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        weights: Option<ArrayView1<'_, f64>>,
+    ) -> Result<()> {
+        match weights {
+            Some(w) => self.add_with_weights(x, y, w),
+            None => self.add(x, y),
+        }
+    }
+
     /// Bins more points.
     ///
     /// # Errors

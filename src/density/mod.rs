@@ -731,22 +731,7 @@ impl<'e> BandBinner<'e> {
         weights: Option<ArrayView1<'_, f64>>,
     ) -> Result<()> {
         for (_, _, binner) in &mut self.bands {
-            match weights {
-                Some(w) if binner.is_weighted() => binner.add_with_weights(x, y, w)?,
-                Some(_) => {
-                    return Err(Error::param(
-                        "weights",
-                        "this binner counts points; make it weighted",
-                    ))
-                }
-                None if binner.is_weighted() => {
-                    return Err(Error::param(
-                        "weights",
-                        "this binner sums weights; give them",
-                    ))
-                }
-                None => binner.add(x, y)?,
-            }
+            binner.add_points(x, y, weights)?;
         }
         self.report.add(x, y)
     }
@@ -889,14 +874,7 @@ impl<'e> Binner<'e> {
         weights: Option<ArrayView1<'_, f64>>,
     ) -> Result<()> {
         match self {
-            Binner::Gpu(binner) => match weights {
-                Some(w) if binner.is_weighted() => binner.add_with_weights(x, y, w),
-                Some(_) => Err(Error::param(
-                    "weights",
-                    "this binner counts points; make it weighted",
-                )),
-                None => binner.add(x, y),
-            },
+            Binner::Gpu(binner) => binner.add_points(x, y, weights),
             Binner::Bands(bands) => bands.add(x, y, weights),
             Binner::Cpu {
                 plan,
