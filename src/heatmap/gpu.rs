@@ -358,6 +358,10 @@ impl HeatmapGpu {
     /// `e0..e1` (all y bins); each band is blurred with its halos, its kept bins' range merged
     /// on the device (unless a span is given), then coloured with the merged range; the kept
     /// columns of each band's pixels are assembled into the RGBA8 image.
+    ///
+    /// Each band's values are made and blurred twice (for the range, then for the colours)
+    /// rather than kept between the passes: the device then holds one band at a time, not the
+    /// whole grid, which is what a grid past one binding needs on a small GPU.
     fn render_bands(
         &self,
         ctx: &GpuContext,
