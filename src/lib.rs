@@ -79,4 +79,4 @@ mod simd;
 pub mod wave;
 
 pub use error::{Error, Result};
-pub use gpu::{Backend, Device, Executor, GpuContext};
+pub use gpu::{Backend, Device, Executor, GpuContext, Precision};

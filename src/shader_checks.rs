@@ -12,7 +12,8 @@ fn module(source: &str, name: &str) -> (naga::Module, naga::valid::ModuleInfo) {
         .unwrap_or_else(|e| panic!("{}", e.emit_to_string_with_path(source, name)));
     let info = naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::empty(),
+        // The float64 variants (shaders/precision/native.wgsl) need SHADER_F64.
+        naga::valid::Capabilities::FLOAT64,
     )
     .validate(&module)
     .unwrap_or_else(|e| panic!("{}", e.emit_to_string_with_path(source, name)));
@@ -103,10 +104,38 @@ fn shader_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// The files after the prelude of each variant of a kernel that comes in three precisions.
+const PRECISION_FILES: [&str; 3] = [
+    "precision/single.wgsl",
+    "precision/native.wgsl",
+    "precision/double_float.wgsl",
+];
+
+/// 32-bit words per `Real` in each variant (`REAL_WORDS`).
+const REAL_WORDS: [u32; 3] = [1, 2, 2];
+
+/// The kernels that come in three precisions, with their files after the precision's.
+const VARIANT_SOURCES: [(crate::gpu::ShaderVariants, &[&str]); 2] = [
+    (blur::BLUR_SHADERS, &["blur/blur.wgsl"]),
+    (blur::NORMALIZE_SHADERS, &["blur/normalize.wgsl"]),
+];
+
 /// Every source the host compiles, with the files it is made of after the prelude.
-const SOURCES: [(&str, &[&str]); 14] = [
-    (blur::BLUR_WGSL, &["blur/blur.wgsl"]),
-    (blur::NORMALIZE_WGSL, &["blur/normalize.wgsl"]),
+fn sources() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut all: Vec<(&'static str, Vec<&'static str>)> = SOURCES
+        .iter()
+        .map(|(source, files)| (*source, files.to_vec()))
+        .collect();
+    for (variants, files) in VARIANT_SOURCES {
+        for (source, precision) in variants.sources.into_iter().zip(PRECISION_FILES) {
+            all.push((source, [&[precision][..], files].concat()));
+        }
+    }
+    all
+}
+
+/// The sources of kernels that come in one precision.
+const SOURCES: [(&str, &[&str]); 12] = [
     (crate::conv::gpu::CONV_WGSL, &["conv/conv.wgsl"]),
     (crate::density::gpu::BIN_WGSL, &["density/bin.wgsl"]),
     (crate::fft::gpu::FFT_WGSL, &["fft/fft.wgsl"]),
@@ -136,7 +165,7 @@ fn every_shader_file_is_in_a_source_the_host_compiles_after_the_prelude() {
     let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap();
     let prelude = read("prelude.wgsl");
     let mut used = vec!["prelude.wgsl".to_string()];
-    for (source, files) in SOURCES {
+    for (source, files) in sources() {
         let expected = files
             .iter()
             .fold(prelude.clone(), |s, f| s + "\n" + &read(f));
@@ -167,7 +196,18 @@ fn every_shader_file_is_in_a_source_the_host_compiles_after_the_prelude() {
 
 #[test]
 fn blur_shader_matches_its_rust_twin() {
-    let (m, _) = module(blur::BLUR_WGSL, "shaders/blur/blur.wgsl");
+    for ((source, name), words) in blur::BLUR_SHADERS
+        .sources
+        .into_iter()
+        .zip(blur::BLUR_SHADERS.names)
+        .zip(REAL_WORDS)
+    {
+        blur_variant_matches(source, name, words);
+    }
+}
+
+fn blur_variant_matches(source: &str, name: &str, words: u32) {
+    let (m, _) = module(source, name);
     assert_eq!(
         workgroup_size(&m, "blur_rows_tiled"),
         [blur::WG_SIZE, 1, 1],
@@ -196,7 +236,7 @@ fn blur_shader_matches_its_rust_twin() {
             kernel_stride,
             mode,
             axis,
-            cval,
+            cval_at,
             groups,
             one
         }),
@@ -217,10 +257,14 @@ fn blur_shader_matches_its_rust_twin() {
     );
     assert_eq!(
         constant(&m, "COL_TILE_ROWS"),
-        blur::COL_TILE_ROWS,
+        blur::COL_TILE_ROWS / words,
         "COL_TILE_ROWS"
     );
-    assert_eq!(constant(&m, "SHARED_LEN"), blur::SHARED_LEN, "SHARED_LEN");
+    assert_eq!(
+        constant(&m, "SHARED_LEN"),
+        blur::SHARED_LEN / words,
+        "SHARED_LEN"
+    );
     // Mode codes: Rust's Mode::code must agree with the shader's constants.
     use crate::blur::Mode;
     for (mode, name) in [
@@ -236,7 +280,17 @@ fn blur_shader_matches_its_rust_twin() {
 
 #[test]
 fn normalize_shader_matches_its_rust_twin() {
-    let (m, _) = module(blur::NORMALIZE_WGSL, "shaders/blur/normalize.wgsl");
+    for (source, name) in blur::NORMALIZE_SHADERS
+        .sources
+        .into_iter()
+        .zip(blur::NORMALIZE_SHADERS.names)
+    {
+        normalize_variant_matches(source, name);
+    }
+}
+
+fn normalize_variant_matches(source: &str, name: &str) {
+    let (m, _) = module(source, name);
     assert_eq!(
         workgroup_size(&m, "normalize"),
         [blur::WG_SIZE, 1, 1],
@@ -245,7 +299,7 @@ fn normalize_shader_matches_its_rust_twin() {
     same_layout(
         &m,
         "NormalizeUniform",
-        rust_fields!(blur::NormalizeUniform { len, groups; _pad }),
+        rust_fields!(blur::NormalizeUniform { len, groups, one; _pad }),
         std::mem::size_of::<blur::NormalizeUniform>(),
     );
 }

@@ -1,5 +1,6 @@
 // blur.wgsl: one separable pass of a Gaussian blur, a correlation of each line of a stack of
-// row-major float32 matrices with precomputed taps, along rows (axis 1) or down columns
+// row-major matrices of `Real` (float32, float64 or double-float: shaders/precision/) with
+// precomputed taps, along rows (axis 1) or down columns
 // (axis 0). A pass along any axis of an N-D array is one of these: the host views the array as
 // `slices` matrices of `rows x cols` (see AxisView in src/blur/mod.rs).
 //
@@ -9,16 +10,16 @@
 // for the whole pass (kernel_stride 0), or one per slice (an image stack, each image with its
 // own sigma).
 //
-// The sum is compensated (Neumaier): the rounding error of every float32 addition is carried
-// and added back at the end, so with taps that sum to exactly 1 (the host arranges it) a
-// constant image stays constant and the blur conserves mass, as SciPy's float64 sums do.
+// The sum is the precision's accumulator (`Acc`): in float32 compensated (Neumaier), so with
+// taps that sum to exactly 1 (the host arranges it) a constant image stays constant and the
+// blur conserves mass, as SciPy's float64 sums do; in float64 and double-float a plain sum.
 //
 // Bindings (group 0):
 //   0  uniform      BlurUniform (kept in sync with `BlurUniform` in src/blur/gpu.rs)
-//   1  storage, r   weights: array<f32>, every kernel's taps
+//   1  storage, r   weights: array<Real>, every kernel's taps, then cval (at `cval_at`)
 //   2  storage, r   kernels: array<Kernel> (kept in sync with `KernelEntry` in src/blur/gpu.rs)
-//   3  storage, r   src:     array<f32>, slices x src_rows x src_cols
-//   4  storage, rw  dst:     array<f32>, slices x out_rows x out_cols
+//   3  storage, r   src:     array<Real>, slices x src_rows x src_cols
+//   4  storage, rw  dst:     array<Real>, slices x out_rows x out_cols
 //
 // Modes: the SciPy edge rules below, applied to the whole line held in `src`; or MODE_PADDED,
 // where the host already extended the line (a tile of an array too large for one binding):
@@ -28,9 +29,9 @@
 // Entry points (workgroup counts are linear and spread over x, y, z by the host; groups past
 // `groups` return at once, which is uniform across the workgroup):
 //   blur_rows_tiled  256 threads, 256 outputs of one row; needs taps <= SHARED_LEN - 255
-//   blur_cols_tiled  32 x 8 threads, a 32-column x 64-row tile of one slice; 32 neighbouring
+//   blur_cols_tiled  32 x 8 threads, a 32-column x COL_TILE_ROWS-row tile of one slice; 32 neighbouring
 //                    threads read 32 neighbouring columns (coalesced); needs
-//                    (64 + taps - 1) * 32 <= SHARED_LEN
+//                    (COL_TILE_ROWS + taps - 1) * 32 <= SHARED_LEN
 //   blur_direct      256 threads, one output each, any taps, either axis (global reads)
 
 struct BlurUniform {
@@ -43,9 +44,10 @@ struct BlurUniform {
     kernel_stride: u32,
     mode: u32,
     axis: u32,
-    cval: f32,
+    // Index of the constant of `constant` mode in `weights` (stored in the precision's Real).
+    cval_at: u32,
     groups: u32,
-    // Always 1.0, opaque to the compiler: see `sum_add`.
+    // Always 1.0, opaque to the compiler: see `opaque_one`.
     one: f32,
 }
 
@@ -66,18 +68,23 @@ const MODE_PADDED: u32 = 5u;
 const WG_SIZE: u32 = 256u;
 const ROW_TILE: u32 = 256u;
 const COL_TILE_COLS: u32 = 32u;
-const COL_TILE_ROWS: u32 = 64u;
+const COL_TILE_ROWS: u32 = 64u / REAL_WORDS;
 const COL_THREADS_Y: u32 = 8u;
 // 16 KiB of workgroup memory: the WebGPU minimum, so every adapter can run the tiled kernels.
-const SHARED_LEN: u32 = 4096u;
+const SHARED_LEN: u32 = 4096u / REAL_WORDS;
 
 @group(0) @binding(0) var<uniform> u: BlurUniform;
-@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<Real>;
 @group(0) @binding(2) var<storage, read> kernels: array<Kernel>;
-@group(0) @binding(3) var<storage, read> src: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(3) var<storage, read> src: array<Real>;
+@group(0) @binding(4) var<storage, read_write> dst: array<Real>;
 
-var<workgroup> tile: array<f32, SHARED_LEN>;
+var<workgroup> tile: array<Real, SHARED_LEN>;
+
+// 1.0, which the compiler cannot see (the precision's error-free transformations need it).
+fn opaque_one() -> f32 {
+    return u.one;
+}
 
 // Maps position i of the extended line onto [0, n); -1 means the constant cval.
 // Any distance past the edge works: the periodic modes repeat as often as needed.
@@ -120,53 +127,30 @@ fn extend(i: i32, n: i32) -> i32 {
     }
 }
 
-// A compensated float32 sum: x = s + c, where c gathers the rounding errors of the additions.
-struct Sum {
-    s: f32,
-    c: f32,
-}
-
-// Adds p to the sum. `t * u.one` hides from the optimiser that t == s + p, which would let it
-// fold (s - t) + p to 0 (Mesa did so once in the wave solver).
-fn sum_add(sum: ptr<function, Sum>, p: f32) {
-    let s = (*sum).s;
-    let t = (s + p) * u.one;
-    let err = select((p - t) + s, (s - t) + p, abs(s) >= abs(p));
-    (*sum).c += err;
-    (*sum).s = t;
-}
-
-// The total. With an infinity or NaN among the terms the error terms are NaN and the plain sum
-// (inf or NaN, as SciPy) is the answer.
-fn sum_total(sum: Sum) -> f32 {
-    let c = select(0.0, sum.c, abs(sum.c) < 3.0e38);
-    return sum.s + c;
-}
-
 // The kernel of slice `slice` of this dispatch.
 fn kernel_of(slice: u32) -> Kernel {
     return kernels[(u.first_slice + slice) * u.kernel_stride];
 }
 
 // Sample at position `pos` along row `row` (counted over all slices: rows are contiguous).
-fn fetch_along_row(row: u32, pos: i32) -> f32 {
+fn fetch_along_row(row: u32, pos: i32) -> Real {
     if (u.mode == MODE_PADDED) {
-        if (pos < 0 || u32(pos) >= u.src_cols) { return 0.0; }
+        if (pos < 0 || u32(pos) >= u.src_cols) { return real(0.0); }
         return src[row * u.src_cols + u32(pos)];
     }
     let j = extend(pos, i32(u.src_cols));
-    if (j < 0) { return u.cval; }
+    if (j < 0) { return weights[u.cval_at]; }
     return src[row * u.src_cols + u32(j)];
 }
 
 // Sample at position `pos` down column `col` of the slice starting at `base`.
-fn fetch_along_col(base: u32, col: u32, pos: i32) -> f32 {
+fn fetch_along_col(base: u32, col: u32, pos: i32) -> Real {
     if (u.mode == MODE_PADDED) {
-        if (pos < 0 || u32(pos) >= u.src_rows) { return 0.0; }
+        if (pos < 0 || u32(pos) >= u.src_rows) { return real(0.0); }
         return src[base + u32(pos) * u.src_cols + col];
     }
     let j = extend(pos, i32(u.src_rows));
-    if (j < 0) { return u.cval; }
+    if (j < 0) { return weights[u.cval_at]; }
     return src[base + u32(j) * u.src_cols + col];
 }
 
@@ -190,11 +174,11 @@ fn blur_rows_tiled(
     workgroupBarrier();
     let c = c0 + lid;
     if (c < u.out_cols) {
-        var acc = Sum(0.0, 0.0);
+        var acc = acc_new();
         for (var t = 0u; t < k.taps; t++) {
-            sum_add(&acc, weights[k.start + t] * tile[lid + t]);
+            acc_add(&acc, real_mul(weights[k.start + t], tile[lid + t]));
         }
-        dst[row * u.out_cols + c] = sum_total(acc);
+        dst[row * u.out_cols + c] = acc_total(acc);
     }
 }
 
@@ -217,7 +201,7 @@ fn blur_cols_tiled(
     let c = (in_slice % col_groups) * COL_TILE_COLS + lid.x;
     let span = COL_TILE_ROWS + k.taps - 1u;
     for (var i = lid.y; i < span; i += COL_THREADS_Y) {
-        var v = 0.0;
+        var v = real(0.0);
         if (c < u.out_cols) {
             v = fetch_along_col(src_base, c, i32(r0 + i) + k.first_offset);
         }
@@ -228,11 +212,11 @@ fn blur_cols_tiled(
     for (var j = lid.y; j < COL_TILE_ROWS; j += COL_THREADS_Y) {
         let r = r0 + j;
         if (r < u.out_rows) {
-            var acc = Sum(0.0, 0.0);
+            var acc = acc_new();
             for (var t = 0u; t < k.taps; t++) {
-                sum_add(&acc, weights[k.start + t] * tile[(j + t) * COL_TILE_COLS + lid.x]);
+                acc_add(&acc, real_mul(weights[k.start + t], tile[(j + t) * COL_TILE_COLS + lid.x]));
             }
-            dst[dst_base + r * u.out_cols + c] = sum_total(acc);
+            dst[dst_base + r * u.out_cols + c] = acc_total(acc);
         }
     }
 }
@@ -252,19 +236,19 @@ fn blur_direct(
     let k = kernel_of(slice);
     let r = (index % per_slice) / u.out_cols;
     let c = index % u.out_cols;
-    var acc = Sum(0.0, 0.0);
+    var acc = acc_new();
     if (u.axis == 1u) {
         let start = i32(c) + k.first_offset;
         let row = slice * u.src_rows + r;
         for (var t = 0u; t < k.taps; t++) {
-            sum_add(&acc, weights[k.start + t] * fetch_along_row(row, start + i32(t)));
+            acc_add(&acc, real_mul(weights[k.start + t], fetch_along_row(row, start + i32(t))));
         }
     } else {
         let start = i32(r) + k.first_offset;
         let base = slice * u.src_rows * u.src_cols;
         for (var t = 0u; t < k.taps; t++) {
-            sum_add(&acc, weights[k.start + t] * fetch_along_col(base, c, start + i32(t)));
+            acc_add(&acc, real_mul(weights[k.start + t], fetch_along_col(base, c, start + i32(t))));
         }
     }
-    dst[index] = sum_total(acc);
+    dst[index] = acc_total(acc);
 }

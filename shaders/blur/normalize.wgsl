@@ -3,24 +3,28 @@
 //
 // Bindings (group 0):
 //   0  uniform      NormalizeUniform (kept in sync with `NormalizeUniform` in src/blur/gpu.rs)
-//   1  storage, r   numerator:   array<f32>
-//   2  storage, r   denominator: array<f32>
-//   3  storage, rw  dst:         array<f32>
+//   1  storage, r   numerator:   array<Real> (shaders/precision/: float32, float64 or
+//   2  storage, r   denominator: array<Real>  double-float)
+//   3  storage, rw  dst:         array<Real>
 // Workgroup size 256, linear workgroup index spread over x, y, z by the host.
 
 struct NormalizeUniform {
     len: u32,
     groups: u32,
+    one: f32,  // 1.0, opaque to the compiler (double-float division)
     _pad0: u32,
-    _pad1: u32,
 }
 
 const WG_SIZE: u32 = 256u;
 
 @group(0) @binding(0) var<uniform> u: NormalizeUniform;
-@group(0) @binding(1) var<storage, read> numerator: array<f32>;
-@group(0) @binding(2) var<storage, read> denominator: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read> numerator: array<Real>;
+@group(0) @binding(2) var<storage, read> denominator: array<Real>;
+@group(0) @binding(3) var<storage, read_write> dst: array<Real>;
+
+fn opaque_one() -> f32 {
+    return u.one;
+}
 
 @compute @workgroup_size(256)
 fn normalize(
@@ -33,9 +37,10 @@ fn normalize(
     let i = g * WG_SIZE + lid;
     if (i >= u.len) { return; }
     let d = denominator[i];
-    if (d == 0.0) {
-        dst[i] = bitcast<f32>(0x7fc00000u);
+    if (real_is_zero(d)) {
+        // NaN (0 / 0 itself may be folded or flushed by a compiler).
+        dst[i] = real(bitcast<f32>(0x7fc00000u));
     } else {
-        dst[i] = numerator[i] / d;
+        dst[i] = real_div(numerator[i], d);
     }
 }

@@ -1,4 +1,4 @@
-//! The GPU path: float32, one tiled dispatch per pass (SciPy's axis order), each pass seeing the
+//! The GPU path: one tiled dispatch per pass (SciPy's axis order), each pass seeing the
 //! array as a stack of `rows x cols` matrices filtered along rows or down columns (see
 //! `AxisView` in the blur module); every element is read from and written to global memory about once
 //! per pass.
@@ -10,18 +10,22 @@
 //! direct kernel that reads global memory. Dispatches past 65,535 workgroups are spread over
 //! the y and z dimensions. An image stack gives each image (slice) its own kernel through a
 //! table the shader indexes by slice.
+//!
+//! [`BlurGpu`] is generic over the buffers' element ([`DeviceReal`]): `f32`, or float64 input
+//! computed in native `f64` or in double-float (`shaders/precision/`), one WGSL source for all.
 
 use bytemuck::{Pod, Zeroable};
 use ndarray::{Array, Array3, ArrayD, ArrayView, ArrayView3, ArrayViewD, Dimension};
 
 use super::{omit_cvals, AxisView, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
 use crate::error::{Error, Result};
-use crate::gpu::GpuContext;
+use crate::gpu::{precision_variants, DeviceReal, GpuContext, ShaderVariants};
 
-/// The WGSL source, compiled once per context.
-pub(crate) const BLUR_WGSL: &str = crate::gpu::include_wgsl!("blur/blur.wgsl");
+/// The WGSL source in each precision, compiled once per context.
+pub(crate) const BLUR_SHADERS: ShaderVariants = precision_variants!("blur", "blur/blur.wgsl");
 /// The normalisation step of the `omit` NaN policy.
-pub(crate) const NORMALIZE_WGSL: &str = crate::gpu::include_wgsl!("blur/normalize.wgsl");
+pub(crate) const NORMALIZE_SHADERS: ShaderVariants =
+    precision_variants!("normalize", "blur/normalize.wgsl");
 
 /// Threads per workgroup of `blur_rows_tiled`, `blur_direct` and `normalize` (`WG_SIZE` in WGSL).
 pub const WG_SIZE: u32 = 256;
@@ -29,9 +33,11 @@ pub const WG_SIZE: u32 = 256;
 pub const ROW_TILE: u32 = 256;
 /// Columns per workgroup of `blur_cols_tiled` (`COL_TILE_COLS`).
 pub const COL_TILE_COLS: u32 = 32;
-/// Output rows per workgroup of `blur_cols_tiled` (`COL_TILE_ROWS`).
+/// Output rows per workgroup of `blur_cols_tiled` in float32 (`COL_TILE_ROWS`; halved for
+/// the 8-byte elements of float64 and double-float).
 pub const COL_TILE_ROWS: u32 = 64;
-/// f32 slots of workgroup memory in the tiled kernels (`SHARED_LEN`).
+/// float32 slots of workgroup memory in the tiled kernels (`SHARED_LEN`: 16 KiB, so half as
+/// many 8-byte elements).
 pub const SHARED_LEN: u32 = 4096;
 
 /// The code telling the shader that the host already extended the lines (`MODE_PADDED`).
@@ -59,8 +65,9 @@ pub(crate) struct BlurUniform {
     pub(crate) mode: u32,
     /// 0: filter down columns; 1: along rows.
     pub(crate) axis: u32,
-    /// The constant of `constant` mode.
-    pub(crate) cval: f32,
+    /// Index of the constant of `constant` mode in the weights buffer (after the taps, so it
+    /// is stored in the kernel's precision).
+    pub(crate) cval_at: u32,
     /// Workgroups that do work (the rest of the dispatch returns at once).
     pub(crate) groups: u32,
     /// Always 1.0: multiplying by a value the compiler cannot see keeps it from folding the
@@ -90,17 +97,21 @@ pub(crate) struct NormalizeUniform {
     pub(crate) len: u32,
     /// Workgroups that do work.
     pub(crate) groups: u32,
+    /// Always 1.0 (double-float division: see shaders/precision/double_float.wgsl).
+    pub(crate) one: f32,
     /// Padding to 16 bytes.
-    pub(crate) _pad: [u32; 2],
+    pub(crate) _pad: u32,
 }
 
-/// The blur's compiled pipelines on one context.
+/// The blur's compiled pipelines on one context, for buffers of `E` (`f32`, `f64`, or
+/// [`DoubleFloat`](crate::gpu::DoubleFloat)).
 #[derive(Debug)]
-pub struct BlurGpu {
+pub struct BlurGpu<E: DeviceReal = f32> {
     rows_tiled: wgpu::ComputePipeline,
     cols_tiled: wgpu::ComputePipeline,
     direct: wgpu::ComputePipeline,
     normalize: wgpu::ComputePipeline,
+    element: std::marker::PhantomData<E>,
 }
 
 /// One pass as the shader runs it: `slices` matrices of `rows x cols`, filtered along `axis`
@@ -149,9 +160,16 @@ impl GpuPass {
         &self.taps[if self.taps.len() == 1 { 0 } else { slice }]
     }
 
-    /// The float32 weights and table of slices `s0..s1` (one entry when the pass has one
-    /// kernel); `padded` sets every first offset to 0 (`MODE_PADDED` tiles).
-    fn kernel_table(&self, s0: usize, s1: usize, padded: bool) -> (Vec<f32>, Vec<KernelEntry>) {
+    /// The weights (in `E`; float32 ones as `float32_taps` rounds them) and table of slices
+    /// `s0..s1` (one entry when the pass has one kernel), then `cval` after the weights;
+    /// `padded` sets every first offset to 0 (`MODE_PADDED` tiles).
+    fn kernel_table<E: DeviceReal>(
+        &self,
+        s0: usize,
+        s1: usize,
+        padded: bool,
+        cval: f64,
+    ) -> KernelTable<E> {
         let chosen = if self.taps.len() == 1 {
             &self.taps[..]
         } else {
@@ -166,16 +184,49 @@ impl GpuPass {
                 first_offset: if padded { 0 } else { taps.first_offset as i32 },
                 _pad: 0,
             });
-            weights.extend(taps.weights_f32());
+            if E::ARITH == crate::gpu::Arith::Single {
+                weights.extend(
+                    taps.weights_f32()
+                        .into_iter()
+                        .map(|w| E::from_f64(w.into())),
+                );
+            } else if E::ARITH == crate::gpu::Arith::DoubleFloat {
+                // A tap below float32's normal range keeps its footprint, as float32_taps
+                // does: an infinity it reaches gives inf, not inf * 0 = NaN. (Data is scaled
+                // to magnitudes near 1, so the change is far below float64's rounding.)
+                weights.extend(taps.weights.iter().map(|&w| {
+                    let floor = f64::from(f32::MIN_POSITIVE);
+                    E::from_f64(if w != 0.0 && w.abs() < floor {
+                        floor.copysign(w)
+                    } else {
+                        w
+                    })
+                }));
+            } else {
+                weights.extend(taps.weights.iter().map(|&w| E::from_f64(w)));
+            }
         }
-        (weights, entries)
+        let cval_at = weights.len() as u32;
+        weights.push(E::from_f64(cval));
+        KernelTable {
+            weights,
+            entries,
+            cval_at,
+        }
     }
 
-    /// Bytes of the weights and table of the whole pass.
-    fn table_bytes(&self) -> u64 {
-        let weights: usize = self.taps.iter().map(|t| t.weights.len()).sum();
-        (weights * 4).max(self.taps.len() * std::mem::size_of::<KernelEntry>()) as u64
+    /// Bytes of the weights and table of the whole pass in elements of `element` bytes.
+    fn table_bytes(&self, element: usize) -> u64 {
+        let weights: usize = self.taps.iter().map(|t| t.weights.len()).sum::<usize>() + 1;
+        (weights * element).max(self.taps.len() * std::mem::size_of::<KernelEntry>()) as u64
     }
+}
+
+/// A pass's kernels as one dispatch reads them.
+struct KernelTable<E> {
+    weights: Vec<E>,
+    entries: Vec<KernelEntry>,
+    cval_at: u32,
 }
 
 /// The shape of one dispatch: what the shader reads and writes.
@@ -238,21 +289,24 @@ fn stack_passes(images: usize, rows: usize, cols: usize, plans: &[BlurPlan]) -> 
     passes
 }
 
-impl BlurGpu {
-    /// Fetches (compiling on first use) the blur pipelines of `ctx`.
+impl<E: DeviceReal> BlurGpu<E> {
+    /// Fetches (compiling on first use) the blur pipelines of `ctx` for elements `E`.
     ///
     /// # Errors
-    /// [`Error::Gpu`] if the driver rejects a shader.
+    /// [`Error::Gpu`] if the driver rejects a shader (`f64` needs the adapter's
+    /// `SHADER_F64`).
     pub fn new(ctx: &GpuContext) -> Result<Self> {
+        let arith = E::ARITH;
         Ok(Self {
-            rows_tiled: ctx.pipeline("blur", BLUR_WGSL, "blur_rows_tiled")?,
-            cols_tiled: ctx.pipeline("blur", BLUR_WGSL, "blur_cols_tiled")?,
-            direct: ctx.pipeline("blur", BLUR_WGSL, "blur_direct")?,
-            normalize: ctx.pipeline("normalize", NORMALIZE_WGSL, "normalize")?,
+            rows_tiled: BLUR_SHADERS.pipeline(ctx, arith, "blur_rows_tiled")?,
+            cols_tiled: BLUR_SHADERS.pipeline(ctx, arith, "blur_cols_tiled")?,
+            direct: BLUR_SHADERS.pipeline(ctx, arith, "blur_direct")?,
+            normalize: NORMALIZE_SHADERS.pipeline(ctx, arith, "normalize")?,
+            element: std::marker::PhantomData,
         })
     }
 
-    /// `gaussian_filter` of a float32 array of any number of dimensions, reusing these
+    /// `gaussian_filter` of an array of `E` of any number of dimensions, reusing these
     /// pipelines.
     ///
     /// # Errors
@@ -260,9 +314,9 @@ impl BlurGpu {
     pub fn run<D: Dimension>(
         &self,
         ctx: &GpuContext,
-        input: ArrayView<'_, f32, D>,
+        input: ArrayView<'_, E, D>,
         params: &BlurParams,
-    ) -> Result<Array<f32, D>> {
+    ) -> Result<Array<E, D>> {
         let plan = params.plan(input.ndim())?;
         Ok(self
             .run_plan(ctx, input.into_dyn(), &plan)?
@@ -270,16 +324,16 @@ impl BlurGpu {
             .expect("the output has the input's shape"))
     }
 
-    /// Runs a validated plan on a float32 array of any number of dimensions.
+    /// Runs a validated plan on an array of `E` of any number of dimensions.
     pub(crate) fn run_plan(
         &self,
         ctx: &GpuContext,
-        input: ArrayViewD<'_, f32>,
+        input: ArrayViewD<'_, E>,
         plan: &BlurPlan,
-    ) -> Result<ArrayD<f32>> {
+    ) -> Result<ArrayD<E>> {
         if input.is_empty() {
             // SciPy returns an empty array of the same shape.
-            return Ok(ArrayD::zeros(input.raw_dim()));
+            return Ok(ArrayD::from_elem(input.raw_dim(), E::zeroed()));
         }
         let shape = input.shape().to_vec();
         let input = input.as_standard_layout();
@@ -289,17 +343,17 @@ impl BlurGpu {
         Ok(ArrayD::from_shape_vec(shape, out).expect("shape kept"))
     }
 
-    /// Blurs each image of a float32 `(N, H, W)` stack with its own plan: both passes cover
+    /// Blurs each image of an `(N, H, W)` stack of `E` with its own plan: both passes cover
     /// the whole stack, each workgroup reading its image's kernel.
     pub(crate) fn run_stack(
         &self,
         ctx: &GpuContext,
-        stack: ArrayView3<'_, f32>,
+        stack: ArrayView3<'_, E>,
         plans: &[BlurPlan],
-    ) -> Result<Array3<f32>> {
+    ) -> Result<Array3<E>> {
         let (images, rows, cols) = stack.dim();
         if stack.is_empty() {
-            return Ok(Array3::zeros((images, rows, cols)));
+            return Ok(Array3::from_elem((images, rows, cols), E::zeroed()));
         }
         let stack = stack.as_standard_layout();
         let data = stack.as_slice().expect("standard layout");
@@ -314,21 +368,24 @@ impl BlurGpu {
     fn run_passes(
         &self,
         ctx: &GpuContext,
-        data: &[f32],
+        data: &[E],
         passes: &[GpuPass],
         cval: f64,
         nan_policy: NanPolicy,
-    ) -> Result<Vec<f32>> {
+    ) -> Result<Vec<E>> {
         let budget = ctx.max_binding_bytes();
-        let resident = (data.len() as u64) * 4 <= budget
-            && passes.iter().all(|pass| pass.table_bytes() <= budget);
+        let element = std::mem::size_of::<E>();
+        let resident = (data.len() * element) as u64 <= budget
+            && passes
+                .iter()
+                .all(|pass| pass.table_bytes(element) <= budget);
         match (nan_policy, resident) {
             (NanPolicy::Propagate, true) => {
                 let mut encoder = ctx.device.create_command_encoder(&Default::default());
                 let source = ctx.upload("blur input", data)?;
                 let result = self.encode_passes(ctx, &mut encoder, source, passes, cval)?;
                 ctx.submit_and_wait("the blur", encoder)?;
-                ctx.read_back::<f32>(&result, 0, data.len())
+                ctx.read_back::<E>(&result, 0, data.len())
             }
             (NanPolicy::Omit, true) => {
                 let (value_cval, mask_cval) = omit_cvals(cval);
@@ -342,7 +399,7 @@ impl BlurGpu {
                 let result =
                     self.encode_normalize(ctx, &mut encoder, &numerator, &denominator, data.len())?;
                 ctx.submit_and_wait("the normalised blur", encoder)?;
-                ctx.read_back::<f32>(&result, 0, data.len())
+                ctx.read_back::<E>(&result, 0, data.len())
             }
             (NanPolicy::Propagate, false) => self.chunked(ctx, data.to_vec(), passes, cval),
             (NanPolicy::Omit, false) => {
@@ -353,7 +410,10 @@ impl BlurGpu {
                 Ok(numerator
                     .iter()
                     .zip(&denominator)
-                    .map(|(&n, &d)| if d == 0.0 { f32::NAN } else { n / d })
+                    .map(|(&n, &d)| {
+                        let d = d.to_f64();
+                        E::from_f64(if d == 0.0 { f64::NAN } else { n.to_f64() / d })
+                    })
                     .collect())
             }
         }
@@ -387,8 +447,9 @@ impl BlurGpu {
         let mut current = source;
         for pass in passes {
             let len = pass.len();
-            let output = ctx.storage_buffer("blur pass output", (len * 4) as u64)?;
-            ctx.poison_f32(&output, len);
+            let output =
+                ctx.storage_buffer("blur pass output", (len * std::mem::size_of::<E>()) as u64)?;
+            ctx.poison_f32(&output, len * E::words());
             let shape = PassShape {
                 slices: pass.slices,
                 out_rows: pass.rows,
@@ -397,7 +458,7 @@ impl BlurGpu {
                 src_cols: pass.cols,
                 axis: pass.axis,
             };
-            let table = pass.kernel_table(0, pass.slices, false);
+            let table = pass.kernel_table(0, pass.slices, false, cval);
             self.encode_dispatch(
                 ctx,
                 encoder,
@@ -407,15 +468,14 @@ impl BlurGpu {
                 &table,
                 pass.max_taps(),
                 pass.mode.code(),
-                cval,
             )?;
             current = output;
         }
         Ok(current)
     }
 
-    /// Records one dispatch from `source` to `output` with the kernel table `(weights,
-    /// entries)`: one entry for every slice, or one per slice.
+    /// Records one dispatch from `source` to `output` with the kernel table: one entry for
+    /// every slice, or one per slice.
     #[allow(clippy::too_many_arguments, reason = "internal plumbing of one pass")]
     fn encode_dispatch(
         &self,
@@ -424,20 +484,22 @@ impl BlurGpu {
         source: &wgpu::Buffer,
         output: &wgpu::Buffer,
         shape: PassShape,
-        (weights, entries): &(Vec<f32>, Vec<KernelEntry>),
+        table: &KernelTable<E>,
         max_taps: usize,
         mode: u32,
-        cval: f64,
     ) -> Result<()> {
         let n_taps = max_taps as u32;
-        let (pipeline, groups) = if shape.axis == 1 && n_taps + ROW_TILE - 1 <= SHARED_LEN {
+        // Workgroup memory is 16 KiB whatever the element (see blur.wgsl).
+        let words = E::words() as u32;
+        let (shared_len, col_tile_rows) = (SHARED_LEN / words, COL_TILE_ROWS / words);
+        let (pipeline, groups) = if shape.axis == 1 && n_taps + ROW_TILE - 1 <= shared_len {
             let segments = shape.out_cols.div_ceil(ROW_TILE as usize);
             (
                 &self.rows_tiled,
                 (shape.slices * shape.out_rows * segments) as u64,
             )
-        } else if shape.axis == 0 && (COL_TILE_ROWS + n_taps - 1) * COL_TILE_COLS <= SHARED_LEN {
-            let tiles = shape.out_rows.div_ceil(COL_TILE_ROWS as usize)
+        } else if shape.axis == 0 && (col_tile_rows + n_taps - 1) * COL_TILE_COLS <= shared_len {
+            let tiles = shape.out_rows.div_ceil(col_tile_rows as usize)
                 * shape.out_cols.div_ceil(COL_TILE_COLS as usize);
             (&self.cols_tiled, (shape.slices * tiles) as u64)
         } else {
@@ -453,16 +515,16 @@ impl BlurGpu {
             src_cols: shape.src_cols as u32,
             slices: shape.slices as u32,
             first_slice: 0,
-            kernel_stride: u32::from(entries.len() > 1),
+            kernel_stride: u32::from(table.entries.len() > 1),
             mode,
             axis: shape.axis as u32,
-            cval: cval as f32,
+            cval_at: table.cval_at,
             groups: groups as u32,
             one: 1.0,
         };
         let uniform = ctx.uniform("blur uniform", &uniform)?;
-        let weights = ctx.upload("blur weights", weights)?;
-        let entries = ctx.upload("blur kernels", entries)?;
+        let weights = ctx.upload("blur weights", &table.weights)?;
+        let entries = ctx.upload("blur kernels", &table.entries)?;
         ctx.record_dispatch(
             "recording a blur pass",
             encoder,
@@ -480,15 +542,17 @@ impl BlurGpu {
         denominator: &wgpu::Buffer,
         len: usize,
     ) -> Result<wgpu::Buffer> {
-        let output = ctx.storage_buffer("normalised blur", (len * 4) as u64)?;
-        ctx.poison_f32(&output, len);
+        let output =
+            ctx.storage_buffer("normalised blur", (len * std::mem::size_of::<E>()) as u64)?;
+        ctx.poison_f32(&output, len * E::words());
         let groups = len.div_ceil(WG_SIZE as usize) as u64;
         let uniform = ctx.uniform(
             "normalize uniform",
             &NormalizeUniform {
                 len: len as u32,
                 groups: groups as u32,
-                _pad: [0; 2],
+                one: 1.0,
+                _pad: 0,
             },
         )?;
         ctx.record_dispatch(
@@ -505,10 +569,10 @@ impl BlurGpu {
     fn chunked(
         &self,
         ctx: &GpuContext,
-        mut data: Vec<f32>,
+        mut data: Vec<E>,
         passes: &[GpuPass],
         cval: f64,
-    ) -> Result<Vec<f32>> {
+    ) -> Result<Vec<E>> {
         for pass in passes {
             data = self.chunked_pass(ctx, &data, pass, cval)?;
         }
@@ -522,11 +586,12 @@ impl BlurGpu {
     fn chunked_pass(
         &self,
         ctx: &GpuContext,
-        data: &[f32],
+        data: &[E],
         pass: &GpuPass,
         cval: f64,
-    ) -> Result<Vec<f32>> {
-        let budget = (ctx.max_binding_bytes() / 4) as usize;
+    ) -> Result<Vec<E>> {
+        let element = std::mem::size_of::<E>();
+        let budget = ctx.max_binding_bytes() as usize / element;
         let max_taps = pass.max_taps();
         let halo = max_taps - 1;
         let (rows, cols) = (pass.rows, pass.cols);
@@ -567,9 +632,9 @@ impl BlurGpu {
         } else {
             return Err(too_wide());
         };
-        let cval32 = cval as f32;
+        let fill = E::from_f64(cval);
         let matrix = rows * cols;
-        let mut out = vec![0.0f32; pass.len()];
+        let mut out = vec![E::zeroed(); pass.len()];
         for s0 in (0..pass.slices).step_by(tile_slices) {
             let s1 = (s0 + tile_slices).min(pass.slices);
             for r0 in (0..rows).step_by(tile_rows) {
@@ -592,7 +657,7 @@ impl BlurGpu {
                                 tile.extend((0..src_cols).map(|j| {
                                     match pass.mode.extend((c0 + j) as isize + first_offset, cols) {
                                         Some(c) => row[c],
-                                        None => cval32,
+                                        None => fill,
                                     }
                                 }));
                             } else {
@@ -600,15 +665,16 @@ impl BlurGpu {
                                     Some(r) => {
                                         tile.extend_from_slice(&base[r * cols + c0..r * cols + c1])
                                     }
-                                    None => tile.extend(std::iter::repeat_n(cval32, out_cols)),
+                                    None => tile.extend(std::iter::repeat_n(fill, out_cols)),
                                 }
                             }
                         }
                     }
                     let tile_len = (s1 - s0) * out_rows * out_cols;
                     let source = ctx.upload("blur tile", &tile)?;
-                    let output = ctx.storage_buffer("blur tile output", (tile_len * 4) as u64)?;
-                    ctx.poison_f32(&output, tile_len);
+                    let output =
+                        ctx.storage_buffer("blur tile output", (tile_len * element) as u64)?;
+                    ctx.poison_f32(&output, tile_len * E::words());
                     let shape = PassShape {
                         slices: s1 - s0,
                         out_rows,
@@ -617,7 +683,7 @@ impl BlurGpu {
                         src_cols,
                         axis: pass.axis,
                     };
-                    let table = pass.kernel_table(s0, s1, true);
+                    let table = pass.kernel_table(s0, s1, true, cval);
                     let mut encoder = ctx.device.create_command_encoder(&Default::default());
                     self.encode_dispatch(
                         ctx,
@@ -628,10 +694,9 @@ impl BlurGpu {
                         &table,
                         max_taps,
                         MODE_PADDED,
-                        cval,
                     )?;
                     ctx.submit_and_wait("a blur tile", encoder)?;
-                    let result = ctx.read_back::<f32>(&output, 0, tile_len)?;
+                    let result = ctx.read_back::<E>(&output, 0, tile_len)?;
                     for (k, line) in result.chunks(out_cols).enumerate() {
                         let slice = s0 + k / out_rows;
                         let row = r0 + k % out_rows;
@@ -646,9 +711,16 @@ impl BlurGpu {
 }
 
 /// The data with NaN replaced by 0, and the mask of non-NaN cells (1 or 0).
-fn split_nan(data: &[f32]) -> (Vec<f32>, Vec<f32>) {
+fn split_nan<E: DeviceReal>(data: &[E]) -> (Vec<E>, Vec<E>) {
+    let (zero, one) = (E::from_f64(0.0), E::from_f64(1.0));
     data.iter()
-        .map(|&v| if v.is_nan() { (0.0, 0.0) } else { (v, 1.0) })
+        .map(|&v| {
+            if v.to_f64().is_nan() {
+                (zero, zero)
+            } else {
+                (v, one)
+            }
+        })
         .unzip()
 }
 

@@ -667,75 +667,137 @@ impl AxisView {
 }
 
 /// The element types the blur computes, as SciPy's float outputs: float32 in float32, float64
-/// in float64 on the CPU. On the GPU both run in float32 (float64's relative error is then about
-/// 1e-6, and the result float64). Sealed: f32 and f64 only.
+/// in float64 on the CPU and, on a GPU, at the device's [`Precision`](crate::Precision)
+/// (native float64 or double-float by default; float32 with `Precision::Single`, a relative
+/// error then of about 1e-6). Sealed: f32 and f64 only.
 pub trait BlurElement: cpu::Real + sealed::GpuBlur {}
 
 impl BlurElement for f32 {}
 impl BlurElement for f64 {}
 
 mod sealed {
-    use ndarray::{Array3, ArrayD, ArrayView3, ArrayViewD};
+    use ndarray::{Array3, ArrayD, ArrayView3, ArrayViewD, Ix3};
 
-    use super::{gpu, BlurPlan};
+    use super::{gpu, BlurPlan, Mode};
     use crate::error::Result;
-    use crate::gpu::GpuContext;
+    use crate::gpu::{Arith, DeviceReal, DoubleFloat, GpuContext};
 
     /// How each element type runs a validated plan on a GPU (not nameable outside the crate,
-    /// so nothing else implements [`super::BlurElement`] or calls this).
+    /// so nothing else implements [`super::BlurElement`] or calls this). `arith` is what
+    /// float64 computes in; `None` back means "compute on the CPU" (a note was sent).
     pub trait GpuBlur: Sized {
         fn run_on_gpu(
             ctx: &GpuContext,
+            arith: Arith,
             input: ArrayViewD<'_, Self>,
             plan: &BlurPlan,
-        ) -> Result<ArrayD<Self>>;
+        ) -> Result<Option<ArrayD<Self>>>;
 
         fn stack_on_gpu(
             ctx: &GpuContext,
+            arith: Arith,
             stack: ArrayView3<'_, Self>,
             plans: &[BlurPlan],
-        ) -> Result<Array3<Self>>;
+        ) -> Result<Option<Array3<Self>>>;
     }
 
     impl GpuBlur for f32 {
         fn run_on_gpu(
             ctx: &GpuContext,
+            _: Arith,
             input: ArrayViewD<'_, f32>,
             plan: &BlurPlan,
-        ) -> Result<ArrayD<f32>> {
-            gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)
+        ) -> Result<Option<ArrayD<f32>>> {
+            Ok(Some(gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)?))
         }
 
         fn stack_on_gpu(
             ctx: &GpuContext,
+            _: Arith,
             stack: ArrayView3<'_, f32>,
             plans: &[BlurPlan],
-        ) -> Result<Array3<f32>> {
-            gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)
+        ) -> Result<Option<Array3<f32>>> {
+            Ok(Some(gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)?))
         }
+    }
+
+    /// float64 data as double-floats scaled by a power of two, cval scaled with it, and the
+    /// factor back; `None` (with a note) when the magnitudes span too much.
+    fn scaled(
+        operation: &str,
+        data: ArrayViewD<'_, f64>,
+        plans: &[BlurPlan],
+    ) -> Option<(ArrayD<DoubleFloat>, Vec<BlurPlan>, f64)> {
+        let cval = plans.first().map_or(0.0, |plan| plan.cval);
+        let uses_cval = plans
+            .iter()
+            .flat_map(|plan| &plan.passes)
+            .any(|pass| pass.mode == Mode::Constant);
+        let mut values: Vec<f64> = data.iter().copied().collect();
+        if uses_cval {
+            values.push(cval);
+        }
+        let (mut pairs, up) = crate::gpu::double_float_or_note(operation, &values)?;
+        pairs.truncate(data.len());
+        let plans = plans
+            .iter()
+            .map(|plan| BlurPlan {
+                cval: plan.cval / up,
+                ..plan.clone()
+            })
+            .collect();
+        let pairs = ArrayD::from_shape_vec(data.raw_dim(), pairs).expect("one pair a value");
+        Some((pairs, plans, up))
     }
 
     impl GpuBlur for f64 {
         fn run_on_gpu(
             ctx: &GpuContext,
+            arith: Arith,
             input: ArrayViewD<'_, f64>,
             plan: &BlurPlan,
-        ) -> Result<ArrayD<f64>> {
-            let narrowed = input.mapv(|v| v as f32);
-            Ok(gpu::BlurGpu::new(ctx)?
-                .run_plan(ctx, narrowed.view(), plan)?
-                .mapv(f64::from))
+        ) -> Result<Option<ArrayD<f64>>> {
+            Ok(Some(match arith {
+                Arith::Single => gpu::BlurGpu::new(ctx)?
+                    .run_plan(ctx, input.mapv(|v| v as f32).view(), plan)?
+                    .mapv(f64::from),
+                Arith::Native64 => gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)?,
+                Arith::DoubleFloat => {
+                    let Some((pairs, plans, up)) =
+                        scaled("gaussian_filter", input, std::slice::from_ref(plan))
+                    else {
+                        return Ok(None);
+                    };
+                    gpu::BlurGpu::new(ctx)?
+                        .run_plan(ctx, pairs.view(), &plans[0])?
+                        .mapv(|p: DoubleFloat| p.to_f64() * up)
+                }
+            }))
         }
 
         fn stack_on_gpu(
             ctx: &GpuContext,
+            arith: Arith,
             stack: ArrayView3<'_, f64>,
             plans: &[BlurPlan],
-        ) -> Result<Array3<f64>> {
-            let narrowed = stack.mapv(|v| v as f32);
-            Ok(gpu::BlurGpu::new(ctx)?
-                .run_stack(ctx, narrowed.view(), plans)?
-                .mapv(f64::from))
+        ) -> Result<Option<Array3<f64>>> {
+            Ok(Some(match arith {
+                Arith::Single => gpu::BlurGpu::new(ctx)?
+                    .run_stack(ctx, stack.mapv(|v| v as f32).view(), plans)?
+                    .mapv(f64::from),
+                Arith::Native64 => gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)?,
+                Arith::DoubleFloat => {
+                    let Some((pairs, plans, up)) =
+                        scaled("gaussian_filter_stack", stack.into_dyn(), plans)
+                    else {
+                        return Ok(None);
+                    };
+                    let pairs = pairs.into_dimensionality::<Ix3>().expect("a stack");
+                    gpu::BlurGpu::new(ctx)?
+                        .run_stack(ctx, pairs.view(), &plans)?
+                        .mapv(|p: DoubleFloat| p.to_f64() * up)
+                }
+            }))
         }
     }
 }
@@ -777,11 +839,15 @@ pub fn gaussian_filter<'a, T: BlurElement, D: Dimension>(
     let input = input.into_dyn();
     let out = match device.into() {
         Device::Cpu => cpu::run_fast(input.view(), &plan),
-        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
-            "gaussian_filter",
-            || T::run_on_gpu(ctx, input.view(), &plan),
-            || Ok(cpu::run_fast(input.view(), &plan)),
-        )?,
+        device @ Device::Gpu(ctx, _) => {
+            let arith = device.float64_arith().expect("a GPU device");
+            crate::gpu::or_cpu_past_limits(
+                "gaussian_filter",
+                || T::run_on_gpu(ctx, arith, input.view(), &plan),
+                || Ok(None),
+            )?
+            .unwrap_or_else(|| cpu::run_fast(input.view(), &plan))
+        }
     };
     Ok(out
         .into_dimensionality::<D>()
@@ -829,10 +895,14 @@ pub fn gaussian_filter_stack<'a, T: BlurElement>(
     let plans = params.plan_stack(stack.dim().0, sigmas)?;
     match device.into() {
         Device::Cpu => Ok(cpu::run_stack_fast(stack, &plans)),
-        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
-            "gaussian_filter_stack",
-            || T::stack_on_gpu(ctx, stack, &plans),
-            || Ok(cpu::run_stack_fast(stack, &plans)),
-        ),
+        device @ Device::Gpu(ctx, _) => {
+            let arith = device.float64_arith().expect("a GPU device");
+            Ok(crate::gpu::or_cpu_past_limits(
+                "gaussian_filter_stack",
+                || T::stack_on_gpu(ctx, arith, stack, &plans),
+                || Ok(None),
+            )?
+            .unwrap_or_else(|| cpu::run_stack_fast(stack, &plans)))
+        }
     }
 }

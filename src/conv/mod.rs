@@ -283,7 +283,7 @@ fn kept(
             let full = full_convolution_of_nonempty(a, v, method);
             Ok(Array1::from(full[start..start + len].to_vec()))
         }
-        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
             "convolve",
             || {
                 Ok(Array1::from(gpu::ConvGpu::new(ctx)?.full_window(
@@ -443,7 +443,7 @@ pub fn lag<'d>(
             let c = correlate(Device::Cpu, a, b, Mode::Full, method)?;
             (first_argmax(&c), Box::new(move |i| c[i]))
         }
-        Device::Gpu(ctx) => {
+        Device::Gpu(ctx, _) => {
             let reversed: Vec<f64> = b.iter().rev().copied().collect();
             let m = crate::gpu::or_cpu_past_limits(
                 "lag",

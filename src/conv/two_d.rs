@@ -101,7 +101,7 @@ fn full_window(
                 direct_window(a, v, window)
             })
         }
-        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
             "convolve (2-D)",
             || super::gpu::ConvGpu::new(ctx)?.full_window_2d(ctx, a, v, method, window),
             || full_window(Device::Cpu, a, v, method, window),

@@ -164,7 +164,7 @@ pub fn fft_rows<'d, T: FftFloat>(
             cpu::fft_rows(&mut values, n, inverse)?;
             Ok(complex_to(&values))
         }
-        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
             "fft",
             || {
                 let single: Vec<Complex<f32>> = complex_to(data);
@@ -192,7 +192,7 @@ pub fn rfft_rows<'d, T: FftFloat>(
             let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
             Ok(complex_to(&cpu::rfft_rows(&wide, n)?))
         }
-        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
             "rfft",
             || {
                 let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
@@ -223,7 +223,7 @@ pub fn irfft_rows<'d, T: FftFloat>(
                 .map(T::from_f64)
                 .collect())
         }
-        Device::Gpu(ctx) => crate::gpu::or_cpu_past_limits(
+        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
             "irfft",
             || {
                 let single: Vec<Complex<f32>> = complex_to(spectrum);

@@ -7,10 +7,17 @@
 
 mod buffers;
 mod fallback;
+mod precision;
 mod select;
 
 pub(crate) use fallback::{note_cpu_fallback, or_cpu_past_limits};
 pub use fallback::{set_cpu_fallback_hook, FallbackHook};
+pub(crate) use precision::{
+    double_float_or_note, f64_parts, pow2, precision_variants, ShaderVariants,
+};
+pub use precision::{
+    to_double_float, Arith, DeviceReal, DoubleFloat, Precision, DOUBLE_FLOAT_SPAN_BITS,
+};
 
 pub use select::{
     adapters_named, enumerate_adapters, list_adapters, open_all_adapters, parse_pci_bus_id,
@@ -55,6 +62,7 @@ pub struct GpuContext {
     constants: Mutex<HashMap<(&'static str, u64), wgpu::Buffer>>,
     lost: Arc<Mutex<Option<String>>>,
     poison: std::sync::atomic::AtomicBool,
+    emulate_f64: std::sync::atomic::AtomicBool,
     uncaptured: Arc<Mutex<Vec<String>>>,
 }
 
@@ -105,8 +113,8 @@ impl GpuContext {
                 "requested limits exceed what the adapter offers",
             ));
         }
-        // SHADER_F64 is requested where offered so that later kernels (exact histogram edges)
-        // can use it; the blur kernels are float32 only.
+        // SHADER_F64 is requested where offered: float64 input then runs native float64
+        // kernels (see precision.rs), else double-float ones.
         let features = adapter.features() & wgpu::Features::SHADER_F64;
         let (device, queue) =
             pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
@@ -150,6 +158,7 @@ impl GpuContext {
             poison: std::sync::atomic::AtomicBool::new(
                 cfg!(debug_assertions) || std::env::var("GPUSCI_POISON").is_ok_and(|v| v == "1"),
             ),
+            emulate_f64: std::sync::atomic::AtomicBool::new(false),
             uncaptured,
         }
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{backend_name, GpuContext};
+use super::{backend_name, Arith, GpuContext, Precision};
 use crate::error::{Error, Result};
 
 /// Environment variable naming the adapter to use: a backend (`vulkan`, `gl`, `metal`, `dx12`),
@@ -277,8 +277,8 @@ impl Executor {
 pub enum Device<'a> {
     /// The CPU path.
     Cpu,
-    /// A GPU context.
-    Gpu(&'a GpuContext),
+    /// A GPU context, and how float64 input is computed on it.
+    Gpu(&'a GpuContext, Precision),
 }
 
 impl<'a> Device<'a> {
@@ -286,7 +286,25 @@ impl<'a> Device<'a> {
     pub fn gpu(self) -> Option<&'a GpuContext> {
         match self {
             Device::Cpu => None,
-            Device::Gpu(ctx) => Some(ctx),
+            Device::Gpu(ctx, _) => Some(ctx),
+        }
+    }
+
+    /// The same device with float64 input computed at `precision` (no effect on the CPU,
+    /// which always computes float64 in float64).
+    pub fn with_precision(self, precision: Precision) -> Self {
+        match self {
+            Device::Cpu => Device::Cpu,
+            Device::Gpu(ctx, _) => Device::Gpu(ctx, precision),
+        }
+    }
+
+    /// What float64 input is computed in on this device: `None` on the CPU (float64).
+    pub fn float64_arith(self) -> Option<Arith> {
+        match self {
+            Device::Cpu => None,
+            Device::Gpu(_, Precision::Single) => Some(Arith::Single),
+            Device::Gpu(ctx, _) => Some(ctx.float64_arith()),
         }
     }
 
@@ -294,7 +312,7 @@ impl<'a> Device<'a> {
     pub fn describe(self) -> String {
         match self {
             Device::Cpu => format!("cpu ({} threads)", rayon::current_num_threads()),
-            Device::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
+            Device::Gpu(ctx, _) => format!("gpu: {}", ctx.describe()),
         }
     }
 }
@@ -303,14 +321,14 @@ impl<'a> From<&'a Executor> for Device<'a> {
     fn from(exec: &'a Executor) -> Self {
         match exec {
             Executor::Cpu => Device::Cpu,
-            Executor::Gpu(ctx) => Device::Gpu(ctx),
+            Executor::Gpu(ctx) => Device::Gpu(ctx, Precision::Auto),
         }
     }
 }
 
 impl<'a> From<&'a GpuContext> for Device<'a> {
     fn from(ctx: &'a GpuContext) -> Self {
-        Device::Gpu(ctx)
+        Device::Gpu(ctx, Precision::Auto)
     }
 }
 

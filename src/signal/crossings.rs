@@ -163,11 +163,11 @@ pub fn crossings<'d>(
     let device: Device<'d> = device.into();
     match device {
         // No samples, no events (NumPy: an empty int64 array); nothing to send to a GPU.
-        Device::Gpu(_) if x.is_empty() => {
+        Device::Gpu(..) if x.is_empty() => {
             params.validate()?;
             Ok(Vec::new())
         }
-        Device::Gpu(ctx) if params.down.is_none() => {
+        Device::Gpu(ctx, _) if params.down.is_none() => {
             params.validate()?;
             let contiguous = x.as_standard_layout();
             let samples = contiguous.as_slice().expect("standard layout");
@@ -175,7 +175,7 @@ pub fn crossings<'d>(
                 super::gpu::CrossingsGpu::new(ctx)?.transitions(ctx, samples, params.threshold)?;
             Ok(kept(x, params, transitions))
         }
-        Device::Gpu(_) => {
+        Device::Gpu(..) => {
             params.validate()?;
             crate::gpu::note_cpu_fallback(|| {
                 "crossings: hysteresis (a separate down threshold) is a sequential state \

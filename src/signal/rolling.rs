@@ -133,7 +133,7 @@ pub fn rolling_mean<'d>(
     params: &RollingParams,
 ) -> Result<Array1<f64>> {
     validate(x.len(), params)?;
-    let Device::Gpu(ctx) = device.into() else {
+    let Device::Gpu(ctx, _) = device.into() else {
         return Ok(rolling_mean_cpu(x, params));
     };
     let contiguous = x.as_standard_layout();

@@ -274,7 +274,7 @@ pub fn simulate<'d>(device: impl Into<Device<'d>>, params: &WaveParams) -> Resul
     params.validate()?;
     match device {
         Device::Cpu => Ok(cpu::simulate(params)),
-        Device::Gpu(ctx) => gpu::WaveGpu::new(ctx)?.simulate(ctx, params),
+        Device::Gpu(ctx, _) => gpu::WaveGpu::new(ctx)?.simulate(ctx, params),
     }
 }
 

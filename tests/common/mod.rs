@@ -454,7 +454,7 @@ pub fn check_rolling_fixtures(device: gpusci::Device<'_>, tol: f64) -> usize {
 /// outputs: the same context (its error callbacks, its pipeline cache), not a second one.
 pub fn executor_on(ctx: &GpuContext) -> gpusci::Device<'_> {
     ctx.set_poison_outputs(true);
-    gpusci::Device::Gpu(ctx)
+    gpusci::Device::Gpu(ctx, gpusci::Precision::Auto)
 }
 
 /// A PNG file's width, height and RGBA8 pixels.

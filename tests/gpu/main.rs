@@ -13,5 +13,6 @@ mod fft_gpu;
 mod heatmap;
 mod hh_gpu;
 mod lif_gpu;
+mod precision;
 mod signal_gpu;
 mod wave;

@@ -1,0 +1,39 @@
+// native.wgsl: the float64 arithmetic (WGSL `f64`, the adapter's SHADER_F64 feature) of the
+// kernels that come in three precisions; the same names as single.wgsl. Sums are plain float64
+// sums, as SciPy's.
+
+alias Real = f64;
+alias Complex = vec2<f64>;
+const REAL_WORDS: u32 = 2u;
+
+fn real(x: f32) -> Real { return f64(x); }
+// hi + lo + lo2 is the float64 exactly (`f64_parts` in precision.rs), and hi + lo has at most
+// 48 significant bits, so this sum rounds to it.
+fn real_parts(hi: f32, lo: f32, lo2: f32) -> Real { return (f64(hi) + f64(lo)) + f64(lo2); }
+fn real_add(a: Real, b: Real) -> Real { return a + b; }
+fn real_sub(a: Real, b: Real) -> Real { return a - b; }
+fn real_mul(a: Real, b: Real) -> Real { return a * b; }
+fn real_div(a: Real, b: Real) -> Real { return a / b; }
+fn real_fma(a: Real, b: Real, c: Real) -> Real { return a * b + c; }
+fn real_neg(a: Real) -> Real { return -a; }
+fn real_greater(a: Real, b: Real) -> bool { return a > b; }
+fn real_is_zero(a: Real) -> bool { return a == 0.0; }
+
+fn complex(re: Real, im: Real) -> Complex { return vec2<f64>(re, im); }
+fn c_re(z: Complex) -> Real { return z.x; }
+fn c_im(z: Complex) -> Real { return z.y; }
+fn c_add(a: Complex, b: Complex) -> Complex { return a + b; }
+fn c_sub(a: Complex, b: Complex) -> Complex { return a - b; }
+fn c_mul(a: Complex, b: Complex) -> Complex {
+    return vec2<f64>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
+}
+fn c_scale(a: Complex, s: Real) -> Complex { return a * s; }
+fn c_conj(a: Complex) -> Complex { return vec2<f64>(a.x, -a.y); }
+
+struct Acc {
+    s: f64,
+}
+
+fn acc_new() -> Acc { return Acc(0.0); }
+fn acc_add(sum: ptr<function, Acc>, p: Real) { (*sum).s += p; }
+fn acc_total(sum: Acc) -> Real { return sum.s; }
