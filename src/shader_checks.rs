@@ -115,10 +115,21 @@ const PRECISION_FILES: [&str; 3] = [
 const REAL_WORDS: [u32; 3] = [1, 2, 2];
 
 /// The kernels that come in three precisions, with their files after the precision's.
-const VARIANT_SOURCES: [(crate::gpu::ShaderVariants, &[&str]); 2] = [
+const VARIANT_SOURCES: [(crate::gpu::ShaderVariants, &[&str]); 6] = [
     (blur::BLUR_SHADERS, &["blur/blur.wgsl"]),
     (blur::NORMALIZE_SHADERS, &["blur/normalize.wgsl"]),
+    (crate::conv::gpu::CONV_SHADERS, &["conv/conv.wgsl"]),
+    (crate::fft::gpu::FFT_SHADERS, &["fft/fft.wgsl"]),
+    (crate::fft::gpu::PACK_SHADERS, &["fft/pack.wgsl"]),
+    (crate::fft::gpu::BLUESTEIN_SHADERS, &["fft/bluestein.wgsl"]),
 ];
+
+/// Each variant's source, name and `REAL_WORDS`.
+fn variants(
+    shaders: crate::gpu::ShaderVariants,
+) -> impl Iterator<Item = (&'static str, &'static str, u32)> {
+    (0..3).map(move |i| (shaders.sources[i], shaders.names[i], REAL_WORDS[i]))
+}
 
 /// Every source the host compiles, with the files it is made of after the prelude.
 fn sources() -> Vec<(&'static str, Vec<&'static str>)> {
@@ -135,12 +146,8 @@ fn sources() -> Vec<(&'static str, Vec<&'static str>)> {
 }
 
 /// The sources of kernels that come in one precision.
-const SOURCES: [(&str, &[&str]); 12] = [
-    (crate::conv::gpu::CONV_WGSL, &["conv/conv.wgsl"]),
+const SOURCES: [(&str, &[&str]); 8] = [
     (crate::density::gpu::BIN_WGSL, &["density/bin.wgsl"]),
-    (crate::fft::gpu::FFT_WGSL, &["fft/fft.wgsl"]),
-    (crate::fft::gpu::PACK_WGSL, &["fft/pack.wgsl"]),
-    (crate::fft::gpu::BLUESTEIN_WGSL, &["fft/bluestein.wgsl"]),
     (crate::hh::gpu::HH_WGSL, &["hh/hh.wgsl"]),
     (
         crate::lif::gpu::LIF_WGSL,
@@ -196,12 +203,7 @@ fn every_shader_file_is_in_a_source_the_host_compiles_after_the_prelude() {
 
 #[test]
 fn blur_shader_matches_its_rust_twin() {
-    for ((source, name), words) in blur::BLUR_SHADERS
-        .sources
-        .into_iter()
-        .zip(blur::BLUR_SHADERS.names)
-        .zip(REAL_WORDS)
-    {
+    for (source, name, words) in variants(blur::BLUR_SHADERS) {
         blur_variant_matches(source, name, words);
     }
 }
@@ -280,11 +282,7 @@ fn blur_variant_matches(source: &str, name: &str, words: u32) {
 
 #[test]
 fn normalize_shader_matches_its_rust_twin() {
-    for (source, name) in blur::NORMALIZE_SHADERS
-        .sources
-        .into_iter()
-        .zip(blur::NORMALIZE_SHADERS.names)
-    {
+    for (source, name, _) in variants(blur::NORMALIZE_SHADERS) {
         normalize_variant_matches(source, name);
     }
 }
@@ -470,10 +468,23 @@ fn sparse_lif_shader_matches_its_rust_twin() {
 #[test]
 fn fft_shaders_match_their_rust_twins() {
     use crate::fft::gpu as fft;
-    let (m, _) = module(fft::FFT_WGSL, "shaders/fft/fft.wgsl");
+    for (source, name, words) in variants(fft::FFT_SHADERS) {
+        fft_variant_matches(source, name, words);
+    }
+    for (source, name, _) in variants(fft::BLUESTEIN_SHADERS) {
+        bluestein_variant_matches(source, name);
+    }
+    for (source, name, _) in variants(fft::PACK_SHADERS) {
+        pack_variant_matches(source, name);
+    }
+}
+
+fn fft_variant_matches(source: &str, name: &str, words: u32) {
+    use crate::fft::gpu as fft;
+    let (m, _) = module(source, name);
     assert_eq!(
         constant(&m, "LOCAL_MAX") as usize,
-        fft::LOCAL_MAX,
+        fft::LOCAL_MAX / words as usize,
         "LOCAL_MAX"
     );
     assert_eq!(workgroup_size(&m, "fft_local"), [256, 1, 1]);
@@ -488,30 +499,33 @@ fn fft_shaders_match_their_rust_twins() {
     same_layout(
         &m,
         "FftUniform",
-        rust_fields!(fft::FftUniform { n, p, rows, tw_stride, sign, scale, radix; _pad }),
+        rust_fields!(fft::FftUniform { n, p, rows, tw_stride, sign, scale, radix, scale_lo, scale_lo2; _pad }),
         std::mem::size_of::<fft::FftUniform>(),
     );
     assert_eq!(constant(&m, "MAX_RADIX"), fft::MAX_RADIX, "MAX_RADIX");
-    let (b, _) = module(fft::BLUESTEIN_WGSL, "shaders/fft/bluestein.wgsl");
+}
+
+fn bluestein_variant_matches(source: &str, name: &str) {
+    use crate::fft::gpu as fft;
+    let (b, _) = module(source, name);
     same_layout(
         &b,
         "BluesteinUniform",
-        rust_fields!(fft::BluesteinUniform { n, m, rows, sign, scale; _pad }),
+        rust_fields!(fft::BluesteinUniform { n, m, rows, sign, scale, scale_lo, scale_lo2; _pad }),
         std::mem::size_of::<fft::BluesteinUniform>(),
     );
     for entry in ["chirp_pre", "spectrum_multiply", "chirp_post"] {
         assert_eq!(workgroup_size(&b, entry), [64, 1, 1], "{entry}");
     }
-    let (p, _) = module(fft::PACK_WGSL, "shaders/fft/pack.wgsl");
+}
+
+fn pack_variant_matches(source: &str, name: &str) {
+    use crate::fft::gpu as fft;
+    let (p, _) = module(source, name);
     same_layout(
         &p,
         "PackUniform",
-        rust_fields!(fft::PackUniform {
-            half,
-            rows,
-            tw_stride,
-            cols
-        }),
+        rust_fields!(fft::PackUniform { half, rows, tw_stride, cols, one; _pad }),
         std::mem::size_of::<fft::PackUniform>(),
     );
     assert_eq!(workgroup_size(&p, "transpose"), [16, 16, 1]);
@@ -520,22 +534,33 @@ fn fft_shaders_match_their_rust_twins() {
 #[test]
 fn conv_and_crossings_shaders_match_their_rust_twins() {
     use crate::conv::gpu as conv;
-    let (m, _) = module(conv::CONV_WGSL, "shaders/conv/conv.wgsl");
-    assert_eq!(constant(&m, "TILE") as usize, conv::TILE, "TILE");
-    assert_eq!(workgroup_size(&m, "direct"), [conv::TILE as u32, 1, 1]);
-    assert_eq!(workgroup_size(&m, "argmax"), [conv::TILE as u32, 1, 1]);
-    same_layout(
-        &m,
-        "ConvUniform",
-        rust_fields!(conv::ConvUniform { n, k, first, count, block, size, rows; _pad }),
-        std::mem::size_of::<conv::ConvUniform>(),
-    );
-    same_layout(
-        &m,
-        "Conv2dUniform",
-        rust_fields!(conv::Conv2dUniform { a_rows, a_cols, k_rows, k_cols, first_row, first_col, out_rows, out_cols, fft_cols; _pad }),
-        std::mem::size_of::<conv::Conv2dUniform>(),
-    );
+    for (source, name, _) in variants(conv::CONV_SHADERS) {
+        let (m, _) = module(source, name);
+        assert_eq!(constant(&m, "TILE") as usize, conv::TILE, "TILE");
+        assert_eq!(workgroup_size(&m, "direct"), [conv::TILE as u32, 1, 1]);
+        assert_eq!(workgroup_size(&m, "argmax"), [conv::TILE as u32, 1, 1]);
+        same_layout(
+            &m,
+            "ConvUniform",
+            rust_fields!(conv::ConvUniform {
+                n,
+                k,
+                first,
+                count,
+                block,
+                size,
+                rows,
+                one
+            }),
+            std::mem::size_of::<conv::ConvUniform>(),
+        );
+        same_layout(
+            &m,
+            "Conv2dUniform",
+            rust_fields!(conv::Conv2dUniform { a_rows, a_cols, k_rows, k_cols, first_row, first_col, out_rows, out_cols, fft_cols, one; _pad }),
+            std::mem::size_of::<conv::Conv2dUniform>(),
+        );
+    }
     let (c, _) = module(
         crate::signal::gpu::CROSSINGS_WGSL,
         "shaders/signal/crossings.wgsl",

@@ -642,7 +642,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         }
         if let (true, Executor::Gpu(ctx)) = (options.fft, &exec) {
             progress(&format!("FFT on {name}"));
-            let timed = gpusci::fft::gpu::FftGpu::new(ctx)
+            let timed = gpusci::fft::gpu::FftGpu::<f32>::new(ctx)
                 .and_then(|fft| fft.time_resident(ctx, fft_points, 1, gpu_runs.max(3)));
             match timed {
                 Ok(time) => rows.push(BenchRow {

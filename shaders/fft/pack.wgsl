@@ -7,25 +7,31 @@
 //   Z = E + i O; the inverse N-point FFT of Z (scaled 1/N) is x interleaved.
 // - transpose: rows x cols complex to cols x rows through a padded 16 x 16 tile, so that the
 //   column transforms of a 2-D FFT run as rows.
+// Values are `Complex` in the precision put in front of this file (shaders/precision/).
 
 struct PackUniform {
     half: u32,       // N: complex points per row of the packed signal
     rows: u32,
     tw_stride: u32,  // table entries per 1/n turn (n = 2N)
     cols: u32,       // transpose only: columns of the source
+    one: f32,        // 1.0, opaque to the compiler (double-float)
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: PackUniform;
-@group(0) @binding(1) var<storage, read> src: array<vec2<f32>>;
-@group(0) @binding(2) var<storage, read_write> dst: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read> table: array<vec2<f32>>;
+@group(0) @binding(1) var<storage, read> src: array<Complex>;
+@group(0) @binding(2) var<storage, read_write> dst: array<Complex>;
+@group(0) @binding(3) var<storage, read> table: array<Complex>;
 
-fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-    return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
+fn opaque_one() -> f32 {
+    return u.one;
 }
 
-fn conj(a: vec2<f32>) -> vec2<f32> {
-    return vec2<f32>(a.x, -a.y);
+// z / 2: exact in every precision.
+fn half_of(z: Complex) -> Complex {
+    return c_scale(z, real(0.5));
 }
 
 fn linear_index(wg: vec3<u32>, groups: vec3<u32>, li: u32) -> u32 {
@@ -41,19 +47,19 @@ fn r2c_post(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) group
     let row = t / bins;
     let k = t % bins;
     let z = src[row * u.half + k % u.half];
-    let zm = conj(src[row * u.half + (u.half - k) % u.half]);
-    let even = 0.5 * (z + zm);
-    let d = 0.5 * (z - zm);
-    let odd = vec2<f32>(d.y, -d.x); // d / i
-    let w = conj(table[k * u.tw_stride]); // exp(-2 pi i k / n)
-    dst[t] = even + cmul(w, odd);
+    let zm = c_conj(src[row * u.half + (u.half - k) % u.half]);
+    let even = half_of(c_add(z, zm));
+    let d = half_of(c_sub(z, zm));
+    let odd = complex(c_im(d), real_neg(c_re(d))); // d / i
+    let w = c_conj(table[k * u.tw_stride]); // exp(-2 pi i k / n)
+    dst[t] = c_add(even, c_mul(w, odd));
 }
 
 // Bin j of a row of half + 1 bins, as a Hermitian spectrum sees it: the imaginary parts of the
 // DC and Nyquist bins are dropped, as NumPy's irfft drops them.
-fn hermitian_bin(row: u32, j: u32) -> vec2<f32> {
+fn hermitian_bin(row: u32, j: u32) -> Complex {
     let x = src[row * (u.half + 1u) + j];
-    if (j == 0u || j == u.half) { return vec2<f32>(x.x, 0.0); }
+    if (j == 0u || j == u.half) { return complex(c_re(x), real(0.0)); }
     return x;
 }
 
@@ -65,14 +71,14 @@ fn c2r_pre(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups
     let row = t / u.half;
     let k = t % u.half;
     let x = hermitian_bin(row, k);
-    let xm = conj(hermitian_bin(row, u.half - k));
-    let even = 0.5 * (x + xm);
-    let odd = cmul(0.5 * (x - xm), table[k * u.tw_stride]); // / W^k = * exp(2 pi i k / n)
-    dst[t] = even + vec2<f32>(-odd.y, odd.x);
+    let xm = c_conj(hermitian_bin(row, u.half - k));
+    let even = half_of(c_add(x, xm));
+    let odd = c_mul(half_of(c_sub(x, xm)), table[k * u.tw_stride]); // / W^k = * exp(2 pi i k / n)
+    dst[t] = c_add(even, complex(real_neg(c_im(odd)), c_re(odd)));
 }
 
 const TILE: u32 = 16u;
-var<workgroup> tile: array<vec2<f32>, 272>; // 16 x 17: the pad keeps columns off one bank
+var<workgroup> tile: array<Complex, 272>; // 16 x 17: the pad keeps columns off one bank
 
 @compute @workgroup_size(16, 16)
 fn transpose(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,

@@ -1,21 +1,26 @@
-//! The GPU path of 1-D convolution and correlation (float32): the direct sum tiled through
+//! The GPU path of 1-D convolution and correlation: the direct sum tiled through
 //! workgroup memory for short kernels, FFT convolution by overlap-add (our WGSL FFT) for the
 //! rest, and the argmax of a correlation for lag finding. Shader: `shaders/conv/conv.wgsl`.
 //!
 //! Every call computes a window of the full convolution's outputs. Long signals run in
 //! chunks of outputs, each from the slice of the signal it needs (the kernel's length of
 //! overlap), so that no buffer exceeds one binding.
+//!
+//! The kernels come in three precisions ([`ConvKernels`] over a [`DeviceReal`]): float32, and
+//! float64 input in native `f64` or double-float; [`ConvGpu`] holds one of them.
 
 use bytemuck::{Pod, Zeroable};
 use ndarray::s;
 
 use super::Method;
 use crate::error::{Error, Result};
-use crate::fft::gpu::{real_scratch, FftGpu, LOCAL_MAX};
-use crate::gpu::GpuContext;
+use crate::fft::gpu::{local_max, real_scratch, FftGpu};
+use crate::gpu::{
+    precision_variants, Arith, DeviceReal, DoubleFloat, GpuContext, Scaling, ShaderVariants,
+};
 
-/// The WGSL source.
-pub(crate) const CONV_WGSL: &str = crate::gpu::include_wgsl!("conv/conv.wgsl");
+/// The WGSL source in each precision.
+pub(crate) const CONV_SHADERS: ShaderVariants = precision_variants!("conv", "conv/conv.wgsl");
 /// Outputs per workgroup of the direct kernel and values per workgroup of the argmax
 /// (`TILE` in conv.wgsl).
 pub const TILE: usize = 256;
@@ -27,13 +32,15 @@ const STEP_WG: u64 = 64;
 /// memory. 64 is an estimate from those counts, not a measurement: no GPU was lent to this
 /// project yet, and `gpusci bench --backend gpu` on one should settle it.
 pub const GPU_DIRECT_MAX_TAPS: usize = 64;
-/// Smallest overlap-add transform: blocks of 2048 complex points still run in workgroup
-/// memory (`LOCAL_MAX`), and shorter blocks only add passes.
-const MIN_BLOCK_TRANSFORM: usize = 2 * LOCAL_MAX;
+/// Smallest overlap-add transform of `E`: blocks of half of it still run in workgroup memory
+/// (`local_max`), and shorter blocks only add passes.
+fn min_block_transform<E: DeviceReal>() -> usize {
+    2 * local_max::<E>()
+}
 
 /// Kept in sync with `struct ConvUniform` in shaders/conv/conv.wgsl.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
 pub(crate) struct ConvUniform {
     /// Samples in the signal slice.
     pub(crate) n: u32,
@@ -49,8 +56,17 @@ pub(crate) struct ConvUniform {
     pub(crate) size: u32,
     /// Overlap-add: blocks.
     pub(crate) rows: u32,
-    /// Padding.
-    pub(crate) _pad: u32,
+    /// Always 1.0 (double-float: see shaders/precision/double_float.wgsl).
+    pub(crate) one: f32,
+}
+
+impl Default for ConvUniform {
+    fn default() -> Self {
+        Self {
+            one: 1.0,
+            ..Zeroable::zeroed()
+        }
+    }
 }
 
 /// How one convolution runs.
@@ -67,10 +83,10 @@ pub enum GpuPlan {
     },
 }
 
-/// The convolution pipelines of one context.
+/// The convolution pipelines of one context for elements `E`.
 #[derive(Debug)]
-pub struct ConvGpu {
-    fft: FftGpu,
+pub(crate) struct ConvKernels<E: DeviceReal> {
+    fft: FftGpu<E>,
     direct: wgpu::ComputePipeline,
     split: wgpu::ComputePipeline,
     multiply: wgpu::ComputePipeline,
@@ -81,9 +97,130 @@ pub struct ConvGpu {
     gather_2d: wgpu::ComputePipeline,
 }
 
+/// The convolution pipelines of one context in one precision: float32 ([`ConvGpu::new`]), or
+/// what float64 input computes in ([`ConvGpu::for_arith`]). Inputs and outputs are float64
+/// whatever the precision.
+#[derive(Debug)]
+pub struct ConvGpu {
+    kernels: Kernels,
+}
+
+#[derive(Debug)]
+enum Kernels {
+    Single(ConvKernels<f32>),
+    Native64(ConvKernels<f64>),
+    DoubleFloat(ConvKernels<DoubleFloat>),
+}
+
+/// Runs `$body` with `$k` bound to the kernels of whichever precision `$gpu` holds.
+macro_rules! with_kernels {
+    ($gpu:expr, $k:ident => $body:expr) => {
+        match &$gpu.kernels {
+            Kernels::Single($k) => $body,
+            Kernels::Native64($k) => $body,
+            Kernels::DoubleFloat($k) => $body,
+        }
+    };
+}
+
+impl ConvGpu {
+    /// Fetches (compiling on first use) the float32 pipelines of `ctx`.
+    ///
+    /// # Errors
+    /// [`Error::Gpu`] if the driver rejects a shader.
+    pub fn new(ctx: &GpuContext) -> Result<Self> {
+        Self::for_arith(ctx, Arith::Single)
+    }
+
+    /// The pipelines computing in `arith` (`Arith::Native64` needs the adapter's
+    /// `SHADER_F64`).
+    ///
+    /// # Errors
+    /// [`Error::Gpu`] if the driver rejects a shader.
+    pub fn for_arith(ctx: &GpuContext, arith: Arith) -> Result<Self> {
+        let kernels = match arith {
+            Arith::Single => Kernels::Single(ConvKernels::new(ctx)?),
+            Arith::Native64 => Kernels::Native64(ConvKernels::new(ctx)?),
+            Arith::DoubleFloat => Kernels::DoubleFloat(ConvKernels::new(ctx)?),
+        };
+        Ok(Self { kernels })
+    }
+
+    /// The float32 plan for a signal of `n` samples and a kernel of `k <= n` taps.
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] when one block's spectrum cannot fit a binding.
+    pub fn plan(
+        ctx: &GpuContext,
+        n: usize,
+        k: usize,
+        method: Method,
+        finite: bool,
+    ) -> Result<GpuPlan> {
+        ConvKernels::<f32>::plan(ctx, n, k, method, finite)
+    }
+
+    /// Outputs `[start, start + len)` of the full convolution of `a` and `v`, computed in
+    /// this precision and returned as float64.
+    ///
+    /// # Errors
+    /// [`Error::EmptyInput`]; [`Error::InvalidParam`] for finite values beyond float32's
+    /// range in float32; [`Error::ExceedsLimit`] (also for double-float data whose magnitudes
+    /// span too much); GPU errors.
+    pub fn full_window(
+        &self,
+        ctx: &GpuContext,
+        a: &[f64],
+        v: &[f64],
+        method: Method,
+        window: (usize, usize),
+    ) -> Result<Vec<f64>> {
+        with_kernels!(self, k => k.full_window(ctx, a, v, method, window))
+    }
+
+    /// The index (in the full convolution) of the largest output, the first on ties as
+    /// `numpy.argmax`, found by a reduction on the GPU; only one value per 256 outputs is
+    /// read back.
+    ///
+    /// # Errors
+    /// As [`ConvGpu::full_window`].
+    pub fn argmax_full(
+        &self,
+        ctx: &GpuContext,
+        a: &[f64],
+        v: &[f64],
+        method: Method,
+    ) -> Result<usize> {
+        with_kernels!(self, k => k.argmax_full(ctx, a, v, method))
+    }
+
+    /// The window `((first row, rows), (first column, columns))` of the full 2-D convolution
+    /// of `a` and `v`, in this precision. `Method::Auto` sums directly for non-finite input
+    /// or kernels of at most [`GPU_DIRECT_MAX_TAPS`] taps, else multiplies 2-D FFTs of the
+    /// inputs zero-padded to powers of two.
+    ///
+    /// Inputs, outputs or padded transforms larger than one storage binding are split: the
+    /// larger input into blocks (and the smaller too when it alone is past the binding), each
+    /// pair of blocks convolved on the GPU, and their windows added into the result in
+    /// float64 (overlap-add; convolution is linear and commutes).
+    ///
+    /// # Errors
+    /// As [`ConvGpu::full_window`].
+    pub fn full_window_2d(
+        &self,
+        ctx: &GpuContext,
+        a: ndarray::ArrayView2<'_, f64>,
+        v: ndarray::ArrayView2<'_, f64>,
+        method: Method,
+        window: ((usize, usize), (usize, usize)),
+    ) -> Result<ndarray::Array2<f64>> {
+        with_kernels!(self, k => k.full_window_2d(ctx, a, v, method, window))
+    }
+}
+
 /// Kept in sync with `struct Conv2dUniform` in shaders/conv/conv.wgsl.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
 pub(crate) struct Conv2dUniform {
     /// Image rows.
     pub(crate) a_rows: u32,
@@ -103,15 +240,29 @@ pub(crate) struct Conv2dUniform {
     pub(crate) out_cols: u32,
     /// FFT path: columns of the padded transform.
     pub(crate) fft_cols: u32,
+    /// Always 1.0 (double-float: see shaders/precision/double_float.wgsl).
+    pub(crate) one: f32,
     /// Padding.
-    pub(crate) _pad: [u32; 3],
+    pub(crate) _pad: [u32; 2],
 }
 
-/// Float32 copies of the operands, the longer first (convolution commutes).
-struct Operands {
-    signal: Vec<f32>,
-    kernel: Vec<f32>,
+impl Default for Conv2dUniform {
+    fn default() -> Self {
+        Self {
+            one: 1.0,
+            ..Zeroable::zeroed()
+        }
+    }
+}
+
+/// Copies of the operands in the kernels' element, the longer first (convolution commutes),
+/// and the factor that scales results back (double-float operands are scaled by powers of
+/// two).
+struct Operands<E> {
+    signal: Vec<E>,
+    kernel: Vec<E>,
     finite: bool,
+    up: f64,
 }
 
 /// Device memory one batch of tiled 2-D convolutions may hold, in bindings.
@@ -121,32 +272,37 @@ const BATCH_BINDINGS: u64 = 4;
 /// (first column, columns) of the result it adds to).
 type GatheredPart = (usize, (usize, usize), (usize, usize));
 
-/// Pairs of blocks recorded into one submission, their windows gathered in one buffer.
-struct Batch {
+/// Pairs of blocks recorded into one submission, their windows gathered in one buffer of
+/// elements `E`.
+struct Batch<E> {
     encoder: wgpu::CommandEncoder,
     gathered: wgpu::Buffer,
-    /// Floats used in `gathered`, of `capacity`.
+    /// Elements used in `gathered`, of `capacity`.
     used: usize,
     capacity: usize,
     held: u64,
     limit: u64,
     parts: Vec<GatheredPart>,
+    element: std::marker::PhantomData<E>,
 }
 
-impl Batch {
+impl<E: DeviceReal> Batch<E> {
+    const BYTES: u64 = std::mem::size_of::<E>() as u64;
+
     fn new(ctx: &GpuContext, budget: u64) -> Result<Self> {
         Ok(Self {
             encoder: ctx.device.create_command_encoder(&Default::default()),
             gathered: ctx.storage_buffer("conv2d gathered windows", budget)?,
             used: 0,
-            capacity: (budget / 4) as usize,
+            capacity: (budget / Self::BYTES) as usize,
             held: budget,
             limit: BATCH_BINDINGS * budget,
             parts: Vec::new(),
+            element: std::marker::PhantomData,
         })
     }
 
-    /// Whether a pair with a window of `count` floats, holding `held` bytes of device memory
+    /// Whether a pair with a window of `count` elements, holding `held` bytes of device memory
     /// while recorded, still fits (an empty batch takes any pair: each fits one binding).
     fn has_room(&self, count: usize, held: u64) -> bool {
         self.parts.is_empty()
@@ -167,8 +323,8 @@ impl Batch {
                 part,
                 0,
                 &self.gathered,
-                (self.used * 4) as u64,
-                (count * 4) as u64,
+                self.used as u64 * Self::BYTES,
+                count as u64 * Self::BYTES,
             );
         })?;
         self.parts.push((self.used, rows, cols));
@@ -177,9 +333,9 @@ impl Batch {
         Ok(())
     }
 
-    /// Submits the batch and adds each window into `out`; the batch is then empty again
-    /// (its gathering buffer reused).
-    fn flush(&mut self, ctx: &GpuContext, out: &mut ndarray::Array2<f64>) -> Result<()> {
+    /// Submits the batch and adds each window, times `up`, into `out`; the batch is then
+    /// empty again (its gathering buffer reused).
+    fn flush(&mut self, ctx: &GpuContext, out: &mut ndarray::Array2<f64>, up: f64) -> Result<()> {
         if self.parts.is_empty() {
             return Ok(());
         }
@@ -188,60 +344,61 @@ impl Batch {
             ctx.device.create_command_encoder(&Default::default()),
         );
         ctx.submit_and_wait("a batch of 2-D convolutions", encoder)?;
-        let values = ctx.read_back::<f32>(&self.gathered, 0, self.used)?;
+        let values = ctx.read_back::<E>(&self.gathered, 0, self.used)?;
         for (offset, (r, n_r), (c, n_c)) in self.parts.drain(..) {
             let part = &values[offset..offset + n_r * n_c];
             let mut target = out.slice_mut(s![r..r + n_r, c..c + n_c]);
             for (t, &p) in target.iter_mut().zip(part) {
-                *t += f64::from(p);
+                *t += p.to_f64() * up;
             }
         }
         self.used = 0;
-        self.held = (self.capacity * 4) as u64;
+        self.held = self.capacity as u64 * Self::BYTES;
         Ok(())
     }
 }
 
 /// Bytes of device memory one recorded pair holds until its submission: the window, and the
-/// two inputs (direct) or the two padded inputs, work, scratch and two spectra (FFT).
-fn pair_held(direct: bool, a: (usize, usize), v: (usize, usize), window: usize) -> u64 {
+/// two inputs (direct) or the two padded inputs, work, scratch and two spectra (FFT), in
+/// elements of `element` bytes.
+fn pair_held(
+    element: u64,
+    direct: bool,
+    a: (usize, usize),
+    v: (usize, usize),
+    window: usize,
+) -> u64 {
     let inputs = if direct {
-        ((a.0 * a.1 + v.0 * v.1) * 4) as u64
+        (a.0 * a.1 + v.0 * v.1) as u64 * element
     } else {
         let padded = (a.0 + v.0 - 1).next_power_of_two() * (a.1 + v.1 - 1).next_power_of_two();
-        6 * (padded * 8) as u64
+        6 * padded as u64 * 2 * element
     };
-    inputs + (window * 4) as u64
+    inputs + window as u64 * element
 }
 
 /// Whether a 2-D convolution of an `a`-shaped and a `v`-shaped block runs in one binding:
-/// each input and the whole full output (direct), or the padded complex transform (FFT).
-fn pair_fits(direct: bool, budget: u64, a: (usize, usize), v: (usize, usize)) -> bool {
+/// each input and the whole full output (direct), or the padded complex transform (FFT), in
+/// elements of `element` bytes.
+fn pair_fits(
+    element: u64,
+    direct: bool,
+    budget: u64,
+    a: (usize, usize),
+    v: (usize, usize),
+) -> bool {
     let full = ((a.0 + v.0 - 1) as u64) * ((a.1 + v.1 - 1) as u64);
     if direct {
         let largest = ((a.0 * a.1) as u64).max((v.0 * v.1) as u64).max(full);
-        largest * 4 <= budget
+        largest * element <= budget
     } else {
         let padded = ((a.0 + v.0 - 1).next_power_of_two() as u64)
             * ((a.1 + v.1 - 1).next_power_of_two() as u64);
-        padded * 8 <= budget
+        padded * 2 * element <= budget
     }
 }
 
-fn single(what: &'static str, x: &[f64]) -> Result<Vec<f32>> {
-    if let Some(v) = x
-        .iter()
-        .find(|v| v.is_finite() && v.abs() > f64::from(f32::MAX))
-    {
-        return Err(Error::param(
-            what,
-            format!("{v} is beyond float32's range, which the GPU computes in; use the CPU"),
-        ));
-    }
-    Ok(x.iter().map(|&v| v as f32).collect())
-}
-
-impl Operands {
+impl<E: DeviceReal> Operands<E> {
     fn new(a: &[f64], v: &[f64]) -> Result<Self> {
         if a.is_empty() {
             return Err(Error::EmptyInput("first input"));
@@ -250,44 +407,39 @@ impl Operands {
             return Err(Error::EmptyInput("second input"));
         }
         let (long, short) = if a.len() >= v.len() { (a, v) } else { (v, a) };
+        let long_scale = Scaling::for_data::<E>("signal", long.iter().copied())?;
+        let short_scale = Scaling::for_data::<E>("kernel", short.iter().copied())?;
         Ok(Self {
             finite: long.iter().chain(short).all(|x| x.is_finite()),
-            signal: single("signal", long)?,
-            kernel: single("kernel", short)?,
+            signal: long.iter().map(|&x| long_scale.to(x)).collect(),
+            kernel: short.iter().map(|&x| short_scale.to(x)).collect(),
+            up: long_scale.up * short_scale.up,
         })
     }
 }
 
-impl ConvGpu {
-    /// Fetches (compiling on first use) the pipelines of `ctx`.
-    ///
-    /// # Errors
-    /// [`Error::Gpu`] if the driver rejects a shader.
-    pub fn new(ctx: &GpuContext) -> Result<Self> {
+impl<E: DeviceReal> ConvKernels<E> {
+    /// Fetches (compiling on first use) the pipelines of `ctx` for elements `E`.
+    fn new(ctx: &GpuContext) -> Result<Self> {
+        let p = |entry| CONV_SHADERS.pipeline(ctx, E::ARITH, entry);
         Ok(Self {
             fft: FftGpu::new(ctx)?,
-            direct: ctx.pipeline("conv", CONV_WGSL, "direct")?,
-            split: ctx.pipeline("conv", CONV_WGSL, "split_blocks")?,
-            multiply: ctx.pipeline("conv", CONV_WGSL, "multiply")?,
-            overlap_add: ctx.pipeline("conv", CONV_WGSL, "overlap_add")?,
-            argmax: ctx.pipeline("conv", CONV_WGSL, "argmax")?,
-            direct_2d: ctx.pipeline("conv", CONV_WGSL, "direct_2d")?,
-            multiply_pointwise: ctx.pipeline("conv", CONV_WGSL, "multiply_pointwise")?,
-            gather_2d: ctx.pipeline("conv", CONV_WGSL, "gather_2d")?,
+            direct: p("direct")?,
+            split: p("split_blocks")?,
+            multiply: p("multiply")?,
+            overlap_add: p("overlap_add")?,
+            argmax: p("argmax")?,
+            direct_2d: p("direct_2d")?,
+            multiply_pointwise: p("multiply_pointwise")?,
+            gather_2d: p("gather_2d")?,
         })
     }
 
+    /// Bytes of one element.
+    const BYTES: u64 = std::mem::size_of::<E>() as u64;
+
     /// The plan for a signal of `n` samples and a kernel of `k <= n` taps.
-    ///
-    /// # Errors
-    /// [`Error::ExceedsLimit`] when one block's spectrum cannot fit a binding.
-    pub fn plan(
-        ctx: &GpuContext,
-        n: usize,
-        k: usize,
-        method: Method,
-        finite: bool,
-    ) -> Result<GpuPlan> {
+    fn plan(ctx: &GpuContext, n: usize, k: usize, method: Method, finite: bool) -> Result<GpuPlan> {
         let direct = match method {
             Method::Direct => true,
             Method::Fft => false,
@@ -298,18 +450,18 @@ impl ConvGpu {
         }
         let binding = ctx.max_binding_bytes() as usize;
         let whole = (n + k - 1).next_power_of_two().max(2);
-        let blocked = (8 * k).next_power_of_two().max(MIN_BLOCK_TRANSFORM);
+        let blocked = (8 * k).next_power_of_two().max(min_block_transform::<E>());
         let mut size = whole.min(blocked);
         // A smaller transform where a binding cannot hold the spectrum, as long as blocks
         // stay at least as long as the kernel (so at most two overlap at any output).
-        while spectrum_bytes(size) > binding && size / 2 > 2 * k {
+        while spectrum_bytes::<E>(size) > binding && size / 2 > 2 * k {
             size /= 2;
         }
-        if spectrum_bytes(size) > binding {
+        if spectrum_bytes::<E>(size) > binding {
             return Err(Error::ExceedsLimit {
                 what: "kernel taps for FFT convolution on the GPU",
                 requested: k as u64,
-                max: (binding / 16) as u64,
+                max: (binding / (4 * Self::BYTES as usize)) as u64,
             });
         }
         Ok(GpuPlan::OverlapAdd {
@@ -318,13 +470,8 @@ impl ConvGpu {
         })
     }
 
-    /// Outputs `[start, start + len)` of the full convolution of `a` and `v` (float32 on
-    /// the GPU, returned as float64).
-    ///
-    /// # Errors
-    /// [`Error::EmptyInput`]; [`Error::InvalidParam`] for finite values beyond float32's
-    /// range; [`Error::ExceedsLimit`]; GPU errors.
-    pub fn full_window(
+    /// [`ConvGpu::full_window`] in `E`.
+    fn full_window(
         &self,
         ctx: &GpuContext,
         a: &[f64],
@@ -332,35 +479,24 @@ impl ConvGpu {
         method: Method,
         (start, len): (usize, usize),
     ) -> Result<Vec<f64>> {
-        let ops = Operands::new(a, v)?;
+        let ops = Operands::<E>::new(a, v)?;
         let mut out = Vec::with_capacity(len);
         self.run(ctx, &ops, method, (start, len), |buffer, _, count| {
             out.extend(
-                ctx.read_back::<f32>(buffer, 0, count)?
+                ctx.read_back::<E>(buffer, 0, count)?
                     .into_iter()
-                    .map(f64::from),
+                    .map(|x| x.to_f64() * ops.up),
             );
             Ok(())
         })?;
         Ok(out)
     }
 
-    /// The index (in the full convolution) of the largest output, the first on ties as
-    /// `numpy.argmax`, found by a reduction on the GPU; only one pair per 256 outputs is
-    /// read back.
-    ///
-    /// # Errors
-    /// As [`ConvGpu::full_window`].
-    pub fn argmax_full(
-        &self,
-        ctx: &GpuContext,
-        a: &[f64],
-        v: &[f64],
-        method: Method,
-    ) -> Result<usize> {
-        let ops = Operands::new(a, v)?;
+    /// [`ConvGpu::argmax_full`] in `E`.
+    fn argmax_full(&self, ctx: &GpuContext, a: &[f64], v: &[f64], method: Method) -> Result<usize> {
+        let ops = Operands::<E>::new(a, v)?;
         let len = ops.signal.len() + ops.kernel.len() - 1;
-        let mut best: Option<(f32, usize)> = None;
+        let mut best: Option<(f64, usize)> = None;
         self.run(ctx, &ops, method, (0, len), |buffer, offset, count| {
             let groups = count.div_ceil(TILE);
             let uniform = ctx.uniform(
@@ -370,18 +506,25 @@ impl ConvGpu {
                     ..Default::default()
                 },
             )?;
-            let pairs = ctx.storage_buffer("argmax results", groups as u64 * 8)?;
-            ctx.poison_f32(&pairs, 2 * groups);
+            let indices = ctx.storage_buffer("argmax indices", groups as u64 * 4)?;
+            let values = ctx.storage_buffer("argmax values", groups as u64 * Self::BYTES)?;
+            ctx.poison_f32(&indices, groups);
+            ctx.poison_f32(&values, groups * E::words());
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             ctx.record_dispatch(
                 "argmax",
                 &mut encoder,
                 &self.argmax,
-                &[&uniform, buffer, &pairs],
+                &[&uniform, buffer, &indices, &values],
                 groups as u64,
             )?;
             ctx.submit_and_wait("the argmax", encoder)?;
-            for [bits, index] in ctx.read_back::<[u32; 2]>(&pairs, 0, groups)? {
+            let values = ctx.read_back::<E>(&values, 0, groups)?;
+            for (index, value) in ctx
+                .read_back::<u32>(&indices, 0, groups)?
+                .into_iter()
+                .zip(values)
+            {
                 // Every workgroup writes an index inside its outputs; anything else is a
                 // result never written (the poison), not a peak.
                 if index as usize >= count {
@@ -390,7 +533,7 @@ impl ConvGpu {
                         message: format!("index {index} outside {count} outputs"),
                     });
                 }
-                let value = f32::from_bits(bits);
+                let value = value.to_f64();
                 let index = offset + index as usize;
                 if best.is_none_or(|(b, _)| value > b) {
                     best = Some((value, index));
@@ -402,19 +545,8 @@ impl ConvGpu {
             .ok_or(Error::EmptyInput("correlation"))
     }
 
-    /// The window `((first row, rows), (first column, columns))` of the full 2-D convolution
-    /// of `a` and `v` (float32 on the GPU). `Method::Auto` sums directly for non-finite input
-    /// or kernels of at most [`GPU_DIRECT_MAX_TAPS`] taps, else multiplies 2-D FFTs of the
-    /// inputs zero-padded to powers of two.
-    ///
-    /// Inputs, outputs or padded transforms larger than one storage binding are split: the
-    /// larger input into blocks (and the smaller too when it alone is past the binding), each
-    /// pair of blocks convolved on the GPU, and their windows added into the result in
-    /// float64 (overlap-add; convolution is linear and commutes).
-    ///
-    /// # Errors
-    /// Values beyond float32's range; GPU errors.
-    pub fn full_window_2d(
+    /// [`ConvGpu::full_window_2d`] in `E`.
+    fn full_window_2d(
         &self,
         ctx: &GpuContext,
         a: ndarray::ArrayView2<'_, f64>,
@@ -430,13 +562,18 @@ impl ConvGpu {
         };
         // Convolution commutes: the larger input is the one cut into many blocks.
         let (a, v) = if a.len() >= v.len() { (a, v) } else { (v, a) };
+        let scales = (
+            Scaling::for_data::<E>("first input", a.iter().copied())?,
+            Scaling::for_data::<E>("second input", v.iter().copied())?,
+        );
         let budget = ctx.max_binding_bytes();
         let ((_, out_rows), (_, out_cols)) = window;
-        if pair_fits(direct, budget, a.dim(), v.dim()) && (out_rows * out_cols * 4) as u64 <= budget
+        if pair_fits(Self::BYTES, direct, budget, a.dim(), v.dim())
+            && (out_rows * out_cols) as u64 * Self::BYTES <= budget
         {
-            return self.window_2d_resident(ctx, a, v, direct, window);
+            return self.window_2d_resident(ctx, (a, v), scales, direct, window);
         }
-        self.window_2d_tiled(ctx, a, v, direct, window)
+        self.window_2d_tiled(ctx, (a, v), scales, direct, window)
     }
 
     /// [`ConvGpu::full_window_2d`] past one binding: blocks of `v` small enough that a block
@@ -445,12 +582,14 @@ impl ConvGpu {
     fn window_2d_tiled(
         &self,
         ctx: &GpuContext,
-        a: ndarray::ArrayView2<'_, f64>,
-        v: ndarray::ArrayView2<'_, f64>,
+        (a, v): (ndarray::ArrayView2<'_, f64>, ndarray::ArrayView2<'_, f64>),
+        scales: (Scaling, Scaling),
         direct: bool,
         ((r0, rows), (c0, cols)): ((usize, usize), (usize, usize)),
     ) -> Result<ndarray::Array2<f64>> {
+        let up = scales.0.up * scales.1.up;
         let budget = ctx.max_binding_bytes();
+        let fits = |a, v| pair_fits(Self::BYTES, direct, budget, a, v);
         let halve = |(r, c): (usize, usize)| {
             if r >= c {
                 (r.div_ceil(2), c)
@@ -459,7 +598,7 @@ impl ConvGpu {
             }
         };
         let mut v_block = v.dim();
-        while !pair_fits(direct, budget, v_block, v_block) {
+        while !fits(v_block, v_block) {
             if v_block == (1, 1) {
                 return Err(Error::ExceedsLimit {
                     what: "bytes of one block of a 2-D convolution on the GPU",
@@ -470,7 +609,7 @@ impl ConvGpu {
             v_block = halve(v_block);
         }
         let mut a_block = a.dim();
-        while !pair_fits(direct, budget, a_block, v_block) {
+        while !fits(a_block, v_block) {
             a_block = halve(a_block);
         }
         let mut out = ndarray::Array2::<f64>::zeros((rows, cols));
@@ -484,7 +623,7 @@ impl ConvGpu {
         // Pairs are recorded in batches, one submission and one read-back each: every pair's
         // window is copied into one buffer of at most a binding, and a batch holds at most
         // BATCH_BINDINGS bindings of device memory (or a single pair, whatever it holds).
-        let mut batch = Batch::new(ctx, budget)?;
+        let mut batch = Batch::<E>::new(ctx, budget)?;
         for ai in (0..a.nrows()).step_by(a_block.0) {
             let a_rows = a_block.0.min(a.nrows() - ai);
             for aj in (0..a.ncols()).step_by(a_block.1) {
@@ -505,16 +644,22 @@ impl ConvGpu {
                         else {
                             continue;
                         };
-                        let held = pair_held(direct, (a_rows, a_cols), (v_rows, v_cols), n_r * n_c);
+                        let held = pair_held(
+                            Self::BYTES,
+                            direct,
+                            (a_rows, a_cols),
+                            (v_rows, v_cols),
+                            n_r * n_c,
+                        );
                         if !batch.has_room(n_r * n_c, held) {
-                            batch.flush(ctx, &mut out)?;
+                            batch.flush(ctx, &mut out, up)?;
                         }
                         let v_part = v.slice(s![vp..vp + v_rows, vq..vq + v_cols]);
                         let part = self.record_window_2d(
                             ctx,
                             &mut batch.encoder,
-                            a_part,
-                            v_part,
+                            (a_part, v_part),
+                            scales,
                             direct,
                             ((pair_r, n_r), (pair_c, n_c)),
                         )?;
@@ -523,7 +668,7 @@ impl ConvGpu {
                 }
             }
         }
-        batch.flush(ctx, &mut out)?;
+        batch.flush(ctx, &mut out, up)?;
         Ok(out)
     }
 
@@ -532,40 +677,38 @@ impl ConvGpu {
     fn window_2d_resident(
         &self,
         ctx: &GpuContext,
-        a: ndarray::ArrayView2<'_, f64>,
-        v: ndarray::ArrayView2<'_, f64>,
+        inputs: (ndarray::ArrayView2<'_, f64>, ndarray::ArrayView2<'_, f64>),
+        scales: (Scaling, Scaling),
         direct: bool,
         window: ((usize, usize), (usize, usize)),
     ) -> Result<ndarray::Array2<f64>> {
         let ((_, out_rows), (_, out_cols)) = window;
         let count = out_rows * out_cols;
+        let up = scales.0.up * scales.1.up;
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let out = self.record_window_2d(ctx, &mut encoder, a, v, direct, window)?;
+        let out = self.record_window_2d(ctx, &mut encoder, inputs, scales, direct, window)?;
         ctx.submit_and_wait("the 2-D convolution", encoder)?;
-        let values = ctx.read_back::<f32>(&out, 0, count)?;
+        let values = ctx.read_back::<E>(&out, 0, count)?;
         Ok(ndarray::Array2::from_shape_fn(
             (out_rows, out_cols),
-            |(i, j)| f64::from(values[i * out_cols + j]),
+            |(i, j)| values[i * out_cols + j].to_f64() * up,
         ))
     }
 
-    /// Records one resident 2-D convolution into `encoder`; returns the buffer that will hold
-    /// the window (row-major float32). It holds [`pair_held`] bytes of device memory until
-    /// the submission.
+    /// Records one resident 2-D convolution of `a` and `v` (scaled into `E` by `scales`) into
+    /// `encoder`; returns the buffer that will hold the window (row-major `E`, times the
+    /// scalings' `up`). It holds [`pair_held`] bytes of device memory until the submission.
     fn record_window_2d(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        a: ndarray::ArrayView2<'_, f64>,
-        v: ndarray::ArrayView2<'_, f64>,
+        (a, v): (ndarray::ArrayView2<'_, f64>, ndarray::ArrayView2<'_, f64>),
+        (a_scale, v_scale): (Scaling, Scaling),
         direct: bool,
         ((first_row, out_rows), (first_col, out_cols)): ((usize, usize), (usize, usize)),
     ) -> Result<wgpu::Buffer> {
-        let flat = |x: ndarray::ArrayView2<'_, f64>| x.iter().copied().collect::<Vec<f64>>();
-        let (image, kernel) = (
-            single("first input", &flat(a))?,
-            single("second input", &flat(v))?,
-        );
+        let image: Vec<E> = a.iter().map(|&x| a_scale.to(x)).collect();
+        let kernel: Vec<E> = v.iter().map(|&x| v_scale.to(x)).collect();
         let count = out_rows * out_cols;
         let mut uniform = Conv2dUniform {
             a_rows: a.nrows() as u32,
@@ -578,8 +721,8 @@ impl ConvGpu {
             out_cols: out_cols as u32,
             ..Default::default()
         };
-        let out = ctx.storage_buffer("conv2d output", count as u64 * 4)?;
-        ctx.poison_f32(&out, count);
+        let out = ctx.storage_buffer("conv2d output", count as u64 * Self::BYTES)?;
+        ctx.poison_f32(&out, count * E::words());
         if direct {
             let u = ctx.uniform("conv2d uniform", &uniform)?;
             let image_buffer = ctx.upload("conv2d image", &image)?;
@@ -594,10 +737,10 @@ impl ConvGpu {
         } else {
             let rows = (a.nrows() + v.nrows() - 1).next_power_of_two();
             let cols = (a.ncols() + v.ncols() - 1).next_power_of_two();
-            let bytes = (rows * cols * 8) as u64;
+            let bytes = (rows * cols) as u64 * 2 * Self::BYTES;
             uniform.fft_cols = cols as u32;
-            let padded = |x: &[f32], (r, c): (usize, usize)| {
-                let mut data = vec![[0.0f32; 2]; rows * cols];
+            let padded = |x: &[E], (r, c): (usize, usize)| {
+                let mut data = vec![[E::zeroed(); 2]; rows * cols];
                 for (i, &value) in x.iter().enumerate() {
                     data[(i / c) * cols + i % c][0] = value;
                 }
@@ -648,7 +791,7 @@ impl ConvGpu {
     fn run(
         &self,
         ctx: &GpuContext,
-        ops: &Operands,
+        ops: &Operands<E>,
         method: Method,
         (start, len): (usize, usize),
         mut each: impl FnMut(&wgpu::Buffer, usize, usize) -> Result<()>,
@@ -656,19 +799,20 @@ impl ConvGpu {
         let (n, k) = (ops.signal.len(), ops.kernel.len());
         let plan = Self::plan(ctx, n, k, method, ops.finite)?;
         let binding = ctx.max_binding_bytes() as usize;
+        let element = Self::BYTES as usize;
         let chunk = match plan {
-            GpuPlan::Direct => (binding / 4).saturating_sub(k - 1),
+            GpuPlan::Direct => (binding / element).saturating_sub(k - 1),
             GpuPlan::OverlapAdd { size, block } => {
-                (binding / spectrum_bytes(size) * block).saturating_sub(k - 1)
+                (binding / spectrum_bytes::<E>(size) * block).saturating_sub(k - 1)
             }
         }
         // u32 indices in the shaders.
         .min(1 << 30);
-        if chunk == 0 || 4 * k > binding {
+        if chunk == 0 || element * k > binding {
             return Err(Error::ExceedsLimit {
                 what: "kernel taps for convolution on the GPU",
                 requested: k as u64,
-                max: (binding / 8) as u64,
+                max: (binding / (2 * element)) as u64,
             });
         }
         let kernel_input = match plan {
@@ -682,8 +826,8 @@ impl ConvGpu {
             let s1 = t_hi.min(n);
             let slice = ctx.upload("conv signal", &ops.signal[s0..s1])?;
             let count = t_hi - t_lo;
-            let out = ctx.storage_buffer("conv output", count as u64 * 4)?;
-            ctx.poison_f32(&out, count);
+            let out = ctx.storage_buffer("conv output", count as u64 * Self::BYTES)?;
+            ctx.poison_f32(&out, count * E::words());
             let uniform = ConvUniform {
                 n: (s1 - s0) as u32,
                 k: k as u32,
@@ -723,17 +867,13 @@ impl ConvGpu {
     }
 
     /// The real spectrum of the kernel zero-padded to `size` points, left on the GPU.
-    fn kernel_spectrum(
-        &self,
-        ctx: &GpuContext,
-        kernel: &[f32],
-        size: usize,
-    ) -> Result<wgpu::Buffer> {
-        let mut padded = vec![0.0f32; size];
+    fn kernel_spectrum(&self, ctx: &GpuContext, kernel: &[E], size: usize) -> Result<wgpu::Buffer> {
+        let mut padded = vec![E::zeroed(); size];
         padded[..kernel.len()].copy_from_slice(kernel);
         let real = ctx.upload("conv kernel", &padded)?;
-        let spectrum = ctx.storage_buffer("conv kernel spectrum", spectrum_bytes(size) as u64)?;
-        let (scratch, scratch2) = real_scratch(ctx, size, 1)?;
+        let spectrum =
+            ctx.storage_buffer("conv kernel spectrum", spectrum_bytes::<E>(size) as u64)?;
+        let (scratch, scratch2) = real_scratch::<E>(ctx, size, 1)?;
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         self.fft.record_r2c(
             ctx,
@@ -759,9 +899,10 @@ impl ConvGpu {
     ) -> Result<()> {
         let (rows, size) = (u.rows as usize, u.size as usize);
         let uniform = ctx.uniform("conv uniform", &u)?;
-        let blocks = ctx.storage_buffer("conv blocks", (rows * size * 4) as u64)?;
-        let spectra = ctx.storage_buffer("conv spectra", (rows * spectrum_bytes(size)) as u64)?;
-        let (scratch, scratch2) = real_scratch(ctx, size, rows)?;
+        let blocks = ctx.storage_buffer("conv blocks", (rows * size) as u64 * Self::BYTES)?;
+        let spectra =
+            ctx.storage_buffer("conv spectra", (rows * spectrum_bytes::<E>(size)) as u64)?;
+        let (scratch, scratch2) = real_scratch::<E>(ctx, size, rows)?;
         ctx.record_dispatch(
             "conv blocks",
             encoder,
@@ -805,7 +946,7 @@ impl ConvGpu {
     }
 }
 
-/// Bytes of the `size / 2 + 1` complex float32 bins of one block.
-fn spectrum_bytes(size: usize) -> usize {
-    (size / 2 + 1) * 8
+/// Bytes of the `size / 2 + 1` complex bins of one block.
+fn spectrum_bytes<E: DeviceReal>(size: usize) -> usize {
+    (size / 2 + 1) * 2 * std::mem::size_of::<E>()
 }

@@ -237,7 +237,8 @@ fn overlap_add(a: &[f64], v: &[f64]) -> Vec<f64> {
     out
 }
 
-/// `numpy.convolve(a, v, mode)` on the device (the GPU computes in float32).
+/// `numpy.convolve(a, v, mode)` on the device (on a GPU at the device's
+/// [`Precision`](crate::Precision): float64 accuracy unless `Single` is asked for).
 ///
 /// # Errors
 /// [`Error::EmptyInput`] for an empty operand (NumPy raises too); GPU errors and limits as
@@ -270,7 +271,7 @@ fn first_argmax(c: &Array1<f64>) -> usize {
 }
 
 /// `window` = (first, count) of the full convolution of `a` and `v`, on the CPU (float64)
-/// or the GPU (float32, only the window computed).
+/// or the GPU (at the device's precision, only the window computed).
 fn kept(
     device: Device<'_>,
     a: &[f64],
@@ -283,19 +284,24 @@ fn kept(
             let full = full_convolution_of_nonempty(a, v, method);
             Ok(Array1::from(full[start..start + len].to_vec()))
         }
-        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
-            "convolve",
-            || {
-                Ok(Array1::from(gpu::ConvGpu::new(ctx)?.full_window(
-                    ctx,
-                    a,
-                    v,
-                    method,
-                    (start, len),
-                )?))
-            },
-            || kept(Device::Cpu, a, v, method, (start, len)),
-        ),
+        Device::Gpu(ctx, _) => {
+            let arith = device.float64_arith().expect("a GPU device");
+            crate::gpu::or_cpu_past_limits(
+                "convolve",
+                || {
+                    Ok(Array1::from(
+                        gpu::ConvGpu::for_arith(ctx, arith)?.full_window(
+                            ctx,
+                            a,
+                            v,
+                            method,
+                            (start, len),
+                        )?,
+                    ))
+                },
+                || kept(Device::Cpu, a, v, method, (start, len)),
+            )
+        }
     }
 }
 
@@ -310,7 +316,7 @@ pub(crate) fn scipy_window(mode: Mode, n1: usize, n2: usize) -> (usize, usize) {
 }
 
 /// `scipy.signal.convolve(in1, in2, mode, method)` for 1-D input, on the device
-/// (the GPU computes in float32).
+/// (on a GPU at the device's precision, as [`np_convolve`]).
 ///
 /// ```
 /// use gpusci::conv::{convolve, Method, Mode};
@@ -340,7 +346,8 @@ pub fn convolve<'d>(
 }
 
 /// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input, on the
-/// device (the GPU computes in float32): the convolution with `in2` reversed. In `valid` mode
+/// device (on a GPU at the device's precision, as [`np_convolve`]): the convolution with `in2`
+/// reversed. In `valid` mode
 /// with `in2` longer, SciPy swaps the inputs and reverses the result; so does this.
 ///
 /// # Errors
@@ -403,7 +410,8 @@ pub struct Lag {
 
 /// The lag of `b` against `a` as SciPy users compute it (`lags[argmax(correlate(a, b,
 /// 'full'))]`; the first maximum on ties, as `argmax`), on the device. On the GPU
-/// the correlation and its argmax run in float32 there and only the peak's index comes back;
+/// the correlation and its argmax run at the device's precision and only the peak's index
+/// comes back;
 /// the peak value, its neighbours for the refinement and the Pearson correlation are then
 /// computed in float64 on the CPU (O(n) each).
 ///
@@ -444,10 +452,18 @@ pub fn lag<'d>(
             (first_argmax(&c), Box::new(move |i| c[i]))
         }
         Device::Gpu(ctx, _) => {
+            let arith = device.float64_arith().expect("a GPU device");
             let reversed: Vec<f64> = b.iter().rev().copied().collect();
             let m = crate::gpu::or_cpu_past_limits(
                 "lag",
-                || gpu::ConvGpu::new(ctx)?.argmax_full(ctx, &a.to_vec(), &reversed, method),
+                || {
+                    gpu::ConvGpu::for_arith(ctx, arith)?.argmax_full(
+                        ctx,
+                        &a.to_vec(),
+                        &reversed,
+                        method,
+                    )
+                },
                 || {
                     Ok(first_argmax(&correlate(
                         Device::Cpu,

@@ -2,7 +2,8 @@
 //! `full`, `same` (the first input's shape, centred as SciPy's `_centered`) and `valid` (one
 //! input at least as large as the other in every dimension, else an error as in SciPy).
 //! The CPU sums directly in float64 or multiplies 2-D FFTs (rustfft, 5-smooth sizes); the GPU
-//! sums directly or multiplies our WGSL 2-D FFTs, in float32.
+//! sums directly or multiplies our WGSL 2-D FFTs, at the device's precision (float64 accuracy
+//! unless `Precision::Single`).
 
 use ndarray::{s, Array2, ArrayView2};
 use rayon::prelude::*;
@@ -101,11 +102,17 @@ fn full_window(
                 direct_window(a, v, window)
             })
         }
-        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
-            "convolve (2-D)",
-            || super::gpu::ConvGpu::new(ctx)?.full_window_2d(ctx, a, v, method, window),
-            || full_window(Device::Cpu, a, v, method, window),
-        ),
+        Device::Gpu(ctx, _) => {
+            let arith = device.float64_arith().expect("a GPU device");
+            crate::gpu::or_cpu_past_limits(
+                "convolve (2-D)",
+                || {
+                    super::gpu::ConvGpu::for_arith(ctx, arith)?
+                        .full_window_2d(ctx, a, v, method, window)
+                },
+                || full_window(Device::Cpu, a, v, method, window),
+            )
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The GPU FFT: Stockham passes (`shaders/fft/fft.wgsl`) and the real/2-D steps around them
-//! (`shaders/fft/pack.wgsl`). Buffers hold complex float32 as two floats.
+//! (`shaders/fft/pack.wgsl`). Buffers hold complex values of `E` ([`DeviceReal`]: float32, or
+//! float64 input in native `f64` or double-float), one WGSL source for the three.
 //!
 //! [`FftGpu`] transforms host data (rows batched, chunked by rows when a batch exceeds one
 //! buffer binding); the `record_*` methods chain transforms on data already on the GPU (the
@@ -9,26 +10,35 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{check_rows, check_size, whole_rows, Complex};
 use crate::error::{Error, Result};
-use crate::gpu::GpuContext;
+use crate::gpu::{f64_parts, precision_variants, DeviceReal, GpuContext, ShaderVariants};
 
 /// The Stockham passes.
-pub(crate) const FFT_WGSL: &str = crate::gpu::include_wgsl!("fft/fft.wgsl");
+pub(crate) const FFT_SHADERS: ShaderVariants = precision_variants!("fft", "fft/fft.wgsl");
 /// Real-transform packing and the transpose.
-pub(crate) const PACK_WGSL: &str = crate::gpu::include_wgsl!("fft/pack.wgsl");
+pub(crate) const PACK_SHADERS: ShaderVariants = precision_variants!("fft pack", "fft/pack.wgsl");
 /// The chirp steps of Bluestein's algorithm.
-pub(crate) const BLUESTEIN_WGSL: &str = crate::gpu::include_wgsl!("fft/bluestein.wgsl");
+pub(crate) const BLUESTEIN_SHADERS: ShaderVariants =
+    precision_variants!("bluestein", "fft/bluestein.wgsl");
 /// Largest radix of the mixed-radix passes (`MAX_RADIX` in fft.wgsl): lengths whose prime
 /// factors are all 2, 3, 5, 7, 11 or 13 run as Stockham passes; others through Bluestein.
 pub const MAX_RADIX: u32 = 13;
 /// The odd primes the mixed-radix passes take.
 const ODD_RADICES: [usize; 5] = [3, 5, 7, 11, 13];
-/// Longest row transformed in workgroup memory in one dispatch (`LOCAL_MAX` in fft.wgsl):
-/// 2048 complex float32 fill WebGPU's guaranteed 16 KiB of workgroup storage.
+/// Longest float32 row transformed in workgroup memory in one dispatch (`LOCAL_MAX` in
+/// fft.wgsl): 2048 complex float32 fill WebGPU's guaranteed 16 KiB of workgroup storage.
 pub const LOCAL_MAX: usize = 2048;
 /// Threads per workgroup of the global passes and packing kernels.
 const GLOBAL_WG: u64 = 64;
-/// Bytes of one complex float32.
-const COMPLEX_BYTES: u64 = 8;
+
+/// Longest row of `E` transformed in workgroup memory (1024 for 8-byte elements).
+pub fn local_max<E: DeviceReal>() -> usize {
+    LOCAL_MAX / E::words()
+}
+
+/// Bytes of one complex `E`.
+fn complex_bytes<E: DeviceReal>() -> u64 {
+    2 * std::mem::size_of::<E>() as u64
+}
 
 /// Kept in sync with `struct FftUniform` in shaders/fft/fft.wgsl (src/shader_checks.rs compares
 /// fields and offsets).
@@ -45,12 +55,16 @@ pub(crate) struct FftUniform {
     pub(crate) tw_stride: u32,
     /// -1 forward, +1 inverse.
     pub(crate) sign: f32,
-    /// Applied to this pass's outputs (1/n on the last inverse pass).
+    /// Applied to this pass's outputs (1/n on the last inverse pass): float32 nearest.
     pub(crate) scale: f32,
     /// `pass_radix_any`: this pass's radix.
     pub(crate) radix: u32,
+    /// The rest of the float64 scale (see `f64_parts`).
+    pub(crate) scale_lo: f32,
+    /// The rest after that.
+    pub(crate) scale_lo2: f32,
     /// Uniform-buffer alignment.
-    pub(crate) _pad: u32,
+    pub(crate) _pad: [u32; 3],
 }
 
 /// Kept in sync with `struct BluesteinUniform` in shaders/fft/bluestein.wgsl.
@@ -65,10 +79,14 @@ pub(crate) struct BluesteinUniform {
     pub(crate) rows: u32,
     /// -1 forward, +1 inverse.
     pub(crate) sign: f32,
-    /// Applied by `chirp_post`.
+    /// Applied by `chirp_post`: float32 nearest.
     pub(crate) scale: f32,
+    /// The rest of the float64 scale (see `f64_parts`).
+    pub(crate) scale_lo: f32,
+    /// The rest after that.
+    pub(crate) scale_lo2: f32,
     /// Uniform-buffer alignment.
-    pub(crate) _pad: [u32; 3],
+    pub(crate) _pad: u32,
 }
 
 /// Kept in sync with `struct PackUniform` in shaders/fft/pack.wgsl (src/shader_checks.rs
@@ -84,6 +102,10 @@ pub(crate) struct PackUniform {
     pub(crate) tw_stride: u32,
     /// Transpose only: columns of the source.
     pub(crate) cols: u32,
+    /// Always 1.0 (double-float: see shaders/precision/double_float.wgsl).
+    pub(crate) one: f32,
+    /// Uniform-buffer alignment.
+    pub(crate) _pad: [u32; 3],
 }
 
 /// The radices of the mixed-radix passes of an n-point transform, first pass first: the
@@ -130,9 +152,10 @@ pub fn global_stages(n: usize) -> Vec<u32> {
     stages
 }
 
-/// The FFT pipelines of one context.
+/// The FFT pipelines of one context, for complex values of `E` (`f32`, `f64` or
+/// [`DoubleFloat`](crate::gpu::DoubleFloat)).
 #[derive(Debug)]
-pub struct FftGpu {
+pub struct FftGpu<E: DeviceReal = f32> {
     local: wgpu::ComputePipeline,
     radix2: wgpu::ComputePipeline,
     radix4: wgpu::ComputePipeline,
@@ -144,39 +167,43 @@ pub struct FftGpu {
     r2c_post: wgpu::ComputePipeline,
     c2r_pre: wgpu::ComputePipeline,
     transpose: wgpu::ComputePipeline,
+    element: std::marker::PhantomData<E>,
 }
 
-impl FftGpu {
-    /// Fetches (compiling on first use) the pipelines of `ctx`.
+impl<E: DeviceReal> FftGpu<E> {
+    /// Fetches (compiling on first use) the pipelines of `ctx` for elements `E`.
     ///
     /// # Errors
-    /// [`Error::Gpu`] if the driver rejects a shader.
+    /// [`Error::Gpu`] if the driver rejects a shader (`f64` needs the adapter's
+    /// `SHADER_F64`).
     pub fn new(ctx: &GpuContext) -> Result<Self> {
+        let a = E::ARITH;
         Ok(Self {
-            local: ctx.pipeline("fft", FFT_WGSL, "fft_local")?,
-            radix2: ctx.pipeline("fft", FFT_WGSL, "pass_radix2")?,
-            radix4: ctx.pipeline("fft", FFT_WGSL, "pass_radix4")?,
-            radix8: ctx.pipeline("fft", FFT_WGSL, "pass_radix8")?,
-            radix_any: ctx.pipeline("fft", FFT_WGSL, "pass_radix_any")?,
-            chirp_pre: ctx.pipeline("bluestein", BLUESTEIN_WGSL, "chirp_pre")?,
-            spectrum_multiply: ctx.pipeline("bluestein", BLUESTEIN_WGSL, "spectrum_multiply")?,
-            chirp_post: ctx.pipeline("bluestein", BLUESTEIN_WGSL, "chirp_post")?,
-            r2c_post: ctx.pipeline("fft pack", PACK_WGSL, "r2c_post")?,
-            c2r_pre: ctx.pipeline("fft pack", PACK_WGSL, "c2r_pre")?,
-            transpose: ctx.pipeline("fft pack", PACK_WGSL, "transpose")?,
+            local: FFT_SHADERS.pipeline(ctx, a, "fft_local")?,
+            radix2: FFT_SHADERS.pipeline(ctx, a, "pass_radix2")?,
+            radix4: FFT_SHADERS.pipeline(ctx, a, "pass_radix4")?,
+            radix8: FFT_SHADERS.pipeline(ctx, a, "pass_radix8")?,
+            radix_any: FFT_SHADERS.pipeline(ctx, a, "pass_radix_any")?,
+            chirp_pre: BLUESTEIN_SHADERS.pipeline(ctx, a, "chirp_pre")?,
+            spectrum_multiply: BLUESTEIN_SHADERS.pipeline(ctx, a, "spectrum_multiply")?,
+            chirp_post: BLUESTEIN_SHADERS.pipeline(ctx, a, "chirp_post")?,
+            r2c_post: PACK_SHADERS.pipeline(ctx, a, "r2c_post")?,
+            c2r_pre: PACK_SHADERS.pipeline(ctx, a, "c2r_pre")?,
+            transpose: PACK_SHADERS.pipeline(ctx, a, "transpose")?,
+            element: std::marker::PhantomData,
         })
     }
 
-    /// exp(2 pi i m / n) for m < n, computed in float64, stored as float32; made once per
-    /// size and context (the plan cache).
+    /// exp(2 pi i m / n) for m < n, computed in float64, stored in `E`; made once per size
+    /// and context (the plan cache).
     pub(crate) fn table(ctx: &GpuContext, n: usize) -> Result<wgpu::Buffer> {
-        kept_table(ctx, "fft twiddles", n, || {
+        kept_table::<E>(ctx, TWIDDLES, n, || {
             (0..n.max(1))
                 .map(|m| {
                     let angle = std::f64::consts::TAU * m as f64 / n as f64;
-                    [angle.cos() as f32, angle.sin() as f32]
+                    [angle.cos(), angle.sin()]
                 })
-                .collect::<Vec<[f32; 2]>>()
+                .collect()
         })
     }
 
@@ -200,18 +227,23 @@ impl FftGpu {
         (table, tw_stride): (&wgpu::Buffer, usize),
     ) -> Result<()> {
         let sign = if inverse { 1.0 } else { -1.0 };
-        let final_scale = if inverse { 1.0 / n as f32 } else { 1.0 };
-        let uniform = |p: usize, scale: f32| FftUniform {
-            n: n as u32,
-            p: p as u32,
-            rows: rows as u32,
-            tw_stride: tw_stride as u32,
-            sign,
-            scale,
-            radix: 0,
-            _pad: 0,
+        let final_scale = if inverse { 1.0 / n as f64 } else { 1.0 };
+        let uniform = |p: usize, scale: f64| {
+            let [scale, scale_lo, scale_lo2] = scale_parts::<E>(scale);
+            FftUniform {
+                n: n as u32,
+                p: p as u32,
+                rows: rows as u32,
+                tw_stride: tw_stride as u32,
+                sign,
+                scale,
+                radix: 0,
+                scale_lo,
+                scale_lo2,
+                _pad: [0; 3],
+            }
         };
-        if n <= LOCAL_MAX && n.is_power_of_two() {
+        if n <= local_max::<E>() && n.is_power_of_two() {
             let u = ctx.uniform("fft uniform", &uniform(1, final_scale))?;
             return ctx.record_dispatch(
                 "fft local",
@@ -278,7 +310,7 @@ impl FftGpu {
             return self.record_bluestein(ctx, encoder, (input, output), n, rows, inverse);
         }
         let table = Self::table(ctx, n)?;
-        let scratch = scratch_for(ctx, n, n * rows)?;
+        let scratch = scratch_for::<E>(ctx, n, n * rows)?;
         self.record_c2c(
             ctx,
             encoder,
@@ -303,28 +335,29 @@ impl FftGpu {
     ) -> Result<()> {
         let m = bluestein_len(n);
         let sign = if inverse { 1.0f32 } else { -1.0 };
-        let chirp = kept_table(ctx, "bluestein chirp", n, || chirp_table(n))?;
+        let chirp = kept_table::<E>(ctx, CHIRPS, n, || chirp_table(n))?;
         let spectrum = if inverse {
-            kept_table(ctx, "bluestein inverse spectrum", n, || {
-                chirp_spectrum(n, true)
-            })?
+            kept_table::<E>(ctx, INVERSE_SPECTRA, n, || chirp_spectrum(n, true))?
         } else {
-            kept_table(ctx, "bluestein forward spectrum", n, || {
-                chirp_spectrum(n, false)
-            })?
+            kept_table::<E>(ctx, FORWARD_SPECTRA, n, || chirp_spectrum(n, false))?
         };
-        let padded_bytes = (rows * m) as u64 * COMPLEX_BYTES;
+        let padded_bytes = (rows * m) as u64 * complex_bytes::<E>();
         let a = ctx.storage_buffer("bluestein padded", padded_bytes)?;
         let b = ctx.storage_buffer("bluestein spectrum", padded_bytes)?;
-        let scratch = scratch_for(ctx, m, rows * m)?;
+        let scratch = scratch_for::<E>(ctx, m, rows * m)?;
         let table = Self::table(ctx, m)?;
-        let uniform = |scale: f32| BluesteinUniform {
-            n: n as u32,
-            m: m as u32,
-            rows: rows as u32,
-            sign,
-            scale,
-            _pad: [0; 3],
+        let uniform = |scale: f64| {
+            let [scale, scale_lo, scale_lo2] = scale_parts::<E>(scale);
+            BluesteinUniform {
+                n: n as u32,
+                m: m as u32,
+                rows: rows as u32,
+                sign,
+                scale,
+                scale_lo,
+                scale_lo2,
+                _pad: 0,
+            }
         };
         let padded_groups = ((rows * m) as u64).div_ceil(GLOBAL_WG);
         let u = ctx.uniform("bluestein uniform", &uniform(1.0))?;
@@ -352,7 +385,7 @@ impl FftGpu {
             padded_groups,
         )?;
         self.record_c2c(ctx, encoder, (&a, &b, &scratch), m, rows, true, (&table, 1))?;
-        let scale = if inverse { 1.0 / n as f32 } else { 1.0 };
+        let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
         let u = ctx.uniform("bluestein uniform", &uniform(scale))?;
         ctx.record_dispatch(
             "bluestein chirp",
@@ -471,12 +504,12 @@ impl FftGpu {
     pub fn fft(
         &self,
         ctx: &GpuContext,
-        data: &[Complex<f32>],
+        data: &[Complex<E>],
         n: usize,
         inverse: bool,
-    ) -> Result<Vec<Complex<f32>>> {
+    ) -> Result<Vec<Complex<E>>> {
         let rows = check_rows_any("FFT input", data.len(), n)?;
-        let per_call = rows_per_binding(ctx, row_bytes(n), "points in one FFT row")?;
+        let per_call = rows_per_binding::<E>(ctx, row_bytes::<E>(n), "points in one FFT row")?;
         let mut out = Vec::with_capacity(data.len());
         for first in (0..rows).step_by(per_call) {
             let count = per_call.min(rows - first);
@@ -490,19 +523,19 @@ impl FftGpu {
     fn fft_resident(
         &self,
         ctx: &GpuContext,
-        pairs: &[[f32; 2]],
+        pairs: &[[E; 2]],
         n: usize,
         count: usize,
         inverse: bool,
-    ) -> Result<Vec<Complex<f32>>> {
+    ) -> Result<Vec<Complex<E>>> {
         let values = count * n;
         let input = ctx.upload("fft input", pairs)?;
-        let output = ctx.storage_buffer("fft output", values as u64 * COMPLEX_BYTES)?;
-        ctx.poison_f32(&output, 2 * values);
+        let output = ctx.storage_buffer("fft output", values as u64 * complex_bytes::<E>())?;
+        ctx.poison_f32(&output, 2 * values * E::words());
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         self.record_any(ctx, &mut encoder, (&input, &output), n, count, inverse)?;
         ctx.submit_and_wait("the FFT", encoder)?;
-        Ok(from_pairs(&ctx.read_back::<[f32; 2]>(&output, 0, values)?))
+        Ok(from_pairs(&ctx.read_back::<[E; 2]>(&output, 0, values)?))
     }
 
     /// `np.fft.rfft` of each row of `n` real points, any `n` of at least 1: `n / 2 + 1` bins
@@ -512,17 +545,17 @@ impl FftGpu {
     ///
     /// # Errors
     /// As [`FftGpu::fft`].
-    pub fn rfft(&self, ctx: &GpuContext, x: &[f32], n: usize) -> Result<Vec<Complex<f32>>> {
+    pub fn rfft(&self, ctx: &GpuContext, x: &[E], n: usize) -> Result<Vec<Complex<E>>> {
         if n < 2 || !n.is_power_of_two() {
             let rows = check_rows_any("rfft input", x.len(), n)?;
             let bins = n / 2 + 1;
-            let per_call = rows_per_binding(ctx, row_bytes(n), "points in one rfft row")?;
+            let per_call = rows_per_binding::<E>(ctx, row_bytes::<E>(n), "points in one rfft row")?;
             let mut out = Vec::with_capacity(rows * bins);
             for first in (0..rows).step_by(per_call) {
                 let count = per_call.min(rows - first);
-                let pairs: Vec<[f32; 2]> = x[first * n..(first + count) * n]
+                let pairs: Vec<[E; 2]> = x[first * n..(first + count) * n]
                     .iter()
-                    .map(|&v| [v, 0.0])
+                    .map(|&v| [v, E::zeroed()])
                     .collect();
                 let full = self.fft_resident(ctx, &pairs, n, count, false)?;
                 for row in full.chunks(n) {
@@ -533,16 +566,19 @@ impl FftGpu {
         }
         let rows = check_rows("rfft input", x.len(), n, 2)?;
         let bins = n / 2 + 1;
-        let per_call =
-            rows_per_binding(ctx, bins as u64 * COMPLEX_BYTES, "points in one rfft row")?;
+        let per_call = rows_per_binding::<E>(
+            ctx,
+            bins as u64 * complex_bytes::<E>(),
+            "points in one rfft row",
+        )?;
         let mut out = Vec::with_capacity(rows * bins);
         for first in (0..rows).step_by(per_call) {
             let count = per_call.min(rows - first);
             let real = ctx.upload("rfft input", &x[first * n..(first + count) * n])?;
             let spectrum =
-                ctx.storage_buffer("rfft output", (count * bins) as u64 * COMPLEX_BYTES)?;
-            let (scratch, scratch2) = real_scratch(ctx, n, count)?;
-            ctx.poison_f32(&spectrum, 2 * count * bins);
+                ctx.storage_buffer("rfft output", (count * bins) as u64 * complex_bytes::<E>())?;
+            let (scratch, scratch2) = real_scratch::<E>(ctx, n, count)?;
+            ctx.poison_f32(&spectrum, 2 * count * bins * E::words());
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             self.record_r2c(
                 ctx,
@@ -554,7 +590,7 @@ impl FftGpu {
                 count,
             )?;
             ctx.submit_and_wait("the rfft", encoder)?;
-            out.extend(from_pairs(&ctx.read_back::<[f32; 2]>(
+            out.extend(from_pairs(&ctx.read_back::<[E; 2]>(
                 &spectrum,
                 0,
                 count * bins,
@@ -571,22 +607,28 @@ impl FftGpu {
     ///
     /// # Errors
     /// As [`FftGpu::fft`].
-    pub fn irfft(&self, ctx: &GpuContext, spectrum: &[Complex<f32>], n: usize) -> Result<Vec<f32>> {
+    pub fn irfft(&self, ctx: &GpuContext, spectrum: &[Complex<E>], n: usize) -> Result<Vec<E>> {
         if n < 2 || !n.is_power_of_two() {
             let bins = n / 2 + 1;
             if n == 0 {
                 return Err(Error::param("FFT size", "0 points"));
             }
             let rows = whole_rows("irfft input", spectrum.len(), bins)?;
-            let per_call = rows_per_binding(ctx, row_bytes(n), "points in one irfft row")?;
+            let per_call =
+                rows_per_binding::<E>(ctx, row_bytes::<E>(n), "points in one irfft row")?;
             let mut out = Vec::with_capacity(rows * n);
             for first in (0..rows).step_by(per_call) {
                 let count = per_call.min(rows - first);
                 let mut pairs = Vec::with_capacity(count * n);
                 for row in spectrum[first * bins..(first + count) * bins].chunks(bins) {
                     pairs.extend((0..n).map(|k| {
-                        let c = if k < bins { row[k] } else { row[n - k].conj() };
-                        [c.re, c.im]
+                        if k < bins {
+                            [row[k].re, row[k].im]
+                        } else {
+                            // The conjugate of the mirrored bin (negation is exact).
+                            let c = row[n - k];
+                            [c.re, E::from_f64(-c.im.to_f64())]
+                        }
                     }));
                 }
                 let full = self.fft_resident(ctx, &pairs, n, count, true)?;
@@ -597,8 +639,11 @@ impl FftGpu {
         check_size(n, 2)?;
         let bins = n / 2 + 1;
         let rows = whole_rows("irfft input", spectrum.len(), bins)?;
-        let per_call =
-            rows_per_binding(ctx, bins as u64 * COMPLEX_BYTES, "points in one irfft row")?;
+        let per_call = rows_per_binding::<E>(
+            ctx,
+            bins as u64 * complex_bytes::<E>(),
+            "points in one irfft row",
+        )?;
         let mut out = Vec::with_capacity(rows * n);
         for first in (0..rows).step_by(per_call) {
             let count = per_call.min(rows - first);
@@ -606,9 +651,12 @@ impl FftGpu {
                 "irfft input",
                 &to_pairs(&spectrum[first * bins..(first + count) * bins]),
             )?;
-            let real = ctx.storage_buffer("irfft output", (count * n) as u64 * 4)?;
-            let (scratch, scratch2) = real_scratch(ctx, n, count)?;
-            ctx.poison_f32(&real, count * n);
+            let real = ctx.storage_buffer(
+                "irfft output",
+                (count * n * std::mem::size_of::<E>()) as u64,
+            )?;
+            let (scratch, scratch2) = real_scratch::<E>(ctx, n, count)?;
+            ctx.poison_f32(&real, count * n * E::words());
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             self.record_c2r(
                 ctx,
@@ -620,7 +668,7 @@ impl FftGpu {
                 count,
             )?;
             ctx.submit_and_wait("the irfft", encoder)?;
-            out.extend(ctx.read_back::<f32>(&real, 0, count * n)?);
+            out.extend(ctx.read_back::<E>(&real, 0, count * n)?);
         }
         Ok(out)
     }
@@ -634,11 +682,11 @@ impl FftGpu {
     pub fn fft2(
         &self,
         ctx: &GpuContext,
-        data: &[Complex<f32>],
+        data: &[Complex<E>],
         rows: usize,
         cols: usize,
         inverse: bool,
-    ) -> Result<Vec<Complex<f32>>> {
+    ) -> Result<Vec<Complex<E>>> {
         if rows == 0 || cols == 0 {
             return Err(Error::param(
                 "FFT size",
@@ -652,8 +700,8 @@ impl FftGpu {
                 got: vec![data.len()],
             });
         }
-        let bytes = data.len() as u64 * COMPLEX_BYTES;
-        let largest = (row_bytes(cols) * rows as u64).max(row_bytes(rows) * cols as u64);
+        let bytes = data.len() as u64 * complex_bytes::<E>();
+        let largest = (row_bytes::<E>(cols) * rows as u64).max(row_bytes::<E>(rows) * cols as u64);
         if largest > ctx.max_binding_bytes() {
             return Err(Error::ExceedsLimit {
                 what: "bytes of a 2-D FFT on the GPU",
@@ -667,15 +715,11 @@ impl FftGpu {
         // The result goes to a buffer of its own, poisoned before the run (queue writes land
         // before the submission that follows them).
         let out = ctx.storage_buffer("fft2 output", bytes)?;
-        ctx.poison_f32(&out, 2 * data.len());
+        ctx.poison_f32(&out, 2 * data.len() * E::words());
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         self.record_fft2(ctx, &mut encoder, (&a, &b, &c, &out), rows, cols, inverse)?;
         ctx.submit_and_wait("the 2-D FFT", encoder)?;
-        Ok(from_pairs(&ctx.read_back::<[f32; 2]>(
-            &out,
-            0,
-            data.len(),
-        )?))
+        Ok(from_pairs(&ctx.read_back::<[E; 2]>(&out, 0, data.len())?))
     }
 
     /// Records the 2-D transform of the `rows x cols` complex array in `input` into `output`:
@@ -727,7 +771,7 @@ impl FftGpu {
     }
 }
 
-impl FftGpu {
+impl<E: DeviceReal> FftGpu<E> {
     /// Device time of one complex transform of `rows` rows of `n` points with the data
     /// already on the GPU: `repeats` transforms recorded in one submission, the wall time of
     /// that submission divided by `repeats` (no upload or read-back). For comparing with the
@@ -743,7 +787,7 @@ impl FftGpu {
         repeats: usize,
     ) -> Result<std::time::Duration> {
         check_rows("FFT input", n * rows, n, 1)?;
-        let bytes = (n * rows) as u64 * COMPLEX_BYTES;
+        let bytes = (n * rows) as u64 * complex_bytes::<E>();
         if bytes > ctx.max_binding_bytes() {
             return Err(Error::ExceedsLimit {
                 what: "bytes of a resident FFT",
@@ -751,12 +795,17 @@ impl FftGpu {
                 max: ctx.max_binding_bytes(),
             });
         }
-        let data: Vec<[f32; 2]> = (0..n * rows)
-            .map(|i| [(i % 7) as f32 - 3.0, (i % 5) as f32 - 2.0])
+        let data: Vec<[E; 2]> = (0..n * rows)
+            .map(|i| {
+                [
+                    E::from_f64((i % 7) as f64 - 3.0),
+                    E::from_f64((i % 5) as f64 - 2.0),
+                ]
+            })
             .collect();
         let input = ctx.upload("fft input", &data)?;
         let output = ctx.storage_buffer("fft output", bytes)?;
-        let scratch = scratch_for(ctx, n, n * rows)?;
+        let scratch = scratch_for::<E>(ctx, n, n * rows)?;
         let table = Self::table(ctx, n)?;
         let record = |count: usize| -> Result<wgpu::CommandEncoder> {
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
@@ -795,8 +844,43 @@ fn pack(half: usize, rows: usize, cols: usize) -> PackUniform {
         rows: rows as u32,
         tw_stride: 1,
         cols: cols as u32,
+        one: 1.0,
+        _pad: [0; 3],
     }
 }
+
+/// A scale for the uniforms: float32 (as before the float64 kernels) for float32 work, else
+/// the float64 in three parts the shader sums exactly.
+fn scale_parts<E: DeviceReal>(scale: f64) -> [f32; 3] {
+    if E::ARITH == crate::gpu::Arith::Single {
+        [scale as f32, 0.0, 0.0]
+    } else {
+        f64_parts(scale)
+    }
+}
+
+/// Cache names of the tables, one per arithmetic (the context keys its cache by name and size).
+type TableNames = [&'static str; 3];
+const TWIDDLES: TableNames = [
+    "fft twiddles",
+    "fft twiddles f64",
+    "fft twiddles double-float",
+];
+const CHIRPS: TableNames = [
+    "bluestein chirp",
+    "bluestein chirp f64",
+    "bluestein chirp double-float",
+];
+const FORWARD_SPECTRA: TableNames = [
+    "bluestein forward spectrum",
+    "bluestein forward spectrum f64",
+    "bluestein forward spectrum double-float",
+];
+const INVERSE_SPECTRA: TableNames = [
+    "bluestein inverse spectrum",
+    "bluestein inverse spectrum f64",
+    "bluestein inverse spectrum double-float",
+];
 
 /// Lengths up to which every table is kept in the context's cache: above, only powers of two
 /// are (a few dozen at most), so a sweep over many long lengths does not pile up device memory
@@ -805,35 +889,42 @@ const CACHE_ANY_LENGTH_UP_TO: usize = 1 << 16;
 
 /// A table for length `n`: from the context's cache (made once) for powers of two and short
 /// lengths, else made for this call.
-fn kept_table(
+fn kept_table<E: DeviceReal>(
     ctx: &GpuContext,
-    what: &'static str,
+    names: TableNames,
     n: usize,
-    make: impl FnOnce() -> Vec<[f32; 2]>,
+    make: impl FnOnce() -> Vec<[f64; 2]>,
 ) -> Result<wgpu::Buffer> {
+    let what = names[crate::gpu::Arith::index(E::ARITH)];
+    let stored = || -> Vec<[E; 2]> {
+        make()
+            .into_iter()
+            .map(|[re, im]| [E::from_f64(re), E::from_f64(im)])
+            .collect()
+    };
     if n.is_power_of_two() || n <= CACHE_ANY_LENGTH_UP_TO {
-        ctx.constant(what, n as u64, make)
+        ctx.constant(what, n as u64, stored)
     } else {
-        ctx.upload(what, &make())
+        ctx.upload(what, &stored())
     }
 }
 
 /// exp(+i pi j^2 / n) for j < n, the angle reduced exactly (j^2 mod 2n in integers) before
-/// the float64 cosine and sine, then stored as float32.
-fn chirp_table(n: usize) -> Vec<[f32; 2]> {
+/// the float64 cosine and sine.
+fn chirp_table(n: usize) -> Vec<[f64; 2]> {
     let period = 2 * n as u128;
     (0..n)
         .map(|j| {
             let reduced = (j as u128 * j as u128) % period;
             let angle = std::f64::consts::PI * reduced as f64 / n as f64;
-            [angle.cos() as f32, angle.sin() as f32]
+            [angle.cos(), angle.sin()]
         })
         .collect()
 }
 
-/// The m-point spectrum (float64 FFT, stored as float32) of conj(c), the chirp of the given
-/// direction laid out circularly: b[l] = b[m - l] = conj(c_l) for l < n, zero between.
-fn chirp_spectrum(n: usize, inverse: bool) -> Vec<[f32; 2]> {
+/// The m-point spectrum (float64 FFT) of conj(c), the chirp of the given direction laid out
+/// circularly: b[l] = b[m - l] = conj(c_l) for l < n, zero between.
+fn chirp_spectrum(n: usize, inverse: bool) -> Vec<[f64; 2]> {
     let m = bluestein_len(n);
     let period = 2 * n as u128;
     // conj(c_l) = exp(-sign i pi l^2 / n): +angle forward (sign -1), -angle inverse.
@@ -849,14 +940,14 @@ fn chirp_spectrum(n: usize, inverse: bool) -> Vec<[f32; 2]> {
         }
     }
     super::cpu::fft_rows(&mut b, m, false).expect("a power-of-two row");
-    b.iter().map(|c| [c.re as f32, c.im as f32]).collect()
+    b.iter().map(|c| [c.re, c.im]).collect()
 }
 
 /// A scratch buffer for the global passes (a 4-byte placeholder when the transform is
 /// workgroup-resident and needs none).
-fn scratch_for(ctx: &GpuContext, n: usize, values: usize) -> Result<wgpu::Buffer> {
-    let bytes = if n > LOCAL_MAX || !n.is_power_of_two() {
-        values as u64 * COMPLEX_BYTES
+fn scratch_for<E: DeviceReal>(ctx: &GpuContext, n: usize, values: usize) -> Result<wgpu::Buffer> {
+    let bytes = if n > local_max::<E>() || !n.is_power_of_two() {
+        values as u64 * complex_bytes::<E>()
     } else {
         4
     };
@@ -866,27 +957,27 @@ fn scratch_for(ctx: &GpuContext, n: usize, values: usize) -> Result<wgpu::Buffer
 /// The two scratch buffers of `rows` real transforms of `n` points
 /// ([`FftGpu::record_r2c`], [`FftGpu::record_c2r`]): the packed half-length signal, and the
 /// global passes' ping-pong buffer (a placeholder when the half length is workgroup-resident).
-pub(crate) fn real_scratch(
+pub(crate) fn real_scratch<E: DeviceReal>(
     ctx: &GpuContext,
     n: usize,
     rows: usize,
 ) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
     let values = rows * n / 2;
     Ok((
-        ctx.storage_buffer("real fft scratch", values as u64 * COMPLEX_BYTES)?,
-        scratch_for(ctx, n / 2, values)?,
+        ctx.storage_buffer("real fft scratch", values as u64 * complex_bytes::<E>())?,
+        scratch_for::<E>(ctx, n / 2, values)?,
     ))
 }
 
 /// Bytes per row of the largest buffer an n-point transform uses: the row itself, or its
 /// Bluestein padding.
-fn row_bytes(n: usize) -> u64 {
+fn row_bytes<E: DeviceReal>(n: usize) -> u64 {
     let points = if mixed_stages(n).is_some() {
         n
     } else {
         bluestein_len(n)
     };
-    points as u64 * COMPLEX_BYTES
+    points as u64 * complex_bytes::<E>()
 }
 
 /// The rows of `n` points in `len` values, for a transform of any length of at least 1.
@@ -898,23 +989,29 @@ fn check_rows_any(what: &'static str, len: usize, n: usize) -> Result<usize> {
 }
 
 /// Whole rows of `row_bytes` that fit one binding.
-fn rows_per_binding(ctx: &GpuContext, row_bytes: u64, what: &'static str) -> Result<usize> {
+fn rows_per_binding<E: DeviceReal>(
+    ctx: &GpuContext,
+    row_bytes: u64,
+    what: &'static str,
+) -> Result<usize> {
     let binding = ctx.max_binding_bytes();
+    let complex = complex_bytes::<E>();
     if row_bytes > binding {
         return Err(Error::ExceedsLimit {
             what,
-            requested: row_bytes / COMPLEX_BYTES,
-            max: binding / COMPLEX_BYTES,
+            requested: row_bytes / complex,
+            max: binding / complex,
         });
     }
     // u32 indices in the shaders: at most 2^31 values per submission.
-    Ok(((binding / row_bytes) as usize).clamp(1, (1 << 31) / (row_bytes as usize / 8).max(1)))
+    let values_per_row = (row_bytes / complex).max(1) as usize;
+    Ok(((binding / row_bytes) as usize).clamp(1, (1 << 31) / values_per_row))
 }
 
-pub(crate) fn to_pairs(data: &[Complex<f32>]) -> Vec<[f32; 2]> {
+pub(crate) fn to_pairs<E: Copy>(data: &[Complex<E>]) -> Vec<[E; 2]> {
     data.iter().map(|c| [c.re, c.im]).collect()
 }
 
-pub(crate) fn from_pairs(data: &[[f32; 2]]) -> Vec<Complex<f32>> {
+pub(crate) fn from_pairs<E: Copy>(data: &[[E; 2]]) -> Vec<Complex<E>> {
     data.iter().map(|&[re, im]| Complex::new(re, im)).collect()
 }

@@ -4,10 +4,12 @@
 //!   of at least 1, on a [`Device`]; float32 or float64 ([`FftFloat`]).
 //! - [`fft`], [`rfft`], [`irfft`], [`fftn`]: `numpy.fft`'s `n` (or `s`), `axis` (or `axes`)
 //!   and `norm` on N-D arrays, built on the row transforms.
-//! - [`gpu::FftGpu`]: our Stockham FFT in WGSL (float32): powers of two in workgroup memory up
-//!   to [`gpu::LOCAL_MAX`] points, otherwise global passes of radix 8, 4 and 2, then 3, 5, 7,
-//!   11 and 13; lengths with a larger prime factor through Bluestein's algorithm. Twiddles and
-//!   chirps are computed in float64 and stored as float32, once per size and context.
+//! - [`gpu::FftGpu`]: our Stockham FFT in WGSL, in float32, native float64 or double-float
+//!   (see [`Precision`](crate::Precision)): powers of two in workgroup memory up to
+//!   [`gpu::LOCAL_MAX`] float32 points (half as many float64), otherwise global passes of radix
+//!   8, 4 and 2, then 3, 5, 7, 11 and 13; lengths with a larger prime factor through
+//!   Bluestein's algorithm. Twiddles and chirps are computed in float64 and stored in the
+//!   kernels' precision, once per size and context.
 //! - [`cpu`]: its twin on `rustfft` / `realfft` in float64.
 //!
 //! Conventions are NumPy's: forward transforms unscaled, inverse transforms scaled by 1/n
@@ -21,7 +23,7 @@ pub use realfft::num_complex::Complex;
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 
 use crate::error::{Error, Result};
-use crate::gpu::Device;
+use crate::gpu::{Arith, Device, DeviceReal, DoubleFloat, GpuContext, Scaling};
 
 /// Checks a GPU transform size: a power of two, at least `min`.
 pub(crate) fn check_size(n: usize, min: usize) -> Result<()> {
@@ -57,10 +59,13 @@ pub(crate) fn check_rows(what: &'static str, len: usize, n: usize, min: usize) -
 }
 
 /// The element types the transforms take: float32 (complex64) and float64 (complex128), as
-/// NumPy 2 keeps them. On the CPU both are computed in float64 and rounded to the type; on the
-/// GPU both in float32 (float64's relative error is then about 1e-7 times log n, and the
-/// result float64). Sealed: f32 and f64 only.
+/// NumPy 2 keeps them. On the CPU both are computed in float64 and rounded to the type; on a
+/// GPU float32 in float32 and float64 at the device's [`Precision`](crate::Precision) (native
+/// float64 or double-float by default; with `Single`, float32, a relative error of about 1e-7
+/// times log n). Sealed: f32 and f64 only.
 pub trait FftFloat: sealed::Sealed + Copy + Default + Send + Sync + 'static {
+    /// Whether this is float64 (computed at the device's precision on a GPU).
+    const IS_F64: bool;
     /// Widens to float64 (exact).
     fn to_f64(self) -> f64;
     /// From float64 (rounded for f32).
@@ -78,6 +83,7 @@ mod sealed {
 }
 
 impl FftFloat for f32 {
+    const IS_F64: bool = false;
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
@@ -93,6 +99,7 @@ impl FftFloat for f32 {
 }
 
 impl FftFloat for f64 {
+    const IS_F64: bool = true;
     fn to_f64(self) -> f64 {
         self
     }
@@ -105,6 +112,75 @@ impl FftFloat for f64 {
     fn from_f32(value: f32) -> Self {
         f64::from(value)
     }
+}
+
+/// What `T` computes in on `device` (a GPU): float32 for float32, the device's float64
+/// arithmetic for float64.
+fn arith_of<T: FftFloat>(device: Device<'_>) -> Arith {
+    match device.float64_arith() {
+        Some(arith) if T::IS_F64 => arith,
+        _ => Arith::Single,
+    }
+}
+
+/// Runs `$f::<E>(...)` with E the element of `$arith`.
+macro_rules! in_arith {
+    ($arith:expr, $f:ident($($arg:expr),* $(,)?)) => {
+        match $arith {
+            Arith::Single => $f::<f32>($($arg),*),
+            Arith::Native64 => $f::<f64>($($arg),*),
+            Arith::DoubleFloat => $f::<DoubleFloat>($($arg),*),
+        }
+    };
+}
+
+/// Complex float64 values in `E`, scaled as `scaling` says.
+fn complex_in<E: DeviceReal>(values: &[Complex<f64>], scaling: Scaling) -> Vec<Complex<E>> {
+    values
+        .iter()
+        .map(|c| Complex::new(scaling.to(c.re), scaling.to(c.im)))
+        .collect()
+}
+
+/// Complex values of `E` back in float64, times `up`.
+fn complex_out<E: DeviceReal>(values: &[Complex<E>], up: f64) -> Vec<Complex<f64>> {
+    values
+        .iter()
+        .map(|c| Complex::new(c.re.to_f64() * up, c.im.to_f64() * up))
+        .collect()
+}
+
+/// The reals and imaginary parts of complex values, for the scaling of double-float.
+fn parts(values: &[Complex<f64>]) -> impl Iterator<Item = f64> + '_ {
+    values.iter().flat_map(|c| [c.re, c.im])
+}
+
+fn fft_gpu<E: DeviceReal>(
+    ctx: &GpuContext,
+    data: &[Complex<f64>],
+    n: usize,
+    inverse: bool,
+) -> Result<Vec<Complex<f64>>> {
+    let scaling = Scaling::for_data::<E>("FFT input", parts(data))?;
+    let out = gpu::FftGpu::<E>::new(ctx)?.fft(ctx, &complex_in(data, scaling), n, inverse)?;
+    Ok(complex_out(&out, scaling.up))
+}
+
+fn rfft_gpu<E: DeviceReal>(ctx: &GpuContext, x: &[f64], n: usize) -> Result<Vec<Complex<f64>>> {
+    let scaling = Scaling::for_data::<E>("rfft input", x.iter().copied())?;
+    let device: Vec<E> = x.iter().map(|&v| scaling.to(v)).collect();
+    let out = gpu::FftGpu::<E>::new(ctx)?.rfft(ctx, &device, n)?;
+    Ok(complex_out(&out, scaling.up))
+}
+
+fn irfft_gpu<E: DeviceReal>(
+    ctx: &GpuContext,
+    spectrum: &[Complex<f64>],
+    n: usize,
+) -> Result<Vec<f64>> {
+    let scaling = Scaling::for_data::<E>("irfft input", parts(spectrum))?;
+    let out = gpu::FftGpu::<E>::new(ctx)?.irfft(ctx, &complex_in(spectrum, scaling), n)?;
+    Ok(out.iter().map(|v| v.to_f64() * scaling.up).collect())
 }
 
 fn complex_to<T: FftFloat, U: FftFloat>(values: &[Complex<T>]) -> Vec<Complex<U>> {
@@ -164,12 +240,21 @@ pub fn fft_rows<'d, T: FftFloat>(
             cpu::fft_rows(&mut values, n, inverse)?;
             Ok(complex_to(&values))
         }
-        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
+        device @ Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
             "fft",
-            || {
-                let single: Vec<Complex<f32>> = complex_to(data);
-                let out = gpu::FftGpu::new(ctx)?.fft(ctx, &single, n, inverse)?;
-                Ok(complex_to(&out))
+            || match arith_of::<T>(device) {
+                Arith::Single => {
+                    let single: Vec<Complex<f32>> = complex_to(data);
+                    let out = gpu::FftGpu::new(ctx)?.fft(ctx, &single, n, inverse)?;
+                    Ok(complex_to(&out))
+                }
+                arith => {
+                    let wide: Vec<Complex<f64>> = complex_to(data);
+                    Ok(complex_to(&in_arith!(
+                        arith,
+                        fft_gpu(ctx, &wide, n, inverse)
+                    )?))
+                }
             },
             || fft_rows(Device::Cpu, data, n, inverse),
         ),
@@ -192,11 +277,17 @@ pub fn rfft_rows<'d, T: FftFloat>(
             let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
             Ok(complex_to(&cpu::rfft_rows(&wide, n)?))
         }
-        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
+        device @ Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
             "rfft",
-            || {
-                let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
-                Ok(complex_to(&gpu::FftGpu::new(ctx)?.rfft(ctx, &single, n)?))
+            || match arith_of::<T>(device) {
+                Arith::Single => {
+                    let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
+                    Ok(complex_to(&gpu::FftGpu::new(ctx)?.rfft(ctx, &single, n)?))
+                }
+                arith => {
+                    let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
+                    Ok(complex_to(&in_arith!(arith, rfft_gpu(ctx, &wide, n))?))
+                }
             },
             || rfft_rows(Device::Cpu, x, n),
         ),
@@ -223,15 +314,24 @@ pub fn irfft_rows<'d, T: FftFloat>(
                 .map(T::from_f64)
                 .collect())
         }
-        Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
+        device @ Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
             "irfft",
-            || {
-                let single: Vec<Complex<f32>> = complex_to(spectrum);
-                Ok(gpu::FftGpu::new(ctx)?
-                    .irfft(ctx, &single, n)?
-                    .into_iter()
-                    .map(T::from_f32)
-                    .collect())
+            || match arith_of::<T>(device) {
+                Arith::Single => {
+                    let single: Vec<Complex<f32>> = complex_to(spectrum);
+                    Ok(gpu::FftGpu::new(ctx)?
+                        .irfft(ctx, &single, n)?
+                        .into_iter()
+                        .map(T::from_f32)
+                        .collect())
+                }
+                arith => {
+                    let wide: Vec<Complex<f64>> = complex_to(spectrum);
+                    Ok(in_arith!(arith, irfft_gpu(ctx, &wide, n))?
+                        .into_iter()
+                        .map(T::from_f64)
+                        .collect())
+                }
             },
             || irfft_rows(Device::Cpu, spectrum, n),
         ),

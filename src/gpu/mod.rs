@@ -13,7 +13,7 @@ mod select;
 pub(crate) use fallback::{note_cpu_fallback, or_cpu_past_limits};
 pub use fallback::{set_cpu_fallback_hook, FallbackHook};
 pub(crate) use precision::{
-    double_float_or_note, f64_parts, pow2, precision_variants, ShaderVariants,
+    double_float_or_note, f64_parts, precision_variants, Scaling, ShaderVariants,
 };
 pub use precision::{
     to_double_float, Arith, DeviceReal, DoubleFloat, Precision, DOUBLE_FLOAT_SPAN_BITS,

@@ -96,8 +96,8 @@ pub enum Arith {
 }
 
 impl Arith {
-    /// Index into a [`ShaderVariants`].
-    fn index(self) -> usize {
+    /// Index into a [`ShaderVariants`] (and into per-arithmetic names).
+    pub(crate) fn index(self) -> usize {
         match self {
             Arith::Single => 0,
             Arith::Native64 => 1,
@@ -219,6 +219,87 @@ pub fn to_double_float(data: &[f64]) -> Option<(Vec<DoubleFloat>, f64)> {
     ))
 }
 
+/// How float64 data goes into buffers of one arithmetic: multiplied by `down` (a power of two,
+/// so exactly; 1 except for double-float), then rounded to the element; results come back
+/// times `up` = 1 / `down` (times each operand's, for products).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Scaling {
+    pub(crate) down: f64,
+    pub(crate) up: f64,
+}
+
+impl Scaling {
+    /// The scaling of `data` for elements `E`. Double-float data whose finite magnitudes span
+    /// more than [`DOUBLE_FLOAT_SPAN_BITS`] binades is an [`Error::ExceedsLimit`] (a limit of an
+    /// adapter without native float64: the routers compute it on the CPU and say so). For
+    /// float32, finite values past float32's range are an [`Error::InvalidParam`] named `what`.
+    pub(crate) fn for_data<E: DeviceReal>(
+        what: &'static str,
+        data: impl IntoIterator<Item = f64>,
+    ) -> Result<Self> {
+        let one = Scaling { down: 1.0, up: 1.0 };
+        match E::ARITH {
+            Arith::Native64 => Ok(one),
+            Arith::Single => {
+                let past = data
+                    .into_iter()
+                    .find(|v| v.is_finite() && v.abs() > f64::from(f32::MAX));
+                match past {
+                    Some(v) => Err(Error::param(
+                        what,
+                        format!(
+                            "{v} is beyond float32's range, which precision='single' computes \
+                             in on the GPU; use precision='double' or the CPU"
+                        ),
+                    )),
+                    None => Ok(one),
+                }
+            }
+            Arith::DoubleFloat => {
+                let (mut largest, mut smallest) = (0.0f64, f64::INFINITY);
+                for m in data.into_iter().map(f64::abs) {
+                    if m.is_finite() && m > 0.0 {
+                        largest = largest.max(m);
+                        smallest = smallest.min(m);
+                    }
+                }
+                if largest == 0.0 {
+                    return Ok(one);
+                }
+                let top = exponent(largest);
+                let span = top - exponent(smallest);
+                if span > DOUBLE_FLOAT_SPAN_BITS {
+                    return Err(Error::ExceedsLimit {
+                        what: "binades spanned by float64 magnitudes in double-float (no native \
+                               float64)",
+                        requested: span as u64,
+                        max: DOUBLE_FLOAT_SPAN_BITS as u64,
+                    });
+                }
+                Ok(Scaling {
+                    down: pow2(-top),
+                    up: pow2(top),
+                })
+            }
+        }
+    }
+
+    /// `x` in the buffer's element.
+    pub(crate) fn to<E: DeviceReal>(self, x: f64) -> E {
+        E::from_f64(x * self.down)
+    }
+}
+
+fn note_span(operation: &str) {
+    super::note_cpu_fallback(|| {
+        format!(
+            "{operation}: the float64 input's finite magnitudes span more than \
+             2^{DOUBLE_FLOAT_SPAN_BITS}, past what double-float keeps exact on this adapter \
+             (it has no native float64); computed on the CPU"
+        )
+    });
+}
+
 /// [`to_double_float`], or `None` after telling the fallback hook that `operation` computes
 /// on the CPU because of the span.
 pub(crate) fn double_float_or_note(
@@ -227,13 +308,7 @@ pub(crate) fn double_float_or_note(
 ) -> Option<(Vec<DoubleFloat>, f64)> {
     let prepared = to_double_float(data);
     if prepared.is_none() {
-        super::note_cpu_fallback(|| {
-            format!(
-                "{operation}: the float64 input's finite magnitudes span more than \
-                 2^{DOUBLE_FLOAT_SPAN_BITS}, past what double-float keeps exact on this adapter \
-                 (it has no native float64); computed on the CPU"
-            )
-        });
+        note_span(operation);
     }
     prepared
 }

@@ -1,6 +1,6 @@
-//! 1-D convolution, correlation and lag finding on every adapter (float32): the direct tiled
-//! kernel and FFT overlap-add against NumPy/SciPy's fixtures and the float64 CPU path, in every
-//! mode, odd and even kernels, kernels longer than the signal, length-1 operands, signals split
+//! 1-D convolution, correlation and lag finding on every adapter in float32
+//! (`Precision::Single`; float64 accuracy is held in precision.rs): the direct tiled kernel and
+//! FFT overlap-add against NumPy/SciPy's fixtures and the float64 CPU path, in every mode, odd and even kernels, kernels longer than the signal, length-1 operands, signals split
 //! across bindings, NaN confined to its footprint, and the GPU argmax of a lag.
 
 use gpusci::conv::gpu::{ConvGpu, GpuPlan};
@@ -53,7 +53,7 @@ fn close(got: &Array1<f64>, expected: &Array1<f64>, scale: f64, what: &str) -> f
 fn every_mode_matches_numpy_and_scipy_on_the_gpu() {
     let cases = manifest()["cases"].as_array().unwrap().clone();
     crate::common::for_each_adapter("conv fixtures", |ctx| {
-        let exec = crate::common::executor_on(ctx);
+        let exec = crate::common::executor_on(ctx).with_precision(gpusci::Precision::Single);
         let mut worst = 0.0f64;
         for case in &cases {
             let (tag, mode_name) = (
@@ -103,7 +103,7 @@ fn signal(n: usize, seed: usize) -> Array1<f64> {
 #[test]
 fn direct_and_fft_follow_the_cpu_on_random_lengths() {
     crate::common::for_each_adapter("conv random", |ctx| {
-        let exec = crate::common::executor_on(ctx);
+        let exec = crate::common::executor_on(ctx).with_precision(gpusci::Precision::Single);
         for (n, k) in [
             (1usize, 1usize),
             (1000, 1),
@@ -142,7 +142,7 @@ fn signals_past_one_binding_run_in_chunks() {
             ..limits
         },
         |ctx| {
-            let exec = crate::common::executor_on(ctx);
+            let exec = crate::common::executor_on(ctx).with_precision(gpusci::Precision::Single);
             let a = signal(100_000, 3);
             for (k, method) in [(37usize, Method::Direct), (700, Method::Fft)] {
                 let v = signal(k, 4);
@@ -182,7 +182,7 @@ fn signals_past_one_binding_run_in_chunks() {
 #[test]
 fn nan_stays_local_and_bad_input_is_an_error_on_the_gpu() {
     crate::common::for_each_adapter("conv nan", |ctx| {
-        let exec = crate::common::executor_on(ctx);
+        let exec = crate::common::executor_on(ctx).with_precision(gpusci::Precision::Single);
         let mut a = Array1::from_shape_fn(4000, |i| (i as f64 * 0.01).sin());
         a[1000] = f64::NAN;
         let v = Array1::from_shape_fn(600, |i| 1.0 / (1.0 + i as f64));
@@ -213,7 +213,7 @@ fn lags_on_the_gpu_match_the_seed_and_the_shifts() {
     let expected = manifest()["seed_lag"].as_i64().unwrap();
     let cpu = conv::lag(CPU, y1.view(), y2.view(), Method::Auto).unwrap();
     crate::common::for_each_adapter("conv lag", |ctx| {
-        let exec = crate::common::executor_on(ctx);
+        let exec = crate::common::executor_on(ctx).with_precision(gpusci::Precision::Single);
         for method in [Method::Direct, Method::Fft] {
             let found = conv::lag(exec, y1.view(), y2.view(), method).unwrap();
             assert_eq!(found.samples, expected, "seed example {method:?}");
@@ -247,7 +247,7 @@ fn two_dimensional_modes_match_scipy_on_the_gpu() {
     use gpusci::conv::two_d::{convolve_2d, correlate_2d};
     let cases = manifest()["cases_2d"].as_array().unwrap().clone();
     crate::common::for_each_adapter("conv 2-D", |ctx| {
-        let exec = crate::common::executor_on(ctx);
+        let exec = crate::common::executor_on(ctx).with_precision(gpusci::Precision::Single);
         for case in &cases {
             let (tag, mode_name) = (
                 case["tag"].as_str().unwrap(),
@@ -309,7 +309,7 @@ fn two_dimensional_modes_match_scipy_on_the_gpu() {
             ..limits
         },
         |ctx| {
-            let exec = crate::common::executor_on(ctx);
+            let exec = crate::common::executor_on(ctx).with_precision(gpusci::Precision::Single);
             let pattern = |rows: usize, cols: usize, seed: usize| {
                 ndarray::Array2::from_shape_fn((rows, cols), |(r, c)| {
                     ((r * 31 + c * 17 + seed) % 23) as f64 / 23.0 - 0.5

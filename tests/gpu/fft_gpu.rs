@@ -294,7 +294,7 @@ fn two_dimensional_transforms_match_rustfft() {
 
 /// The routers on the GPU against NumPy's values: `n` cut and padded (prime and mixed-radix
 /// lengths), `axis`, `norm`, real transforms of odd and even lengths, `fftn` with `s` and
-/// `axes`; float32 and float64 input (both computed in float32 on the GPU), within the bound
+/// `axes`; float32 and float64 input (both computed in float32: `Precision::Single`), within the bound
 /// of the longest transform's length.
 #[test]
 fn routers_match_numpy_for_n_axis_norm_on_every_adapter() {
@@ -305,8 +305,11 @@ fn routers_match_numpy_for_n_axis_norm_on_every_adapter() {
     crate::common::for_each_adapter("fft routers", |ctx| {
         for case in &cases {
             for single in [false, true] {
-                let (got, expected) =
-                    crate::common::run_fft_case(crate::common::executor_on(ctx), case, single);
+                let (got, expected) = crate::common::run_fft_case(
+                    crate::common::executor_on(ctx).with_precision(gpusci::Precision::Single),
+                    case,
+                    single,
+                );
                 assert_eq!(got.shape(), expected.shape(), "{}", case["name"]);
                 let err: f64 = got
                     .iter()

@@ -215,3 +215,331 @@ fn float64_spans_past_double_float_run_on_the_cpu_with_a_note() {
         },
     );
 }
+
+/// A float64 FFT on the GPU against rustfft in float64, in the 2-norm relative to the exact
+/// result's norm: the error of a Stockham or Bluestein FFT grows like log2 n; per operation
+/// float64 rounds at 2^-53 and double-float at about 2^-47, so 2e-15 (log2 n + 1) holds both
+/// (measured: native up to 8e-16, double-float up to 3.2e-15 at n = 64).
+const FFT_F64_PER_LOG: f64 = 2e-15;
+
+fn fft_f64_bound(n: usize) -> f64 {
+    FFT_F64_PER_LOG * ((n as f64).log2() + 1.0)
+}
+
+#[test]
+fn float64_ffts_match_rustfft_to_float64_accuracy_for_every_length_kind() {
+    use gpusci::fft::{cpu, fft_rows, irfft_rows, rfft_rows, Complex};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(61);
+    // Workgroup-resident powers of two, global radix-8/4/2 passes, the odd radices, Bluestein
+    // primes, one point; two rows each.
+    let lengths = [
+        1usize,
+        2,
+        3,
+        8,
+        64,
+        1000,
+        1024,
+        2048,
+        4096,
+        3 * 5 * 7 * 11 * 13,
+        1031,
+        65_537,
+    ];
+    let cases: Vec<(usize, Vec<Complex<f64>>)> = lengths
+        .iter()
+        .map(|&n| {
+            let data = (0..2 * n)
+                .map(|_| Complex::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)))
+                .collect();
+            (n, data)
+        })
+        .collect();
+    for_each_adapter(
+        "float64_ffts_match_rustfft_to_float64_accuracy_for_every_length_kind",
+        |ctx| {
+            for_each_float64_arith(ctx, |arith| {
+                for (n, data) in &cases {
+                    let n = *n;
+                    let norm = data.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt();
+                    for inverse in [false, true] {
+                        let mut want = data.clone();
+                        cpu::fft_rows(&mut want, n, inverse).unwrap();
+                        let got =
+                            fft_rows(device(ctx, Precision::Double), data, n, inverse).unwrap();
+                        let err = got
+                            .iter()
+                            .zip(&want)
+                            .map(|(g, w)| (g - w).norm_sqr())
+                            .sum::<f64>()
+                            .sqrt();
+                        // Parseval: the forward result's norm is sqrt(n) times the input's, the
+                        // inverse's 1/sqrt(n) times.
+                        let root = (n as f64).sqrt();
+                        let scale = if inverse { norm / root } else { norm * root };
+                        assert!(
+                            err <= fft_f64_bound(n) * scale.max(1e-300),
+                            "{arith} n={n} inverse={inverse}: error {err:e} of norm {scale:e}"
+                        );
+                    }
+                    // Real transforms: the real parts as the signal.
+                    let real: Vec<f64> = data.iter().map(|c| c.re).collect();
+                    let want = cpu::rfft_rows(&real, n).unwrap();
+                    let got = rfft_rows(device(ctx, Precision::Double), &real, n).unwrap();
+                    let rnorm = real.iter().map(|v| v * v).sum::<f64>().sqrt();
+                    let err = got
+                        .iter()
+                        .zip(&want)
+                        .map(|(g, w)| (g - w).norm_sqr())
+                        .sum::<f64>()
+                        .sqrt();
+                    let root = (n as f64).sqrt();
+                    assert!(
+                        err <= fft_f64_bound(n) * rnorm * root,
+                        "{arith} rfft n={n}: {err:e}"
+                    );
+                    let back = irfft_rows(device(ctx, Precision::Double), &want, n).unwrap();
+                    let err = back
+                        .iter()
+                        .zip(&real)
+                        .map(|(g, w)| (g - w).powi(2))
+                        .sum::<f64>()
+                        .sqrt();
+                    assert!(
+                        err <= fft_f64_bound(n) * rnorm,
+                        "{arith} irfft n={n}: {err:e}"
+                    );
+                }
+            });
+        },
+    );
+}
+
+/// A float64 convolution on the GPU against NumPy/SciPy, relative to the bound of every output
+/// (max|a| sum|v|, the larger way round): a direct sum of k products rounds k times
+/// (k <= 2000 here: 2000 * 2^-47 = 1.4e-11 at worst, about sqrt(k) 2^-47 in practice), an FFT
+/// convolution about log2 L times. Measured below 1e-14 on the fixtures.
+const CONV_F64_REL: f64 = 1e-13;
+
+fn conv_scale<'a>(
+    a: impl Iterator<Item = &'a f64> + Clone,
+    v: impl Iterator<Item = &'a f64> + Clone,
+) -> f64 {
+    let max = |x: &mut dyn Iterator<Item = &'a f64>| x.fold(0.0f64, |m, y| m.max(y.abs()));
+    let sum = |x: &mut dyn Iterator<Item = &'a f64>| x.map(|y| y.abs()).sum::<f64>();
+    (max(&mut a.clone()) * sum(&mut v.clone()))
+        .max(max(&mut v.clone()) * sum(&mut a.clone()))
+        .max(f64::MIN_POSITIVE)
+}
+
+#[track_caller]
+fn conv_close<D: ndarray::Dimension>(
+    got: ndarray::ArrayView<'_, f64, D>,
+    want: ndarray::ArrayView<'_, f64, D>,
+    scale: f64,
+    what: &str,
+) {
+    assert_close(
+        got,
+        want,
+        Tol {
+            abs: CONV_F64_REL * scale,
+            rel: 0.0,
+        },
+        what,
+    );
+}
+
+#[test]
+fn float64_convolutions_match_numpy_and_scipy_to_float64_accuracy() {
+    use gpusci::conv::two_d::{convolve_2d, correlate_2d};
+    use gpusci::conv::{self, Method, Mode};
+    let manifest = crate::common::manifest("conv");
+    let one_d = |name: &str| {
+        fixture("conv", name)
+            .into_dimensionality::<ndarray::Ix1>()
+            .unwrap()
+    };
+    let two_d = |name: &str| {
+        fixture("conv", name)
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap()
+    };
+    for_each_adapter(
+        "float64_convolutions_match_numpy_and_scipy_to_float64_accuracy",
+        |ctx| {
+            for_each_float64_arith(ctx, |arith| {
+                let exec = device(ctx, Precision::Auto);
+                for case in manifest["cases"].as_array().unwrap() {
+                    let (tag, mode_name) = (
+                        case["tag"].as_str().unwrap(),
+                        case["mode"].as_str().unwrap(),
+                    );
+                    let mode: Mode = mode_name.parse().unwrap();
+                    let (a, v) = (one_d(&format!("a_{tag}")), one_d(&format!("v_{tag}")));
+                    let s = conv_scale(a.iter(), v.iter());
+                    for method in [Method::Direct, Method::Fft, Method::Auto] {
+                        let what = |f: &str| format!("{arith} {f} {tag} {mode_name} {method:?}");
+                        let np = conv::np_convolve(exec, a.view(), v.view(), mode, method).unwrap();
+                        let want = one_d(&format!("np_convolve_{tag}_{mode_name}"));
+                        conv_close(np.view(), want.view(), s, &what("np.convolve"));
+                        let sp = conv::convolve(exec, a.view(), v.view(), mode, method).unwrap();
+                        let want = one_d(&format!("convolve_{tag}_{mode_name}"));
+                        conv_close(sp.view(), want.view(), s, &what("signal.convolve"));
+                        let c = conv::correlate(exec, a.view(), v.view(), mode, method).unwrap();
+                        let want = one_d(&format!("correlate_{tag}_{mode_name}"));
+                        conv_close(c.view(), want.view(), s, &what("signal.correlate"));
+                    }
+                }
+                for case in manifest["cases_2d"].as_array().unwrap() {
+                    let (tag, mode_name) = (
+                        case["tag"].as_str().unwrap(),
+                        case["mode"].as_str().unwrap(),
+                    );
+                    let mode: Mode = mode_name.parse().unwrap();
+                    let (a, v) = (two_d(&format!("a2_{tag}")), two_d(&format!("v2_{tag}")));
+                    let s = conv_scale(a.iter(), v.iter());
+                    for method in [Method::Direct, Method::Fft] {
+                        let what = |f: &str| format!("{arith} {f} {tag} {mode_name} {method:?}");
+                        let got = convolve_2d(exec, a.view(), v.view(), mode, method).unwrap();
+                        let want = two_d(&format!("convolve2_{tag}_{mode_name}"));
+                        conv_close(got.view(), want.view(), s, &what("convolve2"));
+                        let got = correlate_2d(exec, a.view(), v.view(), mode, method).unwrap();
+                        let want = two_d(&format!("correlate2_{tag}_{mode_name}"));
+                        conv_close(got.view(), want.view(), s, &what("correlate2"));
+                    }
+                }
+                // The seed's lag question: the same lag and peak as the CPU.
+                let (y1, y2) = (one_d("lag_y1"), one_d("lag_y2"));
+                let expected = manifest["seed_lag"].as_i64().unwrap();
+                for method in [Method::Direct, Method::Fft] {
+                    let found = conv::lag(exec, y1.view(), y2.view(), method).unwrap();
+                    assert_eq!(found.samples, expected, "{arith} seed lag {method:?}");
+                }
+            });
+        },
+    );
+}
+
+/// Large magnitudes (scaled for double-float), long signals in chunks past a 64 KiB binding
+/// (direct and overlap-add), and 2-D blocks past it, against the float64 CPU.
+#[test]
+fn float64_convolutions_keep_accuracy_past_one_binding_and_far_from_one() {
+    use gpusci::conv::two_d::convolve_2d;
+    use gpusci::conv::{self, Method, Mode};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let a: ndarray::Array1<f64> = (0..30_000)
+        .map(|_| rng.random_range(-1.0..1.0) * 1e120)
+        .collect();
+    let v: ndarray::Array1<f64> = (0..301)
+        .map(|_| rng.random_range(-1.0..1.0) * 1e-80)
+        .collect();
+    let image = ndarray::Array2::from_shape_fn((150, 97), |(r, c)| {
+        ((r * 31 + c * 17) % 23) as f64 / 23.0 - 0.5
+    });
+    let kernel = ndarray::Array2::from_shape_fn((21, 9), |(r, c)| ((r + 2 * c) % 5) as f64 - 2.0);
+    let cpu = gpusci::Device::Cpu;
+    let want_1d = conv::convolve(cpu, a.view(), v.view(), Mode::Same, Method::Direct).unwrap();
+    let want_2d =
+        convolve_2d(cpu, image.view(), kernel.view(), Mode::Full, Method::Direct).unwrap();
+    let s1 = conv_scale(a.iter(), v.iter());
+    let s2 = conv_scale(image.iter(), kernel.iter());
+    crate::common::for_each_adapter_with_limits(
+        "float64_convolutions_keep_accuracy_past_one_binding_and_far_from_one",
+        |mut limits| {
+            limits.max_storage_buffer_binding_size = 64 << 10;
+            limits
+        },
+        |ctx| {
+            for_each_float64_arith(ctx, |arith| {
+                let exec = device(ctx, Precision::Double);
+                for method in [Method::Direct, Method::Fft] {
+                    let got = conv::convolve(exec, a.view(), v.view(), Mode::Same, method).unwrap();
+                    conv_close(
+                        got.view(),
+                        want_1d.view(),
+                        s1,
+                        &format!("{arith} 1-D {method:?}"),
+                    );
+                    let got =
+                        convolve_2d(exec, image.view(), kernel.view(), Mode::Full, method).unwrap();
+                    conv_close(
+                        got.view(),
+                        want_2d.view(),
+                        s2,
+                        &format!("{arith} 2-D {method:?}"),
+                    );
+                }
+            });
+        },
+    );
+}
+
+/// NumPy's FFT fixtures (`n`, `axis`, `norm`, real and N-D transforms) through the routers
+/// with float64 input at `Precision::Double`.
+#[test]
+fn float64_fft_routers_match_numpy_fixtures() {
+    let cases = crate::common::manifest("fft")["cases"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for_each_adapter("float64_fft_routers_match_numpy_fixtures", |ctx| {
+        for_each_float64_arith(ctx, |arith| {
+            for case in &cases {
+                let (got, expected) =
+                    crate::common::run_fft_case(device(ctx, Precision::Double), case, false);
+                let err = got
+                    .iter()
+                    .zip(&expected)
+                    .map(|(a, b)| (a - b).norm_sqr())
+                    .sum::<f64>()
+                    .sqrt();
+                let norm = expected.iter().map(|b| b.norm_sqr()).sum::<f64>().sqrt();
+                // The fixtures' longest transform is 17 points.
+                assert!(
+                    err <= fft_f64_bound(17) * norm.max(f64::MIN_POSITIVE),
+                    "{arith} {}: {err:e} of {norm:e}",
+                    case["name"]
+                );
+            }
+        });
+    });
+}
+
+/// The double-float error-free transformations survive each adapter's shader compiler: a
+/// compiler that rewrote (a + b) - a as b (Mesa's NIR did, in the wave solver) would drop the
+/// rounding error two-sum and Dekker's product carry, and these sums and products, exact in
+/// double-float, would come out as float32 rounds them.
+#[test]
+fn double_float_error_terms_survive_each_adapters_optimiser() {
+    use gpusci::conv::{self, Method, Mode};
+    let e20 = 2f64.powi(-20);
+    // 2^30 + (1 + 2^-20) - 2^30: float32 sums lose the 1 + 2^-20 entirely.
+    let a = ndarray::array![2f64.powi(30), 1.0 + e20, -(2f64.powi(30))];
+    let ones = ndarray::array![1.0, 1.0, 1.0];
+    // (1 + 2^-20)^2 = 1 + 2^-19 + 2^-40: a float32 product loses the 2^-40.
+    let x = ndarray::array![1.0 + e20];
+    for_each_adapter(
+        "double_float_error_terms_survive_each_adapters_optimiser",
+        |ctx| {
+            ctx.emulate_float64(true);
+            assert_eq!(ctx.float64_arith(), Arith::DoubleFloat);
+            let exec = device(ctx, Precision::Double);
+            let sums =
+                conv::convolve(exec, a.view(), ones.view(), Mode::Full, Method::Direct).unwrap();
+            assert_eq!(
+                sums[2],
+                1.0 + e20,
+                "two-sum's error term was folded away: {sums}"
+            );
+            let square =
+                conv::convolve(exec, x.view(), x.view(), Mode::Full, Method::Direct).unwrap();
+            assert_eq!(
+                square[0],
+                1.0 + 2.0 * e20 + e20 * e20,
+                "Dekker's product lost its error term"
+            );
+            ctx.emulate_float64(false);
+        },
+    );
+}
