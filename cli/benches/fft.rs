@@ -27,7 +27,7 @@ fn fft(c: &mut Criterion) {
             b.iter(|| cpu::fft_rows(&mut data, n, false).expect("fft"));
         });
         if let Some((name, ctx)) = &gpu {
-            let fft = FftGpu::new(ctx).expect("pipelines");
+            let fft = FftGpu::<f32>::new(ctx).expect("pipelines");
             group.bench_function(BenchmarkId::new(format!("gpu {name} resident"), n), |b| {
                 b.iter_custom(|iters| {
                     fft.time_resident(ctx, n, 1, iters as usize).expect("fft") * iters as u32

@@ -375,7 +375,7 @@ impl<E: DeviceReal> BlurGpu<E> {
     ) -> Result<Vec<E>> {
         let budget = ctx.max_binding_bytes();
         let element = std::mem::size_of::<E>();
-        let resident = (data.len() * element) as u64 <= budget
+        let resident = std::mem::size_of_val(data) as u64 <= budget
             && passes
                 .iter()
                 .all(|pass| pass.table_bytes(element) <= budget);

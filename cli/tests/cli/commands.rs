@@ -938,6 +938,83 @@ fn convolve_correlate_and_lag_follow_numpy_and_scipy() {
     }
 }
 
+/// `--precision`: float64 input on a GPU (whichever adapter `--backend gpu` takes) at float64
+/// accuracy by default and with `double`, at float32's with `single` (the stderr note names the
+/// arithmetic); float32 input stays float32; a bad value is a clean error.
+#[test]
+fn precision_chooses_float64_or_float32_arithmetic_on_the_gpu() {
+    if gpusci::gpu::list_adapters().is_empty() {
+        eprintln!("*** no GPU adapter: the --precision check was SKIPPED ***");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.npy");
+    let (a, v) = (conv_fixture("a_100_37"), conv_fixture("v_100_37"));
+    let want = f64s(&conv_fixture("correlate_100_37_full"));
+    let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    for (precision, bound, arith) in [
+        ("auto", 1e-13, "float64"),
+        ("double", 1e-13, "float64"),
+        ("single", 1e-5, "float32"),
+    ] {
+        let run = succeeds(&[
+            "correlate",
+            a.to_str().unwrap(),
+            v.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--backend",
+            "gpu",
+            "--precision",
+            precision,
+        ]);
+        let note = String::from_utf8_lossy(&run.stderr);
+        // float64 runs in native float64 or in double-float, as the adapter has it.
+        let named = if arith == "float64" {
+            note.contains(" in float64") || note.contains(" in double-float")
+        } else {
+            note.contains(" in float32")
+        };
+        assert!(named, "--precision {precision}: {note}");
+        let got = f64s(&out);
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst <= bound * scale,
+            "--precision {precision}: error {worst:e} of {scale:e}"
+        );
+    }
+    let bad = dir.path().join("bad.npy");
+    fails_cleanly(
+        &[
+            "convolve",
+            a.to_str().unwrap(),
+            v.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            "--precision",
+            "half",
+        ],
+        &bad,
+        "precision",
+    );
+    // A float64 blur at float64 accuracy against SciPy.
+    succeeds(&[
+        "blur",
+        fixture("in_grid13x17.npy").to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--sigma",
+        "1.5",
+        "--backend",
+        "gpu",
+        "--precision",
+        "double",
+    ]);
+    let (got, want) = (f64s(&out), f64s(&fixture("out_reflect_2d_s1.5.npy")));
+    assert!(got.iter().zip(&want).all(|(x, y)| (x - y).abs() < 1e-12));
+}
+
 #[test]
 fn wave_and_animate_write_pictures_and_refuse_bad_input() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,10 +7,10 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use gpusci::blur::{self, BlurElement, BlurParams, Mode, NanPolicy};
 use gpusci::io::{read_npy, write_npy, NpyArray};
-use gpusci::Executor;
+use gpusci::Device;
 use ndarray::{ArrayD, Ix3};
 
-use crate::BackendArg;
+use crate::{BackendArg, PrecisionArg};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -70,6 +70,8 @@ pub(crate) struct Args {
     nan_policy: String,
     #[command(flatten)]
     backend: BackendArg,
+    #[command(flatten)]
+    precision: PrecisionArg,
 }
 
 fn parse_list<T: std::str::FromStr>(name: &str, text: &str) -> anyhow::Result<Vec<T>> {
@@ -109,7 +111,7 @@ fn read_sigmas(path: &std::path::Path) -> anyhow::Result<Vec<f64>> {
 
 /// Blurs `input` (the whole array, or each image of the stack with its sigma).
 fn filter<T: BlurElement>(
-    exec: &Executor,
+    exec: Device<'_>,
     input: &ArrayD<T>,
     stack_sigmas: Option<&[f64]>,
     params: &BlurParams,
@@ -171,19 +173,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let exec = args.backend.executor()?;
+    let device = exec.device().with_precision(args.precision.parse()?);
     let start = Instant::now();
     let dtype = match input {
         NpyArray::F32(a) => {
             write_npy(
                 &args.output,
-                &filter(&exec, &a, stack_sigmas.as_deref(), &params)?,
+                &filter(device, &a, stack_sigmas.as_deref(), &params)?,
             )?;
             "float32"
         }
         NpyArray::F64(a) => {
             write_npy(
                 &args.output,
-                &filter(&exec, &a, stack_sigmas.as_deref(), &params)?,
+                &filter(device, &a, stack_sigmas.as_deref(), &params)?,
             )?;
             "float64"
         }

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use gpusci::conv::{self, two_d, Method, Mode};
 use gpusci::io::{read_npy, write_npy, NpyArray};
-use gpusci::Executor;
+use gpusci::{Device, Precision};
 use ndarray::{Array1, ArrayD, Ix1, Ix2};
 
-use crate::{args, BackendArg};
+use crate::{args, BackendArg, PrecisionArg};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -27,6 +27,8 @@ pub(crate) struct Args {
     method: String,
     #[command(flatten)]
     backend: BackendArg,
+    #[command(flatten)]
+    precision: PrecisionArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -40,14 +42,17 @@ pub(crate) struct LagArgs {
     rate: Option<String>,
     #[command(flatten)]
     backend: BackendArg,
+    #[command(flatten)]
+    precision: PrecisionArg,
 }
 
-/// Says on stderr that the GPU computes in float32 (the CPU path is float64).
-fn note_precision(exec: &Executor, command: &str) {
-    if let Executor::Gpu(ctx) = exec {
+/// Says on stderr what a GPU computes in (the CPU path is float64).
+fn note_precision(device: Device<'_>, command: &str) {
+    if let (Some(ctx), Some(arith)) = (device.gpu(), device.float64_arith()) {
         eprintln!(
-            "gpusci: {command} on {} in float32 (use --backend cpu for float64)",
-            ctx.describe()
+            "gpusci: {command} on {} in {}",
+            ctx.describe(),
+            arith.name()
         );
     }
 }
@@ -83,6 +88,7 @@ fn signal(path: &Path) -> anyhow::Result<(Array1<f64>, bool)> {
 pub(crate) fn run(args: Args, correlate: bool) -> anyhow::Result<()> {
     let command = if correlate { "correlate" } else { "convolve" };
     let exec = args.backend.executor()?;
+    let precision = args.precision.parse()?;
     let mode = args.mode.parse::<Mode>()?;
     let method = args.method.parse::<Method>()?;
     let (a, single_a) = array(&args.a)?;
@@ -96,16 +102,22 @@ pub(crate) fn run(args: Args, correlate: bool) -> anyhow::Result<()> {
             v.ndim()
         );
     }
-    note_precision(&exec, command);
+    // float32 input stays float32 (its answer is written as float32).
+    let device = exec.device().with_precision(if single_a && single_v {
+        Precision::Single
+    } else {
+        precision
+    });
+    note_precision(device, command);
     let out: ArrayD<f64> = if a.ndim() == 2 {
         let (a, v) = (
             a.view().into_dimensionality::<Ix2>()?,
             v.view().into_dimensionality::<Ix2>()?,
         );
         if correlate {
-            two_d::correlate_2d(&exec, a, v, mode, method)?.into_dyn()
+            two_d::correlate_2d(device, a, v, mode, method)?.into_dyn()
         } else {
-            two_d::convolve_2d(&exec, a, v, mode, method)?.into_dyn()
+            two_d::convolve_2d(device, a, v, mode, method)?.into_dyn()
         }
     } else {
         let (a, v) = (
@@ -113,9 +125,9 @@ pub(crate) fn run(args: Args, correlate: bool) -> anyhow::Result<()> {
             v.view().into_dimensionality::<Ix1>()?,
         );
         if correlate {
-            conv::correlate(&exec, a, v, mode, method)?.into_dyn()
+            conv::correlate(device, a, v, mode, method)?.into_dyn()
         } else {
-            conv::np_convolve(&exec, a, v, mode, method)?.into_dyn()
+            conv::np_convolve(device, a, v, mode, method)?.into_dyn()
         }
     };
     if out.iter().any(|x| x.is_nan()) {
@@ -149,9 +161,14 @@ pub(crate) fn run_lag(args: LagArgs) -> anyhow::Result<()> {
             bail!("invalid --rate {r}: must be positive");
         }
     }
-    let (a, _) = signal(&args.a)?;
-    let (b, _) = signal(&args.b)?;
-    let found = conv::lag(&exec, a.view(), b.view(), Method::Auto)?;
+    let (a, single_a) = signal(&args.a)?;
+    let (b, single_b) = signal(&args.b)?;
+    let device = exec.device().with_precision(if single_a && single_b {
+        Precision::Single
+    } else {
+        args.precision.parse()?
+    });
+    let found = conv::lag(device, a.view(), b.view(), Method::Auto)?;
     let seconds = rate.map_or(String::new(), |r| {
         format!(
             " ({} s, refined {} s)",

@@ -9,7 +9,7 @@ use gpusci::hh::HhParams;
 use gpusci::io::write_npy;
 use gpusci_cli::pictures::write_hh_trace;
 
-use crate::{args, BackendArg};
+use crate::{args, BackendArg, PrecisionArg};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -54,6 +54,8 @@ pub(crate) struct Args {
     plot: Option<PathBuf>,
     #[command(flatten)]
     backend: BackendArg,
+    #[command(flatten)]
+    precision: PrecisionArg,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -78,7 +80,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let record = u32::from(args.trace.is_some() || args.plot.is_some());
     let exec = args.backend.executor()?;
     let start = Instant::now();
-    let runs = gpusci::hh::simulate(&exec, &params, args.neurons, record)?;
+    let device = exec.device().with_precision(args.precision.parse()?);
+    let runs = gpusci::hh::simulate(device, &params, args.neurons, record)?;
     let wall = start.elapsed().as_secs_f64();
     if let Some(trace) = runs[0].trace.as_ref() {
         if let Some(path) = &args.trace {
@@ -106,7 +109,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         params.dt,
         gpusci_cli::bench::format_seconds(wall),
         exec.describe(),
-        if exec.gpu().is_some() {
+        if exec.gpu().is_some() && args.precision.parse()? != gpusci::Precision::Double {
             "float32"
         } else {
             "float64"

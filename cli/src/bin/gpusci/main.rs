@@ -80,6 +80,23 @@ impl BackendArg {
     }
 }
 
+/// `--precision single|double|auto`, for the subcommands that take float64 input on a GPU.
+#[derive(Debug, clap::Args)]
+struct PrecisionArg {
+    /// How float64 input is computed on a GPU: double (float64 accuracy: native float64 where
+    /// the adapter has it, else double-float), single (float32: faster, relative error about
+    /// 1e-6 for blurs and direct sums, 5e-7 (log2 n + 1) for FFTs) or auto (= double). float32
+    /// input is computed in float32; the CPU always computes float64 in float64.
+    #[arg(long, default_value = "auto", value_name = "single|double|auto")]
+    precision: String,
+}
+
+impl PrecisionArg {
+    fn parse(&self) -> anyhow::Result<gpusci::Precision> {
+        Ok(self.precision.parse::<gpusci::Precision>()?)
+    }
+}
+
 /// Mesa's Vulkan driver (lavapipe) reaches libwayland-client while its devices are enumerated,
 /// and libwayland prints "error: XDG_RUNTIME_DIR is invalid or not set in the environment."
 /// on every probe when the variable is missing, as on cluster nodes, containers and CI. It only
