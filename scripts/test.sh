@@ -42,9 +42,22 @@ peers() {
     PYTHONPATH="$here/python/tests" "$here/$venv/bin/python" -m pytest -q -p gpusci_peers \
         -p no:cacheprovider --no-header "$@"
 }
+signal_tests="(TestConvolve and not TestConvolve2d) or TestFFTConvolve or TestOAConvolve \
+or TestAllFreqConvolves or TestCorrelateReal \
+or (TestCorrelate and not Correlate2d and not CorrelateComplex) or correlation_lags"
 peers --pyargs scipy.ndimage.tests.test_filters -k gaussian
 peers --pyargs numpy.lib.tests.test_twodim_base -k TestHistogram2d
-peers --pyargs scipy.signal.tests.test_signaltools -k "(TestConvolve and not TestConvolve2d) \
-or TestFFTConvolve or TestOAConvolve or TestAllFreqConvolves or TestCorrelateReal \
-or (TestCorrelate and not Correlate2d and not CorrelateComplex) or correlation_lags"
+peers --pyargs scipy.signal.tests.test_signaltools -k "$signal_tests"
+# The same float64 tests on the GPU backend (float64 computed to float64 accuracy there), where
+# wgpu finds an adapter.
+if "$here/$venv/bin/python" -c "import gpusci._core as c, sys; sys.exit(not c.adapters())"; then
+    echo "== the same suites on the GPU backend"
+    export GPUSCI_PEERS_BACKEND=gpu
+    peers --pyargs scipy.ndimage.tests.test_filters -k gaussian
+    peers --pyargs numpy.lib.tests.test_twodim_base -k TestHistogram2d
+    peers --pyargs scipy.signal.tests.test_signaltools -k "$signal_tests"
+    unset GPUSCI_PEERS_BACKEND
+else
+    echo "*** no GPU adapter: the GPU runs of SciPy's and NumPy's tests were SKIPPED ***"
+fi
 echo "== all tests passed"

@@ -247,10 +247,16 @@ fn blur_variant_matches(source: &str, name: &str, words: u32) {
     same_layout(
         &m,
         "Kernel",
-        rust_fields!(blur::KernelEntry { start, taps, first_offset; _pad }),
+        rust_fields!(blur::KernelEntry {
+            start,
+            taps,
+            first_offset,
+            centre
+        }),
         std::mem::size_of::<blur::KernelEntry>(),
     );
     assert_eq!(constant(&m, "WG_SIZE"), blur::WG_SIZE, "WG_SIZE");
+    assert_eq!(constant(&m, "NO_CENTRE"), blur::NO_CENTRE, "NO_CENTRE");
     assert_eq!(constant(&m, "ROW_TILE"), blur::ROW_TILE, "ROW_TILE");
     assert_eq!(
         constant(&m, "COL_TILE_COLS"),

@@ -28,6 +28,7 @@ def gaussian_filter_nd(
     radius: Optional[Sequence[int]],
     nan_policy: str,
     backend: Optional[str],
+    precision: Optional[str] = None,
 ) -> npt.NDArray[Any]: ...
 def gaussian_filter_stack(
     input: npt.NDArray[Any],
@@ -39,6 +40,7 @@ def gaussian_filter_stack(
     radius: Optional[Sequence[int]],
     nan_policy: str,
     backend: Optional[str],
+    precision: Optional[str] = None,
 ) -> npt.NDArray[Any]: ...
 def histogram2d(
     x: npt.NDArray[np.float64],
@@ -80,6 +82,7 @@ def convolve(
     mode: str,
     method: str,
     backend: Optional[str],
+    precision: Optional[str] = None,
 ) -> npt.NDArray[np.float64]: ...
 def correlation_lags(in1_len: int, in2_len: int, mode: str) -> npt.NDArray[np.int64]: ...
 def lag(
@@ -87,6 +90,7 @@ def lag(
     b: npt.NDArray[np.float64],
     method: str,
     backend: Optional[str],
+    precision: Optional[str] = None,
 ) -> Tuple[int, float, float, float]: ...
 def crossings(
     x: npt.NDArray[np.float64],
@@ -106,13 +110,21 @@ def rolling_mean(
     backend: Optional[str] = None,
 ) -> npt.NDArray[np.float64]: ...
 def fft_rows(
-    data: npt.NDArray[np.complexfloating[Any, Any]], inverse: bool, backend: Optional[str] = None
+    data: npt.NDArray[np.complexfloating[Any, Any]],
+    inverse: bool,
+    backend: Optional[str] = None,
+    precision: Optional[str] = None,
 ) -> npt.NDArray[np.complexfloating[Any, Any]]: ...
 def rfft_rows(
-    data: npt.NDArray[np.floating[Any]], backend: Optional[str] = None
+    data: npt.NDArray[np.floating[Any]],
+    backend: Optional[str] = None,
+    precision: Optional[str] = None,
 ) -> npt.NDArray[np.complexfloating[Any, Any]]: ...
 def irfft_rows(
-    data: npt.NDArray[np.complexfloating[Any, Any]], n: int, backend: Optional[str] = None
+    data: npt.NDArray[np.complexfloating[Any, Any]],
+    n: int,
+    backend: Optional[str] = None,
+    precision: Optional[str] = None,
 ) -> npt.NDArray[np.floating[Any]]: ...
 def heatmap(
     x: npt.NDArray[np.float64],
@@ -160,6 +172,7 @@ def hodgkin_huxley(
     p: float,
     seed: int,
     backend: Optional[str],
+    precision: Optional[str] = None,
 ) -> list[Tuple[npt.NDArray[np.uint32], Tuple[int, int], Optional[npt.NDArray[np.float64]]]]: ...
 def leapfrog(
     n: int,

@@ -29,6 +29,14 @@ def as_float64(a: np.ndarray) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
 
+def precision_name(precision) -> str:
+    """``precision=`` checked: ``'single'``, ``'double'`` or ``'auto'``."""
+    if precision not in ("single", "double", "auto"):
+        raise ValueError(
+            f"precision must be 'single', 'double' or 'auto', got {precision!r}")
+    return precision
+
+
 def backend_name(backend) -> str | None:
     if backend is None:
         return None

@@ -3,11 +3,13 @@ every length, with NumPy's ``n``, ``axis``, ``s``, ``axes``, ``norm`` and ``out`
 2's dtypes (float32/complex64 input gives complex64). ``hfft``/``ihfft`` are not provided.
 
 Where they run (the keyword-only ``backend``): on the CPU in float64 (rustfft/realfft), or on
-the GPU in float32 (our WGSL FFT: mixed radix 2, 3, 4, 5, 7, 8, 11, 13, and Bluestein's
-algorithm for larger prime factors; relative L2 error about 2e-7 at a million points).
-``backend='auto'`` sends single-precision input to a hardware GPU when there is one and keeps
-float64 input on the CPU, so float64 answers stay float64; ``backend='gpu'`` computes float64
-input in float32 (relative error about 1e-7 x log2 n).
+a GPU (our WGSL FFT: mixed radix 2, 3, 4, 5, 7, 8, 11, 13, and Bluestein's algorithm for larger
+prime factors). On a GPU, single-precision input is computed in float32 (relative L2 error
+about 2e-7 at a million points) and double-precision input, with the keyword-only
+``precision='auto'`` (or ``'double'``), to float64 accuracy: native float64 where the adapter
+has it, double-float where it has not (relative L2 error within 2e-15 x (log2 n + 1));
+``precision='single'`` computes it in float32 instead (faster; 5e-7 x (log2 n + 1)).
+``backend='auto'`` only picks a hardware GPU.
 
 As a ``scipy.fft`` backend::
 
@@ -27,7 +29,7 @@ import operator
 import numpy as np
 
 from . import _core
-from ._errors import UnsupportedInput, backend_name
+from ._errors import UnsupportedInput, backend_name, precision_name
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfft2", "irfft2",
            "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
@@ -87,14 +89,6 @@ def _single(a) -> bool:
     return dtype in (np.float16, np.float32, np.complex64)
 
 
-def _where(backend, single):
-    """The core's backend: ``'auto'`` (given, or the default) keeps float64 input on the CPU;
-    anything else as asked."""
-    backend = backend_name(backend)
-    chosen = _core.get_backend() if backend is None else backend
-    if chosen == "auto" and not single:
-        return "cpu"
-    return backend
 
 
 def _deliver(result, single, out):
@@ -129,7 +123,7 @@ def _complex_input(a, name="a", single=False):
     return a.astype(np.complex64 if single else np.complex128, copy=False)
 
 
-def _c2c(a, n, axis, norm, out, inverse, backend=None):
+def _c2c(a, n, axis, norm, out, inverse, backend=None, precision="auto"):
     single = _single(a)
     a = _complex_input(a, single=single)
     axis = _check_axis(a, axis)
@@ -137,11 +131,12 @@ def _c2c(a, n, axis, norm, out, inverse, backend=None):
     factor = _norm_factor(norm, n, inverse)
     rows, shape = _rows(_fit(a, n, axis), axis)
     shape = shape[:-1] + (n,)
-    result = _core.fft_rows(rows, inverse, _where(backend, single))
+    result = _core.fft_rows(rows, inverse, backend_name(backend),
+                            precision_name(precision))
     return _deliver(_finish(result, shape, axis, factor), single, out)
 
 
-def fft(a, n=None, axis=-1, norm=None, out=None, *, backend=None):
+def fft(a, n=None, axis=-1, norm=None, out=None, *, backend=None, precision="auto"):
     """One-dimensional discrete Fourier transform, as ``numpy.fft.fft``.
 
     Parameters
@@ -155,7 +150,10 @@ def fft(a, n=None, axis=-1, norm=None, out=None, *, backend=None):
     norm : {'backward', 'ortho', 'forward'}, optional
     out : complex ndarray, optional
     backend : {'auto', 'gpu', 'cpu'}, optional, keyword-only
-        Where to compute (gpusci only; see the module's notes on float64).
+        Where to compute (gpusci only).
+    precision : {'auto', 'double', 'single'}, optional, keyword-only
+        How complex128 work is computed on a GPU (gpusci only; see the module's notes):
+        float64 accuracy unless 'single'.
 
     Returns
     -------
@@ -164,18 +162,18 @@ def fft(a, n=None, axis=-1, norm=None, out=None, *, backend=None):
     Raises
     ------
     ValueError
-        ``n < 1``, an unknown norm, an axis out of range, an unknown backend.
+        ``n < 1``, an unknown norm, an axis out of range, an unknown backend or precision.
     """
-    return _c2c(a, n, axis, norm, out, inverse=False, backend=backend)
+    return _c2c(a, n, axis, norm, out, inverse=False, backend=backend, precision=precision)
 
 
-def ifft(a, n=None, axis=-1, norm=None, out=None, *, backend=None):
+def ifft(a, n=None, axis=-1, norm=None, out=None, *, backend=None, precision="auto"):
     """One-dimensional inverse discrete Fourier transform, as ``numpy.fft.ifft`` (scaled
     1/n with the default norm)."""
-    return _c2c(a, n, axis, norm, out, inverse=True, backend=backend)
+    return _c2c(a, n, axis, norm, out, inverse=True, backend=backend, precision=precision)
 
 
-def rfft(a, n=None, axis=-1, norm=None, out=None, *, backend=None):
+def rfft(a, n=None, axis=-1, norm=None, out=None, *, backend=None, precision="auto"):
     """Discrete Fourier transform of real input, as ``numpy.fft.rfft``: ``n // 2 + 1`` bins.
 
     Raises
@@ -195,11 +193,11 @@ def rfft(a, n=None, axis=-1, norm=None, out=None, *, backend=None):
     factor = _norm_factor(norm, n, inverse=False)
     rows, shape = _rows(_fit(a, n, axis), axis)
     shape = shape[:-1] + (n // 2 + 1,)
-    result = _core.rfft_rows(rows, _where(backend, single))
+    result = _core.rfft_rows(rows, backend_name(backend), precision_name(precision))
     return _deliver(_finish(result, shape, axis, factor), single, out)
 
 
-def irfft(a, n=None, axis=-1, norm=None, out=None, *, backend=None):
+def irfft(a, n=None, axis=-1, norm=None, out=None, *, backend=None, precision="auto"):
     """Inverse of :func:`rfft`, as ``numpy.fft.irfft``: ``n`` real outputs (default
     ``2 * (m - 1)`` for ``m`` input bins)."""
     single = _single(a)
@@ -209,7 +207,7 @@ def irfft(a, n=None, axis=-1, norm=None, out=None, *, backend=None):
     factor = _norm_factor(norm, n, inverse=True)
     rows, shape = _rows(_fit(a, n // 2 + 1, axis), axis)
     shape = shape[:-1] + (n,)
-    result = _core.irfft_rows(rows, n, _where(backend, single))
+    result = _core.irfft_rows(rows, n, backend_name(backend), precision_name(precision))
     return _deliver(_finish(result, shape, axis, factor), single, out)
 
 
@@ -229,50 +227,51 @@ def _axes_and_sizes(a, s, axes):
     return axes, sizes
 
 
-def _c2c_nd(a, s, axes, norm, out, inverse, backend):
+def _c2c_nd(a, s, axes, norm, out, inverse, backend, precision):
     single = _single(a)
     axes, sizes = _axes_and_sizes(a, s, axes)
     a = _complex_input(a, single=single) if axes else np.asarray(a)
     # NumPy transforms the last listed axis first.
     for axis, n in reversed(list(zip(axes, sizes))):
-        a = _c2c(a, n, axis, norm, None, inverse, backend)
+        a = _c2c(a, n, axis, norm, None, inverse, backend, precision)
     return _deliver(a, single and bool(axes), out)
 
 
-def fft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, backend=None):
+def fft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, backend=None, precision="auto"):
     """Two-dimensional discrete Fourier transform, as ``numpy.fft.fft2``."""
-    return _c2c_nd(a, s, axes, norm, out, inverse=False, backend=backend)
+    return _c2c_nd(a, s, axes, norm, out, inverse=False, backend=backend, precision=precision)
 
 
-def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, backend=None):
+def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, backend=None, precision="auto"):
     """Two-dimensional inverse discrete Fourier transform, as ``numpy.fft.ifft2``."""
-    return _c2c_nd(a, s, axes, norm, out, inverse=True, backend=backend)
+    return _c2c_nd(a, s, axes, norm, out, inverse=True, backend=backend, precision=precision)
 
 
-def fftn(a, s=None, axes=None, norm=None, out=None, *, backend=None):
+def fftn(a, s=None, axes=None, norm=None, out=None, *, backend=None, precision="auto"):
     """N-dimensional discrete Fourier transform, as ``numpy.fft.fftn``."""
-    return _c2c_nd(a, s, axes, norm, out, inverse=False, backend=backend)
+    return _c2c_nd(a, s, axes, norm, out, inverse=False, backend=backend, precision=precision)
 
 
-def ifftn(a, s=None, axes=None, norm=None, out=None, *, backend=None):
+def ifftn(a, s=None, axes=None, norm=None, out=None, *, backend=None, precision="auto"):
     """N-dimensional inverse discrete Fourier transform, as ``numpy.fft.ifftn``."""
-    return _c2c_nd(a, s, axes, norm, out, inverse=True, backend=backend)
+    return _c2c_nd(a, s, axes, norm, out, inverse=True, backend=backend, precision=precision)
 
 
-def rfftn(a, s=None, axes=None, norm=None, out=None, *, backend=None):
+def rfftn(a, s=None, axes=None, norm=None, out=None, *, backend=None, precision="auto"):
     """N-dimensional FFT of real input, as ``numpy.fft.rfftn``: a real transform along the
     last axis, then complex transforms along the others."""
     single = _single(a)
     axes, sizes = _axes_and_sizes(a, s, axes)
     if not axes:
         raise ValueError("at least one axis must be transformed")
-    result = rfft(a, sizes[-1], axes[-1], norm, backend=backend)
+    result = rfft(a, sizes[-1], axes[-1], norm, backend=backend, precision=precision)
     for axis, n in reversed(list(zip(axes[:-1], sizes[:-1]))):
-        result = _c2c(result, n, axis, norm, None, inverse=False, backend=backend)
+        result = _c2c(result, n, axis, norm, None, inverse=False, backend=backend,
+                      precision=precision)
     return _deliver(result, single, out)
 
 
-def irfftn(a, s=None, axes=None, norm=None, out=None, *, backend=None):
+def irfftn(a, s=None, axes=None, norm=None, out=None, *, backend=None, precision="auto"):
     """Inverse of :func:`rfftn`, as ``numpy.fft.irfftn``."""
     single = _single(a)
     axes, sizes = _axes_and_sizes(a, s, axes)
@@ -280,18 +279,20 @@ def irfftn(a, s=None, axes=None, norm=None, out=None, *, backend=None):
         raise ValueError("at least one axis must be transformed")
     result = np.asarray(a)
     for axis, n in zip(axes[:-1], sizes[:-1]):
-        result = _c2c(result, n, axis, norm, None, inverse=True, backend=backend)
-    return _deliver(irfft(result, sizes[-1], axes[-1], norm, backend=backend), single, out)
+        result = _c2c(result, n, axis, norm, None, inverse=True, backend=backend,
+                      precision=precision)
+    last = irfft(result, sizes[-1], axes[-1], norm, backend=backend, precision=precision)
+    return _deliver(last, single, out)
 
 
-def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, backend=None):
+def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, backend=None, precision="auto"):
     """Two-dimensional FFT of real input, as ``numpy.fft.rfft2``."""
-    return rfftn(a, s, axes, norm, out, backend=backend)
+    return rfftn(a, s, axes, norm, out, backend=backend, precision=precision)
 
 
-def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, backend=None):
+def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None, *, backend=None, precision="auto"):
     """Inverse of :func:`rfft2`, as ``numpy.fft.irfft2``."""
-    return irfftn(a, s, axes, norm, out, backend=backend)
+    return irfftn(a, s, axes, norm, out, backend=backend, precision=precision)
 
 
 def fftshift(x, axes=None):

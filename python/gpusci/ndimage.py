@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from . import _core
-from ._errors import UnsupportedInput, backend_name, real_array
+from ._errors import UnsupportedInput, backend_name, precision_name, real_array
 
 __all__ = ["gaussian_filter", "gaussian_filter1d", "gaussian_filter_stack"]
 
@@ -136,13 +136,13 @@ def _radii(chosen, truncate):
     return [c[4] if c[4] is not None else int(float(truncate) * c[1] + 0.5) for c in chosen]
 
 
-def _filter(data, chosen, cval, truncate, nan_policy, backend):
+def _filter(data, chosen, cval, truncate, nan_policy, backend, precision):
     """The chosen ``(axis, sigma, order, mode, radius)`` passes in one call to the core, in
     order (on the GPU: every pass resident, one read-back). ``data`` is float32 or float64."""
     return _core.gaussian_filter_nd(
         data, [c[0] for c in chosen], [c[1] for c in chosen], [c[2] for c in chosen],
         [c[3] for c in chosen], cval, float(truncate), _radii(chosen, truncate), nan_policy,
-        backend)
+        backend, precision)
 
 
 def _deliver(result, target, dtype):
@@ -156,7 +156,8 @@ def _deliver(result, target, dtype):
 
 
 def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect", cval=0.0,
-                      truncate=4.0, *, radius=None, backend=None, nan_policy="propagate"):
+                      truncate=4.0, *, radius=None, backend=None, nan_policy="propagate",
+                      precision="auto"):
     """1-D Gaussian filter, as ``scipy.ndimage.gaussian_filter1d``.
 
     Parameters
@@ -186,6 +187,11 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     nan_policy : {'propagate', 'omit'}, optional, keyword-only
         'propagate' (SciPy): NaN spreads over the kernel's footprint. 'omit' (gpusci only):
         NaN samples are left out and the weights renormalised (order 0).
+    precision : {'auto', 'double', 'single'}, optional, keyword-only
+        How float64 work is computed on a GPU (gpusci only): 'auto' and 'double' to float64
+        accuracy (native float64, or double-float where the adapter has none), 'single' in
+        float32 (faster; relative error about 1e-6). float32 work stays float32; the CPU
+        computes float64 in float64.
 
     Returns
     -------
@@ -205,6 +211,7 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     """
     input = real_array(input)
     backend = backend_name(backend)
+    precision = precision_name(precision)
     order = _check_order(order)
     radius = _check_radius(radius)
     _check_mode(mode)
@@ -219,13 +226,13 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     work = _working_dtype(input.dtype, out_dtype, [order])
     data = np.asarray(input, dtype=work)
     result = _filter(data, [(axis % input.ndim, sd, order, mode, radius)], cval, truncate,
-                     nan_policy, backend)
+                     nan_policy, backend, precision)
     return _deliver(result, target, out_dtype)
 
 
 def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0,
                     truncate=4.0, *, radius=None, axes=None, backend=None,
-                    nan_policy="propagate"):
+                    nan_policy="propagate", precision="auto"):
     """Multidimensional Gaussian filter, as ``scipy.ndimage.gaussian_filter``.
 
     The axes are filtered in order, each result stored in the output's dtype before the next
@@ -261,6 +268,8 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     nan_policy : {'propagate', 'omit'}, optional, keyword-only
         As in :func:`gaussian_filter1d`; 'omit' renormalises over all filtered axes at once
         (float outputs).
+    precision : {'auto', 'double', 'single'}, optional, keyword-only
+        As in :func:`gaussian_filter1d`: float64 accuracy on a GPU unless 'single'.
 
     Returns
     -------
@@ -276,6 +285,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     """
     input = real_array(input)
     backend = backend_name(backend)
+    precision = precision_name(precision)
     target, out_dtype = _output(output, input)
     axes = _check_axes(axes, input.ndim)
     n = len(axes)
@@ -296,21 +306,23 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     # 'omit' (gpusci only) normalises over all axes at once: one call in the working float
     # type, stored once; SciPy's per-axis storing only applies to its own policy.
     if out_dtype == work or (nan_policy == "omit" and out_dtype.kind == "f"):
-        return _deliver(_filter(data, chosen, cval, truncate, nan_policy, backend), target,
+        return _deliver(_filter(data, chosen, cval, truncate, nan_policy, backend, precision),
+                        target,
                         out_dtype)
     if nan_policy == "omit" and len(chosen) > 1:
         raise NotImplementedError(
             "nan_policy='omit' normalises over all filtered axes at once, in a float type: "
             "ask for a float32 or float64 output")
     for c in chosen:
-        data = _filter(data, [c], cval, truncate, nan_policy, backend)
+        data = _filter(data, [c], cval, truncate, nan_policy, backend, precision)
         # SciPy stores each axis's result in the output's dtype before the next axis.
         data = np.asarray(_store(data, out_dtype), dtype=work)
     return _deliver(data, target, out_dtype)
 
 
 def gaussian_filter_stack(input, sigmas, order=0, output=None, mode="reflect", cval=0.0,
-                          truncate=4.0, *, radius=None, backend=None, nan_policy="propagate"):
+                          truncate=4.0, *, radius=None, backend=None, nan_policy="propagate",
+                          precision="auto"):
     """Blurs each image of an ``(N, H, W)`` stack with its own sigma (gpusci only).
 
     Equal to ``np.stack([scipy.ndimage.gaussian_filter(input[i], sigmas[i], ...) for i in
@@ -329,7 +341,7 @@ def gaussian_filter_stack(input, sigmas, order=0, output=None, mode="reflect", c
     output : ndarray or dtype, optional
         Where to put the result, or its dtype: float32 or float64 (default: the input's float
         type; float64 for other inputs).
-    cval, truncate, backend, nan_policy :
+    cval, truncate, backend, nan_policy, precision :
         As :func:`gaussian_filter`.
 
     Returns
@@ -350,6 +362,7 @@ def gaussian_filter_stack(input, sigmas, order=0, output=None, mode="reflect", c
     """
     input = real_array(input)
     backend = backend_name(backend)
+    precision = precision_name(precision)
     if input.ndim != 3:
         raise ValueError(f"gaussian_filter_stack takes an (N, H, W) stack, got shape "
                          f"{input.shape}")
@@ -371,5 +384,5 @@ def gaussian_filter_stack(input, sigmas, order=0, output=None, mode="reflect", c
         raise ValueError("radius: give one for both axes, or none")
     result = _core.gaussian_filter_stack(
         np.asarray(input, dtype=work), sigmas.tolist(), orders, modes, cval, float(truncate),
-        None if radii[0] is None else radii, nan_policy, backend)
+        None if radii[0] is None else radii, nan_policy, backend, precision)
     return _deliver(result, target, out_dtype)

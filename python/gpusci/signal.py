@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _core
-from ._errors import as_float64, backend_name, real_array
+from ._errors import as_float64, backend_name, precision_name, real_array
 
 __all__ = ["convolve", "correlate", "fftconvolve", "oaconvolve", "correlation_lags", "lag",
            "Lag", "crossings", "rolling_mean"]
@@ -48,7 +48,7 @@ def _one_contains_other(a, v):
             or all(q >= p for p, q in zip(a.shape, v.shape)))
 
 
-def _run(kind, in1, in2, mode, method, backend, result_dtype=None):
+def _run(kind, in1, in2, mode, method, backend, precision, result_dtype=None):
     a, v = _operands(in1, in2)
     _check_mode(mode)
     _check_method(method)
@@ -60,7 +60,11 @@ def _run(kind, in1, in2, mode, method, backend, result_dtype=None):
         raise ValueError("For 'valid' mode, one must be at least as large as the other "
                          "in every dimension")
     backend = backend_name(backend)
+    precision = precision_name(precision)
     dtype = np.result_type(a, v) if result_dtype is None else np.dtype(result_dtype)
+    # float32 work stays float32 on a GPU (its answer is rounded to float32 anyway).
+    if precision == "auto" and dtype == np.float32:
+        precision = "single"
     if a.ndim == 0:
         return _result(np.asarray(as_float64(a) * as_float64(v)), dtype)
     # Integer sums are exact only as float64 direct sums: on the CPU (the GPU sums in float32,
@@ -74,10 +78,10 @@ def _run(kind, in1, in2, mode, method, backend, result_dtype=None):
         warnings.warn("Use of fft convolution on input with NAN or inf results in NAN or inf "
                       "output. Consider using method='direct' instead.",
                       category=RuntimeWarning, stacklevel=3)
-    out = _core.convolve(kind, a64, v64, mode, method, backend)
+    out = _core.convolve(kind, a64, v64, mode, method, backend, precision)
     return _result(out, dtype)
 
-def _np_convolve(a, v, mode="full", *, backend=None):
+def _np_convolve(a, v, mode="full", *, backend=None, precision="auto"):
     """Discrete, linear convolution of two 1-D sequences, as ``numpy.convolve``.
 
     Parameters
@@ -86,6 +90,8 @@ def _np_convolve(a, v, mode="full", *, backend=None):
         Real sequences; ``v`` longer than ``a`` is swapped, as NumPy does.
     mode : {'full', 'valid', 'same'}, optional
     backend : {'auto', 'gpu', 'cpu'}, optional, keyword-only
+    precision : {'auto', 'double', 'single'}, optional, keyword-only
+        As :func:`convolve`.
 
     Returns
     -------
@@ -107,9 +113,9 @@ def _np_convolve(a, v, mode="full", *, backend=None):
     if len(v) == 0:
         raise ValueError("v cannot be empty")
     mode = {"f": "full", "s": "same", "v": "valid"}.get(mode, mode) if isinstance(mode, str) else mode
-    return _run("numpy", a, v, mode, "auto", backend)
+    return _run("numpy", a, v, mode, "auto", backend, precision)
 
-def convolve(in1, in2, mode="full", method="auto", *, backend=None):
+def convolve(in1, in2, mode="full", method="auto", *, backend=None, precision="auto"):
     """Convolve two N-dimensional arrays (real, 1-D or 2-D), as ``scipy.signal.convolve``.
 
     Parameters
@@ -121,7 +127,12 @@ def convolve(in1, in2, mode="full", method="auto", *, backend=None):
     method : {'auto', 'direct', 'fft'}, optional
         ``auto`` weighs measured costs and never uses the FFT on input with NaN or infinity.
     backend : {'auto', 'gpu', 'cpu'}, optional, keyword-only
-        The GPU computes in float32 (relative error about 1e-7 of max|in1|·sum|in2|).
+        Where to compute (gpusci only).
+    precision : {'auto', 'double', 'single'}, optional, keyword-only
+        How float64 work is computed on a GPU (gpusci only): 'auto' and 'double' to float64
+        accuracy (native float64, or double-float where the adapter has none: within 1e-13 of
+        max|in1|·sum|in2|), 'single' in float32 (faster; within about 1e-6 of it). float32
+        input is computed in float32. Integer input is summed exactly on the CPU.
 
     Returns
     -------
@@ -136,15 +147,15 @@ def convolve(in1, in2, mode="full", method="auto", *, backend=None):
     UnsupportedInput
         Complex input. ``NotImplementedError`` for more than 2 dimensions.
     """
-    return _run("convolve", in1, in2, mode, method, backend)
+    return _run("convolve", in1, in2, mode, method, backend, precision)
 
-def correlate(in1, in2, mode="full", method="auto", *, backend=None):
+def correlate(in1, in2, mode="full", method="auto", *, backend=None, precision="auto"):
     """Cross-correlate two real 1-D or 2-D arrays, as ``scipy.signal.correlate``.
 
     Parameters and errors as :func:`convolve`; ``in2`` is reversed (real input: no
     conjugate).
     """
-    return _run("correlate", in1, in2, mode, method, backend)
+    return _run("correlate", in1, in2, mode, method, backend, precision)
 
 def _centered(arr, shape):
     """The centre of ``arr`` of ``shape`` (SciPy's ``_centered``)."""
@@ -170,7 +181,7 @@ def _freq_axes(axes, ndim):
     return set(listed)
 
 
-def _fft_kind(in1, in2, mode, axes, backend):
+def _fft_kind(in1, in2, mode, axes, backend, precision):
     a, v = _operands(in1, in2)
     if a.ndim == 0:
         return a * v
@@ -189,22 +200,23 @@ def _fft_kind(in1, in2, mode, axes, backend):
     dtype = np.result_type(a, v)
     # SciPy's FFT convolutions give float32 for float32 input and float64 otherwise.
     out_dtype = np.float32 if dtype == np.float32 else np.float64
-    return _run("convolve", a, v, mode, "fft", backend, result_dtype=out_dtype)
+    return _run("convolve", a, v, mode, "fft", backend, precision, result_dtype=out_dtype)
 
-def fftconvolve(in1, in2, mode="full", axes=None, *, backend=None):
+def fftconvolve(in1, in2, mode="full", axes=None, *, backend=None, precision="auto"):
     """Convolve two real arrays using FFTs, as ``scipy.signal.fftconvolve``.
 
     Empty input gives an empty array, as SciPy. Returns float32 for float32 input, else
-    float64. ``axes`` other than all axes raises ``NotImplementedError``.
+    float64. ``axes`` other than all axes raises ``NotImplementedError``. ``backend`` and
+    ``precision`` as :func:`convolve`.
     """
     _check_mode(mode)
-    return _fft_kind(in1, in2, mode, axes, backend)
+    return _fft_kind(in1, in2, mode, axes, backend, precision)
 
-def oaconvolve(in1, in2, mode="full", axes=None, *, backend=None):
+def oaconvolve(in1, in2, mode="full", axes=None, *, backend=None, precision="auto"):
     """Convolve two real arrays by overlap-add, as ``scipy.signal.oaconvolve`` (gpusci's FFT
     convolution is overlap-add for long signals)."""
     _check_mode(mode)
-    return _fft_kind(in1, in2, mode, axes, backend)
+    return _fft_kind(in1, in2, mode, axes, backend, precision)
 
 def correlation_lags(in1_len, in2_len, mode="full"):
     """Lag indices of a 1-D cross-correlation, as ``scipy.signal.correlation_lags``.
@@ -233,7 +245,7 @@ class Lag(NamedTuple):
     peak: float
     pearson: float
 
-def lag(a, b, *, rate=None, method="auto", backend=None) -> Lag:
+def lag(a, b, *, rate=None, method="auto", backend=None, precision="auto") -> Lag:
     """The lag between two signals (gpusci): where their cross-correlation peaks.
 
     Parameters
@@ -242,6 +254,9 @@ def lag(a, b, *, rate=None, method="auto", backend=None) -> Lag:
         Finite real signals.
     rate : float, optional
         Samples per second (Hz), for ``seconds``.
+    method, backend, precision : optional, keyword-only
+        As :func:`convolve` (the correlation and its argmax run there; the peak, refinement
+        and Pearson correlation are float64 on the CPU).
 
     Returns
     -------
@@ -251,7 +266,7 @@ def lag(a, b, *, rate=None, method="auto", backend=None) -> Lag:
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError("lag takes 1-D signals")
     samples, refined, peak, pearson = _core.lag(a, b, _check_method(method),
-                                                backend_name(backend))
+                                                backend_name(backend), precision_name(precision))
     seconds = None if rate is None else samples / float(rate)
     return Lag(int(samples), seconds, refined, peak, pearson)
 

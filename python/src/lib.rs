@@ -87,6 +87,15 @@ fn executor(backend: Option<&str>) -> PyResult<Arc<Executor>> {
     }
 }
 
+/// The device of `exec` with float64 input computed at `precision` (`None`: `"auto"`).
+fn device_at<'e>(exec: &'e Executor, precision: Option<&str>) -> PyResult<gpusci::Device<'e>> {
+    let precision = match precision {
+        Some(text) => parse::<gpusci::Precision>(text)?,
+        None => gpusci::Precision::Auto,
+    };
+    Ok(exec.device().with_precision(precision))
+}
+
 /// Notes from the library that part of a GPU request ran on the CPU (see
 /// `gpusci::gpu::set_cpu_fallback_hook`), until `compute` raises them as warnings.
 static CPU_NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -99,6 +108,13 @@ fn compute<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
         Some(pool) => pool.install(work),
         None => work(),
     });
+    warn_cpu_notes(py);
+    out
+}
+
+/// Raises a `RuntimeWarning` for each part of a GPU request that ran on the CPU since the
+/// last call.
+fn warn_cpu_notes(py: Python<'_>) {
     let notes = std::mem::take(&mut *CPU_NOTES.lock().unwrap_or_else(|p| p.into_inner()));
     for note in notes {
         let category = py.get_type::<pyo3::exceptions::PyRuntimeWarning>();
@@ -110,7 +126,6 @@ fn compute<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
             1,
         );
     }
-    out
 }
 
 /// Runs a long simulation without the GIL on a worker thread, while this thread checks for
@@ -145,7 +160,9 @@ fn interruptible<T: Send>(
                 return Err(interrupt);
             }
         }
-        match worker.join() {
+        let joined = worker.join();
+        warn_cpu_notes(py);
+        match joined {
             Ok(result) => result.map_err(to_py),
             Err(_) => Err(PyRuntimeError::new_err("the simulation thread panicked")),
         }
@@ -271,7 +288,7 @@ fn blur_params(
 /// all) and per-axis `sigma`, `order`, `mode` and `radius` (one, or one per filtered axis).
 /// The result has the input's dtype.
 #[pyfunction]
-#[pyo3(signature = (input, axes, sigma, order, mode, cval, truncate, radius, nan_policy, backend))]
+#[pyo3(signature = (input, axes, sigma, order, mode, cval, truncate, radius, nan_policy, backend, precision=None))]
 #[allow(clippy::too_many_arguments, reason = "SciPy's parameters, one each")]
 fn gaussian_filter_nd<'py>(
     py: Python<'py>,
@@ -285,19 +302,19 @@ fn gaussian_filter_nd<'py>(
     radius: Option<Vec<usize>>,
     nan_policy: &str,
     backend: Option<&str>,
+    precision: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let params = blur_params(axes, sigma, order, mode, cval, truncate, radius, nan_policy)?;
     let exec = executor(backend)?;
+    let device = device_at(&exec, precision)?;
     if let Ok(array) = input.extract::<PyReadonlyArrayDyn<'py, f32>>() {
         let view = array.as_array();
-        let out =
-            compute(py, || blur::gaussian_filter(exec.device(), view, &params)).map_err(to_py)?;
+        let out = compute(py, || blur::gaussian_filter(device, view, &params)).map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
     }
     if let Ok(array) = input.extract::<PyReadonlyArrayDyn<'py, f64>>() {
         let view = array.as_array();
-        let out =
-            compute(py, || blur::gaussian_filter(exec.device(), view, &params)).map_err(to_py)?;
+        let out = compute(py, || blur::gaussian_filter(device, view, &params)).map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
     }
     Err(PyTypeError::new_err(
@@ -308,7 +325,7 @@ fn gaussian_filter_nd<'py>(
 /// Each image of a float32 or float64 `(N, H, W)` stack blurred with its own sigma
 /// (`gaussian_filter_stack`); `order`, `mode`, `radius` for the image's two axes.
 #[pyfunction]
-#[pyo3(signature = (input, sigmas, order, mode, cval, truncate, radius, nan_policy, backend))]
+#[pyo3(signature = (input, sigmas, order, mode, cval, truncate, radius, nan_policy, backend, precision=None))]
 #[allow(clippy::too_many_arguments, reason = "SciPy's parameters, one each")]
 fn gaussian_filter_stack<'py>(
     py: Python<'py>,
@@ -321,6 +338,7 @@ fn gaussian_filter_stack<'py>(
     radius: Option<Vec<usize>>,
     nan_policy: &str,
     backend: Option<&str>,
+    precision: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let params = blur_params(
         None,
@@ -333,10 +351,11 @@ fn gaussian_filter_stack<'py>(
         nan_policy,
     )?;
     let exec = executor(backend)?;
+    let device = device_at(&exec, precision)?;
     if let Ok(array) = input.extract::<PyReadonlyArray3<'py, f32>>() {
         let view = array.as_array();
         let out = compute(py, || {
-            blur::gaussian_filter_stack(exec.device(), view, &sigmas, &params)
+            blur::gaussian_filter_stack(device, view, &sigmas, &params)
         })
         .map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
@@ -344,7 +363,7 @@ fn gaussian_filter_stack<'py>(
     if let Ok(array) = input.extract::<PyReadonlyArray3<'py, f64>>() {
         let view = array.as_array();
         let out = compute(py, || {
-            blur::gaussian_filter_stack(exec.device(), view, &sigmas, &params)
+            blur::gaussian_filter_stack(device, view, &sigmas, &params)
         })
         .map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
@@ -534,7 +553,11 @@ fn histogram2d_from_sums<'py>(
 /// `numpy.convolve` (`kind` "numpy"), `scipy.signal.convolve` ("convolve") or
 /// `scipy.signal.correlate` ("correlate") of 1-D or 2-D float64 arrays.
 #[pyfunction]
-#[pyo3(signature = (kind, in1, in2, mode, method, backend))]
+#[pyo3(signature = (kind, in1, in2, mode, method, backend, precision=None))]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "SciPy's parameters, then gpusci's two"
+)]
 fn convolve<'py>(
     py: Python<'py>,
     kind: &str,
@@ -543,19 +566,21 @@ fn convolve<'py>(
     mode: &str,
     method: &str,
     backend: Option<&str>,
+    precision: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mode = parse::<conv::Mode>(mode)?;
     let method = parse::<Method>(method)?;
     let exec = executor(backend)?;
+    let device = device_at(&exec, precision)?;
     if let (Ok(a), Ok(v)) = (
         in1.extract::<PyReadonlyArray1<'py, f64>>(),
         in2.extract::<PyReadonlyArray1<'py, f64>>(),
     ) {
         let (a, v) = (a.as_array(), v.as_array());
         let out = compute(py, || match kind {
-            "numpy" => conv::np_convolve(exec.device(), a, v, mode, method),
-            "convolve" => conv::convolve(exec.device(), a, v, mode, method),
-            _ => conv::correlate(exec.device(), a, v, mode, method),
+            "numpy" => conv::np_convolve(device, a, v, mode, method),
+            "convolve" => conv::convolve(device, a, v, mode, method),
+            _ => conv::correlate(device, a, v, mode, method),
         })
         .map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
@@ -566,8 +591,8 @@ fn convolve<'py>(
     ) {
         let (a, v) = (a.as_array(), v.as_array());
         let out = compute(py, || match kind {
-            "correlate" => conv::two_d::correlate_2d(exec.device(), a, v, mode, method),
-            _ => conv::two_d::convolve_2d(exec.device(), a, v, mode, method),
+            "correlate" => conv::two_d::correlate_2d(device, a, v, mode, method),
+            _ => conv::two_d::convolve_2d(device, a, v, mode, method),
         })
         .map_err(to_py)?;
         return Ok(out.into_pyarray(py).into_any());
@@ -594,18 +619,20 @@ fn correlation_lags<'py>(
 
 /// The lag of `b` against `a`: `(samples, refined, peak, pearson)`.
 #[pyfunction]
-#[pyo3(signature = (a, b, method, backend))]
+#[pyo3(signature = (a, b, method, backend, precision=None))]
 fn lag(
     py: Python<'_>,
     a: PyReadonlyArray1<'_, f64>,
     b: PyReadonlyArray1<'_, f64>,
     method: &str,
     backend: Option<&str>,
+    precision: Option<&str>,
 ) -> PyResult<(i64, f64, f64, f64)> {
     let method = parse::<Method>(method)?;
     let exec = executor(backend)?;
+    let device = device_at(&exec, precision)?;
     let (a, b) = (a.as_array(), b.as_array());
-    let found = compute(py, || conv::lag(exec.device(), a, b, method)).map_err(to_py)?;
+    let found = compute(py, || conv::lag(device, a, b, method)).map_err(to_py)?;
     Ok((found.samples, found.refined, found.peak, found.pearson))
 }
 
@@ -731,15 +758,16 @@ macro_rules! rows_in_either_precision {
 /// `np.fft.fft` (or `ifft`, scaled 1/n) of every row of a complex64 or complex128 2-D array,
 /// on `backend`; the result has the input's dtype.
 #[pyfunction]
-#[pyo3(signature = (data, inverse, backend=None))]
+#[pyo3(signature = (data, inverse, backend=None, precision=None))]
 fn fft_rows<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     inverse: bool,
     backend: Option<&str>,
+    precision: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let exec = executor(backend)?;
-    let device = exec.device();
+    let device = device_at(&exec, precision)?;
     rows_in_either_precision!(
         py,
         data,
@@ -753,14 +781,15 @@ fn fft_rows<'py>(
 /// `np.fft.rfft` of every row of a float32 or float64 2-D array: `n / 2 + 1` bins a row, on
 /// `backend` (complex64 for float32 rows, complex128 for float64).
 #[pyfunction]
-#[pyo3(signature = (data, backend=None))]
+#[pyo3(signature = (data, backend=None, precision=None))]
 fn rfft_rows<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     backend: Option<&str>,
+    precision: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let exec = executor(backend)?;
-    let device = exec.device();
+    let device = device_at(&exec, precision)?;
     rows_in_either_precision!(
         py,
         data,
@@ -774,15 +803,16 @@ fn rfft_rows<'py>(
 /// `np.fft.irfft(spectrum, n)` of every row of a complex64 or complex128 2-D array of
 /// `n / 2 + 1` bins, on `backend` (float32 or float64 rows of `n`).
 #[pyfunction]
-#[pyo3(signature = (data, n, backend=None))]
+#[pyo3(signature = (data, n, backend=None, precision=None))]
 fn irfft_rows<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     n: usize,
     backend: Option<&str>,
+    precision: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let exec = executor(backend)?;
-    let device = exec.device();
+    let device = device_at(&exec, precision)?;
     rows_in_either_precision!(
         py,
         data,
@@ -1078,7 +1108,7 @@ fn isi_cv(py: Python<'_>, trains: Vec<PyReadonlyArray1<'_, f64>>) -> PyResult<f6
 /// Hodgkin-Huxley neurons with Poisson inputs: per neuron `(spike steps, (excitatory,
 /// inhibitory) inputs, trace (states, 4) or None)`.
 #[pyfunction]
-#[pyo3(signature = (neurons, record, t, dt, i_app, n_ex, n_in, rate, p, seed, backend))]
+#[pyo3(signature = (neurons, record, t, dt, i_app, n_ex, n_in, rate, p, seed, backend, precision=None))]
 #[allow(clippy::too_many_arguments, reason = "the model's parameters")]
 fn hodgkin_huxley<'py>(
     py: Python<'py>,
@@ -1093,6 +1123,7 @@ fn hodgkin_huxley<'py>(
     p: f64,
     seed: u64,
     backend: Option<&str>,
+    precision: Option<&str>,
 ) -> PyResult<
     Vec<(
         Bound<'py, PyArray1<u32>>,
@@ -1112,10 +1143,11 @@ fn hodgkin_huxley<'py>(
         ..Default::default()
     };
     let exec = executor(backend)?;
+    let device = device_at(&exec, precision)?;
     let found = interruptible(py, || -> gpusci::Result<_> {
         params.validate()?;
         params.check_traces(record)?;
-        gpusci::hh::simulate(exec.device(), &params, neurons, record)
+        gpusci::hh::simulate(device, &params, neurons, record)
     })?;
     Ok(found
         .into_iter()

@@ -136,19 +136,21 @@ def test_n_axis_norm_and_2d_on_each_backend(backend, rng, norm):
              np.fft.irfftn(wide, s=(5, 6, 9), axes=(0, 1, 2), norm=norm))
 
 
-def test_auto_keeps_float64_on_the_cpu(rng, monkeypatch):
-    """Under 'auto', float64 input runs in float64 (the CPU) whatever the machine has."""
+def test_backend_and_precision_reach_the_core(rng, monkeypatch):
+    """'auto' is forwarded as asked (the core's 'auto' picks only a hardware GPU, where float64
+    keeps float64 accuracy); precision reaches the core; bad values are a ValueError."""
     import gpusci._core as core
     calls = []
     original = core.fft_rows
     monkeypatch.setattr(core, "fft_rows",
-                        lambda rows, inverse, backend=None: calls.append(backend)
-                        or original(rows, inverse, backend))
+                        lambda rows, inverse, backend=None, precision=None:
+                        calls.append((backend, precision))
+                        or original(rows, inverse, backend, precision))
     x = rng.normal(size=33)
     fft.fft(x, backend="auto")
-    fft.fft(x.astype(np.float32), backend="auto")
-    fft.fft(x, backend="gpu" if core.adapters() else "cpu")
-    assert calls[0] == "cpu"
-    assert calls[1] == "auto"
+    fft.fft(x.astype(np.float32), backend="cpu", precision="single")
+    assert calls == [("auto", "auto"), ("cpu", "single")]
     with pytest.raises(ValueError):
         fft.fft(x, backend="tpu")
+    with pytest.raises(ValueError):
+        fft.fft(x, precision="half")

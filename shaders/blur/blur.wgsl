@@ -55,7 +55,20 @@ struct Kernel {
     start: u32,
     taps: u32,
     first_offset: i32,
-    _pad: u32,
+    // NO_CENTRE, or the tap whose sample is the output's own: the sum then runs relative to
+    // that sample c, out = c + sum_t w_t (x_t - c), which for smoothing taps summing to 1 is
+    // the same sum but keeps a constant line exactly constant, as SciPy's float64 does (the
+    // host sets it for float64 and double-float; float32 keeps it with its compensated sum).
+    centre: u32,
+}
+
+const NO_CENTRE: u32 = 0xffffffffu;
+
+// A centre sample as the sums use it: 0 when it is not finite (an infinity or NaN then
+// propagates through the plain terms, as SciPy's).
+fn finite_or_zero(x: Real) -> Real {
+    if (real_is_finite(x)) { return x; }
+    return real(0.0);
 }
 
 const MODE_REFLECT: u32 = 0u;
@@ -175,10 +188,18 @@ fn blur_rows_tiled(
     let c = c0 + lid;
     if (c < u.out_cols) {
         var acc = acc_new();
-        for (var t = 0u; t < k.taps; t++) {
-            acc_add(&acc, real_mul(weights[k.start + t], tile[lid + t]));
+        if (k.centre == NO_CENTRE) {
+            for (var t = 0u; t < k.taps; t++) {
+                acc_add(&acc, real_mul(weights[k.start + t], tile[lid + t]));
+            }
+            dst[row * u.out_cols + c] = acc_total(acc);
+        } else {
+            let centre = finite_or_zero(tile[lid + k.centre]);
+            for (var t = 0u; t < k.taps; t++) {
+                acc_add(&acc, real_mul(weights[k.start + t], real_sub(tile[lid + t], centre)));
+            }
+            dst[row * u.out_cols + c] = real_add(acc_total(acc), centre);
         }
-        dst[row * u.out_cols + c] = acc_total(acc);
     }
 }
 
@@ -213,10 +234,21 @@ fn blur_cols_tiled(
         let r = r0 + j;
         if (r < u.out_rows) {
             var acc = acc_new();
-            for (var t = 0u; t < k.taps; t++) {
-                acc_add(&acc, real_mul(weights[k.start + t], tile[(j + t) * COL_TILE_COLS + lid.x]));
+            let out_at = dst_base + r * u.out_cols + c;
+            if (k.centre == NO_CENTRE) {
+                for (var t = 0u; t < k.taps; t++) {
+                    acc_add(&acc, real_mul(weights[k.start + t],
+                                           tile[(j + t) * COL_TILE_COLS + lid.x]));
+                }
+                dst[out_at] = acc_total(acc);
+            } else {
+                let centre = finite_or_zero(tile[(j + k.centre) * COL_TILE_COLS + lid.x]);
+                for (var t = 0u; t < k.taps; t++) {
+                    let x = tile[(j + t) * COL_TILE_COLS + lid.x];
+                    acc_add(&acc, real_mul(weights[k.start + t], real_sub(x, centre)));
+                }
+                dst[out_at] = real_add(acc_total(acc), centre);
             }
-            dst[dst_base + r * u.out_cols + c] = acc_total(acc);
         }
     }
 }
@@ -237,18 +269,31 @@ fn blur_direct(
     let r = (index % per_slice) / u.out_cols;
     let c = index % u.out_cols;
     var acc = acc_new();
+    var centre = real(0.0);
     if (u.axis == 1u) {
         let start = i32(c) + k.first_offset;
         let row = slice * u.src_rows + r;
+        if (k.centre != NO_CENTRE) {
+            centre = finite_or_zero(fetch_along_row(row, start + i32(k.centre)));
+        }
         for (var t = 0u; t < k.taps; t++) {
-            acc_add(&acc, real_mul(weights[k.start + t], fetch_along_row(row, start + i32(t))));
+            let x = real_sub(fetch_along_row(row, start + i32(t)), centre);
+            acc_add(&acc, real_mul(weights[k.start + t], x));
         }
     } else {
         let start = i32(r) + k.first_offset;
         let base = slice * u.src_rows * u.src_cols;
+        if (k.centre != NO_CENTRE) {
+            centre = finite_or_zero(fetch_along_col(base, c, start + i32(k.centre)));
+        }
         for (var t = 0u; t < k.taps; t++) {
-            acc_add(&acc, real_mul(weights[k.start + t], fetch_along_col(base, c, start + i32(t))));
+            let x = real_sub(fetch_along_col(base, c, start + i32(t)), centre);
+            acc_add(&acc, real_mul(weights[k.start + t], x));
         }
     }
-    dst[index] = acc_total(acc);
+    if (k.centre == NO_CENTRE) {
+        dst[index] = acc_total(acc);
+    } else {
+        dst[index] = real_add(acc_total(acc), centre);
+    }
 }

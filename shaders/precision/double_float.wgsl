@@ -78,6 +78,7 @@ fn real_fma(a: Real, b: Real, c: Real) -> Real { return real_add(real_mul(a, b),
 fn real_neg(a: Real) -> Real { return -a; }
 fn real_greater(a: Real, b: Real) -> bool { return a.x > b.x || (a.x == b.x && a.y > b.y); }
 fn real_equal(a: Real, b: Real) -> bool { return all(a == b); }
+fn real_is_finite(a: Real) -> bool { return is_finite32(a.x); }
 fn real_is_zero(a: Real) -> bool { return a.x == 0.0; }
 
 fn complex(re: Real, im: Real) -> Complex { return vec4<f32>(re, im); }

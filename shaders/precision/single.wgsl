@@ -24,6 +24,7 @@ fn real_fma(a: Real, b: Real, c: Real) -> Real { return fma(a, b, c); }
 fn real_neg(a: Real) -> Real { return -a; }
 fn real_greater(a: Real, b: Real) -> bool { return a > b; }
 fn real_equal(a: Real, b: Real) -> bool { return a == b; }
+fn real_is_finite(a: Real) -> bool { return abs(a) <= 3.40282347e38; }
 fn real_is_zero(a: Real) -> bool { return a == 0.0; }
 
 fn complex(re: Real, im: Real) -> Complex { return vec2<f32>(re, im); }

@@ -85,9 +85,13 @@ pub(crate) struct KernelEntry {
     pub(crate) taps: u32,
     /// Position of tap 0 relative to the output index.
     pub(crate) first_offset: i32,
-    /// Padding to 16 bytes.
-    pub(crate) _pad: u32,
+    /// The tap whose sample is the output's own, for sums relative to it ([`NO_CENTRE`]:
+    /// plain sums; see `struct Kernel` in the shader).
+    pub(crate) centre: u32,
 }
+
+/// No centred sum (`NO_CENTRE` in blur.wgsl).
+pub(crate) const NO_CENTRE: u32 = u32::MAX;
 
 /// Kept in sync with `struct NormalizeUniform` in shaders/blur/normalize.wgsl.
 #[repr(C)]
@@ -182,7 +186,7 @@ impl GpuPass {
                 start: weights.len() as u32,
                 taps: taps.weights.len() as u32,
                 first_offset: if padded { 0 } else { taps.first_offset as i32 },
-                _pad: 0,
+                centre: centre_tap::<E>(taps),
             });
             if E::ARITH == crate::gpu::Arith::Single {
                 weights.extend(
@@ -219,6 +223,23 @@ impl GpuPass {
     fn table_bytes(&self, element: usize) -> u64 {
         let weights: usize = self.taps.iter().map(|t| t.weights.len()).sum::<usize>() + 1;
         (weights * element).max(self.taps.len() * std::mem::size_of::<KernelEntry>()) as u64
+    }
+}
+
+/// The centre tap of a smoothing kernel for float64 work: sums relative to the output's own
+/// sample keep a constant line exactly constant, as the CPU's float64 path does
+/// (`KernelForm` in cpu.rs). float32 keeps it with its compensated sum and float32 taps
+/// summing to exactly 1, and sums plainly.
+fn centre_tap<E: DeviceReal>(taps: &Taps) -> u32 {
+    let centre = -taps.first_offset;
+    if E::ARITH != crate::gpu::Arith::Single
+        && super::is_smoothing(&taps.weights)
+        && centre >= 0
+        && (centre as usize) < taps.weights.len()
+    {
+        centre as u32
+    } else {
+        NO_CENTRE
     }
 }
 

@@ -543,3 +543,33 @@ fn double_float_error_terms_survive_each_adapters_optimiser() {
         },
     );
 }
+
+/// A constant float64 image stays exactly constant in every mode, as SciPy's (smoothing sums
+/// run relative to the output's own sample), through the tiled and the direct kernels.
+#[test]
+fn float64_constant_images_stay_exactly_constant() {
+    let image = ArrayD::from_elem(IxDyn(&[7, 300]), 3.25f64);
+    for_each_adapter("float64_constant_images_stay_exactly_constant", |ctx| {
+        for_each_float64_arith(ctx, |arith| {
+            for mode in [
+                Mode::Reflect,
+                Mode::Constant,
+                Mode::Nearest,
+                Mode::Mirror,
+                Mode::Wrap,
+            ] {
+                // sigma 2 runs the tiled kernels; 300 the direct one (taps past workgroup memory).
+                for sigma in [2.0, 300.0] {
+                    let params = BlurParams::new(sigma).with_mode(mode).with_cval(3.25);
+                    let out = gaussian_filter(device(ctx, Precision::Auto), image.view(), &params)
+                        .unwrap();
+                    assert!(
+                        out.iter().all(|&v| v == 3.25),
+                        "{arith} {mode:?} sigma {sigma}: {:?}",
+                        out.iter().find(|&&v| v != 3.25)
+                    );
+                }
+            }
+        });
+    });
+}
