@@ -12,7 +12,7 @@ use gpusci::blur::{self, BlurParams};
 use gpusci::data::{clustered_points, noisy_signal, normal_image};
 use gpusci::density::{self, DensityParams, PointType};
 use gpusci::error::{Error, Result};
-use gpusci::gpu::{open_all_adapters, Backend, Executor, GpuContext};
+use gpusci::gpu::{open_all_adapters, Backend, Device, Executor, GpuContext, Precision};
 use gpusci::heatmap::{heatmap, HeatmapParams, Scale};
 use gpusci::io::Points;
 use gpusci::render::{write_png, Colormap};
@@ -36,6 +36,9 @@ pub struct BenchRow {
     pub includes_transfer: bool,
     /// A software adapter: its time says nothing about GPU speed.
     pub software: bool,
+    /// What the workload computed in: `float32`, `float64` (native or on the CPU) or
+    /// `double-float`.
+    pub arithmetic: &'static str,
 }
 
 impl BenchRow {
@@ -49,6 +52,7 @@ impl BenchRow {
             "runs": self.runs,
             "includes_transfer": self.includes_transfer,
             "software_adapter": self.software,
+            "arithmetic": self.arithmetic,
             "what": self.what,
         })
         .to_string()
@@ -224,14 +228,37 @@ impl Workload {
             .plan(points.x.view(), points.y.view(), PointType::F64)
     }
 
-    /// Runs the workload once on `exec` (upload and read-back included on a GPU).
+    /// Whether the workload's input is float64 (computed at the device's precision on a GPU;
+    /// the others are float32 work, or exact whatever the arithmetic).
+    pub fn float64_arithmetic(&self) -> bool {
+        matches!(
+            self,
+            Workload::Signal { .. } | Workload::Convolve { .. } | Workload::Lag { .. }
+        )
+    }
+
+    /// What the workload computes in on `device`.
+    pub fn arithmetic(&self, device: Device<'_>) -> &'static str {
+        match device.float64_arith() {
+            Some(arith) if self.float64_arithmetic() => arith.name(),
+            Some(_) => "float32",
+            None if matches!(self, Workload::Image { .. }) => "float32",
+            None => "float64",
+        }
+    }
+
+    /// Runs the workload once on `device` (upload and read-back included on a GPU).
     ///
     /// # Errors
     /// Errors of the operation (none for the built-in data), and GPU errors.
-    pub fn run(&self, exec: &Executor) -> Result<()> {
+    pub fn run<'d>(&self, device: impl Into<Device<'d>>) -> Result<()> {
+        let exec: Device<'d> = device.into();
         match (self, exec) {
-            (Workload::Image { .. } | Workload::Signal { .. }, Executor::Cpu) => self.run_cpu(),
-            (Workload::Image { .. } | Workload::Signal { .. }, Executor::Gpu(ctx)) => {
+            (Workload::Image { .. } | Workload::Signal { .. }, Device::Cpu) => self.run_cpu(),
+            (Workload::Signal { data, sigma, .. }, Device::Gpu(_, _)) => {
+                blur::gaussian_filter1d(exec, data.view(), &BlurParams::new(*sigma)).map(drop)
+            }
+            (Workload::Image { .. }, Device::Gpu(ctx, _)) => {
                 self.run_gpu(ctx, &blur::gpu::BlurGpu::new(ctx)?)
             }
             (Workload::Density { points, .. }, _) => {
@@ -530,6 +557,8 @@ pub struct BenchOptions {
     /// Also time [`extended_workloads`] (W1c, W3b): not standard workloads, so off by default
     /// and after the standard rows.
     pub extended: bool,
+    /// How the float64 workloads (W4, W5, W7) compute on a GPU.
+    pub precision: Precision,
 }
 
 /// Times every workload on the CPU path and on every adapter. `progress` is told what is
@@ -559,6 +588,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
             runs,
             includes_transfer: false,
             software: false,
+            arithmetic: workload.arithmetic(Device::Cpu),
         });
     }
     let fft_points = if options.quick { 1 << 20 } else { FFT_POINTS };
@@ -579,6 +609,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
             runs,
             includes_transfer: false,
             software: false,
+            arithmetic: "float64",
         });
     }
     if options.backend == Backend::Cpu {
@@ -624,9 +655,10 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         } else {
             runs
         };
+        let device = exec.device().with_precision(options.precision);
         for workload in workloads.iter() {
             progress(&format!("{} on {name}", workload.id()));
-            match median_seconds(gpu_runs, || workload.run(&exec)) {
+            match median_seconds(gpu_runs, || workload.run(device)) {
                 Ok(seconds) => rows.push(BenchRow {
                     workload: workload.id(),
                     what: workload.describe(),
@@ -636,6 +668,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
                     runs: gpu_runs,
                     includes_transfer: true,
                     software: summary.is_software(),
+                    arithmetic: workload.arithmetic(device),
                 }),
                 Err(error) => progress(&format!("{} failed on {name}: {error}", workload.id())),
             }
@@ -654,6 +687,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
                     runs: gpu_runs.max(3),
                     includes_transfer: false,
                     software: summary.is_software(),
+                    arithmetic: "float32",
                 }),
                 Err(error) => progress(&format!("FFT failed on {name}: {error}")),
             }
@@ -702,7 +736,11 @@ pub fn format_table(rows: &[BenchRow]) -> String {
             adapter,
             format_seconds(row.seconds),
             ratio,
-            row.what
+            if row.backend == "gpu" && row.arithmetic != "float32" {
+                format!("{} [in {}]", row.what, row.arithmetic)
+            } else {
+                row.what.clone()
+            }
         ));
     }
     out.push_str("vs cpu: how many times faster than the CPU path (above 1 = faster). GPU times include upload and read-back.\n");

@@ -5,7 +5,7 @@
 use gpusci_cli::bench::{format_table, run_all, BenchOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::BackendArg;
+use crate::{BackendArg, PrecisionArg};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -25,6 +25,8 @@ pub(crate) struct Args {
     extended: bool,
     #[command(flatten)]
     backend: BackendArg,
+    #[command(flatten)]
+    precision: PrecisionArg,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -33,6 +35,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         backend: args.backend.parse()?,
         fft: args.fft,
         extended: args.extended,
+        precision: args.precision.parse()?,
     };
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}")?);

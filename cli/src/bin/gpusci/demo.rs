@@ -228,6 +228,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             backend: args.backend.parse()?,
             fft: false,
             extended: false,
+            precision: gpusci::Precision::Auto,
         },
         |_| {},
     )?;
