@@ -6,7 +6,7 @@
 //! chunks of outputs, each from the slice of the signal it needs (the kernel's length of
 //! overlap), so that no buffer exceeds one binding.
 //!
-//! The kernels come in three precisions ([`ConvKernels`] over a [`DeviceReal`]): float32, and
+//! The kernels come in three precisions (`ConvKernels` over a [`DeviceReal`]): float32, and
 //! float64 input in native `f64` or double-float; [`ConvGpu`] holds one of them.
 
 use bytemuck::{Pod, Zeroable};
