@@ -163,7 +163,10 @@ const SOURCES: [(&str, &[&str]); 8] = [
         &["signal/crossings.wgsl"],
     ),
     (crate::signal::gpu::ROLLING_WGSL, &["signal/rolling.wgsl"]),
-    (crate::wave::gpu::WAVE_WGSL, &["wave/leapfrog.wgsl"]),
+    (
+        crate::wave::gpu::WAVE_WGSL,
+        &["precision/double_float.wgsl", "wave/leapfrog.wgsl"],
+    ),
 ];
 
 #[test]

@@ -24,7 +24,9 @@ types:
 
 gpusci-only options are keyword-only and come last: ``backend='auto'|'gpu'|'cpu'`` (``None``:
 the default set by :func:`set_backend`, initially ``'auto'``: a hardware GPU when present, else
-the CPU) and ``nan_policy``. SciPy and NumPy are never called to compute an answer; what gpusci
+the CPU), ``precision='auto'|'double'|'single'`` (how float64 input is computed on a GPU:
+float64 accuracy unless ``'single'``; float32 input stays float32) and ``nan_policy``. SciPy
+and NumPy are never called to compute an answer; what gpusci
 cannot do raises :class:`UnsupportedInput` (a ``TypeError``) or ``NotImplementedError``.
 """
 

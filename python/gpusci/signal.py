@@ -62,8 +62,8 @@ def _run(kind, in1, in2, mode, method, backend, precision, result_dtype=None):
     backend = backend_name(backend)
     precision = precision_name(precision)
     dtype = np.result_type(a, v) if result_dtype is None else np.dtype(result_dtype)
-    # float32 work stays float32 on a GPU (its answer is rounded to float32 anyway).
-    if precision == "auto" and dtype == np.float32:
+    # float32 work stays float32 on a GPU whatever the precision (its answer is float32).
+    if dtype == np.float32:
         precision = "single"
     if a.ndim == 0:
         return _result(np.asarray(as_float64(a) * as_float64(v)), dtype)
@@ -214,7 +214,8 @@ def fftconvolve(in1, in2, mode="full", axes=None, *, backend=None, precision="au
 
 def oaconvolve(in1, in2, mode="full", axes=None, *, backend=None, precision="auto"):
     """Convolve two real arrays by overlap-add, as ``scipy.signal.oaconvolve`` (gpusci's FFT
-    convolution is overlap-add for long signals)."""
+    convolution is overlap-add for long signals). Dtypes, ``axes``, ``backend`` and
+    ``precision`` as :func:`fftconvolve`."""
     _check_mode(mode)
     return _fft_kind(in1, in2, mode, axes, backend, precision)
 
@@ -262,11 +263,16 @@ def lag(a, b, *, rate=None, method="auto", backend=None, precision="auto") -> La
     -------
     Lag
     """
-    a, b = as_float64(real_array(a, "a")), as_float64(real_array(b, "b"))
+    a, b = real_array(a, "a"), real_array(b, "b")
+    precision = precision_name(precision)
+    # Two float32 signals are correlated in float32 on a GPU, as convolve computes them.
+    if np.result_type(a, b) == np.float32:
+        precision = "single"
+    a, b = as_float64(a), as_float64(b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError("lag takes 1-D signals")
     samples, refined, peak, pearson = _core.lag(a, b, _check_method(method),
-                                                backend_name(backend), precision_name(precision))
+                                                backend_name(backend), precision)
     seconds = None if rate is None else samples / float(rate)
     return Lag(int(samples), seconds, refined, peak, pearson)
 

@@ -23,56 +23,20 @@ struct WaveUniform {
 @group(0) @binding(3) var<storage, read_write> p_out: array<vec2<f32>>;
 @group(0) @binding(4) var<storage, read_write> u_out: array<vec2<f32>>;
 
-// Error-free transformations (Knuth's two-sum, Dekker's product) and double-float arithmetic:
-// each value is hi + lo with |lo| <= ulp(hi) / 2, about 48 significant bits.
-// x, hidden from the optimiser. Shader compilers may rewrite (a + b) - a as b (Mesa's NIR
-// does; WGSL has no `precise`), which erases the rounding error these functions capture;
-// multiplying by a uniform 1.0 keeps the value and blocks the rewrite.
-fn opaque(x: f32) -> f32 {
-    return x * u.one;
-}
-
-fn two_sum(a: f32, b: f32) -> vec2<f32> {
-    let s = opaque(a + b);
-    let bv = opaque(s - a);
-    let av = opaque(s - bv);
-    return vec2<f32>(s, opaque(a - av) + opaque(b - bv));
-}
-
-fn quick_two_sum(a: f32, b: f32) -> vec2<f32> {
-    let s = opaque(a + b);
-    return vec2<f32>(s, b - opaque(s - a));
-}
-
-fn df_add(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-    let s = two_sum(a.x, b.x);
-    return quick_two_sum(s.x, s.y + (a.y + b.y));
-}
-
-// Veltkamp's split of a float32 into two 12-bit halves whose products are exact.
-fn split(a: f32) -> vec2<f32> {
-    let t = opaque(4097.0 * a);
-    let hi = opaque(t - opaque(t - a));
-    return vec2<f32>(hi, a - hi);
-}
-
-// Dekker's product (not fma: WGSL's fma may be evaluated unfused, as on llvmpipe).
-fn df_mul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-    let p = opaque(a.x * b.x);
-    let sa = split(a.x);
-    let sb = split(b.x);
-    let err = opaque(opaque(opaque(sa.x * sb.x - p) + sa.x * sb.y) + sa.y * sb.x) + sa.y * sb.y;
-    return quick_two_sum(p, err + (a.x * b.y + a.y * b.x));
+// Double-float arithmetic (`real_add`, `real_mul`: Knuth's two-sum, Dekker's product, about 48
+// significant bits) comes from shaders/precision/double_float.wgsl, put in front of this file;
+// it keeps its error terms from the optimiser with `opaque_one()`, the uniform 1.0.
+fn opaque_one() -> f32 {
+    return u.one;
 }
 
 // c (a - b) in double-float.
 fn scaled_difference(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-    let d = df_add(a, -b);
-    return df_mul(vec2<f32>(u.c_hi, u.c_lo), d);
+    return real_mul(vec2<f32>(u.c_hi, u.c_lo), real_sub(a, b));
 }
 
 fn add(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-    return df_add(a, b);
+    return real_add(a, b);
 }
 
 fn new_p(j: u32) -> vec2<f32> {

@@ -12,8 +12,9 @@
 //! - [`cpu::gaussian_filter_reference`]: float64, plainly correct loops: the oracle.
 //! - `cpu::run_fast` (behind [`gaussian_filter`] and [`gaussian_filter1d`] on the CPU):
 //!   float32 or float64, rayon, cache-friendly passes.
-//! - [`gpu::BlurGpu`]: float32 on the GPU, one tiled dispatch per pass, split into pieces past
-//!   the adapter's binding and dispatch limits.
+//! - [`gpu::BlurGpu`]: the GPU path, one tiled dispatch per pass, split into pieces past the
+//!   adapter's binding and dispatch limits; float32, or float64 input in native float64 or
+//!   double-float (see [`Precision`](crate::Precision)).
 //! - [`gaussian_filter`], [`gaussian_filter1d`], [`gaussian_filter_stack`]: pick the path from
 //!   a [`Device`].
 

@@ -256,13 +256,18 @@ impl Default for Conv2dUniform {
 }
 
 /// Copies of the operands in the kernels' element, the longer first (convolution commutes),
-/// and the factor that scales results back (double-float operands are scaled by powers of
-/// two).
+/// and the factors that scale results back (double-float operands are scaled by powers of
+/// two), applied one after the other so that their product cannot overflow.
 struct Operands<E> {
     signal: Vec<E>,
     kernel: Vec<E>,
     finite: bool,
-    up: f64,
+    up: (f64, f64),
+}
+
+/// `x` times both operands' factors, one after the other.
+fn scaled_back(x: f64, (up_a, up_b): (f64, f64)) -> f64 {
+    x * up_a * up_b
 }
 
 /// Device memory one batch of tiled 2-D convolutions may hold, in bindings.
@@ -335,7 +340,12 @@ impl<E: DeviceReal> Batch<E> {
 
     /// Submits the batch and adds each window, times `up`, into `out`; the batch is then
     /// empty again (its gathering buffer reused).
-    fn flush(&mut self, ctx: &GpuContext, out: &mut ndarray::Array2<f64>, up: f64) -> Result<()> {
+    fn flush(
+        &mut self,
+        ctx: &GpuContext,
+        out: &mut ndarray::Array2<f64>,
+        up: (f64, f64),
+    ) -> Result<()> {
         if self.parts.is_empty() {
             return Ok(());
         }
@@ -349,7 +359,7 @@ impl<E: DeviceReal> Batch<E> {
             let part = &values[offset..offset + n_r * n_c];
             let mut target = out.slice_mut(s![r..r + n_r, c..c + n_c]);
             for (t, &p) in target.iter_mut().zip(part) {
-                *t += p.to_f64() * up;
+                *t += scaled_back(p.to_f64(), up);
             }
         }
         self.used = 0;
@@ -413,7 +423,7 @@ impl<E: DeviceReal> Operands<E> {
             finite: long.iter().chain(short).all(|x| x.is_finite()),
             signal: long.iter().map(|&x| long_scale.to(x)).collect(),
             kernel: short.iter().map(|&x| short_scale.to(x)).collect(),
-            up: long_scale.up * short_scale.up,
+            up: (long_scale.up, short_scale.up),
         })
     }
 }
@@ -485,7 +495,7 @@ impl<E: DeviceReal> ConvKernels<E> {
             out.extend(
                 ctx.read_back::<E>(buffer, 0, count)?
                     .into_iter()
-                    .map(|x| x.to_f64() * ops.up),
+                    .map(|x| scaled_back(x.to_f64(), ops.up)),
             );
             Ok(())
         })?;
@@ -587,7 +597,7 @@ impl<E: DeviceReal> ConvKernels<E> {
         direct: bool,
         ((r0, rows), (c0, cols)): ((usize, usize), (usize, usize)),
     ) -> Result<ndarray::Array2<f64>> {
-        let up = scales.0.up * scales.1.up;
+        let up = (scales.0.up, scales.1.up);
         let budget = ctx.max_binding_bytes();
         let fits = |a, v| pair_fits(Self::BYTES, direct, budget, a, v);
         let halve = |(r, c): (usize, usize)| {
@@ -684,14 +694,14 @@ impl<E: DeviceReal> ConvKernels<E> {
     ) -> Result<ndarray::Array2<f64>> {
         let ((_, out_rows), (_, out_cols)) = window;
         let count = out_rows * out_cols;
-        let up = scales.0.up * scales.1.up;
+        let up = (scales.0.up, scales.1.up);
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         let out = self.record_window_2d(ctx, &mut encoder, inputs, scales, direct, window)?;
         ctx.submit_and_wait("the 2-D convolution", encoder)?;
         let values = ctx.read_back::<E>(&out, 0, count)?;
         Ok(ndarray::Array2::from_shape_fn(
             (out_rows, out_cols),
-            |(i, j)| values[i * out_cols + j].to_f64() * up,
+            |(i, j)| scaled_back(values[i * out_cols + j].to_f64(), up),
         ))
     }
 

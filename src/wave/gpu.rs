@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
-pub(crate) const WAVE_WGSL: &str = crate::gpu::include_wgsl!("wave/leapfrog.wgsl");
+/// The double-float arithmetic of the float64 kernels (shaders/precision/), then the step.
+pub(crate) const WAVE_WGSL: &str =
+    crate::gpu::include_wgsl!("precision/double_float.wgsl", "wave/leapfrog.wgsl");
 /// Threads per workgroup (`@workgroup_size` of `step`).
 pub const WG_SIZE: u32 = 64;
 /// Steps recorded per submission: long enough to amortise a submission, short enough for a

@@ -229,6 +229,15 @@ fn float64_spans_past_double_float_run_on_the_cpu_with_a_note() {
 /// (measured: native up to 8e-16, double-float up to 3.2e-15 at n = 64).
 const FFT_F64_PER_LOG: f64 = 2e-15;
 
+/// The 2-norm of the difference of two complex vectors.
+fn l2_distance(a: &[gpusci::fft::Complex<f64>], b: &[gpusci::fft::Complex<f64>]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).norm_sqr())
+        .sum::<f64>()
+        .sqrt()
+}
+
 fn fft_f64_bound(n: usize) -> f64 {
     FFT_F64_PER_LOG * ((n as f64).log2() + 1.0)
 }
@@ -274,12 +283,7 @@ fn float64_ffts_match_rustfft_to_float64_accuracy_for_every_length_kind() {
                         cpu::fft_rows(&mut want, n, inverse).unwrap();
                         let got =
                             fft_rows(device(ctx, Precision::Double), data, n, inverse).unwrap();
-                        let err = got
-                            .iter()
-                            .zip(&want)
-                            .map(|(g, w)| (g - w).norm_sqr())
-                            .sum::<f64>()
-                            .sqrt();
+                        let err = l2_distance(&got, &want);
                         // Parseval: the forward result's norm is sqrt(n) times the input's, the
                         // inverse's 1/sqrt(n) times.
                         let root = (n as f64).sqrt();
@@ -294,12 +298,7 @@ fn float64_ffts_match_rustfft_to_float64_accuracy_for_every_length_kind() {
                     let want = cpu::rfft_rows(&real, n).unwrap();
                     let got = rfft_rows(device(ctx, Precision::Double), &real, n).unwrap();
                     let rnorm = real.iter().map(|v| v * v).sum::<f64>().sqrt();
-                    let err = got
-                        .iter()
-                        .zip(&want)
-                        .map(|(g, w)| (g - w).norm_sqr())
-                        .sum::<f64>()
-                        .sqrt();
+                    let err = l2_distance(&got, &want);
                     let root = (n as f64).sqrt();
                     assert!(
                         err <= fft_f64_bound(n) * rnorm * root,
@@ -469,6 +468,25 @@ fn float64_convolutions_keep_accuracy_past_one_binding_and_far_from_one() {
         |ctx| {
             for_each_float64_arith(ctx, |arith| {
                 let exec = device(ctx, Precision::Double);
+                // Operands scaled by 2^-1000 and 2^-30 (double-float): the factors back are
+                // applied one after the other, since their product overflows.
+                let mut huge = ndarray::Array1::<f64>::zeros(52);
+                huge[0] = 2f64.powi(1000);
+                huge[51] = 2f64.powi(950);
+                let gain = ndarray::array![2f64.powi(30)];
+                let got =
+                    conv::convolve(exec, huge.view(), gain.view(), Mode::Full, Method::Direct)
+                        .unwrap();
+                assert_eq!(
+                    got[0],
+                    f64::INFINITY,
+                    "{arith}: 2^1030 overflows, as on the CPU"
+                );
+                assert!(
+                    got.iter().skip(1).take(50).all(|&x| x == 0.0),
+                    "{arith}: {got}"
+                );
+                assert_eq!(got[51], 2f64.powi(980), "{arith}");
                 for method in [Method::Direct, Method::Fft] {
                     let got = conv::convolve(exec, a.view(), v.view(), Mode::Same, method).unwrap();
                     conv_close(
