@@ -242,7 +242,8 @@ impl Workload {
         match device.float64_arith() {
             Some(arith) if self.float64_arithmetic() => arith.name(),
             Some(_) => "float32",
-            None if matches!(self, Workload::Image { .. }) => "float32",
+            // The CPU path blurs float32 images and runs LIF networks in float32.
+            None if matches!(self, Workload::Image { .. } | Workload::Network { .. }) => "float32",
             None => "float64",
         }
     }
