@@ -681,25 +681,25 @@ mod sealed {
 
     use super::{gpu, BlurPlan, Mode};
     use crate::error::Result;
-    use crate::gpu::{Arith, DeviceReal, DoubleFloat, GpuContext};
+    use crate::gpu::{Arith, DeviceReal, DoubleFloat, GpuContext, Scaling};
 
     /// How each element type runs a validated plan on a GPU (not nameable outside the crate,
     /// so nothing else implements [`super::BlurElement`] or calls this). `arith` is what
-    /// float64 computes in; `None` back means "compute on the CPU" (a note was sent).
+    /// float64 computes in.
     pub trait GpuBlur: Sized {
         fn run_on_gpu(
             ctx: &GpuContext,
             arith: Arith,
             input: ArrayViewD<'_, Self>,
             plan: &BlurPlan,
-        ) -> Result<Option<ArrayD<Self>>>;
+        ) -> Result<ArrayD<Self>>;
 
         fn stack_on_gpu(
             ctx: &GpuContext,
             arith: Arith,
             stack: ArrayView3<'_, Self>,
             plans: &[BlurPlan],
-        ) -> Result<Option<Array3<Self>>>;
+        ) -> Result<Array3<Self>>;
     }
 
     impl GpuBlur for f32 {
@@ -708,8 +708,8 @@ mod sealed {
             _: Arith,
             input: ArrayViewD<'_, f32>,
             plan: &BlurPlan,
-        ) -> Result<Option<ArrayD<f32>>> {
-            Ok(Some(gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)?))
+        ) -> Result<ArrayD<f32>> {
+            gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)
         }
 
         fn stack_on_gpu(
@@ -717,38 +717,33 @@ mod sealed {
             _: Arith,
             stack: ArrayView3<'_, f32>,
             plans: &[BlurPlan],
-        ) -> Result<Option<Array3<f32>>> {
-            Ok(Some(gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)?))
+        ) -> Result<Array3<f32>> {
+            gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)
         }
     }
 
-    /// float64 data as double-floats scaled by a power of two, cval scaled with it, and the
-    /// factor back; `None` (with a note) when the magnitudes span too much.
+    /// float64 data as double-floats scaled by a power of two (`Scaling`), cval scaled with it,
+    /// and the factor back. Magnitudes spanning too much are an `ExceedsLimit`, which the
+    /// router computes on the CPU with a note.
     fn scaled(
-        operation: &str,
         data: ArrayViewD<'_, f64>,
         plans: &[BlurPlan],
-    ) -> Option<(ArrayD<DoubleFloat>, Vec<BlurPlan>, f64)> {
+    ) -> Result<(ArrayD<DoubleFloat>, Vec<BlurPlan>, f64)> {
         let cval = plans.first().map_or(0.0, |plan| plan.cval);
         let uses_cval = plans
             .iter()
             .flat_map(|plan| &plan.passes)
             .any(|pass| pass.mode == Mode::Constant);
-        let mut values: Vec<f64> = data.iter().copied().collect();
-        if uses_cval {
-            values.push(cval);
-        }
-        let (mut pairs, up) = crate::gpu::double_float_or_note(operation, &values)?;
-        pairs.truncate(data.len());
+        let extra = uses_cval.then_some(cval);
+        let scaling = Scaling::for_data::<DoubleFloat>("input", data.iter().copied().chain(extra))?;
         let plans = plans
             .iter()
             .map(|plan| BlurPlan {
-                cval: plan.cval / up,
+                cval: plan.cval / scaling.up,
                 ..plan.clone()
             })
             .collect();
-        let pairs = ArrayD::from_shape_vec(data.raw_dim(), pairs).expect("one pair a value");
-        Some((pairs, plans, up))
+        Ok((data.mapv(|x| scaling.to(x)), plans, scaling.up))
     }
 
     impl GpuBlur for f64 {
@@ -757,23 +752,19 @@ mod sealed {
             arith: Arith,
             input: ArrayViewD<'_, f64>,
             plan: &BlurPlan,
-        ) -> Result<Option<ArrayD<f64>>> {
-            Ok(Some(match arith {
+        ) -> Result<ArrayD<f64>> {
+            Ok(match arith {
                 Arith::Single => gpu::BlurGpu::new(ctx)?
                     .run_plan(ctx, input.mapv(|v| v as f32).view(), plan)?
                     .mapv(f64::from),
                 Arith::Native64 => gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)?,
                 Arith::DoubleFloat => {
-                    let Some((pairs, plans, up)) =
-                        scaled("gaussian_filter", input, std::slice::from_ref(plan))
-                    else {
-                        return Ok(None);
-                    };
+                    let (pairs, plans, up) = scaled(input, std::slice::from_ref(plan))?;
                     gpu::BlurGpu::new(ctx)?
                         .run_plan(ctx, pairs.view(), &plans[0])?
                         .mapv(|p: DoubleFloat| p.to_f64() * up)
                 }
-            }))
+            })
         }
 
         fn stack_on_gpu(
@@ -781,24 +772,20 @@ mod sealed {
             arith: Arith,
             stack: ArrayView3<'_, f64>,
             plans: &[BlurPlan],
-        ) -> Result<Option<Array3<f64>>> {
-            Ok(Some(match arith {
+        ) -> Result<Array3<f64>> {
+            Ok(match arith {
                 Arith::Single => gpu::BlurGpu::new(ctx)?
                     .run_stack(ctx, stack.mapv(|v| v as f32).view(), plans)?
                     .mapv(f64::from),
                 Arith::Native64 => gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)?,
                 Arith::DoubleFloat => {
-                    let Some((pairs, plans, up)) =
-                        scaled("gaussian_filter_stack", stack.into_dyn(), plans)
-                    else {
-                        return Ok(None);
-                    };
+                    let (pairs, plans, up) = scaled(stack.into_dyn(), plans)?;
                     let pairs = pairs.into_dimensionality::<Ix3>().expect("a stack");
                     gpu::BlurGpu::new(ctx)?
                         .run_stack(ctx, pairs.view(), &plans)?
                         .mapv(|p: DoubleFloat| p.to_f64() * up)
                 }
-            }))
+            })
         }
     }
 }
@@ -845,9 +832,8 @@ pub fn gaussian_filter<'a, T: BlurElement, D: Dimension>(
             crate::gpu::or_cpu_past_limits(
                 "gaussian_filter",
                 || T::run_on_gpu(ctx, arith, input.view(), &plan),
-                || Ok(None),
+                || Ok(cpu::run_fast(input.view(), &plan)),
             )?
-            .unwrap_or_else(|| cpu::run_fast(input.view(), &plan))
         }
     };
     Ok(out
@@ -898,12 +884,11 @@ pub fn gaussian_filter_stack<'a, T: BlurElement>(
         Device::Cpu => Ok(cpu::run_stack_fast(stack, &plans)),
         device @ Device::Gpu(ctx, _) => {
             let arith = device.float64_arith().expect("a GPU device");
-            Ok(crate::gpu::or_cpu_past_limits(
+            crate::gpu::or_cpu_past_limits(
                 "gaussian_filter_stack",
                 || T::stack_on_gpu(ctx, arith, stack, &plans),
-                || Ok(None),
-            )?
-            .unwrap_or_else(|| cpu::run_stack_fast(stack, &plans)))
+                || Ok(cpu::run_stack_fast(stack, &plans)),
+            )
         }
     }
 }

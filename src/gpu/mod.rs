@@ -12,12 +12,8 @@ mod select;
 
 pub(crate) use fallback::{note_cpu_fallback, or_cpu_past_limits};
 pub use fallback::{set_cpu_fallback_hook, FallbackHook};
-pub(crate) use precision::{
-    double_float_or_note, f64_parts, precision_variants, Scaling, ShaderVariants,
-};
-pub use precision::{
-    to_double_float, Arith, DeviceReal, DoubleFloat, Precision, DOUBLE_FLOAT_SPAN_BITS,
-};
+pub(crate) use precision::{f64_parts, precision_variants, Scaling, ShaderVariants};
+pub use precision::{Arith, DeviceReal, DoubleFloat, Precision, DOUBLE_FLOAT_SPAN_BITS};
 
 pub use select::{
     adapters_named, enumerate_adapters, list_adapters, open_all_adapters, parse_pci_bus_id,

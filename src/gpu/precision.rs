@@ -12,10 +12,11 @@
 //!   over it, and their WGSL is one source put after `shaders/precision/<arith>.wgsl`
 //!   ([`ShaderVariants`]).
 //!
-//! Double-float has float32's exponent range. [`to_double_float`] scales float64 data by a
-//! power of two (exact) so that its largest magnitude is about 1, and refuses data whose finite
-//! magnitudes span more than [`DOUBLE_FLOAT_SPAN_BITS`] binades: the smallest would lose
-//! precision to float32's underflow. Such data is computed on the CPU, with a note.
+//! Double-float has float32's exponent range. `Scaling` scales float64 data by a power of two
+//! (exact) so that its largest magnitude is about 1, and refuses data whose finite magnitudes
+//! span more than [`DOUBLE_FLOAT_SPAN_BITS`] binades (the smallest would lose precision to
+//! float32's underflow) with an `ExceedsLimit`, which the routers compute on the CPU, with a
+//! note.
 
 use std::fmt;
 use std::str::FromStr;
@@ -187,36 +188,6 @@ pub(crate) fn f64_parts(x: f64) -> [f32; 3] {
 /// down) is still a normal float32 with room for the products and sums of a kernel.
 pub const DOUBLE_FLOAT_SPAN_BITS: i32 = 90;
 
-/// `data` scaled by a power of two `2^-e` (exact) so that its largest finite magnitude is in
-/// [1, 2), as double-floats; returns them with `2^e`, the factor that scales results back.
-/// `None` when the finite nonzero magnitudes span more than [`DOUBLE_FLOAT_SPAN_BITS`]
-/// binades (double-float would lose their precision): compute on the CPU.
-pub fn to_double_float(data: &[f64]) -> Option<(Vec<DoubleFloat>, f64)> {
-    let (mut largest, mut smallest) = (0.0f64, f64::INFINITY);
-    for &x in data {
-        let m = x.abs();
-        if m.is_finite() && m > 0.0 {
-            largest = largest.max(m);
-            smallest = smallest.min(m);
-        }
-    }
-    if largest == 0.0 {
-        return Some((
-            data.iter().map(|&x| DoubleFloat::from_f64(x)).collect(),
-            1.0,
-        ));
-    }
-    let top = exponent(largest);
-    if top - exponent(smallest) > DOUBLE_FLOAT_SPAN_BITS {
-        return None;
-    }
-    let scaling = Scaling::by_exponent(top);
-    Some((
-        data.iter().map(|&x| scaling.to::<DoubleFloat>(x)).collect(),
-        scaling.up,
-    ))
-}
-
 /// How float64 data goes into buffers of one arithmetic: multiplied by 2^-e (exactly; e = 0
 /// except for double-float), then rounded to the element; results come back times `up` = 2^e
 /// (times each operand's in turn, for products, so that no product of factors overflows).
@@ -293,29 +264,6 @@ impl Scaling {
     pub(crate) fn to<E: DeviceReal>(self, x: f64) -> E {
         E::from_f64(x * self.down.0 * self.down.1)
     }
-}
-
-fn note_span(operation: &str) {
-    super::note_cpu_fallback(|| {
-        format!(
-            "{operation}: the float64 input's finite magnitudes span more than \
-             2^{DOUBLE_FLOAT_SPAN_BITS}, past what double-float keeps exact on this adapter \
-             (it has no native float64); computed on the CPU"
-        )
-    });
-}
-
-/// [`to_double_float`], or `None` after telling the fallback hook that `operation` computes
-/// on the CPU because of the span.
-pub(crate) fn double_float_or_note(
-    operation: &str,
-    data: &[f64],
-) -> Option<(Vec<DoubleFloat>, f64)> {
-    let prepared = to_double_float(data);
-    if prepared.is_none() {
-        note_span(operation);
-    }
-    prepared
 }
 
 /// floor(log2 |x|) of a finite nonzero float64 (subnormals included).
@@ -406,6 +354,12 @@ mod tests {
         }
     }
 
+    /// `data` scaled into double-floats, with the factor back.
+    fn double_floats(data: &[f64]) -> Result<(Vec<DoubleFloat>, f64)> {
+        let scaling = Scaling::for_data::<DoubleFloat>("data", data.iter().copied())?;
+        Ok((data.iter().map(|&x| scaling.to(x)).collect(), scaling.up))
+    }
+
     #[test]
     fn double_floats_keep_48_bits_and_scaling_is_exact() {
         let data = [
@@ -416,7 +370,7 @@ mod tests {
             f64::NAN,
             f64::INFINITY,
         ];
-        let (pairs, up) = to_double_float(&data).unwrap();
+        let (pairs, up) = double_floats(&data).unwrap();
         for (&x, p) in data.iter().zip(&pairs) {
             let back = p.to_f64() * up;
             if x.is_finite() {
@@ -425,15 +379,15 @@ mod tests {
                 assert_eq!(back.is_nan(), x.is_nan());
             }
         }
-        assert!(to_double_float(&[1e200, 1e-200]).is_none());
+        assert!(double_floats(&[1e200, 1e-200]).is_err());
         // Data all below 2^-1022 (subnormals too) scales up without overflow.
         let tiny = [5e-324, -1e-310, 0.0];
-        let (pairs, up) = to_double_float(&tiny).unwrap();
+        let (pairs, up) = double_floats(&tiny).unwrap();
         for (&x, p) in tiny.iter().zip(&pairs) {
             assert!(p.hi.is_finite() && p.lo.is_finite(), "{x}: {p:?}");
             assert_eq!(p.to_f64() * up, x);
         }
-        assert!(to_double_float(&[5e-324, 1e-300]).is_some());
+        assert!(double_floats(&[5e-324, 1e-300]).is_ok());
         assert_eq!(exponent(5e-324), -1074);
         assert_eq!(exponent(1.5), 0);
         assert_eq!(pow2(-1074), 5e-324);
