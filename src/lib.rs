@@ -55,6 +55,7 @@
 //! adapters, limits), [`limits`] (sizes checked before allocation), [`cancel`], [`rng`]
 //! (Philox), [`numpy`] (shared NumPy semantics).
 
+pub mod array;
 pub mod blur;
 pub mod cancel;
 pub mod conv;

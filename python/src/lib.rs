@@ -244,6 +244,47 @@ fn gpu_device_open() -> bool {
     })
 }
 
+/// The GPU transfer counters and pool figures of the process's open GPU contexts, summed
+/// (zeros when none is open); `reset` zeroes the counters after reading them.
+#[pyfunction]
+#[pyo3(signature = (reset=false))]
+fn device_stats(py: Python<'_>, reset: bool) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    let mut total = gpusci::gpu::DeviceStats::default();
+    let mut seen: Vec<*const gpusci::GpuContext> = Vec::new();
+    for cell in [&AUTO, &GPU] {
+        let Some(Ok(exec)) = cell.get() else { continue };
+        let Some(ctx) = exec.gpu() else { continue };
+        // The same context reached twice is counted once.
+        if seen.contains(&(ctx as *const _)) {
+            continue;
+        }
+        seen.push(ctx as *const _);
+        let s = if reset {
+            ctx.reset_stats()
+        } else {
+            ctx.stats()
+        };
+        total.uploaded_bytes += s.uploaded_bytes;
+        total.downloaded_bytes += s.downloaded_bytes;
+        total.submits += s.submits;
+        total.waits += s.waits;
+        total.buffers_created += s.buffers_created;
+        total.pool_bytes_held += s.pool_bytes_held;
+        total.pool_bytes_in_use += s.pool_bytes_in_use;
+        total.pool_peak_bytes += s.pool_peak_bytes;
+    }
+    let dict = pyo3::types::PyDict::new(py);
+    dict.set_item("uploaded_bytes", total.uploaded_bytes)?;
+    dict.set_item("downloaded_bytes", total.downloaded_bytes)?;
+    dict.set_item("submits", total.submits)?;
+    dict.set_item("waits", total.waits)?;
+    dict.set_item("buffers_created", total.buffers_created)?;
+    dict.set_item("pool_bytes_held", total.pool_bytes_held)?;
+    dict.set_item("pool_bytes_in_use", total.pool_bytes_in_use)?;
+    dict.set_item("pool_peak_bytes", total.pool_peak_bytes)?;
+    Ok(dict)
+}
+
 /// What `backend` resolves to, in words ("cpu (2 threads)", "gpu: NAME [vulkan]").
 #[pyfunction]
 #[pyo3(signature = (backend=None))]
@@ -1439,6 +1480,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(balanced_network, m)?)?;
     m.add_function(wrap_pyfunction!(balanced_network_jobs, m)?)?;
     m.add_function(wrap_pyfunction!(gpu_device_open, m)?)?;
+    m.add_function(wrap_pyfunction!(device_stats, m)?)?;
     m.add_function(wrap_pyfunction!(isi_cv, m)?)?;
     m.add_function(wrap_pyfunction!(hodgkin_huxley, m)?)?;
     m.add_function(wrap_pyfunction!(leapfrog, m)?)?;

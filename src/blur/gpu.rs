@@ -19,6 +19,7 @@ use ndarray::{Array, Array3, ArrayD, ArrayView, ArrayView3, ArrayViewD, Dimensio
 
 use super::{omit_cvals, AxisView, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
 use crate::error::{Error, Result};
+use crate::gpu::GpuBuffer;
 use crate::gpu::{precision_variants, DeviceReal, GpuContext, ShaderVariants};
 
 /// The WGSL source in each precision, compiled once per context.
@@ -310,6 +311,23 @@ fn stack_passes(images: usize, rows: usize, cols: usize, plans: &[BlurPlan]) -> 
     passes
 }
 
+/// Whether `plan` on an array of `shape` runs resident on `ctx` with elements of
+/// `element_bytes`: the array and each pass's kernel table within one storage binding (the
+/// path device arrays take; larger arrays go tile by tile through the host).
+pub(crate) fn fits_resident(
+    ctx: &GpuContext,
+    shape: &[usize],
+    plan: &BlurPlan,
+    element_bytes: usize,
+) -> bool {
+    let budget = ctx.max_binding_bytes();
+    let len: usize = shape.iter().product();
+    (len * element_bytes) as u64 <= budget
+        && plan_passes(shape, plan)
+            .iter()
+            .all(|pass| pass.table_bytes(element_bytes) <= budget)
+}
+
 impl<E: DeviceReal> BlurGpu<E> {
     /// Fetches (compiling on first use) the blur pipelines of `ctx` for elements `E`.
     ///
@@ -402,16 +420,15 @@ impl<E: DeviceReal> BlurGpu<E> {
                 .all(|pass| pass.table_bytes(element) <= budget);
         match (nan_policy, resident) {
             (NanPolicy::Propagate, true) => {
-                let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                let mut encoder = ctx.encoder();
                 let source = ctx.upload("blur input", data)?;
                 let result = self.encode_passes(ctx, &mut encoder, source, passes, cval)?;
-                ctx.submit_and_wait("the blur", encoder)?;
-                ctx.read_back::<E>(&result, 0, data.len())
+                ctx.submit_and_read::<E>("the blur", encoder, &result, 0, data.len())
             }
             (NanPolicy::Omit, true) => {
                 let (value_cval, mask_cval) = omit_cvals(cval);
                 let (values, mask) = split_nan(data);
-                let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                let mut encoder = ctx.encoder();
                 let values = ctx.upload("blur values", &values)?;
                 let mask = ctx.upload("blur mask", &mask)?;
                 let numerator =
@@ -419,8 +436,7 @@ impl<E: DeviceReal> BlurGpu<E> {
                 let denominator = self.encode_passes(ctx, &mut encoder, mask, passes, mask_cval)?;
                 let result =
                     self.encode_normalize(ctx, &mut encoder, &numerator, &denominator, data.len())?;
-                ctx.submit_and_wait("the normalised blur", encoder)?;
-                ctx.read_back::<E>(&result, 0, data.len())
+                ctx.submit_and_read::<E>("the normalised blur", encoder, &result, 0, data.len())
             }
             (NanPolicy::Propagate, false) => self.chunked(ctx, data.to_vec(), passes, cval),
             (NanPolicy::Omit, false) => {
@@ -447,11 +463,11 @@ impl<E: DeviceReal> BlurGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        source: wgpu::Buffer,
+        source: GpuBuffer,
         shape: &[usize],
         plan: &BlurPlan,
         cval: f64,
-    ) -> Result<wgpu::Buffer> {
+    ) -> Result<GpuBuffer> {
         self.encode_passes(ctx, encoder, source, &plan_passes(shape, plan), cval)
     }
 
@@ -461,10 +477,10 @@ impl<E: DeviceReal> BlurGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        source: wgpu::Buffer,
+        source: GpuBuffer,
         passes: &[GpuPass],
         cval: f64,
-    ) -> Result<wgpu::Buffer> {
+    ) -> Result<GpuBuffer> {
         let mut current = source;
         for pass in passes {
             let len = pass.len();
@@ -502,8 +518,8 @@ impl<E: DeviceReal> BlurGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        source: &wgpu::Buffer,
-        output: &wgpu::Buffer,
+        source: &GpuBuffer,
+        output: &GpuBuffer,
         shape: PassShape,
         table: &KernelTable<E>,
         max_taps: usize,
@@ -544,8 +560,8 @@ impl<E: DeviceReal> BlurGpu<E> {
             one: 1.0,
         };
         let uniform = ctx.uniform("blur uniform", &uniform)?;
-        let weights = ctx.upload("blur weights", &table.weights)?;
-        let entries = ctx.upload("blur kernels", &table.entries)?;
+        let weights = ctx.upload_table("blur weights", &table.weights)?;
+        let entries = ctx.upload_table("blur kernels", &table.entries)?;
         ctx.record_dispatch(
             "recording a blur pass",
             encoder,
@@ -559,10 +575,10 @@ impl<E: DeviceReal> BlurGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        numerator: &wgpu::Buffer,
-        denominator: &wgpu::Buffer,
+        numerator: &GpuBuffer,
+        denominator: &GpuBuffer,
         len: usize,
-    ) -> Result<wgpu::Buffer> {
+    ) -> Result<GpuBuffer> {
         let output =
             ctx.storage_buffer("normalised blur", (len * std::mem::size_of::<E>()) as u64)?;
         ctx.poison_f32(&output, len * E::words());
@@ -705,7 +721,7 @@ impl<E: DeviceReal> BlurGpu<E> {
                         axis: pass.axis,
                     };
                     let table = pass.kernel_table(s0, s1, true, cval);
-                    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                    let mut encoder = ctx.encoder();
                     self.encode_dispatch(
                         ctx,
                         &mut encoder,
@@ -716,8 +732,8 @@ impl<E: DeviceReal> BlurGpu<E> {
                         max_taps,
                         MODE_PADDED,
                     )?;
-                    ctx.submit_and_wait("a blur tile", encoder)?;
-                    let result = ctx.read_back::<E>(&output, 0, tile_len)?;
+                    let result =
+                        ctx.submit_and_read::<E>("a blur tile", encoder, &output, 0, tile_len)?;
                     for (k, line) in result.chunks(out_cols).enumerate() {
                         let slice = s0 + k / out_rows;
                         let row = r0 + k % out_rows;

@@ -26,8 +26,9 @@ use std::str::FromStr;
 
 use ndarray::{Array, Array1, Array3, ArrayView, ArrayView1, ArrayView3, Dimension};
 
+use crate::array::{DType, DeviceArray, HostElement, Storage};
 use crate::error::{Error, Result};
-use crate::gpu::Device;
+use crate::gpu::{Device, Recording};
 
 /// Largest kernel radius accepted (2^24 taps each side): a kernel past this would take
 /// gigabytes to hold, and no axis we can store is long enough to need it.
@@ -709,6 +710,9 @@ mod sealed {
             input: ArrayViewD<'_, f32>,
             plan: &BlurPlan,
         ) -> Result<ArrayD<f32>> {
+            if let Some(out) = super::via_device(ctx, Arith::Single, input.view(), plan)? {
+                return Ok(out);
+            }
             gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)
         }
 
@@ -753,6 +757,9 @@ mod sealed {
             input: ArrayViewD<'_, f64>,
             plan: &BlurPlan,
         ) -> Result<ArrayD<f64>> {
+            if let Some(out) = super::via_device(ctx, arith, input.view(), plan)? {
+                return Ok(out);
+            }
             Ok(match arith {
                 Arith::Single => gpu::BlurGpu::new(ctx)?
                     .run_plan(ctx, input.mapv(|v| v as f32).view(), plan)?
@@ -788,6 +795,148 @@ mod sealed {
             })
         }
     }
+}
+
+/// Why `gaussian_filter_device` cannot run `plan` on `input`'s GPU, in words; `None` when it
+/// can. Asked before anything is recorded.
+pub(crate) fn device_refusal(input: &DeviceArray, plan: &BlurPlan) -> Option<String> {
+    let element = match input.storage() {
+        Storage::F32 => 4,
+        Storage::F64 | Storage::DoubleFloat { .. } => 8,
+    };
+    if !matches!(input.dtype(), DType::Float32 | DType::Float64) {
+        Some(format!(
+            "a {} array is not float32 or float64",
+            input.dtype().name()
+        ))
+    } else if plan.nan_policy == NanPolicy::Omit {
+        Some("nan_policy='omit' separates NaN cells on the host".to_string())
+    } else if !gpu::fits_resident(input.gpu(), input.shape(), plan, element) {
+        Some("the array or a kernel table is past one GPU storage binding".to_string())
+    } else {
+        None
+    }
+}
+
+/// Records `gaussian_filter(input)` in `recording` (the caller has checked
+/// [`device_refusal`]); the result lives on the same GPU, in the same storage (the blur of
+/// double-float data keeps its scaling: a smoothing never grows the largest magnitude, and
+/// cval is scaled with the data).
+pub(crate) fn record_device(
+    recording: &mut Recording,
+    input: &DeviceArray,
+    plan: &BlurPlan,
+) -> Result<DeviceArray> {
+    let ctx = input.gpu();
+    let shape = input.shape();
+    let output = if input.is_empty() {
+        input.buffer().clone()
+    } else {
+        let source = input.buffer().clone();
+        match input.storage() {
+            Storage::F32 => gpu::BlurGpu::<f32>::new(ctx)?
+                .encode_resident(ctx, recording, source, shape, plan, plan.cval)?,
+            Storage::F64 => gpu::BlurGpu::<f64>::new(ctx)?
+                .encode_resident(ctx, recording, source, shape, plan, plan.cval)?,
+            storage @ Storage::DoubleFloat { .. } => {
+                gpu::BlurGpu::<crate::gpu::DoubleFloat>::new(ctx)?.encode_resident(
+                    ctx,
+                    recording,
+                    source,
+                    shape,
+                    plan,
+                    plan.cval / storage.up(),
+                )?
+            }
+        }
+    };
+    Ok(DeviceArray::from_parts(
+        ctx,
+        output,
+        shape.to_vec(),
+        input.dtype(),
+        input.storage(),
+    ))
+}
+
+/// `scipy.ndimage.gaussian_filter` of an array on a GPU; the result stays on that GPU (the
+/// output lives where the input lives). The dispatches are submitted and not waited for: a
+/// chain of operations waits once, when its result is read back.
+///
+/// Where the GPU path cannot run the request (`nan_policy='omit'`, an array past one storage
+/// binding), the array is brought to the host, blurred on the CPU, and put back, with a note
+/// through [`crate::gpu::set_cpu_fallback_hook`].
+///
+/// # Errors
+/// Parameter errors from [`BlurParams::plan`]; [`Error::InvalidParam`] for a complex array;
+/// GPU errors.
+pub fn gaussian_filter_device(input: &DeviceArray, params: &BlurParams) -> Result<DeviceArray> {
+    let plan = params.plan(input.shape().len())?;
+    match device_refusal(input, &plan) {
+        None => {
+            let ctx = input.gpu();
+            let mut recording = ctx.encoder();
+            let out = record_device(&mut recording, input, &plan)?;
+            ctx.submit("the blur", recording)?;
+            Ok(out)
+        }
+        Some(reason) => {
+            if !matches!(input.dtype(), DType::Float32 | DType::Float64) {
+                return Err(Error::param("input", reason));
+            }
+            crate::gpu::note_cpu_fallback(|| {
+                format!("gaussian_filter: {reason}; computed on the CPU")
+            });
+            let arith = input.storage().arith();
+            match input.dtype() {
+                DType::Float32 => {
+                    let host = input.to_host::<f32>()?;
+                    DeviceArray::from_host(
+                        input.gpu(),
+                        cpu::run_fast(host.view(), &plan).view(),
+                        arith,
+                    )
+                }
+                _ => {
+                    let host = input.to_host::<f64>()?;
+                    DeviceArray::from_host(
+                        input.gpu(),
+                        cpu::run_fast(host.view(), &plan).view(),
+                        arith,
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// A host array blurred through a device array when the GPU path takes it: uploaded once,
+/// recorded, read back once straight into the result (one submit, one wait). `None` when the
+/// request needs the tiled or `omit` paths.
+fn via_device<T: HostElement>(
+    ctx: &crate::gpu::GpuContext,
+    arith: crate::gpu::Arith,
+    input: ndarray::ArrayViewD<'_, T>,
+    plan: &BlurPlan,
+) -> Result<Option<ndarray::ArrayD<T>>> {
+    let element = match (T::DTYPE, arith) {
+        (DType::Float32, _) | (_, crate::gpu::Arith::Single) => 4,
+        _ => 8,
+    };
+    if plan.nan_policy == NanPolicy::Omit
+        || input.is_empty()
+        || !gpu::fits_resident(ctx, input.shape(), plan, element)
+    {
+        return Ok(None);
+    }
+    let array = DeviceArray::from_host(ctx, input.view(), arith)?;
+    let mut recording = ctx.encoder();
+    let out = record_device(&mut recording, &array, plan)?;
+    let mut host = vec![T::from_parts(0.0, 0.0); input.len()];
+    out.read_into(recording, &mut host)?;
+    Ok(Some(
+        ndarray::ArrayD::from_shape_vec(input.raw_dim(), host).expect("the input's shape"),
+    ))
 }
 
 /// `scipy.ndimage.gaussian_filter` on a float32 or float64 array of any number of dimensions

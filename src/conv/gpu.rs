@@ -15,6 +15,7 @@ use ndarray::s;
 use super::Method;
 use crate::error::{Error, Result};
 use crate::fft::gpu::{local_max, real_scratch, FftGpu};
+use crate::gpu::GpuBuffer;
 use crate::gpu::{
     precision_variants, Arith, DeviceReal, DoubleFloat, GpuContext, Scaling, ShaderVariants,
 };
@@ -280,8 +281,8 @@ type GatheredPart = (usize, (usize, usize), (usize, usize));
 /// Pairs of blocks recorded into one submission, their windows gathered in one buffer of
 /// elements `E`.
 struct Batch<E> {
-    encoder: wgpu::CommandEncoder,
-    gathered: wgpu::Buffer,
+    encoder: crate::gpu::Recording,
+    gathered: GpuBuffer,
     /// Elements used in `gathered`, of `capacity`.
     used: usize,
     capacity: usize,
@@ -296,7 +297,7 @@ impl<E: DeviceReal> Batch<E> {
 
     fn new(ctx: &GpuContext, budget: u64) -> Result<Self> {
         Ok(Self {
-            encoder: ctx.device.create_command_encoder(&Default::default()),
+            encoder: ctx.encoder(),
             gathered: ctx.storage_buffer("conv2d gathered windows", budget)?,
             used: 0,
             capacity: (budget / Self::BYTES) as usize,
@@ -317,7 +318,7 @@ impl<E: DeviceReal> Batch<E> {
     fn add(
         &mut self,
         ctx: &GpuContext,
-        part: &wgpu::Buffer,
+        part: &GpuBuffer,
         held: u64,
         rows: (usize, usize),
         cols: (usize, usize),
@@ -349,12 +350,14 @@ impl<E: DeviceReal> Batch<E> {
         if self.parts.is_empty() {
             return Ok(());
         }
-        let encoder = std::mem::replace(
-            &mut self.encoder,
-            ctx.device.create_command_encoder(&Default::default()),
-        );
-        ctx.submit_and_wait("a batch of 2-D convolutions", encoder)?;
-        let values = ctx.read_back::<E>(&self.gathered, 0, self.used)?;
+        let encoder = std::mem::replace(&mut self.encoder, ctx.encoder());
+        let values = ctx.submit_and_read::<E>(
+            "a batch of 2-D convolutions",
+            encoder,
+            &self.gathered,
+            0,
+            self.used,
+        )?;
         for (offset, (r, n_r), (c, n_c)) in self.parts.drain(..) {
             let part = &values[offset..offset + n_r * n_c];
             let mut target = out.slice_mut(s![r..r + n_r, c..c + n_c]);
@@ -520,7 +523,7 @@ impl<E: DeviceReal> ConvKernels<E> {
             let values = ctx.storage_buffer("argmax values", groups as u64 * Self::BYTES)?;
             ctx.poison_f32(&indices, groups);
             ctx.poison_f32(&values, groups * E::words());
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             ctx.record_dispatch(
                 "argmax",
                 &mut encoder,
@@ -695,10 +698,9 @@ impl<E: DeviceReal> ConvKernels<E> {
         let ((_, out_rows), (_, out_cols)) = window;
         let count = out_rows * out_cols;
         let up = (scales.0.up, scales.1.up);
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         let out = self.record_window_2d(ctx, &mut encoder, inputs, scales, direct, window)?;
-        ctx.submit_and_wait("the 2-D convolution", encoder)?;
-        let values = ctx.read_back::<E>(&out, 0, count)?;
+        let values = ctx.submit_and_read::<E>("the 2-D convolution", encoder, &out, 0, count)?;
         Ok(ndarray::Array2::from_shape_fn(
             (out_rows, out_cols),
             |(i, j)| scaled_back(values[i * out_cols + j].to_f64(), up),
@@ -716,7 +718,7 @@ impl<E: DeviceReal> ConvKernels<E> {
         (a_scale, v_scale): (Scaling, Scaling),
         direct: bool,
         ((first_row, out_rows), (first_col, out_cols)): ((usize, usize), (usize, usize)),
-    ) -> Result<wgpu::Buffer> {
+    ) -> Result<GpuBuffer> {
         let image: Vec<E> = a.iter().map(|&x| a_scale.to(x)).collect();
         let kernel: Vec<E> = v.iter().map(|&x| v_scale.to(x)).collect();
         let count = out_rows * out_cols;
@@ -804,7 +806,7 @@ impl<E: DeviceReal> ConvKernels<E> {
         ops: &Operands<E>,
         method: Method,
         (start, len): (usize, usize),
-        mut each: impl FnMut(&wgpu::Buffer, usize, usize) -> Result<()>,
+        mut each: impl FnMut(&GpuBuffer, usize, usize) -> Result<()>,
     ) -> Result<()> {
         let (n, k) = (ops.signal.len(), ops.kernel.len());
         let plan = Self::plan(ctx, n, k, method, ops.finite)?;
@@ -845,7 +847,7 @@ impl<E: DeviceReal> ConvKernels<E> {
                 count: count as u32,
                 ..Default::default()
             };
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             match plan {
                 GpuPlan::Direct => {
                     let u = ctx.uniform("conv uniform", &uniform)?;
@@ -877,14 +879,14 @@ impl<E: DeviceReal> ConvKernels<E> {
     }
 
     /// The real spectrum of the kernel zero-padded to `size` points, left on the GPU.
-    fn kernel_spectrum(&self, ctx: &GpuContext, kernel: &[E], size: usize) -> Result<wgpu::Buffer> {
+    fn kernel_spectrum(&self, ctx: &GpuContext, kernel: &[E], size: usize) -> Result<GpuBuffer> {
         let mut padded = vec![E::zeroed(); size];
         padded[..kernel.len()].copy_from_slice(kernel);
         let real = ctx.upload("conv kernel", &padded)?;
         let spectrum =
             ctx.storage_buffer("conv kernel spectrum", spectrum_bytes::<E>(size) as u64)?;
         let (scratch, scratch2) = real_scratch::<E>(ctx, size, 1)?;
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         self.fft.record_r2c(
             ctx,
             &mut encoder,
@@ -904,7 +906,7 @@ impl<E: DeviceReal> ConvKernels<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        (slice, kernel_spectrum, out): (&wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer),
+        (slice, kernel_spectrum, out): (&GpuBuffer, &GpuBuffer, &GpuBuffer),
         u: ConvUniform,
     ) -> Result<()> {
         let (rows, size) = (u.rows as usize, u.size as usize);

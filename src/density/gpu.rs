@@ -15,6 +15,7 @@ use ndarray::ArrayView1;
 
 use super::{cpu, DensityPlan, Edges, Histogram, Reduction};
 use crate::error::{Error, Result};
+use crate::gpu::GpuBuffer;
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
@@ -287,8 +288,8 @@ impl DensityGpu {
 /// The weighted state of a [`GpuBinner`].
 struct Weighted {
     pipeline: wgpu::ComputePipeline,
-    sums: wgpu::Buffer,
-    slots: [wgpu::Buffer; 2],
+    sums: GpuBuffer,
+    slots: [GpuBuffer; 2],
     fixed: Vec<[u32; 2]>,
     scale: f64,
     host_sums: Vec<f64>,
@@ -300,11 +301,11 @@ pub struct GpuBinner<'c> {
     ctx: &'c GpuContext,
     pipeline: wgpu::ComputePipeline,
     plan: DensityPlan,
-    edges: wgpu::Buffer,
-    counts: wgpu::Buffer,
-    report: wgpu::Buffer,
-    slots: [wgpu::Buffer; 2],
-    in_flight: [Option<wgpu::SubmissionIndex>; 2],
+    edges: GpuBuffer,
+    counts: GpuBuffer,
+    report: GpuBuffer,
+    slots: [GpuBuffer; 2],
+    in_flight: [Option<crate::gpu::Submission>; 2],
     chunk_points: usize,
     guess: [f32; 4],
     triples: Vec<f32>,
@@ -321,7 +322,7 @@ pub struct GpuBinner<'c> {
 /// A grid of counts left on the GPU by [`GpuBinner::finish_on_device`], with the report.
 #[derive(Debug)]
 pub struct DeviceCounts {
-    counts: wgpu::Buffer,
+    counts: GpuBuffer,
     host_grid: Vec<u64>,
     /// Points counted in the grid.
     pub used: u64,
@@ -333,7 +334,7 @@ pub struct DeviceCounts {
 
 impl DeviceCounts {
     /// The u32 counts, H[i, j] at i * ny + j.
-    pub(crate) fn buffer(&self) -> &wgpu::Buffer {
+    pub(crate) fn buffer(&self) -> &GpuBuffer {
         &self.counts
     }
 
@@ -397,7 +398,7 @@ impl<'c> GpuBinner<'c> {
                 pipelines.global.clone()
             },
             plan: plan.clone(),
-            edges: ctx.upload("density edges", &edge_table)?,
+            edges: ctx.upload_table("density edges", &edge_table)?,
             counts: ctx.storage_buffer("density counts", (cells * 4) as u64)?,
             report: ctx.storage_buffer("density report", 16)?,
             slots: [
@@ -416,12 +417,10 @@ impl<'c> GpuBinner<'c> {
             added: 0,
             weighted: None,
         };
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         encoder.clear_buffer(&binner.counts, 0, None);
         encoder.clear_buffer(&binner.report, 0, None);
-        ctx.scoped("clearing the density grid", || {
-            ctx.queue.submit([encoder.finish()])
-        })?;
+        ctx.submit("clearing the density grid", encoder)?;
         Ok(binner)
     }
 
@@ -493,11 +492,9 @@ impl<'c> GpuBinner<'c> {
         let cells = self.plan.x.bins() * self.plan.y.bins();
         let slot_bytes = (self.chunk_points * 8) as u64;
         let sums = ctx.storage_buffer("density weight sums", (cells * 8) as u64)?;
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         encoder.clear_buffer(&sums, 0, None);
-        ctx.scoped("clearing the weight sums", || {
-            ctx.queue.submit([encoder.finish()])
-        })?;
+        ctx.submit("clearing the weight sums", encoder)?;
         self.weighted = Some(Weighted {
             pipeline: pipelines.weighted.clone(),
             sums,
@@ -629,7 +626,7 @@ impl<'c> GpuBinner<'c> {
             },
         )?;
         ctx.write(&self.slots[slot], &self.triples)?;
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         if let Some(w) = &self.weighted {
             ctx.write(&w.slots[slot], &w.fixed)?;
             ctx.record_dispatch(
@@ -662,9 +659,7 @@ impl<'c> GpuBinner<'c> {
                 groups,
             )?;
         }
-        self.in_flight[slot] = Some(ctx.scoped("submitting a density chunk", || {
-            ctx.queue.submit([encoder.finish()])
-        })?);
+        self.in_flight[slot] = Some(ctx.submit("submitting a density chunk", encoder)?);
         Ok(())
     }
 
@@ -739,7 +734,7 @@ impl<'c> GpuBinner<'c> {
 /// Adds the device grid into `host_grid` and clears it.
 fn flush(
     ctx: &GpuContext,
-    counts: &wgpu::Buffer,
+    counts: &GpuBuffer,
     cells: usize,
     host_grid: &mut Vec<u64>,
 ) -> Result<()> {
@@ -749,7 +744,7 @@ fn flush(
         .iter_mut()
         .zip(&partial)
         .for_each(|(h, &p)| *h += u64::from(p));
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    let mut encoder = ctx.encoder();
     encoder.clear_buffer(counts, 0, None);
     ctx.submit_and_wait("clearing the density grid", encoder)
 }

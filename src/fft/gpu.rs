@@ -10,6 +10,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{check_rows, check_size, whole_rows, Complex};
 use crate::error::{Error, Result};
+use crate::gpu::GpuBuffer;
 use crate::gpu::{f64_parts, precision_variants, DeviceReal, GpuContext, ShaderVariants};
 
 /// The Stockham passes.
@@ -196,7 +197,7 @@ impl<E: DeviceReal> FftGpu<E> {
 
     /// exp(2 pi i m / n) for m < n, computed in float64, stored in `E`; made once per size
     /// and context (the plan cache).
-    pub(crate) fn table(ctx: &GpuContext, n: usize) -> Result<wgpu::Buffer> {
+    pub(crate) fn table(ctx: &GpuContext, n: usize) -> Result<GpuBuffer> {
         kept_table::<E>(ctx, TWIDDLES, n, || {
             (0..n.max(1))
                 .map(|m| {
@@ -220,11 +221,11 @@ impl<E: DeviceReal> FftGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        (input, output, scratch): (&wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer),
+        (input, output, scratch): (&GpuBuffer, &GpuBuffer, &GpuBuffer),
         n: usize,
         rows: usize,
         inverse: bool,
-        (table, tw_stride): (&wgpu::Buffer, usize),
+        (table, tw_stride): (&GpuBuffer, usize),
     ) -> Result<()> {
         let sign = if inverse { 1.0 } else { -1.0 };
         let final_scale = if inverse { 1.0 / n as f64 } else { 1.0 };
@@ -301,7 +302,7 @@ impl<E: DeviceReal> FftGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        (input, output): (&wgpu::Buffer, &wgpu::Buffer),
+        (input, output): (&GpuBuffer, &GpuBuffer),
         n: usize,
         rows: usize,
         inverse: bool,
@@ -328,7 +329,7 @@ impl<E: DeviceReal> FftGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        (input, output): (&wgpu::Buffer, &wgpu::Buffer),
+        (input, output): (&GpuBuffer, &GpuBuffer),
         n: usize,
         rows: usize,
         inverse: bool,
@@ -407,9 +408,9 @@ impl<E: DeviceReal> FftGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        real: &wgpu::Buffer,
-        spectrum: &wgpu::Buffer,
-        (scratch, scratch2): (&wgpu::Buffer, &wgpu::Buffer),
+        real: &GpuBuffer,
+        spectrum: &GpuBuffer,
+        (scratch, scratch2): (&GpuBuffer, &GpuBuffer),
         n: usize,
         rows: usize,
     ) -> Result<()> {
@@ -445,9 +446,9 @@ impl<E: DeviceReal> FftGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        spectrum: &wgpu::Buffer,
-        real: &wgpu::Buffer,
-        (scratch, scratch2): (&wgpu::Buffer, &wgpu::Buffer),
+        spectrum: &GpuBuffer,
+        real: &GpuBuffer,
+        (scratch, scratch2): (&GpuBuffer, &GpuBuffer),
         n: usize,
         rows: usize,
     ) -> Result<()> {
@@ -477,7 +478,7 @@ impl<E: DeviceReal> FftGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        (from, to): (&wgpu::Buffer, &wgpu::Buffer),
+        (from, to): (&GpuBuffer, &GpuBuffer),
         rows: usize,
         cols: usize,
     ) -> Result<()> {
@@ -532,10 +533,11 @@ impl<E: DeviceReal> FftGpu<E> {
         let input = ctx.upload("fft input", pairs)?;
         let output = ctx.storage_buffer("fft output", values as u64 * complex_bytes::<E>())?;
         ctx.poison_f32(&output, 2 * values * E::words());
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         self.record_any(ctx, &mut encoder, (&input, &output), n, count, inverse)?;
-        ctx.submit_and_wait("the FFT", encoder)?;
-        Ok(from_pairs(&ctx.read_back::<[E; 2]>(&output, 0, values)?))
+        Ok(from_pairs(&ctx.submit_and_read::<[E; 2]>(
+            "the FFT", encoder, &output, 0, values,
+        )?))
     }
 
     /// `np.fft.rfft` of each row of `n` real points, any `n` of at least 1: `n / 2 + 1` bins
@@ -579,7 +581,7 @@ impl<E: DeviceReal> FftGpu<E> {
                 ctx.storage_buffer("rfft output", (count * bins) as u64 * complex_bytes::<E>())?;
             let (scratch, scratch2) = real_scratch::<E>(ctx, n, count)?;
             ctx.poison_f32(&spectrum, 2 * count * bins * E::words());
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             self.record_r2c(
                 ctx,
                 &mut encoder,
@@ -589,8 +591,9 @@ impl<E: DeviceReal> FftGpu<E> {
                 n,
                 count,
             )?;
-            ctx.submit_and_wait("the rfft", encoder)?;
-            out.extend(from_pairs(&ctx.read_back::<[E; 2]>(
+            out.extend(from_pairs(&ctx.submit_and_read::<[E; 2]>(
+                "the rfft",
+                encoder,
                 &spectrum,
                 0,
                 count * bins,
@@ -657,7 +660,7 @@ impl<E: DeviceReal> FftGpu<E> {
             )?;
             let (scratch, scratch2) = real_scratch::<E>(ctx, n, count)?;
             ctx.poison_f32(&real, count * n * E::words());
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             self.record_c2r(
                 ctx,
                 &mut encoder,
@@ -667,8 +670,7 @@ impl<E: DeviceReal> FftGpu<E> {
                 n,
                 count,
             )?;
-            ctx.submit_and_wait("the irfft", encoder)?;
-            out.extend(ctx.read_back::<E>(&real, 0, count * n)?);
+            out.extend(ctx.submit_and_read::<E>("the irfft", encoder, &real, 0, count * n)?);
         }
         Ok(out)
     }
@@ -716,10 +718,15 @@ impl<E: DeviceReal> FftGpu<E> {
         // before the submission that follows them).
         let out = ctx.storage_buffer("fft2 output", bytes)?;
         ctx.poison_f32(&out, 2 * data.len() * E::words());
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         self.record_fft2(ctx, &mut encoder, (&a, &b, &c, &out), rows, cols, inverse)?;
-        ctx.submit_and_wait("the 2-D FFT", encoder)?;
-        Ok(from_pairs(&ctx.read_back::<[E; 2]>(&out, 0, data.len())?))
+        Ok(from_pairs(&ctx.submit_and_read::<[E; 2]>(
+            "the 2-D FFT",
+            encoder,
+            &out,
+            0,
+            data.len(),
+        )?))
     }
 
     /// Records the 2-D transform of the `rows x cols` complex array in `input` into `output`:
@@ -730,12 +737,7 @@ impl<E: DeviceReal> FftGpu<E> {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        (input, work, scratch, output): (
-            &wgpu::Buffer,
-            &wgpu::Buffer,
-            &wgpu::Buffer,
-            &wgpu::Buffer,
-        ),
+        (input, work, scratch, output): (&GpuBuffer, &GpuBuffer, &GpuBuffer, &GpuBuffer),
         rows: usize,
         cols: usize,
         inverse: bool,
@@ -807,8 +809,8 @@ impl<E: DeviceReal> FftGpu<E> {
         let output = ctx.storage_buffer("fft output", bytes)?;
         let scratch = scratch_for::<E>(ctx, n, n * rows)?;
         let table = Self::table(ctx, n)?;
-        let record = |count: usize| -> Result<wgpu::CommandEncoder> {
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let record = |count: usize| -> Result<crate::gpu::Recording> {
+            let mut encoder = ctx.encoder();
             for _ in 0..count {
                 self.record_c2c(
                     ctx,
@@ -894,7 +896,7 @@ fn kept_table<E: DeviceReal>(
     names: TableNames,
     n: usize,
     make: impl FnOnce() -> Vec<[f64; 2]>,
-) -> Result<wgpu::Buffer> {
+) -> Result<GpuBuffer> {
     let what = names[crate::gpu::Arith::index(E::ARITH)];
     let stored = || -> Vec<[E; 2]> {
         make()
@@ -945,7 +947,7 @@ fn chirp_spectrum(n: usize, inverse: bool) -> Vec<[f64; 2]> {
 
 /// A scratch buffer for the global passes (a 4-byte placeholder when the transform is
 /// workgroup-resident and needs none).
-fn scratch_for<E: DeviceReal>(ctx: &GpuContext, n: usize, values: usize) -> Result<wgpu::Buffer> {
+fn scratch_for<E: DeviceReal>(ctx: &GpuContext, n: usize, values: usize) -> Result<GpuBuffer> {
     let bytes = if n > local_max::<E>() || !n.is_power_of_two() {
         values as u64 * complex_bytes::<E>()
     } else {
@@ -961,7 +963,7 @@ pub(crate) fn real_scratch<E: DeviceReal>(
     ctx: &GpuContext,
     n: usize,
     rows: usize,
-) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
+) -> Result<(GpuBuffer, GpuBuffer)> {
     let values = rows * n / 2;
     Ok((
         ctx.storage_buffer("real fft scratch", values as u64 * complex_bytes::<E>())?,

@@ -1,16 +1,74 @@
-//! Typed upload and read-back, and the NaN poisoning of outputs that tests rely on.
+//! Typed upload and read-back through the context's pool, the open-encoder guard
+//! ([`Recording`]) that tells the pool when buffers are safe to reuse, and the NaN poisoning of
+//! handed-out buffers that tests rely on.
+//!
+//! A call's life on the device: buffers leased from the pool, data written into them through
+//! the queue's staging memory (one copy from the caller's memory, no intermediate `Vec`),
+//! dispatches recorded in one [`Recording`], the copy of the result into a pooled read-back
+//! buffer recorded in the same encoder, one submit, one wait, and one copy out of the mapped
+//! memory into the caller's.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytemuck::Pod;
 
+use super::pool::{Counters, DeviceStats, GpuBuffer, Pool, Usage};
 use super::{GpuContext, WAIT_TIMEOUT_S};
 use crate::error::{Error, Result};
 
 /// The bit pattern written into output buffers before a run when poisoning is on: a quiet NaN
 /// with a recognisable payload, so an element the kernel never wrote fails any comparison.
 pub(crate) const POISON_BITS: u32 = 0x7fc0_dead;
+
+/// A command encoder being recorded. While one is open, the pool keeps released buffers
+/// pending (a dispatch recorded here may still read them); [`GpuContext::submit`] closes it.
+/// Dereferences to the [`wgpu::CommandEncoder`].
+pub struct Recording {
+    encoder: Option<wgpu::CommandEncoder>,
+    pool: Arc<Pool>,
+}
+
+impl std::fmt::Debug for Recording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recording").finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Recording {
+    type Target = wgpu::CommandEncoder;
+
+    fn deref(&self) -> &wgpu::CommandEncoder {
+        self.encoder
+            .as_ref()
+            .expect("an open recording has its encoder")
+    }
+}
+
+impl std::ops::DerefMut for Recording {
+    fn deref_mut(&mut self) -> &mut wgpu::CommandEncoder {
+        self.encoder
+            .as_mut()
+            .expect("an open recording has its encoder")
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        self.pool
+            .counters
+            .open_encoders
+            .fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A submission: wgpu's index and our serial number (the pool's notion of progress).
+#[derive(Clone, Debug)]
+pub(crate) struct Submission {
+    index: wgpu::SubmissionIndex,
+    serial: u64,
+}
 
 impl GpuContext {
     /// Turns NaN poisoning of every output buffer on or off (on in debug builds and whenever
@@ -19,99 +77,239 @@ impl GpuContext {
         self.poison.store(on, Ordering::Relaxed);
     }
 
-    /// An uninitialised storage buffer of `bytes` bytes, usable as a copy source and target.
-    pub(crate) fn storage_buffer(&self, label: &str, bytes: u64) -> Result<wgpu::Buffer> {
-        self.scoped(label, || {
-            self.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: bytes.max(4).next_multiple_of(4),
-                usage: wgpu::BufferUsages::STORAGE
-                    | wgpu::BufferUsages::COPY_DST
-                    | wgpu::BufferUsages::COPY_SRC,
-                mapped_at_creation: false,
+    /// The transfer counters and pool figures of this context.
+    pub fn stats(&self) -> DeviceStats {
+        self.pool.stats(false)
+    }
+
+    /// The figures as [`GpuContext::stats`], then zeroes the counters (and restarts the peak
+    /// from what the pool holds now).
+    pub fn reset_stats(&self) -> DeviceStats {
+        self.pool.stats(true)
+    }
+
+    /// Destroys every buffer the pool keeps free (device memory back to the driver).
+    pub fn trim(&self) {
+        self.pool.trim();
+    }
+
+    /// Sets how many bytes the pool keeps at most ([`DEFAULT_POOL_LIMIT`](super::DEFAULT_POOL_LIMIT)
+    /// by default); free buffers past it are destroyed now, released ones past it later.
+    pub fn set_pool_limit(&self, bytes: u64) {
+        self.pool.set_limit(bytes);
+    }
+
+    /// A new encoder for one call's dispatches.
+    pub(crate) fn encoder(&self) -> Recording {
+        self.pool.recycle_if_idle();
+        self.pool
+            .counters
+            .open_encoders
+            .fetch_add(1, Ordering::SeqCst);
+        Recording {
+            encoder: Some(self.device.create_command_encoder(&Default::default())),
+            pool: Arc::clone(&self.pool),
+        }
+    }
+
+    /// A pooled buffer of `usage` holding at least `bytes` bytes (contents undefined).
+    fn lease(&self, label: &str, usage: Usage, bytes: u64) -> Result<GpuBuffer> {
+        self.pool.acquire(usage, bytes, |size, flags| {
+            self.scoped(label, || {
+                self.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(label),
+                    size,
+                    usage: flags,
+                    mapped_at_creation: false,
+                })
             })
         })
     }
 
-    /// A storage buffer holding `data`.
-    ///
-    /// Written through the queue rather than `create_buffer_init`, which panics (instead of
-    /// reporting an error) when the device has been lost.
-    pub(crate) fn upload<T: Pod>(&self, label: &str, data: &[T]) -> Result<wgpu::Buffer> {
-        let bytes: &[u8] = bytemuck::cast_slice(data);
-        let buffer = self.storage_buffer(label, bytes.len() as u64)?;
-        if !bytes.is_empty() {
-            self.scoped(label, || self.write_padded(&buffer, bytes))?;
+    /// A storage buffer of `bytes` bytes, usable as a copy source and target, from the pool.
+    /// Its contents are undefined (an earlier call's data): kernels write their outputs whole,
+    /// and accumulators are cleared in the encoder. With poisoning on it is filled with the
+    /// poison NaN, so stale data cannot pass a test.
+    pub(crate) fn storage_buffer(&self, label: &str, bytes: u64) -> Result<GpuBuffer> {
+        let buffer = self.lease(label, Usage::Storage, bytes)?;
+        if self.poison.load(Ordering::Relaxed) {
+            let words = (buffer.bytes() / 4) as usize;
+            let poison = vec![POISON_BITS; words];
+            self.scoped(label, || {
+                self.queue
+                    .write_buffer(&buffer, 0, bytemuck::cast_slice(&poison))
+            })?;
         }
         Ok(buffer)
     }
 
-    /// A uniform buffer holding `value`.
-    pub(crate) fn uniform<T: Pod>(&self, label: &str, value: &T) -> Result<wgpu::Buffer> {
-        let bytes = bytemuck::bytes_of(value);
-        let buffer = self.scoped(label, || {
-            self.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: (bytes.len() as u64).next_multiple_of(16),
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            })
-        })?;
-        self.scoped(label, || self.write_padded(&buffer, bytes))?;
-        Ok(buffer)
-    }
-
-    /// Writes `data` at the start of `buffer` (through the queue, ordered with submissions).
-    pub(crate) fn write<T: Pod>(&self, buffer: &wgpu::Buffer, data: &[T]) -> Result<()> {
-        let bytes: &[u8] = bytemuck::cast_slice(data);
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        self.scoped("writing a buffer", || self.write_padded(buffer, bytes))
-    }
-
-    /// Waits until submission `index` has finished on the GPU.
-    pub(crate) fn wait_for(&self, index: wgpu::SubmissionIndex) -> Result<()> {
-        self.wait("an earlier submission", Some(index))
-    }
-
-    /// `queue.write_buffer`, padding the byte count to the 4-byte copy alignment.
-    fn write_padded(&self, buffer: &wgpu::Buffer, bytes: &[u8]) {
-        if bytes.len().is_multiple_of(4) {
-            self.queue.write_buffer(buffer, 0, bytes);
-        } else {
-            let mut padded = bytes.to_vec();
-            padded.resize(bytes.len().next_multiple_of(4), 0);
-            self.queue.write_buffer(buffer, 0, &padded);
-        }
-    }
-
-    /// Fills the first `count` f32 of `buffer` with the poison NaN when poisoning is on.
-    pub(crate) fn poison_f32(&self, buffer: &wgpu::Buffer, count: usize) {
+    /// Fills the first `count` f32 of `buffer` with the poison NaN when poisoning is on (for
+    /// buffers reused within one call, such as a block loop's record buffer).
+    pub(crate) fn poison_f32(&self, buffer: &GpuBuffer, count: usize) {
         if self.poison.load(Ordering::Relaxed) && count > 0 {
-            let poison = vec![f32::from_bits(POISON_BITS); count];
+            let poison = vec![POISON_BITS; count];
             self.queue
                 .write_buffer(buffer, 0, bytemuck::cast_slice(&poison));
         }
     }
 
-    /// Submits `encoder` and waits for the GPU to finish it.
-    pub(crate) fn submit_and_wait(
-        &self,
-        what: &'static str,
-        encoder: wgpu::CommandEncoder,
-    ) -> Result<()> {
-        let index = self.scoped(what, || self.queue.submit([encoder.finish()]))?;
-        self.wait(what, Some(index))
+    /// A storage buffer holding `data`: array data, counted in `uploaded_bytes`.
+    ///
+    /// Written through the queue rather than `create_buffer_init`, which panics (instead of
+    /// reporting an error) when the device has been lost.
+    pub(crate) fn upload<T: Pod>(&self, label: &str, data: &[T]) -> Result<GpuBuffer> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let buffer = self.lease(label, Usage::Storage, bytes.len() as u64)?;
+        Counters::add(&self.pool.counters.uploaded, bytes.len() as u64);
+        self.write_bytes(label, &buffer, bytes)?;
+        Ok(buffer)
     }
 
-    fn wait(&self, what: &'static str, index: Option<wgpu::SubmissionIndex>) -> Result<()> {
+    /// A storage buffer holding `data`: kernel parameters (taps, edges, tables), counted in
+    /// `parameter_bytes`.
+    pub(crate) fn upload_table<T: Pod>(&self, label: &str, data: &[T]) -> Result<GpuBuffer> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let buffer = self.lease(label, Usage::Storage, bytes.len() as u64)?;
+        Counters::add(&self.pool.counters.parameters, bytes.len() as u64);
+        self.write_bytes(label, &buffer, bytes)?;
+        Ok(buffer)
+    }
+
+    /// A storage buffer of `count` elements of `T` written by `fill(first, chunk)` for
+    /// consecutive chunks straight into the queue's staging memory: array data converted on
+    /// the way (double-float pairs, NaN masks) with no host copy of the whole array. Counted
+    /// in `uploaded_bytes`.
+    pub(crate) fn upload_with<T: Pod>(
+        &self,
+        label: &str,
+        count: usize,
+        mut fill: impl FnMut(usize, &mut [T]),
+    ) -> Result<GpuBuffer> {
+        /// Elements converted at a time: small enough to stay in cache.
+        const CHUNK: usize = 1 << 14;
+        let bytes = (count * std::mem::size_of::<T>()) as u64;
+        let buffer = self.lease(label, Usage::Storage, bytes)?;
+        Counters::add(&self.pool.counters.uploaded, bytes);
+        if count == 0 {
+            return Ok(buffer);
+        }
+        self.scoped(label, || {
+            let size = wgpu::BufferSize::new(bytes.next_multiple_of(4)).expect("not empty");
+            if let Some(mut view) = self.queue.write_buffer_with(&buffer, 0, size) {
+                let mut rest = view.slice(..);
+                let mut chunk = vec![T::zeroed(); CHUNK.min(count)];
+                let mut first = 0;
+                while first < count {
+                    let n = (count - first).min(chunk.len());
+                    fill(first, &mut chunk[..n]);
+                    let (head, tail) = rest.split_at(n * std::mem::size_of::<T>());
+                    let mut head = head;
+                    head.copy_from_slice(bytemuck::cast_slice(&chunk[..n]));
+                    rest = tail;
+                    first += n;
+                }
+                rest.fill(0);
+            }
+        })?;
+        Ok(buffer)
+    }
+
+    /// Writes kernel parameters at the start of `buffer` (counted in `parameter_bytes`).
+    pub(crate) fn write_table<T: Pod>(
+        &self,
+        label: &str,
+        buffer: &GpuBuffer,
+        data: &[T],
+    ) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        Counters::add(&self.pool.counters.parameters, bytes.len() as u64);
+        self.write_bytes(label, buffer, bytes)
+    }
+
+    /// A uniform buffer holding `value` (a kernel parameter).
+    pub(crate) fn uniform<T: Pod>(&self, label: &str, value: &T) -> Result<GpuBuffer> {
+        let bytes = bytemuck::bytes_of(value);
+        let buffer = self.lease(
+            label,
+            Usage::Uniform,
+            (bytes.len() as u64).next_multiple_of(16),
+        )?;
+        Counters::add(&self.pool.counters.parameters, bytes.len() as u64);
+        self.write_bytes(label, &buffer, bytes)?;
+        Ok(buffer)
+    }
+
+    /// Writes `data` at the start of `buffer` (through the queue, ordered with submissions):
+    /// array data, counted in `uploaded_bytes`.
+    pub(crate) fn write<T: Pod>(&self, buffer: &GpuBuffer, data: &[T]) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        Counters::add(&self.pool.counters.uploaded, bytes.len() as u64);
+        self.write_bytes("writing a buffer", buffer, bytes)
+    }
+
+    /// Copies `bytes` to the start of `buffer` through the queue's staging memory, padded with
+    /// zeros to the 4-byte copy alignment (no padded copy of the data is made).
+    fn write_bytes(&self, label: &str, buffer: &wgpu::Buffer, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.scoped(label, || {
+            let padded = (bytes.len() as u64).next_multiple_of(4);
+            let size = wgpu::BufferSize::new(padded).expect("not empty");
+            if let Some(mut view) = self.queue.write_buffer_with(buffer, 0, size) {
+                let (mut head, mut tail) = view.slice(..).split_at(bytes.len());
+                head.copy_from_slice(bytes);
+                tail.fill(0);
+            }
+        })
+    }
+
+    /// Submits `recording`; the pool counts it, and its open encoder closes.
+    pub(crate) fn submit(
+        &self,
+        what: &'static str,
+        mut recording: Recording,
+    ) -> Result<Submission> {
+        let encoder = recording
+            .encoder
+            .take()
+            .expect("an open recording has its encoder");
+        let counters = &self.pool.counters;
+        let index = self.scoped(what, || self.queue.submit([encoder.finish()]))?;
+        Counters::add(&counters.submits, 1);
+        let serial = counters.submitted.fetch_add(1, Ordering::SeqCst) + 1;
+        drop(recording);
+        Ok(Submission { index, serial })
+    }
+
+    /// Waits until `submission` (and every one before it) has finished on the GPU.
+    pub(crate) fn wait_for(&self, submission: Submission) -> Result<()> {
+        self.wait("an earlier submission", Some(submission))
+    }
+
+    /// Submits `recording` and waits for the GPU to finish it.
+    pub(crate) fn submit_and_wait(&self, what: &'static str, recording: Recording) -> Result<()> {
+        let submission = self.submit(what, recording)?;
+        self.wait(what, Some(submission))
+    }
+
+    fn wait(&self, what: &'static str, submission: Option<Submission>) -> Result<()> {
+        let counters = &self.pool.counters;
+        Counters::add(&counters.waits, 1);
+        let (index, serial) = match submission {
+            Some(s) => (Some(s.index), s.serial),
+            None => (None, counters.submitted.load(Ordering::SeqCst)),
+        };
         let result = self.device.poll(wgpu::PollType::Wait {
             submission_index: index,
             timeout: Some(Duration::from_secs(WAIT_TIMEOUT_S)),
         });
         match result {
-            Ok(_) => self.check(),
+            Ok(_) => {
+                counters.completed.fetch_max(serial, Ordering::SeqCst);
+                self.pool.recycle_if_idle();
+                self.check()
+            }
             Err(wgpu::PollError::Timeout) => Err(Error::Timeout {
                 what,
                 seconds: WAIT_TIMEOUT_S,
@@ -123,38 +321,102 @@ impl GpuContext {
         }
     }
 
-    /// Copies `count` elements of `T` starting at element `first` out of `buffer` (which needs
-    /// `COPY_SRC`) into host memory, through a staging buffer.
+    /// Copies `count` elements of `T` starting at element `first` out of `buffer` into host
+    /// memory, in a submission of its own (one submit, one wait).
     pub(crate) fn read_back<T: Pod>(
         &self,
-        buffer: &wgpu::Buffer,
+        buffer: &GpuBuffer,
         first: usize,
         count: usize,
     ) -> Result<Vec<T>> {
-        if count == 0 {
-            return Ok(Vec::new());
+        self.submit_and_read("the read-back copy", self.encoder(), buffer, first, count)
+    }
+
+    /// Records the copy of `count` elements of `T` from element `first` of `buffer` in
+    /// `recording`, submits it, waits once, and returns the elements: the end of a call.
+    pub(crate) fn submit_and_read<T: Pod>(
+        &self,
+        what: &'static str,
+        recording: Recording,
+        buffer: &GpuBuffer,
+        first: usize,
+        count: usize,
+    ) -> Result<Vec<T>> {
+        let mut out = vec![T::zeroed(); count];
+        self.submit_and_read_into(what, recording, buffer, first, &mut out)?;
+        Ok(out)
+    }
+
+    /// As [`GpuContext::submit_and_read`], into `out` (the caller's memory: a NumPy array, say)
+    /// with no intermediate copy.
+    pub(crate) fn submit_and_read_into<T: Pod>(
+        &self,
+        what: &'static str,
+        recording: Recording,
+        buffer: &GpuBuffer,
+        first: usize,
+        out: &mut [T],
+    ) -> Result<()> {
+        let size = std::mem::size_of::<T>() as u64;
+        let bytes = std::mem::size_of_val(out) as u64;
+        self.map_read(
+            what,
+            recording,
+            buffer,
+            first as u64 * size,
+            bytes,
+            |mapped| {
+                bytemuck::cast_slice_mut::<T, u8>(out).copy_from_slice(mapped);
+            },
+        )
+    }
+
+    /// Records the copy of the first `count` elements of `S` of `buffer`, submits, waits once,
+    /// and hands the mapped elements to `read` (which converts them into the caller's memory).
+    pub(crate) fn submit_and_read_with<S: Pod>(
+        &self,
+        what: &'static str,
+        recording: Recording,
+        buffer: &GpuBuffer,
+        count: usize,
+        read: impl FnOnce(&[S]),
+    ) -> Result<()> {
+        let bytes = (count * std::mem::size_of::<S>()) as u64;
+        self.map_read(what, recording, buffer, 0, bytes, |mapped| {
+            match bytemuck::try_cast_slice::<u8, S>(mapped) {
+                Ok(elements) => read(elements),
+                // Mapped memory is page-aligned in practice; copy if a driver says otherwise.
+                Err(_) => read(&bytemuck::pod_collect_to_vec::<u8, S>(mapped)),
+            }
+        })
+    }
+
+    /// The one read-back: `bytes` bytes from byte `offset` of `buffer` copied in `recording`
+    /// into a pooled read-back buffer, one submit, one wait, then `read` on the mapped bytes.
+    /// Counted in `downloaded_bytes`.
+    fn map_read(
+        &self,
+        what: &'static str,
+        mut recording: Recording,
+        buffer: &GpuBuffer,
+        offset: u64,
+        bytes: u64,
+        read: impl FnOnce(&[u8]),
+    ) -> Result<()> {
+        if bytes == 0 {
+            return self.submit_and_wait(what, recording);
         }
-        let size = std::mem::size_of::<T>();
-        let bytes = (count * size) as u64;
         let padded = bytes.next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
-        let staging = self.scoped("read-back staging buffer", || {
-            self.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("read-back"),
-                size: padded,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            })
-        })?;
-        let mut encoder = self.device.create_command_encoder(&Default::default());
+        let staging = self.lease("read-back", Usage::Readback, padded)?;
         self.scoped("read-back copy", || {
-            encoder.copy_buffer_to_buffer(buffer, (first * size) as u64, &staging, 0, padded);
+            recording.copy_buffer_to_buffer(buffer, offset, &staging, 0, padded);
         })?;
-        self.submit_and_wait("the read-back copy", encoder)?;
+        let submission = self.submit(what, recording)?;
         let (sender, receiver) = std::sync::mpsc::channel();
-        staging.map_async(wgpu::MapMode::Read, .., move |result| {
+        staging.map_async(wgpu::MapMode::Read, ..padded, move |result| {
             let _ = sender.send(result);
         });
-        self.wait("mapping the read-back buffer", None)?;
+        self.wait(what, Some(submission))?;
         match receiver.recv_timeout(Duration::from_secs(WAIT_TIMEOUT_S)) {
             Ok(Ok(())) => {}
             Ok(Err(error)) => return Err(Error::BufferMap(error)),
@@ -165,14 +427,17 @@ impl GpuContext {
                 })
             }
         }
-        let out = {
-            let view = staging.get_mapped_range(..).map_err(|error| Error::Gpu {
-                what: "reading the mapped buffer".into(),
-                message: error.to_string(),
-            })?;
-            bytemuck::pod_collect_to_vec(&view[..bytes as usize])
-        };
+        {
+            let view = staging
+                .get_mapped_range(..padded)
+                .map_err(|error| Error::Gpu {
+                    what: "reading the mapped buffer".into(),
+                    message: error.to_string(),
+                })?;
+            read(&view[..bytes as usize]);
+        }
         staging.unmap();
-        Ok(out)
+        Counters::add(&self.pool.counters.downloaded, bytes);
+        Ok(())
     }
 }

@@ -7,12 +7,17 @@
 
 mod buffers;
 mod fallback;
+mod pool;
 mod precision;
 mod select;
 
+pub use buffers::Recording;
+pub(crate) use buffers::Submission;
+pub use pool::{DeviceStats, GpuBuffer, DEFAULT_POOL_LIMIT};
+
 pub(crate) use fallback::{note_cpu_fallback, or_cpu_past_limits};
 pub use fallback::{set_cpu_fallback_hook, FallbackHook};
-pub(crate) use precision::{f64_parts, precision_variants, Scaling, ShaderVariants};
+pub(crate) use precision::{f64_parts, pow2, precision_variants, Scaling, ShaderVariants};
 pub use precision::{Arith, DeviceReal, DoubleFloat, Precision, DOUBLE_FLOAT_SPAN_BITS};
 
 pub use select::{
@@ -48,14 +53,41 @@ pub(crate) const WAIT_TIMEOUT_S: u64 = 600;
 /// value every adapter we know reports).
 pub(crate) const MAX_GROUPS_PER_DIM: u32 = 65_535;
 
-/// A device and queue on one adapter, with the pipelines compiled for it.
+/// A device and queue on one adapter, with the pipelines compiled for it and the pool its
+/// calls lease buffers from. A shareable handle: clones are cheap and share everything, so a
+/// [`DeviceArray`](crate::array::DeviceArray) keeps its context alive (one context per adapter
+/// per process, whoever holds it).
+#[derive(Clone)]
 pub struct GpuContext {
+    inner: Arc<ContextInner>,
+}
+
+impl std::ops::Deref for GpuContext {
+    type Target = ContextInner;
+
+    fn deref(&self) -> &ContextInner {
+        &self.inner
+    }
+}
+
+impl GpuContext {
+    /// Whether `self` and `other` are handles to the same context.
+    pub fn same(&self, other: &GpuContext) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+/// What a [`GpuContext`] handle shares.
+#[doc(hidden)]
+pub struct ContextInner {
     pub(crate) device: wgpu::Device,
     pub(crate) queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
     limits: wgpu::Limits,
     pipelines: Mutex<HashMap<(&'static str, &'static str), wgpu::ComputePipeline>>,
-    constants: Mutex<HashMap<(&'static str, u64), wgpu::Buffer>>,
+    constants: Mutex<HashMap<(&'static str, u64), GpuBuffer>>,
+    /// Every buffer a call leases, and the transfer counters (pool.rs).
+    pool: Arc<pool::Pool>,
     lost: Arc<Mutex<Option<String>>>,
     poison: std::sync::atomic::AtomicBool,
     emulate_f64: std::sync::atomic::AtomicBool,
@@ -143,7 +175,9 @@ impl GpuContext {
             }
         }));
         let limits = device.limits();
-        Self {
+        let pool = pool::Pool::new(limits.max_buffer_size);
+        let inner = ContextInner {
+            pool,
             device,
             queue,
             info,
@@ -156,6 +190,9 @@ impl GpuContext {
             ),
             emulate_f64: std::sync::atomic::AtomicBool::new(false),
             uncaptured,
+        };
+        Self {
+            inner: Arc::new(inner),
         }
     }
 
@@ -291,7 +328,7 @@ impl GpuContext {
         what: &'static str,
         size: u64,
         make: impl FnOnce() -> Vec<T>,
-    ) -> Result<wgpu::Buffer> {
+    ) -> Result<GpuBuffer> {
         let mut cache = self
             .constants
             .lock()
@@ -299,7 +336,20 @@ impl GpuContext {
         if let Some(buffer) = cache.get(&(what, size)) {
             return Ok(buffer.clone());
         }
-        let buffer = self.upload(what, &make())?;
+        // Kept for the context's life, outside the pool.
+        let data = make();
+        let bytes: &[u8] = bytemuck::cast_slice(&data);
+        let buffer = self.scoped(what, || {
+            self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(what),
+                size: (bytes.len() as u64).max(4).next_multiple_of(4),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        })?;
+        pool::Counters::add(&self.pool.counters.created, 1);
+        let buffer = GpuBuffer::unpooled(buffer, (bytes.len() as u64).max(4).next_multiple_of(4));
+        self.write_table(what, &buffer, &data)?;
         cache.insert((what, size), buffer.clone());
         Ok(buffer)
     }
@@ -314,7 +364,7 @@ impl GpuContext {
         what: &str,
         encoder: &mut wgpu::CommandEncoder,
         pipeline: &wgpu::ComputePipeline,
-        buffers: &[&wgpu::Buffer],
+        buffers: &[&GpuBuffer],
         groups: u64,
     ) -> Result<()> {
         let bind_group = self.bind_group(what, pipeline, buffers)?;
@@ -330,7 +380,7 @@ impl GpuContext {
         &self,
         what: &str,
         pipeline: &wgpu::ComputePipeline,
-        buffers: &[&wgpu::Buffer],
+        buffers: &[&GpuBuffer],
     ) -> Result<wgpu::BindGroup> {
         self.scoped(what, || {
             let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
@@ -338,7 +388,8 @@ impl GpuContext {
                 .enumerate()
                 .map(|(i, buffer)| wgpu::BindGroupEntry {
                     binding: i as u32,
-                    resource: buffer.as_entire_binding(),
+                    // Exactly the bytes asked for: a pooled buffer's class may be larger.
+                    resource: buffer.binding(),
                 })
                 .collect();
             self.device.create_bind_group(&wgpu::BindGroupDescriptor {

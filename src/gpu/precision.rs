@@ -251,8 +251,13 @@ impl Scaling {
         }
     }
 
+    /// e of the scaling by 2^-e.
+    pub(crate) fn exponent(self) -> i32 {
+        exponent(self.up)
+    }
+
     /// The scaling by 2^-e (e in float64's exponent range, subnormals included).
-    fn by_exponent(e: i32) -> Self {
+    pub(crate) fn by_exponent(e: i32) -> Self {
         let half = -e / 2;
         Scaling {
             down: (pow2(half), pow2(-e - half)),

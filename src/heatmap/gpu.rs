@@ -16,6 +16,7 @@ use crate::blur::gpu::BlurGpu;
 use crate::blur::{BlurParams, Mode};
 use crate::density::gpu::{DeviceCounts, GpuBinner};
 use crate::error::Result;
+use crate::gpu::GpuBuffer;
 use crate::gpu::GpuContext;
 use crate::render::LUT_SIZE;
 
@@ -99,7 +100,7 @@ impl HeatmapGpu {
         grid: &DeviceCounts,
         params: &HeatmapParams,
     ) -> Result<Vec<u8>> {
-        let mut encoder = ctx.device().create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         let values = self.values_from_counts(ctx, &mut encoder, grid, params)?;
         self.render_encoded(ctx, encoder, values, params)
     }
@@ -111,7 +112,7 @@ impl HeatmapGpu {
         encoder: &mut wgpu::CommandEncoder,
         grid: &DeviceCounts,
         params: &HeatmapParams,
-    ) -> Result<wgpu::Buffer> {
+    ) -> Result<GpuBuffer> {
         let cells = params.width * params.height;
         let values = ctx.storage_buffer("heatmap grid", (cells * 4) as u64)?;
         ctx.poison_f32(&values, cells);
@@ -152,7 +153,7 @@ impl HeatmapGpu {
         grid: &[f32],
         params: &HeatmapParams,
     ) -> Result<Vec<u8>> {
-        let encoder = ctx.device().create_command_encoder(&Default::default());
+        let encoder = ctx.encoder();
         let values = ctx.upload("heatmap grid", grid)?;
         self.render_encoded(ctx, encoder, values, params)
     }
@@ -162,8 +163,8 @@ impl HeatmapGpu {
     fn render_encoded(
         &self,
         ctx: &GpuContext,
-        mut encoder: wgpu::CommandEncoder,
-        values: wgpu::Buffer,
+        mut encoder: crate::gpu::Recording,
+        values: GpuBuffer,
         params: &HeatmapParams,
     ) -> Result<Vec<u8>> {
         let cells = params.width * params.height;
@@ -182,7 +183,7 @@ impl HeatmapGpu {
         let groups = cells.div_ceil(WG_SIZE as usize) as u64;
         let uniform = ctx.uniform("heatmap uniform", &render_uniform(params, groups))?;
         // min starts at +inf's bits, max at 0: the identities of the reduction.
-        let range = ctx.upload("heatmap range", &[0x7f80_0000u32, 0])?;
+        let range = ctx.upload_table("heatmap range", &[0x7f80_0000u32, 0])?;
         if params.span.is_none() {
             let range_groups = cells.div_ceil((WG_SIZE * CELLS_PER_THREAD) as usize) as u64;
             let range_uniform = ctx.uniform(
@@ -207,8 +208,8 @@ impl HeatmapGpu {
     fn colour(
         &self,
         ctx: &GpuContext,
-        mut encoder: wgpu::CommandEncoder,
-        (uniform, values, range, lut): (&wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer),
+        mut encoder: crate::gpu::Recording,
+        (uniform, values, range, lut): (&GpuBuffer, &GpuBuffer, &GpuBuffer, &GpuBuffer),
         cells: usize,
     ) -> Result<Vec<u32>> {
         let groups = cells.div_ceil(WG_SIZE as usize) as u64;
@@ -221,20 +222,19 @@ impl HeatmapGpu {
             &[uniform, values, range, lut, &image],
             groups,
         )?;
-        ctx.submit_and_wait("the heatmap", encoder)?;
-        ctx.read_back(&image, 0, cells)
+        ctx.submit_and_read("the heatmap", encoder, &image, 0, cells)
     }
 }
 
 /// The colormap's lookup table as packed RGBA8, uploaded.
-fn lut_buffer(ctx: &GpuContext, params: &HeatmapParams) -> Result<wgpu::Buffer> {
+fn lut_buffer(ctx: &GpuContext, params: &HeatmapParams) -> Result<GpuBuffer> {
     let lut: Vec<u32> = params
         .colormap
         .lut()
         .iter()
         .map(|&[r, g, b]| u32::from_le_bytes([r, g, b, 255]))
         .collect();
-    ctx.upload("heatmap colormap", &lut)
+    ctx.upload_table("heatmap colormap", &lut)
 }
 
 /// How a heatmap past one binding is cut: bands of x bins (image columns) with all y bins,
@@ -367,7 +367,7 @@ impl HeatmapGpu {
         ctx: &GpuContext,
         params: &HeatmapParams,
         tiling: Tiling,
-        band_values: impl Fn(&mut wgpu::CommandEncoder, (usize, usize)) -> Result<wgpu::Buffer>,
+        band_values: impl Fn(&mut wgpu::CommandEncoder, (usize, usize)) -> Result<GpuBuffer>,
     ) -> Result<Vec<u8>> {
         let (nx, ny) = (params.width, params.height);
         // Bands: kept x bins [k0, k1), binned over [e0, e1) with e1 one past the right halo.
@@ -392,18 +392,17 @@ impl HeatmapGpu {
             .with_cval(0.0)
             .plan(2)?;
         // A band's blurred values, resident.
-        let blurred = |encoder: &mut wgpu::CommandEncoder,
-                       (e0, e1): (usize, usize)|
-         -> Result<wgpu::Buffer> {
-            let values = band_values(encoder, (e0, e1))?;
-            self.blur
-                .encode_resident(ctx, encoder, values, &[e1 - e0, ny], &blur_plan, 0.0)
-        };
+        let blurred =
+            |encoder: &mut wgpu::CommandEncoder, (e0, e1): (usize, usize)| -> Result<GpuBuffer> {
+                let values = band_values(encoder, (e0, e1))?;
+                self.blur
+                    .encode_resident(ctx, encoder, values, &[e1 - e0, ny], &blur_plan, 0.0)
+            };
         // min starts at +inf's bits, max at 0: the identities of the reduction.
-        let range = ctx.upload("heatmap range", &[0x7f80_0000u32, 0])?;
+        let range = ctx.upload_table("heatmap range", &[0x7f80_0000u32, 0])?;
         if params.span.is_none() {
             for &(k0, k1, e0, e1) in &bands {
-                let mut encoder = ctx.device().create_command_encoder(&Default::default());
+                let mut encoder = ctx.encoder();
                 let values = blurred(&mut encoder, (e0, e1))?;
                 // The kept bins only: rows k0 - e0 .. k1 - e0 of the band, contiguous.
                 let kept_cells = (k1 - k0) * ny;
@@ -436,7 +435,7 @@ impl HeatmapGpu {
         let lut = lut_buffer(ctx, params)?;
         let mut rgba = vec![0u8; nx * ny * 4];
         for &(k0, k1, e0, e1) in &bands {
-            let mut encoder = ctx.device().create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             let values = blurred(&mut encoder, (e0, e1))?;
             let width = e1 - e0;
             let cells = width * ny;

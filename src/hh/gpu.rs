@@ -122,7 +122,7 @@ impl HhGpu {
         let mut table: Vec<u32> = tables.ex.thresholds().to_vec();
         table.extend_from_slice(tables.inh.thresholds());
         table.push(0); // never empty
-        let table_buffer = ctx.upload("hh tables", &table)?;
+        let table_buffer = ctx.upload_table("hh tables", &table)?;
         let inputs = ctx.upload("hh inputs", &vec![[0u32; 2]; n])?;
         let spikes = ctx.storage_buffer("hh spikes", (capacity * 8) as u64)?;
         let spike_count = ctx.storage_buffer("hh spike count", 4)?;
@@ -172,7 +172,7 @@ impl HhGpu {
             };
             let uniform = ctx.uniform("hh uniform", &uniform)?;
             ctx.poison_f32(&trace, steps * record as usize * 4);
-            let mut encoder = ctx.device().create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             encoder.clear_buffer(&spike_count, 0, None);
             ctx.record_dispatch(
                 "recording a block of HH steps",

@@ -150,7 +150,7 @@ impl LifGpu {
                 ..LifUniform::default()
             },
         )?;
-        let mut encoder = ctx.device().create_command_encoder(&Default::default());
+        let mut encoder = ctx.encoder();
         ctx.record_dispatch(
             "recording the clock probe",
             &mut encoder,
@@ -353,7 +353,7 @@ impl LifGpu {
             )?;
             let used = networks * (len * nrec + samples * monitors);
             ctx.poison_f32(&rec, used);
-            let mut encoder = ctx.device().create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             ctx.record_dispatch(
                 "recording a block of LIF steps",
                 &mut encoder,

@@ -256,7 +256,7 @@ impl SparseLifGpu {
             )?;
             let update_dims = ctx.dispatch_dims(update_groups)?;
             let deliver_dims = ctx.dispatch_dims(u64::from(deliver_groups))?;
-            let mut encoder = ctx.device().create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             ctx.scoped("recording a block of sparse LIF steps", || {
                 let mut pass = encoder.begin_compute_pass(&Default::default());
                 for _ in 0..len {

@@ -14,6 +14,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::error::{Error, Result};
+use crate::gpu::GpuBuffer;
 use crate::gpu::GpuContext;
 
 /// The WGSL source.
@@ -92,7 +93,7 @@ impl CrossingsGpu {
             let groups = chunk.len().div_ceil(TILE);
             let counts = ctx.storage_buffer("crossings counts", groups as u64 * 4)?;
             ctx.poison_f32(&counts, groups);
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             ctx.record_dispatch(
                 "crossings count",
                 &mut encoder,
@@ -122,7 +123,7 @@ impl CrossingsGpu {
             let offsets = ctx.upload("crossings offsets", &offsets)?;
             let found = ctx.storage_buffer("crossings events", u64::from(total) * 4)?;
             ctx.poison_f32(&found, total as usize);
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             ctx.record_dispatch(
                 "crossings scatter",
                 &mut encoder,
@@ -313,7 +314,7 @@ impl RollingGpu {
             let bits: Vec<u64> = x[lo..hi].iter().map(|v| v.to_bits()).collect();
             let source = ctx.upload("rolling samples", &bits)?;
             let items = ctx.storage_buffer("rolling items", (samples * ITEM_BYTES) as u64)?;
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             let u = ctx.uniform("rolling uniform", &uniform(samples, 0))?;
             ctx.record_dispatch(
                 "rolling fixed point",
@@ -354,7 +355,7 @@ impl RollingGpu {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        data: &wgpu::Buffer,
+        data: &GpuBuffer,
         count: usize,
         uniform: &dyn Fn(usize, usize) -> RollingUniform,
     ) -> Result<()> {

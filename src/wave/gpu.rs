@@ -128,7 +128,7 @@ impl WaveGpu {
         let mut done = 0usize;
         while done < steps {
             let count = chunk.min(steps - done);
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let mut encoder = ctx.encoder();
             for k in 0..count {
                 let bind = if (done + k).is_multiple_of(2) {
                     &forward

@@ -14,5 +14,6 @@ mod heatmap;
 mod hh_gpu;
 mod lif_gpu;
 mod precision;
+mod runtime;
 mod signal_gpu;
 mod wave;

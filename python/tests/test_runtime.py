@@ -1,0 +1,63 @@
+"""The GPU runtime seen from Python: ``gpusci.device_stats()`` and what a warm call costs.
+
+On lavapipe and llvmpipe (``backend='gpu'``) a second identical ``gaussian_filter`` of a
+1024x1024 float32 image creates no buffer, uploads exactly its input's bytes, downloads exactly
+its output's bytes, and submits and waits at most twice and once. SciPy is the oracle for the
+answer."""
+
+import numpy as np
+import pytest
+import scipy.ndimage
+
+import gpusci
+import gpusci._core as core
+import gpusci.ndimage
+
+KEYS = {
+    "uploaded_bytes",
+    "downloaded_bytes",
+    "submits",
+    "waits",
+    "buffers_created",
+    "pool_bytes_held",
+    "pool_bytes_in_use",
+    "pool_peak_bytes",
+}
+
+#: float32 blur against SciPy's float64 answer (the float32 tests' bound).
+F32_TOL = 1e-5
+
+
+def test_device_stats_has_exactly_the_documented_keys():
+    stats = gpusci.device_stats()
+    assert set(stats) == KEYS
+    assert all(isinstance(v, int) and v >= 0 for v in stats.values())
+
+
+@pytest.mark.skipif(not core.adapters(), reason="no GPU adapter")
+def test_a_warm_gaussian_filter_moves_only_its_data(rng):
+    image = rng.normal(size=(1024, 1024)).astype(np.float32)
+    first = gpusci.ndimage.gaussian_filter(image, 3.0, backend="gpu")
+    gpusci.device_stats(reset=True)
+    second = gpusci.ndimage.gaussian_filter(image, 3.0, backend="gpu")
+    stats = gpusci.device_stats(reset=True)
+    assert stats["buffers_created"] == 0, stats
+    assert stats["uploaded_bytes"] == image.nbytes, stats
+    assert stats["downloaded_bytes"] == second.nbytes, stats
+    assert stats["submits"] <= 2, stats
+    assert stats["waits"] <= 1, stats
+    assert stats["pool_bytes_in_use"] == 0, stats
+    assert stats["pool_bytes_held"] >= image.nbytes, stats
+    np.testing.assert_array_equal(first, second)
+    want = scipy.ndimage.gaussian_filter(image.astype(np.float64), 3.0)
+    np.testing.assert_allclose(second, want, atol=F32_TOL * np.abs(image).max(), rtol=F32_TOL)
+
+
+@pytest.mark.skipif(not core.adapters(), reason="no GPU adapter")
+def test_reset_zeroes_the_counters_but_not_what_the_pool_holds(rng):
+    gpusci.ndimage.gaussian_filter(rng.normal(size=(64, 64)), 1.0, backend="gpu")
+    before = gpusci.device_stats(reset=True)
+    after = gpusci.device_stats()
+    assert before["submits"] > 0
+    assert after["submits"] == after["waits"] == after["uploaded_bytes"] == 0
+    assert after["pool_bytes_held"] == before["pool_bytes_held"]

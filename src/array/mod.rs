@@ -1,0 +1,410 @@
+//! Arrays that live on a GPU: [`DeviceArray`], a pooled buffer with its shape, dtype and
+//! storage, made from host data once and handed from operation to operation without coming
+//! back to the host.
+//!
+//! The dtype is what NumPy would call the array (float32, float64, complex64, complex128);
+//! the [`Storage`] is how its elements sit in the buffer, fixed by the context's arithmetic
+//! when the array is made: float32, native float64, or double-float pairs scaled by 2^-e so
+//! that float32's exponent range never bites (see [`crate::gpu::Precision`]). The exponent
+//! travels with the data, so an operation on a resident float64 array needs no host scan.
+//!
+//! Every array is contiguous and row-major, as every kernel assumes. This module holds the one
+//! `match` from storage to the kernels' element type ([`Storage::arith`]); operations record
+//! their dispatches into a [`Recording`] and return a new array (`blur::gaussian_filter_device`).
+
+use ndarray::{ArrayD, ArrayView, Dimension, IxDyn};
+use num_complex::Complex;
+
+use crate::error::{Error, Result};
+use crate::gpu::{Arith, DeviceReal, DoubleFloat, GpuBuffer, GpuContext, Recording, Scaling};
+
+/// An element type as NumPy names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DType {
+    /// `float32`.
+    Float32,
+    /// `float64`.
+    Float64,
+    /// `complex64`: float32 real and imaginary parts.
+    Complex64,
+    /// `complex128`: float64 parts.
+    Complex128,
+}
+
+impl DType {
+    /// NumPy's name (`"float32"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::Float32 => "float32",
+            DType::Float64 => "float64",
+            DType::Complex64 => "complex64",
+            DType::Complex128 => "complex128",
+        }
+    }
+
+    /// Bytes of one element on the host.
+    pub fn itemsize(self) -> usize {
+        match self {
+            DType::Float32 => 4,
+            DType::Float64 | DType::Complex64 => 8,
+            DType::Complex128 => 16,
+        }
+    }
+
+    /// Real numbers per element (2 for complex).
+    fn parts(self) -> usize {
+        match self {
+            DType::Float32 | DType::Float64 => 1,
+            DType::Complex64 | DType::Complex128 => 2,
+        }
+    }
+}
+
+/// How the real numbers of an array sit in its buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    /// float32 words.
+    F32,
+    /// Native float64 (the adapter has `SHADER_F64`).
+    F64,
+    /// Double-float pairs of float32 holding each value times 2^-`exponent`.
+    DoubleFloat {
+        /// The scaling: stored pair = value * 2^-exponent.
+        exponent: i32,
+    },
+}
+
+impl Storage {
+    /// The arithmetic of the kernels that read this storage.
+    pub fn arith(self) -> Arith {
+        match self {
+            Storage::F32 => Arith::Single,
+            Storage::F64 => Arith::Native64,
+            Storage::DoubleFloat { .. } => Arith::DoubleFloat,
+        }
+    }
+
+    /// Bytes of one real number in the buffer.
+    fn real_bytes(self) -> usize {
+        match self {
+            Storage::F32 => 4,
+            Storage::F64 | Storage::DoubleFloat { .. } => 8,
+        }
+    }
+
+    /// The factor stored values are multiplied by to give the array's values.
+    pub(crate) fn up(self) -> f64 {
+        match self {
+            Storage::DoubleFloat { exponent } => crate::gpu::pow2(exponent),
+            _ => 1.0,
+        }
+    }
+}
+
+/// A host element type a [`DeviceArray`] can be made from and read back into.
+pub trait HostElement: bytemuck::Pod + Send + Sync + sealed::Sealed {
+    /// Its dtype.
+    const DTYPE: DType;
+    /// Its real parts, in order.
+    fn parts(self) -> [f64; 2];
+    /// The element of these parts (the second ignored for real types).
+    fn from_parts(re: f64, im: f64) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+    impl Sealed for num_complex::Complex<f32> {}
+    impl Sealed for num_complex::Complex<f64> {}
+}
+
+impl HostElement for f32 {
+    const DTYPE: DType = DType::Float32;
+    fn parts(self) -> [f64; 2] {
+        [f64::from(self), 0.0]
+    }
+    fn from_parts(re: f64, _: f64) -> Self {
+        re as f32
+    }
+}
+
+impl HostElement for f64 {
+    const DTYPE: DType = DType::Float64;
+    fn parts(self) -> [f64; 2] {
+        [self, 0.0]
+    }
+    fn from_parts(re: f64, _: f64) -> Self {
+        re
+    }
+}
+
+impl HostElement for Complex<f32> {
+    const DTYPE: DType = DType::Complex64;
+    fn parts(self) -> [f64; 2] {
+        [f64::from(self.re), f64::from(self.im)]
+    }
+    fn from_parts(re: f64, im: f64) -> Self {
+        Complex::new(re as f32, im as f32)
+    }
+}
+
+impl HostElement for Complex<f64> {
+    const DTYPE: DType = DType::Complex128;
+    fn parts(self) -> [f64; 2] {
+        [self.re, self.im]
+    }
+    fn from_parts(re: f64, im: f64) -> Self {
+        Complex::new(re, im)
+    }
+}
+
+/// An array on a GPU: a pooled buffer, its shape, dtype and storage. Cloning shares the
+/// buffer (arrays are never written in place by operations: each returns a new one).
+#[derive(Clone, Debug)]
+pub struct DeviceArray {
+    gpu: GpuContext,
+    buffer: GpuBuffer,
+    shape: Vec<usize>,
+    dtype: DType,
+    storage: Storage,
+}
+
+impl DeviceArray {
+    /// Uploads `data` to `gpu`. float32 (and complex64) data is stored as float32; float64
+    /// (and complex128) data in `arith`: native float64, double-float scaled by a power of two,
+    /// or float32 for `Arith::Single`. One pass over the data, written straight into the
+    /// queue's staging memory (no host copy of the array is made, even for a non-contiguous
+    /// view).
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] for double-float data whose finite magnitudes span more than
+    /// [`DOUBLE_FLOAT_SPAN_BITS`](crate::gpu::DOUBLE_FLOAT_SPAN_BITS) binades, or an array past
+    /// the device's largest buffer; [`Error::InvalidParam`] for float64 values past float32's
+    /// range with `Arith::Single`; GPU errors.
+    pub fn from_host<T: HostElement, D: Dimension>(
+        gpu: &GpuContext,
+        data: ArrayView<'_, T, D>,
+        arith: Arith,
+    ) -> Result<Self> {
+        let dtype = T::DTYPE;
+        let parts = dtype.parts();
+        let storage = match (dtype, arith) {
+            (DType::Float32 | DType::Complex64, _) | (_, Arith::Single) => Storage::F32,
+            (_, Arith::Native64) => Storage::F64,
+            (_, Arith::DoubleFloat) => {
+                let values = data.iter().flat_map(|v| v.parts().into_iter().take(parts));
+                let scaling = Scaling::for_data::<DoubleFloat>("input", values)?;
+                Storage::DoubleFloat {
+                    exponent: scaling.exponent(),
+                }
+            }
+        };
+        let reals = data.len() * parts;
+        check_size(gpu, reals, storage)?;
+        let shape = data.shape().to_vec();
+        let same_layout = matches!(
+            (storage, dtype),
+            (Storage::F32, DType::Float32 | DType::Complex64)
+                | (Storage::F64, DType::Float64 | DType::Complex128)
+        );
+        let buffer = match (same_layout, data.as_slice()) {
+            // The common case: standard layout in the stored type goes up as it is.
+            (true, Some(slice)) => gpu.upload("array", slice)?,
+            _ => match storage {
+                Storage::F32 => upload_reals(gpu, &data, parts, |v| v as f32)?,
+                Storage::F64 => upload_reals(gpu, &data, parts, |v| v)?,
+                Storage::DoubleFloat { exponent } => {
+                    let scaling = Scaling::by_exponent(exponent);
+                    upload_reals(gpu, &data, parts, |v| scaling.to::<DoubleFloat>(v))?
+                }
+            },
+        };
+        Ok(Self {
+            gpu: gpu.clone(),
+            buffer,
+            shape,
+            dtype,
+            storage,
+        })
+    }
+
+    /// An array made by an operation: `buffer` holds `shape`'s elements in `storage`.
+    pub(crate) fn from_parts(
+        gpu: &GpuContext,
+        buffer: GpuBuffer,
+        shape: Vec<usize>,
+        dtype: DType,
+        storage: Storage,
+    ) -> Self {
+        Self {
+            gpu: gpu.clone(),
+            buffer,
+            shape,
+            dtype,
+            storage,
+        }
+    }
+
+    /// The context the array lives on.
+    pub fn gpu(&self) -> &GpuContext {
+        &self.gpu
+    }
+
+    /// The buffer holding the elements.
+    pub fn buffer(&self) -> &GpuBuffer {
+        &self.buffer
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether it has no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The dtype.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// How the elements sit in the buffer.
+    pub fn storage(&self) -> Storage {
+        self.storage
+    }
+
+    /// Bytes the array takes on the host (NumPy's `nbytes`).
+    pub fn nbytes(&self) -> usize {
+        self.len() * self.dtype.itemsize()
+    }
+
+    /// Downloads the array (one submit, one wait).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when `T` is not the array's dtype; GPU errors.
+    pub fn to_host<T: HostElement>(&self) -> Result<ArrayD<T>> {
+        let mut out = vec![T::from_parts(0.0, 0.0); self.len()];
+        self.to_host_into(&mut out)?;
+        Ok(ArrayD::from_shape_vec(IxDyn(&self.shape), out).expect("the array's shape"))
+    }
+
+    /// Downloads the array into `out` (NumPy's output array, say), converting straight from
+    /// the mapped memory: no intermediate host copy.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when `T` is not the array's dtype; [`Error::ShapeMismatch`] when
+    /// `out` does not hold exactly its elements; GPU errors.
+    pub fn to_host_into<T: HostElement>(&self, out: &mut [T]) -> Result<()> {
+        let recording = self.gpu.encoder();
+        self.read_into(recording, out)
+    }
+
+    /// Records the copy of the array into a read-back buffer in `recording`, submits it and
+    /// waits once, then converts into `out`: the end of a host-in, host-out call.
+    pub(crate) fn read_into<T: HostElement>(
+        &self,
+        recording: Recording,
+        out: &mut [T],
+    ) -> Result<()> {
+        if T::DTYPE != self.dtype {
+            return Err(Error::param(
+                "dtype",
+                format!(
+                    "a {} array cannot be read into {} memory",
+                    self.dtype.name(),
+                    T::DTYPE.name()
+                ),
+            ));
+        }
+        if out.len() != self.len() {
+            return Err(Error::ShapeMismatch {
+                what: "output",
+                expected: format!("{} elements", self.len()),
+                got: vec![out.len()],
+            });
+        }
+        let parts = self.dtype.parts();
+        let reals = self.len() * parts;
+        let gpu = &self.gpu;
+        let what = "reading an array back";
+        match (self.storage, T::DTYPE) {
+            // Same layout on both sides: straight into the caller's memory.
+            (Storage::F32, DType::Float32 | DType::Complex64)
+            | (Storage::F64, DType::Float64 | DType::Complex128) => {
+                let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
+                gpu.submit_and_read_into(what, recording, &self.buffer, 0, bytes)
+            }
+            (Storage::F32, _) => {
+                gpu.submit_and_read_with::<f32>(what, recording, &self.buffer, reals, |mapped| {
+                    fill_host(out, parts, mapped.iter().map(|&v| f64::from(v)))
+                })
+            }
+            (Storage::F64, _) => {
+                gpu.submit_and_read_with::<f64>(what, recording, &self.buffer, reals, |mapped| {
+                    fill_host(out, parts, mapped.iter().copied())
+                })
+            }
+            (Storage::DoubleFloat { .. }, _) => {
+                let up = self.storage.up();
+                gpu.submit_and_read_with::<DoubleFloat>(
+                    what,
+                    recording,
+                    &self.buffer,
+                    reals,
+                    |mapped| fill_host(out, parts, mapped.iter().map(|p| p.to_f64() * up)),
+                )
+            }
+        }
+    }
+}
+
+/// `out[i]` from consecutive real numbers (`parts` per element).
+fn fill_host<T: HostElement>(out: &mut [T], parts: usize, mut reals: impl Iterator<Item = f64>) {
+    for slot in out.iter_mut() {
+        let re = reals.next().unwrap_or(f64::NAN);
+        let im = if parts == 2 {
+            reals.next().unwrap_or(f64::NAN)
+        } else {
+            0.0
+        };
+        *slot = T::from_parts(re, im);
+    }
+}
+
+/// Uploads the real numbers of `data` in logical (row-major) order, each converted by `to`.
+fn upload_reals<T: HostElement, D: Dimension, E: bytemuck::Pod>(
+    gpu: &GpuContext,
+    data: &ArrayView<'_, T, D>,
+    parts: usize,
+    to: impl Fn(f64) -> E,
+) -> Result<GpuBuffer> {
+    let mut reals = data.iter().flat_map(|v| v.parts().into_iter().take(parts));
+    gpu.upload_with::<E>("array", data.len() * parts, |_, chunk| {
+        for slot in chunk {
+            *slot = to(reals.next().expect("one real per slot"));
+        }
+    })
+}
+
+/// Refuses an array past the device's largest buffer before anything is allocated.
+fn check_size(gpu: &GpuContext, reals: usize, storage: Storage) -> Result<()> {
+    let bytes = (reals as u64).saturating_mul(storage.real_bytes() as u64);
+    let max = gpu.limits().max_buffer_size;
+    if bytes > max {
+        return Err(Error::ExceedsLimit {
+            what: "bytes of one array on this adapter",
+            requested: bytes,
+            max,
+        });
+    }
+    Ok(())
+}
