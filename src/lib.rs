@@ -72,6 +72,7 @@ pub mod limits;
 pub mod numpy;
 pub mod render;
 pub mod rng;
+pub mod route;
 // GPU-free checks of every shader against its Rust twin (uniform structs are crate-private).
 #[cfg(test)]
 mod shader_checks;

@@ -39,6 +39,9 @@ pub struct BenchRow {
     /// What the workload computed in: `float32`, `float64` (native or on the CPU) or
     /// `double-float`.
     pub arithmetic: &'static str,
+    /// GPU rows: the runtime's counters for one warm call (bytes moved, submits, waits,
+    /// buffers created, pool figures after it).
+    pub device_stats: Option<gpusci::gpu::DeviceStats>,
 }
 
 impl BenchRow {
@@ -54,6 +57,17 @@ impl BenchRow {
             "software_adapter": self.software,
             "arithmetic": self.arithmetic,
             "what": self.what,
+            "device_stats": self.device_stats.map(|s| serde_json::json!({
+                "uploaded_bytes": s.uploaded_bytes,
+                "downloaded_bytes": s.downloaded_bytes,
+                "parameter_bytes": s.parameter_bytes,
+                "submits": s.submits,
+                "waits": s.waits,
+                "buffers_created": s.buffers_created,
+                "pool_bytes_held": s.pool_bytes_held,
+                "pool_bytes_in_use": s.pool_bytes_in_use,
+                "pool_peak_bytes": s.pool_peak_bytes,
+            })),
         })
         .to_string()
     }
@@ -256,10 +270,10 @@ impl Workload {
         let exec: Device<'d> = device.into();
         match (self, exec) {
             (Workload::Image { .. } | Workload::Signal { .. }, Device::Cpu) => self.run_cpu(),
-            (Workload::Signal { data, sigma, .. }, Device::Gpu(_, _)) => {
+            (Workload::Signal { data, sigma, .. }, Device::Gpu(..) | Device::Auto(..)) => {
                 blur::gaussian_filter1d(exec, data.view(), &BlurParams::new(*sigma)).map(drop)
             }
-            (Workload::Image { .. }, Device::Gpu(ctx, _)) => {
+            (Workload::Image { .. }, Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
                 self.run_gpu(ctx, &blur::gpu::BlurGpu::new(ctx)?)
             }
             (Workload::Density { points, .. }, _) => {
@@ -590,6 +604,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
             includes_transfer: false,
             software: false,
             arithmetic: workload.arithmetic(Device::Cpu),
+            device_stats: None,
         });
     }
     let fft_points = if options.quick { 1 << 20 } else { FFT_POINTS };
@@ -611,6 +626,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
             includes_transfer: false,
             software: false,
             arithmetic: "float64",
+            device_stats: None,
         });
     }
     if options.backend == Backend::Cpu {
@@ -659,8 +675,15 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         let device = exec.device().with_precision(options.precision);
         for workload in workloads.iter() {
             progress(&format!("{} on {name}", workload.id()));
-            match median_seconds(gpu_runs, || workload.run(device)) {
-                Ok(seconds) => rows.push(BenchRow {
+            let timed = median_seconds(gpu_runs, || workload.run(device)).and_then(|seconds| {
+                // One more warm call, counted alone.
+                let ctx = exec.gpu().expect("a GPU executor");
+                ctx.reset_stats();
+                workload.run(device)?;
+                Ok((seconds, ctx.reset_stats()))
+            });
+            match timed {
+                Ok((seconds, stats)) => rows.push(BenchRow {
                     workload: workload.id(),
                     what: workload.describe(),
                     backend: "gpu",
@@ -670,6 +693,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
                     includes_transfer: true,
                     software: summary.is_software(),
                     arithmetic: workload.arithmetic(device),
+                    device_stats: Some(stats),
                 }),
                 Err(error) => progress(&format!("{} failed on {name}: {error}", workload.id())),
             }
@@ -689,6 +713,7 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
                     includes_transfer: false,
                     software: summary.is_software(),
                     arithmetic: "float32",
+                    device_stats: None,
                 }),
                 Err(error) => progress(&format!("FFT failed on {name}: {error}")),
             }
@@ -759,5 +784,214 @@ pub fn format_seconds(seconds: f64) -> String {
         format!("{:.3} ms", seconds * 1e3)
     } else {
         format!("{:.1} us", seconds * 1e6)
+    }
+}
+
+/// One operation's calibration on one adapter: the CPU's and the GPU's time per size, and the
+/// crossover found.
+#[derive(Clone, Debug)]
+pub struct CalibrationRow {
+    /// The operation.
+    pub operation: gpusci::route::Operation,
+    /// The arithmetic on the GPU.
+    pub arith: gpusci::gpu::Arith,
+    /// (elements, CPU seconds, GPU seconds) per size, medians of warm runs with transfers.
+    pub times: Vec<(usize, f64, f64)>,
+    /// The smallest size from which the GPU was faster at every larger size (`u64::MAX`:
+    /// never).
+    pub crossover: u64,
+}
+
+/// `gpusci bench --calibrate` on one adapter: the rows, the table written, and where.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    /// The adapter, in words.
+    pub adapter: String,
+    /// The measured rows.
+    pub rows: Vec<CalibrationRow>,
+    /// The table: the defaults with the measured crossovers over them.
+    pub table: gpusci::route::Crossovers,
+    /// The file written (`None`: no cache directory is known).
+    pub path: Option<std::path::PathBuf>,
+}
+
+/// The smallest measured size from which the GPU is faster at every larger size.
+pub fn crossover_of(times: &[(usize, f64, f64)]) -> u64 {
+    let mut crossover = u64::MAX;
+    for &(elements, cpu, gpu) in times.iter().rev() {
+        if gpu < cpu {
+            crossover = elements as u64;
+        } else {
+            break;
+        }
+    }
+    crossover
+}
+
+/// Measures `backend='auto'`'s crossovers on each adapter (as `GPUSCI_ADAPTER` narrows them):
+/// blurs and real FFTs in float32 and the device's float64, 1-D convolutions with a 65-tap
+/// kernel, and `histogram2d` on a 256 x 256 grid, at sizes from 2^8 elements up by fours
+/// (to 2^22; 2^16 with `quick`), the CPU and the GPU timed alike (warm, transfers included).
+/// Each adapter's table goes to the file `GPUSCI_CROSSOVER_FILE` names, else to its cache file.
+///
+/// # Errors
+/// Errors of the operations and GPU errors; the file cannot be written.
+pub fn calibrate(quick: bool, mut progress: impl FnMut(&str)) -> Result<Vec<Calibration>> {
+    use gpusci::gpu::Arith;
+    use gpusci::route::{AdapterClass, Crossovers, Operation, CROSSOVER_FILE_ENV};
+    let wanted = std::env::var(gpusci::gpu::ADAPTER_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let opened = open_all_adapters();
+    let named = wanted
+        .as_deref()
+        .map(|pattern| gpusci::gpu::adapters_named(opened.iter().map(|(s, _)| s), pattern));
+    let max_log2 = if quick { 16 } else { 22 };
+    let runs = 3;
+    let mut out = Vec::new();
+    for (summary, ctx) in opened {
+        if named.as_ref().is_some_and(|n| !n.contains(&summary.index)) {
+            continue;
+        }
+        let name = format!("{} [{}]", summary.name, summary.backend);
+        let ctx = match ctx {
+            Ok(ctx) => ctx,
+            Err(error) => {
+                progress(&format!("skipping {name}: {error}"));
+                continue;
+            }
+        };
+        let gpu = Device::Gpu(&ctx, Precision::Auto);
+        let float64 = gpu.float64_arith().unwrap_or(Arith::Native64);
+        let mut rows = Vec::new();
+        let mut table = Crossovers::defaults(AdapterClass::of(&ctx));
+        let jobs = [
+            (Operation::Blur, Arith::Single),
+            (Operation::Blur, float64),
+            (Operation::Fft, Arith::Single),
+            (Operation::Fft, float64),
+            (Operation::Convolve, float64),
+            (Operation::Histogram2d, Arith::Single),
+        ];
+        for (operation, arith) in jobs {
+            progress(&format!(
+                "calibrating {} ({arith:?}) on {name}",
+                operation.name()
+            ));
+            let mut times = Vec::new();
+            for log2 in (8..=max_log2).step_by(2) {
+                let elements = 1usize << log2;
+                let time = |device: Device<'_>| -> Result<f64> {
+                    calibration_run(operation, arith, elements, device, runs)
+                };
+                times.push((elements, time(Device::Cpu)?, time(gpu)?));
+            }
+            let crossover = crossover_of(&times);
+            table.set(operation, arith, crossover);
+            rows.push(CalibrationRow {
+                operation,
+                arith,
+                times,
+                crossover,
+            });
+        }
+        let path = std::env::var_os(CROSSOVER_FILE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| Crossovers::cache_path(&ctx));
+        if let Some(path) = &path {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            // Written whole to a temporary file first, so a failure leaves the old table.
+            let text = table.to_file_text(&name);
+            let dir = path.parent().unwrap_or(std::path::Path::new("."));
+            let io = |source| Error::Io {
+                path: path.clone(),
+                source,
+            };
+            let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+            std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
+            file.persist(path).map_err(|e| io(e.error))?;
+        }
+        out.push(Calibration {
+            adapter: name,
+            rows,
+            table,
+            path,
+        });
+    }
+    Ok(out)
+}
+
+/// The median time of one calibration job of `elements` on `device`.
+fn calibration_run(
+    operation: gpusci::route::Operation,
+    arith: gpusci::gpu::Arith,
+    elements: usize,
+    device: Device<'_>,
+    runs: usize,
+) -> Result<f64> {
+    use gpusci::gpu::Arith;
+    use gpusci::route::Operation;
+    let device = match (device, arith) {
+        (Device::Gpu(ctx, _), Arith::Single) => Device::Gpu(ctx, Precision::Single),
+        (other, _) => other,
+    };
+    let float64 = arith != Arith::Single;
+    match operation {
+        Operation::Blur => {
+            let side = (elements as f64).sqrt() as usize;
+            let image = normal_image(side, side, 1);
+            let params = BlurParams::new(2.0);
+            if float64 {
+                let image = image.mapv(f64::from);
+                median_seconds(runs, || {
+                    blur::gaussian_filter(device, image.view(), &params).map(drop)
+                })
+            } else {
+                median_seconds(runs, || {
+                    blur::gaussian_filter(device, image.view(), &params).map(drop)
+                })
+            }
+        }
+        Operation::Fft => {
+            let signal = noisy_signal(elements, 3).into_dyn();
+            let params = gpusci::fft::FftParams::default();
+            if float64 {
+                median_seconds(runs, || {
+                    gpusci::fft::rfft(device, signal.view(), &params).map(drop)
+                })
+            } else {
+                let signal = signal.mapv(|v| v as f32);
+                median_seconds(runs, || {
+                    gpusci::fft::rfft(device, signal.view(), &params).map(drop)
+                })
+            }
+        }
+        Operation::Convolve => {
+            let a = noisy_signal(elements, 5);
+            let v = Array1::from_elem(65, 1.0 / 65.0);
+            median_seconds(runs, || {
+                gpusci::conv::np_convolve(
+                    device,
+                    a.view(),
+                    v.view(),
+                    gpusci::conv::Mode::Same,
+                    gpusci::conv::Method::Auto,
+                )
+                .map(drop)
+            })
+        }
+        _ => {
+            let (x, y) = clustered_points(elements, 7);
+            let plan = DensityParams::new(256, 256).plan(x.view(), y.view(), PointType::F64)?;
+            median_seconds(runs, || {
+                density::histogram2d(device, x.view(), y.view(), None, &plan).map(drop)
+            })
+        }
     }
 }

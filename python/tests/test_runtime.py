@@ -61,3 +61,52 @@ def test_reset_zeroes_the_counters_but_not_what_the_pool_holds(rng):
     assert before["submits"] > 0
     assert after["submits"] == after["waits"] == after["uploaded_bytes"] == 0
     assert after["pool_bytes_held"] == before["pool_bytes_held"]
+
+
+_AUTO_PROBE = """
+import numpy as np, gpusci, gpusci.ndimage
+small = np.ones((10, 10), np.float32)
+large = np.ones((100, 100), np.float32)
+gpusci.ndimage.gaussian_filter(small, 1.0)
+s = gpusci.device_stats(reset=True)
+gpusci.ndimage.gaussian_filter(large, 1.0)
+l = gpusci.device_stats(reset=True)
+print(s["submits"], l["submits"])
+"""
+
+
+@pytest.mark.skipif(not core.adapters(), reason="no GPU adapter")
+def test_auto_keeps_a_small_call_on_the_cpu_and_sends_a_large_one_to_the_gpu(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    table = tmp_path / "crossovers.txt"
+    table.write_text("# operation arithmetic elements\nblur float32 1000\n")
+    env = dict(os.environ, GPUSCI_AUTO_SOFTWARE="1", GPUSCI_CROSSOVER_FILE=str(table))
+    env.pop("GPUSCI_ADAPTER", None)
+    out = subprocess.run(
+        [sys.executable, "-c", _AUTO_PROBE], env=env, capture_output=True, text=True,
+        check=True, cwd=tmp_path,
+    )
+    small, large = map(int, out.stdout.split())
+    assert small == 0, "100 elements stay on the CPU below a crossover of 1000"
+    assert large > 0, "10,000 elements go to the GPU"
+
+
+@pytest.mark.skipif(not core.adapters(), reason="no GPU adapter")
+def test_a_bad_crossover_file_warns_and_keeps_the_defaults(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    table = tmp_path / "crossovers.txt"
+    table.write_text("blur float32\n")
+    env = dict(os.environ, GPUSCI_AUTO_SOFTWARE="1", GPUSCI_CROSSOVER_FILE=str(table))
+    env.pop("GPUSCI_ADAPTER", None)
+    out = subprocess.run(
+        [sys.executable, "-W", "always", "-c", _AUTO_PROBE], env=env, capture_output=True,
+        text=True, check=True, cwd=tmp_path,
+    )
+    assert "crossovers.txt:1" in out.stderr and "RuntimeWarning" in out.stderr, out.stderr
+    assert out.stdout.split() == ["0", "0"], "the defaults keep both sizes on the CPU"

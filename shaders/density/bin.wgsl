@@ -1,17 +1,24 @@
-// bin.wgsl: numpy.histogram2d counts on the GPU, exact without float64.
+// bin.wgsl: numpy.histogram2d counts on the GPU, exact without float64 arithmetic.
 //
-// Every coordinate and every edge arrives split into three float32 parts, v = h + m + l
-// (h = f32(v), m = f32(v - h), l = v - h - m, all exact for the magnitudes the host lets
-// through). Comparing two such triples lexicographically orders them exactly as the float64
-// values, so the bin found here is NumPy's: the largest k with edge[k] <= v, a point on the
-// last edge in the last bin, anything else outside the range left out.
+// Coordinates arrive as they are: the 64 bits of each float64, two u32 words (low first), 16
+// bytes a point, x values for the chunk's points then y values. Edges arrive as order keys:
+// the bits with the sign bit flipped for positive values and all bits flipped for negative
+// ones (and -0 taken as +0), so that comparing keys as unsigned (high, low) pairs orders them
+// exactly as the float64 values. The bin found is NumPy's: the largest k with
+// edge[k] <= v, a point on the last edge in the last bin, anything else outside the range
+// left out. Only integer operations compare, so every adapter (GL without float64 included)
+// bins every finite float64 exactly. A NaN or infinite coordinate is counted apart
+// (report[1]), as NumPy leaves it out.
 //
 // Bindings (group 0):
 //   0  uniform      BinUniform (kept in sync with `BinUniform` in src/density/gpu.rs)
-//   1  storage, r   points: array<f32>, 6 per point: xh, xm, xl, yh, ym, yl
-//   2  storage, r   edges:  array<vec4<f32>>, the nx + 1 x edges then the ny + 1 y edges (h, m, l, 0)
+//   1  storage, r   points: array<vec2<u32>>, the float64 bits (low, high) of the chunk's
+//                   `points` x values, then of its y values
+//   2  storage, r   edges:  array<vec2<u32>>, order keys (high, low) of the nx + 1 x edges
+//                   then the ny + 1 y edges
 //   3  storage, rw  counts: array<atomic<u32>>, nx * ny, H[i, j] at i * ny + j
-//   4  storage, rw  report: array<atomic<u32>>, [0] = points outside the range
+//   4  storage, rw  report: array<atomic<u32>>, [0] = finite points outside the range,
+//                   [1] = points with a NaN or infinite coordinate
 //   5  storage, r   weights: array<vec2<u32>>, bin_weighted only: each weight as a 64-bit
 //                   fixed-point integer (two's complement, low word first), scaled by the host
 //   6  storage, rw  sums: array<atomic<u32>>, bin_weighted only: 2 per cell, the low and high
@@ -41,36 +48,69 @@ const POINTS_PER_THREAD: u32 = 16u;
 const SHARED_CELLS: u32 = 4096u;
 
 @group(0) @binding(0) var<uniform> u: BinUniform;
-@group(0) @binding(1) var<storage, read> points: array<f32>;
-@group(0) @binding(2) var<storage, read> edges: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> points: array<vec2<u32>>;
+@group(0) @binding(2) var<storage, read> edges: array<vec2<u32>>;
 @group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
 @group(0) @binding(4) var<storage, read_write> report: array<atomic<u32>>;
 
 var<workgroup> private_grid: array<atomic<u32>, SHARED_CELLS>;
 var<workgroup> private_outside: atomic<u32>;
+var<workgroup> private_skipped: atomic<u32>;
 
-// a < b for two (h, m, l) triples.
-fn less(a: vec3<f32>, b: vec3<f32>) -> bool {
-    if (a.x != b.x) { return a.x < b.x; }
-    if (a.y != b.y) { return a.y < b.y; }
-    return a.z < b.z;
+// A cell index for points outside the range, and one for NaN or infinite coordinates.
+const OUTSIDE: i32 = -1;
+const NOT_FINITE: i32 = -2;
+
+// a < b for two order keys (high, low).
+fn less(a: vec2<u32>, b: vec2<u32>) -> bool {
+    return a.x < b.x || (a.x == b.x && a.y < b.y);
 }
 
-fn edge(i: u32) -> vec3<f32> {
-    return edges[i].xyz;
+fn edge(i: u32) -> vec2<u32> {
+    return edges[i];
 }
 
-// NumPy's bin of v among the n + 1 edges starting at edges[base]; -1 outside.
-fn find_bin(v: vec3<f32>, base: u32, n: u32, first: f32, scale: f32) -> i32 {
-    if (less(v, edge(base))) { return -1; }
+// Whether float64 bits (low, high) are NaN or infinite (all exponent bits set).
+fn not_finite(bits: vec2<u32>) -> bool {
+    return (bits.y & 0x7ff00000u) == 0x7ff00000u;
+}
+
+// The order key (high, low) of float64 bits (low, high): positive values with the sign bit
+// set, negative ones with every bit flipped; -0 is +0. Kept in sync with `order_key` in
+// src/density/gpu.rs.
+fn order_key(bits: vec2<u32>) -> vec2<u32> {
+    if (bits.x == 0u && bits.y == 0x80000000u) {
+        return vec2<u32>(0x80000000u, 0u);
+    }
+    if ((bits.y & 0x80000000u) != 0u) {
+        return vec2<u32>(~bits.y, ~bits.x);
+    }
+    return vec2<u32>(bits.y | 0x80000000u, bits.x);
+}
+
+// float64 bits (low, high) rounded towards zero to a nearby float32, for the first guess of
+// the bin only (magnitudes past float32's range saturate, tiny ones are 0).
+fn approx_f32(bits: vec2<u32>) -> f32 {
+    let sign = bits.y & 0x80000000u;
+    let e = i32((bits.y >> 20u) & 0x7ffu) - 1023 + 127;
+    if (e <= 0) { return 0.0; }
+    if (e >= 255) { return bitcast<f32>(sign | 0x7f7fffffu); }
+    let mantissa = ((bits.y & 0xfffffu) << 3u) | (bits.x >> 29u);
+    return bitcast<f32>(sign | (u32(e) << 23u) | mantissa);
+}
+
+// NumPy's bin of the value of key v (approximately `guess`) among the n + 1 edges starting
+// at edges[base]; OUTSIDE when outside them.
+fn find_bin(v: vec2<u32>, guess: f32, base: u32, n: u32, first: f32, scale: f32) -> i32 {
+    if (less(v, edge(base))) { return OUTSIDE; }
     let last = edge(base + n);
     if (!less(v, last)) {
         if (all(v == last)) { return i32(n) - 1; }
-        return -1;
+        return OUTSIDE;
     }
     // Guess from the bin width, then exact steps (the guess is off by a bin at most, except
     // for ranges narrower than float32 can resolve, where the steps walk further).
-    var k = u32(clamp(i32((v.x - first) * scale), 0, i32(n) - 1));
+    var k = u32(clamp(i32((guess - first) * scale), 0, i32(n) - 1));
     if (less(v, edge(base + k))) {
         loop {
             k -= 1u;
@@ -85,15 +125,15 @@ fn find_bin(v: vec3<f32>, base: u32, n: u32, first: f32, scale: f32) -> i32 {
     return i32(k);
 }
 
-// The cell of point p, or -1 outside the range.
+// The cell of point p; OUTSIDE outside the range, NOT_FINITE for a NaN or infinity.
 fn cell_of(p: u32) -> i32 {
-    let o = p * 6u;
-    let x = vec3<f32>(points[o], points[o + 1u], points[o + 2u]);
-    let y = vec3<f32>(points[o + 3u], points[o + 4u], points[o + 5u]);
-    let i = find_bin(x, 0u, u.nx, u.x_first, u.x_scale);
-    if (i < 0) { return -1; }
-    let j = find_bin(y, u.nx + 1u, u.ny, u.y_first, u.y_scale);
-    if (j < 0) { return -1; }
+    let x = points[p];
+    let y = points[u.points + p];
+    if (not_finite(x) || not_finite(y)) { return NOT_FINITE; }
+    let i = find_bin(order_key(x), approx_f32(x), 0u, u.nx, u.x_first, u.x_scale);
+    if (i < 0) { return OUTSIDE; }
+    let j = find_bin(order_key(y), approx_f32(y), u.nx + 1u, u.ny, u.y_first, u.y_scale);
+    if (j < 0) { return OUTSIDE; }
     return i * i32(u.ny) + j;
 }
 
@@ -106,13 +146,16 @@ fn bin_global(
     let g = group_index(wid, nwg);
     if (g >= u.groups) { return; }
     var outside = 0u;
+    var skipped = 0u;
     let start = g * WG_SIZE * POINTS_PER_THREAD + lid;
     for (var k = 0u; k < POINTS_PER_THREAD; k++) {
         let p = start + k * WG_SIZE;
         if (p < u.points) {
             let c = cell_of(p);
-            if (c < 0) {
+            if (c == OUTSIDE) {
                 outside += 1u;
+            } else if (c == NOT_FINITE) {
+                skipped += 1u;
             } else {
                 atomicAdd(&counts[u32(c)], 1u);
             }
@@ -120,6 +163,9 @@ fn bin_global(
     }
     if (outside > 0u) {
         atomicAdd(&report[0], outside);
+    }
+    if (skipped > 0u) {
+        atomicAdd(&report[1], skipped);
     }
 }
 
@@ -137,6 +183,7 @@ fn bin_shared(
     }
     if (lid == 0u) {
         atomicStore(&private_outside, 0u);
+        atomicStore(&private_skipped, 0u);
     }
     workgroupBarrier();
     let start = g * WG_SIZE * POINTS_PER_THREAD + lid;
@@ -144,8 +191,10 @@ fn bin_shared(
         let p = start + k * WG_SIZE;
         if (p < u.points) {
             let c = cell_of(p);
-            if (c < 0) {
+            if (c == OUTSIDE) {
                 atomicAdd(&private_outside, 1u);
+            } else if (c == NOT_FINITE) {
+                atomicAdd(&private_skipped, 1u);
             } else {
                 atomicAdd(&private_grid[u32(c)], 1u);
             }
@@ -162,6 +211,10 @@ fn bin_shared(
         let outside = atomicLoad(&private_outside);
         if (outside > 0u) {
             atomicAdd(&report[0], outside);
+        }
+        let skipped = atomicLoad(&private_skipped);
+        if (skipped > 0u) {
+            atomicAdd(&report[1], skipped);
         }
     }
 }
@@ -186,13 +239,16 @@ fn bin_weighted(
     let g = group_index(wid, nwg);
     if (g >= u.groups) { return; }
     var outside = 0u;
+    var skipped = 0u;
     let start = g * WG_SIZE * POINTS_PER_THREAD + lid;
     for (var k = 0u; k < POINTS_PER_THREAD; k++) {
         let p = start + k * WG_SIZE;
         if (p < u.points) {
             let c = cell_of(p);
-            if (c < 0) {
+            if (c == OUTSIDE) {
                 outside += 1u;
+            } else if (c == NOT_FINITE) {
+                skipped += 1u;
             } else {
                 atomicAdd(&counts[u32(c)], 1u);
                 add_fixed(u32(c), weights[p]);
@@ -201,5 +257,8 @@ fn bin_weighted(
     }
     if (outside > 0u) {
         atomicAdd(&report[0], outside);
+    }
+    if (skipped > 0u) {
+        atomicAdd(&report[1], skipped);
     }
 }

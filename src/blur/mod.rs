@@ -29,6 +29,7 @@ use ndarray::{Array, Array1, Array3, ArrayView, ArrayView1, ArrayView3, Dimensio
 use crate::array::{DType, DeviceArray, HostElement, Storage};
 use crate::error::{Error, Result};
 use crate::gpu::{Device, Recording};
+use crate::route::{route, Job, Operation};
 
 /// Largest kernel radius accepted (2^24 taps each side): a kernel past this would take
 /// gigabytes to hold, and no axis we can store is long enough to need it.
@@ -974,9 +975,10 @@ pub fn gaussian_filter<'a, T: BlurElement, D: Dimension>(
 ) -> Result<Array<T, D>> {
     let plan = params.plan(input.ndim())?;
     let input = input.into_dyn();
-    let out = match device.into() {
+    let job = Job::new(Operation::Blur, input.len()).float64(std::mem::size_of::<T>() == 8);
+    let out = match route(device.into(), &job) {
         Device::Cpu => cpu::run_fast(input.view(), &plan),
-        device @ Device::Gpu(ctx, _) => {
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
             crate::gpu::or_cpu_past_limits(
                 "gaussian_filter",
@@ -1029,9 +1031,10 @@ pub fn gaussian_filter_stack<'a, T: BlurElement>(
     params: &BlurParams,
 ) -> Result<Array3<T>> {
     let plans = params.plan_stack(stack.dim().0, sigmas)?;
-    match device.into() {
+    let job = Job::new(Operation::Blur, stack.len()).float64(std::mem::size_of::<T>() == 8);
+    match route(device.into(), &job) {
         Device::Cpu => Ok(cpu::run_stack_fast(stack, &plans)),
-        device @ Device::Gpu(ctx, _) => {
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
             crate::gpu::or_cpu_past_limits(
                 "gaussian_filter_stack",

@@ -34,6 +34,7 @@ use crate::fft::cpu::real_plans as plans;
 use crate::error::{Error, Result};
 use crate::gpu::Device;
 pub use crate::numpy::ConvMode as Mode;
+use crate::route::{route, Job, Operation};
 
 /// How the sums are computed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -279,12 +280,13 @@ fn kept(
     method: Method,
     (start, len): (usize, usize),
 ) -> Result<Array1<f64>> {
-    match device {
+    let job = Job::new(Operation::Convolve, a.len() + v.len()).float64(true);
+    match route(device, &job) {
         Device::Cpu => {
             let full = full_convolution_of_nonempty(a, v, method);
             Ok(Array1::from(full[start..start + len].to_vec()))
         }
-        Device::Gpu(ctx, _) => {
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
             crate::gpu::or_cpu_past_limits(
                 "convolve",
@@ -446,12 +448,13 @@ pub fn lag<'d>(
         ));
     }
     let lags = correlation_lags(a.len(), b.len(), Mode::Full);
-    let (m, c_at): (usize, Box<dyn Fn(usize) -> f64>) = match device {
+    let job = Job::new(Operation::Convolve, a.len() + b.len()).float64(true);
+    let (m, c_at): (usize, Box<dyn Fn(usize) -> f64>) = match route(device, &job) {
         Device::Cpu => {
             let c = correlate(Device::Cpu, a, b, Mode::Full, method)?;
             (first_argmax(&c), Box::new(move |i| c[i]))
         }
-        Device::Gpu(ctx, _) => {
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
             let reversed: Vec<f64> = b.iter().rev().copied().collect();
             let m = crate::gpu::or_cpu_past_limits(

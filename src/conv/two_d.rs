@@ -12,6 +12,7 @@ use super::{check, fft_len, scipy_window, Method, Mode};
 use crate::error::{Error, Result};
 use crate::fft::{cpu, Complex};
 use crate::gpu::Device;
+use crate::route::{route, Job, Operation};
 
 /// Rows and columns of an output window: (first row, rows), (first column, columns).
 pub type Window2 = ((usize, usize), (usize, usize));
@@ -89,7 +90,8 @@ fn full_window(
     window: Window2,
 ) -> Result<Array2<f64>> {
     let finite = a.iter().chain(v.iter()).all(|x| x.is_finite());
-    match device {
+    let job = Job::new(Operation::Convolve, a.len() + v.len()).float64(true);
+    match route(device, &job) {
         Device::Cpu => {
             let fft = match method {
                 Method::Direct => false,
@@ -102,7 +104,7 @@ fn full_window(
                 direct_window(a, v, window)
             })
         }
-        Device::Gpu(ctx, _) => {
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
             crate::gpu::or_cpu_past_limits(
                 "convolve (2-D)",

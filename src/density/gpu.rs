@@ -1,12 +1,13 @@
-//! The GPU path for counts: exact NumPy bins with float32 arithmetic only (see bin.wgsl), points
-//! streamed through the GPU in chunks that fit one storage binding, the grid kept on the GPU
-//! and read back once.
+//! The GPU path for counts: exact NumPy bins with integer comparisons only (see bin.wgsl),
+//! points streamed through the GPU in chunks of a few million, the grid kept on the GPU and
+//! read back once.
 //!
-//! The host turns each chunk's float64 coordinates into (h, m, l) float32 triples; while it
-//! prepares the next chunk, the GPU bins the previous one (two point buffers alternate).
-//! Coordinates whose triples would hold float32 subnormals (0 < |v| < 1e-20) or overflow
-//! (|v| > 1e38) are binned on the host instead, so the result is exact for every input.
-//! Weights are summed in 64-bit fixed point (two 32-bit atomics with carry): deterministic on
+//! Points go up as they are: each chunk's float64 x values, then its y values, written straight
+//! from the caller's arrays into the device's staging memory (16 bytes a point, no host pass
+//! over them). The shader compares the float64 bits as order keys, so every finite coordinate
+//! is binned exactly on every adapter, and counts NaN or infinite ones apart. While one chunk
+//! is binned, the next is uploaded (two point buffers alternate, each sized to the chunks it
+//! holds). Weights are summed in 64-bit fixed point (two 32-bit atomics with carry): deterministic on
 //! every adapter, float atomics needing none. NaN or infinite weights, mean/min/max, and grids
 //! larger than one storage binding run on the CPU path (`density::histogram2d` routes them).
 
@@ -26,13 +27,11 @@ pub const WG_SIZE: u32 = 256;
 pub const POINTS_PER_THREAD: u32 = 16;
 /// Largest grid binned in workgroup memory (`SHARED_CELLS`).
 pub const SHARED_CELLS: u32 = 4096;
-/// float32 values per point: (h, m, l) for x, then for y.
-const FLOATS_PER_POINT: usize = 6;
-/// Smallest non-zero magnitude sent to the GPU: below it the low part of a triple would be a
-/// float32 subnormal, which GPUs may flush to zero.
-const MIN_EXACT: f64 = 1e-20;
-/// Largest magnitude sent to the GPU (float32's range, with room to spare).
-const MAX_EXACT: f64 = 1e38;
+/// Bytes a point takes on the device: the float64 bits of x and of y.
+pub const POINT_BYTES: usize = 16;
+/// Points a chunk holds at most (32 MiB of coordinates): large enough that a chunk's fixed
+/// cost vanishes, small enough that its upload overlaps the previous chunk's binning.
+pub const CHUNK_POINTS: usize = 1 << 21;
 /// Points binned between read-backs of the grid, so no u32 cell can wrap.
 const FLUSH_POINTS: u64 = 1 << 31;
 
@@ -58,18 +57,16 @@ pub(crate) struct BinUniform {
     pub(crate) y_scale: f32,
 }
 
-/// `v` as (h, m, l) float32 with v = h + m + l exactly, for |v| in [1e-20, 1e38] or 0.
-fn split3(v: f64) -> [f32; 3] {
-    let h = v as f32;
-    let r = v - f64::from(h);
-    let m = r as f32;
-    let l = (r - f64::from(m)) as f32;
-    [h, m, l]
-}
-
-fn gpu_exact(v: f64) -> bool {
-    let a = v.abs();
-    a == 0.0 || (MIN_EXACT..=MAX_EXACT).contains(&a)
+/// The order key (high word, low word) of `v`: comparing keys as unsigned pairs orders them
+/// as the float64 values (-0 is +0). Kept in sync with `order_key` in bin.wgsl.
+fn order_key(v: f64) -> [u32; 2] {
+    let bits = if v == 0.0 { 0 } else { v.to_bits() };
+    let key = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    [(key >> 32) as u32, key as u32]
 }
 
 /// The binning pipelines on one context.
@@ -167,28 +164,12 @@ impl DensityGpu {
         })
     }
 
-    /// Whether this path runs `plan` (unweighted counts, edges exact in float32 triples, the
-    /// grid within one storage binding); [`super::histogram2d`] sends the rest to the CPU.
+    /// Whether this path runs `plan` (counts, the grid within one storage binding; every
+    /// finite edge and coordinate compares exactly); [`super::histogram2d`] sends the rest
+    /// to the CPU.
     pub fn supports(ctx: &GpuContext, plan: &DensityPlan) -> bool {
         let cells = (plan.x.bins() * plan.y.bins()) as u64;
-        plan.reduction == Reduction::Sum
-            && cells * 4 <= ctx.max_binding_bytes()
-            && plan
-                .x
-                .as_slice()
-                .iter()
-                .chain(plan.y.as_slice())
-                .all(|&e| gpu_exact(e))
-    }
-
-    /// Whether every edge of `plan` is within the magnitudes the GPU's float32 triples hold
-    /// exactly (what [`DensityGpu::supports`] asks of the edges, whatever the grid's size).
-    pub fn edges_exact(plan: &DensityPlan) -> bool {
-        plan.x
-            .as_slice()
-            .iter()
-            .chain(plan.y.as_slice())
-            .all(|&e| gpu_exact(e))
+        plan.reduction == Reduction::Sum && cells * 4 <= ctx.max_binding_bytes()
     }
 
     /// Why [`DensityGpu::supports`] (or, `weighted`, [`DensityGpu::supports_weights`]) refuses
@@ -205,17 +186,6 @@ impl DensityGpu {
                 "the {nx} x {ny} grid is larger than one GPU storage binding ({} MiB)",
                 binding >> 20
             ))
-        } else if !plan
-            .x
-            .as_slice()
-            .iter()
-            .chain(plan.y.as_slice())
-            .all(|&e| gpu_exact(e))
-        {
-            Some(
-                "an edge is outside the magnitudes the GPU's float32 triples hold exactly"
-                    .to_string(),
-            )
         } else if weighted && ctx.limits().max_storage_buffers_per_shader_stage < 6 {
             Some("the adapter binds fewer than 6 storage buffers per stage".to_string())
         } else {
@@ -289,10 +259,9 @@ impl DensityGpu {
 struct Weighted {
     pipeline: wgpu::ComputePipeline,
     sums: GpuBuffer,
-    slots: [GpuBuffer; 2],
+    slots: [Option<GpuBuffer>; 2],
     fixed: Vec<[u32; 2]>,
     scale: f64,
-    host_sums: Vec<f64>,
 }
 
 /// Counts points on the GPU chunk by chunk, for inputs that arrive in pieces (files larger
@@ -304,14 +273,11 @@ pub struct GpuBinner<'c> {
     edges: GpuBuffer,
     counts: GpuBuffer,
     report: GpuBuffer,
-    slots: [GpuBuffer; 2],
+    /// Each chunk's points, two alternating (made on first use, grown to the largest chunk).
+    slots: [Option<GpuBuffer>; 2],
     in_flight: [Option<crate::gpu::Submission>; 2],
-    chunk_points: usize,
     guess: [f32; 4],
-    triples: Vec<f32>,
     host_grid: Vec<u64>,
-    host_outside: u64,
-    non_finite: u64,
     since_flush: u64,
     chunks: usize,
     /// Points given to [`GpuBinner::add`], for the report.
@@ -366,15 +332,12 @@ impl<'c> GpuBinner<'c> {
             return Err(Error::param("plan", "needs the CPU path (weights, a reduction, a grid past one binding, or edges outside [1e-20, 1e38])"));
         }
         let cells = plan.x.bins() * plan.y.bins();
-        let edge_table: Vec<[f32; 4]> = plan
+        let edge_table: Vec<[u32; 2]> = plan
             .x
             .as_slice()
             .iter()
             .chain(plan.y.as_slice())
-            .map(|&e| {
-                let [h, m, l] = split3(e);
-                [h, m, l, 0.0]
-            })
+            .map(|&e| order_key(e))
             .collect();
         let guess = |edges: &Edges| {
             let e = edges.as_slice();
@@ -387,9 +350,6 @@ impl<'c> GpuBinner<'c> {
             (e[0] as f32, if scale.is_finite() { scale } else { 0.0 })
         };
         let ((x_first, x_scale), (y_first, y_scale)) = (guess(&plan.x), guess(&plan.y));
-        let chunk_points =
-            ((ctx.max_binding_bytes() as usize) / (FLOATS_PER_POINT * 4)).clamp(1, 1 << 24);
-        let slot_bytes = (chunk_points * FLOATS_PER_POINT * 4) as u64;
         let binner = Self {
             ctx,
             pipeline: if cells as u32 <= SHARED_CELLS {
@@ -401,17 +361,10 @@ impl<'c> GpuBinner<'c> {
             edges: ctx.upload_table("density edges", &edge_table)?,
             counts: ctx.storage_buffer("density counts", (cells * 4) as u64)?,
             report: ctx.storage_buffer("density report", 16)?,
-            slots: [
-                ctx.storage_buffer("density points A", slot_bytes)?,
-                ctx.storage_buffer("density points B", slot_bytes)?,
-            ],
+            slots: [None, None],
             in_flight: [None, None],
-            chunk_points,
             guess: [x_first, x_scale, y_first, y_scale],
-            triples: Vec::with_capacity(chunk_points * FLOATS_PER_POINT),
             host_grid: Vec::new(),
-            host_outside: 0,
-            non_finite: 0,
             since_flush: 0,
             chunks: 0,
             added: 0,
@@ -490,7 +443,6 @@ impl<'c> GpuBinner<'c> {
     fn enable_weights(&mut self, pipelines: &DensityGpu, shift: i32) -> Result<()> {
         let ctx = self.ctx;
         let cells = self.plan.x.bins() * self.plan.y.bins();
-        let slot_bytes = (self.chunk_points * 8) as u64;
         let sums = ctx.storage_buffer("density weight sums", (cells * 8) as u64)?;
         let mut encoder = ctx.encoder();
         encoder.clear_buffer(&sums, 0, None);
@@ -498,13 +450,9 @@ impl<'c> GpuBinner<'c> {
         self.weighted = Some(Weighted {
             pipeline: pipelines.weighted.clone(),
             sums,
-            slots: [
-                ctx.storage_buffer("density weights A", slot_bytes)?,
-                ctx.storage_buffer("density weights B", slot_bytes)?,
-            ],
-            fixed: Vec::with_capacity(self.chunk_points),
+            slots: [None, None],
+            fixed: Vec::new(),
             scale: 2f64.powi(shift),
-            host_sums: Vec::new(),
         });
         Ok(())
     }
@@ -550,52 +498,38 @@ impl<'c> GpuBinner<'c> {
                 "a weighted binner takes weights with every chunk, a counting one none",
             ));
         }
-        let (cells, ny) = (self.plan.x.bins() * self.plan.y.bins(), self.plan.y.bins());
         let n = x.len();
         self.added += n as u64;
-        let mut next = 0usize;
-        while next < n {
-            // Gather up to chunk_points GPU-exact points, handling the rest on the host.
-            self.triples.clear();
-            if let Some(w) = &mut self.weighted {
+        // Contiguous views go up as they are; others are copied once into standard layout.
+        let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
+        let (x, y) = (
+            x.as_slice().expect("standard layout"),
+            y.as_slice().expect("standard layout"),
+        );
+        // A chunk's coordinates are bound at once: within one storage binding.
+        let chunk = (self.ctx.max_binding_bytes() as usize / POINT_BYTES).clamp(1, CHUNK_POINTS);
+        for first in (0..n).step_by(chunk) {
+            let last = (first + chunk).min(n);
+            if let (Some(w), Some(weights)) = (&mut self.weighted, weights) {
                 w.fixed.clear();
+                w.fixed.extend(
+                    weights
+                        .slice(ndarray::s![first..last])
+                        .iter()
+                        .map(|&v| to_fixed(v, w.scale)),
+                );
             }
-            while next < n && self.triples.len() < self.chunk_points * FLOATS_PER_POINT {
-                let (xv, yv) = (x[next], y[next]);
-                let wv = weights.map(|w| w[next]);
-                next += 1;
-                if !(xv.is_finite() && yv.is_finite()) {
-                    self.non_finite += 1;
-                } else if gpu_exact(xv) && gpu_exact(yv) {
-                    self.triples.extend_from_slice(&split3(xv));
-                    self.triples.extend_from_slice(&split3(yv));
-                    if let (Some(w), Some(wv)) = (&mut self.weighted, wv) {
-                        w.fixed.push(to_fixed(wv, w.scale));
-                    }
-                } else {
-                    match (self.plan.x.bin(xv), self.plan.y.bin(yv)) {
-                        (Some(i), Some(j)) => {
-                            self.host_grid.resize(cells, 0);
-                            self.host_grid[i * ny + j] += 1;
-                            if let (Some(w), Some(wv)) = (&mut self.weighted, wv) {
-                                w.host_sums.resize(cells, 0.0);
-                                w.host_sums[i * ny + j] += wv;
-                            }
-                        }
-                        _ => self.host_outside += 1,
-                    }
-                }
-            }
-            self.submit_chunk()?;
+            self.submit_chunk(&x[first..last], &y[first..last])?;
         }
         Ok(())
     }
 
-    /// Sends the gathered triples to the GPU (no wait: the host prepares the next chunk
-    /// meanwhile; the buffer of two chunks ago is waited for before it is overwritten).
-    fn submit_chunk(&mut self) -> Result<()> {
+    /// Uploads one chunk's x and y values (and fixed-point weights) into the next slot and
+    /// submits its binning (no wait: the host uploads the next chunk meanwhile; the slot of two
+    /// chunks ago is waited for before it is overwritten).
+    fn submit_chunk(&mut self, x: &[f64], y: &[f64]) -> Result<()> {
         let ctx = self.ctx;
-        let points = self.triples.len() / FLOATS_PER_POINT;
+        let points = x.len();
         if points == 0 {
             return Ok(());
         }
@@ -610,6 +544,11 @@ impl<'c> GpuBinner<'c> {
         if let Some(index) = self.in_flight[slot].take() {
             ctx.wait_for(index)?;
         }
+        let bytes = (points * POINT_BYTES) as u64;
+        if self.slots[slot].as_ref().is_none_or(|b| b.bytes() < bytes) {
+            self.slots[slot] = Some(ctx.storage_buffer("density points", bytes)?);
+        }
+        let points_buffer = self.slots[slot].clone().expect("just made");
         let groups = (points as u64).div_ceil(u64::from(WG_SIZE * POINTS_PER_THREAD));
         let [x_first, x_scale, y_first, y_scale] = self.guess;
         let uniform = ctx.uniform(
@@ -625,21 +564,27 @@ impl<'c> GpuBinner<'c> {
                 y_scale,
             },
         )?;
-        ctx.write(&self.slots[slot], &self.triples)?;
+        ctx.write_at(&points_buffer, 0, x)?;
+        ctx.write_at(&points_buffer, (points * 8) as u64, y)?;
         let mut encoder = ctx.encoder();
-        if let Some(w) = &self.weighted {
-            ctx.write(&w.slots[slot], &w.fixed)?;
+        if let Some(w) = &mut self.weighted {
+            let bytes = (points * 8) as u64;
+            if w.slots[slot].as_ref().is_none_or(|b| b.bytes() < bytes) {
+                w.slots[slot] = Some(ctx.storage_buffer("density weights", bytes)?);
+            }
+            let weights_buffer = w.slots[slot].clone().expect("just made");
+            ctx.write_at(&weights_buffer, 0, &w.fixed)?;
             ctx.record_dispatch(
                 "recording a weighted density chunk",
                 &mut encoder,
                 &w.pipeline,
                 &[
                     &uniform,
-                    &self.slots[slot],
+                    &points_buffer,
                     &self.edges,
                     &self.counts,
                     &self.report,
-                    &w.slots[slot],
+                    &weights_buffer,
                     &w.sums,
                 ],
                 groups,
@@ -651,7 +596,7 @@ impl<'c> GpuBinner<'c> {
                 &self.pipeline,
                 &[
                     &uniform,
-                    &self.slots[slot],
+                    &points_buffer,
                     &self.edges,
                     &self.counts,
                     &self.report,
@@ -676,16 +621,17 @@ impl<'c> GpuBinner<'c> {
                 "only plain counts stay on the GPU; use finish()",
             ));
         }
-        let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 1)?;
-        let out_of_range = u64::from(device_report[0]) + self.host_outside;
+        let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 2)?;
+        let out_of_range = u64::from(device_report[0]);
+        let non_finite = u64::from(device_report[1]);
         self.host_grid
             .resize(self.plan.x.bins() * self.plan.y.bins(), 0);
         Ok(DeviceCounts {
             counts: self.counts,
             host_grid: self.host_grid,
-            used: self.added - out_of_range - self.non_finite,
+            used: self.added - out_of_range - non_finite,
             out_of_range,
-            non_finite: self.non_finite,
+            non_finite,
         })
     }
 
@@ -696,7 +642,7 @@ impl<'c> GpuBinner<'c> {
     pub fn finish(mut self) -> Result<Histogram> {
         let cells = self.plan.x.bins() * self.plan.y.bins();
         let device_counts: Vec<u32> = self.ctx.read_back(&self.counts, 0, cells)?;
-        let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 1)?;
+        let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 2)?;
         self.host_grid.resize(cells, 0);
         let counts: Vec<u64> = self
             .host_grid
@@ -709,14 +655,12 @@ impl<'c> GpuBinner<'c> {
             None => counts.iter().map(|&c| c as f64).collect(),
             Some(w) => {
                 let words: Vec<u32> = self.ctx.read_back(&w.sums, 0, 2 * cells)?;
-                w.host_sums.resize(cells, 0.0);
                 words
                     .chunks_exact(2)
-                    .zip(&w.host_sums)
-                    .map(|(pair, &host)| {
+                    .map(|pair| {
                         // The 64-bit two's-complement sum, low word first.
                         let fixed = (u64::from(pair[0]) | (u64::from(pair[1]) << 32)) as i64;
-                        fixed as f64 / w.scale + host
+                        fixed as f64 / w.scale
                     })
                     .collect()
             }
@@ -725,8 +669,8 @@ impl<'c> GpuBinner<'c> {
             values,
             &self.plan,
             used,
-            u64::from(device_report[0]) + self.host_outside,
-            self.non_finite,
+            u64::from(device_report[0]),
+            u64::from(device_report[1]),
         ))
     }
 }

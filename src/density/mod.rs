@@ -606,7 +606,10 @@ pub fn histogram2d<'d>(
     weights: Option<ArrayView1<'_, f64>>,
     plan: &DensityPlan,
 ) -> Result<Histogram> {
-    let device: Device<'d> = device.into();
+    let device = crate::route::route(
+        device.into(),
+        &crate::route::Job::new(crate::route::Operation::Histogram2d, x.len()),
+    );
     match (device.gpu(), weights) {
         (Some(ctx), None) if gpu::DensityGpu::supports(ctx, plan) => {
             gpu::DensityGpu::new(ctx)?.histogram2d(ctx, x, y, plan)
@@ -687,7 +690,7 @@ impl<'e> BandBinner<'e> {
         let (nx, ny) = (plan.x.bins(), plan.y.bins());
         let cell_bytes = if shift.is_some() { 8 } else { 4 };
         let rows = (ctx.max_binding_bytes() / cell_bytes) as usize / ny.max(1);
-        if plan.reduction != Reduction::Sum || !gpu::DensityGpu::edges_exact(plan) || rows < 2 {
+        if plan.reduction != Reduction::Sum || rows < 2 {
             return Ok(None);
         }
         let pipelines = gpu::DensityGpu::new(ctx)?;

@@ -24,6 +24,7 @@ use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 
 use crate::error::{Error, Result};
 use crate::gpu::{Arith, Device, DeviceReal, DoubleFloat, GpuContext, Scaling};
+use crate::route::{route, Job, Operation};
 
 /// Checks a GPU transform size: a power of two, at least `min`.
 pub(crate) fn check_size(n: usize, min: usize) -> Result<()> {
@@ -234,13 +235,16 @@ pub fn fft_rows<'d, T: FftFloat>(
     inverse: bool,
 ) -> Result<Vec<Complex<T>>> {
     check_row_shape("FFT input", data.len(), n)?;
-    match device.into() {
+    match route(
+        device.into(),
+        &Job::new(Operation::Fft, data.len()).float64(T::IS_F64),
+    ) {
         Device::Cpu => {
             let mut values: Vec<Complex<f64>> = complex_to(data);
             cpu::fft_rows(&mut values, n, inverse)?;
             Ok(complex_to(&values))
         }
-        device @ Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_past_limits(
             "fft",
             || match arith_of::<T>(device) {
                 Arith::Single => {
@@ -272,12 +276,15 @@ pub fn rfft_rows<'d, T: FftFloat>(
     n: usize,
 ) -> Result<Vec<Complex<T>>> {
     check_row_shape("rfft input", x.len(), n)?;
-    match device.into() {
+    match route(
+        device.into(),
+        &Job::new(Operation::Fft, x.len()).float64(T::IS_F64),
+    ) {
         Device::Cpu => {
             let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
             Ok(complex_to(&cpu::rfft_rows(&wide, n)?))
         }
-        device @ Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_past_limits(
             "rfft",
             || match arith_of::<T>(device) {
                 Arith::Single => {
@@ -306,7 +313,10 @@ pub fn irfft_rows<'d, T: FftFloat>(
 ) -> Result<Vec<T>> {
     check_n(n)?;
     check_row_shape("irfft input", spectrum.len(), n / 2 + 1)?;
-    match device.into() {
+    match route(
+        device.into(),
+        &Job::new(Operation::Fft, spectrum.len()).float64(T::IS_F64),
+    ) {
         Device::Cpu => {
             let wide: Vec<Complex<f64>> = complex_to(spectrum);
             Ok(cpu::irfft_rows(&wide, n)?
@@ -314,7 +324,7 @@ pub fn irfft_rows<'d, T: FftFloat>(
                 .map(T::from_f64)
                 .collect())
         }
-        device @ Device::Gpu(ctx, _) => crate::gpu::or_cpu_past_limits(
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_past_limits(
             "irfft",
             || match arith_of::<T>(device) {
                 Arith::Single => {

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub(crate) const POISON_BITS: u32 = 0x7fc0_dead;
 
 /// A command encoder being recorded. While one is open, the pool keeps released buffers
-/// pending (a dispatch recorded here may still read them); [`GpuContext::submit`] closes it.
+/// pending (a dispatch recorded here may still read them); submitting it closes it.
 /// Dereferences to the [`wgpu::CommandEncoder`].
 pub struct Recording {
     encoder: Option<wgpu::CommandEncoder>,
@@ -245,6 +245,30 @@ impl GpuContext {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         Counters::add(&self.pool.counters.uploaded, bytes.len() as u64);
         self.write_bytes("writing a buffer", buffer, bytes)
+    }
+
+    /// Writes `data` at byte `offset` of `buffer` (through the queue, ordered with
+    /// submissions): array data, counted in `uploaded_bytes`.
+    pub(crate) fn write_at<T: Pod>(
+        &self,
+        buffer: &GpuBuffer,
+        offset: u64,
+        data: &[T],
+    ) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        Counters::add(&self.pool.counters.uploaded, bytes.len() as u64);
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.scoped("writing a buffer", || {
+            let padded = (bytes.len() as u64).next_multiple_of(4);
+            let size = wgpu::BufferSize::new(padded).expect("not empty");
+            if let Some(mut view) = self.queue.write_buffer_with(buffer, offset, size) {
+                let (mut head, mut tail) = view.slice(..).split_at(bytes.len());
+                head.copy_from_slice(bytes);
+                tail.fill(0);
+            }
+        })
     }
 
     /// Copies `bytes` to the start of `buffer` through the queue's staging memory, padded with

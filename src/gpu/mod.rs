@@ -22,7 +22,7 @@ pub use precision::{Arith, DeviceReal, DoubleFloat, Precision, DOUBLE_FLOAT_SPAN
 
 pub use select::{
     adapters_named, enumerate_adapters, list_adapters, open_all_adapters, parse_pci_bus_id,
-    AdapterSummary, Backend, Device, Executor, ADAPTER_ENV,
+    AdapterSummary, Backend, Device, Executor, ADAPTER_ENV, AUTO_SOFTWARE_ENV,
 };
 
 use std::collections::HashMap;
@@ -71,6 +71,14 @@ impl std::ops::Deref for GpuContext {
 }
 
 impl GpuContext {
+    /// The slot where the router keeps this context's crossover table (route.rs owns its
+    /// type: the context only holds it, so this module does not depend on the router).
+    pub(crate) fn route_table(
+        &self,
+    ) -> &std::sync::RwLock<Option<Arc<dyn std::any::Any + Send + Sync>>> {
+        &self.route_table
+    }
+
     /// Whether `self` and `other` are handles to the same context.
     pub fn same(&self, other: &GpuContext) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
@@ -88,6 +96,8 @@ pub struct ContextInner {
     constants: Mutex<HashMap<(&'static str, u64), GpuBuffer>>,
     /// Every buffer a call leases, and the transfer counters (pool.rs).
     pool: Arc<pool::Pool>,
+    /// `backend='auto'`'s crossovers for this adapter, read on first use (route.rs).
+    route_table: std::sync::RwLock<Option<Arc<dyn std::any::Any + Send + Sync>>>,
     lost: Arc<Mutex<Option<String>>>,
     poison: std::sync::atomic::AtomicBool,
     emulate_f64: std::sync::atomic::AtomicBool,
@@ -178,6 +188,7 @@ impl GpuContext {
         let pool = pool::Pool::new(limits.max_buffer_size);
         let inner = ContextInner {
             pool,
+            route_table: std::sync::RwLock::new(None),
             device,
             queue,
             info,

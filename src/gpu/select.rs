@@ -14,6 +14,15 @@ use crate::error::{Error, Result};
 /// bus id is how each process of a multi-GPU node takes its own GPU.
 pub const ADAPTER_ENV: &str = "GPUSCI_ADAPTER";
 
+/// Environment variable that lets `backend='auto'` pick a software adapter (lavapipe,
+/// llvmpipe) when no hardware GPU is found, so that auto's size policy can be tested and
+/// calibrated on machines without a GPU. `1` turns it on.
+pub const AUTO_SOFTWARE_ENV: &str = "GPUSCI_AUTO_SOFTWARE";
+
+fn auto_considers_software() -> bool {
+    std::env::var(AUTO_SOFTWARE_ENV).is_ok_and(|v| v.trim() == "1")
+}
+
 /// The user's choice of where to compute.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Backend {
@@ -195,6 +204,9 @@ pub enum Executor {
     Cpu,
     /// A GPU context.
     Gpu(Box<GpuContext>),
+    /// `backend='auto'` on a GPU context: each operation runs on it past its crossover, on
+    /// the CPU below ([`crate::route`]).
+    Auto(Box<GpuContext>),
 }
 
 impl Executor {
@@ -234,7 +246,9 @@ impl Executor {
             None => {
                 let mut usable = usable.into_iter();
                 match backend {
-                    Backend::Auto => match usable.find(|(summary, _)| !summary.is_software()) {
+                    Backend::Auto => match usable
+                        .find(|(summary, _)| !summary.is_software() || auto_considers_software())
+                    {
                         Some((_, adapter)) => adapter,
                         None => return Ok(Executor::Cpu),
                     },
@@ -244,14 +258,18 @@ impl Executor {
                 }
             }
         };
-        Ok(Executor::Gpu(Box::new(GpuContext::from_adapter(&chosen)?)))
+        let ctx = Box::new(GpuContext::from_adapter(&chosen)?);
+        Ok(match backend {
+            Backend::Auto => Executor::Auto(ctx),
+            _ => Executor::Gpu(ctx),
+        })
     }
 
     /// The GPU context, if this executor is one.
     pub fn gpu(&self) -> Option<&GpuContext> {
         match self {
             Executor::Cpu => None,
-            Executor::Gpu(ctx) => Some(ctx),
+            Executor::Gpu(ctx) | Executor::Auto(ctx) => Some(ctx),
         }
     }
 
@@ -279,6 +297,10 @@ pub enum Device<'a> {
     Cpu,
     /// A GPU context, and how float64 input is computed on it.
     Gpu(&'a GpuContext, Precision),
+    /// `backend='auto'`: the GPU context for jobs past its crossover, the CPU below it
+    /// ([`crate::route::route`] decides, per operation and size). Where an operation does not
+    /// route, it is the GPU.
+    Auto(&'a GpuContext, Precision),
 }
 
 impl<'a> Device<'a> {
@@ -286,7 +308,7 @@ impl<'a> Device<'a> {
     pub fn gpu(self) -> Option<&'a GpuContext> {
         match self {
             Device::Cpu => None,
-            Device::Gpu(ctx, _) => Some(ctx),
+            Device::Gpu(ctx, _) | Device::Auto(ctx, _) => Some(ctx),
         }
     }
 
@@ -296,6 +318,7 @@ impl<'a> Device<'a> {
         match self {
             Device::Cpu => Device::Cpu,
             Device::Gpu(ctx, _) => Device::Gpu(ctx, precision),
+            Device::Auto(ctx, _) => Device::Auto(ctx, precision),
         }
     }
 
@@ -303,8 +326,10 @@ impl<'a> Device<'a> {
     pub fn float64_arith(self) -> Option<Arith> {
         match self {
             Device::Cpu => None,
-            Device::Gpu(_, Precision::Single) => Some(Arith::Single),
-            Device::Gpu(ctx, _) => Some(ctx.float64_arith()),
+            Device::Gpu(_, Precision::Single) | Device::Auto(_, Precision::Single) => {
+                Some(Arith::Single)
+            }
+            Device::Gpu(ctx, _) | Device::Auto(ctx, _) => Some(ctx.float64_arith()),
         }
     }
 
@@ -313,6 +338,10 @@ impl<'a> Device<'a> {
         match self {
             Device::Cpu => format!("cpu ({} threads)", rayon::current_num_threads()),
             Device::Gpu(ctx, _) => format!("gpu: {}", ctx.describe()),
+            Device::Auto(ctx, _) => format!(
+                "auto: {} past each operation's crossover, else the CPU",
+                ctx.describe()
+            ),
         }
     }
 }
@@ -322,6 +351,7 @@ impl<'a> From<&'a Executor> for Device<'a> {
         match exec {
             Executor::Cpu => Device::Cpu,
             Executor::Gpu(ctx) => Device::Gpu(ctx, Precision::Auto),
+            Executor::Auto(ctx) => Device::Auto(ctx, Precision::Auto),
         }
     }
 }

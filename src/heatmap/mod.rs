@@ -210,7 +210,10 @@ pub fn heatmap<'d>(
     points: &Points,
     params: &HeatmapParams,
 ) -> Result<Heatmap> {
-    let device: Device<'d> = device.into();
+    let device = crate::route::route(
+        device.into(),
+        &crate::route::Job::new(crate::route::Operation::Heatmap, points.x.len()),
+    );
     check_size(params)?;
     let plan = density_params(params).plan(points.x.view(), points.y.view(), points.kind)?;
     if let Some(ctx) = device.gpu() {
@@ -226,7 +229,6 @@ pub fn heatmap<'d>(
         if points.weights.is_none()
             && !HeatmapGpu::supports(ctx, params)
             && plan.reduction == density::Reduction::Sum
-            && DensityGpu::edges_exact(&plan)
         {
             if let Some(tiling) = gpu::Tiling::of(ctx, params) {
                 return HeatmapGpu::new(ctx)?

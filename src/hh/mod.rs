@@ -22,6 +22,7 @@ pub mod gpu;
 use crate::error::{Error, Result};
 use crate::gpu::{Device, Precision};
 use crate::rng;
+use crate::route::{route, Job, Operation};
 
 /// The model and the run, with the question's names, units (ms, mV, uF/cm^2, mS/cm^2,
 /// uA/cm^2) and values.
@@ -303,8 +304,11 @@ pub fn simulate<'d>(
     neurons: u32,
     record: u32,
 ) -> Result<Vec<cpu::HhNeuron>> {
-    match device.into() {
-        Device::Gpu(_, Precision::Double) => {
+    match route(
+        device.into(),
+        &Job::new(Operation::Simulation, neurons as usize),
+    ) {
+        Device::Gpu(_, Precision::Double) | Device::Auto(_, Precision::Double) => {
             crate::gpu::note_cpu_fallback(|| {
                 "hodgkin_huxley: precision='double': the GPU kernel computes in float32 (WGSL \
                  has no float64 exp); computed on the CPU in float64"
@@ -312,7 +316,9 @@ pub fn simulate<'d>(
             });
             cpu::simulate(params, neurons, record)
         }
-        Device::Gpu(ctx, _) => gpu::HhGpu::new(ctx)?.simulate(ctx, params, neurons, record),
+        Device::Gpu(ctx, _) | Device::Auto(ctx, _) => {
+            gpu::HhGpu::new(ctx)?.simulate(ctx, params, neurons, record)
+        }
         Device::Cpu => cpu::simulate(params, neurons, record),
     }
 }

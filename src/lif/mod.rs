@@ -621,6 +621,11 @@ pub fn simulate<'d>(
         }
         params.validate(network.n())?;
     }
+    let neurons: usize = batch.iter().map(|(network, _)| network.n()).sum();
+    let device = crate::route::route(
+        device,
+        &crate::route::Job::new(crate::route::Operation::Simulation, neurons),
+    );
     let Some(ctx) = device.gpu() else {
         let runs = batch
             .par_iter()

@@ -18,6 +18,7 @@ use ndarray::ArrayView1;
 
 use crate::error::{Error, Result};
 use crate::gpu::Device;
+use crate::route::{route, Job, Operation};
 
 /// Which events are kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -160,14 +161,14 @@ pub fn crossings<'d>(
     x: ArrayView1<'_, f64>,
     params: &CrossingParams,
 ) -> Result<Vec<Crossing>> {
-    let device: Device<'d> = device.into();
+    let device = route(device.into(), &Job::new(Operation::Crossings, x.len()));
     match device {
         // No samples, no events (NumPy: an empty int64 array); nothing to send to a GPU.
-        Device::Gpu(..) if x.is_empty() => {
+        Device::Gpu(..) | Device::Auto(..) if x.is_empty() => {
             params.validate()?;
             Ok(Vec::new())
         }
-        Device::Gpu(ctx, _) if params.down.is_none() => {
+        Device::Gpu(ctx, _) | Device::Auto(ctx, _) if params.down.is_none() => {
             params.validate()?;
             let contiguous = x.as_standard_layout();
             let samples = contiguous.as_slice().expect("standard layout");
@@ -175,7 +176,7 @@ pub fn crossings<'d>(
                 super::gpu::CrossingsGpu::new(ctx)?.transitions(ctx, samples, params.threshold)?;
             Ok(kept(x, params, transitions))
         }
-        Device::Gpu(..) => {
+        Device::Gpu(..) | Device::Auto(..) => {
             params.validate()?;
             crate::gpu::note_cpu_fallback(|| {
                 "crossings: hysteresis (a separate down threshold) is a sequential state \

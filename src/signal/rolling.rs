@@ -13,6 +13,7 @@ use ndarray::{Array1, ArrayView1};
 
 use crate::error::{Error, Result};
 use crate::gpu::Device;
+use crate::route::{route, Job, Operation};
 
 pub use crate::numpy::ConvMode;
 
@@ -133,7 +134,7 @@ pub fn rolling_mean<'d>(
     params: &RollingParams,
 ) -> Result<Array1<f64>> {
     validate(x.len(), params)?;
-    let Device::Gpu(ctx, _) = device.into() else {
+    let Some(ctx) = route(device.into(), &Job::new(Operation::RollingMean, x.len())).gpu() else {
         return Ok(rolling_mean_cpu(x, params));
     };
     let contiguous = x.as_standard_layout();

@@ -20,6 +20,7 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 use crate::gpu::Device;
+use crate::route::{route, Job, Operation};
 
 /// Most cells of a grid: 2^26 cells hold 1 GiB of float64 states and take about 2 x 10^8
 /// steps to T = 1 at CFL 0.3; far past any convergence study, and below what would exhaust
@@ -270,11 +271,11 @@ pub fn energy(p: &[f64], u: &[f64], dx: f64) -> f64 {
 /// # Errors
 /// As [`WaveParams::validate`]; GPU errors.
 pub fn simulate<'d>(device: impl Into<Device<'d>>, params: &WaveParams) -> Result<WaveRun> {
-    let device: Device<'d> = device.into();
     params.validate()?;
-    match device {
+    let job = Job::new(Operation::Simulation, params.n);
+    match route(device.into(), &job) {
         Device::Cpu => Ok(cpu::simulate(params)),
-        Device::Gpu(ctx, _) => gpu::WaveGpu::new(ctx)?.simulate(ctx, params),
+        Device::Gpu(ctx, _) | Device::Auto(ctx, _) => gpu::WaveGpu::new(ctx)?.simulate(ctx, params),
     }
 }
 

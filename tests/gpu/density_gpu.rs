@@ -118,7 +118,8 @@ fn gpu_global_atomics_path_on_a_large_grid() {
 
 #[test]
 fn gpu_streams_point_sets_larger_than_one_binding() {
-    // A 64 KiB binding holds 2,730 points: 40,000 points take 15 chunks through two buffers.
+    // A 64 KiB binding holds 4,096 points (16 bytes each): 40,000 points take 10 chunks through
+    // two buffers.
     let small = |mut limits: wgpu::Limits| {
         limits.max_storage_buffer_binding_size = 64 * 1024;
         limits
@@ -134,7 +135,7 @@ fn gpu_streams_point_sets_larger_than_one_binding() {
                 &y,
                 &DensityParams::new(64, 64).with_range([0.0, 1.0], [0.0, 1.0]),
                 PointType::F64,
-                "shared path, 15 chunks",
+                "shared path, 10 chunks",
             );
             same_as_cpu(
                 ctx,
@@ -142,7 +143,7 @@ fn gpu_streams_point_sets_larger_than_one_binding() {
                 &y,
                 &DensityParams::new(120, 100).with_range([0.0, 1.0], [0.0, 1.0]),
                 PointType::F64,
-                "global path, 15 chunks",
+                "global path, 10 chunks",
             );
         },
     );

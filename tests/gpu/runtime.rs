@@ -408,3 +408,129 @@ fn a_device_blur_the_gpu_refuses_runs_on_the_cpu_and_stays_on_the_device() {
         },
     );
 }
+
+/// `backend='auto'`: a host input goes to the GPU only at or past the crossover of its
+/// (operation, arithmetic, adapter); `gpu` and `cpu` still force the choice.
+#[test]
+fn auto_keeps_small_calls_on_the_cpu_and_sends_large_ones_to_the_gpu() {
+    use gpusci::gpu::{Arith, Precision};
+    use gpusci::route::{AdapterClass, Crossovers, Operation};
+    for_each_adapter(
+        "auto_keeps_small_calls_on_the_cpu_and_sends_large_ones_to_the_gpu",
+        |ctx| {
+            let mut table = Crossovers::defaults(AdapterClass::of(ctx));
+            table.set(Operation::Blur, Arith::Single, 1000);
+            table.set(Operation::Fft, Arith::Single, u64::MAX);
+            ctx.set_crossovers(table);
+            let auto = gpusci::Device::Auto(ctx, Precision::Auto);
+            let params = BlurParams::new(1.0);
+            for (side, on_gpu) in [(10usize, false), (31, false), (32, true), (100, true)] {
+                let input = image(side, side, side as u64);
+                ctx.reset_stats();
+                let got = gaussian_filter(auto, input.view(), &params).expect("blur");
+                let stats = ctx.reset_stats();
+                assert_eq!(
+                    stats.submits > 0,
+                    on_gpu,
+                    "{side}x{side} on the GPU: {on_gpu} ({stats:?})"
+                );
+                let want =
+                    gaussian_filter(gpusci::Device::Cpu, input.view(), &params).expect("cpu");
+                assert_close(got.view(), want.view(), BLUR_F32_TOL, "auto blur");
+                // backend='gpu' forces the GPU whatever the size.
+                gaussian_filter(executor_on(ctx), input.view(), &params).expect("blur");
+                assert!(
+                    ctx.reset_stats().submits > 0,
+                    "gpu forces the GPU at {side}x{side}"
+                );
+            }
+            // 'never' keeps an operation on the CPU at any size.
+            let signal = ndarray::Array1::<f32>::ones(1 << 12).into_dyn();
+            gpusci::fft::rfft(auto, signal.view(), &gpusci::fft::FftParams::default())
+                .expect("rfft");
+            assert_eq!(
+                ctx.reset_stats().submits,
+                0,
+                "a 'never' crossover stays on the CPU"
+            );
+        },
+    );
+}
+
+/// histogram2d uploads each float64 point as its 16 bytes and bins it exactly on the device
+/// (integer comparisons of the bits): the counts equal the CPU's (NumPy's, by the density
+/// fixtures) for every finite value, subnormals and 1e300 included, and -0 on an edge at 0.
+#[test]
+fn histogram2d_uploads_16_bytes_a_point_and_bins_every_float64_exactly() {
+    use gpusci::density::{histogram2d, BinSpec, DensityParams, PointType};
+    for_each_adapter(
+        "histogram2d_uploads_16_bytes_a_point_and_bins_every_float64_exactly",
+        |ctx| {
+            let n = 1_000_000;
+            let (x, y) = gpusci::data::clustered_points(n, 5);
+            let plan = DensityParams::new(64, 48)
+                .plan(x.view(), y.view(), PointType::F64)
+                .expect("plan");
+            let device = executor_on(ctx);
+            histogram2d(device, x.view(), y.view(), None, &plan).expect("warm-up");
+            ctx.reset_stats();
+            let got = histogram2d(device, x.view(), y.view(), None, &plan).expect("gpu");
+            let stats = ctx.reset_stats();
+            assert!(
+                stats.uploaded_bytes <= 16 * n as u64,
+                "at most 16 bytes a point: {stats:?}"
+            );
+            let want =
+                histogram2d(gpusci::Device::Cpu, x.view(), y.view(), None, &plan).expect("cpu");
+            assert_eq!(got.values, want.values, "counts as the CPU's");
+            assert_eq!((got.used, got.out_of_range), (want.used, want.out_of_range));
+
+            // Every kind of float64 against edges where float32 would round: exact all the same.
+            let tiny = 1e-310; // subnormal
+            let xs = ndarray::arr1(&[
+                -0.0,
+                0.0,
+                tiny,
+                -tiny,
+                1e300,
+                -1e300,
+                f64::NAN,
+                f64::INFINITY,
+                1.0 + f64::EPSILON,
+                1.0,
+                1.0 - f64::EPSILON / 2.0,
+                2e-300,
+                3.0,
+                f64::MIN_POSITIVE,
+                0.5,
+            ]);
+            let ys = xs.mapv(|v| if v.is_nan() { 0.5 } else { 0.25 });
+            let edges = vec![
+                -1e300,
+                -tiny,
+                0.0,
+                tiny,
+                1e-300,
+                1.0,
+                1.0 + f64::EPSILON,
+                1e300,
+            ];
+            let params = DensityParams {
+                bins: [BinSpec::Edges(edges), BinSpec::Edges(vec![0.0, 0.3, 0.6])],
+                ..DensityParams::new(1, 1)
+            };
+            let plan = params
+                .plan(xs.view(), ys.view(), PointType::F64)
+                .expect("plan");
+            let got = histogram2d(device, xs.view(), ys.view(), None, &plan).expect("gpu");
+            let want =
+                histogram2d(gpusci::Device::Cpu, xs.view(), ys.view(), None, &plan).expect("cpu");
+            assert_eq!(got.values, want.values, "exact bins at float64's edges");
+            assert_eq!(
+                (got.used, got.out_of_range, got.non_finite),
+                (want.used, want.out_of_range, want.non_finite),
+                "the report"
+            );
+        },
+    );
+}

@@ -23,6 +23,12 @@ pub(crate) struct Args {
     /// 8192 x 8192 heatmap, drawn in bands where the grid is past one binding).
     #[arg(long)]
     extended: bool,
+    /// Measure, on each adapter, the sizes from which the GPU beats the CPU (blur, FFT,
+    /// convolution, histogram2d; float32 and float64), and store them as the crossovers that
+    /// `backend='auto'` uses: in the file GPUSCI_CROSSOVER_FILE names, else in the adapter's
+    /// cache file (~/.cache/gpusci/crossovers-<adapter>.txt).
+    #[arg(long)]
+    calibrate: bool,
     #[command(flatten)]
     backend: BackendArg,
     #[command(flatten)]
@@ -30,6 +36,9 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    if args.calibrate {
+        return calibrate(args.quick, args.json);
+    }
     let options = BenchOptions {
         quick: args.quick,
         backend: args.backend.parse()?,
@@ -53,6 +62,67 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         }
     } else {
         print!("{}", format_table(&rows));
+    }
+    Ok(())
+}
+
+/// `gpusci bench --calibrate`: per adapter, each operation's times and crossover, and the file
+/// written.
+fn calibrate(quick: bool, json: bool) -> anyhow::Result<()> {
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}")?);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let calibrations = gpusci_cli::bench::calibrate(quick, |message| {
+        if message.starts_with("skipping") {
+            spinner.println(message);
+        }
+        spinner.set_message(message.to_string());
+    })?;
+    spinner.finish_and_clear();
+    for c in &calibrations {
+        for row in &c.rows {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "adapter": c.adapter,
+                        "operation": row.operation.name(),
+                        "arithmetic": format!("{:?}", row.arith),
+                        "crossover_elements": (row.crossover != u64::MAX).then_some(row.crossover),
+                        "sizes": row.times.iter().map(|t| t.0).collect::<Vec<_>>(),
+                        "cpu_seconds": row.times.iter().map(|t| t.1).collect::<Vec<_>>(),
+                        "gpu_seconds": row.times.iter().map(|t| t.2).collect::<Vec<_>>(),
+                        "file": c.path.as_ref().map(|p| p.display().to_string()),
+                    })
+                );
+            } else {
+                let crossover = if row.crossover == u64::MAX {
+                    "never".to_string()
+                } else {
+                    row.crossover.to_string()
+                };
+                println!(
+                    "{} {:<12} {:<12} crossover {crossover:>9} elements  (gpu/cpu time: {})",
+                    c.adapter,
+                    row.operation.name(),
+                    format!("{:?}", row.arith),
+                    row.times
+                        .iter()
+                        .map(|(n, cpu, gpu)| format!("2^{} {:.2}", n.trailing_zeros(), gpu / cpu))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        if !json {
+            match &c.path {
+                Some(path) => println!("{}: written to {}", c.adapter, path.display()),
+                None => println!(
+                    "{}: no cache directory (set HOME or XDG_CACHE_HOME)",
+                    c.adapter
+                ),
+            }
+        }
     }
     Ok(())
 }
