@@ -574,6 +574,87 @@ pub struct BenchOptions {
     pub extended: bool,
     /// How the float64 workloads (W4, W5, W7) compute on a GPU.
     pub precision: Precision,
+    /// Also time the resident chain (R1): W1b's image blurred three times, as three host
+    /// calls and as one chain of device arrays.
+    pub resident: bool,
+}
+
+/// Blurs in the resident chain R1.
+pub const CHAIN_BLURS: usize = 3;
+
+/// R1's image: W1b's (1024 x 1024 float32; 256 x 256 with `quick`).
+fn chain_image(quick: bool) -> ndarray::Array2<f32> {
+    let side = if quick { 256 } else { 1024 };
+    normal_image(side, side, 2)
+}
+
+/// R1 on `device` as host calls: each blur uploads its input and reads its result back.
+fn chain_host_calls(device: Device<'_>, image: &ndarray::Array2<f32>) -> Result<()> {
+    let params = BlurParams::new(2.0);
+    let mut current = image.clone();
+    for _ in 0..CHAIN_BLURS {
+        current = blur::gaussian_filter(device, current.view(), &params)?;
+    }
+    Ok(())
+}
+
+/// R1 on `ctx` as device arrays: one upload, the blurs recorded on the device, one read-back.
+fn chain_resident(ctx: &GpuContext, image: &ndarray::Array2<f32>) -> Result<()> {
+    let params = BlurParams::new(2.0);
+    let mut current =
+        gpusci::array::DeviceArray::from_host(ctx, image.view(), gpusci::gpu::Arith::Single)?;
+    for _ in 0..CHAIN_BLURS {
+        current = blur::gaussian_filter_device(&current, &params)?;
+    }
+    current.to_host::<f32>().map(drop)
+}
+
+/// The R1 rows of one GPU adapter: host calls, then the resident chain, each with the
+/// counters of one warm run.
+fn chain_rows(
+    ctx: &GpuContext,
+    name: &str,
+    software: bool,
+    runs: usize,
+    quick: bool,
+) -> Result<Vec<BenchRow>> {
+    let image = chain_image(quick);
+    let shape = format!("{}x{}", image.nrows(), image.ncols());
+    let device = Device::Gpu(ctx, Precision::Auto);
+    let mut rows = Vec::new();
+    for resident in [false, true] {
+        let run = || {
+            if resident {
+                chain_resident(ctx, &image)
+            } else {
+                chain_host_calls(device, &image)
+            }
+        };
+        let seconds = median_seconds(runs, run)?;
+        ctx.reset_stats();
+        run()?;
+        let stats = ctx.reset_stats();
+        rows.push(BenchRow {
+            workload: "R1",
+            what: format!(
+                "{CHAIN_BLURS} blurs of {shape} f32, sigma 2: {}",
+                if resident {
+                    "device arrays (one upload, one read-back)"
+                } else {
+                    "host calls (an upload and a read-back each)"
+                }
+            ),
+            backend: "gpu",
+            adapter: name.to_string(),
+            seconds,
+            runs,
+            includes_transfer: true,
+            software,
+            arithmetic: "float32",
+            device_stats: Some(stats),
+        });
+    }
+    Ok(rows)
 }
 
 /// Times every workload on the CPU path and on every adapter. `progress` is told what is
@@ -604,6 +685,27 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
             includes_transfer: false,
             software: false,
             arithmetic: workload.arithmetic(Device::Cpu),
+            device_stats: None,
+        });
+    }
+    if options.resident {
+        progress("R1 on cpu");
+        let image = chain_image(options.quick);
+        let seconds = median_seconds(runs, || chain_host_calls(Device::Cpu, &image))?;
+        rows.push(BenchRow {
+            workload: "R1",
+            what: format!(
+                "{CHAIN_BLURS} blurs of {}x{} f32, sigma 2",
+                image.nrows(),
+                image.ncols()
+            ),
+            backend: "cpu",
+            adapter: cpu_name.clone(),
+            seconds,
+            runs,
+            includes_transfer: false,
+            software: false,
+            arithmetic: "float32",
             device_stats: None,
         });
     }
@@ -696,6 +798,13 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
                     device_stats: Some(stats),
                 }),
                 Err(error) => progress(&format!("{} failed on {name}: {error}", workload.id())),
+            }
+        }
+        if let (true, Executor::Gpu(ctx)) = (options.resident, &exec) {
+            progress(&format!("R1 on {name}"));
+            match chain_rows(ctx, &name, summary.is_software(), gpu_runs, options.quick) {
+                Ok(chain) => rows.extend(chain),
+                Err(error) => progress(&format!("R1 failed on {name}: {error}")),
             }
         }
         if let (true, Executor::Gpu(ctx)) = (options.fft, &exec) {

@@ -250,15 +250,15 @@ fn gpu_device_open() -> bool {
 #[pyo3(signature = (reset=false))]
 fn device_stats(py: Python<'_>, reset: bool) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
     let mut total = gpusci::gpu::DeviceStats::default();
-    let mut seen: Vec<*const gpusci::GpuContext> = Vec::new();
+    let mut seen: Vec<&gpusci::GpuContext> = Vec::new();
     for cell in [&AUTO, &GPU] {
         let Some(Ok(exec)) = cell.get() else { continue };
         let Some(ctx) = exec.gpu() else { continue };
-        // The same context reached twice is counted once.
-        if seen.contains(&(ctx as *const _)) {
+        // `auto` and `gpu` share the adapter's one context: counted once.
+        if seen.iter().any(|other| other.same(ctx)) {
             continue;
         }
-        seen.push(ctx as *const _);
+        seen.push(ctx);
         let s = if reset {
             ctx.reset_stats()
         } else {

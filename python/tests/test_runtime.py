@@ -110,3 +110,40 @@ def test_a_bad_crossover_file_warns_and_keeps_the_defaults(tmp_path):
     )
     assert "crossovers.txt:1" in out.stderr and "RuntimeWarning" in out.stderr, out.stderr
     assert out.stdout.split() == ["0", "0"], "the defaults keep both sizes on the CPU"
+
+
+@pytest.mark.skipif(not core.adapters(), reason="no GPU adapter")
+def test_histogram2d_of_a_million_float64_points_uploads_16_bytes_a_point(rng):
+    x = rng.normal(size=1_000_000)
+    y = rng.normal(size=1_000_000)
+    gpusci.histogram2d(x, y, bins=(64, 48), backend="gpu")
+    gpusci.device_stats(reset=True)
+    h, xe, ye = gpusci.histogram2d(x, y, bins=(64, 48), backend="gpu")
+    stats = gpusci.device_stats(reset=True)
+    assert stats["uploaded_bytes"] <= 16 * x.size, stats
+    want, wxe, wye = np.histogram2d(x, y, bins=(64, 48))
+    np.testing.assert_array_equal(h, want)
+    np.testing.assert_array_equal(xe, wxe)
+
+
+@pytest.mark.skipif(not core.adapters(), reason="no GPU adapter")
+def test_auto_and_gpu_share_one_context_per_adapter(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    probe = """
+import numpy as np, gpusci, gpusci.ndimage
+image = np.ones((300, 300), np.float32)
+gpusci.ndimage.gaussian_filter(image, 1.0, backend="gpu")
+gpusci.device_stats(reset=True)
+gpusci.ndimage.gaussian_filter(image, 1.0, backend="auto")
+print(gpusci.device_stats()["buffers_created"])
+"""
+    table = tmp_path / "crossovers.txt"
+    table.write_text("blur float32 1\n")
+    env = dict(os.environ, GPUSCI_AUTO_SOFTWARE="1", GPUSCI_CROSSOVER_FILE=str(table))
+    env.pop("GPUSCI_ADAPTER", None)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                         text=True, check=True, cwd=tmp_path)
+    assert out.stdout.split() == ["0"], "auto reuses the buffers gpu's call left in the pool"

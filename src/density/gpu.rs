@@ -283,6 +283,8 @@ pub struct GpuBinner<'c> {
     /// Points given to [`GpuBinner::add`], for the report.
     added: u64,
     weighted: Option<Weighted>,
+    /// Accumulators to clear at the start of the next submission.
+    to_clear: Vec<GpuBuffer>,
 }
 
 /// A grid of counts left on the GPU by [`GpuBinner::finish_on_device`], with the report.
@@ -350,7 +352,7 @@ impl<'c> GpuBinner<'c> {
             (e[0] as f32, if scale.is_finite() { scale } else { 0.0 })
         };
         let ((x_first, x_scale), (y_first, y_scale)) = (guess(&plan.x), guess(&plan.y));
-        let binner = Self {
+        let mut binner = Self {
             ctx,
             pipeline: if cells as u32 <= SHARED_CELLS {
                 pipelines.shared.clone()
@@ -369,11 +371,10 @@ impl<'c> GpuBinner<'c> {
             chunks: 0,
             added: 0,
             weighted: None,
+            to_clear: Vec::new(),
         };
-        let mut encoder = ctx.encoder();
-        encoder.clear_buffer(&binner.counts, 0, None);
-        encoder.clear_buffer(&binner.report, 0, None);
-        ctx.submit("clearing the density grid", encoder)?;
+        // Cleared in the first submission that uses them (no submission of their own).
+        binner.to_clear = vec![binner.counts.clone(), binner.report.clone()];
         Ok(binner)
     }
 
@@ -444,9 +445,7 @@ impl<'c> GpuBinner<'c> {
         let ctx = self.ctx;
         let cells = self.plan.x.bins() * self.plan.y.bins();
         let sums = ctx.storage_buffer("density weight sums", (cells * 8) as u64)?;
-        let mut encoder = ctx.encoder();
-        encoder.clear_buffer(&sums, 0, None);
-        ctx.submit("clearing the weight sums", encoder)?;
+        self.to_clear.push(sums.clone());
         self.weighted = Some(Weighted {
             pipeline: pipelines.weighted.clone(),
             sums,
@@ -566,7 +565,7 @@ impl<'c> GpuBinner<'c> {
         )?;
         ctx.write_at(&points_buffer, 0, x)?;
         ctx.write_at(&points_buffer, (points * 8) as u64, y)?;
-        let mut encoder = ctx.encoder();
+        let mut encoder = self.recording();
         if let Some(w) = &mut self.weighted {
             let bytes = (points * 8) as u64;
             if w.slots[slot].as_ref().is_none_or(|b| b.bytes() < bytes) {
@@ -608,6 +607,15 @@ impl<'c> GpuBinner<'c> {
         Ok(())
     }
 
+    /// An encoder that first clears the accumulators not cleared yet.
+    fn recording(&mut self) -> crate::gpu::Recording {
+        let mut encoder = self.ctx.encoder();
+        for buffer in self.to_clear.drain(..) {
+            encoder.clear_buffer(&buffer, 0, None);
+        }
+        encoder
+    }
+
     /// Leaves the grid of counts on the GPU for more work there (a heatmap); only the report
     /// is read back (4 bytes).
     ///
@@ -621,7 +629,10 @@ impl<'c> GpuBinner<'c> {
                 "only plain counts stay on the GPU; use finish()",
             ));
         }
-        let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 2)?;
+        let encoder = self.recording();
+        let device_report: Vec<u32> =
+            self.ctx
+                .submit_and_read("the density report", encoder, &self.report, 0, 2)?;
         let out_of_range = u64::from(device_report[0]);
         let non_finite = u64::from(device_report[1]);
         self.host_grid
@@ -641,8 +652,17 @@ impl<'c> GpuBinner<'c> {
     /// GPU errors.
     pub fn finish(mut self) -> Result<Histogram> {
         let cells = self.plan.x.bins() * self.plan.y.bins();
-        let device_counts: Vec<u32> = self.ctx.read_back(&self.counts, 0, cells)?;
-        let device_report: Vec<u32> = self.ctx.read_back(&self.report, 0, 2)?;
+        // Counts, report and sums in one read-back.
+        let encoder = self.recording();
+        let mut parts = vec![(&self.counts, (cells * 4) as u64), (&self.report, 8)];
+        if let Some(w) = &self.weighted {
+            parts.push((&w.sums, (cells * 8) as u64));
+        }
+        let read = self
+            .ctx
+            .submit_and_read_parts("the density grid", encoder, &parts)?;
+        let device_counts: Vec<u32> = bytemuck::pod_collect_to_vec(&read[0]);
+        let device_report: Vec<u32> = bytemuck::pod_collect_to_vec(&read[1]);
         self.host_grid.resize(cells, 0);
         let counts: Vec<u64> = self
             .host_grid
@@ -654,7 +674,7 @@ impl<'c> GpuBinner<'c> {
         let values: Vec<f64> = match &mut self.weighted {
             None => counts.iter().map(|&c| c as f64).collect(),
             Some(w) => {
-                let words: Vec<u32> = self.ctx.read_back(&w.sums, 0, 2 * cells)?;
+                let words: Vec<u32> = bytemuck::pod_collect_to_vec(&read[2]);
                 words
                     .chunks_exact(2)
                     .map(|pair| {

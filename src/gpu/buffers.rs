@@ -298,6 +298,10 @@ impl GpuContext {
             .encoder
             .take()
             .expect("an open recording has its encoder");
+        // Pipelines compiled for this submission go to the disk cache once, here.
+        if let Some(disk) = &self.disk_cache {
+            disk.save_if_changed();
+        }
         let counters = &self.pool.counters;
         let index = self.scoped(what, || self.queue.submit([encoder.finish()]))?;
         Counters::add(&counters.submits, 1);
@@ -383,16 +387,10 @@ impl GpuContext {
     ) -> Result<()> {
         let size = std::mem::size_of::<T>() as u64;
         let bytes = std::mem::size_of_val(out) as u64;
-        self.map_read(
-            what,
-            recording,
-            buffer,
-            first as u64 * size,
-            bytes,
-            |mapped| {
-                bytemuck::cast_slice_mut::<T, u8>(out).copy_from_slice(mapped);
-            },
-        )
+        let copy = [(buffer, first as u64 * size, bytes)];
+        self.map_read(what, recording, &copy, |mapped| {
+            bytemuck::cast_slice_mut::<T, u8>(out).copy_from_slice(mapped);
+        })
     }
 
     /// Records the copy of the first `count` elements of `S` of `buffer`, submits, waits once,
@@ -406,7 +404,7 @@ impl GpuContext {
         read: impl FnOnce(&[S]),
     ) -> Result<()> {
         let bytes = (count * std::mem::size_of::<S>()) as u64;
-        self.map_read(what, recording, buffer, 0, bytes, |mapped| {
+        self.map_read(what, recording, &[(buffer, 0, bytes)], |mapped| {
             match bytemuck::try_cast_slice::<u8, S>(mapped) {
                 Ok(elements) => read(elements),
                 // Mapped memory is page-aligned in practice; copy if a driver says otherwise.
@@ -415,25 +413,59 @@ impl GpuContext {
         })
     }
 
-    /// The one read-back: `bytes` bytes from byte `offset` of `buffer` copied in `recording`
-    /// into a pooled read-back buffer, one submit, one wait, then `read` on the mapped bytes.
-    /// Counted in `downloaded_bytes`.
+    /// Reads several buffers back in one submission: each `(buffer, bytes)` part's first
+    /// `bytes` bytes, packed into one pooled read-back buffer (each part at a 4-byte offset),
+    /// after what `recording` holds. Returns the parts' bytes in order: one submit, one wait.
+    pub(crate) fn submit_and_read_parts(
+        &self,
+        what: &'static str,
+        recording: Recording,
+        parts: &[(&GpuBuffer, u64)],
+    ) -> Result<Vec<Vec<u8>>> {
+        let copies: Vec<(&GpuBuffer, u64, u64)> = parts
+            .iter()
+            .map(|&(buffer, bytes)| (buffer, 0, bytes))
+            .collect();
+        let mut out = Vec::with_capacity(parts.len());
+        self.map_read(what, recording, &copies, |mapped| {
+            let mut at = 0usize;
+            for &(_, bytes) in parts {
+                out.push(mapped[at..at + bytes as usize].to_vec());
+                at += (bytes as usize).next_multiple_of(4);
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// The one read-back: each `(buffer, offset, bytes)` copied in `recording` into a pooled
+    /// read-back buffer (packed, each at a 4-byte offset), one submit, one wait, then `read`
+    /// on the mapped bytes (the parts in order, each padded to 4 bytes). Counted in
+    /// `downloaded_bytes`.
     fn map_read(
         &self,
         what: &'static str,
         mut recording: Recording,
-        buffer: &GpuBuffer,
-        offset: u64,
-        bytes: u64,
+        copies: &[(&GpuBuffer, u64, u64)],
         read: impl FnOnce(&[u8]),
     ) -> Result<()> {
+        let bytes: u64 = copies.iter().map(|c| c.2).sum();
         if bytes == 0 {
             return self.submit_and_wait(what, recording);
         }
-        let padded = bytes.next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
+        let padded: u64 = copies
+            .iter()
+            .map(|c| c.2.next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT))
+            .sum();
         let staging = self.lease("read-back", Usage::Readback, padded)?;
         self.scoped("read-back copy", || {
-            recording.copy_buffer_to_buffer(buffer, offset, &staging, 0, padded);
+            let mut at = 0;
+            for &(buffer, offset, size) in copies {
+                let size = size.next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
+                if size > 0 {
+                    recording.copy_buffer_to_buffer(buffer, offset, &staging, at, size);
+                }
+                at += size;
+            }
         })?;
         let submission = self.submit(what, recording)?;
         let (sender, receiver) = std::sync::mpsc::channel();
@@ -458,7 +490,9 @@ impl GpuContext {
                     what: "reading the mapped buffer".into(),
                     message: error.to_string(),
                 })?;
-            read(&view[..bytes as usize]);
+            // One part: exactly its bytes; several: each padded to 4 (the caller unpacks).
+            let used = if copies.len() == 1 { bytes } else { padded };
+            read(&view[..used as usize]);
         }
         staging.unmap();
         Counters::add(&self.pool.counters.downloaded, bytes);

@@ -6,6 +6,7 @@
 //! resolved to either the CPU path or one context.
 
 mod buffers;
+mod disk_cache;
 mod fallback;
 mod pool;
 mod precision;
@@ -13,6 +14,7 @@ mod select;
 
 pub use buffers::Recording;
 pub(crate) use buffers::Submission;
+pub use disk_cache::PIPELINE_CACHE_ENV;
 pub use pool::{DeviceStats, GpuBuffer, DEFAULT_POOL_LIMIT};
 
 pub(crate) use fallback::{note_cpu_fallback, or_cpu_past_limits};
@@ -96,6 +98,8 @@ pub struct ContextInner {
     constants: Mutex<HashMap<(&'static str, u64), GpuBuffer>>,
     /// Every buffer a call leases, and the transfer counters (pool.rs).
     pool: Arc<pool::Pool>,
+    /// Compiled pipelines kept on disk between processes, where the adapter can.
+    pub(crate) disk_cache: Option<disk_cache::DiskPipelineCache>,
     /// `backend='auto'`'s crossovers for this adapter, read on first use (route.rs).
     route_table: std::sync::RwLock<Option<Arc<dyn std::any::Any + Send + Sync>>>,
     lost: Arc<Mutex<Option<String>>>,
@@ -153,7 +157,9 @@ impl GpuContext {
         }
         // SHADER_F64 is requested where offered: float64 input then runs native float64
         // kernels (see precision.rs), else double-float ones.
-        let features = adapter.features() & wgpu::Features::SHADER_F64;
+        // PIPELINE_CACHE too (Vulkan): compiled pipelines are kept on disk between processes.
+        let features =
+            adapter.features() & (wgpu::Features::SHADER_F64 | wgpu::Features::PIPELINE_CACHE);
         let (device, queue) =
             pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
                 label: Some("gpusci"),
@@ -186,9 +192,11 @@ impl GpuContext {
         }));
         let limits = device.limits();
         let pool = pool::Pool::new(limits.max_buffer_size);
+        let disk_cache = disk_cache::DiskPipelineCache::open(&device, &info);
         let inner = ContextInner {
             pool,
             route_table: std::sync::RwLock::new(None),
+            disk_cache,
             device,
             queue,
             info,
@@ -322,10 +330,13 @@ impl GpuContext {
                         zero_initialize_workgroup_memory: false,
                         ..Default::default()
                     },
-                    cache: None,
+                    cache: self.disk_cache.as_ref().map(|c| c.cache()),
                 })
         })?;
         cache.insert((shader, entry), pipeline.clone());
+        if let Some(disk) = &self.disk_cache {
+            disk.mark_changed();
+        }
         Ok(pipeline)
     }
 

@@ -23,6 +23,25 @@ fn auto_considers_software() -> bool {
     std::env::var(AUTO_SOFTWARE_ENV).is_ok_and(|v| v.trim() == "1")
 }
 
+/// The process's context on `adapter`: opened on first use, then shared, so that every
+/// executor on one adapter (Python's `auto` and `gpu`, say) uses one device, one pool and one
+/// pipeline cache.
+fn shared_context(adapter: &wgpu::Adapter) -> Result<GpuContext> {
+    static OPENED: std::sync::Mutex<Vec<(String, GpuContext)>> = std::sync::Mutex::new(Vec::new());
+    let info = adapter.get_info();
+    let key = format!(
+        "{}|{:?}|{}|{}|{}",
+        info.name, info.backend, info.vendor, info.device, info.device_pci_bus_id
+    );
+    let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, ctx)) = opened.iter().find(|(k, _)| *k == key) {
+        return Ok(ctx.clone());
+    }
+    let ctx = GpuContext::from_adapter(adapter)?;
+    opened.push((key, ctx.clone()));
+    Ok(ctx)
+}
+
 /// The user's choice of where to compute.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Backend {
@@ -95,7 +114,25 @@ impl AdapterSummary {
 /// A wgpu instance over every backend compiled in, narrowed by `WGPU_BACKEND` when set, with
 /// validation as wgpu's build configuration and `WGPU_*` variables say.
 pub(crate) fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env())
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle().with_env();
+    // An adapter named by its backend: only that backend is started (GL's EGL probe alone
+    // costs a fresh process tens of milliseconds).
+    if let Some(backend) = named_backend() {
+        descriptor.backends &= backend;
+    }
+    wgpu::Instance::new(descriptor)
+}
+
+/// The backend `GPUSCI_ADAPTER` names, when it names one (`vulkan`, `gl`, `metal`, `dx12`).
+fn named_backend() -> Option<wgpu::Backends> {
+    let wanted = std::env::var(ADAPTER_ENV).ok()?;
+    match wanted.trim().to_ascii_lowercase().as_str() {
+        "vulkan" => Some(wgpu::Backends::VULKAN),
+        "gl" => Some(wgpu::Backends::GL),
+        "metal" => Some(wgpu::Backends::METAL),
+        "dx12" => Some(wgpu::Backends::DX12),
+        _ => None,
+    }
 }
 
 /// Every adapter wgpu finds (narrowed by `WGPU_BACKEND`), best first: hardware before software,
@@ -258,7 +295,7 @@ impl Executor {
                 }
             }
         };
-        let ctx = Box::new(GpuContext::from_adapter(&chosen)?);
+        let ctx = Box::new(shared_context(&chosen)?);
         Ok(match backend {
             Backend::Auto => Executor::Auto(ctx),
             _ => Executor::Gpu(ctx),

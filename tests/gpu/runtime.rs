@@ -480,6 +480,14 @@ fn histogram2d_uploads_16_bytes_a_point_and_bins_every_float64_exactly() {
                 stats.uploaded_bytes <= 16 * n as u64,
                 "at most 16 bytes a point: {stats:?}"
             );
+            assert_eq!(
+                stats.buffers_created, 0,
+                "a warm call reuses its buffers: {stats:?}"
+            );
+            assert_eq!(
+                stats.waits, 1,
+                "one chunk, one read-back of grid and report: {stats:?}"
+            );
             let want =
                 histogram2d(gpusci::Device::Cpu, x.view(), y.view(), None, &plan).expect("cpu");
             assert_eq!(got.values, want.values, "counts as the CPU's");

@@ -1,6 +1,8 @@
-//! `gpusci bench [--quick] [--json] [--fft] [--extended]`: the standard workloads on every
-//! backend present (and, with `--fft`, a large complex FFT; with `--extended`, a 3-D blur and
-//! an 8192 x 8192 heatmap).
+//! `gpusci bench [--quick] [--json] [--fft] [--extended] [--resident] [--calibrate]`: the
+//! standard workloads on every backend present (and, with `--fft`, a large complex FFT; with
+//! `--extended`, a 3-D blur and an 8192 x 8192 heatmap; with `--resident`, a chain of blurs on
+//! device arrays against the same blurs as host calls). `--calibrate` measures `auto`'s
+//! crossovers instead.
 
 use gpusci_cli::bench::{format_table, run_all, BenchOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -23,6 +25,11 @@ pub(crate) struct Args {
     /// 8192 x 8192 heatmap, drawn in bands where the grid is past one binding).
     #[arg(long)]
     extended: bool,
+    /// Also time the resident chain R1: W1b's image (1024 x 1024 float32) blurred three
+    /// times, as three host calls and as one chain of device arrays (one upload, one
+    /// read-back), with each GPU row's transfer counters.
+    #[arg(long)]
+    resident: bool,
     /// Measure, on each adapter, the sizes from which the GPU beats the CPU (blur, FFT,
     /// convolution, histogram2d; float32 and float64), and store them as the crossovers that
     /// `backend='auto'` uses: in the file GPUSCI_CROSSOVER_FILE names, else in the adapter's
@@ -45,6 +52,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         fft: args.fft,
         extended: args.extended,
         precision: args.precision.parse()?,
+        resident: args.resident,
     };
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}")?);

@@ -229,6 +229,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             fft: false,
             extended: false,
             precision: gpusci::Precision::Auto,
+            resident: false,
         },
         |_| {},
     )?;
