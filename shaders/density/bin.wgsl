@@ -7,8 +7,8 @@
 // exactly as the float64 values. The bin found is NumPy's: the largest k with
 // edge[k] <= v, a point on the last edge in the last bin, anything else outside the range
 // left out. Only integer operations compare, so every adapter (GL without float64 included)
-// bins every finite float64 exactly. A NaN or infinite coordinate is counted apart
-// (report[1]), as NumPy leaves it out.
+// bins every float64 exactly (infinities too, on infinite edges). A point left out with a
+// NaN or infinite coordinate is counted apart (report[1]).
 //
 // Bindings (group 0):
 //   0  uniform      BinUniform (kept in sync with `BinUniform` in src/density/gpu.rs)
@@ -18,7 +18,7 @@
 //                   then the ny + 1 y edges
 //   3  storage, rw  counts: array<atomic<u32>>, nx * ny, H[i, j] at i * ny + j
 //   4  storage, rw  report: array<atomic<u32>>, [0] = finite points outside the range,
-//                   [1] = points with a NaN or infinite coordinate
+//                   [1] = points left out with a NaN or infinite coordinate
 //   5  storage, r   weights: array<vec2<u32>>, bin_weighted only: each weight as a 64-bit
 //                   fixed-point integer (two's complement, low word first), scaled by the host
 //   6  storage, rw  sums: array<atomic<u32>>, bin_weighted only: 2 per cell, the low and high
@@ -125,16 +125,17 @@ fn find_bin(v: vec2<u32>, guess: f32, base: u32, n: u32, first: f32, scale: f32)
     return i32(k);
 }
 
-// The cell of point p; OUTSIDE outside the range, NOT_FINITE for a NaN or infinity.
+// The cell of point p. A point left out is NOT_FINITE when a coordinate is NaN or infinite,
+// else OUTSIDE (the CPU's `place`); an infinity on infinite edges is binned, as NumPy bins it
+// (a NaN's key lies past every edge, so it is never binned).
 fn cell_of(p: u32) -> i32 {
     let x = points[p];
     let y = points[u.points + p];
-    if (not_finite(x) || not_finite(y)) { return NOT_FINITE; }
     let i = find_bin(order_key(x), approx_f32(x), 0u, u.nx, u.x_first, u.x_scale);
-    if (i < 0) { return OUTSIDE; }
     let j = find_bin(order_key(y), approx_f32(y), u.nx + 1u, u.ny, u.y_first, u.y_scale);
-    if (j < 0) { return OUTSIDE; }
-    return i * i32(u.ny) + j;
+    if (i >= 0 && j >= 0) { return i * i32(u.ny) + j; }
+    if (not_finite(x) || not_finite(y)) { return NOT_FINITE; }
+    return OUTSIDE;
 }
 
 @compute @workgroup_size(256)

@@ -542,3 +542,40 @@ fn histogram2d_uploads_16_bytes_a_point_and_bins_every_float64_exactly() {
         },
     );
 }
+
+/// Infinite edges take infinite coordinates, as NumPy bins them; NaN never lands in a bin.
+#[test]
+fn histogram2d_bins_infinities_on_infinite_edges_as_numpy() {
+    use gpusci::density::{histogram2d, BinSpec, DensityParams, PointType};
+    for_each_adapter(
+        "histogram2d_bins_infinities_on_infinite_edges_as_numpy",
+        |ctx| {
+            let inf = f64::INFINITY;
+            let xs = ndarray::arr1(&[inf, -inf, 5.0, 0.5, f64::NAN, -0.5, inf, 3.0]);
+            let ys = ndarray::arr1(&[0.1, 0.2, 0.3, 0.4, 0.5, 7.0, f64::NAN, -inf]);
+            let params = DensityParams {
+                bins: [
+                    BinSpec::Edges(vec![-inf, -1.0, 0.0, 1.0, inf]),
+                    BinSpec::Edges(vec![-inf, 0.0, 0.25, 1.0]),
+                ],
+                ..DensityParams::new(1, 1)
+            };
+            let plan = params
+                .plan(xs.view(), ys.view(), PointType::F64)
+                .expect("plan");
+            let got =
+                histogram2d(executor_on(ctx), xs.view(), ys.view(), None, &plan).expect("gpu");
+            let want =
+                histogram2d(gpusci::Device::Cpu, xs.view(), ys.view(), None, &plan).expect("cpu");
+            assert_eq!(
+                got.values, want.values,
+                "infinities binned as the CPU bins them"
+            );
+            assert_eq!(
+                (got.used, got.out_of_range, got.non_finite),
+                (want.used, want.out_of_range, want.non_finite),
+                "the report"
+            );
+        },
+    );
+}
