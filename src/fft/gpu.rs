@@ -10,8 +10,8 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{check_rows, check_size, whole_rows, Complex};
 use crate::error::{Error, Result};
-use crate::gpu::GpuBuffer;
 use crate::gpu::{f64_parts, precision_variants, DeviceReal, GpuContext, ShaderVariants};
+use crate::gpu::{Arith, DoubleFloat, GpuBuffer};
 
 /// The Stockham passes.
 pub(crate) const FFT_SHADERS: ShaderVariants = precision_variants!("fft", "fft/fft.wgsl");
@@ -969,6 +969,17 @@ pub(crate) fn real_scratch<E: DeviceReal>(
         ctx.storage_buffer("real fft scratch", values as u64 * complex_bytes::<E>())?,
         scratch_for::<E>(ctx, n / 2, values)?,
     ))
+}
+
+/// Whether `rows` transforms of `n` points in `arith` fit one storage binding (the rows, or
+/// their Bluestein padding): what a device array's transform needs, recorded in one go.
+pub(crate) fn fits_one_binding(ctx: &GpuContext, arith: Arith, n: usize, rows: usize) -> bool {
+    let bytes = match arith {
+        Arith::Single => row_bytes::<f32>(n),
+        Arith::Native64 => row_bytes::<f64>(n),
+        Arith::DoubleFloat => row_bytes::<DoubleFloat>(n),
+    };
+    bytes.saturating_mul(rows as u64) <= ctx.max_binding_bytes()
 }
 
 /// Bytes per row of the largest buffer an n-point transform uses: the row itself, or its

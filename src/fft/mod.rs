@@ -16,7 +16,10 @@
 //! (`norm="backward"`); [`Norm`] rescales.
 
 pub mod cpu;
+mod device;
 pub mod gpu;
+
+pub use device::{fft_device, irfft_device, rfft_device};
 
 pub use realfft::num_complex::Complex;
 

@@ -579,3 +579,165 @@ fn histogram2d_bins_infinities_on_infinite_edges_as_numpy() {
         },
     );
 }
+
+/// FFTs of device arrays against the CPU path (rustfft in float64): every length kind (one
+/// point, workgroup-resident, mixed radix, Bluestein), float32 and every float64 storage, the
+/// result left on the device.
+#[test]
+fn device_ffts_match_the_cpu_for_every_length_and_storage() {
+    use gpusci::array::{DType, DeviceArray};
+    use gpusci::fft::{
+        fft, fft_device, irfft, irfft_device, rfft, rfft_device, Complex, FftParams,
+    };
+    use gpusci::gpu::Arith;
+    /// float32 FFTs: error growth ~ eps32 log2(n) of the largest magnitude.
+    const F32_FFT_TOL: f64 = 2e-5;
+    /// float64 storages (native, double-float): precision.rs's bound with room for n = 1031.
+    const F64_FFT_TOL: f64 = 1e-12;
+    for_each_adapter(
+        "device_ffts_match_the_cpu_for_every_length_and_storage",
+        |ctx| {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+            let params = FftParams::default();
+            let mut ariths = vec![Arith::Single, Arith::DoubleFloat];
+            if ctx.device().features().contains(wgpu::Features::SHADER_F64) {
+                ariths.push(Arith::Native64);
+            }
+            for n in [1usize, 2, 7, 64, 1000, 1031, 4096] {
+                let rows = 3;
+                let shape = vec![rows, n];
+                let re = ndarray::ArrayD::<f64>::from_shape_simple_fn(shape.clone(), || {
+                    rng.random_range(-1.0..1.0)
+                });
+                let z = re.mapv(|v| Complex::new(v, 0.5 - v * v));
+                let z_want = fft(gpusci::Device::Cpu, z.view(), &params, false).expect("cpu");
+                let zi_want = fft(gpusci::Device::Cpu, z.view(), &params, true).expect("cpu");
+                for &arith in &ariths {
+                    let (tol, single) = match arith {
+                        Arith::Single => (F32_FFT_TOL, true),
+                        _ => (F64_FFT_TOL, false),
+                    };
+                    let scale = z_want.iter().map(|c| c.norm()).fold(1e-300, f64::max);
+                    let close = |got: &ndarray::ArrayD<Complex<f64>>,
+                                 want: &ndarray::ArrayD<Complex<f64>>,
+                                 what: &str| {
+                        assert_eq!(got.shape(), want.shape(), "{what}: shape");
+                        for (g, w) in got.iter().zip(want) {
+                            assert!(
+                                (g - w).norm() <= tol * scale,
+                                "{what} n={n} {arith:?}: {g} vs {w}"
+                            );
+                        }
+                    };
+                    let a = if single {
+                        DeviceArray::from_host(
+                            ctx,
+                            z.mapv(|c| Complex::new(c.re as f32, c.im as f32)).view(),
+                            arith,
+                        )
+                    } else {
+                        DeviceArray::from_host(ctx, z.view(), arith)
+                    }
+                    .expect("upload");
+                    let widen = |d: &DeviceArray| -> ndarray::ArrayD<Complex<f64>> {
+                        if d.dtype() == DType::Complex64 {
+                            d.to_host::<Complex<f32>>()
+                                .expect("down")
+                                .mapv(|c| Complex::new(c.re.into(), c.im.into()))
+                        } else {
+                            d.to_host::<Complex<f64>>().expect("down")
+                        }
+                    };
+                    let spectrum = fft_device(&a, &params, false).expect("fft");
+                    assert_eq!(spectrum.dtype(), a.dtype(), "fft keeps the dtype");
+                    close(&widen(&spectrum), &z_want, "fft");
+                    close(
+                        &widen(&fft_device(&a, &params, true).expect("ifft")),
+                        &zi_want,
+                        "ifft",
+                    );
+                    // Real transforms at powers of two: rfft, then irfft back on the device.
+                    if n >= 2 && n.is_power_of_two() {
+                        let r = if single {
+                            DeviceArray::from_host(ctx, re.mapv(|v| v as f32).view(), arith)
+                        } else {
+                            DeviceArray::from_host(ctx, re.view(), arith)
+                        }
+                        .expect("upload");
+                        let bins = rfft_device(&r, &params).expect("rfft");
+                        assert_eq!(bins.shape(), &[rows, n / 2 + 1]);
+                        let want = rfft(gpusci::Device::Cpu, re.view(), &params).expect("cpu");
+                        close(&widen(&bins), &want, "rfft");
+                        let back = irfft_device(&bins, &params).expect("irfft");
+                        assert_eq!(back.shape(), &[rows, n]);
+                        let back: ndarray::ArrayD<f64> = if back.dtype() == DType::Float32 {
+                            back.to_host::<f32>().expect("down").mapv(f64::from)
+                        } else {
+                            back.to_host::<f64>().expect("down")
+                        };
+                        let want = irfft(gpusci::Device::Cpu, want.view(), &params).expect("cpu");
+                        for (g, w) in back.iter().zip(&want) {
+                            assert!(
+                                (g - w).abs() <= tol * 2.0,
+                                "irfft n={n} {arith:?}: {g} vs {w}"
+                            );
+                        }
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// What the device FFT does not take (a norm other than 'backward', an `n` that pads, an odd
+/// real length) runs on the CPU with a note and comes back to the device, with NumPy's answer.
+#[test]
+fn device_ffts_the_gpu_refuses_run_on_the_cpu_and_stay_on_the_device() {
+    use gpusci::array::DeviceArray;
+    use gpusci::fft::{fft, fft_device, rfft, rfft_device, Complex, FftParams, Norm};
+    use gpusci::gpu::Arith;
+    for_each_adapter(
+        "device_ffts_the_gpu_refuses_run_on_the_cpu_and_stay_on_the_device",
+        |ctx| {
+            let z = ndarray::Array1::from_shape_fn(12, |k| Complex::new(k as f64, 1.0)).into_dyn();
+            let a = DeviceArray::from_host(ctx, z.view(), Arith::DoubleFloat).expect("up");
+            for params in [
+                FftParams::default().with_norm(Norm::Ortho),
+                FftParams::default().with_n(16),
+            ] {
+                let (out, notes) =
+                    crate::common::capture_cpu_notes(|| fft_device(&a, &params, false));
+                let out = out.expect("fft");
+                assert!(out.gpu().same(ctx), "on the input's device");
+                assert!(!notes.is_empty(), "a note says why");
+                let want = fft(gpusci::Device::Cpu, z.view(), &params, false).expect("cpu");
+                let got = out.to_host::<Complex<f64>>().expect("down");
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g - w).norm() <= 1e-12 * 100.0, "{params:?}: {g} vs {w}");
+                }
+            }
+            let odd = ndarray::Array1::from_shape_fn(9, |k| k as f64).into_dyn();
+            let r = DeviceArray::from_host(ctx, odd.view(), Arith::DoubleFloat).expect("up");
+            let (out, notes) =
+                crate::common::capture_cpu_notes(|| rfft_device(&r, &FftParams::default()));
+            assert!(
+                notes.iter().any(|n| n.contains("powers of two")),
+                "{notes:?}"
+            );
+            let want = rfft(gpusci::Device::Cpu, odd.view(), &FftParams::default()).expect("cpu");
+            let got = out.expect("rfft").to_host::<Complex<f64>>().expect("down");
+            assert!(got
+                .iter()
+                .zip(&want)
+                .all(|(g, w)| (g - w).norm() <= 1e-12 * 40.0));
+            assert!(
+                fft_device(&r, &FftParams::default(), false).is_err(),
+                "fft of a real array"
+            );
+            assert!(
+                rfft_device(&a, &FftParams::default()).is_err(),
+                "rfft of a complex array"
+            );
+        },
+    );
+}
