@@ -154,7 +154,7 @@ pub fn global_stages(n: usize) -> Vec<u32> {
 }
 
 /// The FFT pipelines of one context, for complex values of `E` (`f32`, `f64` or
-/// [`DoubleFloat`](crate::gpu::DoubleFloat)).
+/// [`DoubleFloat`]).
 #[derive(Debug)]
 pub struct FftGpu<E: DeviceReal = f32> {
     local: wgpu::ComputePipeline,
