@@ -957,6 +957,20 @@ pub fn calibrate(quick: bool, mut progress: impl FnMut(&str)) -> Result<Vec<Cali
         .map(|pattern| gpusci::gpu::adapters_named(opened.iter().map(|(s, _)| s), pattern));
     let max_log2 = if quick { 16 } else { 22 };
     let runs = 3;
+    let chosen = opened
+        .iter()
+        .filter(|(s, _)| named.as_ref().is_none_or(|n| n.contains(&s.index)))
+        .count();
+    if chosen > 1 && std::env::var_os(CROSSOVER_FILE_ENV).is_some_and(|v| !v.is_empty()) {
+        return Err(Error::param(
+            CROSSOVER_FILE_ENV,
+            format!(
+                "the file holds one adapter's crossovers, and {chosen} adapters would be \
+                 calibrated: name one with {}",
+                gpusci::gpu::ADAPTER_ENV
+            ),
+        ));
+    }
     let mut out = Vec::new();
     for (summary, ctx) in opened {
         if named.as_ref().is_some_and(|n| !n.contains(&summary.index)) {

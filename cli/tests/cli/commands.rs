@@ -1422,3 +1422,108 @@ fn no_error_lines_without_xdg_runtime_dir() {
         assert!(!stderr.contains("error"), "printed: {stderr}");
     }
 }
+
+/// `bench --calibrate` writes a crossover table `backend auto` reads; one file takes one
+/// adapter; `--resident` adds the R1 rows, with each GPU row's transfer counters.
+#[test]
+fn bench_calibrates_auto_and_times_the_resident_chain() {
+    let Some(backend) = gpusci::gpu::list_adapters()
+        .iter()
+        .find(|a| a.compute)
+        .map(|a| a.backend)
+    else {
+        eprintln!("*** no GPU adapter: the calibration test was SKIPPED ***");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("crossovers.txt");
+    let several = gpusci::gpu::list_adapters()
+        .iter()
+        .filter(|a| a.compute)
+        .count()
+        > 1;
+    if several {
+        let run = Command::new(env!("CARGO_BIN_EXE_gpusci"))
+            .args(["bench", "--calibrate", "--quick"])
+            .env("GPUSCI_CROSSOVER_FILE", &table)
+            .env_remove("GPUSCI_ADAPTER")
+            .output()
+            .unwrap();
+        assert!(!run.status.success(), "one file, several adapters: refused");
+        assert!(
+            String::from_utf8_lossy(&run.stderr).contains("name one with GPUSCI_ADAPTER"),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(!table.exists(), "nothing written");
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_gpusci"))
+        .args(["bench", "--calibrate", "--quick", "--json"])
+        .env("GPUSCI_CROSSOVER_FILE", &table)
+        .env("GPUSCI_ADAPTER", backend)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert!(
+        rows.iter().any(|r| r["operation"] == "blur") && rows.iter().all(|r| r["sizes"].is_array()),
+        "{rows:?}"
+    );
+    let text = std::fs::read_to_string(&table).expect("the table was written");
+    let read = gpusci::route::Crossovers::default()
+        .read_file(&table)
+        .expect("the table reads back");
+    assert!(text.contains("blur float32 "), "{text}");
+    assert_ne!(
+        read,
+        gpusci::route::Crossovers::default(),
+        "it holds crossovers"
+    );
+
+    let run = Command::new(env!("CARGO_BIN_EXE_gpusci"))
+        .args([
+            "bench",
+            "--quick",
+            "--json",
+            "--backend",
+            "gpu",
+            "--resident",
+        ])
+        .env("GPUSCI_ADAPTER", backend)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let chain: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["workload"] == "R1" && r["backend"] == "gpu")
+        .collect();
+    assert_eq!(chain.len(), 2, "host calls and device arrays");
+    let waits: Vec<u64> = chain
+        .iter()
+        .map(|r| r["device_stats"]["waits"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        waits,
+        [3, 1],
+        "three calls wait three times, the chain once"
+    );
+    assert!(rows
+        .iter()
+        .filter(|r| r["backend"] == "gpu")
+        .all(|r| r["device_stats"]["buffers_created"].is_u64()));
+}
