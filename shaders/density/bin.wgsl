@@ -108,21 +108,31 @@ fn find_bin(v: vec2<u32>, guess: f32, base: u32, n: u32, first: f32, scale: f32)
         if (all(v == last)) { return i32(n) - 1; }
         return OUTSIDE;
     }
-    // Guess from the bin width, then exact steps (the guess is off by a bin at most, except
-    // for ranges narrower than float32 can resolve, where the steps walk further).
-    var k = u32(clamp(i32((guess - first) * scale), 0, i32(n) - 1));
+    // Guess from the bin width; when the guess is off, a binary search of the edges on its
+    // side (never a walk: edges of infinite span, whose scale is 0, guess bin 0).
+    let k = u32(clamp(i32((guess - first) * scale), 0, i32(n) - 1));
+    var lo = 0u;
+    var hi = 0u;
     if (less(v, edge(base + k))) {
-        loop {
-            k -= 1u;
-            if (!less(v, edge(base + k))) { break; }
-        }
+        // The answer is below k (edge 0 <= v).
+        hi = k - 1u;
+    } else if (!less(v, edge(base + k + 1u))) {
+        // The answer is above k (v < edge n).
+        lo = k + 1u;
+        hi = n - 1u;
     } else {
-        loop {
-            if (less(v, edge(base + k + 1u))) { break; }
-            k += 1u;
+        return i32(k);
+    }
+    // The largest j in [lo, hi] with edge j <= v.
+    while (lo < hi) {
+        let mid = (lo + hi + 1u) / 2u;
+        if (less(v, edge(base + mid))) {
+            hi = mid - 1u;
+        } else {
+            lo = mid;
         }
     }
-    return i32(k);
+    return i32(lo);
 }
 
 // The cell of point p. A point left out is NOT_FINITE when a coordinate is NaN or infinite,

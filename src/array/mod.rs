@@ -191,7 +191,13 @@ impl DeviceArray {
         let dtype = T::DTYPE;
         let parts = dtype.parts();
         let storage = match (dtype, arith) {
-            (DType::Float32 | DType::Complex64, _) | (_, Arith::Single) => Storage::F32,
+            (DType::Float32 | DType::Complex64, _) => Storage::F32,
+            (_, Arith::Single) => {
+                // float64 values past float32's range are refused, not stored as infinities.
+                let values = data.iter().flat_map(|v| v.parts().into_iter().take(parts));
+                Scaling::for_data::<f32>("input", values)?;
+                Storage::F32
+            }
             (_, Arith::Native64) => Storage::F64,
             (_, Arith::DoubleFloat) => {
                 let values = data.iter().flat_map(|v| v.parts().into_iter().take(parts));

@@ -819,6 +819,29 @@ pub(crate) fn device_refusal(input: &DeviceArray, plan: &BlurPlan) -> Option<Str
     }
 }
 
+/// Refuses a constant-mode `cval` a double-float array cannot take: scaled by the array's
+/// exponent it must lie within 2^±90 of the data's scaled magnitudes (below 2), or the
+/// result would span more binades than double-float holds ([`Error::ExceedsLimit`], as for
+/// data). Other storages and modes always take it.
+fn check_cval(storage: Storage, plan: &BlurPlan) -> Result<()> {
+    if !matches!(storage, Storage::DoubleFloat { .. })
+        || plan.cval == 0.0
+        || plan.passes.iter().all(|pass| pass.mode != Mode::Constant)
+    {
+        return Ok(());
+    }
+    let span = crate::gpu::DOUBLE_FLOAT_SPAN_BITS;
+    let scaled = plan.cval.abs() / storage.up();
+    if scaled.is_finite() && scaled <= crate::gpu::pow2(span) && scaled >= crate::gpu::pow2(-span) {
+        return Ok(());
+    }
+    Err(Error::ExceedsLimit {
+        what: "binades between cval and a double-float array's values (no native float64)",
+        requested: scaled.abs().log2().abs().min(1e9) as u64,
+        max: span as u64,
+    })
+}
+
 /// Records `gaussian_filter(input)` in `recording` (the caller has checked
 /// [`device_refusal`]); the result lives on the same GPU, in the same storage (the blur of
 /// double-float data keeps its scaling: a smoothing never grows the largest magnitude, and
@@ -870,9 +893,12 @@ pub(crate) fn record_device(
 ///
 /// # Errors
 /// Parameter errors from [`BlurParams::plan`]; [`Error::InvalidParam`] for a complex array;
-/// GPU errors.
+/// [`Error::ExceedsLimit`] for a double-float array and a constant-mode `cval` more than 2^90
+/// from its values (the result could not be held in double-float; host arrays take such a
+/// request to the CPU); GPU errors.
 pub fn gaussian_filter_device(input: &DeviceArray, params: &BlurParams) -> Result<DeviceArray> {
     let plan = params.plan(input.shape().len())?;
+    check_cval(input.storage(), &plan)?;
     match device_refusal(input, &plan) {
         None => {
             let ctx = input.gpu();
@@ -931,6 +957,10 @@ fn via_device<T: HostElement>(
         return Ok(None);
     }
     let array = DeviceArray::from_host(ctx, input.view(), arith)?;
+    if device_refusal(&array, plan).is_some() || check_cval(array.storage(), plan).is_err() {
+        // The host paths take it (they scale data and cval together, or run on the CPU).
+        return Ok(None);
+    }
     let mut recording = ctx.encoder();
     let out = record_device(&mut recording, &array, plan)?;
     let mut host = vec![T::from_parts(0.0, 0.0); input.len()];

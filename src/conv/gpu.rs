@@ -281,7 +281,9 @@ type GatheredPart = (usize, (usize, usize), (usize, usize));
 /// Pairs of blocks recorded into one submission, their windows gathered in one buffer of
 /// elements `E`.
 struct Batch<E> {
-    encoder: crate::gpu::Recording,
+    /// Opened by the first pair recorded, so that between batches no encoder is open and the
+    /// pool can reuse what the last batch released.
+    encoder: Option<crate::gpu::Recording>,
     gathered: GpuBuffer,
     /// Elements used in `gathered`, of `capacity`.
     used: usize,
@@ -297,7 +299,7 @@ impl<E: DeviceReal> Batch<E> {
 
     fn new(ctx: &GpuContext, budget: u64) -> Result<Self> {
         Ok(Self {
-            encoder: ctx.encoder(),
+            encoder: None,
             gathered: ctx.storage_buffer("conv2d gathered windows", budget)?,
             used: 0,
             capacity: (budget / Self::BYTES) as usize,
@@ -306,6 +308,11 @@ impl<E: DeviceReal> Batch<E> {
             parts: Vec::new(),
             element: std::marker::PhantomData,
         })
+    }
+
+    /// The batch's encoder, opened on first use.
+    fn recording(&mut self, ctx: &GpuContext) -> &mut crate::gpu::Recording {
+        self.encoder.get_or_insert_with(|| ctx.encoder())
     }
 
     /// Whether a pair with a window of `count` elements, holding `held` bytes of device memory
@@ -324,12 +331,14 @@ impl<E: DeviceReal> Batch<E> {
         cols: (usize, usize),
     ) -> Result<()> {
         let count = rows.1 * cols.1;
+        let (gathered, used) = (&self.gathered, self.used);
+        let encoder = self.encoder.get_or_insert_with(|| ctx.encoder());
         ctx.scoped("gathering a 2-D window", || {
-            self.encoder.copy_buffer_to_buffer(
+            encoder.copy_buffer_to_buffer(
                 part,
                 0,
-                &self.gathered,
-                self.used as u64 * Self::BYTES,
+                gathered,
+                used as u64 * Self::BYTES,
                 count as u64 * Self::BYTES,
             );
         })?;
@@ -350,7 +359,9 @@ impl<E: DeviceReal> Batch<E> {
         if self.parts.is_empty() {
             return Ok(());
         }
-        let encoder = std::mem::replace(&mut self.encoder, ctx.encoder());
+        let Some(encoder) = self.encoder.take() else {
+            return Ok(());
+        };
         let values = ctx.submit_and_read::<E>(
             "a batch of 2-D convolutions",
             encoder,
@@ -670,7 +681,7 @@ impl<E: DeviceReal> ConvKernels<E> {
                         let v_part = v.slice(s![vp..vp + v_rows, vq..vq + v_cols]);
                         let part = self.record_window_2d(
                             ctx,
-                            &mut batch.encoder,
+                            batch.recording(ctx),
                             (a_part, v_part),
                             scales,
                             direct,

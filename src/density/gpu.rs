@@ -331,7 +331,10 @@ impl<'c> GpuBinner<'c> {
     /// [`Error::InvalidParam`] when [`DensityGpu::supports`] is false for `plan`; GPU errors.
     pub fn new(ctx: &'c GpuContext, pipelines: &DensityGpu, plan: &DensityPlan) -> Result<Self> {
         if !DensityGpu::supports(ctx, plan) {
-            return Err(Error::param("plan", "needs the CPU path (weights, a reduction, a grid past one binding, or edges outside [1e-20, 1e38])"));
+            return Err(Error::param(
+                "plan",
+                "needs the CPU path (weights, a reduction, or a grid past one binding)",
+            ));
         }
         let cells = plan.x.bins() * plan.y.bins();
         let edge_table: Vec<[u32; 2]> = plan

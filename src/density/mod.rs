@@ -677,8 +677,8 @@ impl std::fmt::Debug for BandBinner<'_> {
 
 impl<'e> BandBinner<'e> {
     /// The bands for `plan` on `ctx` (`shift`: weights summed in fixed point at that scale);
-    /// `None` when the GPU binner cannot take the plan in bands (a reduction other than sums,
-    /// edges outside its exact magnitudes, or one band past a binding).
+    /// `None` when the GPU binner cannot take the plan in bands (a reduction other than sums
+    /// or one band past a binding).
     ///
     /// # Errors
     /// GPU errors.

@@ -101,6 +101,13 @@ impl GpuContext {
 
     /// A new encoder for one call's dispatches.
     pub(crate) fn encoder(&self) -> Recording {
+        let counters = &self.pool.counters;
+        if counters.open_encoders.load(Ordering::SeqCst) == 0 && !counters.idle() {
+            // Work submitted and not waited for (a chain of device-array operations): a
+            // non-blocking poll runs the completion callbacks, so what finished frees its
+            // buffers for this call.
+            let _ = self.device.poll(wgpu::PollType::Poll);
+        }
         self.pool.recycle_if_idle();
         self.pool
             .counters
@@ -303,9 +310,21 @@ impl GpuContext {
             disk.save_if_changed();
         }
         let counters = &self.pool.counters;
-        let index = self.scoped(what, || self.queue.submit([encoder.finish()]))?;
+        let (index, serial) = {
+            let _order = counters
+                .submit_order
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let index = self.scoped(what, || self.queue.submit([encoder.finish()]))?;
+            let serial = counters.submitted.fetch_add(1, Ordering::SeqCst) + 1;
+            // Completion without a wait (a chain that submits and goes on) is learnt here.
+            let pool = Arc::clone(&self.pool);
+            self.queue.on_submitted_work_done(move || {
+                pool.counters.completed.fetch_max(serial, Ordering::SeqCst);
+            });
+            (index, serial)
+        };
         Counters::add(&counters.submits, 1);
-        let serial = counters.submitted.fetch_add(1, Ordering::SeqCst) + 1;
         drop(recording);
         Ok(Submission { index, serial })
     }
@@ -468,6 +487,9 @@ impl GpuContext {
             }
         })?;
         let submission = self.submit(what, recording)?;
+        // Until the read completes and unmaps, a failure (a timeout, a map error, a panic in
+        // `read`) leaves the buffer in an unknown map state: it must not go back to the pool.
+        staging.discard();
         let (sender, receiver) = std::sync::mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, ..padded, move |result| {
             let _ = sender.send(result);
@@ -495,6 +517,7 @@ impl GpuContext {
             read(&view[..used as usize]);
         }
         staging.unmap();
+        staging.keep();
         Counters::add(&self.pool.counters.downloaded, bytes);
         Ok(())
     }

@@ -112,6 +112,9 @@ pub(crate) struct Counters {
     pub(crate) completed: AtomicU64,
     /// Encoders made and neither submitted nor dropped.
     pub(crate) open_encoders: AtomicU64,
+    /// Held across a queue submission and the numbering of its serial, so that serials follow
+    /// the queue's order when threads submit at once.
+    pub(crate) submit_order: Mutex<()>,
 }
 
 impl Counters {
@@ -120,7 +123,7 @@ impl Counters {
     }
 
     /// Nothing recorded or in flight can use a released buffer.
-    fn idle(&self) -> bool {
+    pub(crate) fn idle(&self) -> bool {
         // Encoders first: a submission bumps `submitted` before it closes its encoder, so an
         // encoder seen closed here has its serial counted below.
         self.open_encoders.load(Ordering::SeqCst) == 0
@@ -234,14 +237,15 @@ impl Pool {
                 class,
                 usage,
                 pool: Some(Arc::clone(self)),
+                discarded: Default::default(),
             }),
         })
     }
 
-    fn release(&self, usage: Usage, class: u64, buffer: wgpu::Buffer) {
+    fn release(&self, usage: Usage, class: u64, buffer: wgpu::Buffer, discarded: bool) {
         let mut lists = self.lists();
         lists.in_use -= class;
-        if lists.held > lists.limit {
+        if lists.held > lists.limit || discarded {
             // Dropped, not destroyed: an open encoder may still hold it (wgpu frees it after).
             drop(buffer);
             lists.held -= class;
@@ -320,12 +324,15 @@ struct Lease {
     usage: Usage,
     /// `None` for buffers kept for the context's life (constant tables).
     pool: Option<Arc<Pool>>,
+    /// Not to be reused (a read-back buffer a failed read may have left mapped).
+    discarded: std::sync::atomic::AtomicBool,
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
         if let Some(pool) = &self.pool {
-            pool.release(self.usage, self.class, self.buffer.clone());
+            let discarded = self.discarded.load(Ordering::Relaxed);
+            pool.release(self.usage, self.class, self.buffer.clone(), discarded);
         }
     }
 }
@@ -348,8 +355,19 @@ impl GpuBuffer {
                 class: bytes,
                 usage: Usage::Storage,
                 pool: None,
+                discarded: Default::default(),
             }),
         }
+    }
+
+    /// Keeps the buffer out of the pool once released (its state is not known to be clean).
+    pub(crate) fn discard(&self) {
+        self.lease.discarded.store(true, Ordering::Relaxed);
+    }
+
+    /// Undoes [`GpuBuffer::discard`] (the buffer is clean again).
+    pub(crate) fn keep(&self) {
+        self.lease.discarded.store(false, Ordering::Relaxed);
     }
 
     /// The bytes this handle stands for (a multiple of 4; the wgpu buffer may be larger).

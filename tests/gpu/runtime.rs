@@ -741,3 +741,105 @@ fn device_ffts_the_gpu_refuses_run_on_the_cpu_and_stay_on_the_device() {
         },
     );
 }
+
+/// A constant-mode cval far from a double-float array's values is never scaled into
+/// infinities: within 2^90 of them it is computed on the GPU; past that a device array's blur
+/// is refused (its result could not be held in double-float), and a host array's goes to the
+/// CPU. Both give SciPy's answer where they answer.
+#[test]
+fn a_cval_far_from_double_float_values_gives_the_cpu_answer_or_a_clear_error() {
+    use gpusci::array::DeviceArray;
+    use gpusci::blur::{gaussian_filter_device, Mode};
+    use gpusci::gpu::Arith;
+    let tol = Tol {
+        abs: 1e-13,
+        rel: 1e-13,
+    };
+    for_each_adapter(
+        "a_cval_far_from_double_float_values_gives_the_cpu_answer_or_a_clear_error",
+        |ctx| {
+            let params = BlurParams::new(1.0)
+                .with_mode(Mode::Constant)
+                .with_cval(1.0);
+            // 1e-20 and 1.0: 67 binades apart, within double-float's reach.
+            let small = image(20, 30, 8).mapv(|v| f64::from(v) * 1e-20);
+            let want = cpu::gaussian_filter_reference(small.view(), &params).expect("reference");
+            let a = DeviceArray::from_host(ctx, small.view(), Arith::DoubleFloat).expect("up");
+            let got = gaussian_filter_device(&a, &params).expect("blur");
+            let got = got.to_host::<f64>().expect("down");
+            assert_close(
+                got.view(),
+                want.view().into_dyn(),
+                tol,
+                "67 binades on the GPU",
+            );
+            // 1e-300 and 1.0: past it.
+            let tiny = small.mapv(|v| v * 1e-280);
+            let want = cpu::gaussian_filter_reference(tiny.view(), &params).expect("reference");
+            let a = DeviceArray::from_host(ctx, tiny.view(), Arith::DoubleFloat).expect("up");
+            assert!(
+                matches!(
+                    gaussian_filter_device(&a, &params),
+                    Err(gpusci::Error::ExceedsLimit { .. })
+                ),
+                "a device array refuses it"
+            );
+            ctx.emulate_float64(true);
+            // Captured: the note is process-wide, and other tests capture theirs.
+            let (got, notes) = crate::common::capture_cpu_notes(|| {
+                gaussian_filter(executor_on(ctx), tiny.view(), &params)
+            });
+            ctx.emulate_float64(false);
+            assert!(!notes.is_empty(), "the host path says it ran on the CPU");
+            assert_close(
+                got.expect("host blur").view(),
+                want.view(),
+                tol,
+                "a host array, on the CPU",
+            );
+        },
+    );
+}
+
+/// A chain of device blurs submits without waiting; poisoned reuse still gives the CPU's
+/// answer, and a second identical chain creates no buffer.
+#[test]
+fn chains_of_device_operations_reuse_the_pool() {
+    use gpusci::array::DeviceArray;
+    use gpusci::blur::gaussian_filter_device;
+    use gpusci::gpu::Arith;
+    for_each_adapter("chains_of_device_operations_reuse_the_pool", |ctx| {
+        let input = image(64, 48, 12);
+        let params = BlurParams::new(0.8);
+        let chain = || {
+            let mut a = DeviceArray::from_host(ctx, input.view(), Arith::Single).expect("up");
+            for _ in 0..12 {
+                a = gaussian_filter_device(&a, &params).expect("blur");
+            }
+            a.to_host::<f32>().expect("down")
+        };
+        let first = chain();
+        ctx.reset_stats();
+        let second = chain();
+        let stats = ctx.reset_stats();
+        assert_eq!(
+            stats.buffers_created, 0,
+            "the second chain reuses the first's: {stats:?}"
+        );
+        assert_eq!(stats.waits, 1, "one wait, at the end: {stats:?}");
+        assert_eq!(first, second);
+        let mut want = input.clone();
+        for _ in 0..12 {
+            want = gaussian_filter(gpusci::Device::Cpu, want.view(), &params).expect("cpu");
+        }
+        assert_close(
+            second.view(),
+            want.into_dyn().view(),
+            Tol {
+                abs: 1e-4,
+                rel: 1e-4,
+            },
+            "chain",
+        );
+    });
+}

@@ -46,11 +46,16 @@ pub(crate) struct LagArgs {
     precision: PrecisionArg,
 }
 
-/// Says on stderr what a GPU computes in (the CPU path is float64).
+/// Says on stderr what a GPU computes in (the CPU path is float64; under `--backend auto`
+/// the library still picks per size, so this says "up to").
 fn note_precision(device: Device<'_>, command: &str) {
     if let (Some(ctx), Some(arith)) = (device.gpu(), device.float64_arith()) {
+        let by_size = match device {
+            Device::Auto(..) => " past auto's crossover (below it, on the CPU in float64)",
+            _ => "",
+        };
         eprintln!(
-            "gpusci: {command} on {} in {}",
+            "gpusci: {command} on {} in {}{by_size}",
             ctx.describe(),
             arith.name()
         );
