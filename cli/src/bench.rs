@@ -657,6 +657,32 @@ fn chain_rows(
     Ok(rows)
 }
 
+/// A context on every adapter that runs compute shaders, narrowed by `GPUSCI_ADAPTER` here as
+/// everywhere (an adapter whose device failed to open comes with its error).
+///
+/// # Errors
+/// [`Error::NoAdapter`] when `GPUSCI_ADAPTER` names no adapter.
+fn wanted_adapters() -> Result<Vec<(gpusci::gpu::AdapterSummary, Result<GpuContext>)>> {
+    let wanted = std::env::var(gpusci::gpu::ADAPTER_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let opened = open_all_adapters();
+    let named = wanted
+        .as_deref()
+        .map(|pattern| gpusci::gpu::adapters_named(opened.iter().map(|(s, _)| s), pattern));
+    let adapters: Vec<_> = opened
+        .into_iter()
+        .filter(|(summary, _)| named.as_ref().is_none_or(|n| n.contains(&summary.index)))
+        .collect();
+    match (&wanted, adapters.is_empty()) {
+        (Some(pattern), true) => Err(Error::NoAdapter(format!(
+            "{}={pattern} matches no adapter",
+            gpusci::gpu::ADAPTER_ENV
+        ))),
+        _ => Ok(adapters),
+    }
+}
+
 /// Times every workload on the CPU path and on every adapter. `progress` is told what is
 /// about to run.
 ///
@@ -734,30 +760,11 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
     if options.backend == Backend::Cpu {
         return Ok(rows);
     }
-    // GPUSCI_ADAPTER narrows the adapters here as everywhere: naming none is an error.
-    let wanted = std::env::var(gpusci::gpu::ADAPTER_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty());
-    let opened = open_all_adapters();
-    let named = wanted
-        .as_deref()
-        .map(|pattern| gpusci::gpu::adapters_named(opened.iter().map(|(s, _)| s), pattern));
-    let adapters: Vec<_> = opened
-        .into_iter()
-        .filter(|(summary, _)| named.as_ref().is_none_or(|n| n.contains(&summary.index)))
-        .collect();
-    if adapters.is_empty() {
-        if let Some(pattern) = &wanted {
-            return Err(Error::NoAdapter(format!(
-                "{}={pattern} matches no adapter",
-                gpusci::gpu::ADAPTER_ENV
-            )));
-        }
-        if options.backend == Backend::Gpu {
-            return Err(Error::NoAdapter(
-                "wgpu found no adapter that runs compute shaders".into(),
-            ));
-        }
+    let adapters = wanted_adapters()?;
+    if adapters.is_empty() && options.backend == Backend::Gpu {
+        return Err(Error::NoAdapter(
+            "wgpu found no adapter that runs compute shaders".into(),
+        ));
     }
     for (summary, ctx) in adapters {
         let name = format!("{} [{}]", summary.name, summary.backend);
@@ -948,19 +955,10 @@ pub fn crossover_of(times: &[(usize, f64, f64)]) -> u64 {
 pub fn calibrate(quick: bool, mut progress: impl FnMut(&str)) -> Result<Vec<Calibration>> {
     use gpusci::gpu::Arith;
     use gpusci::route::{AdapterClass, Crossovers, Operation, CROSSOVER_FILE_ENV};
-    let wanted = std::env::var(gpusci::gpu::ADAPTER_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty());
-    let opened = open_all_adapters();
-    let named = wanted
-        .as_deref()
-        .map(|pattern| gpusci::gpu::adapters_named(opened.iter().map(|(s, _)| s), pattern));
+    let opened = wanted_adapters()?;
     let max_log2 = if quick { 16 } else { 22 };
     let runs = 3;
-    let chosen = opened
-        .iter()
-        .filter(|(s, _)| named.as_ref().is_none_or(|n| n.contains(&s.index)))
-        .count();
+    let chosen = opened.len();
     if chosen > 1 && std::env::var_os(CROSSOVER_FILE_ENV).is_some_and(|v| !v.is_empty()) {
         return Err(Error::param(
             CROSSOVER_FILE_ENV,
@@ -973,9 +971,6 @@ pub fn calibrate(quick: bool, mut progress: impl FnMut(&str)) -> Result<Vec<Cali
     }
     let mut out = Vec::new();
     for (summary, ctx) in opened {
-        if named.as_ref().is_some_and(|n| !n.contains(&summary.index)) {
-            continue;
-        }
         let name = format!("{} [{}]", summary.name, summary.backend);
         let ctx = match ctx {
             Ok(ctx) => ctx,
