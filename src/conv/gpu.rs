@@ -530,25 +530,31 @@ impl<E: DeviceReal> ConvKernels<E> {
                     ..Default::default()
                 },
             )?;
-            let indices = ctx.storage_buffer("argmax indices", groups as u64 * 4)?;
-            let values = ctx.storage_buffer("argmax values", groups as u64 * Self::BYTES)?;
-            ctx.poison_f32(&indices, groups);
-            ctx.poison_f32(&values, groups * E::words());
+            let indices_buffer = ctx.storage_buffer("argmax indices", groups as u64 * 4)?;
+            let values_buffer = ctx.storage_buffer("argmax values", groups as u64 * Self::BYTES)?;
             let mut encoder = ctx.encoder();
             ctx.record_dispatch(
                 "argmax",
                 &mut encoder,
                 &self.argmax,
-                &[&uniform, buffer, &indices, &values],
+                &[&uniform, buffer, &indices_buffer, &values_buffer],
                 groups as u64,
             )?;
-            ctx.submit_and_wait("the argmax", encoder)?;
-            let values = ctx.read_back::<E>(&values, 0, groups)?;
-            for (index, value) in ctx
-                .read_back::<u32>(&indices, 0, groups)?
-                .into_iter()
-                .zip(values)
-            {
+            // The workgroups' peaks and their indices in one read-back.
+            let (mut values, mut indices) = (Vec::new(), Vec::new());
+            ctx.submit_and_read_parts(
+                "the argmax",
+                encoder,
+                &[
+                    (&values_buffer, groups as u64 * Self::BYTES),
+                    (&indices_buffer, groups as u64 * 4),
+                ],
+                |parts| {
+                    values.extend_from_slice(&crate::gpu::mapped_as::<E>(parts[0]));
+                    indices.extend_from_slice(&crate::gpu::mapped_as::<u32>(parts[1]));
+                },
+            )?;
+            for (index, value) in indices.into_iter().zip(values) {
                 // Every workgroup writes an index inside its outputs; anything else is a
                 // result never written (the poison), not a peak.
                 if index as usize >= count {

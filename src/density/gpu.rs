@@ -661,11 +661,16 @@ impl<'c> GpuBinner<'c> {
         if let Some(w) = &self.weighted {
             parts.push((&w.sums, (cells * 8) as u64));
         }
-        let read = self
-            .ctx
-            .submit_and_read_parts("the density grid", encoder, &parts)?;
-        let device_counts: Vec<u32> = bytemuck::pod_collect_to_vec(&read[0]);
-        let device_report: Vec<u32> = bytemuck::pod_collect_to_vec(&read[1]);
+        let (mut device_counts, mut device_report, mut words) =
+            (Vec::new(), Vec::new(), Vec::new());
+        self.ctx
+            .submit_and_read_parts("the density grid", encoder, &parts, |read| {
+                device_counts.extend_from_slice(&crate::gpu::mapped_as::<u32>(read[0]));
+                device_report.extend_from_slice(&crate::gpu::mapped_as::<u32>(read[1]));
+                if let Some(sums) = read.get(2) {
+                    words.extend_from_slice(&crate::gpu::mapped_as::<u32>(sums));
+                }
+            })?;
         self.host_grid.resize(cells, 0);
         let counts: Vec<u64> = self
             .host_grid
@@ -676,17 +681,14 @@ impl<'c> GpuBinner<'c> {
         let used = counts.iter().sum::<u64>();
         let values: Vec<f64> = match &mut self.weighted {
             None => counts.iter().map(|&c| c as f64).collect(),
-            Some(w) => {
-                let words: Vec<u32> = bytemuck::pod_collect_to_vec(&read[2]);
-                words
-                    .chunks_exact(2)
-                    .map(|pair| {
-                        // The 64-bit two's-complement sum, low word first.
-                        let fixed = (u64::from(pair[0]) | (u64::from(pair[1]) << 32)) as i64;
-                        fixed as f64 / w.scale
-                    })
-                    .collect()
-            }
+            Some(w) => words
+                .chunks_exact(2)
+                .map(|pair| {
+                    // The 64-bit two's-complement sum, low word first.
+                    let fixed = (u64::from(pair[0]) | (u64::from(pair[1]) << 32)) as i64;
+                    fixed as f64 / w.scale
+                })
+                .collect(),
         };
         Ok(cpu::finish(
             values,

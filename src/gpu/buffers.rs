@@ -434,26 +434,28 @@ impl GpuContext {
 
     /// Reads several buffers back in one submission: each `(buffer, bytes)` part's first
     /// `bytes` bytes, packed into one pooled read-back buffer (each part at a 4-byte offset),
-    /// after what `recording` holds. Returns the parts' bytes in order: one submit, one wait.
+    /// after what `recording` holds; `read` gets the parts' mapped bytes in order (see
+    /// [`mapped_as`] to view them as elements). One submit, one wait, no copy but the caller's.
     pub(crate) fn submit_and_read_parts(
         &self,
         what: &'static str,
         recording: Recording,
         parts: &[(&GpuBuffer, u64)],
-    ) -> Result<Vec<Vec<u8>>> {
+        read: impl FnOnce(&[&[u8]]),
+    ) -> Result<()> {
         let copies: Vec<(&GpuBuffer, u64, u64)> = parts
             .iter()
             .map(|&(buffer, bytes)| (buffer, 0, bytes))
             .collect();
-        let mut out = Vec::with_capacity(parts.len());
         self.map_read(what, recording, &copies, |mapped| {
+            let mut slices = Vec::with_capacity(parts.len());
             let mut at = 0usize;
             for &(_, bytes) in parts {
-                out.push(mapped[at..at + bytes as usize].to_vec());
+                slices.push(&mapped[at..at + bytes as usize]);
                 at += (bytes as usize).next_multiple_of(4);
             }
-        })?;
-        Ok(out)
+            read(&slices);
+        })
     }
 
     /// The one read-back: each `(buffer, offset, bytes)` copied in `recording` into a pooled
@@ -520,5 +522,14 @@ impl GpuContext {
         staging.keep();
         Counters::add(&self.pool.counters.downloaded, bytes);
         Ok(())
+    }
+}
+
+/// Mapped bytes as elements of `T`: borrowed where they are aligned for `T` (mapped memory and
+/// the first part of a packed read-back are), else copied.
+pub(crate) fn mapped_as<T: Pod>(bytes: &[u8]) -> std::borrow::Cow<'_, [T]> {
+    match bytemuck::try_cast_slice::<u8, T>(bytes) {
+        Ok(elements) => std::borrow::Cow::Borrowed(elements),
+        Err(_) => std::borrow::Cow::Owned(bytemuck::pod_collect_to_vec(bytes)),
     }
 }

@@ -13,7 +13,7 @@ mod precision;
 mod select;
 
 pub use buffers::Recording;
-pub(crate) use buffers::Submission;
+pub(crate) use buffers::{mapped_as, Submission};
 pub use disk_cache::PIPELINE_CACHE_ENV;
 pub use pool::{DeviceStats, GpuBuffer, DEFAULT_POOL_LIMIT};
 

@@ -337,14 +337,22 @@ impl RollingGpu {
                 &[&u, &items, &sums, &finite],
                 outputs.div_ceil(ROLLING_WG) as u64,
             )?;
-            ctx.submit_and_wait("the rolling sums", encoder)?;
-            out.sums.extend(
-                ctx.read_back::<u64>(&sums, 0, outputs)?
-                    .into_iter()
-                    .map(f64::from_bits),
-            );
-            out.finite
-                .extend(ctx.read_back::<u32>(&finite, 0, outputs)?);
+            // Sums and counts in one read-back.
+            ctx.submit_and_read_parts(
+                "the rolling sums",
+                encoder,
+                &[
+                    (&sums, (outputs * 8) as u64),
+                    (&finite, (outputs * 4) as u64),
+                ],
+                |parts| {
+                    let sums = crate::gpu::mapped_as::<u64>(parts[0]);
+                    out.sums
+                        .extend(sums.iter().map(|&bits| f64::from_bits(bits)));
+                    out.finite
+                        .extend_from_slice(&crate::gpu::mapped_as::<u32>(parts[1]));
+                },
+            )?;
         }
         Ok(Ok(out))
     }
