@@ -988,8 +988,12 @@ pub fn calibrate(quick: bool, mut progress: impl FnMut(&str)) -> Result<Vec<Cali
             (Operation::Blur, float64),
             (Operation::Fft, Arith::Single),
             (Operation::Fft, float64),
+            (Operation::Convolve, Arith::Single),
             (Operation::Convolve, float64),
             (Operation::Histogram2d, Arith::Single),
+            (Operation::Heatmap, Arith::Single),
+            (Operation::RollingMean, float64),
+            (Operation::Crossings, float64),
         ];
         for (operation, arith) in jobs {
             progress(&format!(
@@ -1090,6 +1094,9 @@ fn calibration_run(
                 })
             }
         }
+        Operation::Heatmap | Operation::RollingMean | Operation::Crossings => {
+            calibration_run_more(operation, elements, device, runs)
+        }
         Operation::Convolve => {
             let a = noisy_signal(elements, 5);
             let v = Array1::from_elem(65, 1.0 / 65.0);
@@ -1109,6 +1116,44 @@ fn calibration_run(
             let plan = DensityParams::new(256, 256).plan(x.view(), y.view(), PointType::F64)?;
             median_seconds(runs, || {
                 density::histogram2d(device, x.view(), y.view(), None, &plan).map(drop)
+            })
+        }
+    }
+}
+
+/// The calibration jobs of the operations that take samples or points whole: heatmaps (256 x
+/// 256, sigma 3), rolling means (of 20) and crossings (of 0).
+fn calibration_run_more(
+    operation: gpusci::route::Operation,
+    elements: usize,
+    device: Device<'_>,
+    runs: usize,
+) -> Result<f64> {
+    use gpusci::route::Operation;
+    match operation {
+        Operation::Heatmap => {
+            let (x, y) = clustered_points(elements, 7);
+            let points = Points {
+                x,
+                y,
+                weights: None,
+                kind: PointType::F64,
+            };
+            let params = w3_params(256);
+            median_seconds(runs, || heatmap(device, &points, &params).map(drop))
+        }
+        Operation::RollingMean => {
+            let x = noisy_signal(elements, 9);
+            let params = gpusci::signal::RollingParams::new(20);
+            median_seconds(runs, || {
+                gpusci::signal::rolling_mean(device, x.view(), &params).map(drop)
+            })
+        }
+        _ => {
+            let x = noisy_signal(elements, 11);
+            let params = gpusci::signal::CrossingParams::new(0.0);
+            median_seconds(runs, || {
+                gpusci::signal::crossings(device, x.view(), &params).map(drop)
             })
         }
     }

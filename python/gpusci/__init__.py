@@ -153,7 +153,11 @@ def info() -> str:
         )
     if not lines:
         lines.append("no GPU adapter found")
-    lines.append(f"backend 'auto' runs on: {_core.describe_backend('auto')}")
+    try:
+        auto = _core.describe_backend("auto")
+    except RuntimeError as error:  # GPUSCI_ADAPTER names no adapter, say: the list still helps
+        auto = f"nothing ({error})"
+    lines.append(f"backend 'auto' runs on: {auto}")
     lines.append(f"CPU threads: {get_num_threads()}"
                  + (f" (RAYON_NUM_THREADS={_os.environ['RAYON_NUM_THREADS']})"
                     if "RAYON_NUM_THREADS" in _os.environ else ""))

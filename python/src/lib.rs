@@ -290,7 +290,14 @@ fn device_stats(py: Python<'_>, reset: bool) -> PyResult<Bound<'_, pyo3::types::
 #[pyo3(signature = (backend=None))]
 fn describe_backend(py: Python<'_>, backend: Option<&str>) -> PyResult<String> {
     let exec = executor(backend)?;
-    Ok(py.detach(|| exec.describe()))
+    Ok(py.detach(|| match &*exec {
+        // Asked before any work: where auto will run, not where it ran.
+        Executor::Auto(ctx) => format!(
+            "{} past each operation's crossover, else the CPU",
+            ctx.describe()
+        ),
+        other => other.describe(),
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------

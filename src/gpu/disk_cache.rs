@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Environment variable that turns the on-disk pipeline cache off (`0`).
+/// Environment variable that turns the on-disk pipeline cache off (`0`, `false`, `off`, `no`).
 pub const PIPELINE_CACHE_ENV: &str = "GPUSCI_PIPELINE_CACHE";
 
 /// A pipeline cache and the file it is kept in.
@@ -31,7 +31,9 @@ impl DiskPipelineCache {
     /// device has no `PIPELINE_CACHE` feature, the cache is turned off, or no cache folder is
     /// known.
     pub(crate) fn open(device: &wgpu::Device, info: &wgpu::AdapterInfo) -> Option<Self> {
-        if std::env::var(PIPELINE_CACHE_ENV).is_ok_and(|v| v.trim() == "0")
+        let off = ["0", "false", "off", "no"];
+        if std::env::var(PIPELINE_CACHE_ENV)
+            .is_ok_and(|v| off.contains(&v.trim().to_ascii_lowercase().as_str()))
             || !device.features().contains(wgpu::Features::PIPELINE_CACHE)
         {
             return None;

@@ -178,10 +178,18 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn new(max_buffer: u64) -> Arc<Self> {
-        let limit = std::env::var("GPUSCI_POOL_LIMIT")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(DEFAULT_POOL_LIMIT);
+        let limit = match std::env::var("GPUSCI_POOL_LIMIT") {
+            Err(_) => DEFAULT_POOL_LIMIT,
+            Ok(text) => text.trim().parse().unwrap_or_else(|_| {
+                super::note_cpu_fallback(|| {
+                    format!(
+                        "GPUSCI_POOL_LIMIT={text:?} is not a whole number of bytes; the pool \
+                         keeps at most {DEFAULT_POOL_LIMIT} bytes"
+                    )
+                });
+                DEFAULT_POOL_LIMIT
+            }),
+        };
         Arc::new(Self {
             lists: Mutex::new(Lists {
                 limit,

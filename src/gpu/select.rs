@@ -16,11 +16,13 @@ pub const ADAPTER_ENV: &str = "GPUSCI_ADAPTER";
 
 /// Environment variable that lets `backend='auto'` pick a software adapter (lavapipe,
 /// llvmpipe) when no hardware GPU is found, so that auto's size policy can be tested and
-/// calibrated on machines without a GPU. `1` turns it on.
+/// calibrated on machines without a GPU. `1` (or `true`, `on`, `yes`) turns it on.
 pub const AUTO_SOFTWARE_ENV: &str = "GPUSCI_AUTO_SOFTWARE";
 
 fn auto_considers_software() -> bool {
-    std::env::var(AUTO_SOFTWARE_ENV).is_ok_and(|v| v.trim() == "1")
+    let on = ["1", "true", "on", "yes"];
+    std::env::var(AUTO_SOFTWARE_ENV)
+        .is_ok_and(|v| on.contains(&v.trim().to_ascii_lowercase().as_str()))
 }
 
 /// The process's context on `adapter`: opened on first use, then shared, so that every
@@ -375,8 +377,13 @@ impl<'a> Device<'a> {
         match self {
             Device::Cpu => format!("cpu ({} threads)", rayon::current_num_threads()),
             Device::Gpu(ctx, _) => format!("gpu: {}", ctx.describe()),
+            // Said after the work: whether any of it reached the GPU.
+            Device::Auto(ctx, _) if ctx.stats().submits > 0 => {
+                format!("gpu: {} (auto: past the crossover)", ctx.describe())
+            }
             Device::Auto(ctx, _) => format!(
-                "auto: {} past each operation's crossover, else the CPU",
+                "cpu ({} threads; auto: below the crossover of {})",
+                rayon::current_num_threads(),
                 ctx.describe()
             ),
         }

@@ -161,7 +161,10 @@ pub fn crossings<'d>(
     x: ArrayView1<'_, f64>,
     params: &CrossingParams,
 ) -> Result<Vec<Crossing>> {
-    let device = route(device.into(), &Job::new(Operation::Crossings, x.len()));
+    let device = route(
+        device.into(),
+        &Job::new(Operation::Crossings, x.len()).float64(true),
+    );
     match device {
         // No samples, no events (NumPy: an empty int64 array); nothing to send to a GPU.
         Device::Gpu(..) | Device::Auto(..) if x.is_empty() => {

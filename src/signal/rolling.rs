@@ -134,7 +134,11 @@ pub fn rolling_mean<'d>(
     params: &RollingParams,
 ) -> Result<Array1<f64>> {
     validate(x.len(), params)?;
-    let Some(ctx) = route(device.into(), &Job::new(Operation::RollingMean, x.len())).gpu() else {
+    let Some(ctx) = route(
+        device.into(),
+        &Job::new(Operation::RollingMean, x.len()).float64(true),
+    )
+    .gpu() else {
         return Ok(rolling_mean_cpu(x, params));
     };
     let contiguous = x.as_standard_layout();

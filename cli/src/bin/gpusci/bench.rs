@@ -95,7 +95,7 @@ fn calibrate(quick: bool, json: bool) -> anyhow::Result<()> {
                     serde_json::json!({
                         "adapter": c.adapter,
                         "operation": row.operation.name(),
-                        "arithmetic": format!("{:?}", row.arith),
+                        "arithmetic": row.arith.name(),
                         "crossover_elements": (row.crossover != u64::MAX).then_some(row.crossover),
                         "sizes": row.times.iter().map(|t| t.0).collect::<Vec<_>>(),
                         "cpu_seconds": row.times.iter().map(|t| t.1).collect::<Vec<_>>(),
@@ -113,7 +113,7 @@ fn calibrate(quick: bool, json: bool) -> anyhow::Result<()> {
                     "{} {:<12} {:<12} crossover {crossover:>9} elements  (gpu/cpu time: {})",
                     c.adapter,
                     row.operation.name(),
-                    format!("{:?}", row.arith),
+                    row.arith.name(),
                     row.times
                         .iter()
                         .map(|(n, cpu, gpu)| format!("2^{} {:.2}", n.trailing_zeros(), gpu / cpu))

@@ -47,6 +47,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     }
     let backend = args.backend.parse()?;
     match args.backend.executor() {
+        Ok(gpusci::Executor::Auto(ctx)) => println!(
+            "--backend {backend} runs on: {} past each operation's crossover, else the CPU",
+            ctx.describe()
+        ),
         Ok(exec) => println!("--backend {backend} runs on: {}", exec.describe()),
         Err(error) => println!("--backend {backend} runs on: nothing ({error})"),
     }
