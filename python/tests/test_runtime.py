@@ -147,3 +147,28 @@ print(gpusci.device_stats()["buffers_created"])
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                          text=True, check=True, cwd=tmp_path)
     assert out.stdout.split() == ["0"], "auto reuses the buffers gpu's call left in the pool"
+
+
+def _run(code, tmp_path, **env):
+    import os
+    import subprocess
+    import sys
+
+    full = dict(os.environ, **env)
+    return subprocess.run([sys.executable, "-W", "always", "-c", code], env=full,
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+
+
+def test_info_lists_the_adapters_even_when_gpusci_adapter_names_none(tmp_path):
+    out = _run("import gpusci; print(gpusci.info())", tmp_path, GPUSCI_ADAPTER="no-such-adapter")
+    assert out.returncode == 0, out.stderr
+    assert "backend 'auto' runs on: nothing (" in out.stdout, out.stdout
+
+
+@pytest.mark.skipif(not core.adapters(), reason="no GPU adapter")
+def test_a_pool_limit_that_is_no_number_of_bytes_says_so(tmp_path):
+    code = ("import numpy as np, gpusci.ndimage\n"
+            "gpusci.ndimage.gaussian_filter(np.ones((8, 8), np.float32), 1.0, backend='gpu')\n")
+    out = _run(code, tmp_path, GPUSCI_POOL_LIMIT="1GiB")
+    assert out.returncode == 0, out.stderr
+    assert "GPUSCI_POOL_LIMIT" in out.stderr and "RuntimeWarning" in out.stderr, out.stderr
