@@ -801,45 +801,50 @@ fn a_cval_far_from_double_float_values_gives_the_cpu_answer_or_a_clear_error() {
     );
 }
 
-/// A chain of device blurs submits without waiting; poisoned reuse still gives the CPU's
-/// answer, and a second identical chain creates no buffer.
+/// A chain of device blurs submits without waiting and waits once, at the end; buffers the
+/// pool hands out again mid-chain (poisoned) still give the CPU's answer. (How many buffers a
+/// chain reuses depends on how far the GPU got when the next step opens its encoder: not
+/// asserted, as it is not deterministic.)
 #[test]
-fn chains_of_device_operations_reuse_the_pool() {
+fn chains_of_device_operations_wait_once_and_give_the_cpu_answer() {
     use gpusci::array::DeviceArray;
     use gpusci::blur::gaussian_filter_device;
     use gpusci::gpu::Arith;
-    for_each_adapter("chains_of_device_operations_reuse_the_pool", |ctx| {
-        let input = image(64, 48, 12);
-        let params = BlurParams::new(0.8);
-        let chain = || {
-            let mut a = DeviceArray::from_host(ctx, input.view(), Arith::Single).expect("up");
+    for_each_adapter(
+        "chains_of_device_operations_wait_once_and_give_the_cpu_answer",
+        |ctx| {
+            let input = image(64, 48, 12);
+            let params = BlurParams::new(0.8);
+            let chain = || {
+                let mut a = DeviceArray::from_host(ctx, input.view(), Arith::Single).expect("up");
+                for _ in 0..12 {
+                    a = gaussian_filter_device(&a, &params).expect("blur");
+                }
+                a.to_host::<f32>().expect("down")
+            };
+            let first = chain();
+            ctx.reset_stats();
+            let second = chain();
+            let stats = ctx.reset_stats();
+            assert_eq!(stats.waits, 1, "one wait, at the end: {stats:?}");
+            assert_eq!(
+                stats.pool_bytes_in_use, 0,
+                "every lease returned: {stats:?}"
+            );
+            assert_eq!(first, second);
+            let mut want = input.clone();
             for _ in 0..12 {
-                a = gaussian_filter_device(&a, &params).expect("blur");
+                want = gaussian_filter(gpusci::Device::Cpu, want.view(), &params).expect("cpu");
             }
-            a.to_host::<f32>().expect("down")
-        };
-        let first = chain();
-        ctx.reset_stats();
-        let second = chain();
-        let stats = ctx.reset_stats();
-        assert_eq!(
-            stats.buffers_created, 0,
-            "the second chain reuses the first's: {stats:?}"
-        );
-        assert_eq!(stats.waits, 1, "one wait, at the end: {stats:?}");
-        assert_eq!(first, second);
-        let mut want = input.clone();
-        for _ in 0..12 {
-            want = gaussian_filter(gpusci::Device::Cpu, want.view(), &params).expect("cpu");
-        }
-        assert_close(
-            second.view(),
-            want.into_dyn().view(),
-            Tol {
-                abs: 1e-4,
-                rel: 1e-4,
-            },
-            "chain",
-        );
-    });
+            assert_close(
+                second.view(),
+                want.into_dyn().view(),
+                Tol {
+                    abs: 1e-4,
+                    rel: 1e-4,
+                },
+                "chain",
+            );
+        },
+    );
 }
