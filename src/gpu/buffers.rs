@@ -249,9 +249,7 @@ impl GpuContext {
     /// Writes `data` at the start of `buffer` (through the queue, ordered with submissions):
     /// array data, counted in `uploaded_bytes`.
     pub(crate) fn write<T: Pod>(&self, buffer: &GpuBuffer, data: &[T]) -> Result<()> {
-        let bytes: &[u8] = bytemuck::cast_slice(data);
-        Counters::add(&self.pool.counters.uploaded, bytes.len() as u64);
-        self.write_bytes("writing a buffer", buffer, bytes)
+        self.write_at(buffer, 0, data)
     }
 
     /// Writes `data` at byte `offset` of `buffer` (through the queue, ordered with
@@ -264,30 +262,31 @@ impl GpuContext {
     ) -> Result<()> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         Counters::add(&self.pool.counters.uploaded, bytes.len() as u64);
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        self.scoped("writing a buffer", || {
-            let padded = (bytes.len() as u64).next_multiple_of(4);
-            let size = wgpu::BufferSize::new(padded).expect("not empty");
-            if let Some(mut view) = self.queue.write_buffer_with(buffer, offset, size) {
-                let (mut head, mut tail) = view.slice(..).split_at(bytes.len());
-                head.copy_from_slice(bytes);
-                tail.fill(0);
-            }
-        })
+        self.write_bytes_at("writing a buffer", buffer, offset, bytes)
     }
 
     /// Copies `bytes` to the start of `buffer` through the queue's staging memory, padded with
     /// zeros to the 4-byte copy alignment (no padded copy of the data is made).
     fn write_bytes(&self, label: &str, buffer: &wgpu::Buffer, bytes: &[u8]) -> Result<()> {
+        self.write_bytes_at(label, buffer, 0, bytes)
+    }
+
+    /// Copies `bytes` to byte `offset` of `buffer` through the queue's staging memory, padded
+    /// with zeros to the 4-byte copy alignment.
+    fn write_bytes_at(
+        &self,
+        label: &str,
+        buffer: &wgpu::Buffer,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
         self.scoped(label, || {
             let padded = (bytes.len() as u64).next_multiple_of(4);
             let size = wgpu::BufferSize::new(padded).expect("not empty");
-            if let Some(mut view) = self.queue.write_buffer_with(buffer, 0, size) {
+            if let Some(mut view) = self.queue.write_buffer_with(buffer, offset, size) {
                 let (mut head, mut tail) = view.slice(..).split_at(bytes.len());
                 head.copy_from_slice(bytes);
                 tail.fill(0);
