@@ -45,6 +45,28 @@ pub struct BenchRow {
 }
 
 impl BenchRow {
+    /// A row of the CPU path (`adapter`: its thread count), timed as `(median seconds, runs)`.
+    fn cpu(
+        workload: &'static str,
+        what: String,
+        adapter: &str,
+        (seconds, runs): (f64, usize),
+        arithmetic: &'static str,
+    ) -> Self {
+        Self {
+            workload,
+            what,
+            backend: "cpu",
+            adapter: adapter.to_string(),
+            seconds,
+            runs,
+            includes_transfer: false,
+            software: false,
+            arithmetic,
+            device_stats: None,
+        }
+    }
+
     /// The JSON line of `gpusci bench --json`.
     pub fn json(&self) -> String {
         serde_json::json!({
@@ -701,39 +723,29 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
     for workload in &workloads {
         progress(&format!("{} on cpu", workload.id()));
         let seconds = median_seconds(runs, || workload.run(&Executor::Cpu))?;
-        rows.push(BenchRow {
-            workload: workload.id(),
-            what: workload.describe(),
-            backend: "cpu",
-            adapter: cpu_name.clone(),
-            seconds,
-            runs,
-            includes_transfer: false,
-            software: false,
-            arithmetic: workload.arithmetic(Device::Cpu),
-            device_stats: None,
-        });
+        rows.push(BenchRow::cpu(
+            workload.id(),
+            workload.describe(),
+            &cpu_name,
+            (seconds, runs),
+            workload.arithmetic(Device::Cpu),
+        ));
     }
     if options.resident {
         progress("R1 on cpu");
         let image = chain_image(options.quick);
         let seconds = median_seconds(runs, || chain_host_calls(Device::Cpu, &image))?;
-        rows.push(BenchRow {
-            workload: "R1",
-            what: format!(
+        rows.push(BenchRow::cpu(
+            "R1",
+            format!(
                 "{CHAIN_BLURS} blurs of {}x{} f32, sigma 2",
                 image.nrows(),
                 image.ncols()
             ),
-            backend: "cpu",
-            adapter: cpu_name.clone(),
-            seconds,
-            runs,
-            includes_transfer: false,
-            software: false,
-            arithmetic: "float32",
-            device_stats: None,
-        });
+            &cpu_name,
+            (seconds, runs),
+            "float32",
+        ));
     }
     let fft_points = if options.quick { 1 << 20 } else { FFT_POINTS };
     if options.fft {
@@ -744,18 +756,13 @@ pub fn run_all(options: BenchOptions, mut progress: impl FnMut(&str)) -> Result<
         let seconds = median_seconds(runs, || {
             gpusci::fft::cpu::fft_rows(&mut data, fft_points, false)
         })?;
-        rows.push(BenchRow {
-            workload: "FFT",
-            what: fft_description(fft_points),
-            backend: "cpu",
-            adapter: cpu_name.clone(),
-            seconds,
-            runs,
-            includes_transfer: false,
-            software: false,
-            arithmetic: "float64",
-            device_stats: None,
-        });
+        rows.push(BenchRow::cpu(
+            "FFT",
+            fft_description(fft_points),
+            &cpu_name,
+            (seconds, runs),
+            "float64",
+        ));
     }
     if options.backend == Backend::Cpu {
         return Ok(rows);
