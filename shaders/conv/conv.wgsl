@@ -90,6 +90,16 @@ fn split_blocks(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) g
     blocks[t] = v;
 }
 
+// blocks[i] = signal[n - 1 - i]: `correlate`'s second input reversed on the device, so a
+// correlation of device arrays is a convolution with no trip through the host.
+@compute @workgroup_size(64)
+fn reverse(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+           @builtin(local_invocation_index) li: u32) {
+    let t = group_index(wg, groups) * 64u + li;
+    if (t >= u.n) { return; }
+    blocks[t] = signal[u.n - 1u - t];
+}
+
 @group(0) @binding(1) var<storage, read> kernel_spectrum: array<Complex>;
 @group(0) @binding(2) var<storage, read_write> spectra: array<Complex>;
 

@@ -93,6 +93,21 @@ impl Storage {
         }
     }
 
+    /// The array's value of a stored real number: times 2^exponent for double-float, in two
+    /// steps, since a product's exponent (the sum of its operands') may pass float64's
+    /// range although the value does not.
+    pub(crate) fn value(self, stored: f64) -> f64 {
+        match self {
+            // Zero stays zero (and not 0 * inf past float64's range).
+            Storage::DoubleFloat { .. } if stored == 0.0 => stored,
+            Storage::DoubleFloat { exponent } => {
+                let half = exponent / 2;
+                stored * crate::gpu::pow2(half) * crate::gpu::pow2(exponent - half)
+            }
+            _ => stored,
+        }
+    }
+
     /// The factor stored values are multiplied by to give the array's values.
     pub(crate) fn up(self) -> f64 {
         match self {
@@ -359,16 +374,13 @@ impl DeviceArray {
                     fill_host(out, parts, mapped.iter().copied())
                 })
             }
-            (Storage::DoubleFloat { .. }, _) => {
-                let up = self.storage.up();
-                gpu.submit_and_read_with::<DoubleFloat>(
-                    what,
-                    recording,
-                    &self.buffer,
-                    reals,
-                    |mapped| fill_host(out, parts, mapped.iter().map(|p| p.to_f64() * up)),
-                )
-            }
+            (storage @ Storage::DoubleFloat { .. }, _) => gpu.submit_and_read_with::<DoubleFloat>(
+                what,
+                recording,
+                &self.buffer,
+                reals,
+                |mapped| fill_host(out, parts, mapped.iter().map(|p| storage.value(p.to_f64()))),
+            ),
         }
     }
 }

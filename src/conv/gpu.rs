@@ -93,6 +93,7 @@ pub(crate) struct ConvKernels<E: DeviceReal> {
     multiply: wgpu::ComputePipeline,
     overlap_add: wgpu::ComputePipeline,
     argmax: wgpu::ComputePipeline,
+    reverse: wgpu::ComputePipeline,
     direct_2d: wgpu::ComputePipeline,
     multiply_pointwise: wgpu::ComputePipeline,
     gather_2d: wgpu::ComputePipeline,
@@ -444,7 +445,7 @@ impl<E: DeviceReal> Operands<E> {
 
 impl<E: DeviceReal> ConvKernels<E> {
     /// Fetches (compiling on first use) the pipelines of `ctx` for elements `E`.
-    fn new(ctx: &GpuContext) -> Result<Self> {
+    pub(crate) fn new(ctx: &GpuContext) -> Result<Self> {
         let p = |entry| CONV_SHADERS.pipeline(ctx, E::ARITH, entry);
         Ok(Self {
             fft: FftGpu::new(ctx)?,
@@ -453,6 +454,7 @@ impl<E: DeviceReal> ConvKernels<E> {
             multiply: p("multiply")?,
             overlap_add: p("overlap_add")?,
             argmax: p("argmax")?,
+            reverse: p("reverse")?,
             direct_2d: p("direct_2d")?,
             multiply_pointwise: p("multiply_pointwise")?,
             gather_2d: p("gather_2d")?,
@@ -463,7 +465,13 @@ impl<E: DeviceReal> ConvKernels<E> {
     const BYTES: u64 = std::mem::size_of::<E>() as u64;
 
     /// The plan for a signal of `n` samples and a kernel of `k <= n` taps.
-    fn plan(ctx: &GpuContext, n: usize, k: usize, method: Method, finite: bool) -> Result<GpuPlan> {
+    pub(crate) fn plan(
+        ctx: &GpuContext,
+        n: usize,
+        k: usize,
+        method: Method,
+        finite: bool,
+    ) -> Result<GpuPlan> {
         let direct = match method {
             Method::Direct => true,
             Method::Fft => false,
@@ -516,6 +524,175 @@ impl<E: DeviceReal> ConvKernels<E> {
         Ok(out)
     }
 
+    /// Whether outputs `[start, start + len)` of the full convolution of `n` signal samples
+    /// and `k <= n` taps run in one pass under `plan`: the signal, the kernel, the output and
+    /// (overlap-add) the blocks' spectra each in one storage binding, with u32 indices. What
+    /// device arrays need: their operands cannot be cut into chunks without copies.
+    pub(crate) fn fits_one_pass(
+        ctx: &GpuContext,
+        plan: GpuPlan,
+        n: usize,
+        k: usize,
+        len: usize,
+    ) -> bool {
+        let binding = ctx.max_binding_bytes();
+        let bytes = |count: usize| count as u64 * Self::BYTES;
+        let largest = match plan {
+            GpuPlan::Direct => bytes(n.max(len)),
+            GpuPlan::OverlapAdd { size, block } => {
+                (n.div_ceil(block) * spectrum_bytes::<E>(size)) as u64
+            }
+        };
+        n.max(len) < 1 << 30 && bytes(k) <= binding && bytes(len) <= binding && largest <= binding
+    }
+
+    /// Records outputs `[start, start + len)` of the full convolution of the `n` samples in
+    /// `signal` and the `k <= n` taps in `kernel` (the caller has checked
+    /// [`ConvKernels::fits_one_pass`]); returns the buffer of `len` outputs. Nothing is
+    /// submitted: the kernel's spectrum (overlap-add) and the convolution share `recording`.
+    pub(crate) fn record_window(
+        &self,
+        ctx: &GpuContext,
+        recording: &mut crate::gpu::Recording,
+        (signal, n): (&GpuBuffer, usize),
+        (kernel, k): (&GpuBuffer, usize),
+        plan: GpuPlan,
+        (start, len): (usize, usize),
+    ) -> Result<GpuBuffer> {
+        let out = ctx.storage_buffer("conv output", len as u64 * Self::BYTES)?;
+        let uniform = ConvUniform {
+            n: n as u32,
+            k: k as u32,
+            first: start as u32,
+            count: len as u32,
+            ..Default::default()
+        };
+        match plan {
+            GpuPlan::Direct => {
+                let u = ctx.uniform("conv uniform", &uniform)?;
+                ctx.record_dispatch(
+                    "direct convolution",
+                    recording,
+                    &self.direct,
+                    &[&u, signal, kernel, &out],
+                    len.div_ceil(TILE) as u64,
+                )?;
+            }
+            GpuPlan::OverlapAdd { size, block } => {
+                let spectrum = self.record_kernel_spectrum(ctx, recording, (kernel, k), size)?;
+                self.record_overlap_add(
+                    ctx,
+                    recording,
+                    (signal, &spectrum, &out),
+                    ConvUniform {
+                        block: block as u32,
+                        size: size as u32,
+                        rows: n.div_ceil(block) as u32,
+                        ..uniform
+                    },
+                )?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records the real spectrum of the `k` taps in `kernel` zero-padded to `size` points.
+    fn record_kernel_spectrum(
+        &self,
+        ctx: &GpuContext,
+        recording: &mut crate::gpu::Recording,
+        (kernel, k): (&GpuBuffer, usize),
+        size: usize,
+    ) -> Result<GpuBuffer> {
+        // split_blocks with one block of the whole transform is the zero padding.
+        let u = ctx.uniform(
+            "conv uniform",
+            &ConvUniform {
+                n: k as u32,
+                block: size as u32,
+                size: size as u32,
+                rows: 1,
+                ..Default::default()
+            },
+        )?;
+        let padded = ctx.storage_buffer("conv kernel padded", size as u64 * Self::BYTES)?;
+        ctx.record_dispatch(
+            "conv kernel padding",
+            recording,
+            &self.split,
+            &[&u, kernel, &padded],
+            (size as u64).div_ceil(STEP_WG),
+        )?;
+        let spectrum =
+            ctx.storage_buffer("conv kernel spectrum", spectrum_bytes::<E>(size) as u64)?;
+        let (scratch, scratch2) = real_scratch::<E>(ctx, size, 1)?;
+        self.fft.record_r2c(
+            ctx,
+            recording,
+            &padded,
+            &spectrum,
+            (&scratch, &scratch2),
+            size,
+            1,
+        )?;
+        Ok(spectrum)
+    }
+
+    /// Records `buffer`'s `n` elements reversed, into a new buffer.
+    pub(crate) fn record_reverse(
+        &self,
+        ctx: &GpuContext,
+        recording: &mut crate::gpu::Recording,
+        buffer: &GpuBuffer,
+        n: usize,
+    ) -> Result<GpuBuffer> {
+        let u = ctx.uniform(
+            "reverse uniform",
+            &ConvUniform {
+                n: n as u32,
+                ..Default::default()
+            },
+        )?;
+        let out = ctx.storage_buffer("reversed operand", n as u64 * Self::BYTES)?;
+        ctx.record_dispatch(
+            "reversing an operand",
+            recording,
+            &self.reverse,
+            &[&u, buffer, &out],
+            (n as u64).div_ceil(STEP_WG),
+        )?;
+        Ok(out)
+    }
+
+    /// Records the argmax reduction of the `count` values in `values`: per workgroup of
+    /// [`TILE`] values, its peak's value and index (the first on ties), in two new buffers.
+    pub(crate) fn record_argmax(
+        &self,
+        ctx: &GpuContext,
+        recording: &mut crate::gpu::Recording,
+        values: &GpuBuffer,
+        count: usize,
+    ) -> Result<(GpuBuffer, GpuBuffer)> {
+        let groups = count.div_ceil(TILE);
+        let uniform = ctx.uniform(
+            "argmax uniform",
+            &ConvUniform {
+                count: count as u32,
+                ..Default::default()
+            },
+        )?;
+        let indices = ctx.storage_buffer("argmax indices", groups as u64 * 4)?;
+        let peaks = ctx.storage_buffer("argmax values", groups as u64 * Self::BYTES)?;
+        ctx.record_dispatch(
+            "argmax",
+            recording,
+            &self.argmax,
+            &[&uniform, values, &indices, &peaks],
+            groups as u64,
+        )?;
+        Ok((peaks, indices))
+    }
+
     /// [`ConvGpu::argmax_full`] in `E`.
     fn argmax_full(&self, ctx: &GpuContext, a: &[f64], v: &[f64], method: Method) -> Result<usize> {
         let ops = Operands::<E>::new(a, v)?;
@@ -523,23 +700,9 @@ impl<E: DeviceReal> ConvKernels<E> {
         let mut best: Option<(f64, usize)> = None;
         self.run(ctx, &ops, method, (0, len), |buffer, offset, count| {
             let groups = count.div_ceil(TILE);
-            let uniform = ctx.uniform(
-                "argmax uniform",
-                &ConvUniform {
-                    count: count as u32,
-                    ..Default::default()
-                },
-            )?;
-            let indices_buffer = ctx.storage_buffer("argmax indices", groups as u64 * 4)?;
-            let values_buffer = ctx.storage_buffer("argmax values", groups as u64 * Self::BYTES)?;
             let mut encoder = ctx.encoder();
-            ctx.record_dispatch(
-                "argmax",
-                &mut encoder,
-                &self.argmax,
-                &[&uniform, buffer, &indices_buffer, &values_buffer],
-                groups as u64,
-            )?;
+            let (values_buffer, indices_buffer) =
+                self.record_argmax(ctx, &mut encoder, buffer, count)?;
             // The workgroups' peaks and their indices in one read-back.
             let (mut values, mut indices) = (Vec::new(), Vec::new());
             ctx.submit_and_read_parts(

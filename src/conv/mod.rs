@@ -17,6 +17,7 @@
 //! [`spectrum::Spectrum`]: `np.fft.rfft` / `rfftfreq`, amplitudes, phases and low-pass
 //! reconstruction.
 
+pub mod device;
 pub mod gpu;
 pub mod spectrum;
 pub mod two_d;
@@ -254,7 +255,7 @@ pub fn np_convolve<'d>(
     let device: Device<'d> = device.into();
     check(a, v)?;
     let window = mode.window(a.len(), v.len());
-    kept(device, &a.to_vec(), &v.to_vec(), method, window)
+    kept(device, (a, v), device::Kind::Convolve, method, window)
 }
 
 /// The first index of the largest value (NaN never wins; 0 when there is none).
@@ -271,37 +272,49 @@ fn first_argmax(c: &Array1<f64>) -> usize {
         .0
 }
 
-/// `window` = (first, count) of the full convolution of `a` and `v`, on the CPU (float64)
-/// or the GPU (at the device's precision, only the window computed).
+/// `window` = (first, count) of the full convolution of `a` and `v` (`v` reversed for a
+/// correlation), on the CPU (float64) or the GPU (at the device's precision, only the window
+/// computed: through device arrays in one submit and one wait when it fits one pass, else in
+/// chunks).
 fn kept(
     device: Device<'_>,
-    a: &[f64],
-    v: &[f64],
+    (a, v): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
+    kind: device::Kind,
     method: Method,
     (start, len): (usize, usize),
 ) -> Result<Array1<f64>> {
     let job = Job::new(Operation::Convolve, a.len() + v.len()).float64(true);
+    let second = || -> Vec<f64> {
+        match kind {
+            device::Kind::Convolve => v.to_vec(),
+            device::Kind::Correlate => v.iter().rev().copied().collect(),
+        }
+    };
     match route(device, &job) {
         Device::Cpu => {
-            let full = full_convolution_of_nonempty(a, v, method);
+            let full = full_convolution_of_nonempty(&a.to_vec(), &second(), method);
             Ok(Array1::from(full[start..start + len].to_vec()))
         }
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
+            if let Some(out) = device::host_window(ctx, arith, (a, v), kind, method, (start, len))?
+            {
+                return Ok(out);
+            }
             crate::gpu::or_cpu_past_limits(
                 "convolve",
                 || {
                     Ok(Array1::from(
                         gpu::ConvGpu::for_arith(ctx, arith)?.full_window(
                             ctx,
-                            a,
-                            v,
+                            &a.to_vec(),
+                            &second(),
                             method,
                             (start, len),
                         )?,
                     ))
                 },
-                || kept(Device::Cpu, a, v, method, (start, len)),
+                || kept(Device::Cpu, (a, v), kind, method, (start, len)),
             )
         }
     }
@@ -344,7 +357,7 @@ pub fn convolve<'d>(
     let device: Device<'d> = device.into();
     check(in1, in2)?;
     let window = scipy_window(mode, in1.len(), in2.len());
-    kept(device, &in1.to_vec(), &in2.to_vec(), method, window)
+    kept(device, (in1, in2), device::Kind::Convolve, method, window)
 }
 
 /// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input, on the
@@ -364,9 +377,8 @@ pub fn correlate<'d>(
 ) -> Result<Array1<f64>> {
     let device: Device<'d> = device.into();
     check(in1, in2)?;
-    let reversed: Vec<f64> = in2.iter().rev().copied().collect();
     let window = scipy_window(mode, in1.len(), in2.len());
-    kept(device, &in1.to_vec(), &reversed, method, window)
+    kept(device, (in1, in2), device::Kind::Correlate, method, window)
 }
 
 /// `scipy.signal.correlation_lags(in1_len, in2_len, mode)`: the lag of each output of
@@ -456,27 +468,30 @@ pub fn lag<'d>(
         }
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            let reversed: Vec<f64> = b.iter().rev().copied().collect();
-            let m = crate::gpu::or_cpu_past_limits(
-                "lag",
-                || {
-                    gpu::ConvGpu::for_arith(ctx, arith)?.argmax_full(
-                        ctx,
-                        &a.to_vec(),
-                        &reversed,
-                        method,
-                    )
-                },
-                || {
-                    Ok(first_argmax(&correlate(
-                        Device::Cpu,
-                        a,
-                        b,
-                        Mode::Full,
-                        method,
-                    )?))
-                },
-            )?;
+            let m = match device::host_argmax(ctx, arith, (a, b), method)? {
+                Some(m) => m,
+                None => crate::gpu::or_cpu_past_limits(
+                    "lag",
+                    || {
+                        let reversed: Vec<f64> = b.iter().rev().copied().collect();
+                        gpu::ConvGpu::for_arith(ctx, arith)?.argmax_full(
+                            ctx,
+                            &a.to_vec(),
+                            &reversed,
+                            method,
+                        )
+                    },
+                    || {
+                        Ok(first_argmax(&correlate(
+                            Device::Cpu,
+                            a,
+                            b,
+                            Mode::Full,
+                            method,
+                        )?))
+                    },
+                )?,
+            };
             let lags = &lags;
             (
                 m,

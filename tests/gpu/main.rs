@@ -8,6 +8,7 @@ mod common;
 mod blur_gpu;
 mod conv_gpu;
 mod density_gpu;
+mod device_ops;
 mod exactness;
 mod fft_gpu;
 mod heatmap;

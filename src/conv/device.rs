@@ -1,0 +1,417 @@
+//! `convolve` and `correlate` of device arrays, recorded on their GPU; the result is a new
+//! array there (the output lives where the inputs live).
+//!
+//! The GPU path takes two 1-D real arrays on the same GPU, stored in the same arithmetic,
+//! whose signal, kernel, output and (FFT) block spectra each fit one storage binding: the
+//! correlation's reversal, the kernel's spectrum and the convolution are recorded in one
+//! encoder and submitted once, with no wait. Anything else (2-D arrays, mixed storages, inputs
+//! past one binding) is computed on the CPU with a note and put back on the device.
+//!
+//! `Method::Auto` cannot look at device values without a read-back, so on device arrays it
+//! sums directly up to [`GPU_DIRECT_MAX_TAPS`](super::gpu::GPU_DIRECT_MAX_TAPS) taps and uses
+//! FFTs past that, as `scipy.signal.choose_conv_method` may: NaN or infinity then spreads
+//! through the FFT blocks, as in SciPy's `method='fft'`. Ask for `Method::Direct` to keep them
+//! where the direct sum puts them.
+
+use ndarray::{Array1, ArrayD, ArrayView1, Ix1, Ix2};
+
+use super::gpu::{ConvKernels, GpuPlan};
+use super::{scipy_window, Method, Mode};
+use crate::array::{DType, DeviceArray, Storage};
+use crate::error::{Error, Result};
+use crate::gpu::{Arith, DeviceReal, DoubleFloat, GpuContext, Recording};
+
+/// Which of the two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Convolve,
+    Correlate,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Convolve => "convolve",
+            Kind::Correlate => "correlate",
+        }
+    }
+}
+
+/// `scipy.signal.convolve(in1, in2, mode, method)` of two real device arrays on the same GPU;
+/// the result is a device array there: float32 when both inputs are float32, else float64,
+/// of `mode`'s length (SciPy's windows: `same` has `in1`'s length).
+///
+/// # Errors
+/// [`Error::EmptyInput`] for an empty input; [`Error::InvalidParam`] for complex arrays,
+/// arrays on different GPUs or of different numbers of dimensions, or arrays that are not
+/// 1-D or 2-D; GPU errors.
+pub fn convolve_device(
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    mode: Mode,
+    method: Method,
+) -> Result<DeviceArray> {
+    operate(in1, in2, mode, method, Kind::Convolve)
+}
+
+/// `scipy.signal.correlate(in1, in2, mode, method)` of two real device arrays on the same
+/// GPU: the convolution with `in2` reversed (reversed on the device). Result as
+/// [`convolve_device`].
+///
+/// # Errors
+/// As [`convolve_device`].
+pub fn correlate_device(
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    mode: Mode,
+    method: Method,
+) -> Result<DeviceArray> {
+    operate(in1, in2, mode, method, Kind::Correlate)
+}
+
+fn operate(
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    mode: Mode,
+    method: Method,
+    kind: Kind,
+) -> Result<DeviceArray> {
+    check(in1, in2)?;
+    match refusal(in1, in2, method) {
+        None => {
+            let ctx = in1.gpu();
+            let mut recording = ctx.encoder();
+            let window = scipy_window(mode, in1.len(), in2.len());
+            let out = record(&mut recording, in1, in2, kind, method, window)?;
+            ctx.submit(kind.name(), recording)?;
+            Ok(out)
+        }
+        Some(reason) => {
+            crate::gpu::note_cpu_fallback(|| {
+                format!("{}: {reason}; computed on the CPU", kind.name())
+            });
+            on_the_cpu(in1, in2, mode, method, kind)
+        }
+    }
+}
+
+/// The errors SciPy raises too, and inputs no path takes.
+fn check(in1: &DeviceArray, in2: &DeviceArray) -> Result<()> {
+    if !in1.gpu().same(in2.gpu()) {
+        return Err(Error::param("in2", "the two arrays live on different GPUs"));
+    }
+    for (name, array) in [("in1", in1), ("in2", in2)] {
+        if !matches!(array.dtype(), DType::Float32 | DType::Float64) {
+            return Err(Error::param(
+                name,
+                format!(
+                    "convolution takes real arrays, not {}",
+                    array.dtype().name()
+                ),
+            ));
+        }
+    }
+    let ndim = in1.shape().len();
+    if ndim != in2.shape().len() || !(1..=2).contains(&ndim) {
+        return Err(Error::param(
+            "in2",
+            format!(
+                "in1 and in2 must both be 1-D or both 2-D (got {} and {} dimensions)",
+                ndim,
+                in2.shape().len()
+            ),
+        ));
+    }
+    if in1.is_empty() {
+        return Err(Error::EmptyInput("in1"));
+    }
+    if in2.is_empty() {
+        return Err(Error::EmptyInput("in2"));
+    }
+    Ok(())
+}
+
+/// Why the device path cannot convolve `in1` and `in2`, in words; `None` when it can. Asked
+/// before anything is recorded.
+pub(crate) fn refusal(in1: &DeviceArray, in2: &DeviceArray, method: Method) -> Option<String> {
+    if in1.shape().len() != 1 {
+        return Some("the device path convolves 1-D arrays".into());
+    }
+    let (arith1, arith2) = (in1.storage().arith(), in2.storage().arith());
+    if arith1 != arith2 {
+        return Some(format!(
+            "the inputs are stored in different arithmetics ({arith1:?} and {arith2:?})"
+        ));
+    }
+    let (n, k) = (in1.len().max(in2.len()), in1.len().min(in2.len()));
+    one_pass_plan(in1.gpu(), arith1, n, k, method).err()
+}
+
+/// The plan of a one-pass convolution of `n` samples and `k <= n` taps in `arith`, or why
+/// there is none.
+fn one_pass_plan(
+    ctx: &GpuContext,
+    arith: Arith,
+    n: usize,
+    k: usize,
+    method: Method,
+) -> std::result::Result<GpuPlan, String> {
+    match arith {
+        Arith::Single => one_pass::<f32>(ctx, n, k, method),
+        Arith::Native64 => one_pass::<f64>(ctx, n, k, method),
+        Arith::DoubleFloat => one_pass::<DoubleFloat>(ctx, n, k, method),
+    }
+}
+
+fn one_pass<E: DeviceReal>(
+    ctx: &GpuContext,
+    n: usize,
+    k: usize,
+    method: Method,
+) -> std::result::Result<GpuPlan, String> {
+    let plan = ConvKernels::<E>::plan(ctx, n, k, method, true).map_err(|e| e.to_string())?;
+    // The full convolution bounds every mode's window.
+    if ConvKernels::<E>::fits_one_pass(ctx, plan, n, k, n + k - 1) {
+        Ok(plan)
+    } else {
+        Err("an input or the output is past one GPU storage binding".into())
+    }
+}
+
+/// Records the convolution (the caller has checked [`refusal`]): outputs `window` = (first,
+/// count) of the full convolution of `in1` and `in2` (reversed for a correlation).
+pub(crate) fn record(
+    recording: &mut Recording,
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    kind: Kind,
+    method: Method,
+    window: (usize, usize),
+) -> Result<DeviceArray> {
+    match in1.storage().arith() {
+        Arith::Single => record_in::<f32>(recording, in1, in2, kind, method, window),
+        Arith::Native64 => record_in::<f64>(recording, in1, in2, kind, method, window),
+        Arith::DoubleFloat => record_in::<DoubleFloat>(recording, in1, in2, kind, method, window),
+    }
+}
+
+fn record_in<E: DeviceReal>(
+    recording: &mut Recording,
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    kind: Kind,
+    method: Method,
+    window: (usize, usize),
+) -> Result<DeviceArray> {
+    let ctx = in1.gpu();
+    let kernels = ConvKernels::<E>::new(ctx)?;
+    let (n1, n2) = (in1.len(), in2.len());
+    let second = match kind {
+        Kind::Convolve => in2.buffer().clone(),
+        Kind::Correlate => kernels.record_reverse(ctx, recording, in2.buffer(), n2)?,
+    };
+    // Convolution commutes: the longer operand is the signal.
+    let (signal, kernel) = if n1 >= n2 {
+        ((in1.buffer(), n1), (&second, n2))
+    } else {
+        ((&second, n2), (in1.buffer(), n1))
+    };
+    let plan = one_pass::<E>(ctx, signal.1, kernel.1, method)
+        .map_err(|reason| Error::param("input", reason))?;
+    let out = kernels.record_window(ctx, recording, signal, kernel, plan, window)?;
+    // double-float stores value * 2^-exponent: a product's exponents add.
+    let storage = match (in1.storage(), in2.storage()) {
+        (Storage::DoubleFloat { exponent: a }, Storage::DoubleFloat { exponent: b }) => {
+            Storage::DoubleFloat { exponent: a + b }
+        }
+        (storage, _) => storage,
+    };
+    Ok(DeviceArray::from_parts(
+        ctx,
+        out,
+        vec![window.1],
+        output_dtype(in1, in2),
+        storage,
+    ))
+}
+
+/// NumPy's promotion: float32 only when both inputs are.
+fn output_dtype(in1: &DeviceArray, in2: &DeviceArray) -> DType {
+    if in1.dtype() == DType::Float32 && in2.dtype() == DType::Float32 {
+        DType::Float32
+    } else {
+        DType::Float64
+    }
+}
+
+/// A real device array as float64 on the host.
+fn to_host_f64(array: &DeviceArray) -> Result<ArrayD<f64>> {
+    match array.dtype() {
+        DType::Float32 => Ok(array.to_host::<f32>()?.mapv(f64::from)),
+        _ => array.to_host::<f64>(),
+    }
+}
+
+/// The request on the CPU: downloaded, computed by the CPU path in float64, put back on the
+/// device in the output dtype and the wider of the inputs' arithmetics.
+fn on_the_cpu(
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    mode: Mode,
+    method: Method,
+    kind: Kind,
+) -> Result<DeviceArray> {
+    let cpu = crate::gpu::Device::Cpu;
+    let (a, v) = (to_host_f64(in1)?, to_host_f64(in2)?);
+    let result: ArrayD<f64> = if in1.shape().len() == 1 {
+        let (a, v) = (
+            a.into_dimensionality::<Ix1>().expect("1-D"),
+            v.into_dimensionality::<Ix1>().expect("1-D"),
+        );
+        let out: Array1<f64> = match kind {
+            Kind::Convolve => super::convolve(cpu, a.view(), v.view(), mode, method)?,
+            Kind::Correlate => super::correlate(cpu, a.view(), v.view(), mode, method)?,
+        };
+        out.into_dyn()
+    } else {
+        let (a, v) = (
+            a.into_dimensionality::<Ix2>().expect("2-D"),
+            v.into_dimensionality::<Ix2>().expect("2-D"),
+        );
+        match kind {
+            Kind::Convolve => super::two_d::convolve_2d(cpu, a.view(), v.view(), mode, method)?,
+            Kind::Correlate => super::two_d::correlate_2d(cpu, a.view(), v.view(), mode, method)?,
+        }
+        .into_dyn()
+    };
+    let ctx = in1.gpu();
+    if output_dtype(in1, in2) == DType::Float32 {
+        return DeviceArray::from_host(ctx, result.mapv(|x| x as f32).view(), Arith::Single);
+    }
+    let ariths = [in1.storage().arith(), in2.storage().arith()];
+    let arith = [Arith::Native64, Arith::DoubleFloat]
+        .into_iter()
+        .find(|a| ariths.contains(a))
+        .unwrap_or(Arith::Single);
+    DeviceArray::from_host(ctx, result.view(), arith)
+}
+
+/// `method` for host data: `Method::Auto` knows whether the values are finite, and sums
+/// non-finite input directly (as the CPU path), so NaN stays where it falls.
+fn host_method(a: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>, method: Method) -> Method {
+    if method == Method::Auto && a.iter().chain(v.iter()).any(|x| !x.is_finite()) {
+        Method::Direct
+    } else {
+        method
+    }
+}
+
+/// Host in, host out through device arrays: both inputs uploaded once, the convolution
+/// recorded, `window` read back once (one submit, one wait). `None` when the request needs
+/// the chunked path (an input or the output past one binding).
+///
+/// # Errors
+/// As [`DeviceArray::from_host`] (float64 values float32 or double-float cannot hold); GPU
+/// errors.
+pub(crate) fn host_window(
+    ctx: &GpuContext,
+    arith: Arith,
+    (a, v): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
+    kind: Kind,
+    method: Method,
+    window: (usize, usize),
+) -> Result<Option<Array1<f64>>> {
+    let method = host_method(a, v, method);
+    let (n, k) = (a.len().max(v.len()), a.len().min(v.len()));
+    if one_pass_plan(ctx, arith, n, k, method).is_err() {
+        return Ok(None);
+    }
+    let (x, y) = (
+        DeviceArray::from_host(ctx, a, arith)?,
+        DeviceArray::from_host(ctx, v, arith)?,
+    );
+    let mut recording = ctx.encoder();
+    let out = record(&mut recording, &x, &y, kind, method, window)?;
+    let mut host = vec![0.0; window.1];
+    out.read_into(recording, &mut host)?;
+    Ok(Some(Array1::from(host)))
+}
+
+/// The index of the largest value of `correlate(a, b, 'full')` (the first on ties, NaN never
+/// wins), through device arrays: the correlation and a per-workgroup argmax recorded
+/// together, and only each workgroup's peak and index read back (one submit, one wait).
+/// `None` when the request needs the chunked path.
+///
+/// # Errors
+/// As [`host_window`].
+pub(crate) fn host_argmax(
+    ctx: &GpuContext,
+    arith: Arith,
+    (a, b): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
+    method: Method,
+) -> Result<Option<usize>> {
+    match arith {
+        Arith::Single => argmax_in::<f32>(ctx, arith, a, b, method),
+        Arith::Native64 => argmax_in::<f64>(ctx, arith, a, b, method),
+        Arith::DoubleFloat => argmax_in::<DoubleFloat>(ctx, arith, a, b, method),
+    }
+}
+
+fn argmax_in<E: DeviceReal>(
+    ctx: &GpuContext,
+    arith: Arith,
+    a: ArrayView1<'_, f64>,
+    b: ArrayView1<'_, f64>,
+    method: Method,
+) -> Result<Option<usize>> {
+    let method = host_method(a, b, method);
+    let (n, k) = (a.len().max(b.len()), a.len().min(b.len()));
+    if one_pass_plan(ctx, arith, n, k, method).is_err() {
+        return Ok(None);
+    }
+    let (x, y) = (
+        DeviceArray::from_host(ctx, a, arith)?,
+        DeviceArray::from_host(ctx, b, arith)?,
+    );
+    let count = n + k - 1;
+    let mut recording = ctx.encoder();
+    let full = record(&mut recording, &x, &y, Kind::Correlate, method, (0, count))?;
+    let kernels = ConvKernels::<E>::new(ctx)?;
+    let (peaks, indices) = kernels.record_argmax(ctx, &mut recording, full.buffer(), count)?;
+    let groups = count.div_ceil(super::gpu::TILE);
+    let element = std::mem::size_of::<E>() as u64;
+    // As the CPU's first_argmax: NaN never wins, 0 when nothing beats -inf.
+    let mut best = (f64::NEG_INFINITY, 0);
+    let mut outside = None;
+    ctx.submit_and_read_parts(
+        "the lag's argmax",
+        recording,
+        &[
+            (&peaks, groups as u64 * element),
+            (&indices, groups as u64 * 4),
+        ],
+        |parts| {
+            let values = crate::gpu::mapped_as::<E>(parts[0]);
+            let indices = crate::gpu::mapped_as::<u32>(parts[1]);
+            for (&index, value) in indices.iter().zip(values.iter()) {
+                // Every workgroup writes an index inside the outputs; anything else is a
+                // result never written (the poison), not a peak.
+                if index as usize >= count {
+                    outside = Some(index);
+                    return;
+                }
+                let value = value.to_f64();
+                if value > best.0 {
+                    best = (value, index as usize);
+                }
+            }
+        },
+    )?;
+    if let Some(index) = outside {
+        return Err(Error::Gpu {
+            what: "the lag's argmax".into(),
+            message: format!("index {index} outside {count} outputs"),
+        });
+    }
+    Ok(Some(best.1))
+}

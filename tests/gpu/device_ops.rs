@@ -1,0 +1,281 @@
+//! Operations on device arrays against their CPU twins, on every adapter and storage: results
+//! stay on the device, a chain submits without waiting, requests the GPU path refuses move to
+//! the CPU with a note and come back to the device, and host calls through device arrays wait
+//! once.
+
+use crate::common::{assert_close, capture_cpu_notes, executor_on, for_each_adapter, Tol};
+use gpusci::array::{DType, DeviceArray, Storage};
+use gpusci::conv::device::{convolve_device, correlate_device};
+use gpusci::conv::{self, Method, Mode};
+use gpusci::gpu::Arith;
+use gpusci::{Device, GpuContext};
+use ndarray::{Array1, Array2, ArrayD};
+use rand::{Rng, SeedableRng};
+
+/// float32 convolution against the float64 CPU, relative to the bound of every output
+/// (max|a| sum|v|, the larger way round): as conv_gpu.rs's GPU_CONV_REL (inputs' rounding
+/// plus sqrt(k) ulps for the direct sum, log2 L for the FFT).
+const CONV_F32_REL: f64 = 2e-6;
+
+/// float64 convolution (native or double-float) against the float64 CPU, relative to the same
+/// bound: as precision.rs's CONV_F64_REL (k roundings at 2^-47 at worst).
+const CONV_F64_REL: f64 = 1e-13;
+
+fn random(n: usize, seed: u64) -> Array1<f64> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    Array1::from_shape_simple_fn(n, || rng.random_range(-1.0..1.0))
+}
+
+fn scale(a: &Array1<f64>, v: &Array1<f64>) -> f64 {
+    let max = |x: &Array1<f64>| x.iter().fold(0.0f64, |m, y| m.max(y.abs()));
+    let sum = |x: &Array1<f64>| x.iter().map(|y| y.abs()).sum::<f64>();
+    (max(a) * sum(v))
+        .max(max(v) * sum(a))
+        .max(f64::MIN_POSITIVE)
+}
+
+/// Every (dtype, arithmetic) a real device array can take on `ctx`.
+fn storages(ctx: &GpuContext) -> Vec<(DType, Arith)> {
+    let mut out = vec![
+        (DType::Float32, Arith::Single),
+        (DType::Float64, Arith::Single),
+        (DType::Float64, Arith::DoubleFloat),
+    ];
+    if ctx.device().features().contains(wgpu::Features::SHADER_F64) {
+        out.push((DType::Float64, Arith::Native64));
+    }
+    out
+}
+
+fn upload(ctx: &GpuContext, x: &Array1<f64>, (dtype, arith): (DType, Arith)) -> DeviceArray {
+    match dtype {
+        DType::Float32 => DeviceArray::from_host(ctx, x.mapv(|v| v as f32).view(), arith),
+        _ => DeviceArray::from_host(ctx, x.view(), arith),
+    }
+    .expect("upload")
+}
+
+/// The values of a real device array, as float64.
+fn download(array: &DeviceArray) -> ArrayD<f64> {
+    match array.dtype() {
+        DType::Float32 => array.to_host::<f32>().expect("read").mapv(f64::from),
+        _ => array.to_host::<f64>().expect("read"),
+    }
+}
+
+/// What the device computed from float32 copies of the inputs is compared with the CPU on the
+/// same rounded inputs.
+fn as_stored(x: &Array1<f64>, (dtype, arith): (DType, Arith)) -> Array1<f64> {
+    if dtype == DType::Float32 || arith == Arith::Single {
+        x.mapv(|v| f64::from(v as f32))
+    } else {
+        x.clone()
+    }
+}
+
+#[test]
+fn device_convolutions_match_the_cpu_in_every_mode_and_storage() {
+    for_each_adapter(
+        "device_convolutions_match_the_cpu_in_every_mode_and_storage",
+        |ctx| {
+            let sizes = [(1, 1), (1, 7), (7, 1), (37, 5), (300, 100), (1000, 257)];
+            for storage in storages(ctx) {
+                for (case, &(n1, n2)) in sizes.iter().enumerate() {
+                    let (a, v) = (random(n1, case as u64), random(n2, 100 + case as u64));
+                    let (x, y) = (upload(ctx, &a, storage), upload(ctx, &v, storage));
+                    let (ra, rv) = (as_stored(&a, storage), as_stored(&v, storage));
+                    let rel = if storage.1 == Arith::Single {
+                        CONV_F32_REL
+                    } else {
+                        CONV_F64_REL
+                    };
+                    let tol = Tol {
+                        abs: rel * scale(&ra, &rv),
+                        rel: 0.0,
+                    };
+                    for mode in [Mode::Full, Mode::Same, Mode::Valid] {
+                        for method in [Method::Direct, Method::Fft, Method::Auto] {
+                            let what = format!("{storage:?} {n1}x{n2} {mode:?} {method:?}");
+                            let got = convolve_device(&x, &y, mode, method).expect("convolve");
+                            assert_eq!(got.dtype(), storage.0, "{what}: dtype");
+                            let want =
+                                conv::convolve(Device::Cpu, ra.view(), rv.view(), mode, method)
+                                    .expect("cpu");
+                            assert_eq!(got.shape(), want.shape(), "{what}: shape");
+                            assert_close(download(&got).view(), want.into_dyn().view(), tol, &what);
+
+                            let got = correlate_device(&x, &y, mode, method).expect("correlate");
+                            let want =
+                                conv::correlate(Device::Cpu, ra.view(), rv.view(), mode, method)
+                                    .expect("cpu");
+                            let what = format!("correlate {what}");
+                            assert_close(download(&got).view(), want.into_dyn().view(), tol, &what);
+                        }
+                    }
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn a_chain_of_device_convolutions_submits_without_waiting() {
+    for_each_adapter(
+        "a_chain_of_device_convolutions_submits_without_waiting",
+        |ctx| {
+            let (a, v) = (random(5000, 1), random(300, 2));
+            let x = upload(ctx, &a, (DType::Float64, Arith::DoubleFloat));
+            let y = upload(ctx, &v, (DType::Float64, Arith::DoubleFloat));
+            ctx.reset_stats();
+            let once = correlate_device(&x, &y, Mode::Same, Method::Fft).expect("correlate");
+            let twice = convolve_device(&once, &y, Mode::Same, Method::Direct).expect("convolve");
+            let stats = ctx.reset_stats();
+            assert_eq!(stats.waits, 0, "nothing waited for: {stats:?}");
+            assert_eq!(stats.uploaded_bytes, 0, "no data moved: {stats:?}");
+            assert_eq!(stats.downloaded_bytes, 0, "no data moved: {stats:?}");
+            assert!(matches!(twice.storage(), Storage::DoubleFloat { .. }));
+            let got = download(&twice);
+            let cpu_once =
+                conv::correlate(Device::Cpu, a.view(), v.view(), Mode::Same, Method::Fft)
+                    .expect("cpu");
+            let want = conv::convolve(
+                Device::Cpu,
+                cpu_once.view(),
+                v.view(),
+                Mode::Same,
+                Method::Direct,
+            )
+            .expect("cpu");
+            let bound = scale(&cpu_once, &v).max(scale(&a, &v));
+            assert_close(
+                got.view(),
+                want.into_dyn().view(),
+                Tol {
+                    abs: CONV_F64_REL * bound * 2.0,
+                    rel: 0.0,
+                },
+                "correlate then convolve",
+            );
+        },
+    );
+}
+
+#[test]
+fn device_convolutions_the_gpu_refuses_run_on_the_cpu_and_stay_on_the_device() {
+    for_each_adapter(
+        "device_convolutions_the_gpu_refuses_run_on_the_cpu_and_stay_on_the_device",
+        |ctx| {
+            let (a, v) = (random(40, 3), random(9, 4));
+            // Mixed storages: float32 with double-float.
+            let x = upload(ctx, &a, (DType::Float32, Arith::Single));
+            let y = upload(ctx, &v, (DType::Float64, Arith::DoubleFloat));
+            let (got, notes) =
+                capture_cpu_notes(|| convolve_device(&x, &y, Mode::Full, Method::Auto));
+            let got = got.expect("convolve");
+            assert!(
+                notes.iter().any(|n| n.contains("different arithmetics")),
+                "{notes:?}"
+            );
+            assert_eq!(got.dtype(), DType::Float64, "promoted as NumPy");
+            assert!(got.gpu().same(ctx), "back on the device");
+            let want = conv::convolve(
+                Device::Cpu,
+                as_stored(&a, (DType::Float32, Arith::Single)).view(),
+                v.view(),
+                Mode::Full,
+                Method::Auto,
+            )
+            .expect("cpu");
+            assert_close(
+                download(&got).view(),
+                want.into_dyn().view(),
+                Tol {
+                    abs: CONV_F64_REL * scale(&a, &v),
+                    rel: 0.0,
+                },
+                "mixed storages",
+            );
+
+            // 2-D arrays.
+            let image = Array2::from_shape_fn((12, 9), |(i, j)| (i * 9 + j) as f64 / 10.0);
+            let kernel = Array2::from_shape_fn((3, 4), |(i, j)| (i + 2 * j) as f64 - 3.0);
+            let x = DeviceArray::from_host(ctx, image.view(), Arith::DoubleFloat).expect("up");
+            let y = DeviceArray::from_host(ctx, kernel.view(), Arith::DoubleFloat).expect("up");
+            let (got, notes) =
+                capture_cpu_notes(|| correlate_device(&x, &y, Mode::Same, Method::Direct));
+            let got = got.expect("2-D correlate");
+            assert!(notes.iter().any(|n| n.contains("1-D")), "{notes:?}");
+            let want = conv::two_d::correlate_2d(
+                Device::Cpu,
+                image.view(),
+                kernel.view(),
+                Mode::Same,
+                Method::Direct,
+            )
+            .expect("cpu");
+            assert_close(
+                download(&got).view(),
+                want.into_dyn().view(),
+                Tol {
+                    abs: 1e-12,
+                    rel: 1e-12,
+                },
+                "2-D on the CPU",
+            );
+
+            // Bad input is refused, not moved.
+            let complex = ndarray::Array1::from_elem(4, num_complex::Complex::<f32>::new(1.0, 0.0));
+            let c = DeviceArray::from_host(ctx, complex.view(), Arith::Single).expect("up");
+            assert!(matches!(
+                convolve_device(&c, &c, Mode::Full, Method::Auto),
+                Err(gpusci::Error::InvalidParam { .. })
+            ));
+            let empty = DeviceArray::from_host(ctx, Array1::<f32>::zeros(0).view(), Arith::Single)
+                .expect("up");
+            let one = upload(ctx, &random(3, 5), (DType::Float32, Arith::Single));
+            assert!(matches!(
+                convolve_device(&empty, &one, Mode::Full, Method::Auto),
+                Err(gpusci::Error::EmptyInput(_))
+            ));
+        },
+    );
+}
+
+#[test]
+fn a_warm_host_convolution_and_lag_wait_once() {
+    for_each_adapter("a_warm_host_convolution_and_lag_wait_once", |ctx| {
+        let device = executor_on(ctx);
+        let (a, v) = (random(20_000, 6), random(513, 7));
+        for method in [Method::Direct, Method::Fft] {
+            conv::convolve(device, a.view(), v.view(), Mode::Same, method).expect("first");
+            ctx.reset_stats();
+            let got = conv::convolve(device, a.view(), v.view(), Mode::Same, method).expect("warm");
+            let stats = ctx.reset_stats();
+            assert_eq!(stats.waits, 1, "{method:?}: one wait: {stats:?}");
+            assert_eq!(stats.buffers_created, 0, "{method:?}: pooled: {stats:?}");
+            assert_eq!(
+                stats.downloaded_bytes,
+                (got.len() * 8) as u64,
+                "{method:?}: only the result comes back (float64 bits or double-float pairs): {stats:?}"
+            );
+            let want =
+                conv::convolve(Device::Cpu, a.view(), v.view(), Mode::Same, method).expect("cpu");
+            assert_close(
+                got.view(),
+                want.view(),
+                Tol {
+                    abs: CONV_F64_REL * scale(&a, &v),
+                    rel: 0.0,
+                },
+                "host convolution through device arrays",
+            );
+        }
+        let b = Array1::from_shape_fn(a.len(), |i| if i >= 40 { a[i - 40] } else { 0.0 });
+        conv::lag(device, b.view(), a.view(), Method::Auto).expect("first lag");
+        ctx.reset_stats();
+        let found = conv::lag(device, b.view(), a.view(), Method::Auto).expect("lag");
+        let stats = ctx.reset_stats();
+        assert_eq!(found.samples, 40);
+        assert_eq!(stats.waits, 1, "lag: one wait: {stats:?}");
+    });
+}
