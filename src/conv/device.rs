@@ -69,6 +69,24 @@ pub fn correlate_device(
     operate(in1, in2, mode, method, Kind::Correlate)
 }
 
+/// `scipy.signal.fftconvolve(in1, in2, mode)` of device arrays: [`convolve_device`] with
+/// `Method::Fft`.
+///
+/// # Errors
+/// As [`convolve_device`].
+pub fn fftconvolve_device(in1: &DeviceArray, in2: &DeviceArray, mode: Mode) -> Result<DeviceArray> {
+    convolve_device(in1, in2, mode, Method::Fft)
+}
+
+/// `scipy.signal.oaconvolve(in1, in2, mode)` of device arrays: [`convolve_device`] with
+/// `Method::Fft` (gpusci's FFT convolution is overlap-add).
+///
+/// # Errors
+/// As [`convolve_device`].
+pub fn oaconvolve_device(in1: &DeviceArray, in2: &DeviceArray, mode: Mode) -> Result<DeviceArray> {
+    convolve_device(in1, in2, mode, Method::Fft)
+}
+
 fn operate(
     in1: &DeviceArray,
     in2: &DeviceArray,
@@ -149,7 +167,7 @@ pub(crate) fn refusal(in1: &DeviceArray, in2: &DeviceArray, method: Method) -> O
 
 /// The plan of a one-pass convolution of `n` samples and `k <= n` taps in `arith`, or why
 /// there is none.
-fn one_pass_plan(
+pub(crate) fn one_pass_plan(
     ctx: &GpuContext,
     arith: Arith,
     n: usize,

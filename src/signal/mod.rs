@@ -7,4 +7,4 @@ pub mod gpu;
 pub mod rolling;
 
 pub use crossings::{crossings, Crossing, CrossingParams, Direction};
-pub use rolling::{rolling_mean, ConvMode, RollingParams};
+pub use rolling::{rolling_mean, rolling_mean_device, ConvMode, RollingParams};

@@ -177,6 +177,76 @@ pub fn rolling_mean<'d>(
         .collect())
 }
 
+/// The rolling mean of a 1-D real device array, `np.convolve(x, np.ones(k) / k, mode)`, on its
+/// GPU; the result is a device array there, of `x`'s dtype and storage.
+///
+/// On the device it is that convolution, summed directly (so that NaN and infinities reach
+/// exactly the windows that hold them, as in NumPy): the `k` weights 1/k are uploaded, and
+/// each output rounds k times in the array's arithmetic (float32, or float64 to about
+/// 2^-47 k relative). The host path's exact fixed-point sums need the signal's magnitudes
+/// first, which a device array cannot give without a read-back. `nan_policy='omit'`, and
+/// windows or signals past one storage binding, run on the CPU with a note and come back.
+///
+/// # Errors
+/// [`Error::EmptyInput`] for an empty signal; [`Error::InvalidParam`] for k = 0, a
+/// `min_count` of 0 or above k, or an array that is not 1-D float32 or float64; GPU errors.
+pub fn rolling_mean_device(
+    x: &crate::array::DeviceArray,
+    params: &RollingParams,
+) -> Result<crate::array::DeviceArray> {
+    use crate::array::{DType, DeviceArray};
+    if x.shape().len() != 1 || !matches!(x.dtype(), DType::Float32 | DType::Float64) {
+        return Err(Error::param(
+            "x",
+            format!(
+                "rolling_mean takes a 1-D float32 or float64 array, not {}-D {}",
+                x.shape().len(),
+                x.dtype().name()
+            ),
+        ));
+    }
+    validate(x.len(), params)?;
+    let ctx = x.gpu();
+    let arith = x.storage().arith();
+    let weights = Array1::from_elem(params.k, 1.0 / params.k as f64);
+    let refusal = if params.nan_policy == NanPolicy::Omit {
+        Some("nan_policy='omit' counts the finite samples on the host".to_string())
+    } else {
+        let (n, k) = (x.len().max(params.k), x.len().min(params.k));
+        crate::conv::device::one_pass_plan(ctx, arith, n, k, crate::conv::Method::Direct).err()
+    };
+    if let Some(reason) = refusal {
+        crate::gpu::note_cpu_fallback(|| format!("rolling_mean: {reason}; computed on the CPU"));
+        let host = match x.dtype() {
+            DType::Float32 => x.to_host::<f32>()?.mapv(f64::from),
+            _ => x.to_host::<f64>()?,
+        }
+        .into_dimensionality::<ndarray::Ix1>()
+        .expect("1-D");
+        let out = rolling_mean_cpu(host.view(), params);
+        return match x.dtype() {
+            DType::Float32 => DeviceArray::from_host(ctx, out.mapv(|v| v as f32).view(), arith),
+            _ => DeviceArray::from_host(ctx, out.view(), arith),
+        };
+    }
+    let weights = match x.dtype() {
+        DType::Float32 => DeviceArray::from_host(ctx, weights.mapv(|v| v as f32).view(), arith)?,
+        _ => DeviceArray::from_host(ctx, weights.view(), arith)?,
+    };
+    let window = params.mode.window(x.len(), params.k);
+    let mut recording = ctx.encoder();
+    let out = crate::conv::device::record(
+        &mut recording,
+        x,
+        &weights,
+        crate::conv::device::Kind::Convolve,
+        crate::conv::Method::Direct,
+        window,
+    )?;
+    ctx.submit("the rolling mean", recording)?;
+    Ok(out)
+}
+
 /// Checks a rolling mean's input and parameters.
 fn validate(n: usize, params: &RollingParams) -> Result<()> {
     let k = params.k;

@@ -279,3 +279,67 @@ fn a_warm_host_convolution_and_lag_wait_once() {
         assert_eq!(stats.waits, 1, "lag: one wait: {stats:?}");
     });
 }
+
+#[test]
+fn device_rolling_means_match_the_cpu_with_nan_and_infinities() {
+    use gpusci::signal::{rolling_mean, rolling_mean_device, ConvMode, RollingParams};
+    for_each_adapter(
+        "device_rolling_means_match_the_cpu_with_nan_and_infinities",
+        |ctx| {
+            for storage in storages(ctx) {
+                for &(n, k) in &[(1usize, 1usize), (5, 9), (300, 20), (1000, 257)] {
+                    let mut x = random(n, (n + k) as u64);
+                    if n > 100 {
+                        x[50] = f64::NAN;
+                        x[120] = f64::INFINITY;
+                        x[200] = f64::NEG_INFINITY;
+                        x[205] = f64::INFINITY;
+                    }
+                    let device = upload(ctx, &x, storage);
+                    let rel = if storage.1 == Arith::Single {
+                        CONV_F32_REL
+                    } else {
+                        CONV_F64_REL
+                    };
+                    for mode in [ConvMode::Full, ConvMode::Same, ConvMode::Valid] {
+                        let params = RollingParams::new(k).with_mode(mode);
+                        let what = format!("{storage:?} n={n} k={k} {mode:?}");
+                        let got = rolling_mean_device(&device, &params).expect("rolling");
+                        assert_eq!(got.dtype(), storage.0, "{what}");
+                        let want =
+                            rolling_mean(Device::Cpu, as_stored(&x, storage).view(), &params)
+                                .expect("cpu");
+                        let got = download(&got);
+                        assert_eq!(got.len(), want.len(), "{what}: length");
+                        for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+                            let same = if w.is_finite() {
+                                (g - w).abs() <= rel * 2.0
+                            } else {
+                                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan())
+                            };
+                            assert!(same, "{what}: output {i} is {g}, the CPU's {w}");
+                        }
+                    }
+                }
+            }
+            // omit moves to the CPU with a note and stays on the device.
+            let x = random(64, 9);
+            let device = upload(ctx, &x, (DType::Float64, Arith::DoubleFloat));
+            let params = RollingParams::new(4).with_omit(2);
+            let (got, notes) = capture_cpu_notes(|| rolling_mean_device(&device, &params));
+            let got = got.expect("omit");
+            assert!(notes.iter().any(|n| n.contains("omit")), "{notes:?}");
+            let want = rolling_mean(Device::Cpu, x.view(), &params).expect("cpu");
+            assert_close(
+                download(&got).view(),
+                want.into_dyn().view(),
+                Tol {
+                    abs: 1e-13,
+                    rel: 1e-13,
+                },
+                "omit on the CPU",
+            );
+            assert!(rolling_mean_device(&device, &RollingParams::new(0)).is_err());
+        },
+    );
+}
