@@ -226,7 +226,7 @@ pub struct RollingGpu {
 pub struct WindowSums {
     /// Each window's sum (or NaN / infinity, as NumPy's sum gives it).
     pub sums: Vec<f64>,
-    /// Each window's finite samples.
+    /// Each window's finite samples (read back under `omit` only; empty otherwise).
     pub finite: Vec<u32>,
 }
 
@@ -311,8 +311,8 @@ impl RollingGpu {
                 groups: groups as u32,
             };
             let samples = hi - lo;
-            let bits: Vec<u64> = x[lo..hi].iter().map(|v| v.to_bits()).collect();
-            let source = ctx.upload("rolling samples", &bits)?;
+            // float64 goes up as it is: the shader reads its bits as integers.
+            let source = ctx.upload("rolling samples", &x[lo..hi])?;
             let items = ctx.storage_buffer("rolling items", (samples * ITEM_BYTES) as u64)?;
             let mut encoder = ctx.encoder();
             let u = ctx.uniform("rolling uniform", &uniform(samples, 0))?;
@@ -337,22 +337,22 @@ impl RollingGpu {
                 &[&u, &items, &sums, &finite],
                 outputs.div_ceil(ROLLING_WG) as u64,
             )?;
-            // Sums and counts in one read-back.
-            ctx.submit_and_read_parts(
-                "the rolling sums",
-                encoder,
-                &[
-                    (&sums, (outputs * 8) as u64),
-                    (&finite, (outputs * 4) as u64),
-                ],
-                |parts| {
-                    let sums = crate::gpu::mapped_as::<u64>(parts[0]);
-                    out.sums
-                        .extend(sums.iter().map(|&bits| f64::from_bits(bits)));
+            // Sums, and under `omit` the counts, in one read-back.
+            let sums_part = (&sums, (outputs * 8) as u64);
+            let counts_part = (&finite, (outputs * 4) as u64);
+            let parts = if omit {
+                vec![sums_part, counts_part]
+            } else {
+                vec![sums_part]
+            };
+            ctx.submit_and_read_parts("the rolling sums", encoder, &parts, |parts| {
+                out.sums
+                    .extend_from_slice(&crate::gpu::mapped_as::<f64>(parts[0]));
+                if let Some(counts) = parts.get(1) {
                     out.finite
-                        .extend_from_slice(&crate::gpu::mapped_as::<u32>(parts[1]));
-                },
-            )?;
+                        .extend_from_slice(&crate::gpu::mapped_as::<u32>(counts));
+                }
+            })?;
         }
         Ok(Ok(out))
     }

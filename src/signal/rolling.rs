@@ -160,21 +160,21 @@ pub fn rolling_mean<'d>(
             return Ok(rolling_mean_cpu(x, params));
         }
     };
-    let scale = 1.0 / params.k as f64;
-    Ok(windows
-        .sums
-        .iter()
-        .zip(&windows.finite)
-        .map(|(&sum, &finite)| {
-            if !omit {
-                sum * scale
-            } else if finite as usize >= params.min_count {
-                sum / f64::from(finite)
+    // Finished in place: no second array.
+    let super::gpu::WindowSums { mut sums, finite } = windows;
+    if omit {
+        for (sum, &finite) in sums.iter_mut().zip(&finite) {
+            *sum = if finite as usize >= params.min_count {
+                *sum / f64::from(finite)
             } else {
                 f64::NAN
-            }
-        })
-        .collect())
+            };
+        }
+    } else {
+        let scale = 1.0 / params.k as f64;
+        sums.iter_mut().for_each(|sum| *sum *= scale);
+    }
+    Ok(Array1::from(sums))
 }
 
 /// The rolling mean of a 1-D real device array, `np.convolve(x, np.ones(k) / k, mode)`, on its
