@@ -79,8 +79,8 @@ impl CrossingsGpu {
         for start in (0..x.len()).step_by(per_chunk.max(TILE)) {
             let chunk = &x[start..(start + per_chunk).min(x.len())];
             let prev_above = start > 0 && x[start - 1] > threshold;
-            let bits: Vec<u64> = chunk.iter().map(|v| v.to_bits()).collect();
-            let samples = ctx.upload("crossings samples", &bits)?;
+            // float64 goes up as it is: the shader compares its bits as ordered integers.
+            let samples = ctx.upload("crossings samples", chunk)?;
             let uniform = ctx.uniform(
                 "crossings uniform",
                 &CrossUniform {
@@ -101,8 +101,9 @@ impl CrossingsGpu {
                 &[&uniform, &samples, &counts],
                 groups as u64,
             )?;
-            ctx.submit_and_wait("counting crossings", encoder)?;
-            let mut offsets = ctx.read_back::<u32>(&counts, 0, groups)?;
+            // Two waits per chunk: the events' count decides how much the second reads.
+            let mut offsets =
+                ctx.submit_and_read::<u32>("counting crossings", encoder, &counts, 0, groups)?;
             let mut total = 0u32;
             for c in &mut offsets {
                 let here = *c;
@@ -131,12 +132,13 @@ impl CrossingsGpu {
                 &[&uniform, &samples, &offsets, &found],
                 groups as u64,
             )?;
-            ctx.submit_and_wait("writing crossings", encoder)?;
-            events.extend(
-                ctx.read_back::<u32>(&found, 0, total as usize)?
-                    .into_iter()
-                    .map(|i| start + i as usize),
-            );
+            ctx.submit_and_read_with::<u32>(
+                "writing crossings",
+                encoder,
+                &found,
+                total as usize,
+                |mapped| events.extend(mapped.iter().map(|&i| start + i as usize)),
+            )?;
         }
         Ok(events)
     }

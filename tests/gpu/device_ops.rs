@@ -343,3 +343,39 @@ fn device_rolling_means_match_the_cpu_with_nan_and_infinities() {
         },
     );
 }
+
+#[test]
+fn warm_host_rolling_means_and_crossings_move_only_their_data() {
+    use gpusci::signal::{crossings, rolling_mean, CrossingParams, RollingParams};
+    for_each_adapter(
+        "warm_host_rolling_means_and_crossings_move_only_their_data",
+        |ctx| {
+            let device = executor_on(ctx);
+            let x = Array1::from_shape_fn(10_000, |i| (i as f64 * 0.01).sin());
+            let params = RollingParams::new(20);
+            rolling_mean(device, x.view(), &params).expect("first");
+            ctx.reset_stats();
+            let got = rolling_mean(device, x.view(), &params).expect("warm");
+            let stats = ctx.reset_stats();
+            assert_eq!(stats.waits, 1, "rolling mean: one wait: {stats:?}");
+            assert_eq!(stats.uploaded_bytes, 80_000, "its samples: {stats:?}");
+            assert_eq!(
+                stats.downloaded_bytes,
+                (got.len() * 8) as u64,
+                "its sums only (no counts without omit): {stats:?}"
+            );
+            let threshold = CrossingParams::new(0.5);
+            let want = crossings(Device::Cpu, x.view(), &threshold).expect("cpu");
+            crossings(device, x.view(), &threshold).expect("first");
+            ctx.reset_stats();
+            let got = crossings(device, x.view(), &threshold).expect("warm");
+            let stats = ctx.reset_stats();
+            assert_eq!(got, want, "the CPU's events");
+            assert_eq!(
+                stats.waits, 2,
+                "crossings: the counts, then the events: {stats:?}"
+            );
+            assert_eq!(stats.buffers_created, 0, "pooled: {stats:?}");
+        },
+    );
+}
