@@ -316,6 +316,44 @@ impl DeviceCounts {
     }
 }
 
+/// A grid of counts on the GPU whose report (points out of range, non-finite) is still on the
+/// device: [`GpuBinner::finish_recorded`]'s result, read with the next read-back.
+#[derive(Debug)]
+pub(crate) struct RecordedCounts {
+    counts: GpuBuffer,
+    /// Two u32: finite points out of range, points with a NaN or infinite coordinate.
+    pub(crate) report: GpuBuffer,
+    host_grid: Vec<u64>,
+    added: u64,
+}
+
+impl RecordedCounts {
+    /// The u32 counts, H[i, j] at i * ny + j.
+    pub(crate) fn buffer(&self) -> &GpuBuffer {
+        &self.counts
+    }
+
+    /// As [`DeviceCounts::host_counts`].
+    pub(crate) fn host_counts(&self) -> Option<&[u64]> {
+        self.host_grid
+            .iter()
+            .any(|&c| c != 0)
+            .then_some(&self.host_grid[..])
+    }
+
+    /// The counts with their report, read back as two u32.
+    pub(crate) fn with_report(self, [out_of_range, non_finite]: [u32; 2]) -> DeviceCounts {
+        let (out_of_range, non_finite) = (u64::from(out_of_range), u64::from(non_finite));
+        DeviceCounts {
+            counts: self.counts,
+            host_grid: self.host_grid,
+            used: self.added - out_of_range - non_finite,
+            out_of_range,
+            non_finite,
+        }
+    }
+}
+
 impl std::fmt::Debug for GpuBinner<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GpuBinner")
@@ -619,34 +657,45 @@ impl<'c> GpuBinner<'c> {
         encoder
     }
 
-    /// Leaves the grid of counts on the GPU for more work there (a heatmap); only the report
-    /// is read back (4 bytes).
+    /// Leaves the grid of counts on the GPU for more work there; only the report is read back
+    /// (8 bytes, one wait).
     ///
     /// # Errors
     /// [`Error::InvalidParam`] for a weighted binner or `density=True` (their values are
     /// not counts); GPU errors.
-    pub fn finish_on_device(mut self) -> Result<DeviceCounts> {
+    pub fn finish_on_device(self) -> Result<DeviceCounts> {
+        let ctx = self.ctx;
+        let (recording, recorded) = self.finish_recorded()?;
+        let words: Vec<u32> =
+            ctx.submit_and_read("the density report", recording, &recorded.report, 0, 2)?;
+        Ok(recorded.with_report([words[0], words[1]]))
+    }
+
+    /// Leaves the grid of counts on the GPU, and the encoder open for the work that uses it
+    /// (a heatmap's blur and colours), so that the report is read back with that work's
+    /// result: one submit and one wait for the whole chain.
+    ///
+    /// # Errors
+    /// As [`GpuBinner::finish_on_device`].
+    pub(crate) fn finish_recorded(mut self) -> Result<(crate::gpu::Recording, RecordedCounts)> {
         if self.weighted.is_some() || self.plan.density {
             return Err(Error::param(
                 "plan",
                 "only plain counts stay on the GPU; use finish()",
             ));
         }
-        let encoder = self.recording();
-        let device_report: Vec<u32> =
-            self.ctx
-                .submit_and_read("the density report", encoder, &self.report, 0, 2)?;
-        let out_of_range = u64::from(device_report[0]);
-        let non_finite = u64::from(device_report[1]);
+        let recording = self.recording();
         self.host_grid
             .resize(self.plan.x.bins() * self.plan.y.bins(), 0);
-        Ok(DeviceCounts {
-            counts: self.counts,
-            host_grid: self.host_grid,
-            used: self.added - out_of_range - non_finite,
-            out_of_range,
-            non_finite,
-        })
+        Ok((
+            recording,
+            RecordedCounts {
+                counts: self.counts,
+                report: self.report,
+                host_grid: self.host_grid,
+                added: self.added,
+            },
+        ))
     }
 
     /// Reads the grid back once and applies `density=True` if asked.

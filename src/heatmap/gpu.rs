@@ -14,7 +14,7 @@ use bytemuck::{Pod, Zeroable};
 use super::{empty_floor, HeatmapParams, Scale};
 use crate::blur::gpu::BlurGpu;
 use crate::blur::{BlurParams, Mode};
-use crate::density::gpu::{DeviceCounts, GpuBinner};
+use crate::density::gpu::{DeviceCounts, GpuBinner, RecordedCounts};
 use crate::error::Result;
 use crate::gpu::GpuBuffer;
 use crate::gpu::GpuContext;
@@ -101,8 +101,38 @@ impl HeatmapGpu {
         params: &HeatmapParams,
     ) -> Result<Vec<u8>> {
         let mut encoder = ctx.encoder();
-        let values = self.values_from_counts(ctx, &mut encoder, grid, params)?;
-        self.render_encoded(ctx, encoder, values, params)
+        let values = self.values_from_counts(
+            ctx,
+            &mut encoder,
+            (grid.buffer(), grid.host_counts()),
+            params,
+        )?;
+        Ok(self.render_encoded(ctx, encoder, values, params, None)?.0)
+    }
+
+    /// Draws a grid of counts the binner left recorded in `recording`
+    /// ([`GpuBinner::finish_recorded`]): binning's end, blur, range and colours in one
+    /// submission, and the RGBA8 image and the binning's report in one read-back (one wait).
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub(crate) fn render_recorded(
+        &self,
+        ctx: &GpuContext,
+        mut recording: crate::gpu::Recording,
+        grid: RecordedCounts,
+        params: &HeatmapParams,
+    ) -> Result<(Vec<u8>, DeviceCounts)> {
+        let values = self.values_from_counts(
+            ctx,
+            &mut recording,
+            (grid.buffer(), grid.host_counts()),
+            params,
+        )?;
+        let (rgba, report) =
+            self.render_encoded(ctx, recording, values, params, Some(&grid.report))?;
+        let report = report.expect("asked for");
+        Ok((rgba, grid.with_report(report)))
     }
 
     /// The float32 grid of a grid of device counts (merged with counts held on the host).
@@ -110,17 +140,17 @@ impl HeatmapGpu {
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        grid: &DeviceCounts,
+        (counts, host_counts): (&GpuBuffer, Option<&[u64]>),
         params: &HeatmapParams,
     ) -> Result<GpuBuffer> {
         let cells = params.width * params.height;
         let values = ctx.storage_buffer("heatmap grid", (cells * 4) as u64)?;
         ctx.poison_f32(&values, cells);
-        match grid.host_counts() {
+        match host_counts {
             // Points the host binned (magnitudes outside float32 triples) or counts flushed to
             // keep u32 cells from wrapping: merged on the host, a rare case.
             Some(host) => {
-                let device: Vec<u32> = ctx.read_back(grid.buffer(), 0, cells)?;
+                let device: Vec<u32> = ctx.read_back(counts, 0, cells)?;
                 let merged: Vec<f32> = device
                     .iter()
                     .zip(host)
@@ -135,7 +165,7 @@ impl HeatmapGpu {
                     "recording counts to values",
                     encoder,
                     &self.counts_to_values,
-                    &[&uniform, grid.buffer(), &values],
+                    &[&uniform, counts, &values],
                     groups,
                 )?;
             }
@@ -155,18 +185,19 @@ impl HeatmapGpu {
     ) -> Result<Vec<u8>> {
         let encoder = ctx.encoder();
         let values = ctx.upload("heatmap grid", grid)?;
-        self.render_encoded(ctx, encoder, values, params)
+        Ok(self.render_encoded(ctx, encoder, values, params, None)?.0)
     }
 
     /// Blur, range, colours, on `encoder` after what it already holds; one submission, one
-    /// read-back.
+    /// read-back of the RGBA8 pixels and, when given, a binning `report`'s two u32.
     fn render_encoded(
         &self,
         ctx: &GpuContext,
         mut encoder: crate::gpu::Recording,
         values: GpuBuffer,
         params: &HeatmapParams,
-    ) -> Result<Vec<u8>> {
+        report: Option<&GpuBuffer>,
+    ) -> Result<(Vec<u8>, Option<[u32; 2]>)> {
         let cells = params.width * params.height;
         let plan = BlurParams::new(params.sigma)
             .with_mode(Mode::Constant)
@@ -199,30 +230,43 @@ impl HeatmapGpu {
             )?;
         }
         let lut = lut_buffer(ctx, params)?;
-        let pixels = self.colour(ctx, encoder, (&uniform, &values, &range, &lut), cells)?;
-        Ok(pixels.iter().flat_map(|p| p.to_le_bytes()).collect())
+        let image = self.colour(ctx, &mut encoder, (&uniform, &values, &range, &lut), cells)?;
+        // The packed pixels are little-endian RGBA8 words: their bytes are the image.
+        let mut parts = vec![(&image, (cells * 4) as u64)];
+        if let Some(report) = report {
+            parts.push((report, 8));
+        }
+        let (mut rgba, mut words) = (Vec::new(), None);
+        ctx.submit_and_read_parts("the heatmap", encoder, &parts, |read| {
+            rgba.extend_from_slice(read[0]);
+            words = read.get(1).map(|r| {
+                let r = crate::gpu::mapped_as::<u32>(r);
+                [r[0], r[1]]
+            });
+        })?;
+        Ok((rgba, words))
     }
 
-    /// Records the colours of `cells` values after what `encoder` holds, submits, and reads
-    /// the packed RGBA8 pixels back.
+    /// Records the colours of `cells` values after what `encoder` holds into a new buffer of
+    /// packed RGBA8 pixels.
     fn colour(
         &self,
         ctx: &GpuContext,
-        mut encoder: crate::gpu::Recording,
+        encoder: &mut crate::gpu::Recording,
         (uniform, values, range, lut): (&GpuBuffer, &GpuBuffer, &GpuBuffer, &GpuBuffer),
         cells: usize,
-    ) -> Result<Vec<u32>> {
+    ) -> Result<GpuBuffer> {
         let groups = cells.div_ceil(WG_SIZE as usize) as u64;
         let image = ctx.storage_buffer("heatmap image", (cells * 4) as u64)?;
         ctx.poison_f32(&image, cells);
         ctx.record_dispatch(
             "recording the colours",
-            &mut encoder,
+            encoder,
             &self.colorize,
             &[uniform, values, range, lut, &image],
             groups,
         )?;
-        ctx.submit_and_read("the heatmap", encoder, &image, 0, cells)
+        Ok(image)
     }
 }
 
@@ -319,7 +363,7 @@ impl HeatmapGpu {
                 width: e1 - e0,
                 ..params.clone()
             };
-            self.values_from_counts(ctx, encoder, &counts, &band)
+            self.values_from_counts(ctx, encoder, (counts.buffer(), counts.host_counts()), &band)
         })?;
         Ok(super::Heatmap {
             rgba,
@@ -444,14 +488,21 @@ impl HeatmapGpu {
                 "heatmap uniform",
                 &render_uniform(&band_params(e0, e1), groups),
             )?;
-            let pixels = self.colour(ctx, encoder, (&u, &values, &range, &lut), cells)?;
-            // Image row r of the band holds its columns e0..e1; keep k0..k1.
-            for (r, row) in pixels.chunks(width).enumerate() {
-                for (c, &pixel) in row[k0 - e0..k1 - e0].iter().enumerate() {
-                    let at = (r * nx + k0 + c) * 4;
-                    rgba[at..at + 4].copy_from_slice(&pixel.to_le_bytes());
-                }
-            }
+            let image = self.colour(ctx, &mut encoder, (&u, &values, &range, &lut), cells)?;
+            ctx.submit_and_read_with::<u8>(
+                "a heatmap band",
+                encoder,
+                &image,
+                cells * 4,
+                |bytes| {
+                    // Image row r of the band holds its columns e0..e1; keep k0..k1.
+                    for (r, row) in bytes.chunks(width * 4).enumerate() {
+                        let at = (r * nx + k0) * 4;
+                        rgba[at..at + (k1 - k0) * 4]
+                            .copy_from_slice(&row[(k0 - e0) * 4..(k1 - e0) * 4]);
+                    }
+                },
+            )?;
         }
         Ok(rgba)
     }

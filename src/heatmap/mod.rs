@@ -19,7 +19,7 @@ use ndarray::{Array2, ArrayView2};
 
 use self::gpu::HeatmapGpu;
 use crate::blur::{self, BlurParams, Mode};
-use crate::density::gpu::{DensityGpu, DeviceCounts, GpuBinner};
+use crate::density::gpu::{DensityGpu, GpuBinner};
 use crate::density::{self, Binner, DensityParams, Histogram};
 use crate::error::{Error, Result};
 use crate::gpu::Device;
@@ -223,7 +223,7 @@ pub fn heatmap<'d>(
         {
             let mut binner = GpuBinner::new(ctx, &DensityGpu::new(ctx)?, &plan)?;
             binner.add(points.x.view(), points.y.view())?;
-            return render_device_counts(ctx, binner.finish_on_device()?, params);
+            return render_recorded(ctx, binner, params);
         }
         // A grid past one binding: bands with halos, binned, blurred and coloured on the GPU.
         if points.weights.is_none()
@@ -273,18 +273,21 @@ pub fn heatmap_file<'d>(
         (Binner::Gpu(binner), Some(ctx))
             if !binner.is_weighted() && HeatmapGpu::supports(ctx, params) =>
         {
-            render_device_counts(ctx, binner.finish_on_device()?, params)
+            render_recorded(ctx, *binner, params)
         }
         (binner, _) => render_histogram(device, binner.finish()?, params),
     }
 }
 
-fn render_device_counts(
+/// The binner's grid drawn in the same submission as its last chunk's end, the image and the
+/// binning report read back together (one wait).
+fn render_recorded(
     ctx: &crate::gpu::GpuContext,
-    counts: DeviceCounts,
+    binner: GpuBinner<'_>,
     params: &HeatmapParams,
 ) -> Result<Heatmap> {
-    let rgba = HeatmapGpu::new(ctx)?.render_counts(ctx, &counts, params)?;
+    let (recording, recorded) = binner.finish_recorded()?;
+    let (rgba, counts) = HeatmapGpu::new(ctx)?.render_recorded(ctx, recording, recorded, params)?;
     Ok(Heatmap {
         rgba,
         width: params.width,

@@ -379,3 +379,58 @@ fn warm_host_rolling_means_and_crossings_move_only_their_data() {
         },
     );
 }
+
+#[test]
+fn a_warm_heatmap_of_points_waits_once_and_reports_like_the_cpu() {
+    use gpusci::heatmap::{heatmap, HeatmapParams, Scale};
+    let mut points = crate::common::top_left_points();
+    points.x[3] = f64::NAN;
+    points.x[4] = 7.0;
+    let params = HeatmapParams {
+        width: 64,
+        height: 48,
+        range: Some([[0.0, 0.5], [0.5, 1.0]]),
+        sigma: 1.0,
+        scale: Scale::Log,
+        ..HeatmapParams::default()
+    };
+    let cpu = heatmap(Device::Cpu, &points, &params).expect("cpu");
+    for_each_adapter(
+        "a_warm_heatmap_of_points_waits_once_and_reports_like_the_cpu",
+        |ctx| {
+            let device = executor_on(ctx);
+            heatmap(device, &points, &params).expect("first");
+            ctx.reset_stats();
+            let got = heatmap(device, &points, &params).expect("warm");
+            let stats = ctx.reset_stats();
+            assert_eq!(
+                stats.waits, 1,
+                "binning, drawing and report: one wait: {stats:?}"
+            );
+            assert!(
+                stats.submits <= 2,
+                "the points' chunk, then the drawing: {stats:?}"
+            );
+            assert_eq!(
+                stats.downloaded_bytes,
+                (64 * 48 * 4 + 8) as u64,
+                "the image and the report's two counts: {stats:?}"
+            );
+            assert_eq!(
+                (got.used, got.out_of_range, got.non_finite),
+                (cpu.used, cpu.out_of_range, cpu.non_finite),
+                "the CPU's report"
+            );
+            let differing = got
+                .rgba
+                .iter()
+                .zip(&cpu.rgba)
+                .filter(|(a, b)| a.abs_diff(**b) > 2)
+                .count();
+            assert_eq!(
+                differing, 0,
+                "the CPU's picture (float32 blur: within 2 levels)"
+            );
+        },
+    );
+}
