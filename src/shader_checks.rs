@@ -146,8 +146,12 @@ fn sources() -> Vec<(&'static str, Vec<&'static str>)> {
 }
 
 /// The sources of kernels that come in one precision.
-const SOURCES: [(&str, &[&str]); 8] = [
+const SOURCES: [(&str, &[&str]); 9] = [
     (crate::density::gpu::BIN_WGSL, &["density/bin.wgsl"]),
+    (
+        crate::density::device::DEVICE_WGSL,
+        &["density/device.wgsl"],
+    ),
     (crate::hh::gpu::HH_WGSL, &["hh/hh.wgsl"]),
     (
         crate::lif::gpu::LIF_WGSL,
@@ -347,6 +351,36 @@ fn density_shader_matches_its_rust_twin() {
         constant(&m, "SHARED_CELLS"),
         density::SHARED_CELLS,
         "SHARED_CELLS"
+    );
+}
+
+#[test]
+fn density_device_shader_matches_its_rust_twin() {
+    use crate::density::device as density;
+    let (m, _) = module(density::DEVICE_WGSL, "shaders/density/device.wgsl");
+    for entry in ["widen", "bounds", "to_float64"] {
+        assert_eq!(
+            workgroup_size(&m, entry),
+            [density::DEVICE_WG as u32, 1, 1],
+            "{entry}"
+        );
+    }
+    same_layout(
+        &m,
+        "DeviceUniform",
+        rust_fields!(density::DeviceUniform {
+            first,
+            count,
+            groups,
+            native
+        }),
+        std::mem::size_of::<density::DeviceUniform>(),
+    );
+    assert_eq!(constant(&m, "WG") as usize, density::DEVICE_WG, "WG");
+    assert_eq!(
+        constant(&m, "BOUNDS_PER_THREAD") as usize,
+        density::BOUNDS_PER_THREAD,
+        "BOUNDS_PER_THREAD"
     );
 }
 

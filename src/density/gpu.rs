@@ -59,7 +59,7 @@ pub(crate) struct BinUniform {
 
 /// The order key (high word, low word) of `v`: comparing keys as unsigned pairs orders them
 /// as the float64 values (-0 is +0). Kept in sync with `order_key` in bin.wgsl.
-fn order_key(v: f64) -> [u32; 2] {
+pub(crate) fn order_key(v: f64) -> [u32; 2] {
     let bits = if v == 0.0 { 0 } else { v.to_bits() };
     let key = if bits >> 63 == 1 {
         !bits
@@ -568,8 +568,42 @@ impl<'c> GpuBinner<'c> {
     /// submits its binning (no wait: the host uploads the next chunk meanwhile; the slot of two
     /// chunks ago is waited for before it is overwritten).
     fn submit_chunk(&mut self, x: &[f64], y: &[f64]) -> Result<()> {
-        let ctx = self.ctx;
         let points = x.len();
+        self.submit_points(points, |ctx, _, slot| {
+            ctx.write_at(slot, 0, x)?;
+            ctx.write_at(slot, (points * 8) as u64, y)
+        })
+    }
+
+    /// Bins `points` points that live on the device: `fill` records, in the chunk's encoder,
+    /// what puts their x values then their y values (float64 bits, bin.wgsl's layout) into
+    /// the slot it is given, a buffer of at least `points` * [`POINT_BYTES`] bytes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a weighted binner; GPU errors.
+    pub(crate) fn add_device_points(
+        &mut self,
+        points: usize,
+        fill: impl FnOnce(&GpuContext, &mut crate::gpu::Recording, &GpuBuffer) -> Result<()>,
+    ) -> Result<()> {
+        if self.weighted.is_some() {
+            return Err(Error::param(
+                "weights",
+                "a weighted binner takes weights with every chunk",
+            ));
+        }
+        self.added += points as u64;
+        self.submit_points(points, fill)
+    }
+
+    /// Binds the next slot to a chunk of `points` points, has `fill` put them there (host
+    /// writes, or device copies recorded in the encoder), records the binning and submits.
+    fn submit_points(
+        &mut self,
+        points: usize,
+        fill: impl FnOnce(&GpuContext, &mut crate::gpu::Recording, &GpuBuffer) -> Result<()>,
+    ) -> Result<()> {
+        let ctx = self.ctx;
         if points == 0 {
             return Ok(());
         }
@@ -604,9 +638,8 @@ impl<'c> GpuBinner<'c> {
                 y_scale,
             },
         )?;
-        ctx.write_at(&points_buffer, 0, x)?;
-        ctx.write_at(&points_buffer, (points * 8) as u64, y)?;
         let mut encoder = self.recording();
+        fill(ctx, &mut encoder, &points_buffer)?;
         if let Some(w) = &mut self.weighted {
             let bytes = (points * 8) as u64;
             if w.slots[slot].as_ref().is_none_or(|b| b.bytes() < bytes) {

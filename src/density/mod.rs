@@ -13,6 +13,7 @@
 //! - [`cpu::histogram2d`]: the fast path (rayon, per-thread grids merged).
 
 pub mod cpu;
+pub mod device;
 pub mod gpu;
 
 use ndarray::{Array2, ArrayView1};

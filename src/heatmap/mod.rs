@@ -246,6 +246,59 @@ pub fn heatmap<'d>(
     render_histogram(device, histogram, params)
 }
 
+/// [`heatmap`] of points that live on a GPU (`x`, `y`: 1-D real device arrays on the same
+/// GPU): binned there, blurred, scaled and coloured without the points or the grid leaving it;
+/// only the RGBA8 image and the points' report come back, in one read-back (one wait; a
+/// second, small one finds the automatic range when `params.range` is `None`).
+///
+/// Points the device path cannot bin exactly (double-float arrays, which do not hold
+/// float64's bits), `eq_hist`, and grids past one storage binding are brought to the host and
+/// drawn by [`heatmap`] on the same GPU, with a note.
+///
+/// # Errors
+/// As [`heatmap`] and [`crate::density::device::histogram2d_device`].
+pub fn heatmap_device(
+    x: &crate::array::DeviceArray,
+    y: &crate::array::DeviceArray,
+    params: &HeatmapParams,
+) -> Result<Heatmap> {
+    use crate::density::device as on_device;
+    check_size(params)?;
+    let ctx = x.gpu();
+    let plan = on_device::device_plan(x, y, &density_params(params))?;
+    let refusal = if HeatmapGpu::supports(ctx, params) {
+        on_device::refusal(x, y, &plan)
+    } else {
+        Some("eq_hist, or a grid past one storage binding, is drawn from the host".to_string())
+    };
+    if let Some(reason) = refusal {
+        crate::gpu::note_cpu_fallback(|| {
+            format!("heatmap: {reason}; the points are binned on the host")
+        });
+        let host = |a: &crate::array::DeviceArray| -> Result<ndarray::Array1<f64>> {
+            let values = match a.dtype() {
+                crate::array::DType::Float32 => a.to_host::<f32>()?.mapv(f64::from),
+                _ => a.to_host::<f64>()?,
+            };
+            Ok(values.into_dimensionality().expect("checked: 1-D"))
+        };
+        let both_f32 =
+            x.dtype() == crate::array::DType::Float32 && y.dtype() == crate::array::DType::Float32;
+        let points = Points {
+            x: host(x)?,
+            y: host(y)?,
+            weights: None,
+            kind: if both_f32 {
+                density::PointType::F32
+            } else {
+                density::PointType::F64
+            },
+        };
+        return heatmap(Device::Gpu(ctx, crate::Precision::Auto), &points, params);
+    }
+    render_recorded(ctx, on_device::bin(x, y, &plan)?, params)
+}
+
 /// [`heatmap`] of a point file read in chunks (see [`density::histogram2d_file`]): on a GPU
 /// executor the grid stays on the GPU from the first chunk to the colours.
 ///

@@ -434,3 +434,312 @@ fn a_warm_heatmap_of_points_waits_once_and_reports_like_the_cpu() {
         },
     );
 }
+
+/// Points for the histogram tests: clustered, with duplicates on edges, and (with `odd`) NaN,
+/// infinities and a point far outside.
+fn scatter(n: usize, seed: u64, odd: bool) -> (Array1<f64>, Array1<f64>) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut x = Array1::from_shape_simple_fn(n, || rng.random_range(-2.0..3.0));
+    let mut y = Array1::from_shape_simple_fn(n, || rng.random_range(0.0f64..1.0).powi(3));
+    if n > 10 {
+        x[0] = 3.0;
+        y[1] = 0.0;
+        x[2] = -2.0;
+    }
+    if odd && n > 10 {
+        x[3] = f64::NAN;
+        y[4] = f64::INFINITY;
+        x[5] = 1e300;
+        y[6] = -1e-300;
+    }
+    (x, y)
+}
+
+#[track_caller]
+fn same_histogram(
+    got: &gpusci::density::device::DeviceHistogram,
+    want: &gpusci::density::Histogram,
+    what: &str,
+) {
+    assert_eq!(got.x_edges, want.x_edges, "{what}: x edges");
+    assert_eq!(got.y_edges, want.y_edges, "{what}: y edges");
+    assert_eq!(got.grid.dtype(), DType::Float64, "{what}: float64 as NumPy");
+    assert_eq!(
+        got.grid.shape(),
+        &[want.values.nrows(), want.values.ncols()],
+        "{what}: shape"
+    );
+    let grid = got.grid.to_host::<f64>().expect("grid");
+    assert_eq!(
+        grid,
+        want.values.clone().into_dyn(),
+        "{what}: counts exactly as NumPy's"
+    );
+    assert_eq!(
+        got.report().expect("report"),
+        [want.used, want.out_of_range, want.non_finite],
+        "{what}: report"
+    );
+}
+
+#[test]
+fn device_histograms_count_exactly_as_the_cpu() {
+    use gpusci::density::device::histogram2d_device;
+    use gpusci::density::{histogram2d, DensityParams, PointType};
+    crate::common::for_each_adapter_with_limits(
+        "device_histograms_count_exactly_as_the_cpu",
+        // Points past one binding in a few chunks: 4096 points of 16 bytes a chunk.
+        |mut limits| {
+            limits.max_storage_buffer_binding_size = 64 << 10;
+            limits
+        },
+        |ctx| {
+            let f64_native = ctx.device().features().contains(wgpu::Features::SHADER_F64);
+            for &n in &[0usize, 1, 17, 10_007] {
+                for odd in [false, true] {
+                    let (x, y) = scatter(n, n as u64 + u64::from(odd), odd);
+                    for params in [
+                        DensityParams::new(13, 7).with_range([-2.0, 3.0], [0.0, 1.0]),
+                        DensityParams::new(64, 33),
+                    ] {
+                        let auto_range = params.range.is_none();
+                        if auto_range && odd && n > 10 {
+                            // NumPy refuses a NaN or infinite automatic range; so does this.
+                            let (x32, y32) = (x.mapv(|v| v as f32), y.mapv(|v| v as f32));
+                            let dx =
+                                DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up");
+                            let dy =
+                                DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up");
+                            assert!(matches!(
+                                histogram2d_device(&dx, &dy, &params),
+                                Err(gpusci::Error::InvalidParam { .. })
+                            ));
+                            continue;
+                        }
+                        // float32 points, widened on the device (NumPy's float32 edges).
+                        let (x32, y32) = (x.mapv(|v| v as f32), y.mapv(|v| v as f32));
+                        let plan = params
+                            .plan(
+                                x32.mapv(f64::from).view(),
+                                y32.mapv(f64::from).view(),
+                                PointType::F32,
+                            )
+                            .expect("plan");
+                        let want = histogram2d(
+                            Device::Cpu,
+                            x32.mapv(f64::from).view(),
+                            y32.mapv(f64::from).view(),
+                            None,
+                            &plan,
+                        )
+                        .expect("cpu");
+                        let (dx, dy) = (
+                            DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up"),
+                            DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up"),
+                        );
+                        let got = histogram2d_device(&dx, &dy, &params).expect("float32");
+                        same_histogram(
+                            &got,
+                            &want,
+                            &format!("float32 n={n} odd={odd} auto={auto_range}"),
+                        );
+
+                        let plan = params
+                            .plan(x.view(), y.view(), PointType::F64)
+                            .expect("plan");
+                        let want =
+                            histogram2d(Device::Cpu, x.view(), y.view(), None, &plan).expect("cpu");
+                        if f64_native {
+                            let (dx, dy) = (
+                                DeviceArray::from_host(ctx, x.view(), Arith::Native64).expect("up"),
+                                DeviceArray::from_host(ctx, y.view(), Arith::Native64).expect("up"),
+                            );
+                            let (got, notes) =
+                                capture_cpu_notes(|| histogram2d_device(&dx, &dy, &params));
+                            assert!(notes.is_empty(), "binned on the device: {notes:?}");
+                            same_histogram(
+                                &got.expect("float64"),
+                                &want,
+                                &format!("float64 n={n} odd={odd} auto={auto_range}"),
+                            );
+                        }
+                        // double-float points are binned on the CPU, with a note.
+                        if !odd {
+                            let (dx, dy) = (
+                                DeviceArray::from_host(ctx, x.view(), Arith::DoubleFloat)
+                                    .expect("up"),
+                                DeviceArray::from_host(ctx, y.view(), Arith::DoubleFloat)
+                                    .expect("up"),
+                            );
+                            let (got, notes) =
+                                capture_cpu_notes(|| histogram2d_device(&dx, &dy, &params));
+                            let got = got.expect("double-float");
+                            assert!(
+                                notes.iter().any(|n| n.contains("double-float")),
+                                "{notes:?}"
+                            );
+                            // The CPU bins the values double-float holds (within 2^-48 of
+                            // the points): the same counts for these points away from edges
+                            // is not guaranteed, so only the report and shape are compared.
+                            assert_eq!(got.report().expect("report")[0] as usize, n);
+                            assert_eq!(
+                                got.grid.shape(),
+                                &[want.values.nrows(), want.values.ncols()]
+                            );
+                        }
+                    }
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn a_device_histogram_with_a_range_returns_without_waiting() {
+    use gpusci::density::device::histogram2d_device;
+    use gpusci::density::DensityParams;
+    for_each_adapter(
+        "a_device_histogram_with_a_range_returns_without_waiting",
+        |ctx| {
+            let (x, y) = scatter(100_000, 3, false);
+            let (x, y) = (x.mapv(|v| v as f32), y.mapv(|v| v as f32));
+            let dx = DeviceArray::from_host(ctx, x.view(), Arith::Single).expect("up");
+            let dy = DeviceArray::from_host(ctx, y.view(), Arith::Single).expect("up");
+            let params = DensityParams::new(100, 100).with_range([-2.0, 3.0], [0.0, 1.0]);
+            histogram2d_device(&dx, &dy, &params).expect("first");
+            ctx.reset_stats();
+            let got = histogram2d_device(&dx, &dy, &params).expect("warm");
+            let stats = ctx.reset_stats();
+            assert_eq!(stats.waits, 0, "nothing waited for: {stats:?}");
+            assert_eq!(
+                stats.uploaded_bytes, 0,
+                "the points are on the device: {stats:?}"
+            );
+            assert_eq!(stats.downloaded_bytes, 0, "the grid stays there: {stats:?}");
+            let total: f64 = got.grid.to_host::<f64>().expect("grid").sum();
+            assert_eq!(total, 100_000.0, "every point counted once");
+        },
+    );
+}
+
+#[test]
+fn float32_subnormals_zeros_and_infinities_widen_exactly() {
+    use gpusci::density::device::histogram2d_device;
+    use gpusci::density::{histogram2d, DensityParams, PointType};
+    let tiny = f32::from_bits(1); // the smallest subnormal
+    let x = ndarray::array![
+        tiny,
+        -tiny,
+        f32::from_bits(0x007f_ffff),
+        -0.0f32,
+        0.0,
+        1e-39,
+        -3e-39,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        1.2e-38,
+        f32::MIN_POSITIVE
+    ];
+    let y = ndarray::Array1::from_elem(x.len(), 0.5f32);
+    let params = DensityParams::new(16, 1).with_range([-1.2e-38, 1.2e-38], [0.0, 1.0]);
+    let plan = params
+        .plan(
+            x.mapv(f64::from).view(),
+            y.mapv(f64::from).view(),
+            PointType::F32,
+        )
+        .expect("plan");
+    let want = histogram2d(
+        Device::Cpu,
+        x.mapv(f64::from).view(),
+        y.mapv(f64::from).view(),
+        None,
+        &plan,
+    )
+    .expect("cpu");
+    for_each_adapter(
+        "float32_subnormals_zeros_and_infinities_widen_exactly",
+        |ctx| {
+            let dx = DeviceArray::from_host(ctx, x.view(), Arith::Single).expect("up");
+            let dy = DeviceArray::from_host(ctx, y.view(), Arith::Single).expect("up");
+            let got = histogram2d_device(&dx, &dy, &params).expect("histogram");
+            same_histogram(&got, &want, "float32 specials");
+        },
+    );
+}
+
+#[test]
+fn heatmaps_of_device_points_draw_like_the_cpu_with_one_wait() {
+    use gpusci::heatmap::{heatmap, heatmap_device, HeatmapParams, Scale};
+    let points = crate::common::top_left_points();
+    let points32 = gpusci::io::Points {
+        x: points.x.mapv(|v| f64::from(v as f32)),
+        y: points.y.mapv(|v| f64::from(v as f32)),
+        weights: None,
+        kind: gpusci::density::PointType::F32,
+    };
+    for_each_adapter(
+        "heatmaps_of_device_points_draw_like_the_cpu_with_one_wait",
+        |ctx| {
+            for range in [Some([[0.0, 0.5], [0.5, 1.0]]), None] {
+                let params = HeatmapParams {
+                    width: 40,
+                    height: 30,
+                    range,
+                    sigma: 1.0,
+                    scale: Scale::Log,
+                    ..HeatmapParams::default()
+                };
+                let cpu = heatmap(Device::Cpu, &points32, &params).expect("cpu");
+                let dx =
+                    DeviceArray::from_host(ctx, points.x.mapv(|v| v as f32).view(), Arith::Single)
+                        .expect("up");
+                let dy =
+                    DeviceArray::from_host(ctx, points.y.mapv(|v| v as f32).view(), Arith::Single)
+                        .expect("up");
+                heatmap_device(&dx, &dy, &params).expect("first");
+                ctx.reset_stats();
+                let (got, notes) = capture_cpu_notes(|| heatmap_device(&dx, &dy, &params));
+                let got = got.expect("heatmap");
+                let stats = ctx.reset_stats();
+                assert!(notes.is_empty(), "drawn on the device: {notes:?}");
+                let waits = if range.is_some() { 1 } else { 2 };
+                assert_eq!(stats.waits, waits, "{range:?}: {stats:?}");
+                assert_eq!(stats.uploaded_bytes, 0, "the points are there: {stats:?}");
+                assert_eq!(
+                    (got.used, got.out_of_range, got.non_finite),
+                    (cpu.used, cpu.out_of_range, cpu.non_finite),
+                    "{range:?}: the CPU's report"
+                );
+                let differing = got
+                    .rgba
+                    .iter()
+                    .zip(&cpu.rgba)
+                    .filter(|(a, b)| a.abs_diff(**b) > 2)
+                    .count();
+                assert_eq!(
+                    differing, 0,
+                    "{range:?}: the CPU's picture (within 2 levels)"
+                );
+            }
+            // double-float points go through the host, with a note, to the same picture.
+            let params = HeatmapParams {
+                width: 40,
+                height: 30,
+                range: Some([[0.0, 0.5], [0.5, 1.0]]),
+                ..HeatmapParams::default()
+            };
+            let cpu = heatmap(Device::Cpu, &points, &params).expect("cpu");
+            let dx = DeviceArray::from_host(ctx, points.x.view(), Arith::DoubleFloat).expect("up");
+            let dy = DeviceArray::from_host(ctx, points.y.view(), Arith::DoubleFloat).expect("up");
+            let (got, notes) = capture_cpu_notes(|| heatmap_device(&dx, &dy, &params));
+            let got = got.expect("heatmap");
+            assert!(
+                notes.iter().any(|n| n.contains("double-float")),
+                "{notes:?}"
+            );
+            assert_eq!(got.used, cpu.used);
+        },
+    );
+}

@@ -1,0 +1,180 @@
+// device.wgsl: histogram2d of arrays already on the device, with integer operations only (so
+// every adapter runs it, GL without float64 included).
+//
+//   widen      float32 x and y values (their 32-bit words, from `first`, `count` of them) to
+//              float64 bits (low, high) in bin.wgsl's chunk layout: the chunk's x values then
+//              its y values. Exact: every float32 is a float64 (subnormals, infinities and NaN
+//              too).
+//   bounds     per workgroup, the smallest and largest order key of the non-NaN values among
+//              `count` float64 values (bits) from `first`, and whether a NaN was seen: NumPy's
+//              automatic range, finished on the host from a few words a workgroup.
+//   to_float64 u32 counts to float64 cells: float64 bits (`native` = 1) or double-float pairs
+//              (hi, lo) of float32 with exponent 0, both exact for every u32.
+//
+// Bindings (group 0): 0 the uniform; then per entry point, as declared below.
+
+struct DeviceUniform {
+    first: u32,  // first value read
+    count: u32,  // values (points for widen, cells for to_float64)
+    groups: u32, // workgroups that do work
+    native: u32, // to_float64: 1 for float64 bits, 0 for double-float pairs
+}
+
+const WG: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> u: DeviceUniform;
+
+// --- widen ---------------------------------------------------------------------------------
+
+@group(0) @binding(1) var<storage, read> x32: array<u32>;
+@group(0) @binding(2) var<storage, read> y32: array<u32>;
+@group(0) @binding(3) var<storage, read_write> wide: array<vec2<u32>>;
+
+// The float64 bits (low, high) of the float32 with bits `w`.
+fn widen_bits(w: u32) -> vec2<u32> {
+    let sign = w & 0x80000000u;
+    let e = (w >> 23u) & 0xffu;
+    let m = w & 0x7fffffu;
+    if (e == 255u) {
+        // Infinities and NaN keep their payload's leading bits (a quiet NaN stays quiet).
+        return vec2<u32>(m << 29u, sign | 0x7ff00000u | (m >> 3u));
+    }
+    if (e == 0u) {
+        if (m == 0u) { return vec2<u32>(0u, sign); }
+        // A subnormal m 2^-149 is 1.f 2^(lead - 149), lead the index of m's top bit.
+        let lead = 31u - countLeadingZeros(m);
+        let f = (m << (23u - lead)) & 0x7fffffu;
+        return vec2<u32>(f << 29u, sign | ((lead + 874u) << 20u) | (f >> 3u));
+    }
+    return vec2<u32>(m << 29u, sign | ((e + 896u) << 20u) | (m >> 3u));
+}
+
+@compute @workgroup_size(256)
+fn widen(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+         @builtin(local_invocation_index) li: u32) {
+    let i = group_index(wg, groups) * WG + li;
+    if (i >= u.count) { return; }
+    wide[i] = widen_bits(x32[u.first + i]);
+    wide[u.count + i] = widen_bits(y32[u.first + i]);
+}
+
+// --- bounds --------------------------------------------------------------------------------
+
+@group(0) @binding(1) var<storage, read> values: array<vec2<u32>>;
+// Per workgroup: [3 g] the smallest key, [3 g + 1] the largest, [3 g + 2].x 1 when a NaN was
+// seen. A workgroup with no non-NaN value leaves the identities: (~0, ~0) and (0, 0).
+@group(0) @binding(2) var<storage, read_write> partial: array<vec2<u32>>;
+
+var<workgroup> low_keys: array<vec2<u32>, WG>;
+var<workgroup> high_keys: array<vec2<u32>, WG>;
+var<workgroup> nan_seen: atomic<u32>;
+
+// a < b for two order keys (high, low).
+fn key_less(a: vec2<u32>, b: vec2<u32>) -> bool {
+    return a.x < b.x || (a.x == b.x && a.y < b.y);
+}
+
+// As order_key in bin.wgsl (-0 is +0): comparing keys as unsigned pairs orders the values.
+fn value_key(bits: vec2<u32>) -> vec2<u32> {
+    if (bits.x == 0u && bits.y == 0x80000000u) {
+        return vec2<u32>(0x80000000u, 0u);
+    }
+    if ((bits.y & 0x80000000u) != 0u) {
+        return vec2<u32>(~bits.y, ~bits.x);
+    }
+    return vec2<u32>(bits.y | 0x80000000u, bits.x);
+}
+
+// Values each thread reads (a workgroup covers WG * BOUNDS_PER_THREAD of them).
+const BOUNDS_PER_THREAD: u32 = 16u;
+
+@compute @workgroup_size(256)
+fn bounds(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+          @builtin(local_invocation_index) li: u32) {
+    let g = group_index(wg, groups);
+    if (li == 0u) { atomicStore(&nan_seen, 0u); }
+    var lo = vec2<u32>(0xffffffffu, 0xffffffffu);
+    var hi = vec2<u32>(0u, 0u);
+    var nan = false;
+    if (g < u.groups) {
+        let base = g * WG * BOUNDS_PER_THREAD;
+        for (var k = 0u; k < BOUNDS_PER_THREAD; k++) {
+            let i = base + k * WG + li;
+            if (i < u.count) {
+                let bits = values[u.first + i];
+                let is_nan = (bits.y & 0x7ff00000u) == 0x7ff00000u
+                    && ((bits.y & 0xfffffu) != 0u || bits.x != 0u);
+                if (is_nan) {
+                    nan = true;
+                } else {
+                    let key = value_key(bits);
+                    if (key_less(key, lo)) { lo = key; }
+                    if (key_less(hi, key)) { hi = key; }
+                }
+            }
+        }
+    }
+    low_keys[li] = lo;
+    high_keys[li] = hi;
+    workgroupBarrier();
+    if (nan) { atomicStore(&nan_seen, 1u); }
+    for (var step = WG / 2u; step > 0u; step /= 2u) {
+        if (li < step) {
+            if (key_less(low_keys[li + step], low_keys[li])) { low_keys[li] = low_keys[li + step]; }
+            if (key_less(high_keys[li], high_keys[li + step])) {
+                high_keys[li] = high_keys[li + step];
+            }
+        }
+        workgroupBarrier();
+    }
+    if (li == 0u && g < u.groups) {
+        partial[3u * g] = low_keys[0];
+        partial[3u * g + 1u] = high_keys[0];
+        partial[3u * g + 2u] = vec2<u32>(atomicLoad(&nan_seen), 0u);
+    }
+}
+
+// --- to_float64 ----------------------------------------------------------------------------
+
+@group(0) @binding(1) var<storage, read> counts: array<u32>;
+@group(0) @binding(2) var<storage, read_write> cells: array<vec2<u32>>;
+
+// The float64 bits (low, high) of the integer c.
+fn float64_of(c: u32) -> vec2<u32> {
+    if (c == 0u) { return vec2<u32>(0u, 0u); }
+    let lead = 31u - countLeadingZeros(c);
+    // The fraction (c without its top bit) left-aligned in 52 bits: shifted by 52 - lead.
+    let f = c ^ (1u << lead);
+    let shift = 52u - lead;
+    var high = 0u;
+    var low = 0u;
+    if (shift >= 32u) {
+        high = f << (shift - 32u);
+    } else {
+        high = f >> (32u - shift);
+        low = f << shift;
+    }
+    return vec2<u32>(low, ((1023u + lead) << 20u) | high);
+}
+
+// The double-float pair (hi, lo) of c, as bits: hi c rounded to 24 significant bits, lo the
+// rest (at most 128 in magnitude), both exact in float32.
+fn double_float_of(c: u32) -> vec2<u32> {
+    if (c < 0x1000000u) { return vec2<u32>(bitcast<u32>(f32(c)), 0u); }
+    let h = (c + 128u) & 0xffffff00u;
+    let rest = bitcast<i32>(c - h);
+    return vec2<u32>(bitcast<u32>(f32(h)), bitcast<u32>(f32(rest)));
+}
+
+@compute @workgroup_size(256)
+fn to_float64(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+              @builtin(local_invocation_index) li: u32) {
+    let i = group_index(wg, groups) * WG + li;
+    if (i >= u.count) { return; }
+    let c = counts[i];
+    if (u.native == 1u) {
+        cells[i] = float64_of(c);
+    } else {
+        cells[i] = double_float_of(c);
+    }
+}

@@ -1,0 +1,534 @@
+//! `histogram2d` of device arrays: points that already live on a GPU are binned there, and
+//! the grid stays there (the output lives where the input lives).
+//!
+//! Exact binning compares the points' float64 bits (bin.wgsl), so the device path takes arrays
+//! that hold them: native float64 storage (copied into the binner's chunks on the device), and
+//! float32 storage (widened to float64 bits on the device, exactly; NumPy bins float32 points
+//! with float32 automatic edges, and so does this). double-float arrays hold about 48 of
+//! float64's 53 bits: their points, and weights, `density=True` and grids past one binding, are
+//! binned on the CPU with a note and the grid put back on the device.
+//!
+//! Without a `range`, NumPy's automatic range needs the data's extent: a reduction on the
+//! device and a read-back of a few words per 4096 values (one wait). With a `range`, nothing
+//! waits: the grid is converted to float64 cells on the device and the call returns while the
+//! GPU works; [`DeviceHistogram::report`] reads the points' report when asked.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::gpu::{DensityGpu, GpuBinner, CHUNK_POINTS, POINT_BYTES};
+use super::{Bounds, DensityParams, DensityPlan, PointType};
+use crate::array::{DType, DeviceArray, Storage};
+use crate::error::{Error, Result};
+use crate::gpu::{Arith, GpuBuffer, GpuContext, Recording};
+
+/// The WGSL source.
+pub(crate) const DEVICE_WGSL: &str = crate::gpu::include_wgsl!("density/device.wgsl");
+/// Threads per workgroup (`WG` in device.wgsl).
+pub const DEVICE_WG: usize = 256;
+/// Values one thread of `bounds` reads (`BOUNDS_PER_THREAD`).
+pub const BOUNDS_PER_THREAD: usize = 16;
+
+/// Kept in sync with `struct DeviceUniform` in shaders/density/device.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub(crate) struct DeviceUniform {
+    /// First value read.
+    pub(crate) first: u32,
+    /// Values (points for `widen`, cells for `to_float64`).
+    pub(crate) count: u32,
+    /// Workgroups that do work.
+    pub(crate) groups: u32,
+    /// `to_float64`: 1 for float64 bits, 0 for double-float pairs.
+    pub(crate) native: u32,
+}
+
+/// The pipelines of device.wgsl.
+struct Kernels {
+    widen: wgpu::ComputePipeline,
+    bounds: wgpu::ComputePipeline,
+    to_float64: wgpu::ComputePipeline,
+}
+
+impl Kernels {
+    fn new(ctx: &GpuContext) -> Result<Self> {
+        Ok(Self {
+            widen: ctx.pipeline("density device", DEVICE_WGSL, "widen")?,
+            bounds: ctx.pipeline("density device", DEVICE_WGSL, "bounds")?,
+            to_float64: ctx.pipeline("density device", DEVICE_WGSL, "to_float64")?,
+        })
+    }
+}
+
+/// A histogram whose grid lives on the GPU.
+#[derive(Debug)]
+pub struct DeviceHistogram {
+    /// The grid, float64 of shape `(x bins, y bins)` as NumPy returns it: counts (exact in
+    /// native float64 or in double-float), or `density=True` values from the CPU path.
+    pub grid: DeviceArray,
+    /// Edges along x.
+    pub x_edges: Vec<f64>,
+    /// Edges along y.
+    pub y_edges: Vec<f64>,
+    report: Report,
+}
+
+/// Where the points' report is.
+#[derive(Debug)]
+enum Report {
+    /// Read already: `[used, out_of_range, non_finite]`.
+    Host([u64; 3]),
+    /// Two u32 on the device (finite points out of range, non-finite ones), of `added` points.
+    Device { buffer: GpuBuffer, added: u64 },
+}
+
+impl DeviceHistogram {
+    /// `[used, out_of_range, non_finite]`: points binned, finite points outside the range,
+    /// points with a NaN or infinite coordinate (as [`super::Histogram`]). Reads 8 bytes back
+    /// (one wait) when the binning ran on the device.
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub fn report(&self) -> Result<[u64; 3]> {
+        match &self.report {
+            Report::Host(report) => Ok(*report),
+            Report::Device { buffer, added } => {
+                let ctx = self.grid.gpu();
+                let words: Vec<u32> =
+                    ctx.submit_and_read("the histogram's report", ctx.encoder(), buffer, 0, 2)?;
+                let (out, non_finite) = (u64::from(words[0]), u64::from(words[1]));
+                Ok([added - out - non_finite, out, non_finite])
+            }
+        }
+    }
+}
+
+/// `numpy.histogram2d(x, y, bins, range, density)` of two 1-D real device arrays on the same
+/// GPU (`params`: the bins, range and density; weights are not taken here). The grid stays on
+/// that GPU as a float64 device array of shape `(x bins, y bins)`, in native float64 where the
+/// adapter has it, else double-float (exact for counts).
+///
+/// # Errors
+/// [`Error::InvalidParam`] for arrays on different GPUs, not 1-D, or complex; for the
+/// parameter errors of [`DensityParams::plan`] (a non-finite automatic range among them);
+/// [`Error::ShapeMismatch`] for x and y of different lengths; GPU errors.
+pub fn histogram2d_device(
+    x: &DeviceArray,
+    y: &DeviceArray,
+    params: &DensityParams,
+) -> Result<DeviceHistogram> {
+    let plan = device_plan(x, y, params)?;
+    let ctx = x.gpu();
+    match refusal(x, y, &plan) {
+        None => {
+            let binner = bin(x, y, &plan)?;
+            let (mut recording, recorded) = binner.finish_recorded()?;
+            let cells = plan.x.bins() * plan.y.bins();
+            let shape = vec![plan.x.bins(), plan.y.bins()];
+            let grid = match recorded.host_counts() {
+                // Counts flushed to the host so no u32 cell wraps (over 2^31 points): merged
+                // there, a rare case.
+                Some(host) => {
+                    let device: Vec<u32> = {
+                        ctx.submit("the histogram", recording)?;
+                        ctx.read_back(recorded.buffer(), 0, cells)?
+                    };
+                    let merged: Vec<f64> = host
+                        .iter()
+                        .zip(&device)
+                        .map(|(&h, &d)| (h + u64::from(d)) as f64)
+                        .collect();
+                    let merged = ndarray::Array2::from_shape_vec((shape[0], shape[1]), merged)
+                        .expect("grid");
+                    DeviceArray::from_host(ctx, merged.view(), float64_arith(ctx))?
+                }
+                None => {
+                    let (buffer, storage) =
+                        record_float64(ctx, &mut recording, recorded.buffer(), cells)?;
+                    ctx.submit("the histogram", recording)?;
+                    DeviceArray::from_parts(ctx, buffer, shape, DType::Float64, storage)
+                }
+            };
+            Ok(DeviceHistogram {
+                grid,
+                x_edges: plan.x.as_slice().to_vec(),
+                y_edges: plan.y.as_slice().to_vec(),
+                report: Report::Device {
+                    buffer: recorded.report,
+                    added: x.len() as u64,
+                },
+            })
+        }
+        Some(reason) => {
+            crate::gpu::note_cpu_fallback(|| format!("histogram2d: {reason}; computed on the CPU"));
+            let (hx, hy) = (host_f64(x)?, host_f64(y)?);
+            let histogram =
+                super::histogram2d(crate::gpu::Device::Cpu, hx.view(), hy.view(), None, &plan)?;
+            Ok(DeviceHistogram {
+                grid: DeviceArray::from_host(ctx, histogram.values.view(), float64_arith(ctx))?,
+                x_edges: histogram.x_edges,
+                y_edges: histogram.y_edges,
+                report: Report::Host([
+                    histogram.used,
+                    histogram.out_of_range,
+                    histogram.non_finite,
+                ]),
+            })
+        }
+    }
+}
+
+/// The arithmetic float64 results are stored in on `ctx`: native where the adapter has it.
+fn float64_arith(ctx: &GpuContext) -> Arith {
+    if ctx.device().features().contains(wgpu::Features::SHADER_F64) {
+        Arith::Native64
+    } else {
+        Arith::DoubleFloat
+    }
+}
+
+/// Checks the points and makes the plan: NumPy's automatic range from the data's extent,
+/// found on the device for arrays that hold float64's bits, on the host otherwise.
+///
+/// # Errors
+/// As [`histogram2d_device`].
+pub(crate) fn device_plan(
+    x: &DeviceArray,
+    y: &DeviceArray,
+    params: &DensityParams,
+) -> Result<DensityPlan> {
+    if !x.gpu().same(y.gpu()) {
+        return Err(Error::param("y", "x and y live on different GPUs"));
+    }
+    for (name, array) in [("x", x), ("y", y)] {
+        if array.shape().len() != 1 {
+            return Err(Error::param(
+                name,
+                format!("points are 1-D arrays, not {}-D", array.shape().len()),
+            ));
+        }
+        if !matches!(array.dtype(), DType::Float32 | DType::Float64) {
+            return Err(Error::param(
+                name,
+                format!("points are real, not {}", array.dtype().name()),
+            ));
+        }
+    }
+    if x.len() != y.len() {
+        return Err(Error::points_mismatch(x.len(), y.len()));
+    }
+    // NumPy computes float32 points' automatic edges in float32 only when both are float32.
+    let points = if x.dtype() == DType::Float32 && y.dtype() == DType::Float32 {
+        PointType::F32
+    } else {
+        PointType::F64
+    };
+    let needs_bounds = params.range.is_none()
+        && params
+            .bins
+            .iter()
+            .any(|b| matches!(b, super::BinSpec::Count(_)));
+    let (bx, by) = if !needs_bounds {
+        (Bounds::EMPTY, Bounds::EMPTY)
+    } else if holds_float64_bits(x) && holds_float64_bits(y) {
+        device_bounds(x, y)?
+    } else {
+        (
+            Bounds::of(host_f64(x)?.view()),
+            Bounds::of(host_f64(y)?.view()),
+        )
+    };
+    params.plan_from_bounds(bx, by, points)
+}
+
+/// Whether the array holds its values exactly as float64 bits or float32 words.
+fn holds_float64_bits(array: &DeviceArray) -> bool {
+    matches!(array.storage(), Storage::F32 | Storage::F64)
+}
+
+/// Why the device path cannot bin `x`, `y` under `plan`, in words; `None` when it can.
+pub(crate) fn refusal(x: &DeviceArray, y: &DeviceArray, plan: &DensityPlan) -> Option<String> {
+    let ctx = x.gpu();
+    let binding = ctx.max_binding_bytes();
+    if !(holds_float64_bits(x) && holds_float64_bits(y)) {
+        Some("double-float arrays do not hold float64's bits, which exact binning compares".into())
+    } else if plan.density {
+        Some("density=True divides the counts on the host".into())
+    } else if let Some(reason) = DensityGpu::refusal(ctx, plan, false) {
+        Some(reason)
+    } else if [x, y]
+        .iter()
+        .any(|a| a.storage() == Storage::F32 && a.len() as u64 * 4 > binding)
+    {
+        Some("a float32 array past one storage binding is not widened in pieces".into())
+    } else {
+        None
+    }
+}
+
+/// The points as float64 on the host.
+fn host_f64(array: &DeviceArray) -> Result<ndarray::Array1<f64>> {
+    let values = match array.dtype() {
+        DType::Float32 => array.to_host::<f32>()?.mapv(f64::from),
+        _ => array.to_host::<f64>()?,
+    };
+    Ok(values
+        .into_dimensionality::<ndarray::Ix1>()
+        .expect("checked: 1-D"))
+}
+
+/// Points per chunk on `ctx`.
+fn chunk_points(ctx: &GpuContext) -> usize {
+    (ctx.max_binding_bytes() as usize / POINT_BYTES).clamp(1, CHUNK_POINTS)
+}
+
+/// Records, in `recording`, what puts points `first .. first + count` of `x` and `y` into
+/// `slot` in bin.wgsl's layout: copies of float64 bits, or float32 widened.
+fn fill(
+    ctx: &GpuContext,
+    kernels: &Kernels,
+    recording: &mut Recording,
+    (x, y): (&DeviceArray, &DeviceArray),
+    (first, count): (usize, usize),
+    slot: &GpuBuffer,
+) -> Result<()> {
+    if x.storage() == Storage::F64 && y.storage() == Storage::F64 {
+        let bytes = (count * 8) as u64;
+        return ctx.scoped("copying device points", || {
+            recording.copy_buffer_to_buffer(x.buffer(), (first * 8) as u64, slot, 0, bytes);
+            recording.copy_buffer_to_buffer(y.buffer(), (first * 8) as u64, slot, bytes, bytes);
+        });
+    }
+    if x.storage() != y.storage() {
+        // One float32 and one float64 array: each filled its own way.
+        for (array, offset) in [(x, 0u64), (y, (count * 8) as u64)] {
+            if array.storage() == Storage::F64 {
+                let bytes = (count * 8) as u64;
+                ctx.scoped("copying device points", || {
+                    recording.copy_buffer_to_buffer(
+                        array.buffer(),
+                        (first * 8) as u64,
+                        slot,
+                        offset,
+                        bytes,
+                    );
+                })?;
+            } else {
+                // Widened with itself as both coordinates into scratch, then its half copied.
+                let scratch = ctx.storage_buffer("widened points", (count * 16) as u64)?;
+                record_widen(
+                    ctx,
+                    kernels,
+                    recording,
+                    (array, array),
+                    (first, count),
+                    &scratch,
+                )?;
+                ctx.scoped("copying device points", || {
+                    recording.copy_buffer_to_buffer(&scratch, 0, slot, offset, (count * 8) as u64);
+                })?;
+            }
+        }
+        return Ok(());
+    }
+    record_widen(ctx, kernels, recording, (x, y), (first, count), slot)
+}
+
+fn record_widen(
+    ctx: &GpuContext,
+    kernels: &Kernels,
+    recording: &mut Recording,
+    (x, y): (&DeviceArray, &DeviceArray),
+    (first, count): (usize, usize),
+    slot: &GpuBuffer,
+) -> Result<()> {
+    let groups = count.div_ceil(DEVICE_WG);
+    let uniform = ctx.uniform(
+        "density device uniform",
+        &DeviceUniform {
+            first: first as u32,
+            count: count as u32,
+            groups: groups as u32,
+            native: 0,
+        },
+    )?;
+    ctx.record_dispatch(
+        "widening float32 points",
+        recording,
+        &kernels.widen,
+        &[&uniform, x.buffer(), y.buffer(), slot],
+        groups as u64,
+    )
+}
+
+/// A binner holding the counts of every point of `x`, `y` (the caller checked [`refusal`]),
+/// its chunks submitted and not waited for.
+pub(crate) fn bin<'c>(
+    x: &'c DeviceArray,
+    y: &DeviceArray,
+    plan: &DensityPlan,
+) -> Result<GpuBinner<'c>> {
+    let ctx = x.gpu();
+    let kernels = Kernels::new(ctx)?;
+    let mut binner = GpuBinner::new(ctx, &DensityGpu::new(ctx)?, plan)?;
+    let chunk = chunk_points(ctx);
+    for first in (0..x.len()).step_by(chunk) {
+        let count = chunk.min(x.len() - first);
+        binner.add_device_points(count, |ctx, recording, slot| {
+            fill(ctx, &kernels, recording, (x, y), (first, count), slot)
+        })?;
+    }
+    Ok(binner)
+}
+
+/// The extent of `x` and of `y` (arrays holding float64 bits or float32 words), reduced on the
+/// device chunk by chunk and finished on the host: one submit, one wait.
+fn device_bounds(x: &DeviceArray, y: &DeviceArray) -> Result<(Bounds, Bounds)> {
+    let ctx = x.gpu();
+    let kernels = Kernels::new(ctx)?;
+    let n = x.len();
+    let chunk = chunk_points(ctx);
+    let per_group = DEVICE_WG * BOUNDS_PER_THREAD;
+    let chunks = n.div_ceil(chunk);
+    // Per chunk: the x groups then the y groups, three words-pairs each.
+    let groups_of = |count: usize| count.div_ceil(per_group);
+    let total_groups: usize = (0..chunks)
+        .map(|c| 2 * groups_of(chunk.min(n - c * chunk)))
+        .sum();
+    if total_groups == 0 {
+        return Ok((Bounds::EMPTY, Bounds::EMPTY));
+    }
+    let partial = ctx.storage_buffer("histogram bounds", (total_groups * 3 * 8) as u64)?;
+    let slot = ctx.storage_buffer(
+        "histogram bounds points",
+        (chunk.min(n) * POINT_BYTES) as u64,
+    )?;
+    let mut recording = ctx.encoder();
+    let mut at = 0usize;
+    let mut layout = Vec::with_capacity(chunks);
+    for c in 0..chunks {
+        let (first, count) = (c * chunk, chunk.min(n - c * chunk));
+        fill(ctx, &kernels, &mut recording, (x, y), (first, count), &slot)?;
+        let groups = groups_of(count);
+        for half in 0..2 {
+            let uniform = ctx.uniform(
+                "density device uniform",
+                &DeviceUniform {
+                    first: (half * count) as u32,
+                    count: count as u32,
+                    groups: groups as u32,
+                    native: 0,
+                },
+            )?;
+            // Each half's partials at its own place in the one buffer: bound from there.
+            let out = ctx.storage_buffer("histogram bounds part", (groups * 3 * 8) as u64)?;
+            ctx.record_dispatch(
+                "the points' extent",
+                &mut recording,
+                &kernels.bounds,
+                &[&uniform, &slot, &out],
+                groups as u64,
+            )?;
+            ctx.scoped("gathering the extent", || {
+                recording.copy_buffer_to_buffer(
+                    &out,
+                    0,
+                    &partial,
+                    (at * 3 * 8) as u64,
+                    (groups * 3 * 8) as u64,
+                );
+            })?;
+            layout.push((half, at, groups));
+            at += groups;
+        }
+    }
+    let mut bounds = [Bounds::EMPTY, Bounds::EMPTY];
+    ctx.submit_and_read_with::<[u32; 2]>(
+        "the points' extent",
+        recording,
+        &partial,
+        total_groups * 3,
+        |words| {
+            for &(half, at, groups) in &layout {
+                for g in at..at + groups {
+                    let (lo, hi, nan) = (words[3 * g], words[3 * g + 1], words[3 * g + 2][0]);
+                    let b = &mut bounds[half];
+                    b.nan |= nan != 0;
+                    // The identities (no non-NaN value in the group) are not values.
+                    if lo != [u32::MAX, u32::MAX] {
+                        b.min = b.min.min(value_of_key(lo));
+                        b.max = b.max.max(value_of_key(hi));
+                    }
+                }
+            }
+        },
+    )?;
+    Ok((bounds[0], bounds[1]))
+}
+
+/// The float64 of an order key (high, low): the inverse of bin.wgsl's `order_key`.
+fn value_of_key([high, low]: [u32; 2]) -> f64 {
+    let key = (u64::from(high) << 32) | u64::from(low);
+    let bits = if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    };
+    f64::from_bits(bits)
+}
+
+/// Records the conversion of `cells` u32 counts to float64 cells in a new buffer: float64
+/// bits where the adapter has float64, else double-float pairs (exponent 0).
+fn record_float64(
+    ctx: &GpuContext,
+    recording: &mut Recording,
+    counts: &GpuBuffer,
+    cells: usize,
+) -> Result<(GpuBuffer, Storage)> {
+    let kernels = Kernels::new(ctx)?;
+    let native = float64_arith(ctx) == Arith::Native64;
+    let groups = cells.div_ceil(DEVICE_WG);
+    let uniform = ctx.uniform(
+        "density device uniform",
+        &DeviceUniform {
+            first: 0,
+            count: cells as u32,
+            groups: groups as u32,
+            native: u32::from(native),
+        },
+    )?;
+    let out = ctx.storage_buffer("histogram grid", (cells * 8) as u64)?;
+    ctx.record_dispatch(
+        "counts to float64",
+        recording,
+        &kernels.to_float64,
+        &[&uniform, counts, &out],
+        groups as u64,
+    )?;
+    let storage = if native {
+        Storage::F64
+    } else {
+        Storage::DoubleFloat { exponent: 0 }
+    };
+    Ok((out, storage))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_invert_to_their_values() {
+        for v in [
+            0.0,
+            1.5,
+            -2.25,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e-310,
+            -1e300,
+        ] {
+            let [high, low] = super::super::gpu::order_key(v);
+            assert_eq!(value_of_key([high, low]).to_bits(), v.to_bits(), "{v}");
+        }
+    }
+}
