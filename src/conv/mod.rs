@@ -297,13 +297,14 @@ fn kept(
         }
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            if let Some(out) = device::host_window(ctx, arith, (a, v), kind, method, (start, len))?
-            {
-                return Ok(out);
-            }
             crate::gpu::or_cpu_past_limits(
                 "convolve",
                 || {
+                    if let Some(out) =
+                        device::host_window(ctx, arith, (a, v), kind, method, (start, len))?
+                    {
+                        return Ok(out);
+                    }
                     Ok(Array1::from(
                         gpu::ConvGpu::for_arith(ctx, arith)?.full_window(
                             ctx,
@@ -468,30 +469,30 @@ pub fn lag<'d>(
         }
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            let m = match device::host_argmax(ctx, arith, (a, b), method)? {
-                Some(m) => m,
-                None => crate::gpu::or_cpu_past_limits(
-                    "lag",
-                    || {
-                        let reversed: Vec<f64> = b.iter().rev().copied().collect();
-                        gpu::ConvGpu::for_arith(ctx, arith)?.argmax_full(
-                            ctx,
-                            &a.to_vec(),
-                            &reversed,
-                            method,
-                        )
-                    },
-                    || {
-                        Ok(first_argmax(&correlate(
-                            Device::Cpu,
-                            a,
-                            b,
-                            Mode::Full,
-                            method,
-                        )?))
-                    },
-                )?,
-            };
+            let m = crate::gpu::or_cpu_past_limits(
+                "lag",
+                || {
+                    if let Some(m) = device::host_argmax(ctx, arith, (a, b), method)? {
+                        return Ok(m);
+                    }
+                    let reversed: Vec<f64> = b.iter().rev().copied().collect();
+                    gpu::ConvGpu::for_arith(ctx, arith)?.argmax_full(
+                        ctx,
+                        &a.to_vec(),
+                        &reversed,
+                        method,
+                    )
+                },
+                || {
+                    Ok(first_argmax(&correlate(
+                        Device::Cpu,
+                        a,
+                        b,
+                        Mode::Full,
+                        method,
+                    )?))
+                },
+            )?;
             let lags = &lags;
             (
                 m,

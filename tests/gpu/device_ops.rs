@@ -743,3 +743,30 @@ fn heatmaps_of_device_points_draw_like_the_cpu_with_one_wait() {
         },
     );
 }
+
+#[test]
+fn host_convolutions_double_float_cannot_hold_run_on_the_cpu_with_a_note() {
+    for_each_adapter(
+        "host_convolutions_double_float_cannot_hold_run_on_the_cpu_with_a_note",
+        |ctx| {
+            ctx.emulate_float64(true);
+            // Magnitudes 2^600 apart: past what double-float holds in one scaling.
+            let a = ndarray::array![1e200, 1.0, -2.0, 1e-100, 3.0];
+            let v = ndarray::array![0.5, 0.25];
+            let device = executor_on(ctx);
+            let (got, notes) = capture_cpu_notes(|| {
+                conv::convolve(device, a.view(), v.view(), Mode::Full, Method::Auto)
+            });
+            let want = conv::convolve(Device::Cpu, a.view(), v.view(), Mode::Full, Method::Auto)
+                .expect("cpu");
+            assert_eq!(got.expect("convolve"), want, "the CPU's answer");
+            assert!(notes.iter().any(|n| n.contains("on the CPU")), "{notes:?}");
+            let b = ndarray::Array1::from_shape_fn(a.len(), |i| a[(i + 1) % a.len()]);
+            let (found, _) =
+                capture_cpu_notes(|| conv::lag(device, a.view(), b.view(), Method::Auto));
+            let want = conv::lag(Device::Cpu, a.view(), b.view(), Method::Auto).expect("cpu");
+            assert_eq!(found.expect("lag").samples, want.samples);
+            ctx.emulate_float64(false);
+        },
+    );
+}
