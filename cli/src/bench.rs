@@ -329,7 +329,12 @@ impl Workload {
                 _,
             ) => {
                 let image = heatmap(exec, points, &w3_params(*side))?;
-                write_png(png, image.width as u32, image.height as u32, &image.rgba)
+                write_png(png, image.width as u32, image.height as u32, &image.rgba)?;
+                // The picture is part of the timed work, not something to leave behind.
+                std::fs::remove_file(png).map_err(|source| gpusci::Error::Io {
+                    path: png.clone(),
+                    source,
+                })
             }
         }
     }
