@@ -385,6 +385,29 @@ impl DeviceArray {
     }
 }
 
+impl DeviceArray {
+    /// The real numbers of this array in float64, from its buffer's bytes as a read-back
+    /// mapped them (for operations that read several buffers back in one submission).
+    pub(crate) fn reals_from_bytes(&self, bytes: &[u8]) -> Vec<f64> {
+        match self.storage {
+            Storage::F32 => crate::gpu::mapped_as::<f32>(bytes)
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect(),
+            Storage::F64 => crate::gpu::mapped_as::<f64>(bytes).into_owned(),
+            storage @ Storage::DoubleFloat { .. } => crate::gpu::mapped_as::<DoubleFloat>(bytes)
+                .iter()
+                .map(|p| storage.value(p.to_f64()))
+                .collect(),
+        }
+    }
+
+    /// Bytes of the buffer that hold the elements.
+    pub(crate) fn stored_bytes(&self) -> u64 {
+        (self.len() * self.dtype.parts() * self.storage.real_bytes()) as u64
+    }
+}
+
 /// `out[i]` from consecutive real numbers (`parts` per element).
 fn fill_host<T: HostElement>(out: &mut [T], parts: usize, mut reals: impl Iterator<Item = f64>) {
     for slot in out.iter_mut() {

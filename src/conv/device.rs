@@ -398,9 +398,7 @@ fn argmax_in<E: DeviceReal>(
     let (peaks, indices) = kernels.record_argmax(ctx, &mut recording, full.buffer(), count)?;
     let groups = count.div_ceil(super::gpu::TILE);
     let element = std::mem::size_of::<E>() as u64;
-    // As the CPU's first_argmax: NaN never wins, 0 when nothing beats -inf.
-    let mut best = (f64::NEG_INFINITY, 0);
-    let mut outside = None;
+    let mut found = Ok(0);
     ctx.submit_and_read_parts(
         "the lag's argmax",
         recording,
@@ -408,28 +406,105 @@ fn argmax_in<E: DeviceReal>(
             (&peaks, groups as u64 * element),
             (&indices, groups as u64 * 4),
         ],
+        |parts| found = peak_of::<E>(parts[0], parts[1], count),
+    )?;
+    found.map(Some)
+}
+
+/// The index of the largest of `count` values from the argmax's per-workgroup peaks and
+/// indices (mapped bytes), as the CPU's `first_argmax`: the first on ties, NaN never wins, 0
+/// when nothing beats -inf.
+fn peak_of<E: DeviceReal>(peaks: &[u8], indices: &[u8], count: usize) -> Result<usize> {
+    let values = crate::gpu::mapped_as::<E>(peaks);
+    let indices = crate::gpu::mapped_as::<u32>(indices);
+    let mut best = (f64::NEG_INFINITY, 0);
+    for (&index, value) in indices.iter().zip(values.iter()) {
+        // Every workgroup writes an index inside the outputs; anything else is a result
+        // never written (the poison), not a peak.
+        if index as usize >= count {
+            return Err(Error::Gpu {
+                what: "the lag's argmax".into(),
+                message: format!("index {index} outside {count} outputs"),
+            });
+        }
+        let value = value.to_f64();
+        if value > best.0 {
+            best = (value, index as usize);
+        }
+    }
+    Ok(best.1)
+}
+
+/// [`super::lag`] of two 1-D real device arrays on the same GPU: the full correlation and its
+/// argmax recorded on the device, then the workgroups' peaks and both signals read back in one
+/// submission (one wait) for the float64 peak, its refinement and the Pearson correlation,
+/// which [`super::Lag`] holds on the host. Pairs the device path refuses (mixed storages,
+/// past one binding) are computed on the CPU with a note.
+///
+/// # Errors
+/// As [`convolve_device`] (2-D arrays too); [`Error::InvalidParam`] for non-finite samples, as
+/// [`super::lag`].
+pub fn lag_device(a: &DeviceArray, b: &DeviceArray, method: Method) -> Result<super::Lag> {
+    check(a, b)?;
+    if a.shape().len() != 1 {
+        return Err(Error::param("a", "lag takes 1-D signals"));
+    }
+    if let Some(reason) = refusal(a, b, method) {
+        crate::gpu::note_cpu_fallback(|| format!("lag: {reason}; computed on the CPU"));
+        let (x, y) = (to_host_f64(a)?, to_host_f64(b)?);
+        let (x, y) = (
+            x.into_dimensionality::<Ix1>().expect("1-D"),
+            y.into_dimensionality::<Ix1>().expect("1-D"),
+        );
+        return super::lag(crate::gpu::Device::Cpu, x.view(), y.view(), method);
+    }
+    match a.storage().arith() {
+        Arith::Single => lag_in::<f32>(a, b, method),
+        Arith::Native64 => lag_in::<f64>(a, b, method),
+        Arith::DoubleFloat => lag_in::<DoubleFloat>(a, b, method),
+    }
+}
+
+fn lag_in<E: DeviceReal>(a: &DeviceArray, b: &DeviceArray, method: Method) -> Result<super::Lag> {
+    let ctx = a.gpu();
+    let count = a.len() + b.len() - 1;
+    let mut recording = ctx.encoder();
+    let full = record(&mut recording, a, b, Kind::Correlate, method, (0, count))?;
+    let kernels = ConvKernels::<E>::new(ctx)?;
+    let (peaks, indices) = kernels.record_argmax(ctx, &mut recording, full.buffer(), count)?;
+    let groups = count.div_ceil(super::gpu::TILE);
+    let element = std::mem::size_of::<E>() as u64;
+    let mut read = Ok((0, Vec::new(), Vec::new()));
+    ctx.submit_and_read_parts(
+        "the lag",
+        recording,
+        &[
+            (&peaks, groups as u64 * element),
+            (&indices, groups as u64 * 4),
+            (a.buffer(), a.stored_bytes()),
+            (b.buffer(), b.stored_bytes()),
+        ],
         |parts| {
-            let values = crate::gpu::mapped_as::<E>(parts[0]);
-            let indices = crate::gpu::mapped_as::<u32>(parts[1]);
-            for (&index, value) in indices.iter().zip(values.iter()) {
-                // Every workgroup writes an index inside the outputs; anything else is a
-                // result never written (the poison), not a peak.
-                if index as usize >= count {
-                    outside = Some(index);
-                    return;
-                }
-                let value = value.to_f64();
-                if value > best.0 {
-                    best = (value, index as usize);
-                }
-            }
+            read = peak_of::<E>(parts[0], parts[1], count).map(|m| {
+                (
+                    m,
+                    a.reals_from_bytes(parts[2]),
+                    b.reals_from_bytes(parts[3]),
+                )
+            });
         },
     )?;
-    if let Some(index) = outside {
-        return Err(Error::Gpu {
-            what: "the lag's argmax".into(),
-            message: format!("index {index} outside {count} outputs"),
-        });
+    let (m, x, y) = read?;
+    let (x, y) = (Array1::from(x), Array1::from(y));
+    if x.iter().chain(y.iter()).any(|v| !v.is_finite()) {
+        return Err(Error::param(
+            "signal",
+            "lag needs finite samples (NaN or infinity found)",
+        ));
     }
-    Ok(Some(best.1))
+    let lags = super::correlation_lags(x.len(), y.len(), Mode::Full);
+    let (xv, yv) = (x.view(), y.view());
+    Ok(super::lag_at(xv, yv, &lags, m, |i| {
+        super::correlation_at(xv, yv, lags[i])
+    }))
 }

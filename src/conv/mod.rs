@@ -500,6 +500,19 @@ pub fn lag<'d>(
             )
         }
     };
+    Ok(lag_at(a, b, &lags, m, c_at))
+}
+
+/// The lag at index `m` of `correlate(a, b, 'full')` (its lags in `lags`, its values from
+/// `c_at`): the peak, its parabolic refinement and the Pearson correlation of the overlap, in
+/// float64.
+pub(crate) fn lag_at(
+    a: ArrayView1<'_, f64>,
+    b: ArrayView1<'_, f64>,
+    lags: &[i64],
+    m: usize,
+    c_at: impl Fn(usize) -> f64,
+) -> Lag {
     let samples = lags[m];
     let peak = c_at(m);
     let refined = if m > 0 && m + 1 < lags.len() {
@@ -536,16 +549,16 @@ pub fn lag<'d>(
     } else {
         f64::NAN
     };
-    Ok(Lag {
+    Lag {
         samples,
         refined,
         peak,
         pearson,
-    })
+    }
 }
 
 /// `sum_i a[i] b[i - lag]` in float64: one output of `correlate(a, b, 'full')`.
-fn correlation_at(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>, lag: i64) -> f64 {
+pub(crate) fn correlation_at(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>, lag: i64) -> f64 {
     let (a0, b0) = if lag >= 0 {
         (lag as usize, 0)
     } else {

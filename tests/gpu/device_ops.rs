@@ -770,3 +770,53 @@ fn host_convolutions_double_float_cannot_hold_run_on_the_cpu_with_a_note() {
         },
     );
 }
+
+#[test]
+fn lags_of_device_arrays_match_the_cpu_with_one_wait() {
+    use gpusci::conv::device::lag_device;
+    for_each_adapter("lags_of_device_arrays_match_the_cpu_with_one_wait", |ctx| {
+        for storage in storages(ctx) {
+            for &(n, delay) in &[(1usize, 0usize), (300, 7), (4000, 913)] {
+                let a = random(n, n as u64);
+                let b = Array1::from_shape_fn(n, |i| if i >= delay { a[i - delay] } else { 0.0 });
+                let (ra, rb) = (as_stored(&a, storage), as_stored(&b, storage));
+                let want = conv::lag(Device::Cpu, rb.view(), ra.view(), Method::Auto).expect("cpu");
+                let (x, y) = (upload(ctx, &b, storage), upload(ctx, &a, storage));
+                ctx.reset_stats();
+                let got = lag_device(&x, &y, Method::Auto).expect("lag");
+                let stats = ctx.reset_stats();
+                let what = format!("{storage:?} n={n}");
+                assert_eq!(stats.waits, 1, "{what}: {stats:?}");
+                assert_eq!(stats.uploaded_bytes, 0, "{what}: {stats:?}");
+                assert_eq!(got.samples, want.samples, "{what}");
+                // The peak and Pearson are computed in float64 from the stored signals.
+                assert!(
+                    (got.peak - want.peak).abs() <= 1e-9 * want.peak.abs().max(1.0),
+                    "{what}: {got:?} {want:?}"
+                );
+                assert!(
+                    (got.pearson - want.pearson).abs() <= 1e-12
+                        || (got.pearson.is_nan() && want.pearson.is_nan()),
+                    "{what}"
+                );
+                // double-float holds the signals to about 2^-48: the refinement too.
+                assert!(
+                    (got.refined - want.refined).abs() <= 1e-9,
+                    "{what}: {got:?} {want:?}"
+                );
+            }
+        }
+        let x = upload(ctx, &random(50, 1), (DType::Float32, Arith::Single));
+        let y = upload(ctx, &random(50, 2), (DType::Float64, Arith::DoubleFloat));
+        let (got, notes) = capture_cpu_notes(|| lag_device(&x, &y, Method::Auto));
+        got.expect("mixed storages");
+        assert!(notes.iter().any(|n| n.contains("lag")), "{notes:?}");
+        let mut bad = random(50, 3);
+        bad[7] = f64::NAN;
+        let z = upload(ctx, &bad, (DType::Float32, Arith::Single));
+        assert!(matches!(
+            lag_device(&x, &z, Method::Direct),
+            Err(gpusci::Error::InvalidParam { .. })
+        ));
+    });
+}
