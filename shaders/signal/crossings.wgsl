@@ -90,3 +90,19 @@ fn scatter(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups
         events[offsets[g] + rank[li] - 1u] = i;
     }
 }
+
+// The samples around each event, for its interpolated time: around[e] = (x[i - 1], x[i]) of
+// event e at index i, as float64 bits (lo, hi) in one vec4 (NaN's bits before the first
+// sample). Here `u.n` is the number of events, and `offsets` holds their indices.
+@group(0) @binding(3) var<storage, read_write> around: array<vec4<u32>>;
+
+@compute @workgroup_size(256)
+fn pairs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+         @builtin(local_invocation_index) li: u32) {
+    let e = group_index(wg, groups) * TILE + li;
+    if (e >= u.n) { return; }
+    let i = offsets[e];
+    var before = vec2<u32>(0u, 0x7ff80000u);
+    if (i > 0u) { before = samples[i - 1u]; }
+    around[e] = vec4<u32>(before, samples[i]);
+}

@@ -360,6 +360,22 @@ fn record_widen(
     )
 }
 
+/// Records `x`'s values as float64 bits in a new buffer (float32 storage widened exactly on
+/// the device); the first `x.len()` 8-byte words hold them. For kernels that compare float64
+/// bits (crossings). `x` must hold float32 words or float64 bits, and twice its widened bytes
+/// must fit one binding for float32 (the caller checks).
+pub(crate) fn record_float64_bits(recording: &mut Recording, x: &DeviceArray) -> Result<GpuBuffer> {
+    if x.storage() == Storage::F64 {
+        return Ok(x.buffer().clone());
+    }
+    let ctx = x.gpu();
+    let kernels = Kernels::new(ctx)?;
+    // widen writes x's values then (here) x's values again: the first half is the answer.
+    let wide = ctx.storage_buffer("widened values", (x.len() * 16) as u64)?;
+    record_widen(ctx, &kernels, recording, (x, x), (0, x.len()), &wide)?;
+    Ok(wide)
+}
+
 /// A binner holding the counts of every point of `x`, `y` (the caller checked [`refusal`]),
 /// its chunks submitted and not waited for.
 pub(crate) fn bin<'c>(

@@ -132,7 +132,9 @@ fn crossings_cpu(x: ArrayView1<'_, f64>, params: &CrossingParams) -> Result<Vec<
             transitions.push(i);
         }
     }
-    Ok(kept(x, params, transitions))
+    Ok(kept(params, transitions, |_, i| {
+        (i.checked_sub(1).map(|p| x[p]), x[i])
+    }))
 }
 
 /// The crossings of `x` (NumPy's `np.argwhere(np.diff(x > thr, prepend=False))`, with
@@ -177,7 +179,9 @@ pub fn crossings<'d>(
             let samples = contiguous.as_slice().expect("standard layout");
             let transitions =
                 super::gpu::CrossingsGpu::new(ctx)?.transitions(ctx, samples, params.threshold)?;
-            Ok(kept(x, params, transitions))
+            Ok(kept(params, transitions, |_, i| {
+                (i.checked_sub(1).map(|p| x[p]), x[i])
+            }))
         }
         Device::Gpu(..) | Device::Auto(..) => {
             params.validate()?;
@@ -192,16 +196,93 @@ pub fn crossings<'d>(
     }
 }
 
+/// [`crossings`] of a 1-D real device array, found on its GPU: the samples are compared there
+/// as float64 bits (float32 arrays widened exactly on the device first, and their thresholds
+/// rounded to float32 as NumPy 2 compares them: [`CrossingParams::for_float32_data`]). The
+/// events come back to the host with the two samples around each (their number is known only
+/// after the count: two waits), for the interpolated times. Hysteresis, double-float arrays
+/// (they do not hold float64's bits) and arrays past one storage binding are found on the CPU
+/// with a note.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for a NaN threshold, a `down` above it, or an array that is not
+/// 1-D float32 or float64; GPU errors.
+pub fn crossings_device(
+    x: &crate::array::DeviceArray,
+    params: &CrossingParams,
+) -> Result<Vec<Crossing>> {
+    use crate::array::{DType, Storage};
+    if x.shape().len() != 1 || !matches!(x.dtype(), DType::Float32 | DType::Float64) {
+        return Err(Error::param(
+            "x",
+            format!(
+                "crossings take a 1-D float32 or float64 array, not {}-D {}",
+                x.shape().len(),
+                x.dtype().name()
+            ),
+        ));
+    }
+    let params = if x.dtype() == DType::Float32 {
+        params.for_float32_data()
+    } else {
+        params.clone()
+    };
+    params.validate()?;
+    if x.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ctx = x.gpu();
+    // float64 bits bound whole: 8 bytes a sample, and float32's widening writes 16.
+    let widened = if x.storage() == Storage::F32 { 16 } else { 8 };
+    let refusal = if params.down.is_some() {
+        Some("hysteresis (a separate down threshold) is a sequential state machine")
+    } else if matches!(x.storage(), Storage::DoubleFloat { .. }) {
+        Some("double-float arrays do not hold float64's bits, which the comparison uses")
+    } else if x.len() as u64 * widened > ctx.max_binding_bytes() || x.len() >= 1 << 30 {
+        Some("the array is past one GPU storage binding")
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        crate::gpu::note_cpu_fallback(|| format!("crossings: {reason}; found on the CPU"));
+        let host = match x.dtype() {
+            DType::Float32 => x.to_host::<f32>()?.mapv(f64::from),
+            _ => x.to_host::<f64>()?,
+        }
+        .into_dimensionality::<ndarray::Ix1>()
+        .expect("1-D");
+        return crossings_cpu(host.view(), &params);
+    }
+    let samples = if x.storage() == Storage::F64 {
+        x.buffer().clone()
+    } else {
+        let mut recording = ctx.encoder();
+        let samples = crate::density::device::record_float64_bits(&mut recording, x)?;
+        ctx.submit("widening the samples", recording)?;
+        samples
+    };
+    let (transitions, around) = super::gpu::CrossingsGpu::new(ctx)?.transitions_on_device(
+        ctx,
+        &samples,
+        x.len(),
+        params.threshold,
+    )?;
+    Ok(kept(&params, transitions, |n, _| around[n]))
+}
+
 /// The events kept from the transitions (alternately up and down, the first up): the
 /// direction asked for, spaced by the minimum gap, with interpolated times.
-fn kept(x: ArrayView1<'_, f64>, params: &CrossingParams, transitions: Vec<usize>) -> Vec<Crossing> {
+fn kept(
+    params: &CrossingParams,
+    transitions: Vec<usize>,
+    around: impl Fn(usize, usize) -> (Option<f64>, f64),
+) -> Vec<Crossing> {
     let up_at = params.threshold;
     let down_at = params.down.unwrap_or(params.threshold);
     let mut last_kept: Option<usize> = None;
     let mut events = Vec::new();
     for (n, i) in transitions.into_iter().enumerate() {
         let now = n % 2 == 0;
-        let v = x[i];
         let keep = match params.direction {
             Direction::Both => true,
             Direction::Up => now,
@@ -210,7 +291,8 @@ fn kept(x: ArrayView1<'_, f64>, params: &CrossingParams, transitions: Vec<usize>
         let spaced = last_kept.is_none_or(|k| i - k >= params.min_gap);
         if keep && spaced {
             let level = if now { up_at } else { down_at };
-            let time = match i.checked_sub(1).map(|p| x[p]) {
+            let (before, v) = around(n, i);
+            let time = match before {
                 Some(prev) if prev.is_finite() && v.is_finite() && v != prev => {
                     (i - 1) as f64 + ((level - prev) / (v - prev)).clamp(0.0, 1.0)
                 }

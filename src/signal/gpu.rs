@@ -52,6 +52,7 @@ pub fn order_key(x: f64) -> u64 {
 pub struct CrossingsGpu {
     count: wgpu::ComputePipeline,
     scatter: wgpu::ComputePipeline,
+    pairs: wgpu::ComputePipeline,
 }
 
 impl CrossingsGpu {
@@ -63,6 +64,7 @@ impl CrossingsGpu {
         Ok(Self {
             count: ctx.pipeline("crossings", CROSSINGS_WGSL, "count")?,
             scatter: ctx.pipeline("crossings", CROSSINGS_WGSL, "scatter")?,
+            pairs: ctx.pipeline("crossings", CROSSINGS_WGSL, "pairs")?,
         })
     }
 
@@ -72,7 +74,6 @@ impl CrossingsGpu {
     /// # Errors
     /// GPU errors; [`Error::Gpu`] when a workgroup's count is impossible.
     pub fn transitions(&self, ctx: &GpuContext, x: &[f64], threshold: f64) -> Result<Vec<usize>> {
-        let key = order_key(threshold);
         // Whole workgroups per chunk, 8 bytes per sample, u32 indices.
         let per_chunk = ((ctx.max_binding_bytes() as usize / 8) / TILE * TILE).min(1 << 30);
         let mut events = Vec::new();
@@ -81,66 +82,136 @@ impl CrossingsGpu {
             let prev_above = start > 0 && x[start - 1] > threshold;
             // float64 goes up as it is: the shader compares its bits as ordered integers.
             let samples = ctx.upload("crossings samples", chunk)?;
-            let uniform = ctx.uniform(
-                "crossings uniform",
-                &CrossUniform {
-                    n: chunk.len() as u32,
-                    thr_lo: key as u32,
-                    thr_hi: (key >> 32) as u32,
-                    prev_above: u32::from(prev_above),
-                },
-            )?;
-            let groups = chunk.len().div_ceil(TILE);
-            let counts = ctx.storage_buffer("crossings counts", groups as u64 * 4)?;
-            ctx.poison_f32(&counts, groups);
-            let mut encoder = ctx.encoder();
-            ctx.record_dispatch(
-                "crossings count",
-                &mut encoder,
-                &self.count,
-                &[&uniform, &samples, &counts],
-                groups as u64,
-            )?;
-            // Two waits per chunk: the events' count decides how much the second reads.
-            let mut offsets =
-                ctx.submit_and_read::<u32>("counting crossings", encoder, &counts, 0, groups)?;
-            let mut total = 0u32;
-            for c in &mut offsets {
-                let here = *c;
-                // A workgroup has at most TILE events; more is a count never written (the
-                // poison) or a broken driver, not a number to trust.
-                if here as usize > TILE {
-                    return Err(Error::Gpu {
-                        what: "counting crossings".into(),
-                        message: format!("a workgroup reported {here} events in {TILE} samples"),
-                    });
-                }
-                *c = total;
-                total += here;
-            }
-            if total == 0 {
-                continue;
-            }
-            let offsets = ctx.upload("crossings offsets", &offsets)?;
-            let found = ctx.storage_buffer("crossings events", u64::from(total) * 4)?;
-            ctx.poison_f32(&found, total as usize);
-            let mut encoder = ctx.encoder();
-            ctx.record_dispatch(
-                "crossings scatter",
-                &mut encoder,
-                &self.scatter,
-                &[&uniform, &samples, &offsets, &found],
-                groups as u64,
-            )?;
-            ctx.submit_and_read_with::<u32>(
-                "writing crossings",
-                encoder,
-                &found,
-                total as usize,
-                |mapped| events.extend(mapped.iter().map(|&i| start + i as usize)),
-            )?;
+            let (found, _) =
+                self.chunk_events(ctx, &samples, chunk.len(), threshold, prev_above, false)?;
+            events.extend(found.into_iter().map(|i| start + i as usize));
         }
         Ok(events)
+    }
+
+    /// The transitions of `n` samples already on the device as float64 bits (one binding),
+    /// with the samples around each (`(x[i - 1], x[i])`, `None` before the first), for the
+    /// interpolated times: two waits (the events' count decides what the second reads).
+    ///
+    /// # Errors
+    /// As [`CrossingsGpu::transitions`].
+    pub(crate) fn transitions_on_device(
+        &self,
+        ctx: &GpuContext,
+        samples: &GpuBuffer,
+        n: usize,
+        threshold: f64,
+    ) -> Result<(Vec<usize>, Vec<(Option<f64>, f64)>)> {
+        let (events, around) = self.chunk_events(ctx, samples, n, threshold, false, true)?;
+        let around = around
+            .into_iter()
+            .zip(&events)
+            .map(|(w, &i)| {
+                let before = f64::from_bits(u64::from(w[0]) | (u64::from(w[1]) << 32));
+                let here = f64::from_bits(u64::from(w[2]) | (u64::from(w[3]) << 32));
+                ((i > 0).then_some(before), here)
+            })
+            .collect();
+        Ok((events.into_iter().map(|i| i as usize).collect(), around))
+    }
+
+    /// One chunk's events: counted per workgroup (first read-back), offsets by a host scan,
+    /// then scattered in order (second read-back, with the samples around each when
+    /// `with_pairs`).
+    fn chunk_events(
+        &self,
+        ctx: &GpuContext,
+        samples: &GpuBuffer,
+        n: usize,
+        threshold: f64,
+        prev_above: bool,
+        with_pairs: bool,
+    ) -> Result<(Vec<u32>, Vec<[u32; 4]>)> {
+        let key = order_key(threshold);
+        let uniform = ctx.uniform(
+            "crossings uniform",
+            &CrossUniform {
+                n: n as u32,
+                thr_lo: key as u32,
+                thr_hi: (key >> 32) as u32,
+                prev_above: u32::from(prev_above),
+            },
+        )?;
+        let groups = n.div_ceil(TILE);
+        let counts = ctx.storage_buffer("crossings counts", groups as u64 * 4)?;
+        ctx.poison_f32(&counts, groups);
+        let mut encoder = ctx.encoder();
+        ctx.record_dispatch(
+            "crossings count",
+            &mut encoder,
+            &self.count,
+            &[&uniform, samples, &counts],
+            groups as u64,
+        )?;
+        // Two waits per chunk: the events' count decides how much the second reads.
+        let mut offsets =
+            ctx.submit_and_read::<u32>("counting crossings", encoder, &counts, 0, groups)?;
+        let mut total = 0u32;
+        for c in &mut offsets {
+            let here = *c;
+            // A workgroup has at most TILE events; more is a count never written (the
+            // poison) or a broken driver, not a number to trust.
+            if here as usize > TILE {
+                return Err(Error::Gpu {
+                    what: "counting crossings".into(),
+                    message: format!("a workgroup reported {here} events in {TILE} samples"),
+                });
+            }
+            *c = total;
+            total += here;
+        }
+        if total == 0 {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        // The scan's offsets are parameters of the scatter, not data.
+        let offsets = ctx.upload_table("crossings offsets", &offsets)?;
+        let found = ctx.storage_buffer("crossings events", u64::from(total) * 4)?;
+        ctx.poison_f32(&found, total as usize);
+        let mut encoder = ctx.encoder();
+        ctx.record_dispatch(
+            "crossings scatter",
+            &mut encoder,
+            &self.scatter,
+            &[&uniform, samples, &offsets, &found],
+            groups as u64,
+        )?;
+        let mut parts = vec![(&found, u64::from(total) * 4)];
+        let around = if with_pairs {
+            let around = ctx.storage_buffer("crossings around", u64::from(total) * 16)?;
+            let pairs_uniform = ctx.uniform(
+                "crossings uniform",
+                &CrossUniform {
+                    n: total,
+                    ..Default::default()
+                },
+            )?;
+            ctx.record_dispatch(
+                "the samples around each crossing",
+                &mut encoder,
+                &self.pairs,
+                &[&pairs_uniform, samples, &found, &around],
+                u64::from(total).div_ceil(TILE as u64),
+            )?;
+            Some(around)
+        } else {
+            None
+        };
+        if let Some(around) = &around {
+            parts.push((around, u64::from(total) * 16));
+        }
+        let (mut events, mut pairs) = (Vec::new(), Vec::new());
+        ctx.submit_and_read_parts("writing crossings", encoder, &parts, |read| {
+            events.extend_from_slice(&crate::gpu::mapped_as::<u32>(read[0]));
+            if let Some(around) = read.get(1) {
+                pairs.extend_from_slice(&crate::gpu::mapped_as::<[u32; 4]>(around));
+            }
+        })?;
+        Ok((events, pairs))
     }
 }
 

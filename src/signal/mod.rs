@@ -6,5 +6,5 @@ pub mod crossings;
 pub mod gpu;
 pub mod rolling;
 
-pub use crossings::{crossings, Crossing, CrossingParams, Direction};
+pub use crossings::{crossings, crossings_device, Crossing, CrossingParams, Direction};
 pub use rolling::{rolling_mean, rolling_mean_device, ConvMode, RollingParams};

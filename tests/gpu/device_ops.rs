@@ -820,3 +820,69 @@ fn lags_of_device_arrays_match_the_cpu_with_one_wait() {
         ));
     });
 }
+
+#[test]
+fn crossings_of_device_arrays_match_the_cpu() {
+    use gpusci::signal::{crossings, crossings_device, CrossingParams, Direction};
+    for_each_adapter("crossings_of_device_arrays_match_the_cpu", |ctx| {
+        for &n in &[1usize, 2, 255, 256, 257, 5000] {
+            let mut x = Array1::from_shape_fn(n, |i| ((i as f64) * 0.37).sin() + 0.1);
+            if n > 300 {
+                x[100] = f64::NAN;
+                x[200] = f64::INFINITY;
+                x[201] = -0.0;
+                x[300] = 0.1;
+            }
+            for params in [
+                CrossingParams::new(0.1),
+                CrossingParams {
+                    direction: Direction::Up,
+                    min_gap: 5,
+                    ..CrossingParams::new(-0.5)
+                },
+            ] {
+                // float64 stored natively, where the adapter has it.
+                if ctx.device().features().contains(wgpu::Features::SHADER_F64) {
+                    let d = DeviceArray::from_host(ctx, x.view(), Arith::Native64).expect("up");
+                    let (got, notes) = capture_cpu_notes(|| crossings_device(&d, &params));
+                    assert!(notes.is_empty(), "{notes:?}");
+                    let want = crossings(Device::Cpu, x.view(), &params).expect("cpu");
+                    assert_eq!(got.expect("float64"), want, "float64 n={n}");
+                }
+                // float32, widened on the device, compared as NumPy 2 compares float32.
+                let x32 = x.mapv(|v| v as f32);
+                let d = DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up");
+                let want = crossings(
+                    Device::Cpu,
+                    x32.mapv(f64::from).view(),
+                    &params.for_float32_data(),
+                )
+                .expect("cpu");
+                ctx.reset_stats();
+                let (got, notes) = capture_cpu_notes(|| crossings_device(&d, &params));
+                let stats = ctx.reset_stats();
+                assert!(notes.is_empty(), "{notes:?}");
+                assert_eq!(got.expect("float32"), want, "float32 n={n}");
+                assert!(stats.waits <= 2, "{stats:?}");
+                assert_eq!(stats.uploaded_bytes, 0, "{stats:?}");
+            }
+        }
+        // Hysteresis and double-float move to the CPU with a note.
+        let x = Array1::from_shape_fn(100, |i| ((i as f64) * 0.3).sin());
+        let d = DeviceArray::from_host(ctx, x.view(), Arith::DoubleFloat).expect("up");
+        let params = CrossingParams::new(0.2);
+        let (got, notes) = capture_cpu_notes(|| crossings_device(&d, &params));
+        assert!(
+            notes.iter().any(|n| n.contains("double-float")),
+            "{notes:?}"
+        );
+        assert_eq!(
+            got.expect("cpu").len(),
+            crossings(Device::Cpu, x.view(), &params)
+                .expect("cpu")
+                .len()
+        );
+        let bad = CrossingParams::new(f64::NAN);
+        assert!(crossings_device(&d, &bad).is_err());
+    });
+}
