@@ -47,6 +47,9 @@ pub fn order_key(x: f64) -> u64 {
     }
 }
 
+/// The samples around an event at index i: `x[i - 1]` (`None` at 0) and `x[i]`.
+pub(crate) type Around = (Option<f64>, f64);
+
 /// The crossing pipelines of one context.
 #[derive(Debug)]
 pub struct CrossingsGpu {
@@ -101,7 +104,7 @@ impl CrossingsGpu {
         samples: &GpuBuffer,
         n: usize,
         threshold: f64,
-    ) -> Result<(Vec<usize>, Vec<(Option<f64>, f64)>)> {
+    ) -> Result<(Vec<usize>, Vec<Around>)> {
         let (events, around) = self.chunk_events(ctx, samples, n, threshold, false, true)?;
         let around = around
             .into_iter()
