@@ -318,6 +318,22 @@ impl DeviceArray {
         Ok(ArrayD::from_shape_vec(IxDyn(&self.shape), out).expect("the array's shape"))
     }
 
+    /// Downloads a real array (float32 or float64) as float64: what CPU fallbacks of device
+    /// operations compute on (one submit, one wait).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a complex array; GPU errors.
+    pub fn to_host_f64(&self) -> Result<ArrayD<f64>> {
+        match self.dtype {
+            DType::Float32 => Ok(self.to_host::<f32>()?.mapv(f64::from)),
+            DType::Float64 => self.to_host::<f64>(),
+            other => Err(Error::param(
+                "dtype",
+                format!("a {} array has no float64 values", other.name()),
+            )),
+        }
+    }
+
     /// Downloads the array into `out` (NumPy's output array, say), converting straight from
     /// the mapped memory: no intermediate host copy.
     ///

@@ -262,14 +262,6 @@ fn output_dtype(in1: &DeviceArray, in2: &DeviceArray) -> DType {
     }
 }
 
-/// A real device array as float64 on the host.
-fn to_host_f64(array: &DeviceArray) -> Result<ArrayD<f64>> {
-    match array.dtype() {
-        DType::Float32 => Ok(array.to_host::<f32>()?.mapv(f64::from)),
-        _ => array.to_host::<f64>(),
-    }
-}
-
 /// The request on the CPU: downloaded, computed by the CPU path in float64, put back on the
 /// device in the output dtype and the wider of the inputs' arithmetics.
 fn on_the_cpu(
@@ -280,7 +272,7 @@ fn on_the_cpu(
     kind: Kind,
 ) -> Result<DeviceArray> {
     let cpu = crate::gpu::Device::Cpu;
-    let (a, v) = (to_host_f64(in1)?, to_host_f64(in2)?);
+    let (a, v) = (in1.to_host_f64()?, in2.to_host_f64()?);
     let result: ArrayD<f64> = if in1.shape().len() == 1 {
         let (a, v) = (
             a.into_dimensionality::<Ix1>().expect("1-D"),
@@ -324,6 +316,26 @@ fn host_method(a: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>, method: Method) -
     }
 }
 
+/// Both host signals uploaded in `arith` when the one-pass device path takes them, with the
+/// method for host data ([`host_method`]); `None` when they need the chunked path.
+fn upload_pair(
+    ctx: &GpuContext,
+    arith: Arith,
+    (a, v): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
+    method: Method,
+) -> Result<Option<(DeviceArray, DeviceArray, Method)>> {
+    let method = host_method(a, v, method);
+    let (n, k) = (a.len().max(v.len()), a.len().min(v.len()));
+    if one_pass_plan(ctx, arith, n, k, method).is_err() {
+        return Ok(None);
+    }
+    Ok(Some((
+        DeviceArray::from_host(ctx, a, arith)?,
+        DeviceArray::from_host(ctx, v, arith)?,
+        method,
+    )))
+}
+
 /// Host in, host out through device arrays: both inputs uploaded once, the convolution
 /// recorded, `window` read back once (one submit, one wait). `None` when the request needs
 /// the chunked path (an input or the output past one binding).
@@ -339,15 +351,9 @@ pub(crate) fn host_window(
     method: Method,
     window: (usize, usize),
 ) -> Result<Option<Array1<f64>>> {
-    let method = host_method(a, v, method);
-    let (n, k) = (a.len().max(v.len()), a.len().min(v.len()));
-    if one_pass_plan(ctx, arith, n, k, method).is_err() {
+    let Some((x, y, method)) = upload_pair(ctx, arith, (a, v), method)? else {
         return Ok(None);
-    }
-    let (x, y) = (
-        DeviceArray::from_host(ctx, a, arith)?,
-        DeviceArray::from_host(ctx, v, arith)?,
-    );
+    };
     let mut recording = ctx.encoder();
     let out = record(&mut recording, &x, &y, kind, method, window)?;
     let mut host = vec![0.0; window.1];
@@ -382,16 +388,10 @@ fn argmax_in<E: DeviceReal>(
     b: ArrayView1<'_, f64>,
     method: Method,
 ) -> Result<Option<usize>> {
-    let method = host_method(a, b, method);
-    let (n, k) = (a.len().max(b.len()), a.len().min(b.len()));
-    if one_pass_plan(ctx, arith, n, k, method).is_err() {
+    let Some((x, y, method)) = upload_pair(ctx, arith, (a, b), method)? else {
         return Ok(None);
-    }
-    let (x, y) = (
-        DeviceArray::from_host(ctx, a, arith)?,
-        DeviceArray::from_host(ctx, b, arith)?,
-    );
-    let count = n + k - 1;
+    };
+    let count = a.len() + b.len() - 1;
     let mut recording = ctx.encoder();
     let full = record(&mut recording, &x, &y, Kind::Correlate, method, (0, count))?;
     let kernels = ConvKernels::<E>::new(ctx)?;
@@ -451,7 +451,7 @@ pub fn lag_device(a: &DeviceArray, b: &DeviceArray, method: Method) -> Result<su
     }
     if let Some(reason) = refusal(a, b, method) {
         crate::gpu::note_cpu_fallback(|| format!("lag: {reason}; computed on the CPU"));
-        let (x, y) = (to_host_f64(a)?, to_host_f64(b)?);
+        let (x, y) = (a.to_host_f64()?, b.to_host_f64()?);
         let (x, y) = (
             x.into_dimensionality::<Ix1>().expect("1-D"),
             y.into_dimensionality::<Ix1>().expect("1-D"),

@@ -1058,25 +1058,15 @@ impl<E: DeviceReal> ConvKernels<E> {
         Ok(())
     }
 
-    /// The real spectrum of the kernel zero-padded to `size` points, left on the GPU.
+    /// The real spectrum of the kernel zero-padded to `size` points, left on the GPU: the
+    /// kernel uploaded as it is, padded and transformed on the device, submitted without a
+    /// wait (the chunks' submissions run after it).
     fn kernel_spectrum(&self, ctx: &GpuContext, kernel: &[E], size: usize) -> Result<GpuBuffer> {
-        let mut padded = vec![E::zeroed(); size];
-        padded[..kernel.len()].copy_from_slice(kernel);
-        let real = ctx.upload("conv kernel", &padded)?;
+        let taps = ctx.upload("conv kernel", kernel)?;
+        let mut recording = ctx.encoder();
         let spectrum =
-            ctx.storage_buffer("conv kernel spectrum", spectrum_bytes::<E>(size) as u64)?;
-        let (scratch, scratch2) = real_scratch::<E>(ctx, size, 1)?;
-        let mut encoder = ctx.encoder();
-        self.fft.record_r2c(
-            ctx,
-            &mut encoder,
-            &real,
-            &spectrum,
-            (&scratch, &scratch2),
-            size,
-            1,
-        )?;
-        ctx.submit_and_wait("the kernel's spectrum", encoder)?;
+            self.record_kernel_spectrum(ctx, &mut recording, (&taps, kernel.len()), size)?;
+        ctx.submit("the kernel's spectrum", recording)?;
         Ok(spectrum)
     }
 

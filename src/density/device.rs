@@ -267,11 +267,8 @@ pub(crate) fn refusal(x: &DeviceArray, y: &DeviceArray, plan: &DensityPlan) -> O
 
 /// The points as float64 on the host.
 fn host_f64(array: &DeviceArray) -> Result<ndarray::Array1<f64>> {
-    let values = match array.dtype() {
-        DType::Float32 => array.to_host::<f32>()?.mapv(f64::from),
-        _ => array.to_host::<f64>()?,
-    };
-    Ok(values
+    Ok(array
+        .to_host_f64()?
         .into_dimensionality::<ndarray::Ix1>()
         .expect("checked: 1-D"))
 }
@@ -291,46 +288,32 @@ fn fill(
     (first, count): (usize, usize),
     slot: &GpuBuffer,
 ) -> Result<()> {
-    if x.storage() == Storage::F64 && y.storage() == Storage::F64 {
-        let bytes = (count * 8) as u64;
-        return ctx.scoped("copying device points", || {
-            recording.copy_buffer_to_buffer(x.buffer(), (first * 8) as u64, slot, 0, bytes);
-            recording.copy_buffer_to_buffer(y.buffer(), (first * 8) as u64, slot, bytes, bytes);
-        });
+    if x.storage() == Storage::F32 && y.storage() == Storage::F32 {
+        return record_widen(ctx, kernels, recording, (x, y), (first, count), slot);
     }
-    if x.storage() != y.storage() {
-        // One float32 and one float64 array: each filled its own way.
-        for (array, offset) in [(x, 0u64), (y, (count * 8) as u64)] {
-            if array.storage() == Storage::F64 {
-                let bytes = (count * 8) as u64;
-                ctx.scoped("copying device points", || {
-                    recording.copy_buffer_to_buffer(
-                        array.buffer(),
-                        (first * 8) as u64,
-                        slot,
-                        offset,
-                        bytes,
-                    );
-                })?;
-            } else {
-                // Widened with itself as both coordinates into scratch, then its half copied.
-                let scratch = ctx.storage_buffer("widened points", (count * 16) as u64)?;
-                record_widen(
-                    ctx,
-                    kernels,
-                    recording,
-                    (array, array),
-                    (first, count),
-                    &scratch,
-                )?;
-                ctx.scoped("copying device points", || {
-                    recording.copy_buffer_to_buffer(&scratch, 0, slot, offset, (count * 8) as u64);
-                })?;
-            }
-        }
-        return Ok(());
+    // Otherwise each coordinate its own way: float64 bits copied as they are, float32 widened
+    // (with itself as both coordinates) into scratch and its half copied.
+    let bytes = (count * 8) as u64;
+    for (array, offset) in [(x, 0), (y, bytes)] {
+        let (source, from) = if array.storage() == Storage::F64 {
+            (array.buffer().clone(), (first * 8) as u64)
+        } else {
+            let scratch = ctx.storage_buffer("widened points", 2 * bytes)?;
+            record_widen(
+                ctx,
+                kernels,
+                recording,
+                (array, array),
+                (first, count),
+                &scratch,
+            )?;
+            (scratch, 0)
+        };
+        ctx.scoped("copying device points", || {
+            recording.copy_buffer_to_buffer(&source, from, slot, offset, bytes);
+        })?;
     }
-    record_widen(ctx, kernels, recording, (x, y), (first, count), slot)
+    Ok(())
 }
 
 fn record_widen(

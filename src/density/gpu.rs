@@ -309,11 +309,13 @@ impl DeviceCounts {
     /// Counts held on the host that still have to be added to the device's (points binned on
     /// the host, and counts flushed before a cell could wrap); `None` when there are none.
     pub(crate) fn host_counts(&self) -> Option<&[u64]> {
-        self.host_grid
-            .iter()
-            .any(|&c| c != 0)
-            .then_some(&self.host_grid[..])
+        nonzero(&self.host_grid)
     }
+}
+
+/// The grid, unless every count in it is 0.
+fn nonzero(grid: &[u64]) -> Option<&[u64]> {
+    grid.iter().any(|&c| c != 0).then_some(grid)
 }
 
 /// A grid of counts on the GPU whose report (points out of range, non-finite) is still on the
@@ -335,10 +337,7 @@ impl RecordedCounts {
 
     /// As [`DeviceCounts::host_counts`].
     pub(crate) fn host_counts(&self) -> Option<&[u64]> {
-        self.host_grid
-            .iter()
-            .any(|&c| c != 0)
-            .then_some(&self.host_grid[..])
+        nonzero(&self.host_grid)
     }
 
     /// The counts with their report, read back as two u32.

@@ -276,11 +276,9 @@ pub fn heatmap_device(
             format!("heatmap: {reason}; the points are binned on the host")
         });
         let host = |a: &crate::array::DeviceArray| -> Result<ndarray::Array1<f64>> {
-            let values = match a.dtype() {
-                crate::array::DType::Float32 => a.to_host::<f32>()?.mapv(f64::from),
-                _ => a.to_host::<f64>()?,
-            };
-            Ok(values.into_dimensionality().expect("checked: 1-D"))
+            Ok(a.to_host_f64()?
+                .into_dimensionality()
+                .expect("checked: 1-D"))
         };
         let both_f32 =
             x.dtype() == crate::array::DType::Float32 && y.dtype() == crate::array::DType::Float32;

@@ -245,12 +245,10 @@ pub fn crossings_device(
     };
     if let Some(reason) = refusal {
         crate::gpu::note_cpu_fallback(|| format!("crossings: {reason}; found on the CPU"));
-        let host = match x.dtype() {
-            DType::Float32 => x.to_host::<f32>()?.mapv(f64::from),
-            _ => x.to_host::<f64>()?,
-        }
-        .into_dimensionality::<ndarray::Ix1>()
-        .expect("1-D");
+        let host = x
+            .to_host_f64()?
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("1-D");
         return crossings_cpu(host.view(), &params);
     }
     let samples = if x.storage() == Storage::F64 {

@@ -217,12 +217,10 @@ pub fn rolling_mean_device(
     };
     if let Some(reason) = refusal {
         crate::gpu::note_cpu_fallback(|| format!("rolling_mean: {reason}; computed on the CPU"));
-        let host = match x.dtype() {
-            DType::Float32 => x.to_host::<f32>()?.mapv(f64::from),
-            _ => x.to_host::<f64>()?,
-        }
-        .into_dimensionality::<ndarray::Ix1>()
-        .expect("1-D");
+        let host = x
+            .to_host_f64()?
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("1-D");
         let out = rolling_mean_cpu(host.view(), params);
         return match x.dtype() {
             DType::Float32 => DeviceArray::from_host(ctx, out.mapv(|v| v as f32).view(), arith),

@@ -455,6 +455,20 @@ fn scatter(n: usize, seed: u64, odd: bool) -> (Array1<f64>, Array1<f64>) {
     (x, y)
 }
 
+/// The CPU's (NumPy's) histogram of float32 points: float32 automatic edges.
+fn cpu_histogram_of_float32(
+    x: &Array1<f32>,
+    y: &Array1<f32>,
+    params: &gpusci::density::DensityParams,
+) -> gpusci::density::Histogram {
+    use gpusci::density::{histogram2d, PointType};
+    let (x, y) = (x.mapv(f64::from), y.mapv(f64::from));
+    let plan = params
+        .plan(x.view(), y.view(), PointType::F32)
+        .expect("plan");
+    histogram2d(Device::Cpu, x.view(), y.view(), None, &plan).expect("cpu")
+}
+
 #[track_caller]
 fn same_histogram(
     got: &gpusci::density::device::DeviceHistogram,
@@ -518,21 +532,7 @@ fn device_histograms_count_exactly_as_the_cpu() {
                         }
                         // float32 points, widened on the device (NumPy's float32 edges).
                         let (x32, y32) = (x.mapv(|v| v as f32), y.mapv(|v| v as f32));
-                        let plan = params
-                            .plan(
-                                x32.mapv(f64::from).view(),
-                                y32.mapv(f64::from).view(),
-                                PointType::F32,
-                            )
-                            .expect("plan");
-                        let want = histogram2d(
-                            Device::Cpu,
-                            x32.mapv(f64::from).view(),
-                            y32.mapv(f64::from).view(),
-                            None,
-                            &plan,
-                        )
-                        .expect("cpu");
+                        let want = cpu_histogram_of_float32(&x32, &y32, &params);
                         let (dx, dy) = (
                             DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up"),
                             DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up"),
@@ -625,7 +625,7 @@ fn a_device_histogram_with_a_range_returns_without_waiting() {
 #[test]
 fn float32_subnormals_zeros_and_infinities_widen_exactly() {
     use gpusci::density::device::histogram2d_device;
-    use gpusci::density::{histogram2d, DensityParams, PointType};
+    use gpusci::density::DensityParams;
     let tiny = f32::from_bits(1); // the smallest subnormal
     let x = ndarray::array![
         tiny,
@@ -643,21 +643,7 @@ fn float32_subnormals_zeros_and_infinities_widen_exactly() {
     ];
     let y = ndarray::Array1::from_elem(x.len(), 0.5f32);
     let params = DensityParams::new(16, 1).with_range([-1.2e-38, 1.2e-38], [0.0, 1.0]);
-    let plan = params
-        .plan(
-            x.mapv(f64::from).view(),
-            y.mapv(f64::from).view(),
-            PointType::F32,
-        )
-        .expect("plan");
-    let want = histogram2d(
-        Device::Cpu,
-        x.mapv(f64::from).view(),
-        y.mapv(f64::from).view(),
-        None,
-        &plan,
-    )
-    .expect("cpu");
+    let want = cpu_histogram_of_float32(&x, &y, &params);
     for_each_adapter(
         "float32_subnormals_zeros_and_infinities_widen_exactly",
         |ctx| {
