@@ -424,6 +424,32 @@ impl DeviceArray {
     }
 }
 
+/// Host in, host out, written once for every capability that records on device arrays: each
+/// input uploaded in `arith` ([`DeviceArray::from_host`]: one pass, straight into staging
+/// memory), `record` puts the operation into one encoder, and its result is read back once,
+/// straight into a new host array of `U` (one submit, one wait). The capability asks its
+/// refusal before calling this, so nothing here falls back.
+///
+/// # Errors
+/// As [`DeviceArray::from_host`] and `record`; [`Error::InvalidParam`] when the result is
+/// not of dtype `U`; GPU errors.
+pub(crate) fn host_call<T: HostElement, U: HostElement>(
+    gpu: &GpuContext,
+    arith: Arith,
+    inputs: &[ndarray::ArrayViewD<'_, T>],
+    record: impl FnOnce(&mut Recording, &[DeviceArray]) -> Result<DeviceArray>,
+) -> Result<ArrayD<U>> {
+    let arrays = inputs
+        .iter()
+        .map(|input| DeviceArray::from_host(gpu, input.view(), arith))
+        .collect::<Result<Vec<_>>>()?;
+    let mut recording = gpu.encoder();
+    let out = record(&mut recording, &arrays)?;
+    let mut host = vec![U::from_parts(0.0, 0.0); out.len()];
+    out.read_into(recording, &mut host)?;
+    Ok(ArrayD::from_shape_vec(IxDyn(out.shape()), host).expect("the result's shape"))
+}
+
 /// `out[i]` from consecutive real numbers (`parts` per element).
 fn fill_host<T: HostElement>(out: &mut [T], parts: usize, mut reals: impl Iterator<Item = f64>) {
     for slot in out.iter_mut() {

@@ -702,6 +702,42 @@ mod sealed {
             stack: ArrayView3<'_, Self>,
             plans: &[BlurPlan],
         ) -> Result<Array3<Self>>;
+
+        /// Why the GPU cannot run `plans` on `data` (of `shape` for the plans' axes) in
+        /// `arith`: a kernel past one binding, or float64 data (and cval) double-float cannot
+        /// hold. Asked before anything is uploaded.
+        fn refusal(
+            ctx: &GpuContext,
+            arith: Arith,
+            data: ArrayViewD<'_, Self>,
+            shape: &[usize],
+            plans: &[BlurPlan],
+        ) -> Option<String>;
+    }
+
+    /// A kernel with more taps than one storage binding holds (of `element`-byte values), on
+    /// an axis of `shape`: the one limit the tiled path cannot cut around.
+    fn taps_refusal(
+        ctx: &GpuContext,
+        element: usize,
+        shape: &[usize],
+        plans: &[BlurPlan],
+    ) -> Option<String> {
+        let budget = ctx.max_binding_bytes() as usize / element;
+        plans.iter().flat_map(|plan| &plan.passes).find_map(|pass| {
+            // An empty axis has no line to filter (and no period to fold onto).
+            if shape[pass.axis] == 0 {
+                return None;
+            }
+            let taps = pass
+                .kernel
+                .taps_for_line(pass.mode, shape[pass.axis])
+                .weights
+                .len();
+            (taps > budget).then(|| {
+                format!("a kernel of {taps} taps is past one GPU storage binding ({budget} values)")
+            })
+        })
     }
 
     impl GpuBlur for f32 {
@@ -725,11 +761,20 @@ mod sealed {
         ) -> Result<Array3<f32>> {
             gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)
         }
+
+        fn refusal(
+            ctx: &GpuContext,
+            _: Arith,
+            _: ArrayViewD<'_, f32>,
+            shape: &[usize],
+            plans: &[BlurPlan],
+        ) -> Option<String> {
+            taps_refusal(ctx, 4, shape, plans)
+        }
     }
 
     /// float64 data as double-floats scaled by a power of two (`Scaling`), cval scaled with it,
-    /// and the factor back. Magnitudes spanning too much are an `ExceedsLimit`, which the
-    /// router computes on the CPU with a note.
+    /// and the factor back. Magnitudes spanning too much are refused first (`refusal`).
     fn scaled(
         data: ArrayViewD<'_, f64>,
         plans: &[BlurPlan],
@@ -793,6 +838,25 @@ mod sealed {
                         .run_stack(ctx, pairs.view(), &plans)?
                         .mapv(|p: DoubleFloat| p.to_f64() * up)
                 }
+            })
+        }
+
+        fn refusal(
+            ctx: &GpuContext,
+            arith: Arith,
+            data: ArrayViewD<'_, f64>,
+            shape: &[usize],
+            plans: &[BlurPlan],
+        ) -> Option<String> {
+            let element = if arith == Arith::Single { 4 } else { 8 };
+            taps_refusal(ctx, element, shape, plans).or_else(|| {
+                // As `scaled`: the data and, in constant mode, cval share one scaling.
+                let cval = plans.first().map_or(0.0, |plan| plan.cval);
+                let uses_cval = plans
+                    .iter()
+                    .flat_map(|plan| &plan.passes)
+                    .any(|pass| pass.mode == Mode::Constant);
+                Scaling::refusal(arith, data.iter().copied().chain(uses_cval.then_some(cval)))
             })
         }
     }
@@ -937,18 +1001,19 @@ pub fn gaussian_filter_device(input: &DeviceArray, params: &BlurParams) -> Resul
     }
 }
 
-/// A host array blurred through a device array when the GPU path takes it: uploaded once,
-/// recorded, read back once straight into the result (one submit, one wait). `None` when the
-/// request needs the tiled or `omit` paths.
+/// A host array blurred through a device array when the GPU path takes it
+/// ([`crate::array::host_call`]: uploaded once, recorded, read back once straight into the
+/// result). `None` when the request needs the tiled or `omit` paths, or a cval double-float
+/// cannot hold beside this data (the tiled path scales them together).
 fn via_device<T: HostElement>(
     ctx: &crate::gpu::GpuContext,
     arith: crate::gpu::Arith,
     input: ndarray::ArrayViewD<'_, T>,
     plan: &BlurPlan,
 ) -> Result<Option<ndarray::ArrayD<T>>> {
-    let element = match (T::DTYPE, arith) {
-        (DType::Float32, _) | (_, crate::gpu::Arith::Single) => 4,
-        _ => 8,
+    let (element, stored_f64) = match (T::DTYPE, arith) {
+        (DType::Float32, _) | (_, crate::gpu::Arith::Single) => (4, false),
+        _ => (8, true),
     };
     if plan.nan_policy == NanPolicy::Omit
         || input.is_empty()
@@ -956,18 +1021,21 @@ fn via_device<T: HostElement>(
     {
         return Ok(None);
     }
-    let array = DeviceArray::from_host(ctx, input.view(), arith)?;
-    if device_refusal(&array, plan).is_some() || check_cval(array.storage(), plan).is_err() {
-        // The host paths take it (they scale data and cval together, or run on the CPU).
-        return Ok(None);
+    if stored_f64 && arith == crate::gpu::Arith::DoubleFloat {
+        // The exponent the upload will pick, for the cval check.
+        let values = input.iter().map(|v| v.parts()[0]);
+        let scaling = crate::gpu::Scaling::for_data::<crate::gpu::DoubleFloat>("input", values)?;
+        let storage = Storage::DoubleFloat {
+            exponent: scaling.exponent(),
+        };
+        if check_cval(storage, plan).is_err() {
+            return Ok(None);
+        }
     }
-    let mut recording = ctx.encoder();
-    let out = record_device(&mut recording, &array, plan)?;
-    let mut host = vec![T::from_parts(0.0, 0.0); input.len()];
-    out.read_into(recording, &mut host)?;
-    Ok(Some(
-        ndarray::ArrayD::from_shape_vec(input.raw_dim(), host).expect("the input's shape"),
-    ))
+    crate::array::host_call(ctx, arith, &[input], |recording, arrays| {
+        record_device(recording, &arrays[0], plan)
+    })
+    .map(Some)
 }
 
 /// `scipy.ndimage.gaussian_filter` on a float32 or float64 array of any number of dimensions
@@ -1010,8 +1078,10 @@ pub fn gaussian_filter<'a, T: BlurElement, D: Dimension>(
         Device::Cpu => cpu::run_fast(input.view(), &plan),
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            crate::gpu::or_cpu_past_limits(
+            let plans = std::slice::from_ref(&plan);
+            crate::gpu::or_cpu_when_refused(
                 "gaussian_filter",
+                T::refusal(ctx, arith, input.view(), input.shape(), plans),
                 || T::run_on_gpu(ctx, arith, input.view(), &plan),
                 || Ok(cpu::run_fast(input.view(), &plan)),
             )?
@@ -1066,8 +1136,10 @@ pub fn gaussian_filter_stack<'a, T: BlurElement>(
         Device::Cpu => Ok(cpu::run_stack_fast(stack, &plans)),
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            crate::gpu::or_cpu_past_limits(
+            let image = &stack.shape()[1..];
+            crate::gpu::or_cpu_when_refused(
                 "gaussian_filter_stack",
+                T::refusal(ctx, arith, stack.into_dyn(), image, &plans),
                 || T::stack_on_gpu(ctx, arith, stack, &plans),
                 || Ok(cpu::run_stack_fast(stack, &plans)),
             )

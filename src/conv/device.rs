@@ -316,24 +316,17 @@ fn host_method(a: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>, method: Method) -
     }
 }
 
-/// Both host signals uploaded in `arith` when the one-pass device path takes them, with the
-/// method for host data ([`host_method`]); `None` when they need the chunked path.
-fn upload_pair(
+/// The method for host signals `a`, `v` ([`host_method`]) when the one-pass device path takes
+/// them; `None` when they need the chunked path.
+fn one_pass_method(
     ctx: &GpuContext,
     arith: Arith,
     (a, v): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
     method: Method,
-) -> Result<Option<(DeviceArray, DeviceArray, Method)>> {
+) -> Option<Method> {
     let method = host_method(a, v, method);
     let (n, k) = (a.len().max(v.len()), a.len().min(v.len()));
-    if one_pass_plan(ctx, arith, n, k, method).is_err() {
-        return Ok(None);
-    }
-    Ok(Some((
-        DeviceArray::from_host(ctx, a, arith)?,
-        DeviceArray::from_host(ctx, v, arith)?,
-        method,
-    )))
+    one_pass_plan(ctx, arith, n, k, method).ok().map(|_| method)
 }
 
 /// Host in, host out through device arrays: both inputs uploaded once, the convolution
@@ -351,14 +344,14 @@ pub(crate) fn host_window(
     method: Method,
     window: (usize, usize),
 ) -> Result<Option<Array1<f64>>> {
-    let Some((x, y, method)) = upload_pair(ctx, arith, (a, v), method)? else {
+    let Some(method) = one_pass_method(ctx, arith, (a, v), method) else {
         return Ok(None);
     };
-    let mut recording = ctx.encoder();
-    let out = record(&mut recording, &x, &y, kind, method, window)?;
-    let mut host = vec![0.0; window.1];
-    out.read_into(recording, &mut host)?;
-    Ok(Some(Array1::from(host)))
+    let inputs = [a.into_dyn(), v.into_dyn()];
+    let out: ArrayD<f64> = crate::array::host_call(ctx, arith, &inputs, |recording, arrays| {
+        record(recording, &arrays[0], &arrays[1], kind, method, window)
+    })?;
+    Ok(Some(out.into_dimensionality::<Ix1>().expect("1-D")))
 }
 
 /// The index of the largest value of `correlate(a, b, 'full')` (the first on ties, NaN never
@@ -388,9 +381,13 @@ fn argmax_in<E: DeviceReal>(
     b: ArrayView1<'_, f64>,
     method: Method,
 ) -> Result<Option<usize>> {
-    let Some((x, y, method)) = upload_pair(ctx, arith, (a, b), method)? else {
+    let Some(method) = one_pass_method(ctx, arith, (a, b), method) else {
         return Ok(None);
     };
+    let (x, y) = (
+        DeviceArray::from_host(ctx, a, arith)?,
+        DeviceArray::from_host(ctx, b, arith)?,
+    );
     let count = a.len() + b.len() - 1;
     let mut recording = ctx.encoder();
     let full = record(&mut recording, &x, &y, Kind::Correlate, method, (0, count))?;

@@ -162,6 +162,32 @@ impl ConvGpu {
         ConvKernels::<f32>::plan(ctx, n, k, method, finite)
     }
 
+    /// Why the GPU cannot convolve `a` and `v` in `arith`, in words: a kernel (the shorter
+    /// input) or one FFT block past one storage binding, or float64 data double-float cannot
+    /// hold. `None` when it can (in as many chunks as the signal needs). Asked before anything
+    /// is uploaded.
+    pub(crate) fn refusal(
+        ctx: &GpuContext,
+        arith: Arith,
+        (a, v): (ndarray::ArrayView1<'_, f64>, ndarray::ArrayView1<'_, f64>),
+        method: Method,
+    ) -> Option<String> {
+        let (n, k) = (a.len().max(v.len()), a.len().min(v.len()));
+        let finite = a.iter().chain(v.iter()).all(|x| x.is_finite());
+        let limits = match arith {
+            Arith::Single => ConvKernels::<f32>::chunks(ctx, n, k, method, finite).err(),
+            Arith::Native64 => ConvKernels::<f64>::chunks(ctx, n, k, method, finite).err(),
+            Arith::DoubleFloat => {
+                ConvKernels::<DoubleFloat>::chunks(ctx, n, k, method, finite).err()
+            }
+        };
+        // Each input is scaled on its own (double-float).
+        limits
+            .map(|error| error.to_string())
+            .or_else(|| Scaling::refusal(arith, a.iter().copied()))
+            .or_else(|| Scaling::refusal(arith, v.iter().copied()))
+    }
+
     /// Outputs `[start, start + len)` of the full convolution of `a` and `v`, computed in
     /// this precision and returned as float64.
     ///
@@ -978,18 +1004,20 @@ impl<E: DeviceReal> ConvKernels<E> {
         Ok(out)
     }
 
-    /// Runs the plan over chunks of the window; `each(buffer, offset, count)` receives a
-    /// device buffer holding `count` outputs starting `offset` outputs into the window.
-    fn run(
-        &self,
+    /// The plan for `n` samples and `k <= n` taps, and the outputs one chunk holds (each
+    /// chunk's signal slice within one binding).
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] when the kernel alone (or one block's spectrum) is past one
+    /// binding: [`ConvGpu::refusal`] names it before anything is uploaded.
+    fn chunks(
         ctx: &GpuContext,
-        ops: &Operands<E>,
+        n: usize,
+        k: usize,
         method: Method,
-        (start, len): (usize, usize),
-        mut each: impl FnMut(&GpuBuffer, usize, usize) -> Result<()>,
-    ) -> Result<()> {
-        let (n, k) = (ops.signal.len(), ops.kernel.len());
-        let plan = Self::plan(ctx, n, k, method, ops.finite)?;
+        finite: bool,
+    ) -> Result<(GpuPlan, usize)> {
+        let plan = Self::plan(ctx, n, k, method, finite)?;
         let binding = ctx.max_binding_bytes() as usize;
         let element = Self::BYTES as usize;
         let chunk = match plan {
@@ -1007,6 +1035,21 @@ impl<E: DeviceReal> ConvKernels<E> {
                 max: (binding / (2 * element)) as u64,
             });
         }
+        Ok((plan, chunk))
+    }
+
+    /// Runs the plan over chunks of the window; `each(buffer, offset, count)` receives a
+    /// device buffer holding `count` outputs starting `offset` outputs into the window.
+    fn run(
+        &self,
+        ctx: &GpuContext,
+        ops: &Operands<E>,
+        method: Method,
+        (start, len): (usize, usize),
+        mut each: impl FnMut(&GpuBuffer, usize, usize) -> Result<()>,
+    ) -> Result<()> {
+        let (n, k) = (ops.signal.len(), ops.kernel.len());
+        let (plan, chunk) = Self::chunks(ctx, n, k, method, ops.finite)?;
         let kernel_input = match plan {
             GpuPlan::Direct => ctx.upload("conv kernel", &ops.kernel)?,
             GpuPlan::OverlapAdd { size, .. } => self.kernel_spectrum(ctx, &ops.kernel, size)?,

@@ -297,8 +297,9 @@ fn kept(
         }
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            crate::gpu::or_cpu_past_limits(
+            crate::gpu::or_cpu_when_refused(
                 "convolve",
+                gpu::ConvGpu::refusal(ctx, arith, (a, v), method),
                 || {
                     if let Some(out) =
                         device::host_window(ctx, arith, (a, v), kind, method, (start, len))?
@@ -469,8 +470,9 @@ pub fn lag<'d>(
         }
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            let m = crate::gpu::or_cpu_past_limits(
+            let m = crate::gpu::or_cpu_when_refused(
                 "lag",
+                gpu::ConvGpu::refusal(ctx, arith, (a, b), method),
                 || {
                     if let Some(m) = device::host_argmax(ctx, arith, (a, b), method)? {
                         return Ok(m);

@@ -106,8 +106,13 @@ fn full_window(
         }
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            crate::gpu::or_cpu_past_limits(
+            // Inputs past one binding are cut into blocks; only float64 data double-float
+            // cannot hold is refused.
+            let refusal = crate::gpu::Scaling::refusal(arith, a.iter().copied())
+                .or_else(|| crate::gpu::Scaling::refusal(arith, v.iter().copied()));
+            crate::gpu::or_cpu_when_refused(
                 "convolve (2-D)",
+                refusal,
                 || {
                     super::gpu::ConvGpu::for_arith(ctx, arith)?
                         .full_window_2d(ctx, a, v, method, window)

@@ -12,13 +12,13 @@ use num_complex::Complex;
 
 use super::gpu::{real_scratch, FftGpu};
 use super::{FftParams, Norm};
-use crate::array::{DType, DeviceArray, Storage};
+use crate::array::{DType, DeviceArray, HostElement, Storage};
 use crate::error::{Error, Result};
 use crate::gpu::{DeviceReal, DoubleFloat, GpuBuffer, GpuContext, Recording};
 
 /// Which transform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     /// Complex to complex, forward or inverse.
     Complex { inverse: bool },
     /// Real to `n / 2 + 1` bins.
@@ -274,4 +274,38 @@ fn on_the_cpu(input: &DeviceArray, params: &FftParams, kind: Kind) -> Result<Dev
             DeviceArray::from_host(ctx, super::irfft(cpu, host.view(), params)?.view(), arith)
         }
     }
+}
+
+/// Rows of a host transform through a device array ([`crate::array::host_call`]: one upload,
+/// the transform recorded, one read-back straight into the result) when the device path takes
+/// them whole: `data` as rows of `len` values, the transform `kind` of `n` points, NumPy's
+/// backward scaling. `None` when they need the chunked path (past one binding, or real
+/// transforms whose length is not a power of two).
+///
+/// # Errors
+/// As [`crate::array::host_call`].
+pub(crate) fn host_rows<T: HostElement, U: HostElement>(
+    ctx: &GpuContext,
+    arith: crate::gpu::Arith,
+    data: &[T],
+    len: usize,
+    kind: Kind,
+    n: usize,
+) -> Result<Option<Vec<U>>> {
+    let real = !matches!(kind, Kind::Complex { .. });
+    if data.is_empty()
+        || len == 0
+        || (real && (n < 2 || !n.is_power_of_two()))
+        || !super::gpu::fits_one_binding(ctx, arith, n.max(len), data.len() / len)
+    {
+        return Ok(None);
+    }
+    let rows = ndarray::ArrayView2::from_shape((data.len() / len, len), data)
+        .expect("whole rows: checked by the caller")
+        .into_dyn();
+    let out: ndarray::ArrayD<U> =
+        crate::array::host_call(ctx, arith, &[rows], |recording, arrays| {
+            record(recording, &arrays[0], kind, n)
+        })?;
+    Ok(Some(out.into_raw_vec_and_offset().0))
 }

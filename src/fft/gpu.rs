@@ -982,6 +982,30 @@ pub(crate) fn fits_one_binding(ctx: &GpuContext, arith: Arith, n: usize, rows: u
     bytes.saturating_mul(rows as u64) <= ctx.max_binding_bytes()
 }
 
+/// Why rows of `n` points cannot be transformed on `ctx` in `arith`, in words: one row (or its
+/// Bluestein padding; for `real` transforms at powers of two, its `n / 2 + 1` bins) past one
+/// storage binding. `None` when they can (in as many submissions as the rows need).
+pub(crate) fn rows_refusal(ctx: &GpuContext, arith: Arith, n: usize, real: bool) -> Option<String> {
+    fn bytes<E: DeviceReal>(n: usize, real: bool) -> u64 {
+        if real && n >= 2 && n.is_power_of_two() {
+            (n / 2 + 1) as u64 * complex_bytes::<E>()
+        } else {
+            row_bytes::<E>(n)
+        }
+    }
+    let row = match arith {
+        Arith::Single => bytes::<f32>(n, real),
+        Arith::Native64 => bytes::<f64>(n, real),
+        Arith::DoubleFloat => bytes::<DoubleFloat>(n, real),
+    };
+    (row > ctx.max_binding_bytes()).then(|| {
+        format!(
+            "a row of {n} points ({row} bytes) is past one GPU storage binding ({} bytes)",
+            ctx.max_binding_bytes()
+        )
+    })
+}
+
 /// Bytes per row of the largest buffer an n-point transform uses: the row itself, or its
 /// Bluestein padding.
 fn row_bytes<E: DeviceReal>(n: usize) -> u64 {

@@ -67,9 +67,20 @@ pub(crate) fn check_rows(what: &'static str, len: usize, n: usize, min: usize) -
 /// GPU float32 in float32 and float64 at the device's [`Precision`](crate::Precision) (native
 /// float64 or double-float by default; with `Single`, float32, a relative error of about 1e-7
 /// times log n). Sealed: f32 and f64 only.
-pub trait FftFloat: sealed::Sealed + Copy + Default + Send + Sync + 'static {
+pub trait FftFloat:
+    sealed::Sealed + crate::array::HostElement + Copy + Default + Send + Sync + 'static
+{
+    /// `Complex<Self>`, as the element of device arrays (complex64 or complex128).
+    #[doc(hidden)]
+    type ComplexHost: crate::array::HostElement;
     /// Whether this is float64 (computed at the device's precision on a GPU).
     const IS_F64: bool;
+    /// The same values as device-array elements (the identity).
+    #[doc(hidden)]
+    fn complex_host(values: &[Complex<Self>]) -> &[Self::ComplexHost];
+    /// Device-array elements back as `Complex<Self>` (the identity).
+    #[doc(hidden)]
+    fn from_complex_host(values: Vec<Self::ComplexHost>) -> Vec<Complex<Self>>;
     /// Widens to float64 (exact).
     fn to_f64(self) -> f64;
     /// From float64 (rounded for f32).
@@ -87,7 +98,14 @@ mod sealed {
 }
 
 impl FftFloat for f32 {
+    type ComplexHost = Complex<f32>;
     const IS_F64: bool = false;
+    fn complex_host(values: &[Complex<f32>]) -> &[Complex<f32>] {
+        values
+    }
+    fn from_complex_host(values: Vec<Complex<f32>>) -> Vec<Complex<f32>> {
+        values
+    }
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
@@ -103,7 +121,14 @@ impl FftFloat for f32 {
 }
 
 impl FftFloat for f64 {
+    type ComplexHost = Complex<f64>;
     const IS_F64: bool = true;
+    fn complex_host(values: &[Complex<f64>]) -> &[Complex<f64>] {
+        values
+    }
+    fn from_complex_host(values: Vec<Complex<f64>>) -> Vec<Complex<f64>> {
+        values
+    }
     fn to_f64(self) -> f64 {
         self
     }
@@ -136,6 +161,23 @@ macro_rules! in_arith {
             Arith::DoubleFloat => $f::<DoubleFloat>($($arg),*),
         }
     };
+}
+
+/// Why the GPU cannot transform rows of `n` points of `data` in `arith`: a row past one
+/// binding, or float64 data double-float cannot hold. Asked before anything is uploaded.
+fn refusal(
+    ctx: &GpuContext,
+    arith: Arith,
+    n: usize,
+    real: bool,
+    data: impl Iterator<Item = f64>,
+) -> Option<String> {
+    gpu::rows_refusal(ctx, arith, n, real).or_else(|| Scaling::refusal(arith, data))
+}
+
+/// The real and imaginary parts of complex values, in float64.
+fn complex_parts<T: FftFloat>(values: &[Complex<T>]) -> impl Iterator<Item = f64> + '_ {
+    values.iter().flat_map(|c| [c.re.to_f64(), c.im.to_f64()])
 }
 
 /// Complex float64 values in `E`, scaled as `scaling` says.
@@ -247,24 +289,44 @@ pub fn fft_rows<'d, T: FftFloat>(
             cpu::fft_rows(&mut values, n, inverse)?;
             Ok(complex_to(&values))
         }
-        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_past_limits(
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_when_refused(
             "fft",
-            || match arith_of::<T>(device) {
-                Arith::Single => {
-                    let single: Vec<Complex<f32>> = complex_to(data);
-                    let out = gpu::FftGpu::new(ctx)?.fft(ctx, &single, n, inverse)?;
-                    Ok(complex_to(&out))
+            refusal(ctx, arith_of::<T>(device), n, false, complex_parts(data)),
+            || {
+                let arith = arith_of::<T>(device);
+                let kind = device::Kind::Complex { inverse };
+                if let Some(out) = device::host_rows(ctx, arith, T::complex_host(data), n, kind, n)?
+                {
+                    return Ok(T::from_complex_host(out));
                 }
-                arith => {
-                    let wide: Vec<Complex<f64>> = complex_to(data);
-                    Ok(complex_to(&in_arith!(
-                        arith,
-                        fft_gpu(ctx, &wide, n, inverse)
-                    )?))
-                }
+                fft_rows_chunked(ctx, arith, data, n, inverse)
             },
             || fft_rows(Device::Cpu, data, n, inverse),
         ),
+    }
+}
+
+/// [`fft_rows`] on a GPU row after row in chunks of one binding (rows too many for one).
+fn fft_rows_chunked<T: FftFloat>(
+    ctx: &GpuContext,
+    arith: Arith,
+    data: &[Complex<T>],
+    n: usize,
+    inverse: bool,
+) -> Result<Vec<Complex<T>>> {
+    match arith {
+        Arith::Single => {
+            let single: Vec<Complex<f32>> = complex_to(data);
+            let out = gpu::FftGpu::new(ctx)?.fft(ctx, &single, n, inverse)?;
+            Ok(complex_to(&out))
+        }
+        arith => {
+            let wide: Vec<Complex<f64>> = complex_to(data);
+            Ok(complex_to(&in_arith!(
+                arith,
+                fft_gpu(ctx, &wide, n, inverse)
+            )?))
+        }
     }
 }
 
@@ -287,20 +349,43 @@ pub fn rfft_rows<'d, T: FftFloat>(
             let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
             Ok(complex_to(&cpu::rfft_rows(&wide, n)?))
         }
-        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_past_limits(
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_when_refused(
             "rfft",
-            || match arith_of::<T>(device) {
-                Arith::Single => {
-                    let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
-                    Ok(complex_to(&gpu::FftGpu::new(ctx)?.rfft(ctx, &single, n)?))
+            refusal(
+                ctx,
+                arith_of::<T>(device),
+                n,
+                true,
+                x.iter().map(|v| v.to_f64()),
+            ),
+            || {
+                let arith = arith_of::<T>(device);
+                if let Some(out) = device::host_rows(ctx, arith, x, n, device::Kind::Real, n)? {
+                    return Ok(T::from_complex_host(out));
                 }
-                arith => {
-                    let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
-                    Ok(complex_to(&in_arith!(arith, rfft_gpu(ctx, &wide, n))?))
-                }
+                rfft_rows_chunked(ctx, arith, x, n)
             },
             || rfft_rows(Device::Cpu, x, n),
         ),
+    }
+}
+
+/// [`rfft_rows`] on a GPU in chunks of one binding.
+fn rfft_rows_chunked<T: FftFloat>(
+    ctx: &GpuContext,
+    arith: Arith,
+    x: &[T],
+    n: usize,
+) -> Result<Vec<Complex<T>>> {
+    match arith {
+        Arith::Single => {
+            let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
+            Ok(complex_to(&gpu::FftGpu::new(ctx)?.rfft(ctx, &single, n)?))
+        }
+        arith => {
+            let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
+            Ok(complex_to(&in_arith!(arith, rfft_gpu(ctx, &wide, n))?))
+        }
     }
 }
 
@@ -327,27 +412,46 @@ pub fn irfft_rows<'d, T: FftFloat>(
                 .map(T::from_f64)
                 .collect())
         }
-        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_past_limits(
+        device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => crate::gpu::or_cpu_when_refused(
             "irfft",
-            || match arith_of::<T>(device) {
-                Arith::Single => {
-                    let single: Vec<Complex<f32>> = complex_to(spectrum);
-                    Ok(gpu::FftGpu::new(ctx)?
-                        .irfft(ctx, &single, n)?
-                        .into_iter()
-                        .map(T::from_f32)
-                        .collect())
+            refusal(ctx, arith_of::<T>(device), n, true, complex_parts(spectrum)),
+            || {
+                let arith = arith_of::<T>(device);
+                let (bins, kind) = (n / 2 + 1, device::Kind::InverseReal);
+                let host = T::complex_host(spectrum);
+                if let Some(out) = device::host_rows(ctx, arith, host, bins, kind, n)? {
+                    return Ok(out);
                 }
-                arith => {
-                    let wide: Vec<Complex<f64>> = complex_to(spectrum);
-                    Ok(in_arith!(arith, irfft_gpu(ctx, &wide, n))?
-                        .into_iter()
-                        .map(T::from_f64)
-                        .collect())
-                }
+                irfft_rows_chunked(ctx, arith, spectrum, n)
             },
             || irfft_rows(Device::Cpu, spectrum, n),
         ),
+    }
+}
+
+/// [`irfft_rows`] on a GPU in chunks of one binding.
+fn irfft_rows_chunked<T: FftFloat>(
+    ctx: &GpuContext,
+    arith: Arith,
+    spectrum: &[Complex<T>],
+    n: usize,
+) -> Result<Vec<T>> {
+    match arith {
+        Arith::Single => {
+            let single: Vec<Complex<f32>> = complex_to(spectrum);
+            Ok(gpu::FftGpu::new(ctx)?
+                .irfft(ctx, &single, n)?
+                .into_iter()
+                .map(T::from_f32)
+                .collect())
+        }
+        arith => {
+            let wide: Vec<Complex<f64>> = complex_to(spectrum);
+            Ok(in_arith!(arith, irfft_gpu(ctx, &wide, n))?
+                .into_iter()
+                .map(T::from_f64)
+                .collect())
+        }
     }
 }
 

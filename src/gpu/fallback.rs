@@ -4,14 +4,15 @@
 //! `histogram2d` grids or edges the GPU binner refuses, weights with no exact fixed-point
 //! scale, `eq_hist`'s ranking, crossings with hysteresis, rolling means whose magnitudes span
 //! too much for one fixed-point grid, and any input past one of the adapter's limits (an FFT
-//! row, a convolution kernel or 2-D block, blur taps, a rolling window past one binding),
-//! which [`or_cpu_past_limits`] computes on the CPU instead of refusing. Those parts say so
+//! row, a convolution kernel, blur taps, a rolling window past one binding) or float64 data
+//! double-float cannot hold, which each capability's refusal names before anything is
+//! uploaded and [`or_cpu_when_refused`] computes on the CPU instead. Those parts say so
 //! through this hook instead of running on the CPU silently. The library never prints: front ends choose (the
 //! CLI writes each note to stderr; the Python package raises a `RuntimeWarning`).
 
 use std::sync::{Arc, RwLock};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What receives the notes.
 pub type FallbackHook = Arc<dyn Fn(&str) + Send + Sync>;
@@ -37,28 +38,22 @@ pub(crate) fn note_cpu_fallback(note: impl FnOnce() -> String) {
     }
 }
 
-/// Runs `gpu`; when it refuses the input for one of the adapter's limits
-/// ([`Error::ExceedsLimit`]: a row, a kernel or a padded transform past one storage binding),
-/// says so and runs `cpu` instead, so no input the CPU takes is refused on a GPU.
-pub(crate) fn or_cpu_past_limits<T>(
+/// Runs `gpu`, unless the capability's refusal (asked before anything is uploaded: one of the
+/// adapter's limits, or float64 data double-float cannot hold) says it cannot; then says why
+/// and runs `cpu` instead, so no input the CPU takes is refused on a GPU. An
+/// [`Error::ExceedsLimit`](crate::Error::ExceedsLimit) from `gpu` is an error: the refusal
+/// should have named it.
+pub(crate) fn or_cpu_when_refused<T>(
     operation: &str,
+    refusal: Option<String>,
     gpu: impl FnOnce() -> Result<T>,
     cpu: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    match gpu() {
-        Err(Error::ExceedsLimit {
-            what,
-            requested,
-            max,
-        }) => {
-            note_cpu_fallback(|| {
-                format!(
-                    "{operation}: {what} ({requested}) is past this adapter's limit ({max}); \
-                     computed on the CPU"
-                )
-            });
+    match refusal {
+        None => gpu(),
+        Some(reason) => {
+            note_cpu_fallback(|| format!("{operation}: {reason}; computed on the CPU"));
             cpu()
         }
-        other => other,
     }
 }

@@ -17,7 +17,7 @@ pub(crate) use buffers::{mapped_as, Submission};
 pub use disk_cache::PIPELINE_CACHE_ENV;
 pub use pool::{DeviceStats, GpuBuffer, DEFAULT_POOL_LIMIT};
 
-pub(crate) use fallback::{note_cpu_fallback, or_cpu_past_limits};
+pub(crate) use fallback::{note_cpu_fallback, or_cpu_when_refused};
 pub use fallback::{set_cpu_fallback_hook, FallbackHook};
 pub(crate) use precision::{f64_parts, pow2, precision_variants, Scaling, ShaderVariants};
 pub use precision::{Arith, DeviceReal, DoubleFloat, Precision, DOUBLE_FLOAT_SPAN_BITS};

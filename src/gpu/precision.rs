@@ -199,6 +199,18 @@ pub(crate) struct Scaling {
 }
 
 impl Scaling {
+    /// Why float64 `data` cannot be held in `arith` on the GPU, in words: magnitudes spanning
+    /// more than double-float holds ([`Arith::DoubleFloat`] only); `None` when it can. The
+    /// refusal a capability asks before uploading float64 data (one pass over it).
+    pub(crate) fn refusal(arith: Arith, data: impl Iterator<Item = f64>) -> Option<String> {
+        if arith != Arith::DoubleFloat {
+            return None;
+        }
+        Self::for_data::<DoubleFloat>("input", data)
+            .err()
+            .map(|error| error.to_string())
+    }
+
     /// The scaling of `data` for elements `E`. Double-float data whose finite magnitudes span
     /// more than [`DOUBLE_FLOAT_SPAN_BITS`] binades is an [`Error::ExceedsLimit`] (a limit of an
     /// adapter without native float64: the routers compute it on the CPU and say so). For

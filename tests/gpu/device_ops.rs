@@ -21,6 +21,15 @@ const CONV_F32_REL: f64 = 2e-6;
 /// bound: as precision.rs's CONV_F64_REL (k roundings at 2^-47 at worst).
 const CONV_F64_REL: f64 = 1e-13;
 
+/// irfft(rfft(x)) of samples in (-1, 1) at float64 accuracy (native or double-float): 2
+/// log2(n) roundings of 2^-47 relative to sums of at most n terms (precision.rs's FFT bound,
+/// 2e-15 (log2 n + 1), times n = 1024 terms of magnitude below 1).
+const ROUND_TRIP_F64_ABS: f64 = 1e-12;
+
+/// A float32 FFT of 1024 points of magnitude below 1.5 against the float64 CPU: outputs up to
+/// 1536, rounded about log2(1024) times at 6e-8 relative (1e-3), with a factor 10 of room.
+const FFT_F32_ABS: f32 = 1e-2;
+
 fn random(n: usize, seed: u64) -> Array1<f64> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     Array1::from_shape_simple_fn(n, || rng.random_range(-1.0..1.0))
@@ -870,5 +879,50 @@ fn crossings_of_device_arrays_match_the_cpu() {
         );
         let bad = CrossingParams::new(f64::NAN);
         assert!(crossings_device(&d, &bad).is_err());
+    });
+}
+
+#[test]
+fn a_warm_host_fft_moves_only_its_data_with_one_wait() {
+    use gpusci::fft::{fft_rows, irfft_rows, rfft_rows, Complex};
+    for_each_adapter("a_warm_host_fft_moves_only_its_data_with_one_wait", |ctx| {
+        let device = executor_on(ctx);
+        let (n, rows) = (1024usize, 3usize);
+        let x = random(n * rows, 8).to_vec();
+        rfft_rows(device, &x, n).expect("first");
+        ctx.reset_stats();
+        let spectrum = rfft_rows(device, &x, n).expect("warm rfft");
+        let stats = ctx.reset_stats();
+        assert_eq!(stats.waits, 1, "rfft: {stats:?}");
+        assert_eq!(stats.buffers_created, 0, "rfft: {stats:?}");
+        assert_eq!(
+            stats.uploaded_bytes,
+            (x.len() * 8) as u64,
+            "rfft: {stats:?}"
+        );
+        assert_eq!(
+            stats.downloaded_bytes,
+            (spectrum.len() * 16) as u64,
+            "rfft: {stats:?}"
+        );
+        let back = irfft_rows(device, &spectrum, n).expect("irfft");
+        let worst = back
+            .iter()
+            .zip(&x)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f64, f64::max);
+        assert!(worst < ROUND_TRIP_F64_ABS, "irfft(rfft(x)) = x: {worst:e}");
+        let z: Vec<Complex<f32>> = x.iter().map(|&v| Complex::new(v as f32, 0.5)).collect();
+        ctx.reset_stats();
+        let got = fft_rows(device, &z, n, false).expect("fft");
+        let stats = ctx.reset_stats();
+        assert!(stats.waits <= 1, "fft: {stats:?}");
+        let want = fft_rows(Device::Cpu, &z, n, false).expect("cpu");
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).norm())
+            .fold(0.0f32, f32::max);
+        assert!(worst < FFT_F32_ABS, "float32 fft of 1024 points: {worst:e}");
     });
 }
