@@ -8,8 +8,8 @@
 //   bounds     per workgroup, the smallest and largest order key of the non-NaN values among
 //              `count` float64 values (bits) from `first`, and whether a NaN was seen: NumPy's
 //              automatic range, finished on the host from a few words a workgroup.
-//   to_float64 u32 counts to float64 cells: float64 bits (`native` = 1) or double-float pairs
-//              (hi, lo) of float32 with exponent 0, both exact for every u32.
+//   to_float64 u32 counts to float64 cells: float64 bits (`native` = 1) or canonical
+//              double-float pairs (hi, lo) of float32 with exponent 0, both exact.
 //
 // Bindings (group 0): 0 the uniform; then per entry point, as declared below.
 
@@ -157,13 +157,20 @@ fn float64_of(c: u32) -> vec2<u32> {
     return vec2<u32>(low, ((1023u + lead) << 20u) | high);
 }
 
-// The double-float pair (hi, lo) of c, as bits: hi c rounded to 24 significant bits, lo the
-// rest (at most 128 in magnitude), both exact in float32.
+// The double-float pair (hi, lo) of c, as bits: hi c rounded to float32 (24 significant bits,
+// ties to even, done in integers), lo the rest (at most half a unit of hi's last place), both
+// exact: the canonical pair that the double-float arithmetic's comparisons expect.
 fn double_float_of(c: u32) -> vec2<u32> {
     if (c < 0x1000000u) { return vec2<u32>(bitcast<u32>(f32(c)), 0u); }
-    let h = (c + 128u) & 0xffffff00u;
-    let rest = bitcast<i32>(c - h);
-    return vec2<u32>(bitcast<u32>(f32(h)), bitcast<u32>(f32(rest)));
+    let dropped = 31u - countLeadingZeros(c) - 23u; // 1 to 8 low bits past float32's
+    let unit = 1u << dropped;
+    let rest = c & (unit - 1u);
+    let half = unit >> 1u;
+    // Counts stay at or below 2^31 (the binner flushes before), so h cannot wrap.
+    var h = c - rest;
+    if (rest > half || (rest == half && ((h >> dropped) & 1u) == 1u)) { h += unit; }
+    let lo = bitcast<i32>(c - h);
+    return vec2<u32>(bitcast<u32>(f32(h)), bitcast<u32>(f32(lo)));
 }
 
 @compute @workgroup_size(256)

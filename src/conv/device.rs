@@ -446,7 +446,11 @@ pub fn lag_device(a: &DeviceArray, b: &DeviceArray, method: Method) -> Result<su
     if a.shape().len() != 1 {
         return Err(Error::param("a", "lag takes 1-D signals"));
     }
-    if let Some(reason) = refusal(a, b, method) {
+    // Both signals come back with the peaks, in one read-back buffer.
+    let read_back = a.stored_bytes() + b.stored_bytes();
+    let too_large = (read_back > a.gpu().limits().max_buffer_size / 2)
+        .then(|| "the signals are too large to read back in one buffer".to_string());
+    if let Some(reason) = too_large.or_else(|| refusal(a, b, method)) {
         crate::gpu::note_cpu_fallback(|| format!("lag: {reason}; computed on the CPU"));
         let (x, y) = (a.to_host_f64()?, b.to_host_f64()?);
         let (x, y) = (

@@ -229,7 +229,7 @@ pub(crate) fn device_plan(
             .any(|b| matches!(b, super::BinSpec::Count(_)));
     let (bx, by) = if !needs_bounds {
         (Bounds::EMPTY, Bounds::EMPTY)
-    } else if holds_float64_bits(x) && holds_float64_bits(y) {
+    } else if widens_in_one_binding(x) && widens_in_one_binding(y) {
         device_bounds(x, y)?
     } else {
         (
@@ -245,6 +245,16 @@ fn holds_float64_bits(array: &DeviceArray) -> bool {
     matches!(array.storage(), Storage::F32 | Storage::F64)
 }
 
+/// Whether the device path reads the array: float64 bits (copied in chunks), or float32
+/// words within one binding (the widening binds the whole array).
+fn widens_in_one_binding(array: &DeviceArray) -> bool {
+    match array.storage() {
+        Storage::F64 => true,
+        Storage::F32 => array.len() as u64 * 4 <= array.gpu().max_binding_bytes(),
+        Storage::DoubleFloat { .. } => false,
+    }
+}
+
 /// Why the device path cannot bin `x`, `y` under `plan`, in words; `None` when it can.
 pub(crate) fn refusal(x: &DeviceArray, y: &DeviceArray, plan: &DensityPlan) -> Option<String> {
     let ctx = x.gpu();
@@ -255,10 +265,9 @@ pub(crate) fn refusal(x: &DeviceArray, y: &DeviceArray, plan: &DensityPlan) -> O
         Some("density=True divides the counts on the host".into())
     } else if let Some(reason) = DensityGpu::refusal(ctx, plan, false) {
         Some(reason)
-    } else if [x, y]
-        .iter()
-        .any(|a| a.storage() == Storage::F32 && a.len() as u64 * 4 > binding)
-    {
+    } else if (plan.x.bins() * plan.y.bins()) as u64 * 8 > binding {
+        Some("the grid's float64 cells are past one storage binding".into())
+    } else if !(widens_in_one_binding(x) && widens_in_one_binding(y)) {
         Some("a float32 array past one storage binding is not widened in pieces".into())
     } else {
         None

@@ -65,6 +65,138 @@ pub fn irfft_device(input: &DeviceArray, params: &FftParams) -> Result<DeviceArr
     transform(input, params, Kind::InverseReal)
 }
 
+/// `numpy.fft.fftn` (`inverse`: `ifftn`; `fft2` with two axes) of a complex device array;
+/// the result is a device array on the same GPU, of the same dtype. The GPU path takes a 1-D
+/// array ([`fft_device`]) or a 2-D array over both axes, with NumPy's default `s` and
+/// `norm="backward"`, within one storage binding: rows transformed, transposed, the columns
+/// transformed as rows and transposed back, recorded in one encoder. Anything else (more
+/// axes, `s`, another norm) runs on the CPU with a note and comes back.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for a real array, `s` and `axes` of different lengths or an axis
+/// out of range; GPU errors.
+pub fn fftn_device(
+    input: &DeviceArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+    inverse: bool,
+) -> Result<DeviceArray> {
+    if !matches!(input.dtype(), DType::Complex64 | DType::Complex128) {
+        return Err(Error::param(
+            "input",
+            format!(
+                "{} takes a complex array, not {}",
+                if inverse { "ifftn" } else { "fftn" },
+                input.dtype().name()
+            ),
+        ));
+    }
+    let ndim = input.shape().len();
+    let every: Vec<isize> = (0..ndim as isize).collect();
+    let named = axes.unwrap_or(&every);
+    let resolved: Vec<usize> = named
+        .iter()
+        .map(|&axis| super::resolve_axis(axis, ndim))
+        .collect::<Result<_>>()?;
+    if let Some(s) = s {
+        if s.len() != named.len() {
+            return Err(Error::param(
+                "s",
+                format!(
+                    "Shape and axes have different lengths ({} and {})",
+                    s.len(),
+                    named.len()
+                ),
+            ));
+        }
+    }
+    let whole = s.is_none() && norm == Norm::Backward;
+    if whole && ndim == 1 && resolved == [0] {
+        return transform(input, &FftParams::default(), Kind::Complex { inverse });
+    }
+    let refusal = if !whole || ndim != 2 || resolved.len() != 2 || resolved[0] == resolved[1] {
+        Some(
+            "the device path transforms a 2-D array over both axes with NumPy's default s and norm"
+                .to_string(),
+        )
+    } else if input.is_empty() {
+        Some("the array is empty".to_string())
+    } else {
+        let (rows, cols) = (input.shape()[0], input.shape()[1]);
+        let arith = input.storage().arith();
+        (!super::gpu::fits_one_binding(input.gpu(), arith, cols, rows)
+            || !super::gpu::fits_one_binding(input.gpu(), arith, rows, cols))
+        .then(|| "the transform is past one GPU storage binding".to_string())
+    };
+    let name = if inverse { "ifftn" } else { "fftn" };
+    match refusal {
+        None => {
+            let ctx = input.gpu();
+            let mut recording = ctx.encoder();
+            let out = match input.storage() {
+                Storage::F32 => record_fft2::<f32>(&mut recording, input, inverse)?,
+                Storage::F64 => record_fft2::<f64>(&mut recording, input, inverse)?,
+                Storage::DoubleFloat { .. } => {
+                    record_fft2::<DoubleFloat>(&mut recording, input, inverse)?
+                }
+            };
+            ctx.submit(name, recording)?;
+            Ok(out)
+        }
+        Some(reason) => {
+            crate::gpu::note_cpu_fallback(|| format!("{name}: {reason}; computed on the CPU"));
+            let ctx = input.gpu();
+            let arith = input.storage().arith();
+            let cpu = crate::gpu::Device::Cpu;
+            if input.dtype() == DType::Complex64 {
+                let host = input.to_host::<Complex<f32>>()?;
+                let out = super::fftn(cpu, host.view(), s, axes, norm, inverse)?;
+                DeviceArray::from_host(ctx, out.view(), arith)
+            } else {
+                let host = input.to_host::<Complex<f64>>()?;
+                let out = super::fftn(cpu, host.view(), s, axes, norm, inverse)?;
+                DeviceArray::from_host(ctx, out.view(), arith)
+            }
+        }
+    }
+}
+
+/// Records the 2-D transform of a 2-D complex array (the caller checked the sizes): the input
+/// copied first, since the transform overwrites its input buffer and arrays are never
+/// written in place.
+fn record_fft2<E: DeviceReal>(
+    recording: &mut Recording,
+    input: &DeviceArray,
+    inverse: bool,
+) -> Result<DeviceArray> {
+    let ctx = input.gpu();
+    let (rows, cols) = (input.shape()[0], input.shape()[1]);
+    let bytes = (rows * cols) as u64 * 2 * std::mem::size_of::<E>() as u64;
+    let copy = ctx.storage_buffer("fft2 input copy", bytes)?;
+    ctx.scoped("copying the fft2 input", || {
+        recording.copy_buffer_to_buffer(input.buffer(), 0, &copy, 0, bytes);
+    })?;
+    let work = ctx.storage_buffer("fft2 work", bytes)?;
+    let scratch = ctx.storage_buffer("fft2 scratch", bytes)?;
+    let output = ctx.storage_buffer("fft2 output", bytes)?;
+    FftGpu::<E>::new(ctx)?.record_fft2(
+        ctx,
+        recording,
+        (&copy, &work, &scratch, &output),
+        rows,
+        cols,
+        inverse,
+    )?;
+    Ok(DeviceArray::from_parts(
+        ctx,
+        output,
+        vec![rows, cols],
+        input.dtype(),
+        input.storage(),
+    ))
+}
+
 fn transform(input: &DeviceArray, params: &FftParams, kind: Kind) -> Result<DeviceArray> {
     let complex_in = matches!(input.dtype(), DType::Complex64 | DType::Complex128);
     if complex_in == (kind == Kind::Real) {

@@ -19,7 +19,7 @@ pub mod cpu;
 mod device;
 pub mod gpu;
 
-pub use device::{fft_device, irfft_device, rfft_device};
+pub use device::{fft_device, fftn_device, irfft_device, rfft_device};
 
 pub use realfft::num_complex::Complex;
 

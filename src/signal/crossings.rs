@@ -232,13 +232,14 @@ pub fn crossings_device(
         return Ok(Vec::new());
     }
     let ctx = x.gpu();
-    // float64 bits bound whole: 8 bytes a sample, and float32's widening writes 16.
-    let widened = if x.storage() == Storage::F32 { 16 } else { 8 };
+    // Per sample at most: 16 bytes of float32 widened (bound whole), 16 of samples around an
+    // event and 20 read back (every sample can be an event).
+    let per_sample = 20;
     let refusal = if params.down.is_some() {
         Some("hysteresis (a separate down threshold) is a sequential state machine")
     } else if matches!(x.storage(), Storage::DoubleFloat { .. }) {
         Some("double-float arrays do not hold float64's bits, which the comparison uses")
-    } else if x.len() as u64 * widened > ctx.max_binding_bytes() || x.len() >= 1 << 30 {
+    } else if x.len() as u64 * per_sample > ctx.max_binding_bytes() || x.len() >= 1 << 30 {
         Some("the array is past one GPU storage binding")
     } else {
         None

@@ -177,15 +177,23 @@ pub fn rolling_mean<'d>(
     Ok(Array1::from(sums))
 }
 
+/// Longest window [`rolling_mean_device`] sums on the device: the direct sum costs n k
+/// multiply-adds (4 x 10^10 for 10^7 samples at this k), and past it the CPU's running sum,
+/// O(n) whatever k, wins even counting the transfers.
+pub const MAX_DEVICE_WINDOW: usize = 4096;
+
 /// The rolling mean of a 1-D real device array, `np.convolve(x, np.ones(k) / k, mode)`, on its
-/// GPU; the result is a device array there, of `x`'s dtype and storage.
+/// GPU; the result is a float64 device array there, as NumPy returns it (float32 input is
+/// widened to float64 on the device, exactly).
 ///
 /// On the device it is that convolution, summed directly (so that NaN and infinities reach
 /// exactly the windows that hold them, as in NumPy): the `k` weights 1/k are uploaded, and
-/// each output rounds k times in the array's arithmetic (float32, or float64 to about
-/// 2^-47 k relative). The host path's exact fixed-point sums need the signal's magnitudes
-/// first, which a device array cannot give without a read-back. `nan_policy='omit'`, and
-/// windows or signals past one storage binding, run on the CPU with a note and come back.
+/// each output rounds k times in the array's arithmetic (float64 to about 2^-47 k relative;
+/// float32 for a float64 array stored in float32 by `Precision::Single`). The host path's exact
+/// fixed-point sums need the signal's magnitudes first, which a device array cannot give
+/// without a read-back. `nan_policy='omit'`, windows longer than [`MAX_DEVICE_WINDOW`],
+/// signals past one storage binding, and float32 input on an adapter without native float64
+/// run on the CPU with a note and come back.
 ///
 /// # Errors
 /// [`Error::EmptyInput`] for an empty signal; [`Error::InvalidParam`] for k = 0, a
@@ -194,7 +202,8 @@ pub fn rolling_mean_device(
     x: &crate::array::DeviceArray,
     params: &RollingParams,
 ) -> Result<crate::array::DeviceArray> {
-    use crate::array::{DType, DeviceArray};
+    use crate::array::{DType, DeviceArray, Storage};
+    use crate::gpu::Arith;
     if x.shape().len() != 1 || !matches!(x.dtype(), DType::Float32 | DType::Float64) {
         return Err(Error::param(
             "x",
@@ -207,10 +216,28 @@ pub fn rolling_mean_device(
     }
     validate(x.len(), params)?;
     let ctx = x.gpu();
-    let arith = x.storage().arith();
-    let weights = Array1::from_elem(params.k, 1.0 / params.k as f64);
+    let native = ctx.device().features().contains(wgpu::Features::SHADER_F64);
+    // float32 input: NumPy's float64 result, from the samples widened to float64 bits.
+    let widen = x.dtype() == DType::Float32;
+    let arith = if widen {
+        Arith::Native64
+    } else {
+        x.storage().arith()
+    };
     let refusal = if params.nan_policy == NanPolicy::Omit {
         Some("nan_policy='omit' counts the finite samples on the host".to_string())
+    } else if params.k > MAX_DEVICE_WINDOW {
+        Some(format!(
+            "a window of {} samples is past the device's direct sum ({MAX_DEVICE_WINDOW})",
+            params.k
+        ))
+    } else if widen && !native {
+        Some(
+            "float32 input gives NumPy's float64 result, and this adapter has no native float64"
+                .to_string(),
+        )
+    } else if widen && x.len() as u64 * 16 > ctx.max_binding_bytes() {
+        Some("the widened samples are past one GPU storage binding".to_string())
     } else {
         let (n, k) = (x.len().max(params.k), x.len().min(params.k));
         crate::conv::device::one_pass_plan(ctx, arith, n, k, crate::conv::Method::Direct).err()
@@ -222,20 +249,26 @@ pub fn rolling_mean_device(
             .into_dimensionality::<ndarray::Ix1>()
             .expect("1-D");
         let out = rolling_mean_cpu(host.view(), params);
-        return match x.dtype() {
-            DType::Float32 => DeviceArray::from_host(ctx, out.mapv(|v| v as f32).view(), arith),
-            _ => DeviceArray::from_host(ctx, out.view(), arith),
+        let arith = match (widen, native) {
+            (false, _) => x.storage().arith(),
+            (true, true) => Arith::Native64,
+            (true, false) => Arith::DoubleFloat,
         };
+        return DeviceArray::from_host(ctx, out.view(), arith);
     }
-    let weights = match x.dtype() {
-        DType::Float32 => DeviceArray::from_host(ctx, weights.mapv(|v| v as f32).view(), arith)?,
-        _ => DeviceArray::from_host(ctx, weights.view(), arith)?,
-    };
-    let window = params.mode.window(x.len(), params.k);
     let mut recording = ctx.encoder();
+    let samples = if widen {
+        let bits = crate::density::device::record_float64_bits(&mut recording, x)?;
+        DeviceArray::from_parts(ctx, bits, vec![x.len()], DType::Float64, Storage::F64)
+    } else {
+        x.clone()
+    };
+    let weights = Array1::from_elem(params.k, 1.0 / params.k as f64);
+    let weights = DeviceArray::from_host(ctx, weights.view(), arith)?;
+    let window = params.mode.window(x.len(), params.k);
     let out = crate::conv::device::record(
         &mut recording,
-        x,
+        &samples,
         &weights,
         crate::conv::device::Kind::Convolve,
         crate::conv::Method::Direct,

@@ -305,7 +305,9 @@ fn device_rolling_means_match_the_cpu_with_nan_and_infinities() {
                         x[205] = f64::INFINITY;
                     }
                     let device = upload(ctx, &x, storage);
-                    let rel = if storage.1 == Arith::Single {
+                    // float32 input is widened to float64 (NumPy's result); only a float64
+                    // array stored in float32 sums in float32.
+                    let rel = if storage == (DType::Float64, Arith::Single) {
                         CONV_F32_REL
                     } else {
                         CONV_F64_REL
@@ -314,7 +316,7 @@ fn device_rolling_means_match_the_cpu_with_nan_and_infinities() {
                         let params = RollingParams::new(k).with_mode(mode);
                         let what = format!("{storage:?} n={n} k={k} {mode:?}");
                         let got = rolling_mean_device(&device, &params).expect("rolling");
-                        assert_eq!(got.dtype(), storage.0, "{what}");
+                        assert_eq!(got.dtype(), DType::Float64, "{what}: NumPy's float64");
                         let want =
                             rolling_mean(Device::Cpu, as_stored(&x, storage).view(), &params)
                                 .expect("cpu");
@@ -349,6 +351,22 @@ fn device_rolling_means_match_the_cpu_with_nan_and_infinities() {
                 "omit on the CPU",
             );
             assert!(rolling_mean_device(&device, &RollingParams::new(0)).is_err());
+            // A window past the device's direct sum runs on the CPU, with a note.
+            let long = random(6000, 10);
+            let device = upload(ctx, &long, (DType::Float64, Arith::DoubleFloat));
+            let params = RollingParams::new(gpusci::signal::rolling::MAX_DEVICE_WINDOW + 1);
+            let (got, notes) = capture_cpu_notes(|| rolling_mean_device(&device, &params));
+            assert!(notes.iter().any(|n| n.contains("direct sum")), "{notes:?}");
+            let want = rolling_mean(Device::Cpu, long.view(), &params).expect("cpu");
+            assert_close(
+                download(&got.expect("long window")).view(),
+                want.into_dyn().view(),
+                Tol {
+                    abs: 1e-13,
+                    rel: 1e-13,
+                },
+                "a long window on the CPU",
+            );
         },
     );
 }
@@ -924,5 +942,122 @@ fn a_warm_host_fft_moves_only_its_data_with_one_wait() {
             .map(|(a, b)| (a - b).norm())
             .fold(0.0f32, f32::max);
         assert!(worst < FFT_F32_ABS, "float32 fft of 1024 points: {worst:e}");
+    });
+}
+
+#[test]
+fn device_inputs_near_the_binding_limit_move_to_the_cpu_with_a_note() {
+    use gpusci::density::device::histogram2d_device;
+    use gpusci::density::DensityParams;
+    use gpusci::signal::{crossings, crossings_device, CrossingParams};
+    crate::common::for_each_adapter_with_limits(
+        "device_inputs_near_the_binding_limit_move_to_the_cpu_with_a_note",
+        |mut limits| {
+            limits.max_storage_buffer_binding_size = 64 << 10;
+            limits
+        },
+        |ctx| {
+            // float32 points past one binding (80 KB), automatic range: bounds on the host.
+            let (x, y) = scatter(20_000, 31, false);
+            let (x32, y32) = (x.mapv(|v| v as f32), y.mapv(|v| v as f32));
+            let dx = DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up");
+            let dy = DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up");
+            let params = DensityParams::new(10, 10);
+            let (got, notes) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, &params));
+            assert!(
+                notes.iter().any(|n| n.contains("float32 array")),
+                "{notes:?}"
+            );
+            same_histogram(
+                &got.expect("float32 past a binding"),
+                &cpu_histogram_of_float32(&x32, &y32, &params),
+                "float32 past a binding",
+            );
+            // A grid whose float64 cells (80 KB) are past one binding, its u32 counts not.
+            let (x, y) = scatter(1000, 32, false);
+            let (x32, y32) = (x.mapv(|v| v as f32), y.mapv(|v| v as f32));
+            let dx = DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up");
+            let dy = DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up");
+            let params = DensityParams::new(100, 100).with_range([-2.0, 3.0], [0.0, 1.0]);
+            let (got, notes) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, &params));
+            assert!(
+                notes.iter().any(|n| n.contains("float64 cells")),
+                "{notes:?}"
+            );
+            same_histogram(
+                &got.expect("a large grid"),
+                &cpu_histogram_of_float32(&x32, &y32, &params),
+                "a large grid",
+            );
+            // Crossings of 4000 samples (20 bytes each at most: 80 KB).
+            let s = Array1::from_shape_fn(4000, |i| (i % 2) as f32);
+            let d = DeviceArray::from_host(ctx, s.view(), Arith::Single).expect("up");
+            let threshold = CrossingParams::new(0.5);
+            let (got, notes) = capture_cpu_notes(|| crossings_device(&d, &threshold));
+            assert!(notes.iter().any(|n| n.contains("binding")), "{notes:?}");
+            let want = crossings(Device::Cpu, s.mapv(f64::from).view(), &threshold).expect("cpu");
+            assert_eq!(got.expect("crossings"), want);
+        },
+    );
+}
+
+#[test]
+fn device_fft2_matches_the_cpu_and_keeps_its_input() {
+    use gpusci::fft::{fftn, fftn_device, Complex, Norm};
+    for_each_adapter("device_fft2_matches_the_cpu_and_keeps_its_input", |ctx| {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(40);
+        for &(rows, cols) in &[(1usize, 1usize), (8, 16), (7, 12), (32, 5)] {
+            let z = ndarray::Array2::from_shape_simple_fn((rows, cols), || {
+                Complex::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))
+            })
+            .into_dyn();
+            let mut ariths = vec![Arith::DoubleFloat];
+            if ctx.device().features().contains(wgpu::Features::SHADER_F64) {
+                ariths.push(Arith::Native64);
+            }
+            for arith in ariths {
+                for inverse in [false, true] {
+                    let a = DeviceArray::from_host(ctx, z.view(), arith).expect("up");
+                    let (got, notes) =
+                        capture_cpu_notes(|| fftn_device(&a, None, None, Norm::Backward, inverse));
+                    let got = got.expect("fft2");
+                    assert!(notes.is_empty(), "{rows}x{cols}: {notes:?}");
+                    assert_eq!(got.shape(), &[rows, cols]);
+                    let want = fftn(Device::Cpu, z.view(), None, None, Norm::Backward, inverse)
+                        .expect("cpu");
+                    let got = got.to_host::<Complex<f64>>().expect("read");
+                    let worst = got
+                        .iter()
+                        .zip(want.iter())
+                        .map(|(g, w)| (g - w).norm())
+                        .fold(0.0f64, f64::max);
+                    // Sums of rows x cols terms below sqrt(2): precision.rs's FFT bound.
+                    let bound =
+                        2e-15 * ((rows * cols) as f64).log2().max(1.0) * (rows * cols) as f64;
+                    assert!(
+                        worst <= bound.max(1e-15),
+                        "{arith:?} {rows}x{cols}: {worst:e}"
+                    );
+                    // The input array is unchanged (the transform runs on a copy).
+                    let again = a.to_host::<Complex<f64>>().expect("read");
+                    let drift = again
+                        .iter()
+                        .zip(z.iter())
+                        .map(|(g, w)| (g - w).norm())
+                        .fold(0.0f64, f64::max);
+                    assert!(drift <= 1e-15, "the input kept: {drift:e}");
+                }
+            }
+        }
+        // Other axes, s and norms run on the CPU with a note.
+        let z = ndarray::Array3::from_elem((2, 3, 4), Complex::new(1.0f32, 0.0)).into_dyn();
+        let a = DeviceArray::from_host(ctx, z.view(), Arith::Single).expect("up");
+        let (got, notes) = capture_cpu_notes(|| fftn_device(&a, None, None, Norm::Ortho, false));
+        assert!(notes.iter().any(|n| n.contains("fftn")), "{notes:?}");
+        let want = fftn(Device::Cpu, z.view(), None, None, Norm::Ortho, false).expect("cpu");
+        assert_eq!(
+            got.expect("3-D").to_host::<Complex<f32>>().expect("read"),
+            want
+        );
     });
 }
