@@ -185,3 +185,46 @@ fn to_float64(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) gro
         cells[i] = double_float_of(c);
     }
 }
+
+// --- to_float32 ----------------------------------------------------------------------------
+
+// For a heatmap of a grid on the device: float64 cells (bits, `native` = 1, or double-float
+// pairs scaled by 2^exponent, `native` = 0 with the exponent in `first` as an i32) to the
+// float32 values the heatmap draws. float64 is rounded to nearest (ties to even) with integer
+// operations; magnitudes below float32's normal range become 0 (invisible in a picture: the
+// heatmap's empty threshold is far above them).
+@group(0) @binding(2) var<storage, read_write> floats: array<f32>;
+
+fn float32_of_float64(bits: vec2<u32>) -> f32 {
+    let sign = bits.y & 0x80000000u;
+    let e = (bits.y >> 20u) & 0x7ffu;
+    if (e == 0x7ffu) {
+        let nan = (bits.y & 0xfffffu) != 0u || bits.x != 0u;
+        return bitcast<f32>(sign | 0x7f800000u | select(0u, 0x400000u, nan));
+    }
+    let e32 = i32(e) - 1023 + 127;
+    if (e32 <= 0) { return bitcast<f32>(sign); }
+    if (e32 >= 255) { return bitcast<f32>(sign | 0x7f800000u); }
+    let mantissa = ((bits.y & 0xfffffu) << 3u) | (bits.x >> 29u);
+    let rest = bits.x & 0x1fffffffu;
+    var word = (u32(e32) << 23u) | mantissa;
+    // Round to nearest, ties to even; a carry out of the mantissa bumps the exponent (up to
+    // infinity), as it should.
+    if (rest > 0x10000000u || (rest == 0x10000000u && (word & 1u) == 1u)) { word += 1u; }
+    return bitcast<f32>(sign | word);
+}
+
+@compute @workgroup_size(256)
+fn to_float32(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+              @builtin(local_invocation_index) li: u32) {
+    let i = group_index(wg, groups) * WG + li;
+    if (i >= u.count) { return; }
+    let cell = values[i];
+    if (u.native == 1u) {
+        floats[i] = float32_of_float64(cell);
+    } else {
+        // hi + lo, then the scaling (exact: a power of two, within float32's range here).
+        let scale = bitcast<f32>(u32(bitcast<i32>(u.first) + 127) << 23u);
+        floats[i] = (bitcast<f32>(cell.x) + bitcast<f32>(cell.y)) * scale;
+    }
+}

@@ -47,6 +47,7 @@ struct Kernels {
     widen: wgpu::ComputePipeline,
     bounds: wgpu::ComputePipeline,
     to_float64: wgpu::ComputePipeline,
+    to_float32: wgpu::ComputePipeline,
 }
 
 impl Kernels {
@@ -55,6 +56,7 @@ impl Kernels {
             widen: ctx.pipeline("density device", DEVICE_WGSL, "widen")?,
             bounds: ctx.pipeline("density device", DEVICE_WGSL, "bounds")?,
             to_float64: ctx.pipeline("density device", DEVICE_WGSL, "to_float64")?,
+            to_float32: ctx.pipeline("density device", DEVICE_WGSL, "to_float32")?,
         })
     }
 }
@@ -82,6 +84,15 @@ enum Report {
 }
 
 impl DeviceHistogram {
+    /// The report when it is known on the host, else the device buffer of its two u32 and the
+    /// points added (for a read-back that takes it along).
+    pub(crate) fn pending_report(&self) -> std::result::Result<[u64; 3], (&GpuBuffer, u64)> {
+        match &self.report {
+            Report::Host(report) => Ok(*report),
+            Report::Device { buffer, added } => Err((buffer, *added)),
+        }
+    }
+
     /// `[used, out_of_range, non_finite]`: points binned, finite points outside the range,
     /// points with a NaN or infinite coordinate (as [`super::Histogram`]). Reads 8 bytes back
     /// (one wait) when the binning ran on the device.
@@ -518,6 +529,45 @@ fn record_float64(
         Storage::DoubleFloat { exponent: 0 }
     };
     Ok((out, storage))
+}
+
+/// Records `grid`'s values as float32 in a new buffer, for drawing: float64 bits rounded to
+/// nearest, double-float pairs summed and scaled; a float32 array as it is. `None` for a
+/// double-float scaling past float32's exponents, or a complex array.
+pub(crate) fn record_float32(
+    recording: &mut Recording,
+    grid: &DeviceArray,
+) -> Result<Option<GpuBuffer>> {
+    let ctx = grid.gpu();
+    let (native, exponent) = match (grid.dtype(), grid.storage()) {
+        (DType::Float32 | DType::Float64, Storage::F32) => return Ok(Some(grid.buffer().clone())),
+        (DType::Float64, Storage::F64) => (true, 0),
+        (DType::Float64, Storage::DoubleFloat { exponent }) if (-126..=127).contains(&exponent) => {
+            (false, exponent)
+        }
+        _ => return Ok(None),
+    };
+    let cells = grid.len();
+    let kernels = Kernels::new(ctx)?;
+    let groups = cells.div_ceil(DEVICE_WG);
+    let uniform = ctx.uniform(
+        "density device uniform",
+        &DeviceUniform {
+            first: exponent as u32,
+            count: cells as u32,
+            groups: groups as u32,
+            native: u32::from(native),
+        },
+    )?;
+    let out = ctx.storage_buffer("grid as float32", (cells * 4) as u64)?;
+    ctx.record_dispatch(
+        "grid to float32",
+        recording,
+        &kernels.to_float32,
+        &[&uniform, grid.buffer(), &out],
+        groups as u64,
+    )?;
+    Ok(Some(out))
 }
 
 #[cfg(test)]

@@ -173,6 +173,22 @@ impl HeatmapGpu {
         Ok(values)
     }
 
+    /// Draws a float32 grid already on the device, after what `recording` holds; the image and,
+    /// when given, a binning `report`'s two u32 in one read-back.
+    ///
+    /// # Errors
+    /// GPU errors.
+    pub(crate) fn render_values_recorded(
+        &self,
+        ctx: &GpuContext,
+        recording: crate::gpu::Recording,
+        values: GpuBuffer,
+        params: &HeatmapParams,
+        report: Option<&GpuBuffer>,
+    ) -> Result<(Vec<u8>, Option<[u32; 2]>)> {
+        self.render_encoded(ctx, recording, values, params, report)
+    }
+
     /// Draws a float grid from the host (H[i, j] at i * height + j), uploaded once.
     ///
     /// # Errors

@@ -297,6 +297,79 @@ pub fn heatmap_device(
     render_recorded(ctx, on_device::bin(x, y, &plan)?, params)
 }
 
+/// [`render_histogram`] of a histogram whose grid lives on a GPU
+/// ([`crate::density::device::histogram2d_device`], shape `(width, height)`): the grid turned
+/// to float32 there, blurred, scaled and coloured, and the RGBA8 image read back with the
+/// points' report (one wait).
+///
+/// `eq_hist`, grids past one storage binding, and grids in a double-float scaling float32
+/// cannot hold are drawn by [`render_histogram`] from the host, with a note.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] when the grid is not `(width, height)`; as [`render_histogram`].
+pub fn render_histogram_device(
+    histogram: &crate::density::device::DeviceHistogram,
+    params: &HeatmapParams,
+) -> Result<Heatmap> {
+    check_size(params)?;
+    let grid = &histogram.grid;
+    if grid.shape() != [params.width, params.height] {
+        return Err(Error::ShapeMismatch {
+            what: "heatmap grid",
+            expected: format!("({}, {})", params.width, params.height),
+            got: grid.shape().to_vec(),
+        });
+    }
+    let ctx = grid.gpu();
+    let mut recording = ctx.encoder();
+    let values = if HeatmapGpu::supports(ctx, params) {
+        crate::density::device::record_float32(&mut recording, grid)?
+    } else {
+        None
+    };
+    let Some(values) = values else {
+        drop(recording);
+        crate::gpu::note_cpu_fallback(|| {
+            "heatmap: eq_hist, a grid past one storage binding or a scaling float32 cannot \
+             hold is drawn from the host"
+                .to_string()
+        });
+        let [used, out_of_range, non_finite] = histogram.report()?;
+        let host = Histogram {
+            values: grid
+                .to_host_f64()?
+                .into_dimensionality()
+                .expect("checked: (width, height)"),
+            x_edges: histogram.x_edges.clone(),
+            y_edges: histogram.y_edges.clone(),
+            used,
+            out_of_range,
+            non_finite,
+        };
+        return render_histogram(Device::Gpu(ctx, crate::Precision::Auto), host, params);
+    };
+    let pending = histogram.pending_report();
+    let report = pending.as_ref().err().map(|(buffer, _)| *buffer);
+    let (rgba, words) =
+        HeatmapGpu::new(ctx)?.render_values_recorded(ctx, recording, values, params, report)?;
+    let [used, out_of_range, non_finite] = match (pending, words) {
+        (Ok(report), _) => report,
+        (Err((_, added)), Some([out, non_finite])) => {
+            let (out, non_finite) = (u64::from(out), u64::from(non_finite));
+            [added - out - non_finite, out, non_finite]
+        }
+        (Err(_), None) => unreachable!("the report was asked for"),
+    };
+    Ok(Heatmap {
+        rgba,
+        width: params.width,
+        height: params.height,
+        used,
+        out_of_range,
+        non_finite,
+    })
+}
+
 /// [`heatmap`] of a point file read in chunks (see [`density::histogram2d_file`]): on a GPU
 /// executor the grid stays on the GPU from the first chunk to the colours.
 ///

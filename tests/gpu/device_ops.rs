@@ -1061,3 +1061,92 @@ fn device_fft2_matches_the_cpu_and_keeps_its_input() {
         );
     });
 }
+
+#[test]
+fn heatmaps_of_device_grids_draw_like_the_cpu_in_one_wait() {
+    use gpusci::density::device::histogram2d_device;
+    use gpusci::heatmap::{
+        density_params, render_histogram, render_histogram_device, HeatmapParams, Scale,
+    };
+    let points = crate::common::top_left_points();
+    let (x32, y32) = (points.x.mapv(|v| v as f32), points.y.mapv(|v| v as f32));
+    for_each_adapter(
+        "heatmaps_of_device_grids_draw_like_the_cpu_in_one_wait",
+        |ctx| {
+            let dx = DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up");
+            let dy = DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up");
+            for scale in [Scale::Log, Scale::Linear, Scale::EqHist] {
+                let params = HeatmapParams {
+                    width: 40,
+                    height: 30,
+                    range: Some([[0.0, 0.5], [0.5, 1.0]]),
+                    sigma: 1.0,
+                    scale,
+                    ..HeatmapParams::default()
+                };
+                let want = render_histogram(
+                    Device::Cpu,
+                    cpu_histogram_of_float32(&x32, &y32, &density_params(&params)),
+                    &params,
+                )
+                .expect("cpu");
+                ctx.reset_stats();
+                let histogram =
+                    histogram2d_device(&dx, &dy, &density_params(&params)).expect("histogram");
+                let (got, notes) =
+                    capture_cpu_notes(|| render_histogram_device(&histogram, &params));
+                let got = got.expect("heatmap");
+                let stats = ctx.reset_stats();
+                if scale == Scale::EqHist {
+                    assert!(notes.iter().any(|n| n.contains("eq_hist")), "{notes:?}");
+                } else {
+                    assert!(notes.is_empty(), "{notes:?}");
+                    assert_eq!(stats.waits, 1, "{scale:?}: the chain waits once: {stats:?}");
+                    assert_eq!(stats.uploaded_bytes, 0, "{stats:?}");
+                }
+                assert_eq!(
+                    (got.used, got.out_of_range, got.non_finite),
+                    (want.used, want.out_of_range, want.non_finite),
+                    "{scale:?}: the report"
+                );
+                let differing = got
+                    .rgba
+                    .iter()
+                    .zip(&want.rgba)
+                    .filter(|(a, b)| a.abs_diff(**b) > 2)
+                    .count();
+                assert_eq!(
+                    differing, 0,
+                    "{scale:?}: the CPU's picture (within 2 levels)"
+                );
+            }
+            // A grid of fractional float64 values (density=True, binned on the CPU and put on
+            // the device in float64 or double-float): converted to float32 on the device.
+            let params = HeatmapParams {
+                width: 40,
+                height: 30,
+                range: Some([[0.0, 0.5], [0.5, 1.0]]),
+                sigma: 0.0,
+                scale: Scale::Linear,
+                ..HeatmapParams::default()
+            };
+            let request = density_params(&params).with_density(true);
+            let (histogram, _) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, &request));
+            let histogram = histogram.expect("density");
+            let (got, notes) = capture_cpu_notes(|| render_histogram_device(&histogram, &params));
+            assert!(notes.is_empty(), "{notes:?}");
+            // The same grid drawn from the host on this GPU (`as f32` there, round to nearest):
+            // the device's integer rounding gives the same float32 values, so the same pixels.
+            let want = render_histogram(
+                executor_on(ctx),
+                cpu_histogram_of_float32(&x32, &y32, &request),
+                &params,
+            )
+            .expect("host grid");
+            assert!(
+                got.expect("density heatmap").rgba == want.rgba,
+                "fractional values: the host grid's picture, pixel for pixel"
+            );
+        },
+    );
+}
