@@ -358,7 +358,7 @@ fn density_shader_matches_its_rust_twin() {
 fn density_device_shader_matches_its_rust_twin() {
     use crate::density::device as density;
     let (m, _) = module(density::DEVICE_WGSL, "shaders/density/device.wgsl");
-    for entry in ["widen", "bounds", "to_float64", "to_float32"] {
+    for entry in ["widen", "bounds", "to_float64", "to_float32", "to_fixed"] {
         assert_eq!(
             workgroup_size(&m, entry),
             [density::DEVICE_WG as u32, 1, 1],

@@ -17,7 +17,7 @@ struct DeviceUniform {
     first: u32,  // first value read
     count: u32,  // values (points for widen, cells for to_float64)
     groups: u32, // workgroups that do work
-    native: u32, // to_float64: 1 for float64 bits, 0 for double-float pairs
+    native: u32, // to_float64/to_float32: 1 for float64 bits; to_fixed: the shift (an i32)
 }
 
 const WG: u32 = 256u;
@@ -227,4 +227,64 @@ fn to_float32(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) gro
         let scale = bitcast<f32>(u32(bitcast<i32>(u.first) + 127) << 23u);
         floats[i] = (bitcast<f32>(cell.x) + bitcast<f32>(cell.y)) * scale;
     }
+}
+
+// --- to_fixed ------------------------------------------------------------------------------
+
+// Weights for bin_weighted (bin.wgsl): float64 bits to 64-bit two's-complement fixed point
+// (low word first), round(w 2^shift) with ties away from zero, exactly as the host's
+// `(w * 2^shift).round() as i64`. The shift is in `native` (as an i32); the host picked it so
+// that no weight's magnitude reaches 2^62, and checked every weight is finite.
+@group(0) @binding(2) var<storage, read_write> fixed: array<vec2<u32>>;
+
+// (lo, hi) shifted left by s (0 to 63).
+fn shl64(v: vec2<u32>, s: u32) -> vec2<u32> {
+    if (s == 0u) { return v; }
+    if (s >= 32u) { return vec2<u32>(0u, v.x << (s - 32u)); }
+    return vec2<u32>(v.x << s, (v.y << s) | (v.x >> (32u - s)));
+}
+
+// (lo, hi) shifted right by r (1 to 63).
+fn shr64(v: vec2<u32>, r: u32) -> vec2<u32> {
+    if (r >= 32u) { return vec2<u32>(v.y >> (r - 32u), 0u); }
+    return vec2<u32>((v.x >> r) | (v.y << (32u - r)), v.y >> r);
+}
+
+fn bit64(v: vec2<u32>, i: u32) -> u32 {
+    if (i >= 32u) { return (v.y >> (i - 32u)) & 1u; }
+    return (v.x >> i) & 1u;
+}
+
+fn add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    let lo = a.x + b.x;
+    return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
+}
+
+fn fixed_of(bits: vec2<u32>, shift: i32) -> vec2<u32> {
+    let e = i32((bits.y >> 20u) & 0x7ffu);
+    // The integer mantissa M (with the leading 1 of normal numbers): w = M 2^(max(e,1) - 1075).
+    var m = vec2<u32>(bits.x, bits.y & 0xfffffu);
+    if (e != 0) { m.y |= 0x100000u; }
+    let s = max(e, 1) - 1075 + shift;
+    var q = vec2<u32>(0u, 0u);
+    if (s >= 0) {
+        q = shl64(m, u32(s));
+    } else if (s > -64) {
+        let r = u32(-s);
+        q = shr64(m, r);
+        // Ties away from zero: the magnitude rounds up when its first dropped bit is set.
+        q = add64(q, vec2<u32>(bit64(m, r - 1u), 0u));
+    }
+    if ((bits.y & 0x80000000u) != 0u) {
+        q = add64(vec2<u32>(~q.x, ~q.y), vec2<u32>(1u, 0u));
+    }
+    return q;
+}
+
+@compute @workgroup_size(256)
+fn to_fixed(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+            @builtin(local_invocation_index) li: u32) {
+    let i = group_index(wg, groups) * WG + li;
+    if (i >= u.count) { return; }
+    fixed[i] = fixed_of(values[u.first + i], bitcast<i32>(u.native));
 }

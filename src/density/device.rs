@@ -15,7 +15,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::gpu::{DensityGpu, GpuBinner, CHUNK_POINTS, POINT_BYTES};
+use super::gpu::{DensityGpu, GpuBinner, WeightStats, CHUNK_POINTS, POINT_BYTES};
 use super::{Bounds, DensityParams, DensityPlan, PointType};
 use crate::array::{DType, DeviceArray, Storage};
 use crate::error::{Error, Result};
@@ -48,6 +48,7 @@ struct Kernels {
     bounds: wgpu::ComputePipeline,
     to_float64: wgpu::ComputePipeline,
     to_float32: wgpu::ComputePipeline,
+    to_fixed: wgpu::ComputePipeline,
 }
 
 impl Kernels {
@@ -57,6 +58,7 @@ impl Kernels {
             bounds: ctx.pipeline("density device", DEVICE_WGSL, "bounds")?,
             to_float64: ctx.pipeline("density device", DEVICE_WGSL, "to_float64")?,
             to_float32: ctx.pipeline("density device", DEVICE_WGSL, "to_float32")?,
+            to_fixed: ctx.pipeline("density device", DEVICE_WGSL, "to_fixed")?,
         })
     }
 }
@@ -113,78 +115,115 @@ impl DeviceHistogram {
     }
 }
 
-/// `numpy.histogram2d(x, y, bins, range, density)` of two 1-D real device arrays on the same
-/// GPU (`params`: the bins, range and density; weights are not taken here). The grid stays on
-/// that GPU as a float64 device array of shape `(x bins, y bins)`, in native float64 where the
-/// adapter has it, else double-float (exact for counts).
+/// `numpy.histogram2d(x, y, bins, range, density, weights)` of 1-D real device arrays on the
+/// same GPU (`params`: the bins, range and density). The grid stays on that GPU as a float64
+/// device array of shape `(x bins, y bins)`, in native float64 where the adapter has it, else
+/// double-float (exact for counts).
+///
+/// Weights on the device are summed there exactly, in 64-bit fixed point (converted from their
+/// float64 bits on the device; the scale comes from their extent, reduced there: one small
+/// read-back); the sums are finished to float64 on the host and the grid put back (one
+/// read-back of the grid). NaN or infinite weights, as on the host path, are summed on the CPU.
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for arrays on different GPUs, not 1-D, or complex; for the
 /// parameter errors of [`DensityParams::plan`] (a non-finite automatic range among them);
-/// [`Error::ShapeMismatch`] for x and y of different lengths; GPU errors.
+/// [`Error::ShapeMismatch`] for x, y (and weights) of different lengths; GPU errors.
 pub fn histogram2d_device(
     x: &DeviceArray,
     y: &DeviceArray,
+    weights: Option<&DeviceArray>,
     params: &DensityParams,
 ) -> Result<DeviceHistogram> {
-    let plan = device_plan(x, y, params)?;
+    let (plan, weight_stats) = device_plan(x, y, weights, params)?;
     let ctx = x.gpu();
-    match refusal(x, y, &plan) {
-        None => {
-            let binner = bin(x, y, &plan)?;
-            let (mut recording, recorded) = binner.finish_recorded()?;
-            let cells = plan.x.bins() * plan.y.bins();
-            let shape = vec![plan.x.bins(), plan.y.bins()];
-            let grid = match recorded.host_counts() {
-                // Counts flushed to the host so no u32 cell wraps (over 2^31 points): merged
-                // there, a rare case.
-                Some(host) => {
-                    let device: Vec<u32> = {
-                        ctx.submit("the histogram", recording)?;
-                        ctx.read_back(recorded.buffer(), 0, cells)?
-                    };
-                    let merged: Vec<f64> = host
-                        .iter()
-                        .zip(&device)
-                        .map(|(&h, &d)| (h + u64::from(d)) as f64)
-                        .collect();
-                    let merged = ndarray::Array2::from_shape_vec((shape[0], shape[1]), merged)
-                        .expect("grid");
-                    DeviceArray::from_host(ctx, merged.view(), float64_arith(ctx))?
-                }
-                None => {
-                    let (buffer, storage) =
-                        record_float64(ctx, &mut recording, recorded.buffer(), cells)?;
-                    ctx.submit("the histogram", recording)?;
-                    DeviceArray::from_parts(ctx, buffer, shape, DType::Float64, storage)
-                }
+    let weighted = weights.zip(weight_stats);
+    let refused = refusal(x, y, &plan)
+        .or_else(|| weighted.and_then(|(w, stats)| weights_refusal(w, stats, &plan)));
+    if let Some(reason) = refused {
+        crate::gpu::note_cpu_fallback(|| format!("histogram2d: {reason}; computed on the CPU"));
+        let (hx, hy) = (host_f64(x)?, host_f64(y)?);
+        let hw = weights.map(host_f64).transpose()?;
+        let histogram = super::histogram2d(
+            crate::gpu::Device::Cpu,
+            hx.view(),
+            hy.view(),
+            hw.as_ref().map(|w| w.view()),
+            &plan,
+        )?;
+        return on_device(ctx, histogram);
+    }
+    if let Some((w, stats)) = weighted {
+        let shift = stats
+            .fixed_point_shift()
+            .expect("checked by weights_refusal");
+        let binner = bin(x, y, Some((w, shift)), &plan)?;
+        return on_device(ctx, binner.finish()?);
+    }
+    let binner = bin(x, y, None, &plan)?;
+    let (mut recording, recorded) = binner.finish_recorded()?;
+    let cells = plan.x.bins() * plan.y.bins();
+    let shape = vec![plan.x.bins(), plan.y.bins()];
+    let grid = match recorded.host_counts() {
+        // Counts flushed to the host so no u32 cell wraps (over 2^31 points): merged there, a
+        // rare case.
+        Some(host) => {
+            let device: Vec<u32> = {
+                ctx.submit("the histogram", recording)?;
+                ctx.read_back(recorded.buffer(), 0, cells)?
             };
-            Ok(DeviceHistogram {
-                grid,
-                x_edges: plan.x.as_slice().to_vec(),
-                y_edges: plan.y.as_slice().to_vec(),
-                report: Report::Device {
-                    buffer: recorded.report,
-                    added: x.len() as u64,
-                },
-            })
+            let merged: Vec<f64> = host
+                .iter()
+                .zip(&device)
+                .map(|(&h, &d)| (h + u64::from(d)) as f64)
+                .collect();
+            let merged =
+                ndarray::Array2::from_shape_vec((shape[0], shape[1]), merged).expect("grid");
+            DeviceArray::from_host(ctx, merged.view(), float64_arith(ctx))?
         }
-        Some(reason) => {
-            crate::gpu::note_cpu_fallback(|| format!("histogram2d: {reason}; computed on the CPU"));
-            let (hx, hy) = (host_f64(x)?, host_f64(y)?);
-            let histogram =
-                super::histogram2d(crate::gpu::Device::Cpu, hx.view(), hy.view(), None, &plan)?;
-            Ok(DeviceHistogram {
-                grid: DeviceArray::from_host(ctx, histogram.values.view(), float64_arith(ctx))?,
-                x_edges: histogram.x_edges,
-                y_edges: histogram.y_edges,
-                report: Report::Host([
-                    histogram.used,
-                    histogram.out_of_range,
-                    histogram.non_finite,
-                ]),
-            })
+        None => {
+            let (buffer, storage) = record_float64(ctx, &mut recording, recorded.buffer(), cells)?;
+            ctx.submit("the histogram", recording)?;
+            DeviceArray::from_parts(ctx, buffer, shape, DType::Float64, storage)
         }
+    };
+    Ok(DeviceHistogram {
+        grid,
+        x_edges: plan.x.as_slice().to_vec(),
+        y_edges: plan.y.as_slice().to_vec(),
+        report: Report::Device {
+            buffer: recorded.report,
+            added: x.len() as u64,
+        },
+    })
+}
+
+/// A histogram finished on the host, its grid put on the device.
+fn on_device(ctx: &GpuContext, histogram: super::Histogram) -> Result<DeviceHistogram> {
+    Ok(DeviceHistogram {
+        grid: DeviceArray::from_host(ctx, histogram.values.view(), float64_arith(ctx))?,
+        x_edges: histogram.x_edges,
+        y_edges: histogram.y_edges,
+        report: Report::Host([histogram.used, histogram.out_of_range, histogram.non_finite]),
+    })
+}
+
+/// Why the device path cannot sum `weights` (of statistics `stats`) under `plan`; `None`
+/// when it can.
+fn weights_refusal(
+    weights: &DeviceArray,
+    stats: WeightStats,
+    plan: &DensityPlan,
+) -> Option<String> {
+    if !widens_in_one_binding(weights) {
+        Some(
+            "double-float weights, or float32 weights past one binding, are summed on the host"
+                .into(),
+        )
+    } else if stats.fixed_point_shift().is_none() {
+        Some("NaN, infinite or too large weights need float sums (NumPy's NaN bins)".into())
+    } else {
+        DensityGpu::refusal(weights.gpu(), plan, true)
     }
 }
 
@@ -205,12 +244,14 @@ fn float64_arith(ctx: &GpuContext) -> Arith {
 pub(crate) fn device_plan(
     x: &DeviceArray,
     y: &DeviceArray,
+    weights: Option<&DeviceArray>,
     params: &DensityParams,
-) -> Result<DensityPlan> {
-    if !x.gpu().same(y.gpu()) {
-        return Err(Error::param("y", "x and y live on different GPUs"));
-    }
-    for (name, array) in [("x", x), ("y", y)] {
+) -> Result<(DensityPlan, Option<WeightStats>)> {
+    let named = [("x", Some(x)), ("y", Some(y)), ("weights", weights)];
+    for (name, array) in named.iter().filter_map(|(n, a)| a.map(|a| (*n, a))) {
+        if !x.gpu().same(array.gpu()) {
+            return Err(Error::param(name, "the arrays live on different GPUs"));
+        }
         if array.shape().len() != 1 {
             return Err(Error::param(
                 name,
@@ -227,6 +268,15 @@ pub(crate) fn device_plan(
     if x.len() != y.len() {
         return Err(Error::points_mismatch(x.len(), y.len()));
     }
+    if let Some(w) = weights {
+        if w.len() != x.len() {
+            return Err(Error::ShapeMismatch {
+                what: "weights",
+                expected: format!("one weight per point ({})", x.len()),
+                got: w.shape().to_vec(),
+            });
+        }
+    }
     // NumPy computes float32 points' automatic edges in float32 only when both are float32.
     let points = if x.dtype() == DType::Float32 && y.dtype() == DType::Float32 {
         PointType::F32
@@ -238,17 +288,44 @@ pub(crate) fn device_plan(
             .bins
             .iter()
             .any(|b| matches!(b, super::BinSpec::Count(_)));
-    let (bx, by) = if !needs_bounds {
-        (Bounds::EMPTY, Bounds::EMPTY)
-    } else if widens_in_one_binding(x) && widens_in_one_binding(y) {
-        device_bounds(x, y)?
+    // The extents needed, in one reduction: the points' for the automatic range, the
+    // weights' for their fixed-point scale.
+    let mut arrays = Vec::new();
+    if needs_bounds {
+        arrays.extend([x, y]);
+    }
+    arrays.extend(weights);
+    let bounds = if arrays.iter().all(|a| widens_in_one_binding(a)) {
+        device_bounds(&arrays)?
     } else {
-        (
-            Bounds::of(host_f64(x)?.view()),
-            Bounds::of(host_f64(y)?.view()),
-        )
+        arrays
+            .iter()
+            .map(|a| Ok(Bounds::of(host_f64(a)?.view())))
+            .collect::<Result<Vec<_>>>()?
     };
-    params.plan_from_bounds(bx, by, points)
+    let (bx, by) = if needs_bounds {
+        (bounds[0], bounds[1])
+    } else {
+        (Bounds::EMPTY, Bounds::EMPTY)
+    };
+    let stats = weights.map(|w| {
+        let b = bounds[bounds.len() - 1];
+        if w.is_empty() {
+            WeightStats::EMPTY
+        } else {
+            let all_finite = !b.nan && b.min.is_finite() && b.max.is_finite();
+            WeightStats {
+                count: w.len() as u64,
+                max_abs: if all_finite {
+                    b.min.abs().max(b.max.abs())
+                } else {
+                    0.0
+                },
+                all_finite,
+            }
+        }
+    });
+    Ok((params.plan_from_bounds(bx, by, points)?, stats))
 }
 
 /// Whether the array holds its values exactly as float64 bits or float32 words.
@@ -384,37 +461,89 @@ pub(crate) fn record_float64_bits(recording: &mut Recording, x: &DeviceArray) ->
 pub(crate) fn bin<'c>(
     x: &'c DeviceArray,
     y: &DeviceArray,
+    weights: Option<(&DeviceArray, i32)>,
     plan: &DensityPlan,
 ) -> Result<GpuBinner<'c>> {
     let ctx = x.gpu();
     let kernels = Kernels::new(ctx)?;
-    let mut binner = GpuBinner::new(ctx, &DensityGpu::new(ctx)?, plan)?;
+    let pipelines = DensityGpu::new(ctx)?;
+    let mut binner = match weights {
+        None => GpuBinner::new(ctx, &pipelines, plan)?,
+        Some((_, shift)) => GpuBinner::new_weighted(ctx, &pipelines, plan, shift)?,
+    };
     let chunk = chunk_points(ctx);
     for first in (0..x.len()).step_by(chunk) {
         let count = chunk.min(x.len() - first);
-        binner.add_device_points(count, |ctx, recording, slot| {
-            fill(ctx, &kernels, recording, (x, y), (first, count), slot)
-        })?;
+        match weights {
+            None => binner.add_device_points(count, |ctx, recording, slot| {
+                fill(ctx, &kernels, recording, (x, y), (first, count), slot)
+            })?,
+            Some((w, shift)) => {
+                binner.add_device_points_weighted(count, |ctx, recording, slot, fixed| {
+                    fill(ctx, &kernels, recording, (x, y), (first, count), slot)?;
+                    record_fixed(ctx, &kernels, recording, w, (first, count), shift, fixed)
+                })?
+            }
+        }
     }
     Ok(binner)
 }
 
-/// The extent of `x` and of `y` (arrays holding float64 bits or float32 words), reduced on the
-/// device chunk by chunk and finished on the host: one submit, one wait.
-fn device_bounds(x: &DeviceArray, y: &DeviceArray) -> Result<(Bounds, Bounds)> {
-    let ctx = x.gpu();
+/// Records weights `first .. first + count` of `w` as bin.wgsl's 64-bit fixed point, scaled
+/// by 2^`shift`, into `fixed`: their float64 bits gathered (copied, or float32 widened) into
+/// scratch, then converted exactly.
+fn record_fixed(
+    ctx: &GpuContext,
+    kernels: &Kernels,
+    recording: &mut Recording,
+    w: &DeviceArray,
+    (first, count): (usize, usize),
+    shift: i32,
+    fixed: &GpuBuffer,
+) -> Result<()> {
+    // The weights as both coordinates of a point chunk: the first half holds their bits.
+    let scratch = ctx.storage_buffer("weights as float64", (count * POINT_BYTES) as u64)?;
+    fill(ctx, kernels, recording, (w, w), (first, count), &scratch)?;
+    let groups = count.div_ceil(DEVICE_WG);
+    let uniform = ctx.uniform(
+        "density device uniform",
+        &DeviceUniform {
+            first: 0,
+            count: count as u32,
+            groups: groups as u32,
+            native: shift as u32,
+        },
+    )?;
+    ctx.record_dispatch(
+        "weights to fixed point",
+        recording,
+        &kernels.to_fixed,
+        &[&uniform, &scratch, fixed],
+        groups as u64,
+    )
+}
+
+/// The extent of each of `arrays` (of one length, holding float64 bits or float32 words),
+/// reduced on the device chunk by chunk and finished on the host: one submit, one wait.
+fn device_bounds(arrays: &[&DeviceArray]) -> Result<Vec<Bounds>> {
+    let mut bounds = vec![Bounds::EMPTY; arrays.len()];
+    let Some(first_array) = arrays.first() else {
+        return Ok(bounds);
+    };
+    let ctx = first_array.gpu();
     let kernels = Kernels::new(ctx)?;
-    let n = x.len();
+    let n = first_array.len();
     let chunk = chunk_points(ctx);
     let per_group = DEVICE_WG * BOUNDS_PER_THREAD;
     let chunks = n.div_ceil(chunk);
-    // Per chunk: the x groups then the y groups, three words-pairs each.
+    // Per array and chunk, three word pairs a workgroup.
     let groups_of = |count: usize| count.div_ceil(per_group);
-    let total_groups: usize = (0..chunks)
-        .map(|c| 2 * groups_of(chunk.min(n - c * chunk)))
-        .sum();
+    let total_groups: usize = arrays.len()
+        * (0..chunks)
+            .map(|c| groups_of(chunk.min(n - c * chunk)))
+            .sum::<usize>();
     if total_groups == 0 {
-        return Ok((Bounds::EMPTY, Bounds::EMPTY));
+        return Ok(bounds);
     }
     let partial = ctx.storage_buffer("histogram bounds", (total_groups * 3 * 8) as u64)?;
     let slot = ctx.storage_buffer(
@@ -423,22 +552,30 @@ fn device_bounds(x: &DeviceArray, y: &DeviceArray) -> Result<(Bounds, Bounds)> {
     )?;
     let mut recording = ctx.encoder();
     let mut at = 0usize;
-    let mut layout = Vec::with_capacity(chunks);
-    for c in 0..chunks {
-        let (first, count) = (c * chunk, chunk.min(n - c * chunk));
-        fill(ctx, &kernels, &mut recording, (x, y), (first, count), &slot)?;
-        let groups = groups_of(count);
-        for half in 0..2 {
+    let mut layout = Vec::with_capacity(chunks * arrays.len());
+    for (index, &array) in arrays.iter().enumerate() {
+        for c in 0..chunks {
+            let (first, count) = (c * chunk, chunk.min(n - c * chunk));
+            // The array as both coordinates of the slot; its first half is reduced.
+            fill(
+                ctx,
+                &kernels,
+                &mut recording,
+                (array, array),
+                (first, count),
+                &slot,
+            )?;
+            let groups = groups_of(count);
             let uniform = ctx.uniform(
                 "density device uniform",
                 &DeviceUniform {
-                    first: (half * count) as u32,
+                    first: 0,
                     count: count as u32,
                     groups: groups as u32,
                     native: 0,
                 },
             )?;
-            // Each half's partials at its own place in the one buffer: bound from there.
+            // Each part's partials at its own place in the one buffer read back.
             let out = ctx.storage_buffer("histogram bounds part", (groups * 3 * 8) as u64)?;
             ctx.record_dispatch(
                 "the points' extent",
@@ -456,21 +593,20 @@ fn device_bounds(x: &DeviceArray, y: &DeviceArray) -> Result<(Bounds, Bounds)> {
                     (groups * 3 * 8) as u64,
                 );
             })?;
-            layout.push((half, at, groups));
+            layout.push((index, at, groups));
             at += groups;
         }
     }
-    let mut bounds = [Bounds::EMPTY, Bounds::EMPTY];
     ctx.submit_and_read_with::<[u32; 2]>(
         "the points' extent",
         recording,
         &partial,
         total_groups * 3,
         |words| {
-            for &(half, at, groups) in &layout {
+            for &(index, at, groups) in &layout {
                 for g in at..at + groups {
                     let (lo, hi, nan) = (words[3 * g], words[3 * g + 1], words[3 * g + 2][0]);
-                    let b = &mut bounds[half];
+                    let b = &mut bounds[index];
                     b.nan |= nan != 0;
                     // The identities (no non-NaN value in the group) are not values.
                     if lo != [u32::MAX, u32::MAX] {
@@ -481,7 +617,7 @@ fn device_bounds(x: &DeviceArray, y: &DeviceArray) -> Result<(Bounds, Bounds)> {
             }
         },
     )?;
-    Ok((bounds[0], bounds[1]))
+    Ok(bounds)
 }
 
 /// The float64 of an order key (high, low): the inverse of bin.wgsl's `order_key`.

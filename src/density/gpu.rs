@@ -568,7 +568,7 @@ impl<'c> GpuBinner<'c> {
     /// chunks ago is waited for before it is overwritten).
     fn submit_chunk(&mut self, x: &[f64], y: &[f64]) -> Result<()> {
         let points = x.len();
-        self.submit_points(points, |ctx, _, slot| {
+        self.submit_points(points, false, |ctx, _, slot, _| {
             ctx.write_at(slot, 0, x)?;
             ctx.write_at(slot, (points * 8) as u64, y)
         })
@@ -592,7 +592,32 @@ impl<'c> GpuBinner<'c> {
             ));
         }
         self.added += points as u64;
-        self.submit_points(points, fill)
+        self.submit_points(points, false, |ctx, recording, slot, _| {
+            fill(ctx, recording, slot)
+        })
+    }
+
+    /// As [`GpuBinner::add_device_points`] for a weighted binner: `fill` also records the
+    /// chunk's weights, as bin.wgsl's 64-bit fixed point at this binner's scale, into the
+    /// second buffer it is given (at least `points` * 8 bytes).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a counting binner; GPU errors.
+    pub(crate) fn add_device_points_weighted(
+        &mut self,
+        points: usize,
+        fill: impl FnOnce(&GpuContext, &mut crate::gpu::Recording, &GpuBuffer, &GpuBuffer) -> Result<()>,
+    ) -> Result<()> {
+        if self.weighted.is_none() {
+            return Err(Error::param(
+                "weights",
+                "a counting binner takes no weights",
+            ));
+        }
+        self.added += points as u64;
+        self.submit_points(points, true, |ctx, recording, slot, weights| {
+            fill(ctx, recording, slot, weights.expect("a weighted binner"))
+        })
     }
 
     /// Binds the next slot to a chunk of `points` points, has `fill` put them there (host
@@ -600,7 +625,13 @@ impl<'c> GpuBinner<'c> {
     fn submit_points(
         &mut self,
         points: usize,
-        fill: impl FnOnce(&GpuContext, &mut crate::gpu::Recording, &GpuBuffer) -> Result<()>,
+        device_weights: bool,
+        fill: impl FnOnce(
+            &GpuContext,
+            &mut crate::gpu::Recording,
+            &GpuBuffer,
+            Option<&GpuBuffer>,
+        ) -> Result<()>,
     ) -> Result<()> {
         let ctx = self.ctx;
         if points == 0 {
@@ -638,14 +669,27 @@ impl<'c> GpuBinner<'c> {
             },
         )?;
         let mut encoder = self.recording();
-        fill(ctx, &mut encoder, &points_buffer)?;
-        if let Some(w) = &mut self.weighted {
-            let bytes = (points * 8) as u64;
-            if w.slots[slot].as_ref().is_none_or(|b| b.bytes() < bytes) {
-                w.slots[slot] = Some(ctx.storage_buffer("density weights", bytes)?);
+        let weights_buffer = match &mut self.weighted {
+            Some(w) => {
+                let bytes = (points * 8) as u64;
+                if w.slots[slot].as_ref().is_none_or(|b| b.bytes() < bytes) {
+                    w.slots[slot] = Some(ctx.storage_buffer("density weights", bytes)?);
+                }
+                let weights_buffer = w.slots[slot].clone().expect("just made");
+                if !device_weights {
+                    ctx.write_at(&weights_buffer, 0, &w.fixed)?;
+                }
+                Some(weights_buffer)
             }
-            let weights_buffer = w.slots[slot].clone().expect("just made");
-            ctx.write_at(&weights_buffer, 0, &w.fixed)?;
+            None => None,
+        };
+        fill(
+            ctx,
+            &mut encoder,
+            &points_buffer,
+            weights_buffer.as_ref().filter(|_| device_weights),
+        )?;
+        if let (Some(w), Some(weights_buffer)) = (&self.weighted, &weights_buffer) {
             ctx.record_dispatch(
                 "recording a weighted density chunk",
                 &mut encoder,
@@ -656,7 +700,7 @@ impl<'c> GpuBinner<'c> {
                     &self.edges,
                     &self.counts,
                     &self.report,
-                    &weights_buffer,
+                    weights_buffer,
                     &w.sums,
                 ],
                 groups,

@@ -265,7 +265,7 @@ pub fn heatmap_device(
     use crate::density::device as on_device;
     check_size(params)?;
     let ctx = x.gpu();
-    let plan = on_device::device_plan(x, y, &density_params(params))?;
+    let (plan, _) = on_device::device_plan(x, y, None, &density_params(params))?;
     let refusal = if HeatmapGpu::supports(ctx, params) {
         on_device::refusal(x, y, &plan)
     } else {
@@ -294,7 +294,7 @@ pub fn heatmap_device(
         };
         return heatmap(Device::Gpu(ctx, crate::Precision::Auto), &points, params);
     }
-    render_recorded(ctx, on_device::bin(x, y, &plan)?, params)
+    render_recorded(ctx, on_device::bin(x, y, None, &plan)?, params)
 }
 
 /// [`render_histogram`] of a histogram whose grid lives on a GPU

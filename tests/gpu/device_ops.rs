@@ -552,7 +552,7 @@ fn device_histograms_count_exactly_as_the_cpu() {
                             let dy =
                                 DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up");
                             assert!(matches!(
-                                histogram2d_device(&dx, &dy, &params),
+                                histogram2d_device(&dx, &dy, None, &params),
                                 Err(gpusci::Error::InvalidParam { .. })
                             ));
                             continue;
@@ -564,7 +564,7 @@ fn device_histograms_count_exactly_as_the_cpu() {
                             DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up"),
                             DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up"),
                         );
-                        let got = histogram2d_device(&dx, &dy, &params).expect("float32");
+                        let got = histogram2d_device(&dx, &dy, None, &params).expect("float32");
                         same_histogram(
                             &got,
                             &want,
@@ -582,7 +582,7 @@ fn device_histograms_count_exactly_as_the_cpu() {
                                 DeviceArray::from_host(ctx, y.view(), Arith::Native64).expect("up"),
                             );
                             let (got, notes) =
-                                capture_cpu_notes(|| histogram2d_device(&dx, &dy, &params));
+                                capture_cpu_notes(|| histogram2d_device(&dx, &dy, None, &params));
                             assert!(notes.is_empty(), "binned on the device: {notes:?}");
                             same_histogram(
                                 &got.expect("float64"),
@@ -599,7 +599,7 @@ fn device_histograms_count_exactly_as_the_cpu() {
                                     .expect("up"),
                             );
                             let (got, notes) =
-                                capture_cpu_notes(|| histogram2d_device(&dx, &dy, &params));
+                                capture_cpu_notes(|| histogram2d_device(&dx, &dy, None, &params));
                             let got = got.expect("double-float");
                             assert!(
                                 notes.iter().any(|n| n.contains("double-float")),
@@ -633,9 +633,9 @@ fn a_device_histogram_with_a_range_returns_without_waiting() {
             let dx = DeviceArray::from_host(ctx, x.view(), Arith::Single).expect("up");
             let dy = DeviceArray::from_host(ctx, y.view(), Arith::Single).expect("up");
             let params = DensityParams::new(100, 100).with_range([-2.0, 3.0], [0.0, 1.0]);
-            histogram2d_device(&dx, &dy, &params).expect("first");
+            histogram2d_device(&dx, &dy, None, &params).expect("first");
             ctx.reset_stats();
-            let got = histogram2d_device(&dx, &dy, &params).expect("warm");
+            let got = histogram2d_device(&dx, &dy, None, &params).expect("warm");
             let stats = ctx.reset_stats();
             assert_eq!(stats.waits, 0, "nothing waited for: {stats:?}");
             assert_eq!(
@@ -676,7 +676,7 @@ fn float32_subnormals_zeros_and_infinities_widen_exactly() {
         |ctx| {
             let dx = DeviceArray::from_host(ctx, x.view(), Arith::Single).expect("up");
             let dy = DeviceArray::from_host(ctx, y.view(), Arith::Single).expect("up");
-            let got = histogram2d_device(&dx, &dy, &params).expect("histogram");
+            let got = histogram2d_device(&dx, &dy, None, &params).expect("histogram");
             same_histogram(&got, &want, "float32 specials");
         },
     );
@@ -963,7 +963,7 @@ fn device_inputs_near_the_binding_limit_move_to_the_cpu_with_a_note() {
             let dx = DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up");
             let dy = DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up");
             let params = DensityParams::new(10, 10);
-            let (got, notes) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, &params));
+            let (got, notes) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, None, &params));
             assert!(
                 notes.iter().any(|n| n.contains("float32 array")),
                 "{notes:?}"
@@ -979,7 +979,7 @@ fn device_inputs_near_the_binding_limit_move_to_the_cpu_with_a_note() {
             let dx = DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up");
             let dy = DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up");
             let params = DensityParams::new(100, 100).with_range([-2.0, 3.0], [0.0, 1.0]);
-            let (got, notes) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, &params));
+            let (got, notes) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, None, &params));
             assert!(
                 notes.iter().any(|n| n.contains("float64 cells")),
                 "{notes:?}"
@@ -1091,8 +1091,8 @@ fn heatmaps_of_device_grids_draw_like_the_cpu_in_one_wait() {
                 )
                 .expect("cpu");
                 ctx.reset_stats();
-                let histogram =
-                    histogram2d_device(&dx, &dy, &density_params(&params)).expect("histogram");
+                let histogram = histogram2d_device(&dx, &dy, None, &density_params(&params))
+                    .expect("histogram");
                 let (got, notes) =
                     capture_cpu_notes(|| render_histogram_device(&histogram, &params));
                 let got = got.expect("heatmap");
@@ -1131,7 +1131,7 @@ fn heatmaps_of_device_grids_draw_like_the_cpu_in_one_wait() {
                 ..HeatmapParams::default()
             };
             let request = density_params(&params).with_density(true);
-            let (histogram, _) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, &request));
+            let (histogram, _) = capture_cpu_notes(|| histogram2d_device(&dx, &dy, None, &request));
             let histogram = histogram.expect("density");
             let (got, notes) = capture_cpu_notes(|| render_histogram_device(&histogram, &params));
             assert!(notes.is_empty(), "{notes:?}");
@@ -1147,6 +1147,105 @@ fn heatmaps_of_device_grids_draw_like_the_cpu_in_one_wait() {
                 got.expect("density heatmap").rgba == want.rgba,
                 "fractional values: the host grid's picture, pixel for pixel"
             );
+        },
+    );
+}
+
+#[test]
+fn weighted_device_histograms_sum_exactly_as_the_host_gpu_path() {
+    use gpusci::density::device::histogram2d_device;
+    use gpusci::density::{histogram2d, DensityParams, PointType};
+    crate::common::for_each_adapter_with_limits(
+        "weighted_device_histograms_sum_exactly_as_the_host_gpu_path",
+        // Points in a few chunks: 4096 a chunk.
+        |mut limits| {
+            limits.max_storage_buffer_binding_size = 64 << 10;
+            limits
+        },
+        |ctx| {
+            let f64_native = ctx.device().features().contains(wgpu::Features::SHADER_F64);
+            let (x, y) = scatter(10_007, 50, false);
+            let mut rng = rand::rngs::StdRng::seed_from_u64(51);
+            let mut w = Array1::from_shape_simple_fn(x.len(), || rng.random_range(-3.0..5.0));
+            w[0] = 0.0;
+            w[1] = -0.0;
+            w[2] = 1e-300;
+            w[3] = 123.456789;
+            w[4] = -2.5; // ties of the fixed point's rounding are away from zero
+            for params in [
+                DensityParams::new(17, 9).with_range([-2.0, 3.0], [0.0, 1.0]),
+                DensityParams::new(12, 20),
+            ] {
+                let host = |weights: &Array1<f64>, xs: &Array1<f64>, ys: &Array1<f64>, kind| {
+                    let plan = params.plan(xs.view(), ys.view(), kind).expect("plan");
+                    histogram2d(
+                        executor_on(ctx),
+                        xs.view(),
+                        ys.view(),
+                        Some(weights.view()),
+                        &plan,
+                    )
+                    .expect("host gpu")
+                };
+                // float32 points and weights, widened on the device.
+                let (x32, y32, w32) = (
+                    x.mapv(|v| v as f32),
+                    y.mapv(|v| v as f32),
+                    w.mapv(|v| v as f32),
+                );
+                let (dx, dy, dw) = (
+                    DeviceArray::from_host(ctx, x32.view(), Arith::Single).expect("up"),
+                    DeviceArray::from_host(ctx, y32.view(), Arith::Single).expect("up"),
+                    DeviceArray::from_host(ctx, w32.view(), Arith::Single).expect("up"),
+                );
+                let (got, notes) =
+                    capture_cpu_notes(|| histogram2d_device(&dx, &dy, Some(&dw), &params));
+                assert!(notes.is_empty(), "{notes:?}");
+                let want = host(
+                    &w32.mapv(f64::from),
+                    &x32.mapv(f64::from),
+                    &y32.mapv(f64::from),
+                    PointType::F32,
+                );
+                same_histogram(&got.expect("float32 weighted"), &want, "float32 weighted");
+                if f64_native {
+                    let (dx, dy, dw) = (
+                        DeviceArray::from_host(ctx, x.view(), Arith::Native64).expect("up"),
+                        DeviceArray::from_host(ctx, y.view(), Arith::Native64).expect("up"),
+                        DeviceArray::from_host(ctx, w.view(), Arith::Native64).expect("up"),
+                    );
+                    let (got, notes) =
+                        capture_cpu_notes(|| histogram2d_device(&dx, &dy, Some(&dw), &params));
+                    assert!(notes.is_empty(), "{notes:?}");
+                    let want = host(&w, &x, &y, PointType::F64);
+                    same_histogram(&got.expect("float64 weighted"), &want, "float64 weighted");
+                }
+            }
+            // NaN weights: summed on the CPU, as NumPy (NaN in their bins), with a note.
+            let mut bad = w.mapv(|v| v as f32);
+            bad[10] = f32::NAN;
+            let dx = DeviceArray::from_host(ctx, x.mapv(|v| v as f32).view(), Arith::Single)
+                .expect("up");
+            let dy = DeviceArray::from_host(ctx, y.mapv(|v| v as f32).view(), Arith::Single)
+                .expect("up");
+            let dw = DeviceArray::from_host(ctx, bad.view(), Arith::Single).expect("up");
+            let params = DensityParams::new(4, 4).with_range([-2.0, 3.0], [0.0, 1.0]);
+            let (got, notes) =
+                capture_cpu_notes(|| histogram2d_device(&dx, &dy, Some(&dw), &params));
+            assert!(notes.iter().any(|n| n.contains("NaN")), "{notes:?}");
+            let grid = got
+                .expect("NaN weights")
+                .grid
+                .to_host::<f64>()
+                .expect("grid");
+            assert_eq!(grid.iter().filter(|v| v.is_nan()).count(), 1, "one NaN bin");
+            // Weights of another length are refused.
+            let short = DeviceArray::from_host(ctx, bad.slice(ndarray::s![..5]), Arith::Single)
+                .expect("up");
+            assert!(matches!(
+                histogram2d_device(&dx, &dy, Some(&short), &params),
+                Err(gpusci::Error::ShapeMismatch { .. })
+            ));
         },
     );
 }
