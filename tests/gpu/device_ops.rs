@@ -448,18 +448,20 @@ fn a_warm_heatmap_of_points_waits_once_and_reports_like_the_cpu() {
                 (cpu.used, cpu.out_of_range, cpu.non_finite),
                 "the CPU's report"
             );
-            let differing = got
-                .rgba
-                .iter()
-                .zip(&cpu.rgba)
-                .filter(|(a, b)| a.abs_diff(**b) > 2)
-                .count();
+            let differing = levels_apart(&got.rgba, &cpu.rgba);
             assert_eq!(
                 differing, 0,
                 "the CPU's picture (float32 blur: within 2 levels)"
             );
         },
     );
+}
+
+/// Colour channels of two pictures more than 2 levels apart (a float32 blur against the
+/// float64 CPU moves a pixel across at most one colormap entry).
+fn levels_apart(a: &[u8], b: &[u8]) -> usize {
+    assert_eq!(a.len(), b.len(), "pictures of one size");
+    a.iter().zip(b).filter(|(x, y)| x.abs_diff(**y) > 2).count()
 }
 
 /// Points for the histogram tests: clustered, with duplicates on edges, and (with `odd`) NaN,
@@ -725,12 +727,7 @@ fn heatmaps_of_device_points_draw_like_the_cpu_with_one_wait() {
                     (cpu.used, cpu.out_of_range, cpu.non_finite),
                     "{range:?}: the CPU's report"
                 );
-                let differing = got
-                    .rgba
-                    .iter()
-                    .zip(&cpu.rgba)
-                    .filter(|(a, b)| a.abs_diff(**b) > 2)
-                    .count();
+                let differing = levels_apart(&got.rgba, &cpu.rgba);
                 assert_eq!(
                     differing, 0,
                     "{range:?}: the CPU's picture (within 2 levels)"
@@ -1109,12 +1106,7 @@ fn heatmaps_of_device_grids_draw_like_the_cpu_in_one_wait() {
                     (want.used, want.out_of_range, want.non_finite),
                     "{scale:?}: the report"
                 );
-                let differing = got
-                    .rgba
-                    .iter()
-                    .zip(&want.rgba)
-                    .filter(|(a, b)| a.abs_diff(**b) > 2)
-                    .count();
+                let differing = levels_apart(&got.rgba, &want.rgba);
                 assert_eq!(
                     differing, 0,
                     "{scale:?}: the CPU's picture (within 2 levels)"
