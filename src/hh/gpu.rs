@@ -189,8 +189,19 @@ impl HhGpu {
                 ],
                 groups,
             )?;
-            ctx.submit_and_wait("a block of HH steps", encoder)?;
-            let count = ctx.read_back::<u32>(&spike_count, 0, 1)?[0] as usize;
+            // The spike count and the traces in one read-back; the spikes, whose number the
+            // count gives, in a second.
+            let mut parts = vec![(&spike_count, 4u64)];
+            if record > 0 {
+                parts.push((&trace, (steps * record as usize * 16) as u64));
+            }
+            let (mut count, mut block_trace) = (0usize, Vec::<[f32; 4]>::new());
+            ctx.submit_and_read_parts("a block of HH steps", encoder, &parts, |read| {
+                count = crate::gpu::mapped_as::<u32>(read[0])[0] as usize;
+                if let Some(traced) = read.get(1) {
+                    block_trace = crate::gpu::mapped_as::<[f32; 4]>(traced).into_owned();
+                }
+            })?;
             if count > capacity {
                 // Cannot happen (the capacity is the most crossings a block can hold); checked
                 // so that a driver fault is an error, not missing spikes.
@@ -203,8 +214,6 @@ impl HhGpu {
                 per_neuron[neuron as usize].push(step);
             }
             if record > 0 {
-                let block_trace: Vec<[f32; 4]> =
-                    ctx.read_back(&trace, 0, steps * record as usize)?;
                 for (s, row) in block_trace.chunks(record as usize).enumerate() {
                     for (k, x) in row.iter().enumerate() {
                         traces[k]

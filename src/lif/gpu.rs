@@ -370,10 +370,24 @@ impl LifGpu {
                 ],
                 networks as u64,
             )?;
-            ctx.submit_and_wait("a block of LIF steps", encoder)?;
-            carry = ctx.read_back(&carry_buffer, 0, 2 * networks)?;
-            let block_spikes: Vec<[u32; 2]> = ctx.read_back(&spikes, 0, networks * capacity)?;
-            let block_rec: Vec<f32> = ctx.read_back(&rec, 0, used)?;
+            // The block's carry, spikes and recordings in one read-back: one submit, one wait.
+            let (mut block_spikes, mut block_rec) = (Vec::new(), Vec::new());
+            ctx.submit_and_read_parts(
+                "a block of LIF steps",
+                encoder,
+                &[
+                    (&carry_buffer, (2 * networks * 4) as u64),
+                    (&spikes, (networks * capacity * 8) as u64),
+                    // At least one word (the buffer has it): no empty copy.
+                    (&rec, (used.max(1) * 4) as u64),
+                ],
+                |parts| {
+                    carry = crate::gpu::mapped_as::<u32>(parts[0]).into_owned();
+                    block_spikes = crate::gpu::mapped_as::<[u32; 2]>(parts[1]).into_owned();
+                    block_rec = crate::gpu::mapped_as::<f32>(parts[2]).into_owned();
+                    block_rec.truncate(used);
+                },
+            )?;
             let region = networks * len * nrec;
             for (g, run) in runs.iter_mut().enumerate() {
                 let count = carry[2 * g + 1] as usize;

@@ -271,8 +271,23 @@ impl SparseLifGpu {
                     pass.dispatch_workgroups(1, 1, 1);
                 }
             })?;
-            ctx.submit_and_wait("a block of sparse LIF steps", encoder)?;
-            let mut header: Vec<u32> = ctx.read_back(&ints_buffer, 0, HEADER as usize)?;
+            // The header (with the spike count) and the recordings in one read-back; the
+            // spikes, whose number it gives, in a second.
+            let (mut header, mut block_rec) = (Vec::new(), Vec::new());
+            ctx.submit_and_read_parts(
+                "a block of sparse LIF steps",
+                encoder,
+                &[
+                    (&ints_buffer, u64::from(HEADER) * 4),
+                    // At least one word (the buffer has it): no empty copy.
+                    (&rec, (used.max(1) * 4) as u64),
+                ],
+                |parts| {
+                    header = crate::gpu::mapped_as::<u32>(parts[0]).into_owned();
+                    block_rec = crate::gpu::mapped_as::<f32>(parts[1]).into_owned();
+                    block_rec.truncate(used);
+                },
+            )?;
             let count = header[3] as usize;
             if count > capacity {
                 return Err(Error::Gpu {
@@ -287,7 +302,6 @@ impl SparseLifGpu {
                 .collect();
             these.sort_unstable();
             run.spikes.extend(these);
-            let block_rec: Vec<f32> = ctx.read_back(&rec, 0, used)?;
             for s in 0..len {
                 run.rec
                     .row_mut(first_step + s)
