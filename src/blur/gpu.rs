@@ -328,6 +328,21 @@ pub(crate) fn fits_resident(
             .all(|pass| pass.table_bytes(element_bytes) <= budget)
 }
 
+/// Whether an `(images, rows, cols)` stack and every image's kernel table fit one storage
+/// binding (elements of `element_bytes`): what [`BlurGpu::encode_stack_resident`] needs.
+pub(crate) fn fits_resident_stack(
+    ctx: &GpuContext,
+    (images, rows, cols): (usize, usize, usize),
+    plans: &[BlurPlan],
+    element_bytes: usize,
+) -> bool {
+    let budget = ctx.max_binding_bytes();
+    (images * rows * cols * element_bytes) as u64 <= budget
+        && stack_passes(images, rows, cols, plans)
+            .iter()
+            .all(|pass| pass.table_bytes(element_bytes) <= budget)
+}
+
 impl<E: DeviceReal> BlurGpu<E> {
     /// Fetches (compiling on first use) the blur pipelines of `ctx` for elements `E`.
     ///
@@ -469,6 +484,22 @@ impl<E: DeviceReal> BlurGpu<E> {
         cval: f64,
     ) -> Result<GpuBuffer> {
         self.encode_passes(ctx, encoder, source, &plan_passes(shape, plan), cval)
+    }
+
+    /// Records the blur of every image of an `(images, rows, cols)` stack resident in `source`,
+    /// each with its own plan (the caller checked [`fits_resident_stack`]); returns the buffer
+    /// holding the result.
+    pub(crate) fn encode_stack_resident(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        source: GpuBuffer,
+        (images, rows, cols): (usize, usize, usize),
+        plans: &[BlurPlan],
+        cval: f64,
+    ) -> Result<GpuBuffer> {
+        let passes = stack_passes(images, rows, cols, plans);
+        self.encode_passes(ctx, encoder, source, &passes, cval)
     }
 
     /// Records the passes on data resident in `source` (a fresh, poisoned buffer per pass, so

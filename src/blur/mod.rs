@@ -1001,6 +1001,131 @@ pub fn gaussian_filter_device(input: &DeviceArray, params: &BlurParams) -> Resul
     }
 }
 
+/// `scipy.ndimage.gaussian_filter1d` of a 1-D float32 or float64 device array (`params` has
+/// one sigma): [`gaussian_filter_device`] on its one axis; the result stays on the GPU.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for an array that is not 1-D; as [`gaussian_filter_device`].
+pub fn gaussian_filter1d_device(input: &DeviceArray, params: &BlurParams) -> Result<DeviceArray> {
+    if input.shape().len() != 1 {
+        return Err(Error::param(
+            "input",
+            format!(
+                "gaussian_filter1d takes a 1-D array, not {}-D",
+                input.shape().len()
+            ),
+        ));
+    }
+    gaussian_filter_device(input, params)
+}
+
+/// [`gaussian_filter_stack`] of an `(N, H, W)` float32 or float64 stack on a GPU, each image
+/// with its own sigma; the result stays on that GPU (the output lives where the input lives),
+/// recorded and submitted without a wait. `nan_policy='omit'` and stacks (or kernel tables)
+/// past one storage binding are blurred on the CPU with a note and put back.
+///
+/// # Errors
+/// As [`BlurParams::plan_stack`]; [`Error::InvalidParam`] for an array that is not a 3-D
+/// float stack; [`Error::ExceedsLimit`] for a double-float stack and a constant-mode `cval`
+/// more than 2^90 from its values; GPU errors.
+pub fn gaussian_filter_stack_device(
+    stack: &DeviceArray,
+    sigmas: &[f64],
+    params: &BlurParams,
+) -> Result<DeviceArray> {
+    let &[images, rows, cols] = stack.shape() else {
+        return Err(Error::param(
+            "stack",
+            format!("a stack is (N, H, W), not {}-D", stack.shape().len()),
+        ));
+    };
+    if !matches!(stack.dtype(), DType::Float32 | DType::Float64) {
+        return Err(Error::param(
+            "stack",
+            format!("a {} stack is not float32 or float64", stack.dtype().name()),
+        ));
+    }
+    let plans = params.plan_stack(images, sigmas)?;
+    let cval = plans.first().map_or(0.0, |plan| plan.cval);
+    if let Some(plan) = plans.first() {
+        check_cval(stack.storage(), plan)?;
+    }
+    let element = match stack.storage() {
+        Storage::F32 => 4,
+        Storage::F64 | Storage::DoubleFloat { .. } => 8,
+    };
+    let ctx = stack.gpu();
+    let dims = (images, rows, cols);
+    let refusal = if plans.iter().any(|plan| plan.nan_policy == NanPolicy::Omit) {
+        Some("nan_policy='omit' separates NaN cells on the host")
+    } else if !gpu::fits_resident_stack(ctx, dims, &plans, element) {
+        Some("the stack or a kernel table is past one GPU storage binding")
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        crate::gpu::note_cpu_fallback(|| {
+            format!("gaussian_filter_stack: {reason}; computed on the CPU")
+        });
+        let arith = stack.storage().arith();
+        return if stack.dtype() == DType::Float32 {
+            let host = stack
+                .to_host::<f32>()?
+                .into_dimensionality::<ndarray::Ix3>()
+                .expect("3-D");
+            DeviceArray::from_host(ctx, cpu::run_stack_fast(host.view(), &plans).view(), arith)
+        } else {
+            let host = stack
+                .to_host::<f64>()?
+                .into_dimensionality::<ndarray::Ix3>()
+                .expect("3-D");
+            DeviceArray::from_host(ctx, cpu::run_stack_fast(host.view(), &plans).view(), arith)
+        };
+    }
+    let mut recording = ctx.encoder();
+    let source = stack.buffer().clone();
+    let output = if stack.is_empty() {
+        source
+    } else {
+        match stack.storage() {
+            Storage::F32 => gpu::BlurGpu::<f32>::new(ctx)?.encode_stack_resident(
+                ctx,
+                &mut recording,
+                source,
+                dims,
+                &plans,
+                cval,
+            )?,
+            Storage::F64 => gpu::BlurGpu::<f64>::new(ctx)?.encode_stack_resident(
+                ctx,
+                &mut recording,
+                source,
+                dims,
+                &plans,
+                cval,
+            )?,
+            storage @ Storage::DoubleFloat { .. } => {
+                gpu::BlurGpu::<crate::gpu::DoubleFloat>::new(ctx)?.encode_stack_resident(
+                    ctx,
+                    &mut recording,
+                    source,
+                    dims,
+                    &plans,
+                    cval / storage.up(),
+                )?
+            }
+        }
+    };
+    ctx.submit("the stack's blur", recording)?;
+    Ok(DeviceArray::from_parts(
+        ctx,
+        output,
+        stack.shape().to_vec(),
+        stack.dtype(),
+        stack.storage(),
+    ))
+}
+
 /// A host array blurred through a device array when the GPU path takes it
 /// ([`crate::array::host_call`]: uploaded once, recorded, read back once straight into the
 /// result). `None` when the request needs the tiled or `omit` paths, or a cval double-float

@@ -1241,3 +1241,98 @@ fn weighted_device_histograms_sum_exactly_as_the_host_gpu_path() {
         },
     );
 }
+
+#[test]
+fn device_stacks_blur_each_image_with_its_sigma_like_the_cpu() {
+    use gpusci::blur::NanPolicy;
+    use gpusci::blur::{gaussian_filter_stack, gaussian_filter_stack_device, BlurParams, Mode};
+    for_each_adapter(
+        "device_stacks_blur_each_image_with_its_sigma_like_the_cpu",
+        |ctx| {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(60);
+            let stack =
+                ndarray::Array3::from_shape_simple_fn((4, 23, 17), || rng.random_range(-1.0..1.0));
+            let sigmas = [0.0, 0.7, 2.0, 5.5];
+            let params = BlurParams::new(1.0)
+                .with_mode(Mode::Constant)
+                .with_cval(0.25);
+            let want =
+                gaussian_filter_stack(Device::Cpu, stack.view(), &sigmas, &params).expect("cpu");
+            // float32, and float64 in each arithmetic.
+            let s32 = stack.mapv(|v| v as f32);
+            let d = DeviceArray::from_host(ctx, s32.view(), Arith::Single).expect("up");
+            ctx.reset_stats();
+            let got = gaussian_filter_stack_device(&d, &sigmas, &params).expect("stack");
+            assert_eq!(ctx.reset_stats().waits, 0, "recorded, not waited for");
+            let want32 =
+                gaussian_filter_stack(Device::Cpu, s32.view(), &sigmas, &params).expect("cpu");
+            assert_close(
+                got.to_host::<f32>().expect("read").view(),
+                want32.into_dyn().view(),
+                Tol {
+                    abs: 1e-5,
+                    rel: 1e-5,
+                },
+                "float32 stack",
+            );
+            let mut ariths = vec![Arith::DoubleFloat];
+            if ctx.device().features().contains(wgpu::Features::SHADER_F64) {
+                ariths.push(Arith::Native64);
+            }
+            for arith in ariths {
+                let d = DeviceArray::from_host(ctx, stack.view(), arith).expect("up");
+                let got = gaussian_filter_stack_device(&d, &sigmas, &params).expect("stack");
+                assert_close(
+                    got.to_host::<f64>().expect("read").view(),
+                    want.clone().into_dyn().view(),
+                    Tol {
+                        abs: 1e-13,
+                        rel: 1e-13,
+                    },
+                    &format!("{arith:?} stack"),
+                );
+            }
+            // omit runs on the CPU with a note, and comes back.
+            let omit = params.clone().with_nan_policy(NanPolicy::Omit);
+            let d = DeviceArray::from_host(ctx, stack.view(), Arith::DoubleFloat).expect("up");
+            let (got, notes) =
+                capture_cpu_notes(|| gaussian_filter_stack_device(&d, &sigmas, &omit));
+            assert!(notes.iter().any(|n| n.contains("omit")), "{notes:?}");
+            let want =
+                gaussian_filter_stack(Device::Cpu, stack.view(), &sigmas, &omit).expect("cpu");
+            assert_close(
+                got.expect("omit").to_host::<f64>().expect("read").view(),
+                want.into_dyn().view(),
+                Tol {
+                    abs: 1e-13,
+                    rel: 1e-13,
+                },
+                "omit stack",
+            );
+            // gaussian_filter1d of one image's row, on the device.
+            let row = s32.slice(ndarray::s![1, 3, ..]).to_owned();
+            let d1 = DeviceArray::from_host(ctx, row.view(), Arith::Single).expect("up");
+            let one = BlurParams::new(1.5);
+            let got = gpusci::blur::gaussian_filter1d_device(&d1, &one).expect("1-D");
+            let want = gpusci::blur::gaussian_filter1d(Device::Cpu, row.view(), &one).expect("cpu");
+            assert_close(
+                got.to_host::<f32>().expect("read").view(),
+                want.into_dyn().view(),
+                Tol {
+                    abs: 1e-5,
+                    rel: 1e-5,
+                },
+                "gaussian_filter1d",
+            );
+            assert!(
+                gpusci::blur::gaussian_filter1d_device(&d, &one).is_err(),
+                "a 3-D array"
+            );
+            // Not a stack.
+            let flat =
+                DeviceArray::from_host(ctx, s32.index_axis(ndarray::Axis(0), 0), Arith::Single)
+                    .expect("up");
+            assert!(gaussian_filter_stack_device(&flat, &sigmas, &params).is_err());
+        },
+    );
+}
