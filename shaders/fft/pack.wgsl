@@ -77,6 +77,61 @@ fn c2r_pre(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups
     dst[t] = c_add(even, complex(real_neg(c_im(odd)), c_re(odd)));
 }
 
+// Real transforms of any length n (not a power of two) as complex transforms of n points; here
+// `u.half` holds n and `u.rows` the rows.
+// - widen_real: each real sample as a complex value (imaginary part 0).
+// - first_bins: of each row's n bins, the n / 2 + 1 that rfft returns.
+// - mirror: a row of n / 2 + 1 bins to its full Hermitian spectrum of n (bins past the half
+//   are the conjugates of their mirrors; the imaginary parts of the DC and, for even n, the
+//   Nyquist bin are dropped, as NumPy's irfft drops them).
+// - keep_real: the real parts of the inverse transform.
+@group(0) @binding(1) var<storage, read> reals_in: array<Real>;
+@group(0) @binding(2) var<storage, read_write> reals_out: array<Real>;
+
+@compute @workgroup_size(64)
+fn widen_real(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+              @builtin(local_invocation_index) li: u32) {
+    let t = linear_index(wg, groups, li);
+    if (t >= u.half * u.rows) { return; }
+    dst[t] = complex(reals_in[t], real(0.0));
+}
+
+@compute @workgroup_size(64)
+fn first_bins(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+              @builtin(local_invocation_index) li: u32) {
+    let t = linear_index(wg, groups, li);
+    let bins = u.half / 2u + 1u;
+    if (t >= bins * u.rows) { return; }
+    dst[t] = src[(t / bins) * u.half + t % bins];
+}
+
+@compute @workgroup_size(64)
+fn mirror(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+          @builtin(local_invocation_index) li: u32) {
+    let t = linear_index(wg, groups, li);
+    let n = u.half;
+    if (t >= n * u.rows) { return; }
+    let bins = n / 2u + 1u;
+    let row = t / n;
+    let j = t % n;
+    var x: Complex;
+    if (j < bins) {
+        x = src[row * bins + j];
+        if (j == 0u || 2u * j == n) { x = complex(c_re(x), real(0.0)); }
+    } else {
+        x = c_conj(src[row * bins + n - j]);
+    }
+    dst[t] = x;
+}
+
+@compute @workgroup_size(64)
+fn keep_real(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+              @builtin(local_invocation_index) li: u32) {
+    let t = linear_index(wg, groups, li);
+    if (t >= u.half * u.rows) { return; }
+    reals_out[t] = c_re(src[t]);
+}
+
 const TILE: u32 = 16u;
 var<workgroup> tile: array<Complex, 272>; // 16 x 17: the pad keeps columns off one bank
 

@@ -3,8 +3,8 @@
 //! new array there (the output lives where the input lives).
 //!
 //! The GPU path takes the whole array in one binding, NumPy's default `n` (the axis's length;
-//! for `irfft`, `2 (m - 1)`), `axis=-1` and `norm="backward"`; `rfft` and `irfft` lengths that
-//! are powers of two from 2 up (the packed half-length transform). Anything else is computed
+//! for `irfft`, `2 (m - 1)`), `axis=-1` and `norm="backward"`; real transforms of any length
+//! (powers of two by the packed half-length transform, others as n-point complex transforms). Anything else is computed
 //! on the CPU with a note and put back on the device. double-float arrays keep their scaling:
 //! a transform is linear, and its sums grow by at most n, far inside float32's range.
 
@@ -267,13 +267,6 @@ fn refusal(
         ))
     } else if params.norm != Norm::Backward {
         Some("the device path scales as norm='backward'".into())
-    } else if kind != (Kind::Complex { inverse: false })
-        && kind != (Kind::Complex { inverse: true })
-        && (n < 2 || !n.is_power_of_two())
-    {
-        Some(format!(
-            "the device path's real transforms take powers of two (n={n})"
-        ))
     } else if input.is_empty() {
         Some("the array is empty".into())
     } else {
@@ -318,16 +311,21 @@ fn record_in<E: DeviceReal>(
         Kind::Real => {
             let bins = n / 2 + 1;
             let output = ctx.storage_buffer("rfft output", (rows * bins) as u64 * 2 * element)?;
-            let (scratch, scratch2) = real_scratch::<E>(ctx, n, rows)?;
-            fft.record_r2c(
-                ctx,
-                recording,
-                input.buffer(),
-                &output,
-                (&scratch, &scratch2),
-                n,
-                rows,
-            )?;
+            if n >= 2 && n.is_power_of_two() {
+                // Half the work: the packed half-length transform.
+                let (scratch, scratch2) = real_scratch::<E>(ctx, n, rows)?;
+                fft.record_r2c(
+                    ctx,
+                    recording,
+                    input.buffer(),
+                    &output,
+                    (&scratch, &scratch2),
+                    n,
+                    rows,
+                )?;
+            } else {
+                fft.record_r2c_any(ctx, recording, (input.buffer(), &output), n, rows)?;
+            }
             *shape.last_mut().expect("at least 1-D") = bins;
             let dtype = if input.dtype() == DType::Float32 {
                 DType::Complex64
@@ -338,16 +336,20 @@ fn record_in<E: DeviceReal>(
         }
         Kind::InverseReal => {
             let output = ctx.storage_buffer("irfft output", (rows * n) as u64 * element)?;
-            let (scratch, scratch2) = real_scratch::<E>(ctx, n, rows)?;
-            fft.record_c2r(
-                ctx,
-                recording,
-                input.buffer(),
-                &output,
-                (&scratch, &scratch2),
-                n,
-                rows,
-            )?;
+            if n >= 2 && n.is_power_of_two() {
+                let (scratch, scratch2) = real_scratch::<E>(ctx, n, rows)?;
+                fft.record_c2r(
+                    ctx,
+                    recording,
+                    input.buffer(),
+                    &output,
+                    (&scratch, &scratch2),
+                    n,
+                    rows,
+                )?;
+            } else {
+                fft.record_c2r_any(ctx, recording, (input.buffer(), &output), n, rows)?;
+            }
             *shape.last_mut().expect("at least 1-D") = n;
             let dtype = if input.dtype() == DType::Complex64 {
                 DType::Float32
@@ -411,8 +413,7 @@ fn on_the_cpu(input: &DeviceArray, params: &FftParams, kind: Kind) -> Result<Dev
 /// Rows of a host transform through a device array ([`crate::array::host_call`]: one upload,
 /// the transform recorded, one read-back straight into the result) when the device path takes
 /// them whole: `data` as rows of `len` values, the transform `kind` of `n` points, NumPy's
-/// backward scaling. `None` when they need the chunked path (past one binding, or real
-/// transforms whose length is not a power of two).
+/// backward scaling. `None` when they need the chunked path (past one binding).
 ///
 /// # Errors
 /// As [`crate::array::host_call`].
@@ -424,10 +425,8 @@ pub(crate) fn host_rows<T: HostElement, U: HostElement>(
     kind: Kind,
     n: usize,
 ) -> Result<Option<Vec<U>>> {
-    let real = !matches!(kind, Kind::Complex { .. });
     if data.is_empty()
         || len == 0
-        || (real && (n < 2 || !n.is_power_of_two()))
         || !super::gpu::fits_one_binding(ctx, arith, n.max(len), data.len() / len)
     {
         return Ok(None);

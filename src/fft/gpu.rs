@@ -168,6 +168,10 @@ pub struct FftGpu<E: DeviceReal = f32> {
     r2c_post: wgpu::ComputePipeline,
     c2r_pre: wgpu::ComputePipeline,
     transpose: wgpu::ComputePipeline,
+    widen_real: wgpu::ComputePipeline,
+    first_bins: wgpu::ComputePipeline,
+    mirror: wgpu::ComputePipeline,
+    keep_real: wgpu::ComputePipeline,
     element: std::marker::PhantomData<E>,
 }
 
@@ -191,6 +195,10 @@ impl<E: DeviceReal> FftGpu<E> {
             r2c_post: PACK_SHADERS.pipeline(ctx, a, "r2c_post")?,
             c2r_pre: PACK_SHADERS.pipeline(ctx, a, "c2r_pre")?,
             transpose: PACK_SHADERS.pipeline(ctx, a, "transpose")?,
+            widen_real: PACK_SHADERS.pipeline(ctx, a, "widen_real")?,
+            first_bins: PACK_SHADERS.pipeline(ctx, a, "first_bins")?,
+            mirror: PACK_SHADERS.pipeline(ctx, a, "mirror")?,
+            keep_real: PACK_SHADERS.pipeline(ctx, a, "keep_real")?,
             element: std::marker::PhantomData,
         })
     }
@@ -394,6 +402,71 @@ impl<E: DeviceReal> FftGpu<E> {
             &self.chirp_post,
             &[&u, &b, output, &chirp],
             ((rows * n) as u64).div_ceil(GLOBAL_WG),
+        )
+    }
+
+    /// Records `np.fft.rfft` of `rows` rows of `n` real points (any n of at least 1) in `real`
+    /// into `spectrum` (`n / 2 + 1` bins a row) as the n-point complex transform of the samples
+    /// widened to complex: what lengths that are not powers of two take.
+    pub(crate) fn record_r2c_any(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (real, spectrum): (&GpuBuffer, &GpuBuffer),
+        n: usize,
+        rows: usize,
+    ) -> Result<()> {
+        let bytes = (rows * n) as u64 * complex_bytes::<E>();
+        let u = ctx.uniform("fft pack uniform", &pack(n, rows, 0))?;
+        let widened = ctx.storage_buffer("rfft samples as complex", bytes)?;
+        let full = ctx.storage_buffer("rfft full spectrum", bytes)?;
+        ctx.record_dispatch(
+            "rfft: samples to complex",
+            encoder,
+            &self.widen_real,
+            &[&u, real, &widened],
+            ((rows * n) as u64).div_ceil(GLOBAL_WG),
+        )?;
+        self.record_any(ctx, encoder, (&widened, &full), n, rows, false)?;
+        ctx.record_dispatch(
+            "rfft: the first n / 2 + 1 bins",
+            encoder,
+            &self.first_bins,
+            &[&u, &full, spectrum],
+            ((rows * (n / 2 + 1)) as u64).div_ceil(GLOBAL_WG),
+        )
+    }
+
+    /// Records `np.fft.irfft(spectrum, n)` of `rows` rows of `n / 2 + 1` bins (any n of at
+    /// least 1) into `real`: each row's Hermitian spectrum filled out to n bins, the n-point
+    /// complex inverse, its real parts.
+    pub(crate) fn record_c2r_any(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (spectrum, real): (&GpuBuffer, &GpuBuffer),
+        n: usize,
+        rows: usize,
+    ) -> Result<()> {
+        let bytes = (rows * n) as u64 * complex_bytes::<E>();
+        let u = ctx.uniform("fft pack uniform", &pack(n, rows, 0))?;
+        let full = ctx.storage_buffer("irfft full spectrum", bytes)?;
+        let back = ctx.storage_buffer("irfft complex result", bytes)?;
+        let threads = ((rows * n) as u64).div_ceil(GLOBAL_WG);
+        ctx.record_dispatch(
+            "irfft: the Hermitian spectrum",
+            encoder,
+            &self.mirror,
+            &[&u, spectrum, &full],
+            threads,
+        )?;
+        self.record_any(ctx, encoder, (&full, &back), n, rows, true)?;
+        ctx.record_dispatch(
+            "irfft: the real parts",
+            encoder,
+            &self.keep_real,
+            &[&u, &back, real],
+            threads,
         )
     }
 
