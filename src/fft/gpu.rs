@@ -1079,6 +1079,19 @@ pub(crate) fn rows_refusal(ctx: &GpuContext, arith: Arith, n: usize, real: bool)
     })
 }
 
+/// How many rows of `n`-point transforms in `arith` fit one storage binding (at least 1: the
+/// caller checked [`rows_refusal`]), with u32 indices in the shaders.
+pub(crate) fn rows_in_one_binding(ctx: &GpuContext, arith: Arith, n: usize) -> usize {
+    fn rows<E: DeviceReal>(ctx: &GpuContext, n: usize) -> usize {
+        rows_per_binding::<E>(ctx, row_bytes::<E>(n), "points in one FFT row").unwrap_or(1)
+    }
+    match arith {
+        Arith::Single => rows::<f32>(ctx, n),
+        Arith::Native64 => rows::<f64>(ctx, n),
+        Arith::DoubleFloat => rows::<DoubleFloat>(ctx, n),
+    }
+}
+
 /// Bytes per row of the largest buffer an n-point transform uses: the row itself, or its
 /// Bluestein padding.
 fn row_bytes<E: DeviceReal>(n: usize) -> u64 {

@@ -26,7 +26,7 @@ pub use realfft::num_complex::Complex;
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 
 use crate::error::{Error, Result};
-use crate::gpu::{Arith, Device, DeviceReal, DoubleFloat, GpuContext, Scaling};
+use crate::gpu::{Arith, Device, GpuContext, Scaling};
 use crate::route::{route, Job, Operation};
 
 /// Checks a GPU transform size: a power of two, at least `min`.
@@ -152,17 +152,6 @@ fn arith_of<T: FftFloat>(device: Device<'_>) -> Arith {
     }
 }
 
-/// Runs `$f::<E>(...)` with E the element of `$arith`.
-macro_rules! in_arith {
-    ($arith:expr, $f:ident($($arg:expr),* $(,)?)) => {
-        match $arith {
-            Arith::Single => $f::<f32>($($arg),*),
-            Arith::Native64 => $f::<f64>($($arg),*),
-            Arith::DoubleFloat => $f::<DoubleFloat>($($arg),*),
-        }
-    };
-}
-
 /// Why the GPU cannot transform rows of `n` points of `data` in `arith`: a row past one
 /// binding, or float64 data double-float cannot hold. Asked before anything is uploaded.
 fn refusal(
@@ -178,55 +167,6 @@ fn refusal(
 /// The real and imaginary parts of complex values, in float64.
 fn complex_parts<T: FftFloat>(values: &[Complex<T>]) -> impl Iterator<Item = f64> + '_ {
     values.iter().flat_map(|c| [c.re.to_f64(), c.im.to_f64()])
-}
-
-/// Complex float64 values in `E`, scaled as `scaling` says.
-fn complex_in<E: DeviceReal>(values: &[Complex<f64>], scaling: Scaling) -> Vec<Complex<E>> {
-    values
-        .iter()
-        .map(|c| Complex::new(scaling.to(c.re), scaling.to(c.im)))
-        .collect()
-}
-
-/// Complex values of `E` back in float64, times `up`.
-fn complex_out<E: DeviceReal>(values: &[Complex<E>], up: f64) -> Vec<Complex<f64>> {
-    values
-        .iter()
-        .map(|c| Complex::new(c.re.to_f64() * up, c.im.to_f64() * up))
-        .collect()
-}
-
-/// The reals and imaginary parts of complex values, for the scaling of double-float.
-fn parts(values: &[Complex<f64>]) -> impl Iterator<Item = f64> + '_ {
-    values.iter().flat_map(|c| [c.re, c.im])
-}
-
-fn fft_gpu<E: DeviceReal>(
-    ctx: &GpuContext,
-    data: &[Complex<f64>],
-    n: usize,
-    inverse: bool,
-) -> Result<Vec<Complex<f64>>> {
-    let scaling = Scaling::for_data::<E>("FFT input", parts(data))?;
-    let out = gpu::FftGpu::<E>::new(ctx)?.fft(ctx, &complex_in(data, scaling), n, inverse)?;
-    Ok(complex_out(&out, scaling.up))
-}
-
-fn rfft_gpu<E: DeviceReal>(ctx: &GpuContext, x: &[f64], n: usize) -> Result<Vec<Complex<f64>>> {
-    let scaling = Scaling::for_data::<E>("rfft input", x.iter().copied())?;
-    let device: Vec<E> = x.iter().map(|&v| scaling.to(v)).collect();
-    let out = gpu::FftGpu::<E>::new(ctx)?.rfft(ctx, &device, n)?;
-    Ok(complex_out(&out, scaling.up))
-}
-
-fn irfft_gpu<E: DeviceReal>(
-    ctx: &GpuContext,
-    spectrum: &[Complex<f64>],
-    n: usize,
-) -> Result<Vec<f64>> {
-    let scaling = Scaling::for_data::<E>("irfft input", parts(spectrum))?;
-    let out = gpu::FftGpu::<E>::new(ctx)?.irfft(ctx, &complex_in(spectrum, scaling), n)?;
-    Ok(out.iter().map(|v| v.to_f64() * scaling.up).collect())
 }
 
 fn complex_to<T: FftFloat, U: FftFloat>(values: &[Complex<T>]) -> Vec<Complex<U>> {
@@ -299,34 +239,11 @@ pub fn fft_rows<'d, T: FftFloat>(
                 {
                     return Ok(T::from_complex_host(out));
                 }
-                fft_rows_chunked(ctx, arith, data, n, inverse)
+                rows_in_batches(ctx, arith, T::complex_host(data), n, kind, n)
+                    .map(T::from_complex_host)
             },
             || fft_rows(Device::Cpu, data, n, inverse),
         ),
-    }
-}
-
-/// [`fft_rows`] on a GPU row after row in chunks of one binding (rows too many for one).
-fn fft_rows_chunked<T: FftFloat>(
-    ctx: &GpuContext,
-    arith: Arith,
-    data: &[Complex<T>],
-    n: usize,
-    inverse: bool,
-) -> Result<Vec<Complex<T>>> {
-    match arith {
-        Arith::Single => {
-            let single: Vec<Complex<f32>> = complex_to(data);
-            let out = gpu::FftGpu::new(ctx)?.fft(ctx, &single, n, inverse)?;
-            Ok(complex_to(&out))
-        }
-        arith => {
-            let wide: Vec<Complex<f64>> = complex_to(data);
-            Ok(complex_to(&in_arith!(
-                arith,
-                fft_gpu(ctx, &wide, n, inverse)
-            )?))
-        }
     }
 }
 
@@ -363,29 +280,10 @@ pub fn rfft_rows<'d, T: FftFloat>(
                 if let Some(out) = device::host_rows(ctx, arith, x, n, device::Kind::Real, n)? {
                     return Ok(T::from_complex_host(out));
                 }
-                rfft_rows_chunked(ctx, arith, x, n)
+                rows_in_batches(ctx, arith, x, n, device::Kind::Real, n).map(T::from_complex_host)
             },
             || rfft_rows(Device::Cpu, x, n),
         ),
-    }
-}
-
-/// [`rfft_rows`] on a GPU in chunks of one binding.
-fn rfft_rows_chunked<T: FftFloat>(
-    ctx: &GpuContext,
-    arith: Arith,
-    x: &[T],
-    n: usize,
-) -> Result<Vec<Complex<T>>> {
-    match arith {
-        Arith::Single => {
-            let single: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
-            Ok(complex_to(&gpu::FftGpu::new(ctx)?.rfft(ctx, &single, n)?))
-        }
-        arith => {
-            let wide: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
-            Ok(complex_to(&in_arith!(arith, rfft_gpu(ctx, &wide, n))?))
-        }
     }
 }
 
@@ -422,37 +320,38 @@ pub fn irfft_rows<'d, T: FftFloat>(
                 if let Some(out) = device::host_rows(ctx, arith, host, bins, kind, n)? {
                     return Ok(out);
                 }
-                irfft_rows_chunked(ctx, arith, spectrum, n)
+                rows_in_batches(ctx, arith, host, bins, kind, n)
             },
             || irfft_rows(Device::Cpu, spectrum, n),
         ),
     }
 }
 
-/// [`irfft_rows`] on a GPU in chunks of one binding.
-fn irfft_rows_chunked<T: FftFloat>(
+/// Rows too many for one binding, in batches that each fit one, each through the one
+/// host-in/host-out wrapper ([`device::host_rows`]; a batch's float64 scaled on its own):
+/// `data` as rows of `len` values, the transform `kind` of `n` points.
+fn rows_in_batches<T: crate::array::HostElement, U: crate::array::HostElement>(
     ctx: &GpuContext,
     arith: Arith,
-    spectrum: &[Complex<T>],
+    data: &[T],
+    len: usize,
+    kind: device::Kind,
     n: usize,
-) -> Result<Vec<T>> {
-    match arith {
-        Arith::Single => {
-            let single: Vec<Complex<f32>> = complex_to(spectrum);
-            Ok(gpu::FftGpu::new(ctx)?
-                .irfft(ctx, &single, n)?
-                .into_iter()
-                .map(T::from_f32)
-                .collect())
-        }
-        arith => {
-            let wide: Vec<Complex<f64>> = complex_to(spectrum);
-            Ok(in_arith!(arith, irfft_gpu(ctx, &wide, n))?
-                .into_iter()
-                .map(T::from_f64)
-                .collect())
-        }
+) -> Result<Vec<U>> {
+    let rows = data.len() / len;
+    let per_batch = gpu::rows_in_one_binding(ctx, arith, n.max(len));
+    let mut out = Vec::new();
+    for first in (0..rows).step_by(per_batch) {
+        let count = per_batch.min(rows - first);
+        let batch = &data[first * len..(first + count) * len];
+        let part: Vec<U> =
+            device::host_rows(ctx, arith, batch, len, kind, n)?.ok_or_else(|| Error::Gpu {
+                what: "an FFT batch".into(),
+                message: format!("{count} rows of {n} points sized to one binding were refused"),
+            })?;
+        out.extend(part);
     }
+    Ok(out)
 }
 
 /// `numpy.fft`'s `norm`: which direction is scaled.

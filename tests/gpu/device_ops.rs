@@ -1336,3 +1336,50 @@ fn device_stacks_blur_each_image_with_its_sigma_like_the_cpu() {
         },
     );
 }
+
+#[test]
+fn host_ffts_past_one_binding_run_in_batches_of_whole_rows() {
+    use gpusci::fft::{fft_rows, irfft_rows, rfft_rows, Complex};
+    crate::common::for_each_adapter_with_limits(
+        "host_ffts_past_one_binding_run_in_batches_of_whole_rows",
+        |mut limits| {
+            limits.max_storage_buffer_binding_size = 64 << 10;
+            limits
+        },
+        |ctx| {
+            let device = executor_on(ctx);
+            // 40 rows of 1000 float64 points: 16 KB a complex row, four rows a batch.
+            let (n, rows) = (1000usize, 40usize);
+            let x = random(n * rows, 70).to_vec();
+            let z: Vec<Complex<f64>> = x.iter().map(|&v| Complex::new(v, -v / 2.0)).collect();
+            let (got, notes) = capture_cpu_notes(|| fft_rows(device, &z, n, false));
+            assert!(notes.is_empty(), "{notes:?}");
+            let want = fft_rows(Device::Cpu, &z, n, false).expect("cpu");
+            let worst = got
+                .expect("fft")
+                .iter()
+                .zip(&want)
+                .map(|(g, w)| (g - w).norm())
+                .fold(0.0f64, f64::max);
+            assert!(worst < ROUND_TRIP_F64_ABS, "fft in batches: {worst:e}");
+            let spectrum = rfft_rows(device, &x, n).expect("rfft");
+            let want = rfft_rows(Device::Cpu, &x, n).expect("cpu");
+            let worst = spectrum
+                .iter()
+                .zip(&want)
+                .map(|(g, w)| (g - w).norm())
+                .fold(0.0f64, f64::max);
+            assert!(worst < ROUND_TRIP_F64_ABS, "rfft in batches: {worst:e}");
+            let back = irfft_rows(device, &spectrum, n).expect("irfft");
+            let worst = back
+                .iter()
+                .zip(&x)
+                .map(|(g, w)| (g - w).abs())
+                .fold(0.0f64, f64::max);
+            assert!(
+                worst < ROUND_TRIP_F64_ABS,
+                "irfft(rfft) in batches: {worst:e}"
+            );
+        },
+    );
+}
