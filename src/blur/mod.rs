@@ -102,6 +102,10 @@ impl Mode {
 
     /// The period of the extension for a line of length `n`, for the periodic modes.
     fn period(self, n: usize) -> Option<usize> {
+        if n == 0 {
+            // An empty line has nothing to fold onto.
+            return None;
+        }
         match self {
             Mode::Reflect => Some(2 * n),
             Mode::Mirror => Some(if n == 1 { 1 } else { 2 * n - 2 }),
@@ -725,10 +729,6 @@ mod sealed {
     ) -> Option<String> {
         let budget = ctx.max_binding_bytes() as usize / element;
         plans.iter().flat_map(|plan| &plan.passes).find_map(|pass| {
-            // An empty axis has no line to filter (and no period to fold onto).
-            if shape[pass.axis] == 0 {
-                return None;
-            }
             let taps = pass
                 .kernel
                 .taps_for_line(pass.mode, shape[pass.axis])

@@ -1383,3 +1383,46 @@ fn host_ffts_past_one_binding_run_in_batches_of_whole_rows() {
         },
     );
 }
+
+#[test]
+fn empty_device_arrays_give_empty_results_in_every_mode() {
+    use gpusci::blur::{gaussian_filter_device, gaussian_filter_stack_device, BlurParams, Mode};
+    for_each_adapter(
+        "empty_device_arrays_give_empty_results_in_every_mode",
+        |ctx| {
+            for mode in [
+                Mode::Reflect,
+                Mode::Mirror,
+                Mode::Wrap,
+                Mode::Constant,
+                Mode::Nearest,
+            ] {
+                let params = BlurParams::new(1.5).with_mode(mode);
+                let empty = ndarray::Array2::<f32>::zeros((0, 5));
+                let d = DeviceArray::from_host(ctx, empty.view(), Arith::Single).expect("up");
+                let got = gaussian_filter_device(&d, &params).expect("empty image");
+                assert_eq!(got.shape(), &[0, 5], "{mode:?}");
+                let stack = ndarray::Array3::<f32>::zeros((2, 0, 4));
+                let d = DeviceArray::from_host(ctx, stack.view(), Arith::Single).expect("up");
+                let got =
+                    gaussian_filter_stack_device(&d, &[1.0, 2.0], &params).expect("empty stack");
+                assert_eq!(got.shape(), &[2, 0, 4], "{mode:?}");
+            }
+            // Empty complex arrays: fft over an axis of 5 gives an empty result; fftn over the
+            // empty axis is NumPy's error (0 points), never a panic.
+            let empty = ndarray::Array2::<gpusci::fft::Complex<f32>>::zeros((0, 5));
+            let d = DeviceArray::from_host(ctx, empty.view(), Arith::Single).expect("up");
+            let (got, _) = capture_cpu_notes(|| {
+                gpusci::fft::fft_device(&d, &gpusci::fft::FftParams::default(), false)
+            });
+            assert_eq!(got.expect("empty fft").shape(), &[0, 5]);
+            let (got, _) = capture_cpu_notes(|| {
+                gpusci::fft::fftn_device(&d, None, None, gpusci::fft::Norm::Backward, false)
+            });
+            assert!(
+                matches!(got, Err(gpusci::Error::InvalidParam { .. })),
+                "{got:?}"
+            );
+        },
+    );
+}
