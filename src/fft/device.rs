@@ -10,7 +10,7 @@
 
 use num_complex::Complex;
 
-use super::gpu::{real_scratch, FftGpu};
+use super::gpu::FftGpu;
 use super::{FftParams, Norm};
 use crate::array::{DType, DeviceArray, HostElement, Storage};
 use crate::error::{Error, Result};
@@ -311,21 +311,7 @@ fn record_in<E: DeviceReal>(
         Kind::Real => {
             let bins = n / 2 + 1;
             let output = ctx.storage_buffer("rfft output", (rows * bins) as u64 * 2 * element)?;
-            if n >= 2 && n.is_power_of_two() {
-                // Half the work: the packed half-length transform.
-                let (scratch, scratch2) = real_scratch::<E>(ctx, n, rows)?;
-                fft.record_r2c(
-                    ctx,
-                    recording,
-                    input.buffer(),
-                    &output,
-                    (&scratch, &scratch2),
-                    n,
-                    rows,
-                )?;
-            } else {
-                fft.record_r2c_any(ctx, recording, (input.buffer(), &output), n, rows)?;
-            }
+            fft.record_rfft(ctx, recording, (input.buffer(), &output), n, rows)?;
             *shape.last_mut().expect("at least 1-D") = bins;
             let dtype = if input.dtype() == DType::Float32 {
                 DType::Complex64
@@ -336,20 +322,7 @@ fn record_in<E: DeviceReal>(
         }
         Kind::InverseReal => {
             let output = ctx.storage_buffer("irfft output", (rows * n) as u64 * element)?;
-            if n >= 2 && n.is_power_of_two() {
-                let (scratch, scratch2) = real_scratch::<E>(ctx, n, rows)?;
-                fft.record_c2r(
-                    ctx,
-                    recording,
-                    input.buffer(),
-                    &output,
-                    (&scratch, &scratch2),
-                    n,
-                    rows,
-                )?;
-            } else {
-                fft.record_c2r_any(ctx, recording, (input.buffer(), &output), n, rows)?;
-            }
+            fft.record_irfft(ctx, recording, (input.buffer(), &output), n, rows)?;
             *shape.last_mut().expect("at least 1-D") = n;
             let dtype = if input.dtype() == DType::Complex64 {
                 DType::Float32

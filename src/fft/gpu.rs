@@ -405,6 +405,41 @@ impl<E: DeviceReal> FftGpu<E> {
         )
     }
 
+    /// Records `np.fft.rfft` of `rows` rows of `n` real points (any n of at least 1) from
+    /// `real` into `spectrum`: powers of two by the packed half-length transform, other
+    /// lengths by [`FftGpu::record_r2c_any`].
+    pub(crate) fn record_rfft(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (real, spectrum): (&GpuBuffer, &GpuBuffer),
+        n: usize,
+        rows: usize,
+    ) -> Result<()> {
+        if n < 2 || !n.is_power_of_two() {
+            return self.record_r2c_any(ctx, encoder, (real, spectrum), n, rows);
+        }
+        let (scratch, scratch2) = real_scratch::<E>(ctx, n, rows)?;
+        self.record_r2c(ctx, encoder, real, spectrum, (&scratch, &scratch2), n, rows)
+    }
+
+    /// Records `np.fft.irfft(spectrum, n)` of `rows` rows (any n of at least 1) into `real`, as
+    /// [`FftGpu::record_rfft`] chooses.
+    pub(crate) fn record_irfft(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (spectrum, real): (&GpuBuffer, &GpuBuffer),
+        n: usize,
+        rows: usize,
+    ) -> Result<()> {
+        if n < 2 || !n.is_power_of_two() {
+            return self.record_c2r_any(ctx, encoder, (spectrum, real), n, rows);
+        }
+        let (scratch, scratch2) = real_scratch::<E>(ctx, n, rows)?;
+        self.record_c2r(ctx, encoder, spectrum, real, (&scratch, &scratch2), n, rows)
+    }
+
     /// Records `np.fft.rfft` of `rows` rows of `n` real points (any n of at least 1) in `real`
     /// into `spectrum` (`n / 2 + 1` bins a row) as the n-point complex transform of the samples
     /// widened to complex: what lengths that are not powers of two take.
