@@ -164,9 +164,20 @@ pub enum Workload {
         points: Points,
         /// Pixels per side.
         side: usize,
-        /// Where the PNG goes (a temporary file).
+        /// Where the PNG goes: a temporary file, removed when the workload is dropped.
         png: std::path::PathBuf,
     },
+}
+
+impl Drop for Workload {
+    /// The heatmap's PNG is part of the timed work (W3 ends in a file), not something to leave
+    /// behind: removed once, after the last run.
+    fn drop(&mut self) {
+        if let Workload::Heatmap { png, .. } = self {
+            // Absent when the workload never ran.
+            let _ = std::fs::remove_file(png);
+        }
+    }
 }
 
 /// W2's and W3's grid.
@@ -329,12 +340,7 @@ impl Workload {
                 _,
             ) => {
                 let image = heatmap(exec, points, &w3_params(*side))?;
-                write_png(png, image.width as u32, image.height as u32, &image.rgba)?;
-                // The picture is part of the timed work, not something to leave behind.
-                std::fs::remove_file(png).map_err(|source| gpusci::Error::Io {
-                    path: png.clone(),
-                    source,
-                })
+                write_png(png, image.width as u32, image.height as u32, &image.rgba)
             }
         }
     }
