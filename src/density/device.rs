@@ -413,6 +413,33 @@ fn fill(
     Ok(())
 }
 
+/// Records what puts values `first .. first + count` of one array into `slot` as float64 bits
+/// (the first `count` words; `slot` holds at least `count` points): one copy of float64
+/// bits, or float32 widened (the kernel writes the values twice, as both coordinates).
+fn fill_values(
+    ctx: &GpuContext,
+    kernels: &Kernels,
+    recording: &mut Recording,
+    array: &DeviceArray,
+    (first, count): (usize, usize),
+    slot: &GpuBuffer,
+) -> Result<()> {
+    if array.storage() == Storage::F64 {
+        let bytes = (count * 8) as u64;
+        return ctx.scoped("copying device values", || {
+            recording.copy_buffer_to_buffer(array.buffer(), (first * 8) as u64, slot, 0, bytes);
+        });
+    }
+    record_widen(
+        ctx,
+        kernels,
+        recording,
+        (array, array),
+        (first, count),
+        slot,
+    )
+}
+
 fn record_widen(
     ctx: &GpuContext,
     kernels: &Kernels,
@@ -501,9 +528,8 @@ fn record_fixed(
     shift: i32,
     fixed: &GpuBuffer,
 ) -> Result<()> {
-    // The weights as both coordinates of a point chunk: the first half holds their bits.
     let scratch = ctx.storage_buffer("weights as float64", (count * POINT_BYTES) as u64)?;
-    fill(ctx, kernels, recording, (w, w), (first, count), &scratch)?;
+    fill_values(ctx, kernels, recording, w, (first, count), &scratch)?;
     let groups = count.div_ceil(DEVICE_WG);
     let uniform = ctx.uniform(
         "density device uniform",
@@ -556,15 +582,7 @@ fn device_bounds(arrays: &[&DeviceArray]) -> Result<Vec<Bounds>> {
     for (index, &array) in arrays.iter().enumerate() {
         for c in 0..chunks {
             let (first, count) = (c * chunk, chunk.min(n - c * chunk));
-            // The array as both coordinates of the slot; its first half is reduced.
-            fill(
-                ctx,
-                &kernels,
-                &mut recording,
-                (array, array),
-                (first, count),
-                &slot,
-            )?;
+            fill_values(ctx, &kernels, &mut recording, array, (first, count), &slot)?;
             let groups = groups_of(count);
             let uniform = ctx.uniform(
                 "density device uniform",
