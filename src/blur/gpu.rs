@@ -15,12 +15,15 @@
 //! computed in native `f64` or in double-float (`shaders/precision/`), one WGSL source for all.
 
 use bytemuck::{Pod, Zeroable};
-use ndarray::{Array, Array3, ArrayD, ArrayView, ArrayView3, ArrayViewD, Dimension};
+use ndarray::{Array, ArrayD, ArrayView, ArrayViewD, Dimension, IxDyn};
 
 use super::{omit_cvals, AxisView, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
+use crate::array::{host_call, DType, DeviceArray, HostElement, Storage};
 use crate::error::{Error, Result};
-use crate::gpu::GpuBuffer;
-use crate::gpu::{precision_variants, DeviceReal, GpuContext, ShaderVariants};
+use crate::gpu::{
+    precision_variants, Arith, DeviceReal, DoubleFloat, GpuBuffer, GpuContext, Recording,
+    ShaderVariants,
+};
 
 /// The WGSL source in each precision, compiled once per context.
 pub(crate) const BLUR_SHADERS: ShaderVariants = precision_variants!("blur", "blur/blur.wgsl");
@@ -122,7 +125,7 @@ pub struct BlurGpu<E: DeviceReal = f32> {
 /// One pass as the shader runs it: `slices` matrices of `rows x cols`, filtered along `axis`
 /// (1: rows, 0: columns), with one kernel for all slices or one per slice.
 #[derive(Clone, Debug)]
-struct GpuPass {
+pub(crate) struct GpuPass {
     slices: usize,
     rows: usize,
     cols: usize,
@@ -263,7 +266,7 @@ struct PassShape {
 }
 
 /// The passes of an N-D plan on an array of `shape`.
-fn plan_passes(shape: &[usize], plan: &BlurPlan) -> Vec<GpuPass> {
+pub(crate) fn plan_passes(shape: &[usize], plan: &BlurPlan) -> Vec<GpuPass> {
     plan.passes
         .iter()
         .map(|pass| {
@@ -275,7 +278,12 @@ fn plan_passes(shape: &[usize], plan: &BlurPlan) -> Vec<GpuPass> {
 
 /// The two passes of an image stack, each image with its own taps (an image with no blur on
 /// an axis gets the identity tap there). Axes no image blurs are skipped.
-fn stack_passes(images: usize, rows: usize, cols: usize, plans: &[BlurPlan]) -> Vec<GpuPass> {
+pub(crate) fn stack_passes(
+    images: usize,
+    rows: usize,
+    cols: usize,
+    plans: &[BlurPlan],
+) -> Vec<GpuPass> {
     let mut passes = Vec::new();
     for axis in 0..2 {
         let Some(mode) = plans
@@ -360,117 +368,6 @@ impl<E: DeviceReal> BlurGpu<E> {
         })
     }
 
-    /// `gaussian_filter` of an array of `E` of any number of dimensions, reusing these
-    /// pipelines.
-    ///
-    /// # Errors
-    /// Parameter errors and GPU errors. An empty array gives an empty array of the same shape.
-    pub fn run<D: Dimension>(
-        &self,
-        ctx: &GpuContext,
-        input: ArrayView<'_, E, D>,
-        params: &BlurParams,
-    ) -> Result<Array<E, D>> {
-        let plan = params.plan(input.ndim())?;
-        Ok(self
-            .run_plan(ctx, input.into_dyn(), &plan)?
-            .into_dimensionality::<D>()
-            .expect("the output has the input's shape"))
-    }
-
-    /// Runs a validated plan on an array of `E` of any number of dimensions.
-    pub(crate) fn run_plan(
-        &self,
-        ctx: &GpuContext,
-        input: ArrayViewD<'_, E>,
-        plan: &BlurPlan,
-    ) -> Result<ArrayD<E>> {
-        if input.is_empty() {
-            // SciPy returns an empty array of the same shape.
-            return Ok(ArrayD::from_elem(input.raw_dim(), E::zeroed()));
-        }
-        let shape = input.shape().to_vec();
-        let input = input.as_standard_layout();
-        let data = input.as_slice().expect("standard layout");
-        let passes = plan_passes(&shape, plan);
-        let out = self.run_passes(ctx, data, &passes, plan.cval, plan.nan_policy)?;
-        Ok(ArrayD::from_shape_vec(shape, out).expect("shape kept"))
-    }
-
-    /// Blurs each image of an `(N, H, W)` stack of `E` with its own plan: both passes cover
-    /// the whole stack, each workgroup reading its image's kernel.
-    pub(crate) fn run_stack(
-        &self,
-        ctx: &GpuContext,
-        stack: ArrayView3<'_, E>,
-        plans: &[BlurPlan],
-    ) -> Result<Array3<E>> {
-        let (images, rows, cols) = stack.dim();
-        if stack.is_empty() {
-            return Ok(Array3::from_elem((images, rows, cols), E::zeroed()));
-        }
-        let stack = stack.as_standard_layout();
-        let data = stack.as_slice().expect("standard layout");
-        let passes = stack_passes(images, rows, cols, plans);
-        // Every image's plan shares cval and the NaN policy (they come from one BlurParams).
-        let out = self.run_passes(ctx, data, &passes, plans[0].cval, plans[0].nan_policy)?;
-        Ok(Array3::from_shape_vec((images, rows, cols), out).expect("shape kept"))
-    }
-
-    /// The passes on `data`, resident when the data and the kernel tables fit in one
-    /// binding, else tile by tile; with `omit`, on the values and the mask, then normalised.
-    fn run_passes(
-        &self,
-        ctx: &GpuContext,
-        data: &[E],
-        passes: &[GpuPass],
-        cval: f64,
-        nan_policy: NanPolicy,
-    ) -> Result<Vec<E>> {
-        let budget = ctx.max_binding_bytes();
-        let element = std::mem::size_of::<E>();
-        let resident = std::mem::size_of_val(data) as u64 <= budget
-            && passes
-                .iter()
-                .all(|pass| pass.table_bytes(element) <= budget);
-        match (nan_policy, resident) {
-            (NanPolicy::Propagate, true) => {
-                let mut encoder = ctx.encoder();
-                let source = ctx.upload("blur input", data)?;
-                let result = self.encode_passes(ctx, &mut encoder, source, passes, cval)?;
-                ctx.submit_and_read::<E>("the blur", encoder, &result, 0, data.len())
-            }
-            (NanPolicy::Omit, true) => {
-                let (value_cval, mask_cval) = omit_cvals(cval);
-                let (values, mask) = split_nan(data);
-                let mut encoder = ctx.encoder();
-                let values = ctx.upload("blur values", &values)?;
-                let mask = ctx.upload("blur mask", &mask)?;
-                let numerator =
-                    self.encode_passes(ctx, &mut encoder, values, passes, value_cval)?;
-                let denominator = self.encode_passes(ctx, &mut encoder, mask, passes, mask_cval)?;
-                let result =
-                    self.encode_normalize(ctx, &mut encoder, &numerator, &denominator, data.len())?;
-                ctx.submit_and_read::<E>("the normalised blur", encoder, &result, 0, data.len())
-            }
-            (NanPolicy::Propagate, false) => self.chunked(ctx, data.to_vec(), passes, cval),
-            (NanPolicy::Omit, false) => {
-                let (value_cval, mask_cval) = omit_cvals(cval);
-                let (values, mask) = split_nan(data);
-                let numerator = self.chunked(ctx, values, passes, value_cval)?;
-                let denominator = self.chunked(ctx, mask, passes, mask_cval)?;
-                Ok(numerator
-                    .iter()
-                    .zip(&denominator)
-                    .map(|(&n, &d)| {
-                        let d = d.to_f64();
-                        E::from_f64(if d == 0.0 { f64::NAN } else { n.to_f64() / d })
-                    })
-                    .collect())
-            }
-        }
-    }
-
     /// Records every pass of `plan` on an array of `shape` resident in `source`; returns the
     /// buffer holding the result (the heatmap chain blurs its grid this way, then colours it
     /// on the device).
@@ -484,22 +381,6 @@ impl<E: DeviceReal> BlurGpu<E> {
         cval: f64,
     ) -> Result<GpuBuffer> {
         self.encode_passes(ctx, encoder, source, &plan_passes(shape, plan), cval)
-    }
-
-    /// Records the blur of every image of an `(images, rows, cols)` stack resident in `source`,
-    /// each with its own plan (the caller checked [`fits_resident_stack`]); returns the buffer
-    /// holding the result.
-    pub(crate) fn encode_stack_resident(
-        &self,
-        ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
-        source: GpuBuffer,
-        (images, rows, cols): (usize, usize, usize),
-        plans: &[BlurPlan],
-        cval: f64,
-    ) -> Result<GpuBuffer> {
-        let passes = stack_passes(images, rows, cols, plans);
-        self.encode_passes(ctx, encoder, source, &passes, cval)
     }
 
     /// Records the passes on data resident in `source` (a fresh, poisoned buffer per pass, so
@@ -632,164 +513,398 @@ impl<E: DeviceReal> BlurGpu<E> {
         )?;
         Ok(output)
     }
+}
 
-    /// Every pass on data too large for one binding, tile by tile through the host.
-    fn chunked(
+impl BlurGpu<f32> {
+    /// `gaussian_filter` of a float32 array of any number of dimensions on `ctx`, as
+    /// [`super::gaussian_filter`] with `Device::Gpu` (the pipelines are compiled once per
+    /// context, so holding this only saves looking them up).
+    ///
+    /// # Errors
+    /// Parameter errors, [`Error::ExceedsLimit`] for a kernel wider than one storage binding,
+    /// and GPU errors. An empty array gives an empty array of the same shape.
+    pub fn run<D: Dimension>(
         &self,
         ctx: &GpuContext,
-        mut data: Vec<E>,
-        passes: &[GpuPass],
-        cval: f64,
-    ) -> Result<Vec<E>> {
-        for pass in passes {
-            data = self.chunked_pass(ctx, &data, pass, cval)?;
-        }
-        Ok(data)
-    }
-
-    /// One pass over tiles that each fit in a binding: a tile is whole slices when they fit,
-    /// else bands of one slice's rows, else blocks of them. The host gathers each tile with
-    /// its lines already extended by the edge rule (`MODE_PADDED`), so wrap and reflect halos
-    /// come from wherever the rule says, even the far end of the array.
-    fn chunked_pass(
-        &self,
-        ctx: &GpuContext,
-        data: &[E],
-        pass: &GpuPass,
-        cval: f64,
-    ) -> Result<Vec<E>> {
-        let element = std::mem::size_of::<E>();
-        let budget = ctx.max_binding_bytes() as usize / element;
-        let max_taps = pass.max_taps();
-        let halo = max_taps - 1;
-        let (rows, cols) = (pass.rows, pass.cols);
-        let too_wide = || Error::ExceedsLimit {
-            what: "blur kernel taps in one storage binding",
-            requested: max_taps as u64,
-            max: budget as u64,
-        };
-        // Slices whose kernel tables still fit (per-slice kernels only).
-        let table_slices = if pass.taps.len() == 1 {
-            usize::MAX
-        } else {
-            (budget / max_taps.max(4)).max(1)
-        };
-        // Tile size: slices x output rows x output columns whose padded input fits the budget.
-        let (tile_slices, tile_rows, tile_cols) = if pass.axis == 1 {
-            let line = cols + halo;
-            if rows * line <= budget {
-                ((budget / (rows * line)).min(table_slices), rows, cols)
-            } else if line <= budget {
-                (1, budget / line, cols)
-            } else if halo < budget {
-                (1, 1, budget - halo)
-            } else {
-                return Err(too_wide());
-            }
-        } else if (rows + halo) * cols <= budget {
-            (
-                (budget / ((rows + halo) * cols)).min(table_slices),
-                rows,
-                cols,
-            )
-        } else if (halo + 1) * cols <= budget {
-            (1, budget / cols - halo, cols)
-        } else if halo < budget {
-            let tile_cols = budget / (halo + 1);
-            (1, budget / tile_cols - halo, tile_cols)
-        } else {
-            return Err(too_wide());
-        };
-        let fill = E::from_f64(cval);
-        let matrix = rows * cols;
-        let mut out = vec![E::zeroed(); pass.len()];
-        for s0 in (0..pass.slices).step_by(tile_slices) {
-            let s1 = (s0 + tile_slices).min(pass.slices);
-            for r0 in (0..rows).step_by(tile_rows) {
-                let r1 = (r0 + tile_rows).min(rows);
-                for c0 in (0..cols).step_by(tile_cols) {
-                    let c1 = (c0 + tile_cols).min(cols);
-                    let (out_rows, out_cols) = (r1 - r0, c1 - c0);
-                    let (src_rows, src_cols) = if pass.axis == 1 {
-                        (out_rows, out_cols + halo)
-                    } else {
-                        (out_rows + halo, out_cols)
-                    };
-                    let mut tile = Vec::with_capacity((s1 - s0) * src_rows * src_cols);
-                    for slice in s0..s1 {
-                        let first_offset = pass.taps_of(slice).first_offset;
-                        let base = &data[slice * matrix..(slice + 1) * matrix];
-                        for k in 0..src_rows {
-                            if pass.axis == 1 {
-                                let row = &base[(r0 + k) * cols..(r0 + k + 1) * cols];
-                                tile.extend((0..src_cols).map(|j| {
-                                    match pass.mode.extend((c0 + j) as isize + first_offset, cols) {
-                                        Some(c) => row[c],
-                                        None => fill,
-                                    }
-                                }));
-                            } else {
-                                match pass.mode.extend((r0 + k) as isize + first_offset, rows) {
-                                    Some(r) => {
-                                        tile.extend_from_slice(&base[r * cols + c0..r * cols + c1])
-                                    }
-                                    None => tile.extend(std::iter::repeat_n(fill, out_cols)),
-                                }
-                            }
-                        }
-                    }
-                    let tile_len = (s1 - s0) * out_rows * out_cols;
-                    let source = ctx.upload("blur tile", &tile)?;
-                    let output =
-                        ctx.storage_buffer("blur tile output", (tile_len * element) as u64)?;
-                    ctx.poison_f32(&output, tile_len * E::words());
-                    let shape = PassShape {
-                        slices: s1 - s0,
-                        out_rows,
-                        out_cols,
-                        src_rows,
-                        src_cols,
-                        axis: pass.axis,
-                    };
-                    let table = pass.kernel_table(s0, s1, true, cval);
-                    let mut encoder = ctx.encoder();
-                    self.encode_dispatch(
-                        ctx,
-                        &mut encoder,
-                        &source,
-                        &output,
-                        shape,
-                        &table,
-                        max_taps,
-                        MODE_PADDED,
-                    )?;
-                    let result =
-                        ctx.submit_and_read::<E>("a blur tile", encoder, &output, 0, tile_len)?;
-                    for (k, line) in result.chunks(out_cols).enumerate() {
-                        let slice = s0 + k / out_rows;
-                        let row = r0 + k % out_rows;
-                        let at = slice * matrix + row * cols;
-                        out[at + c0..at + c1].copy_from_slice(line);
-                    }
-                }
-            }
-        }
-        Ok(out)
+        input: ArrayView<'_, f32, D>,
+        params: &BlurParams,
+    ) -> Result<Array<f32, D>> {
+        let plan = params.plan(input.ndim())?;
+        let input = input.into_dyn();
+        let passes = plan_passes(input.shape(), &plan);
+        Ok(blur_host(
+            ctx,
+            Arith::Single,
+            input,
+            &passes,
+            plan.cval,
+            plan.nan_policy,
+        )?
+        .into_dimensionality::<D>()
+        .expect("the output has the input's shape"))
     }
 }
 
-/// The data with NaN replaced by 0, and the mask of non-NaN cells (1 or 0).
-fn split_nan<E: DeviceReal>(data: &[E]) -> (Vec<E>, Vec<E>) {
-    let (zero, one) = (E::from_f64(0.0), E::from_f64(1.0));
-    data.iter()
-        .map(|&v| {
-            if v.to_f64().is_nan() {
-                (zero, zero)
-            } else {
-                (v, one)
+/// The blur pipelines for the element type of `$storage`, as `$blur` (and that type as `$E`)
+/// in `$body`: the one `match` from a device array's storage to the kernels' element type.
+macro_rules! with_blur {
+    ($ctx:expr, $storage:expr, |$blur:ident, $E:ident| $body:expr) => {
+        match $storage {
+            Storage::F32 => {
+                #[allow(dead_code, reason = "not every body names the element")]
+                type $E = f32;
+                let $blur = BlurGpu::<f32>::new($ctx)?;
+                $body
             }
-        })
-        .unzip()
+            Storage::F64 => {
+                #[allow(dead_code, reason = "not every body names the element")]
+                type $E = f64;
+                let $blur = BlurGpu::<f64>::new($ctx)?;
+                $body
+            }
+            Storage::DoubleFloat { .. } => {
+                #[allow(dead_code, reason = "not every body names the element")]
+                type $E = DoubleFloat;
+                let $blur = BlurGpu::<DoubleFloat>::new($ctx)?;
+                $body
+            }
+        }
+    };
+}
+
+/// Bytes one element of a host array of `T` takes on the GPU when float64 computes in
+/// `arith` (float64 in `Arith::Single` is stored as float32).
+pub(crate) fn stored_bytes<T: HostElement>(arith: Arith) -> usize {
+    match (T::DTYPE, arith) {
+        (DType::Float32 | DType::Complex64, _) | (_, Arith::Single) => 4,
+        _ => 8,
+    }
+}
+
+/// Records `passes` on the array `input` (its shape seen as the passes see it) in
+/// `recording`; the result lives on the same GPU in the same storage. `cval` is stored as the
+/// data are (scaled with a double-float array: a smoothing never grows the largest
+/// magnitude, so the data's exponent still holds the result).
+pub(crate) fn record_passes(
+    recording: &mut Recording,
+    input: &DeviceArray,
+    passes: &[GpuPass],
+    cval: f64,
+) -> Result<DeviceArray> {
+    let ctx = input.gpu();
+    let storage = input.storage();
+    let output = if input.is_empty() {
+        input.buffer().clone()
+    } else {
+        let source = input.buffer().clone();
+        let cval = cval / storage.up();
+        with_blur!(ctx, storage, |blur, _E| blur
+            .encode_passes(ctx, recording, source, passes, cval)?)
+    };
+    Ok(DeviceArray::from_parts(
+        ctx,
+        output,
+        input.shape().to_vec(),
+        input.dtype(),
+        storage,
+    ))
+}
+
+/// Records the `omit` blur: `values` (NaN cells set to 0) and `mask` (1 where a value is)
+/// blurred alike, then divided (NaN where no value is within reach).
+fn record_normalized(
+    recording: &mut Recording,
+    values: &DeviceArray,
+    mask: &DeviceArray,
+    passes: &[GpuPass],
+    cval: f64,
+) -> Result<DeviceArray> {
+    let (value_cval, mask_cval) = omit_cvals(cval);
+    let numerator = record_passes(recording, values, passes, value_cval)?;
+    let denominator = record_passes(recording, mask, passes, mask_cval)?;
+    let ctx = values.gpu();
+    let len = values.len();
+    let output = with_blur!(ctx, values.storage(), |blur, _E| blur.encode_normalize(
+        ctx,
+        recording,
+        numerator.buffer(),
+        denominator.buffer(),
+        len
+    )?);
+    // (n / 2^ev) / (d / 2^em) is n / d scaled by 2^-(ev - em).
+    let storage = match (values.storage(), mask.storage()) {
+        (Storage::DoubleFloat { exponent: ev }, Storage::DoubleFloat { exponent: em }) => {
+            Storage::DoubleFloat { exponent: ev - em }
+        }
+        (storage, _) => storage,
+    };
+    Ok(DeviceArray::from_parts(
+        ctx,
+        output,
+        values.shape().to_vec(),
+        values.dtype(),
+        storage,
+    ))
+}
+
+/// Records one pass over a tile the host has already extended by the edge rule
+/// (`MODE_PADDED`): `tile` is `(slices, src_rows, src_cols)` of the pass's slices `slices`,
+/// the result `(slices, out_rows, out_cols)`.
+fn record_tile(
+    recording: &mut Recording,
+    tile: &DeviceArray,
+    pass: &GpuPass,
+    slices: std::ops::Range<usize>,
+    (out_rows, out_cols): (usize, usize),
+) -> Result<DeviceArray> {
+    let ctx = tile.gpu();
+    let storage = tile.storage();
+    let &[count, src_rows, src_cols] = tile.shape() else {
+        unreachable!("tiles are 3-D")
+    };
+    let out_len = count * out_rows * out_cols;
+    let shape = PassShape {
+        slices: count,
+        out_rows,
+        out_cols,
+        src_rows,
+        src_cols,
+        axis: pass.axis,
+    };
+    let output = with_blur!(ctx, storage, |blur, E| {
+        let output = ctx.storage_buffer(
+            "blur tile output",
+            (out_len * std::mem::size_of::<E>()) as u64,
+        )?;
+        ctx.poison_f32(&output, out_len * E::words());
+        // A padded tile holds every sample it needs, so the table's constant is never read.
+        let table = pass.kernel_table::<E>(slices.start, slices.end, true, 0.0);
+        blur.encode_dispatch(
+            ctx,
+            recording,
+            tile.buffer(),
+            &output,
+            shape,
+            &table,
+            pass.max_taps(),
+            MODE_PADDED,
+        )?;
+        output
+    });
+    Ok(DeviceArray::from_parts(
+        ctx,
+        output,
+        vec![count, out_rows, out_cols],
+        tile.dtype(),
+        storage,
+    ))
+}
+
+/// Host in, host out for every blur a GPU runs on host data (`gaussian_filter`,
+/// `gaussian_filter_stack`, [`BlurGpu::run`]), all through the one wrapper,
+/// [`crate::array::host_call`]: data and kernel tables within one storage binding are
+/// uploaded once, every pass recorded, and read back once; larger data go tile by tile, each
+/// tile through the same wrapper. `omit` blurs the values and the mask and divides. The caller
+/// has asked the refusal (kernel width, double-float range) first.
+pub(crate) fn blur_host<T: HostElement>(
+    ctx: &GpuContext,
+    arith: Arith,
+    data: ArrayViewD<'_, T>,
+    passes: &[GpuPass],
+    cval: f64,
+    nan_policy: NanPolicy,
+) -> Result<ArrayD<T>> {
+    if data.is_empty() {
+        // SciPy returns an empty array of the same shape.
+        return Ok(ArrayD::from_elem(data.raw_dim(), T::from_parts(0.0, 0.0)));
+    }
+    let element = stored_bytes::<T>(arith);
+    let budget = ctx.max_binding_bytes();
+    let resident = (data.len() * element) as u64 <= budget
+        && passes
+            .iter()
+            .all(|pass| pass.table_bytes(element) <= budget);
+    let shape = data.shape().to_vec();
+    match (nan_policy, resident) {
+        (NanPolicy::Propagate, true) => host_call(ctx, arith, &[data], |recording, arrays| {
+            record_passes(recording, &arrays[0], passes, cval)
+        }),
+        (NanPolicy::Omit, true) => {
+            let (values, mask) = split_nan(data);
+            host_call(
+                ctx,
+                arith,
+                &[values.view(), mask.view()],
+                |recording, arrays| {
+                    record_normalized(recording, &arrays[0], &arrays[1], passes, cval)
+                },
+            )
+        }
+        (NanPolicy::Propagate, false) => {
+            let out = chunked(ctx, arith, data.iter().copied().collect(), passes, cval)?;
+            Ok(ArrayD::from_shape_vec(shape, out).expect("shape kept"))
+        }
+        (NanPolicy::Omit, false) => {
+            let (value_cval, mask_cval) = omit_cvals(cval);
+            let (values, mask) = split_nan(data);
+            let numerator = chunked(
+                ctx,
+                arith,
+                values.into_raw_vec_and_offset().0,
+                passes,
+                value_cval,
+            )?;
+            let denominator = chunked(
+                ctx,
+                arith,
+                mask.into_raw_vec_and_offset().0,
+                passes,
+                mask_cval,
+            )?;
+            let out = numerator
+                .iter()
+                .zip(&denominator)
+                .map(|(n, d)| {
+                    let d = d.parts()[0];
+                    T::from_parts(if d == 0.0 { f64::NAN } else { n.parts()[0] / d }, 0.0)
+                })
+                .collect();
+            Ok(ArrayD::from_shape_vec(shape, out).expect("shape kept"))
+        }
+    }
+}
+
+/// The data with NaN replaced by 0, and the mask of non-NaN cells (1 or 0), both in standard
+/// layout.
+fn split_nan<T: HostElement>(data: ArrayViewD<'_, T>) -> (ArrayD<T>, ArrayD<T>) {
+    let (zero, one) = (T::from_parts(0.0, 0.0), T::from_parts(1.0, 0.0));
+    let is_nan = |v: &T| v.parts()[0].is_nan();
+    let values = data.map(|v| if is_nan(v) { zero } else { *v });
+    let mask = data.map(|v| if is_nan(v) { zero } else { one });
+    (values, mask)
+}
+
+/// Every pass on data too large for one binding, tile by tile.
+fn chunked<T: HostElement>(
+    ctx: &GpuContext,
+    arith: Arith,
+    mut data: Vec<T>,
+    passes: &[GpuPass],
+    cval: f64,
+) -> Result<Vec<T>> {
+    for pass in passes {
+        data = chunked_pass(ctx, arith, &data, pass, cval)?;
+    }
+    Ok(data)
+}
+
+/// One pass over tiles that each fit in a binding: a tile is whole slices when they fit,
+/// else bands of one slice's rows, else blocks of them. The host gathers each tile with
+/// its lines already extended by the edge rule (`MODE_PADDED`), so wrap and reflect halos
+/// come from wherever the rule says, even the far end of the array; each tile then goes
+/// through [`host_call`] (a double-float tile takes its own scaling, cval included).
+fn chunked_pass<T: HostElement>(
+    ctx: &GpuContext,
+    arith: Arith,
+    data: &[T],
+    pass: &GpuPass,
+    cval: f64,
+) -> Result<Vec<T>> {
+    let budget = ctx.max_binding_bytes() as usize / stored_bytes::<T>(arith);
+    let max_taps = pass.max_taps();
+    let halo = max_taps - 1;
+    let (rows, cols) = (pass.rows, pass.cols);
+    let too_wide = || Error::ExceedsLimit {
+        what: "blur kernel taps in one storage binding",
+        requested: max_taps as u64,
+        max: budget as u64,
+    };
+    // Slices whose kernel tables still fit (per-slice kernels only).
+    let table_slices = if pass.taps.len() == 1 {
+        usize::MAX
+    } else {
+        (budget / max_taps.max(4)).max(1)
+    };
+    // Tile size: slices x output rows x output columns whose padded input fits the budget.
+    let (tile_slices, tile_rows, tile_cols) = if pass.axis == 1 {
+        let line = cols + halo;
+        if rows * line <= budget {
+            ((budget / (rows * line)).min(table_slices), rows, cols)
+        } else if line <= budget {
+            (1, budget / line, cols)
+        } else if halo < budget {
+            (1, 1, budget - halo)
+        } else {
+            return Err(too_wide());
+        }
+    } else if (rows + halo) * cols <= budget {
+        (
+            (budget / ((rows + halo) * cols)).min(table_slices),
+            rows,
+            cols,
+        )
+    } else if (halo + 1) * cols <= budget {
+        (1, budget / cols - halo, cols)
+    } else if halo < budget {
+        let tile_cols = budget / (halo + 1);
+        (1, budget / tile_cols - halo, tile_cols)
+    } else {
+        return Err(too_wide());
+    };
+    let fill = T::from_parts(cval, 0.0);
+    let matrix = rows * cols;
+    let mut out = vec![T::from_parts(0.0, 0.0); pass.len()];
+    for s0 in (0..pass.slices).step_by(tile_slices) {
+        let s1 = (s0 + tile_slices).min(pass.slices);
+        for r0 in (0..rows).step_by(tile_rows) {
+            let r1 = (r0 + tile_rows).min(rows);
+            for c0 in (0..cols).step_by(tile_cols) {
+                let c1 = (c0 + tile_cols).min(cols);
+                let (out_rows, out_cols) = (r1 - r0, c1 - c0);
+                let (src_rows, src_cols) = if pass.axis == 1 {
+                    (out_rows, out_cols + halo)
+                } else {
+                    (out_rows + halo, out_cols)
+                };
+                let mut tile = Vec::with_capacity((s1 - s0) * src_rows * src_cols);
+                for slice in s0..s1 {
+                    let first_offset = pass.taps_of(slice).first_offset;
+                    let base = &data[slice * matrix..(slice + 1) * matrix];
+                    for k in 0..src_rows {
+                        if pass.axis == 1 {
+                            let row = &base[(r0 + k) * cols..(r0 + k + 1) * cols];
+                            tile.extend((0..src_cols).map(|j| {
+                                match pass.mode.extend((c0 + j) as isize + first_offset, cols) {
+                                    Some(c) => row[c],
+                                    None => fill,
+                                }
+                            }));
+                        } else {
+                            match pass.mode.extend((r0 + k) as isize + first_offset, rows) {
+                                Some(r) => {
+                                    tile.extend_from_slice(&base[r * cols + c0..r * cols + c1])
+                                }
+                                None => tile.extend(std::iter::repeat_n(fill, out_cols)),
+                            }
+                        }
+                    }
+                }
+                let tile = ArrayViewD::from_shape(IxDyn(&[s1 - s0, src_rows, src_cols]), &tile)
+                    .expect("the tile's shape");
+                let result: ArrayD<T> = host_call(ctx, arith, &[tile], |recording, arrays| {
+                    record_tile(recording, &arrays[0], pass, s0..s1, (out_rows, out_cols))
+                })?;
+                let result = result.as_slice().expect("a fresh array");
+                for (k, line) in result.chunks(out_cols).enumerate() {
+                    let slice = s0 + k / out_rows;
+                    let row = r0 + k % out_rows;
+                    let at = slice * matrix + row * cols;
+                    out[at + c0..at + c1].copy_from_slice(line);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The shader's number for `mode` (`MODE_*` in blur.wgsl), for the GPU-free shader checks.

@@ -24,7 +24,7 @@ pub mod gpu;
 use std::fmt;
 use std::str::FromStr;
 
-use ndarray::{Array, Array1, Array3, ArrayView, ArrayView1, ArrayView3, Dimension};
+use ndarray::{Array, Array1, Array3, ArrayView, ArrayView1, ArrayView3, ArrayViewD, Dimension};
 
 use crate::array::{DType, DeviceArray, HostElement, Storage};
 use crate::error::{Error, Result};
@@ -677,189 +677,59 @@ impl AxisView {
 /// in float64 on the CPU and, on a GPU, at the device's [`Precision`](crate::Precision)
 /// (native float64 or double-float by default; float32 with `Precision::Single`, a relative
 /// error then of about 1e-6). Sealed: f32 and f64 only.
-pub trait BlurElement: cpu::Real + sealed::GpuBlur {}
+pub trait BlurElement: cpu::Real + HostElement {}
 
 impl BlurElement for f32 {}
 impl BlurElement for f64 {}
 
-mod sealed {
-    use ndarray::{Array3, ArrayD, ArrayView3, ArrayViewD, Ix3};
-
-    use super::{gpu, BlurPlan, Mode};
-    use crate::error::Result;
-    use crate::gpu::{Arith, DeviceReal, DoubleFloat, GpuContext, Scaling};
-
-    /// How each element type runs a validated plan on a GPU (not nameable outside the crate,
-    /// so nothing else implements [`super::BlurElement`] or calls this). `arith` is what
-    /// float64 computes in.
-    pub trait GpuBlur: Sized {
-        fn run_on_gpu(
-            ctx: &GpuContext,
-            arith: Arith,
-            input: ArrayViewD<'_, Self>,
-            plan: &BlurPlan,
-        ) -> Result<ArrayD<Self>>;
-
-        fn stack_on_gpu(
-            ctx: &GpuContext,
-            arith: Arith,
-            stack: ArrayView3<'_, Self>,
-            plans: &[BlurPlan],
-        ) -> Result<Array3<Self>>;
-
-        /// Why the GPU cannot run `plans` on `data` (of `shape` for the plans' axes) in
-        /// `arith`: a kernel past one binding, or float64 data (and cval) double-float cannot
-        /// hold. Asked before anything is uploaded.
-        fn refusal(
-            ctx: &GpuContext,
-            arith: Arith,
-            data: ArrayViewD<'_, Self>,
-            shape: &[usize],
-            plans: &[BlurPlan],
-        ) -> Option<String>;
-    }
-
-    /// A kernel with more taps than one storage binding holds (of `element`-byte values), on
-    /// an axis of `shape`: the one limit the tiled path cannot cut around.
-    fn taps_refusal(
-        ctx: &GpuContext,
-        element: usize,
-        shape: &[usize],
-        plans: &[BlurPlan],
-    ) -> Option<String> {
-        let budget = ctx.max_binding_bytes() as usize / element;
-        plans.iter().flat_map(|plan| &plan.passes).find_map(|pass| {
-            let taps = pass
-                .kernel
-                .taps_for_line(pass.mode, shape[pass.axis])
-                .weights
-                .len();
-            (taps > budget).then(|| {
-                format!("a kernel of {taps} taps is past one GPU storage binding ({budget} values)")
-            })
+/// Why the GPU cannot run `plans` on host `data` (of `shape` for the plans' axes) with float64
+/// in `arith`, in words; `None` when it can. Asked before anything is uploaded:
+/// - a kernel with more taps than one storage binding holds (the one limit tiles cannot cut
+///   around);
+/// - double-float data whose magnitudes span too much, or, in constant mode, a cval that
+///   cannot sit beside them: the resident path scales cval by the data's exponent
+///   ([`check_cval`], as for device arrays) and a tile holds both under one scaling.
+fn host_refusal<T: HostElement>(
+    ctx: &crate::gpu::GpuContext,
+    arith: crate::gpu::Arith,
+    data: ArrayViewD<'_, T>,
+    shape: &[usize],
+    plans: &[BlurPlan],
+) -> Option<String> {
+    use crate::gpu::{Arith, DoubleFloat, Scaling};
+    let element = gpu::stored_bytes::<T>(arith);
+    let budget = ctx.max_binding_bytes() as usize / element;
+    let wide = plans.iter().flat_map(|plan| &plan.passes).find_map(|pass| {
+        let taps = pass
+            .kernel
+            .taps_for_line(pass.mode, shape[pass.axis])
+            .weights
+            .len();
+        (taps > budget).then(|| {
+            format!("a kernel of {taps} taps is past one GPU storage binding ({budget} values)")
         })
+    });
+    if wide.is_some() || T::DTYPE != DType::Float64 || arith != Arith::DoubleFloat {
+        return wide;
     }
-
-    impl GpuBlur for f32 {
-        fn run_on_gpu(
-            ctx: &GpuContext,
-            _: Arith,
-            input: ArrayViewD<'_, f32>,
-            plan: &BlurPlan,
-        ) -> Result<ArrayD<f32>> {
-            if let Some(out) = super::via_device(ctx, Arith::Single, input.view(), plan)? {
-                return Ok(out);
-            }
-            gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)
-        }
-
-        fn stack_on_gpu(
-            ctx: &GpuContext,
-            _: Arith,
-            stack: ArrayView3<'_, f32>,
-            plans: &[BlurPlan],
-        ) -> Result<Array3<f32>> {
-            gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)
-        }
-
-        fn refusal(
-            ctx: &GpuContext,
-            _: Arith,
-            _: ArrayViewD<'_, f32>,
-            shape: &[usize],
-            plans: &[BlurPlan],
-        ) -> Option<String> {
-            taps_refusal(ctx, 4, shape, plans)
-        }
-    }
-
-    /// float64 data as double-floats scaled by a power of two (`Scaling`), cval scaled with it,
-    /// and the factor back. Magnitudes spanning too much are refused first (`refusal`).
-    fn scaled(
-        data: ArrayViewD<'_, f64>,
-        plans: &[BlurPlan],
-    ) -> Result<(ArrayD<DoubleFloat>, Vec<BlurPlan>, f64)> {
-        let cval = plans.first().map_or(0.0, |plan| plan.cval);
-        let uses_cval = plans
-            .iter()
-            .flat_map(|plan| &plan.passes)
-            .any(|pass| pass.mode == Mode::Constant);
-        let extra = uses_cval.then_some(cval);
-        let scaling = Scaling::for_data::<DoubleFloat>("input", data.iter().copied().chain(extra))?;
-        let plans = plans
-            .iter()
-            .map(|plan| BlurPlan {
-                cval: plan.cval / scaling.up,
-                ..plan.clone()
-            })
-            .collect();
-        Ok((data.mapv(|x| scaling.to(x)), plans, scaling.up))
-    }
-
-    impl GpuBlur for f64 {
-        fn run_on_gpu(
-            ctx: &GpuContext,
-            arith: Arith,
-            input: ArrayViewD<'_, f64>,
-            plan: &BlurPlan,
-        ) -> Result<ArrayD<f64>> {
-            if let Some(out) = super::via_device(ctx, arith, input.view(), plan)? {
-                return Ok(out);
-            }
-            Ok(match arith {
-                Arith::Single => gpu::BlurGpu::new(ctx)?
-                    .run_plan(ctx, input.mapv(|v| v as f32).view(), plan)?
-                    .mapv(f64::from),
-                Arith::Native64 => gpu::BlurGpu::new(ctx)?.run_plan(ctx, input, plan)?,
-                Arith::DoubleFloat => {
-                    let (pairs, plans, up) = scaled(input, std::slice::from_ref(plan))?;
-                    gpu::BlurGpu::new(ctx)?
-                        .run_plan(ctx, pairs.view(), &plans[0])?
-                        .mapv(|p: DoubleFloat| p.to_f64() * up)
-                }
-            })
-        }
-
-        fn stack_on_gpu(
-            ctx: &GpuContext,
-            arith: Arith,
-            stack: ArrayView3<'_, f64>,
-            plans: &[BlurPlan],
-        ) -> Result<Array3<f64>> {
-            Ok(match arith {
-                Arith::Single => gpu::BlurGpu::new(ctx)?
-                    .run_stack(ctx, stack.mapv(|v| v as f32).view(), plans)?
-                    .mapv(f64::from),
-                Arith::Native64 => gpu::BlurGpu::new(ctx)?.run_stack(ctx, stack, plans)?,
-                Arith::DoubleFloat => {
-                    let (pairs, plans, up) = scaled(stack.into_dyn(), plans)?;
-                    let pairs = pairs.into_dimensionality::<Ix3>().expect("a stack");
-                    gpu::BlurGpu::new(ctx)?
-                        .run_stack(ctx, pairs.view(), &plans)?
-                        .mapv(|p: DoubleFloat| p.to_f64() * up)
-                }
-            })
-        }
-
-        fn refusal(
-            ctx: &GpuContext,
-            arith: Arith,
-            data: ArrayViewD<'_, f64>,
-            shape: &[usize],
-            plans: &[BlurPlan],
-        ) -> Option<String> {
-            let element = if arith == Arith::Single { 4 } else { 8 };
-            taps_refusal(ctx, element, shape, plans).or_else(|| {
-                // As `scaled`: the data and, in constant mode, cval share one scaling.
-                let cval = plans.first().map_or(0.0, |plan| plan.cval);
-                let uses_cval = plans
-                    .iter()
-                    .flat_map(|plan| &plan.passes)
-                    .any(|pass| pass.mode == Mode::Constant);
-                Scaling::refusal(arith, data.iter().copied().chain(uses_cval.then_some(cval)))
-            })
-        }
-    }
+    let values = || data.iter().map(|v| v.parts()[0]);
+    let scaling = match Scaling::for_data::<DoubleFloat>("input", values()) {
+        Ok(scaling) => scaling,
+        Err(error) => return Some(error.to_string()),
+    };
+    let plan = plans.first()?;
+    let storage = Storage::DoubleFloat {
+        exponent: scaling.exponent(),
+    };
+    check_cval(storage, plan)
+        .err()
+        .map(|error| error.to_string())
+        .or_else(|| {
+            let constant = plan.passes.iter().any(|pass| pass.mode == Mode::Constant);
+            (constant && plan.cval.is_finite())
+                .then(|| Scaling::refusal(arith, values().chain([plan.cval])))
+                .flatten()
+        })
 }
 
 /// Why `gaussian_filter_device` cannot run `plan` on `input`'s GPU, in words; `None` when it
@@ -888,8 +758,10 @@ pub(crate) fn device_refusal(input: &DeviceArray, plan: &BlurPlan) -> Option<Str
 /// result would span more binades than double-float holds ([`Error::ExceedsLimit`], as for
 /// data). Other storages and modes always take it.
 fn check_cval(storage: Storage, plan: &BlurPlan) -> Result<()> {
+    // Zero, NaN and the infinities are stored as they are under any scaling.
     if !matches!(storage, Storage::DoubleFloat { .. })
         || plan.cval == 0.0
+        || !plan.cval.is_finite()
         || plan.passes.iter().all(|pass| pass.mode != Mode::Constant)
     {
         return Ok(());
@@ -915,36 +787,8 @@ pub(crate) fn record_device(
     input: &DeviceArray,
     plan: &BlurPlan,
 ) -> Result<DeviceArray> {
-    let ctx = input.gpu();
-    let shape = input.shape();
-    let output = if input.is_empty() {
-        input.buffer().clone()
-    } else {
-        let source = input.buffer().clone();
-        match input.storage() {
-            Storage::F32 => gpu::BlurGpu::<f32>::new(ctx)?
-                .encode_resident(ctx, recording, source, shape, plan, plan.cval)?,
-            Storage::F64 => gpu::BlurGpu::<f64>::new(ctx)?
-                .encode_resident(ctx, recording, source, shape, plan, plan.cval)?,
-            storage @ Storage::DoubleFloat { .. } => {
-                gpu::BlurGpu::<crate::gpu::DoubleFloat>::new(ctx)?.encode_resident(
-                    ctx,
-                    recording,
-                    source,
-                    shape,
-                    plan,
-                    plan.cval / storage.up(),
-                )?
-            }
-        }
-    };
-    Ok(DeviceArray::from_parts(
-        ctx,
-        output,
-        shape.to_vec(),
-        input.dtype(),
-        input.storage(),
-    ))
+    let passes = gpu::plan_passes(input.shape(), plan);
+    gpu::record_passes(recording, input, &passes, plan.cval)
 }
 
 /// `scipy.ndimage.gaussian_filter` of an array on a GPU; the result stays on that GPU (the
@@ -1083,84 +927,10 @@ pub fn gaussian_filter_stack_device(
         };
     }
     let mut recording = ctx.encoder();
-    let source = stack.buffer().clone();
-    let output = if stack.is_empty() {
-        source
-    } else {
-        match stack.storage() {
-            Storage::F32 => gpu::BlurGpu::<f32>::new(ctx)?.encode_stack_resident(
-                ctx,
-                &mut recording,
-                source,
-                dims,
-                &plans,
-                cval,
-            )?,
-            Storage::F64 => gpu::BlurGpu::<f64>::new(ctx)?.encode_stack_resident(
-                ctx,
-                &mut recording,
-                source,
-                dims,
-                &plans,
-                cval,
-            )?,
-            storage @ Storage::DoubleFloat { .. } => {
-                gpu::BlurGpu::<crate::gpu::DoubleFloat>::new(ctx)?.encode_stack_resident(
-                    ctx,
-                    &mut recording,
-                    source,
-                    dims,
-                    &plans,
-                    cval / storage.up(),
-                )?
-            }
-        }
-    };
+    let passes = gpu::stack_passes(images, rows, cols, &plans);
+    let out = gpu::record_passes(&mut recording, stack, &passes, cval)?;
     ctx.submit("the stack's blur", recording)?;
-    Ok(DeviceArray::from_parts(
-        ctx,
-        output,
-        stack.shape().to_vec(),
-        stack.dtype(),
-        stack.storage(),
-    ))
-}
-
-/// A host array blurred through a device array when the GPU path takes it
-/// ([`crate::array::host_call`]: uploaded once, recorded, read back once straight into the
-/// result). `None` when the request needs the tiled or `omit` paths, or a cval double-float
-/// cannot hold beside this data (the tiled path scales them together).
-fn via_device<T: HostElement>(
-    ctx: &crate::gpu::GpuContext,
-    arith: crate::gpu::Arith,
-    input: ndarray::ArrayViewD<'_, T>,
-    plan: &BlurPlan,
-) -> Result<Option<ndarray::ArrayD<T>>> {
-    let (element, stored_f64) = match (T::DTYPE, arith) {
-        (DType::Float32, _) | (_, crate::gpu::Arith::Single) => (4, false),
-        _ => (8, true),
-    };
-    if plan.nan_policy == NanPolicy::Omit
-        || input.is_empty()
-        || !gpu::fits_resident(ctx, input.shape(), plan, element)
-    {
-        return Ok(None);
-    }
-    if stored_f64 && arith == crate::gpu::Arith::DoubleFloat {
-        // The exponent the upload will pick, for the cval check.
-        let values = input.iter().map(|v| v.parts()[0]);
-        let scaling = crate::gpu::Scaling::for_data::<crate::gpu::DoubleFloat>("input", values)?;
-        let storage = Storage::DoubleFloat {
-            exponent: scaling.exponent(),
-        };
-        if check_cval(storage, plan).is_err() {
-            return Ok(None);
-        }
-    }
-    crate::array::host_call(ctx, arith, &[input], |recording, arrays| {
-        record_device(recording, &arrays[0], plan)
-    })
-    .map(Some)
+    Ok(out)
 }
 
 /// `scipy.ndimage.gaussian_filter` on a float32 or float64 array of any number of dimensions
@@ -1206,8 +976,18 @@ pub fn gaussian_filter<'a, T: BlurElement, D: Dimension>(
             let plans = std::slice::from_ref(&plan);
             crate::gpu::or_cpu_when_refused(
                 "gaussian_filter",
-                T::refusal(ctx, arith, input.view(), input.shape(), plans),
-                || T::run_on_gpu(ctx, arith, input.view(), &plan),
+                host_refusal(ctx, arith, input.view(), input.shape(), plans),
+                || {
+                    let passes = gpu::plan_passes(input.shape(), &plan);
+                    gpu::blur_host(
+                        ctx,
+                        arith,
+                        input.view(),
+                        &passes,
+                        plan.cval,
+                        plan.nan_policy,
+                    )
+                },
                 || Ok(cpu::run_fast(input.view(), &plan)),
             )?
         }
@@ -1261,11 +1041,21 @@ pub fn gaussian_filter_stack<'a, T: BlurElement>(
         Device::Cpu => Ok(cpu::run_stack_fast(stack, &plans)),
         device @ (Device::Gpu(ctx, _) | Device::Auto(ctx, _)) => {
             let arith = device.float64_arith().expect("a GPU device");
-            let image = &stack.shape()[1..];
+            let (images, rows, cols) = stack.dim();
             crate::gpu::or_cpu_when_refused(
                 "gaussian_filter_stack",
-                T::refusal(ctx, arith, stack.into_dyn(), image, &plans),
-                || T::stack_on_gpu(ctx, arith, stack, &plans),
+                host_refusal(ctx, arith, stack.into_dyn(), &[rows, cols], &plans),
+                || {
+                    let passes = gpu::stack_passes(images, rows, cols, &plans);
+                    // Every image's plan shares cval and the NaN policy (one BlurParams).
+                    let (cval, nan_policy) =
+                        plans.first().map_or((0.0, NanPolicy::Propagate), |plan| {
+                            (plan.cval, plan.nan_policy)
+                        });
+                    let out =
+                        gpu::blur_host(ctx, arith, stack.into_dyn(), &passes, cval, nan_policy)?;
+                    Ok(out.into_dimensionality::<ndarray::Ix3>().expect("a stack"))
+                },
                 || Ok(cpu::run_stack_fast(stack, &plans)),
             )
         }

@@ -509,6 +509,83 @@ fn float64_convolutions_keep_accuracy_past_one_binding_and_far_from_one() {
     );
 }
 
+/// float64 blurs past one storage binding (a 64 KiB binding holds 8,192 float64 values, so
+/// these need several tiles a pass), in each float64 arithmetic: every tile goes through the
+/// one host-in, host-out wrapper and, in double-float, takes its own scaling. Magnitudes far
+/// from 1, constant mode with cval, `omit`, and a stack, against the float64 CPU.
+#[test]
+fn float64_blurs_keep_accuracy_past_one_binding() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(23);
+    let base: ArrayD<f64> =
+        ArrayD::from_shape_simple_fn(IxDyn(&[130, 97]), || rng.random_range(-2.0..3.0));
+    let stack: ndarray::Array3<f64> =
+        ndarray::Array3::from_shape_simple_fn((12, 40, 33), || rng.random_range(-1.0..1.0));
+    let sigmas: Vec<f64> = (0..12).map(|i| [0.0, 0.8, 2.5, 9.0][i % 4]).collect();
+    crate::common::for_each_adapter_with_limits(
+        "float64_blurs_keep_accuracy_past_one_binding",
+        |mut limits| {
+            limits.max_storage_buffer_binding_size = 64 << 10;
+            limits
+        },
+        |ctx| {
+            for_each_float64_arith(ctx, |arith| {
+                for magnitude in [1e-250, 1.0, 1e280] {
+                    let mut input = base.mapv(|v| v * magnitude);
+                    input[[5, 90]] = f64::NAN;
+                    for params in [
+                        BlurParams::per_axis(&[3.0, 1.5]).with_mode(Mode::Reflect),
+                        BlurParams::new(2.0)
+                            .with_mode(Mode::Constant)
+                            .with_cval(-5.0 * magnitude),
+                        BlurParams::new(12.0).with_mode(Mode::Wrap),
+                        BlurParams::new(2.0).with_nan_policy(gpusci::blur::NanPolicy::Omit),
+                    ] {
+                        let want =
+                            gpusci::blur::cpu::gaussian_filter_reference(input.view(), &params)
+                                .unwrap();
+                        let (got, notes) = capture_cpu_notes(|| {
+                            gaussian_filter(device(ctx, Precision::Double), input.view(), &params)
+                                .unwrap()
+                        });
+                        let what = format!("{arith} tiles, magnitude {magnitude:e}, {params:?}");
+                        assert!(notes.is_empty(), "{what}: ran on the GPU, not {notes:?}");
+                        let scale = blur_error_scale(max_abs(input.view()), &params, 2);
+                        assert_close(
+                            got.view(),
+                            want.view(),
+                            Tol {
+                                abs: BLUR_F64_REL * scale,
+                                rel: 0.0,
+                            },
+                            &what,
+                        );
+                    }
+                }
+                let params = BlurParams::new(0.0).with_mode(Mode::Mirror);
+                let want =
+                    gaussian_filter_stack(Device::Cpu, stack.view(), &sigmas, &params).unwrap();
+                let got = gaussian_filter_stack(
+                    device(ctx, Precision::Double),
+                    stack.view(),
+                    &sigmas,
+                    &params,
+                )
+                .unwrap();
+                let scale = blur_error_scale(max_abs(stack.view().into_dyn()), &params, 2);
+                assert_close(
+                    got.view(),
+                    want.view(),
+                    Tol {
+                        abs: BLUR_F64_REL * scale,
+                        rel: 0.0,
+                    },
+                    &format!("{arith} stack tiles"),
+                );
+            });
+        },
+    );
+}
+
 /// NumPy's FFT fixtures (`n`, `axis`, `norm`, real and N-D transforms) through the routers
 /// with float64 input at `Precision::Double`.
 #[test]
