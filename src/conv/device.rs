@@ -13,7 +13,7 @@
 //! through the FFT blocks, as in SciPy's `method='fft'`. Ask for `Method::Direct` to keep them
 //! where the direct sum puts them.
 
-use ndarray::{Array1, ArrayD, ArrayView1, Ix1, Ix2};
+use ndarray::{s, Array1, ArrayD, ArrayView1, Ix1, Ix2};
 
 use super::gpu::{ConvKernels, GpuPlan};
 use super::{scipy_window, Method, Mode};
@@ -316,48 +316,131 @@ fn host_method(a: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>, method: Method) -
     }
 }
 
-/// The method for host signals `a`, `v` ([`host_method`]) when the one-pass device path takes
-/// them; `None` when they need the chunked path.
-fn one_pass_method(
-    ctx: &GpuContext,
-    arith: Arith,
-    (a, v): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
-    method: Method,
-) -> Option<Method> {
-    let method = host_method(a, v, method);
-    let (n, k) = (a.len().max(v.len()), a.len().min(v.len()));
-    one_pass_plan(ctx, arith, n, k, method).ok().map(|_| method)
-}
-
-/// Host in, host out through device arrays: both inputs uploaded once, the convolution
-/// recorded, `window` read back once (one submit, one wait). `None` when the request needs
-/// the chunked path (an input or the output past one binding).
+/// Host in, host out for every 1-D convolution a GPU runs on host data: outputs `window` =
+/// (first, count) of the full convolution of `a` and `v` (`v` reversed for a correlation,
+/// as a reversed view: no copy). Through [`crate::array::host_call`] in one pass when the
+/// inputs and the output fit one storage binding (one submit, one wait); else chunk by chunk
+/// of the window, each chunk's slice of the longer operand and the shorter operand through
+/// the same wrapper (a double-float chunk takes its own scaling).
 ///
 /// # Errors
-/// As [`DeviceArray::from_host`] (float64 values float32 or double-float cannot hold); GPU
-/// errors.
+/// [`Error::ExceedsLimit`] for a kernel too wide for any chunk ([`chunk_outputs`]; the
+/// routers ask [`super::gpu::ConvGpu::refusal`] first); as [`DeviceArray::from_host`]
+/// (float64 values float32 or double-float cannot hold); GPU errors.
 pub(crate) fn host_window(
     ctx: &GpuContext,
     arith: Arith,
     (a, v): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
     kind: Kind,
     method: Method,
-    window: (usize, usize),
-) -> Result<Option<Array1<f64>>> {
-    let Some(method) = one_pass_method(ctx, arith, (a, v), method) else {
-        return Ok(None);
+    (start, len): (usize, usize),
+) -> Result<Array1<f64>> {
+    let method = host_method(a, v, method);
+    let (n, k) = (a.len().max(v.len()), a.len().min(v.len()));
+    if one_pass_plan(ctx, arith, n, k, method).is_ok() {
+        let inputs = [a.into_dyn(), v.into_dyn()];
+        let out: ArrayD<f64> =
+            crate::array::host_call(ctx, arith, &inputs, |recording, arrays| {
+                record(
+                    recording,
+                    &arrays[0],
+                    &arrays[1],
+                    kind,
+                    method,
+                    (start, len),
+                )
+            })?;
+        return Ok(out.into_dimensionality::<Ix1>().expect("1-D"));
+    }
+    let (long, short) = operands(a, v, kind);
+    let chunk = chunk_outputs(ctx, arith, n, k, method)?;
+    let mut out = Array1::<f64>::zeros(len);
+    for (t_lo, t_hi) in spans((start, len), chunk) {
+        let (s0, s1) = (t_lo.saturating_sub(k - 1), t_hi.min(n));
+        let inputs = [long.slice(s![s0..s1]).into_dyn(), short.into_dyn()];
+        let part: ArrayD<f64> =
+            crate::array::host_call(ctx, arith, &inputs, |recording, arrays| {
+                let window = (t_lo - s0, t_hi - t_lo);
+                record(
+                    recording,
+                    &arrays[0],
+                    &arrays[1],
+                    Kind::Convolve,
+                    method,
+                    window,
+                )
+            })?;
+        out.slice_mut(s![t_lo - start..t_hi - start])
+            .assign(&part.into_dimensionality::<Ix1>().expect("1-D"));
+    }
+    Ok(out)
+}
+
+/// The operands of the full convolution behind `kind`, the longer first (convolution
+/// commutes): `v` as it is, or reversed (a view) for a correlation.
+fn operands<'v>(
+    a: ArrayView1<'v, f64>,
+    v: ArrayView1<'v, f64>,
+    kind: Kind,
+) -> (ArrayView1<'v, f64>, ArrayView1<'v, f64>) {
+    let second = match kind {
+        Kind::Convolve => v,
+        Kind::Correlate => v.slice_move(s![..;-1]),
     };
-    let inputs = [a.into_dyn(), v.into_dyn()];
-    let out: ArrayD<f64> = crate::array::host_call(ctx, arith, &inputs, |recording, arrays| {
-        record(recording, &arrays[0], &arrays[1], kind, method, window)
-    })?;
-    Ok(Some(out.into_dimensionality::<Ix1>().expect("1-D")))
+    if a.len() >= second.len() {
+        (a, second)
+    } else {
+        (second, a)
+    }
+}
+
+/// `[start, start + len)` cut into consecutive spans of at most `chunk`.
+fn spans((start, len): (usize, usize), chunk: usize) -> impl Iterator<Item = (usize, usize)> {
+    (start..start + len)
+        .step_by(chunk.max(1))
+        .map(move |lo| (lo, (lo + chunk).min(start + len)))
+}
+
+/// Outputs per chunk of the convolution of `n` samples and `k <= n` taps in `arith`: the most
+/// whose slice of the signal (`chunk + k - 1` samples), the kernel and the slice's full
+/// convolution run in one pass.
+///
+/// # Errors
+/// [`Error::ExceedsLimit`] when the kernel alone (or one block's spectrum) is past one binding.
+pub(crate) fn chunk_outputs(
+    ctx: &GpuContext,
+    arith: Arith,
+    n: usize,
+    k: usize,
+    method: Method,
+) -> Result<usize> {
+    let finite = true;
+    let (_, first_guess) = match arith {
+        Arith::Single => ConvKernels::<f32>::chunks(ctx, n, k, method, finite)?,
+        Arith::Native64 => ConvKernels::<f64>::chunks(ctx, n, k, method, finite)?,
+        Arith::DoubleFloat => ConvKernels::<DoubleFloat>::chunks(ctx, n, k, method, finite)?,
+    };
+    // The slice's full convolution is k - 1 outputs longer than the slice: start one kernel
+    // shorter than the signal slices fit, and halve until the one-pass plan takes it.
+    let mut chunk = first_guess.saturating_sub(k - 1).min(n + k - 1);
+    while chunk > 0 && one_pass_plan(ctx, arith, chunk + k - 1, k, method).is_err() {
+        chunk /= 2;
+    }
+    if chunk == 0 {
+        return Err(Error::ExceedsLimit {
+            what: "kernel taps for convolution on the GPU",
+            requested: k as u64,
+            max: first_guess.saturating_sub(k) as u64,
+        });
+    }
+    Ok(chunk)
 }
 
 /// The index of the largest value of `correlate(a, b, 'full')` (the first on ties, NaN never
-/// wins), through device arrays: the correlation and a per-workgroup argmax recorded
-/// together, and only each workgroup's peak and index read back (one submit, one wait).
-/// `None` when the request needs the chunked path.
+/// wins, 0 when nothing beats -inf), through device arrays: the correlation and a
+/// per-workgroup argmax recorded together, and only each workgroup's peak and index read
+/// back (one submit, one wait); past one binding, chunk by chunk as [`host_window`], the
+/// chunks' peaks compared in float64.
 ///
 /// # Errors
 /// As [`host_window`].
@@ -366,38 +449,69 @@ pub(crate) fn host_argmax(
     arith: Arith,
     (a, b): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
     method: Method,
-) -> Result<Option<usize>> {
-    match arith {
-        Arith::Single => argmax_in::<f32>(ctx, arith, a, b, method),
-        Arith::Native64 => argmax_in::<f64>(ctx, arith, a, b, method),
-        Arith::DoubleFloat => argmax_in::<DoubleFloat>(ctx, arith, a, b, method),
+) -> Result<usize> {
+    let method = host_method(a, b, method);
+    let (n, k) = (a.len().max(b.len()), a.len().min(b.len()));
+    let count = a.len() + b.len() - 1;
+    if one_pass_plan(ctx, arith, n, k, method).is_ok() {
+        let (x, y) = (
+            DeviceArray::from_host(ctx, a, arith)?,
+            DeviceArray::from_host(ctx, b, arith)?,
+        );
+        return Ok(peak(&x, &y, Kind::Correlate, method, (0, count))?.1);
+    }
+    let (long, short) = operands(a, b, Kind::Correlate);
+    let chunk = chunk_outputs(ctx, arith, n, k, method)?;
+    let mut best: Option<(f64, usize)> = None;
+    for (t_lo, t_hi) in spans((0, count), chunk) {
+        let (s0, s1) = (t_lo.saturating_sub(k - 1), t_hi.min(n));
+        let (x, y) = (
+            DeviceArray::from_host(ctx, long.slice(s![s0..s1]), arith)?,
+            DeviceArray::from_host(ctx, short, arith)?,
+        );
+        let (value, at) = peak(&x, &y, Kind::Convolve, method, (t_lo - s0, t_hi - t_lo))?;
+        if best.is_none_or(|(b, _)| value > b) {
+            best = Some((value, t_lo + at));
+        }
+    }
+    Ok(best.map_or(0, |(_, index)| index))
+}
+
+/// The largest output of `window` of the full convolution behind `kind` of `x` and `y`
+/// (device arrays in one arithmetic) and its index in the window: recorded with the
+/// per-workgroup argmax, and only the workgroups' peaks and indices read back.
+fn peak(
+    x: &DeviceArray,
+    y: &DeviceArray,
+    kind: Kind,
+    method: Method,
+    window: (usize, usize),
+) -> Result<(f64, usize)> {
+    match x.storage().arith() {
+        Arith::Single => peak_in::<f32>(x, y, kind, method, window),
+        Arith::Native64 => peak_in::<f64>(x, y, kind, method, window),
+        Arith::DoubleFloat => peak_in::<DoubleFloat>(x, y, kind, method, window),
     }
 }
 
-fn argmax_in<E: DeviceReal>(
-    ctx: &GpuContext,
-    arith: Arith,
-    a: ArrayView1<'_, f64>,
-    b: ArrayView1<'_, f64>,
+fn peak_in<E: DeviceReal>(
+    x: &DeviceArray,
+    y: &DeviceArray,
+    kind: Kind,
     method: Method,
-) -> Result<Option<usize>> {
-    let Some(method) = one_pass_method(ctx, arith, (a, b), method) else {
-        return Ok(None);
-    };
-    let (x, y) = (
-        DeviceArray::from_host(ctx, a, arith)?,
-        DeviceArray::from_host(ctx, b, arith)?,
-    );
-    let count = a.len() + b.len() - 1;
+    window: (usize, usize),
+) -> Result<(f64, usize)> {
+    let ctx = x.gpu();
+    let count = window.1;
     let mut recording = ctx.encoder();
-    let full = record(&mut recording, &x, &y, Kind::Correlate, method, (0, count))?;
+    let values = record(&mut recording, x, y, kind, method, window)?;
     let kernels = ConvKernels::<E>::new(ctx)?;
-    let (peaks, indices) = kernels.record_argmax(ctx, &mut recording, full.buffer(), count)?;
+    let (peaks, indices) = kernels.record_argmax(ctx, &mut recording, values.buffer(), count)?;
     let groups = count.div_ceil(super::gpu::TILE);
     let element = std::mem::size_of::<E>() as u64;
-    let mut found = Ok(0);
+    let mut found = Ok((f64::NEG_INFINITY, 0));
     ctx.submit_and_read_parts(
-        "the lag's argmax",
+        "the argmax",
         recording,
         &[
             (&peaks, groups as u64 * element),
@@ -405,13 +519,14 @@ fn argmax_in<E: DeviceReal>(
         ],
         |parts| found = peak_of::<E>(parts[0], parts[1], count),
     )?;
-    found.map(Some)
+    // The stored peak in the array's units (double-float scales by the inputs' exponents).
+    found.map(|(stored, index)| (values.storage().value(stored), index))
 }
 
-/// The index of the largest of `count` values from the argmax's per-workgroup peaks and
-/// indices (mapped bytes), as the CPU's `first_argmax`: the first on ties, NaN never wins, 0
-/// when nothing beats -inf.
-fn peak_of<E: DeviceReal>(peaks: &[u8], indices: &[u8], count: usize) -> Result<usize> {
+/// The largest of `count` values from the argmax's per-workgroup peaks and indices (mapped
+/// bytes), as stored, and its index, as the CPU's `first_argmax`: the first on ties, NaN
+/// never wins, index 0 when nothing beats -inf.
+fn peak_of<E: DeviceReal>(peaks: &[u8], indices: &[u8], count: usize) -> Result<(f64, usize)> {
     let values = crate::gpu::mapped_as::<E>(peaks);
     let indices = crate::gpu::mapped_as::<u32>(indices);
     let mut best = (f64::NEG_INFINITY, 0);
@@ -420,7 +535,7 @@ fn peak_of<E: DeviceReal>(peaks: &[u8], indices: &[u8], count: usize) -> Result<
         // never written (the poison), not a peak.
         if index as usize >= count {
             return Err(Error::Gpu {
-                what: "the lag's argmax".into(),
+                what: "the argmax".into(),
                 message: format!("index {index} outside {count} outputs"),
             });
         }
@@ -429,7 +544,7 @@ fn peak_of<E: DeviceReal>(peaks: &[u8], indices: &[u8], count: usize) -> Result<
             best = (value, index as usize);
         }
     }
-    Ok(best.1)
+    Ok(best)
 }
 
 /// [`super::lag`] of two 1-D real device arrays on the same GPU: the full correlation and its
@@ -486,7 +601,7 @@ fn lag_in<E: DeviceReal>(a: &DeviceArray, b: &DeviceArray, method: Method) -> Re
             (b.buffer(), b.stored_bytes()),
         ],
         |parts| {
-            read = peak_of::<E>(parts[0], parts[1], count).map(|m| {
+            read = peak_of::<E>(parts[0], parts[1], count).map(|(_, m)| {
                 (
                     m,
                     a.reals_from_bytes(parts[2]),

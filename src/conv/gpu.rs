@@ -173,16 +173,15 @@ impl ConvGpu {
         method: Method,
     ) -> Option<String> {
         let (n, k) = (a.len().max(v.len()), a.len().min(v.len()));
-        let finite = a.iter().chain(v.iter()).all(|x| x.is_finite());
-        let limits = match arith {
-            Arith::Single => ConvKernels::<f32>::chunks(ctx, n, k, method, finite).err(),
-            Arith::Native64 => ConvKernels::<f64>::chunks(ctx, n, k, method, finite).err(),
-            Arith::DoubleFloat => {
-                ConvKernels::<DoubleFloat>::chunks(ctx, n, k, method, finite).err()
-            }
+        // The method host data run with (Auto sums non-finite input directly).
+        let method = if method == Method::Auto && a.iter().chain(v.iter()).any(|x| !x.is_finite()) {
+            Method::Direct
+        } else {
+            method
         };
         // Each input is scaled on its own (double-float).
-        limits
+        super::device::chunk_outputs(ctx, arith, n, k, method)
+            .err()
             .map(|error| error.to_string())
             .or_else(|| Scaling::refusal(arith, a.iter().copied()))
             .or_else(|| Scaling::refusal(arith, v.iter().copied()))
@@ -203,7 +202,11 @@ impl ConvGpu {
         method: Method,
         window: (usize, usize),
     ) -> Result<Vec<f64>> {
-        with_kernels!(self, k => k.full_window(ctx, a, v, method, window))
+        check_operands(a, v)?;
+        let operands = (a.into(), v.into());
+        let kind = super::device::Kind::Convolve;
+        super::device::host_window(ctx, self.arith(), operands, kind, method, window)
+            .map(|out| out.into_raw_vec_and_offset().0)
     }
 
     /// The index (in the full convolution) of the largest output, the first on ties as
@@ -219,7 +222,19 @@ impl ConvGpu {
         v: &[f64],
         method: Method,
     ) -> Result<usize> {
-        with_kernels!(self, k => k.argmax_full(ctx, a, v, method))
+        check_operands(a, v)?;
+        // The full convolution is the correlation with `v` reversed.
+        let reversed = ndarray::ArrayView1::from(v).slice_move(ndarray::s![..;-1]);
+        super::device::host_argmax(ctx, self.arith(), (a.into(), reversed), method)
+    }
+
+    /// The arithmetic these pipelines compute in.
+    fn arith(&self) -> Arith {
+        match self.kernels {
+            Kernels::Single(_) => Arith::Single,
+            Kernels::Native64(_) => Arith::Native64,
+            Kernels::DoubleFloat(_) => Arith::DoubleFloat,
+        }
     }
 
     /// The window `((first row, rows), (first column, columns))` of the full 2-D convolution
@@ -281,16 +296,6 @@ impl Default for Conv2dUniform {
             ..Zeroable::zeroed()
         }
     }
-}
-
-/// Copies of the operands in the kernels' element, the longer first (convolution commutes),
-/// and the factors that scale results back (double-float operands are scaled by powers of
-/// two), applied one after the other so that their product cannot overflow.
-struct Operands<E> {
-    signal: Vec<E>,
-    kernel: Vec<E>,
-    finite: bool,
-    up: (f64, f64),
 }
 
 /// `x` times both operands' factors, one after the other.
@@ -449,26 +454,6 @@ fn pair_fits(
     }
 }
 
-impl<E: DeviceReal> Operands<E> {
-    fn new(a: &[f64], v: &[f64]) -> Result<Self> {
-        if a.is_empty() {
-            return Err(Error::EmptyInput("first input"));
-        }
-        if v.is_empty() {
-            return Err(Error::EmptyInput("second input"));
-        }
-        let (long, short) = if a.len() >= v.len() { (a, v) } else { (v, a) };
-        let long_scale = Scaling::for_data::<E>("signal", long.iter().copied())?;
-        let short_scale = Scaling::for_data::<E>("kernel", short.iter().copied())?;
-        Ok(Self {
-            finite: long.iter().chain(short).all(|x| x.is_finite()),
-            signal: long.iter().map(|&x| long_scale.to(x)).collect(),
-            kernel: short.iter().map(|&x| short_scale.to(x)).collect(),
-            up: (long_scale.up, short_scale.up),
-        })
-    }
-}
-
 impl<E: DeviceReal> ConvKernels<E> {
     /// Fetches (compiling on first use) the pipelines of `ctx` for elements `E`.
     pub(crate) fn new(ctx: &GpuContext) -> Result<Self> {
@@ -526,28 +511,6 @@ impl<E: DeviceReal> ConvKernels<E> {
             size,
             block: size - k + 1,
         })
-    }
-
-    /// [`ConvGpu::full_window`] in `E`.
-    fn full_window(
-        &self,
-        ctx: &GpuContext,
-        a: &[f64],
-        v: &[f64],
-        method: Method,
-        (start, len): (usize, usize),
-    ) -> Result<Vec<f64>> {
-        let ops = Operands::<E>::new(a, v)?;
-        let mut out = Vec::with_capacity(len);
-        self.run(ctx, &ops, method, (start, len), |buffer, _, count| {
-            out.extend(
-                ctx.read_back::<E>(buffer, 0, count)?
-                    .into_iter()
-                    .map(|x| scaled_back(x.to_f64(), ops.up)),
-            );
-            Ok(())
-        })?;
-        Ok(out)
     }
 
     /// Whether outputs `[start, start + len)` of the full convolution of `n` signal samples
@@ -717,51 +680,6 @@ impl<E: DeviceReal> ConvKernels<E> {
             groups as u64,
         )?;
         Ok((peaks, indices))
-    }
-
-    /// [`ConvGpu::argmax_full`] in `E`.
-    fn argmax_full(&self, ctx: &GpuContext, a: &[f64], v: &[f64], method: Method) -> Result<usize> {
-        let ops = Operands::<E>::new(a, v)?;
-        let len = ops.signal.len() + ops.kernel.len() - 1;
-        let mut best: Option<(f64, usize)> = None;
-        self.run(ctx, &ops, method, (0, len), |buffer, offset, count| {
-            let groups = count.div_ceil(TILE);
-            let mut encoder = ctx.encoder();
-            let (values_buffer, indices_buffer) =
-                self.record_argmax(ctx, &mut encoder, buffer, count)?;
-            // The workgroups' peaks and their indices in one read-back.
-            let (mut values, mut indices) = (Vec::new(), Vec::new());
-            ctx.submit_and_read_parts(
-                "the argmax",
-                encoder,
-                &[
-                    (&values_buffer, groups as u64 * Self::BYTES),
-                    (&indices_buffer, groups as u64 * 4),
-                ],
-                |parts| {
-                    values.extend_from_slice(&crate::gpu::mapped_as::<E>(parts[0]));
-                    indices.extend_from_slice(&crate::gpu::mapped_as::<u32>(parts[1]));
-                },
-            )?;
-            for (index, value) in indices.into_iter().zip(values) {
-                // Every workgroup writes an index inside its outputs; anything else is a
-                // result never written (the poison), not a peak.
-                if index as usize >= count {
-                    return Err(Error::Gpu {
-                        what: "the argmax".into(),
-                        message: format!("index {index} outside {count} outputs"),
-                    });
-                }
-                let value = value.to_f64();
-                let index = offset + index as usize;
-                if best.is_none_or(|(b, _)| value > b) {
-                    best = Some((value, index));
-                }
-            }
-            Ok(())
-        })?;
-        best.map(|(_, index)| index)
-            .ok_or(Error::EmptyInput("correlation"))
     }
 
     /// [`ConvGpu::full_window_2d`] in `E`.
@@ -1010,7 +928,7 @@ impl<E: DeviceReal> ConvKernels<E> {
     /// # Errors
     /// [`Error::ExceedsLimit`] when the kernel alone (or one block's spectrum) is past one
     /// binding: [`ConvGpu::refusal`] names it before anything is uploaded.
-    fn chunks(
+    pub(crate) fn chunks(
         ctx: &GpuContext,
         n: usize,
         k: usize,
@@ -1036,81 +954,6 @@ impl<E: DeviceReal> ConvKernels<E> {
             });
         }
         Ok((plan, chunk))
-    }
-
-    /// Runs the plan over chunks of the window; `each(buffer, offset, count)` receives a
-    /// device buffer holding `count` outputs starting `offset` outputs into the window.
-    fn run(
-        &self,
-        ctx: &GpuContext,
-        ops: &Operands<E>,
-        method: Method,
-        (start, len): (usize, usize),
-        mut each: impl FnMut(&GpuBuffer, usize, usize) -> Result<()>,
-    ) -> Result<()> {
-        let (n, k) = (ops.signal.len(), ops.kernel.len());
-        let (plan, chunk) = Self::chunks(ctx, n, k, method, ops.finite)?;
-        let kernel_input = match plan {
-            GpuPlan::Direct => ctx.upload("conv kernel", &ops.kernel)?,
-            GpuPlan::OverlapAdd { size, .. } => self.kernel_spectrum(ctx, &ops.kernel, size)?,
-        };
-        let mut t_lo = start;
-        while t_lo < start + len {
-            let t_hi = (t_lo + chunk).min(start + len);
-            let s0 = t_lo.saturating_sub(k - 1);
-            let s1 = t_hi.min(n);
-            let slice = ctx.upload("conv signal", &ops.signal[s0..s1])?;
-            let count = t_hi - t_lo;
-            let out = ctx.storage_buffer("conv output", count as u64 * Self::BYTES)?;
-            ctx.poison_f32(&out, count * E::words());
-            let uniform = ConvUniform {
-                n: (s1 - s0) as u32,
-                k: k as u32,
-                first: (t_lo - s0) as u32,
-                count: count as u32,
-                ..Default::default()
-            };
-            let mut encoder = ctx.encoder();
-            match plan {
-                GpuPlan::Direct => {
-                    let u = ctx.uniform("conv uniform", &uniform)?;
-                    ctx.record_dispatch(
-                        "direct convolution",
-                        &mut encoder,
-                        &self.direct,
-                        &[&u, &slice, &kernel_input, &out],
-                        count.div_ceil(TILE) as u64,
-                    )?;
-                }
-                GpuPlan::OverlapAdd { size, block } => self.record_overlap_add(
-                    ctx,
-                    &mut encoder,
-                    (&slice, &kernel_input, &out),
-                    ConvUniform {
-                        block: block as u32,
-                        size: size as u32,
-                        rows: (s1 - s0).div_ceil(block) as u32,
-                        ..uniform
-                    },
-                )?,
-            }
-            ctx.submit_and_wait("the convolution", encoder)?;
-            each(&out, t_lo - start, count)?;
-            t_lo = t_hi;
-        }
-        Ok(())
-    }
-
-    /// The real spectrum of the kernel zero-padded to `size` points, left on the GPU: the
-    /// kernel uploaded as it is, padded and transformed on the device, submitted without a
-    /// wait (the chunks' submissions run after it).
-    fn kernel_spectrum(&self, ctx: &GpuContext, kernel: &[E], size: usize) -> Result<GpuBuffer> {
-        let taps = ctx.upload("conv kernel", kernel)?;
-        let mut recording = ctx.encoder();
-        let spectrum =
-            self.record_kernel_spectrum(ctx, &mut recording, (&taps, kernel.len()), size)?;
-        ctx.submit("the kernel's spectrum", recording)?;
-        Ok(spectrum)
     }
 
     /// Blocks, their spectra times the kernel's, inverse transforms, overlapping tails
@@ -1174,4 +1017,15 @@ impl<E: DeviceReal> ConvKernels<E> {
 /// Bytes of the `size / 2 + 1` complex bins of one block.
 fn spectrum_bytes<E: DeviceReal>(size: usize) -> usize {
     (size / 2 + 1) * 2 * std::mem::size_of::<E>()
+}
+
+/// Both operands non-empty, as NumPy requires.
+fn check_operands(a: &[f64], v: &[f64]) -> Result<()> {
+    if a.is_empty() {
+        return Err(Error::EmptyInput("first input"));
+    }
+    if v.is_empty() {
+        return Err(Error::EmptyInput("second input"));
+    }
+    Ok(())
 }

@@ -300,22 +300,7 @@ fn kept(
             crate::gpu::or_cpu_when_refused(
                 "convolve",
                 gpu::ConvGpu::refusal(ctx, arith, (a, v), method),
-                || {
-                    if let Some(out) =
-                        device::host_window(ctx, arith, (a, v), kind, method, (start, len))?
-                    {
-                        return Ok(out);
-                    }
-                    Ok(Array1::from(
-                        gpu::ConvGpu::for_arith(ctx, arith)?.full_window(
-                            ctx,
-                            &a.to_vec(),
-                            &second(),
-                            method,
-                            (start, len),
-                        )?,
-                    ))
-                },
+                || device::host_window(ctx, arith, (a, v), kind, method, (start, len)),
                 || kept(Device::Cpu, (a, v), kind, method, (start, len)),
             )
         }
@@ -473,18 +458,7 @@ pub fn lag<'d>(
             let m = crate::gpu::or_cpu_when_refused(
                 "lag",
                 gpu::ConvGpu::refusal(ctx, arith, (a, b), method),
-                || {
-                    if let Some(m) = device::host_argmax(ctx, arith, (a, b), method)? {
-                        return Ok(m);
-                    }
-                    let reversed: Vec<f64> = b.iter().rev().copied().collect();
-                    gpu::ConvGpu::for_arith(ctx, arith)?.argmax_full(
-                        ctx,
-                        &a.to_vec(),
-                        &reversed,
-                        method,
-                    )
-                },
+                || device::host_argmax(ctx, arith, (a, b), method),
                 || {
                     Ok(first_argmax(&correlate(
                         Device::Cpu,

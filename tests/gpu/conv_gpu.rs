@@ -152,12 +152,23 @@ fn signals_past_one_binding_run_in_chunks() {
                         conv::convolve(CPU, a.view(), v.view(), mode, Method::Direct).unwrap();
                     let got = conv::convolve(exec, a.view(), v.view(), mode, method).unwrap();
                     close(&got, &cpu, s, &format!("chunked k={k} {mode:?} {method:?}"));
+                    // A correlation reverses its second input, the longer one or not: the
+                    // chunks are cut from a reversed view of it.
+                    for (x, y) in [(&a, &v), (&v, &a)] {
+                        let cpu =
+                            conv::correlate(CPU, x.view(), y.view(), mode, Method::Direct).unwrap();
+                        let got = conv::correlate(exec, x.view(), y.view(), mode, method).unwrap();
+                        let what = format!("chunked correlate {}x{} {mode:?}", x.len(), y.len());
+                        close(&got, &cpu, s, &what);
+                    }
                 }
             }
             // The argmax across chunks: b = a[61,234..62,234] lines up at lag 61,234.
             let b = a.slice(ndarray::s![61_234..62_234]).to_owned();
             let lag = conv::lag(exec, a.view(), b.view(), Method::Fft).unwrap();
             assert_eq!(lag.samples, 61_234, "lag found across chunks");
+            let swapped = conv::lag(exec, b.view(), a.view(), Method::Fft).unwrap();
+            assert_eq!(swapped.samples, -61_234, "the longer signal second");
             // A kernel whose block spectrum cannot fit a binding: the GPU refuses it, and the
             // router computes it on the CPU and says so.
             let huge = signal(20_000, 5);
