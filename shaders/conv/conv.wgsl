@@ -261,3 +261,20 @@ fn gather_2d(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) grou
     let c = u2.first_col + o % u2.out_cols;
     window2d[o] = c_re(transformed[r * u2.fft_cols + c]);
 }
+
+@group(0) @binding(2) var<storage, read_write> padded2d: array<Complex>;
+
+// The a_rows x a_cols reals of `image` zero-padded into the out_rows x fft_cols complex
+// values a 2-D FFT takes (row-major), made on the device so that a resident array needs no
+// host copy.
+@compute @workgroup_size(64)
+fn pad_2d(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+          @builtin(local_invocation_index) li: u32) {
+    let o = group_index(wg, groups) * 64u + li;
+    if (o >= u2.out_rows * u2.fft_cols) { return; }
+    let r = o / u2.fft_cols;
+    let c = o % u2.fft_cols;
+    var value = real(0.0);
+    if (r < u2.a_rows && c < u2.a_cols) { value = image[r * u2.a_cols + c]; }
+    padded2d[o] = complex(value, real(0.0));
+}

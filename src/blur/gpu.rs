@@ -112,7 +112,7 @@ pub(crate) struct NormalizeUniform {
 }
 
 /// The blur's compiled pipelines on one context, for buffers of `E` (`f32`, `f64`, or
-/// [`DoubleFloat`](crate::gpu::DoubleFloat)).
+/// [`DoubleFloat`]).
 #[derive(Debug)]
 pub struct BlurGpu<E: DeviceReal = f32> {
     rows_tiled: wgpu::ComputePipeline,

@@ -1,11 +1,16 @@
 //! `convolve` and `correlate` of device arrays, recorded on their GPU; the result is a new
 //! array there (the output lives where the inputs live).
 //!
-//! The GPU path takes two 1-D real arrays on the same GPU, stored in the same arithmetic,
-//! whose signal, kernel, output and (FFT) block spectra each fit one storage binding: the
-//! correlation's reversal, the kernel's spectrum and the convolution are recorded in one
-//! encoder and submitted once, with no wait. Anything else (2-D arrays, mixed storages, inputs
-//! past one binding) is computed on the CPU with a note and put back on the device.
+//! The GPU path takes two 1-D (or two 2-D) real arrays on the same GPU, stored in the same
+//! arithmetic, whose inputs, output and (FFT) spectra or padded transforms each fit one
+//! storage binding: the correlation's reversal, the kernel's spectrum (2-D: the zero padding
+//! and both transforms) and the convolution are recorded in one encoder and submitted once,
+//! with no wait. Anything else (mixed storages, inputs past one binding) is computed on the
+//! CPU with a note and put back on the device.
+//!
+//! Host data goes through the same recording (`host_window`, `host_argmax`, and
+//! `ConvKernels::full_window_2d`): whole when it fits, else in chunks or blocks, each through
+//! the one host-in, host-out wrapper.
 //!
 //! `Method::Auto` cannot look at device values without a read-back, so on device arrays it
 //! sums directly up to [`GPU_DIRECT_MAX_TAPS`](super::gpu::GPU_DIRECT_MAX_TAPS) taps and uses
@@ -16,6 +21,7 @@
 use ndarray::{s, Array1, ArrayD, ArrayView1, Ix1, Ix2};
 
 use super::gpu::{ConvKernels, GpuPlan};
+use super::two_d::Window2;
 use super::{scipy_window, Method, Mode};
 use crate::array::{DType, DeviceArray, Storage};
 use crate::error::{Error, Result};
@@ -95,6 +101,25 @@ fn operate(
     kind: Kind,
 ) -> Result<DeviceArray> {
     check(in1, in2)?;
+    if in1.shape().len() == 2 {
+        let window = super::two_d::scipy_window_2d(mode, dim2(in1), dim2(in2))?;
+        return match refusal_2d(in1, in2, method, window) {
+            None => {
+                let ctx = in1.gpu();
+                let mut recording = ctx.encoder();
+                let direct = direct_2d(in1, in2, method);
+                let out = record_2d(&mut recording, in1, in2, kind, direct, window)?;
+                ctx.submit(kind.name(), recording)?;
+                Ok(out)
+            }
+            Some(reason) => {
+                crate::gpu::note_cpu_fallback(|| {
+                    format!("{} (2-D): {reason}; computed on the CPU", kind.name())
+                });
+                on_the_cpu(in1, in2, mode, method, kind)
+            }
+        };
+    }
     match refusal(in1, in2, method) {
         None => {
             let ctx = in1.gpu();
@@ -237,19 +262,118 @@ fn record_in<E: DeviceReal>(
     let plan = one_pass::<E>(ctx, signal.1, kernel.1, method)
         .map_err(|reason| Error::param("input", reason))?;
     let out = kernels.record_window(ctx, recording, signal, kernel, plan, window)?;
-    // double-float stores value * 2^-exponent: a product's exponents add.
-    let storage = match (in1.storage(), in2.storage()) {
-        (Storage::DoubleFloat { exponent: a }, Storage::DoubleFloat { exponent: b }) => {
-            Storage::DoubleFloat { exponent: a + b }
-        }
-        (storage, _) => storage,
-    };
     Ok(DeviceArray::from_parts(
         ctx,
         out,
         vec![window.1],
         output_dtype(in1, in2),
-        storage,
+        product_storage(in1, in2),
+    ))
+}
+
+/// How a convolution of `in1` and `in2` (stored alike) is stored: double-float stores
+/// value * 2^-exponent, and a product's exponents add.
+pub(crate) fn product_storage(in1: &DeviceArray, in2: &DeviceArray) -> Storage {
+    match (in1.storage(), in2.storage()) {
+        (Storage::DoubleFloat { exponent: a }, Storage::DoubleFloat { exponent: b }) => {
+            Storage::DoubleFloat { exponent: a + b }
+        }
+        (storage, _) => storage,
+    }
+}
+
+/// Whether the 2-D path sums directly: always for `Method::Direct`, never for `Method::Fft`,
+/// and under `Method::Auto` for kernels of at most
+/// [`GPU_DIRECT_MAX_TAPS`](super::gpu::GPU_DIRECT_MAX_TAPS) taps (device values are not
+/// looked at, as in 1-D).
+fn direct_2d(in1: &DeviceArray, in2: &DeviceArray, method: Method) -> bool {
+    match method {
+        Method::Direct => true,
+        Method::Fft => false,
+        Method::Auto => in1.len().min(in2.len()) <= super::gpu::GPU_DIRECT_MAX_TAPS,
+    }
+}
+
+/// The 2-D request's refusal, in words; `None` when it runs on the device in one pass.
+fn refusal_2d(
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    method: Method,
+    window: Window2,
+) -> Option<String> {
+    let (arith1, arith2) = (in1.storage().arith(), in2.storage().arith());
+    if arith1 != arith2 {
+        return Some(format!(
+            "the inputs are stored in different arithmetics ({arith1:?} and {arith2:?})"
+        ));
+    }
+    let (a, v) = (dim2(in1), dim2(in2));
+    let direct = direct_2d(in1, in2, method);
+    let ctx = in1.gpu();
+    let fits = match arith1 {
+        Arith::Single => ConvKernels::<f32>::fits_2d(ctx, direct, a, v, window),
+        Arith::Native64 => ConvKernels::<f64>::fits_2d(ctx, direct, a, v, window),
+        Arith::DoubleFloat => ConvKernels::<DoubleFloat>::fits_2d(ctx, direct, a, v, window),
+    };
+    (!fits).then(|| {
+        "an input, the output or the padded transform is past one GPU storage binding".into()
+    })
+}
+
+/// Rows and columns of a 2-D array.
+fn dim2(array: &DeviceArray) -> (usize, usize) {
+    (array.shape()[0], array.shape()[1])
+}
+
+/// Records the 2-D convolution of `in1` and `in2` (2-D arrays stored alike, the caller has
+/// checked the refusal): outputs `window` of the full convolution (`in2` turned by 180
+/// degrees on the device for a correlation: reversing the row-major elements turns it).
+pub(crate) fn record_2d(
+    recording: &mut Recording,
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    kind: Kind,
+    direct: bool,
+    window: Window2,
+) -> Result<DeviceArray> {
+    match in1.storage().arith() {
+        Arith::Single => record_2d_in::<f32>(recording, in1, in2, kind, direct, window),
+        Arith::Native64 => record_2d_in::<f64>(recording, in1, in2, kind, direct, window),
+        Arith::DoubleFloat => {
+            record_2d_in::<DoubleFloat>(recording, in1, in2, kind, direct, window)
+        }
+    }
+}
+
+fn record_2d_in<E: DeviceReal>(
+    recording: &mut Recording,
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    kind: Kind,
+    direct: bool,
+    window: Window2,
+) -> Result<DeviceArray> {
+    let ctx = in1.gpu();
+    let kernels = ConvKernels::<E>::new(ctx)?;
+    let second = match kind {
+        Kind::Convolve => in2.buffer().clone(),
+        Kind::Correlate => kernels.record_reverse(ctx, recording, in2.buffer(), in2.len())?,
+    };
+    // Convolution commutes: the larger operand is the image.
+    let (first, second) = ((in1.buffer(), dim2(in1)), (&second, dim2(in2)));
+    let (image, kernel) = if in1.len() >= in2.len() {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    let out = kernels.record_window_2d(ctx, recording, image, kernel, direct, window)?;
+    let ((_, rows), (_, cols)) = window;
+    Ok(DeviceArray::from_parts(
+        ctx,
+        out,
+        vec![rows, cols],
+        output_dtype(in1, in2),
+        product_storage(in1, in2),
     ))
 }
 

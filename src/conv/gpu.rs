@@ -13,6 +13,7 @@ use bytemuck::{Pod, Zeroable};
 use ndarray::s;
 
 use super::Method;
+use crate::array::{DeviceArray, Storage};
 use crate::error::{Error, Result};
 use crate::fft::gpu::{local_max, real_scratch, FftGpu};
 use crate::gpu::GpuBuffer;
@@ -97,6 +98,7 @@ pub(crate) struct ConvKernels<E: DeviceReal> {
     direct_2d: wgpu::ComputePipeline,
     multiply_pointwise: wgpu::ComputePipeline,
     gather_2d: wgpu::ComputePipeline,
+    pad_2d: wgpu::ComputePipeline,
 }
 
 /// The convolution pipelines of one context in one precision: float32 ([`ConvGpu::new`]), or
@@ -298,17 +300,12 @@ impl Default for Conv2dUniform {
     }
 }
 
-/// `x` times both operands' factors, one after the other.
-fn scaled_back(x: f64, (up_a, up_b): (f64, f64)) -> f64 {
-    x * up_a * up_b
-}
-
 /// Device memory one batch of tiled 2-D convolutions may hold, in bindings.
 const BATCH_BINDINGS: u64 = 4;
 
 /// One pair's window in a batch: (offset in the gathered buffer, (first row, rows) and
-/// (first column, columns) of the result it adds to).
-type GatheredPart = (usize, (usize, usize), (usize, usize));
+/// (first column, columns) of the result it adds to, how its values are stored).
+type GatheredPart = (usize, (usize, usize), (usize, usize), Storage);
 
 /// Pairs of blocks recorded into one submission, their windows gathered in one buffer of
 /// elements `E`.
@@ -361,6 +358,7 @@ impl<E: DeviceReal> Batch<E> {
         held: u64,
         rows: (usize, usize),
         cols: (usize, usize),
+        storage: Storage,
     ) -> Result<()> {
         let count = rows.1 * cols.1;
         let (gathered, used) = (&self.gathered, self.used);
@@ -374,20 +372,15 @@ impl<E: DeviceReal> Batch<E> {
                 count as u64 * Self::BYTES,
             );
         })?;
-        self.parts.push((self.used, rows, cols));
+        self.parts.push((self.used, rows, cols, storage));
         self.used += count;
         self.held += held;
         Ok(())
     }
 
-    /// Submits the batch and adds each window, times `up`, into `out`; the batch is then
-    /// empty again (its gathering buffer reused).
-    fn flush(
-        &mut self,
-        ctx: &GpuContext,
-        out: &mut ndarray::Array2<f64>,
-        up: (f64, f64),
-    ) -> Result<()> {
+    /// Submits the batch and adds each window's values into `out`; the batch is then empty
+    /// again (its gathering buffer reused).
+    fn flush(&mut self, ctx: &GpuContext, out: &mut ndarray::Array2<f64>) -> Result<()> {
         if self.parts.is_empty() {
             return Ok(());
         }
@@ -401,11 +394,11 @@ impl<E: DeviceReal> Batch<E> {
             0,
             self.used,
         )?;
-        for (offset, (r, n_r), (c, n_c)) in self.parts.drain(..) {
+        for (offset, (r, n_r), (c, n_c), storage) in self.parts.drain(..) {
             let part = &values[offset..offset + n_r * n_c];
             let mut target = out.slice_mut(s![r..r + n_r, c..c + n_c]);
             for (t, &p) in target.iter_mut().zip(part) {
-                *t += scaled_back(p.to_f64(), up);
+                *t += storage.value(p.to_f64());
             }
         }
         self.used = 0;
@@ -469,6 +462,7 @@ impl<E: DeviceReal> ConvKernels<E> {
             direct_2d: p("direct_2d")?,
             multiply_pointwise: p("multiply_pointwise")?,
             gather_2d: p("gather_2d")?,
+            pad_2d: p("pad_2d")?,
         })
     }
 
@@ -682,7 +676,8 @@ impl<E: DeviceReal> ConvKernels<E> {
         Ok((peaks, indices))
     }
 
-    /// [`ConvGpu::full_window_2d`] in `E`.
+    /// [`ConvGpu::full_window_2d`] in `E`: resident through [`crate::array::host_call`]
+    /// when the pair fits one binding, else in blocks.
     fn full_window_2d(
         &self,
         ctx: &GpuContext,
@@ -699,18 +694,36 @@ impl<E: DeviceReal> ConvKernels<E> {
         };
         // Convolution commutes: the larger input is the one cut into many blocks.
         let (a, v) = if a.len() >= v.len() { (a, v) } else { (v, a) };
-        let scales = (
-            Scaling::for_data::<E>("first input", a.iter().copied())?,
-            Scaling::for_data::<E>("second input", v.iter().copied())?,
-        );
-        let budget = ctx.max_binding_bytes();
-        let ((_, out_rows), (_, out_cols)) = window;
-        if pair_fits(Self::BYTES, direct, budget, a.dim(), v.dim())
-            && (out_rows * out_cols) as u64 * Self::BYTES <= budget
-        {
-            return self.window_2d_resident(ctx, (a, v), scales, direct, window);
+        if Self::fits_2d(ctx, direct, a.dim(), v.dim(), window) {
+            let inputs = [a.into_dyn(), v.into_dyn()];
+            let out: ndarray::ArrayD<f64> =
+                crate::array::host_call(ctx, E::ARITH, &inputs, |recording, arrays| {
+                    super::device::record_2d(
+                        recording,
+                        &arrays[0],
+                        &arrays[1],
+                        super::device::Kind::Convolve,
+                        direct,
+                        window,
+                    )
+                })?;
+            return Ok(out.into_dimensionality().expect("2-D"));
         }
-        self.window_2d_tiled(ctx, (a, v), scales, direct, window)
+        self.window_2d_tiled(ctx, (a, v), direct, window)
+    }
+
+    /// Whether a 2-D convolution of an `a`-shaped and a `v`-shaped array runs in one pass:
+    /// the inputs, the window and (FFT) the padded transform each in one binding.
+    pub(crate) fn fits_2d(
+        ctx: &GpuContext,
+        direct: bool,
+        a: (usize, usize),
+        v: (usize, usize),
+        ((_, out_rows), (_, out_cols)): ((usize, usize), (usize, usize)),
+    ) -> bool {
+        let budget = ctx.max_binding_bytes();
+        pair_fits(Self::BYTES, direct, budget, a, v)
+            && (out_rows * out_cols) as u64 * Self::BYTES <= budget
     }
 
     /// [`ConvGpu::full_window_2d`] past one binding: blocks of `v` small enough that a block
@@ -720,11 +733,9 @@ impl<E: DeviceReal> ConvKernels<E> {
         &self,
         ctx: &GpuContext,
         (a, v): (ndarray::ArrayView2<'_, f64>, ndarray::ArrayView2<'_, f64>),
-        scales: (Scaling, Scaling),
         direct: bool,
         ((r0, rows), (c0, cols)): ((usize, usize), (usize, usize)),
     ) -> Result<ndarray::Array2<f64>> {
-        let up = (scales.0.up, scales.1.up);
         let budget = ctx.max_binding_bytes();
         let fits = |a, v| pair_fits(Self::BYTES, direct, budget, a, v);
         let halve = |(r, c): (usize, usize)| {
@@ -789,68 +800,50 @@ impl<E: DeviceReal> ConvKernels<E> {
                             n_r * n_c,
                         );
                         if !batch.has_room(n_r * n_c, held) {
-                            batch.flush(ctx, &mut out, up)?;
+                            batch.flush(ctx, &mut out)?;
                         }
                         let v_part = v.slice(s![vp..vp + v_rows, vq..vq + v_cols]);
+                        // Each block uploaded as a device array (a double-float block
+                        // with its own scaling), then recorded as a resident pair.
+                        let x = DeviceArray::from_host(ctx, a_part, E::ARITH)?;
+                        let y = DeviceArray::from_host(ctx, v_part, E::ARITH)?;
                         let part = self.record_window_2d(
                             ctx,
                             batch.recording(ctx),
-                            (a_part, v_part),
-                            scales,
+                            (x.buffer(), a_part.dim()),
+                            (y.buffer(), v_part.dim()),
                             direct,
                             ((pair_r, n_r), (pair_c, n_c)),
                         )?;
-                        batch.add(ctx, &part, held, (out_r, n_r), (out_c, n_c))?;
+                        let storage = super::device::product_storage(&x, &y);
+                        batch.add(ctx, &part, held, (out_r, n_r), (out_c, n_c), storage)?;
                     }
                 }
             }
         }
-        batch.flush(ctx, &mut out, up)?;
+        batch.flush(ctx, &mut out)?;
         Ok(out)
     }
 
-    /// One resident 2-D convolution: `a`, `v`, the window and, for FFTs, the padded
-    /// transform each fit in one binding (see [`pair_fits`]).
-    fn window_2d_resident(
-        &self,
-        ctx: &GpuContext,
-        inputs: (ndarray::ArrayView2<'_, f64>, ndarray::ArrayView2<'_, f64>),
-        scales: (Scaling, Scaling),
-        direct: bool,
-        window: ((usize, usize), (usize, usize)),
-    ) -> Result<ndarray::Array2<f64>> {
-        let ((_, out_rows), (_, out_cols)) = window;
-        let count = out_rows * out_cols;
-        let up = (scales.0.up, scales.1.up);
-        let mut encoder = ctx.encoder();
-        let out = self.record_window_2d(ctx, &mut encoder, inputs, scales, direct, window)?;
-        let values = ctx.submit_and_read::<E>("the 2-D convolution", encoder, &out, 0, count)?;
-        Ok(ndarray::Array2::from_shape_fn(
-            (out_rows, out_cols),
-            |(i, j)| scaled_back(values[i * out_cols + j].to_f64(), up),
-        ))
-    }
-
-    /// Records one resident 2-D convolution of `a` and `v` (scaled into `E` by `scales`) into
-    /// `encoder`; returns the buffer that will hold the window (row-major `E`, times the
-    /// scalings' `up`). It holds [`pair_held`] bytes of device memory until the submission.
-    fn record_window_2d(
+    /// Records one resident 2-D convolution of the `a`-shaped array in `image` and the
+    /// `v`-shaped array in `kernel` (row-major `E`) into `encoder`; returns the buffer that
+    /// will hold the window (row-major `E`). It holds [`pair_held`] bytes of device memory
+    /// until the submission.
+    pub(crate) fn record_window_2d(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        (a, v): (ndarray::ArrayView2<'_, f64>, ndarray::ArrayView2<'_, f64>),
-        (a_scale, v_scale): (Scaling, Scaling),
+        (image, a): (&GpuBuffer, (usize, usize)),
+        (kernel, v): (&GpuBuffer, (usize, usize)),
         direct: bool,
         ((first_row, out_rows), (first_col, out_cols)): ((usize, usize), (usize, usize)),
     ) -> Result<GpuBuffer> {
-        let image: Vec<E> = a.iter().map(|&x| a_scale.to(x)).collect();
-        let kernel: Vec<E> = v.iter().map(|&x| v_scale.to(x)).collect();
         let count = out_rows * out_cols;
         let mut uniform = Conv2dUniform {
-            a_rows: a.nrows() as u32,
-            a_cols: a.ncols() as u32,
-            k_rows: v.nrows() as u32,
-            k_cols: v.ncols() as u32,
+            a_rows: a.0 as u32,
+            a_cols: a.1 as u32,
+            k_rows: v.0 as u32,
+            k_cols: v.1 as u32,
             first_row: first_row as u32,
             first_col: first_col as u32,
             out_rows: out_rows as u32,
@@ -861,30 +854,21 @@ impl<E: DeviceReal> ConvKernels<E> {
         ctx.poison_f32(&out, count * E::words());
         if direct {
             let u = ctx.uniform("conv2d uniform", &uniform)?;
-            let image_buffer = ctx.upload("conv2d image", &image)?;
-            let kernel_buffer = ctx.upload("conv2d kernel", &kernel)?;
             ctx.record_dispatch(
                 "direct 2-D convolution",
                 encoder,
                 &self.direct_2d,
-                &[&u, &image_buffer, &kernel_buffer, &out],
+                &[&u, image, kernel, &out],
                 (count as u64).div_ceil(STEP_WG),
             )?;
         } else {
-            let rows = (a.nrows() + v.nrows() - 1).next_power_of_two();
-            let cols = (a.ncols() + v.ncols() - 1).next_power_of_two();
+            let rows = (a.0 + v.0 - 1).next_power_of_two();
+            let cols = (a.1 + v.1 - 1).next_power_of_two();
             let bytes = (rows * cols) as u64 * 2 * Self::BYTES;
             uniform.fft_cols = cols as u32;
-            let padded = |x: &[E], (r, c): (usize, usize)| {
-                let mut data = vec![[E::zeroed(); 2]; rows * cols];
-                for (i, &value) in x.iter().enumerate() {
-                    data[(i / c) * cols + i % c][0] = value;
-                }
-                debug_assert_eq!(x.len(), r * c);
-                data
-            };
-            let fa = ctx.upload("conv2d image", &padded(&image, a.dim()))?;
-            let fv = ctx.upload("conv2d kernel", &padded(&kernel, v.dim()))?;
+            // Both inputs zero-padded into complex transforms on the device.
+            let fa = self.record_pad_2d(ctx, encoder, (image, a), (rows, cols))?;
+            let fv = self.record_pad_2d(ctx, encoder, (kernel, v), (rows, cols))?;
             let work = ctx.storage_buffer("conv2d work", bytes)?;
             let scratch = ctx.storage_buffer("conv2d scratch", bytes)?;
             let sa = ctx.storage_buffer("conv2d image spectrum", bytes)?;
@@ -920,6 +904,39 @@ impl<E: DeviceReal> ConvKernels<E> {
             )?;
         }
         Ok(out)
+    }
+
+    /// Records the `dim`-shaped reals in `source` zero-padded into a new `rows x cols`
+    /// complex buffer.
+    fn record_pad_2d(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        (source, dim): (&GpuBuffer, (usize, usize)),
+        (rows, cols): (usize, usize),
+    ) -> Result<GpuBuffer> {
+        let padded = ctx.storage_buffer(
+            "conv2d padded input",
+            (rows * cols) as u64 * 2 * Self::BYTES,
+        )?;
+        let u = ctx.uniform(
+            "conv2d padding uniform",
+            &Conv2dUniform {
+                a_rows: dim.0 as u32,
+                a_cols: dim.1 as u32,
+                out_rows: rows as u32,
+                fft_cols: cols as u32,
+                ..Default::default()
+            },
+        )?;
+        ctx.record_dispatch(
+            "2-D zero padding",
+            encoder,
+            &self.pad_2d,
+            &[&u, source, &padded],
+            ((rows * cols) as u64).div_ceil(STEP_WG),
+        )?;
+        Ok(padded)
     }
 
     /// The plan for `n` samples and `k <= n` taps, and the outputs one chunk holds (each

@@ -205,33 +205,6 @@ fn device_convolutions_the_gpu_refuses_run_on_the_cpu_and_stay_on_the_device() {
                 "mixed storages",
             );
 
-            // 2-D arrays.
-            let image = Array2::from_shape_fn((12, 9), |(i, j)| (i * 9 + j) as f64 / 10.0);
-            let kernel = Array2::from_shape_fn((3, 4), |(i, j)| (i + 2 * j) as f64 - 3.0);
-            let x = DeviceArray::from_host(ctx, image.view(), Arith::DoubleFloat).expect("up");
-            let y = DeviceArray::from_host(ctx, kernel.view(), Arith::DoubleFloat).expect("up");
-            let (got, notes) =
-                capture_cpu_notes(|| correlate_device(&x, &y, Mode::Same, Method::Direct));
-            let got = got.expect("2-D correlate");
-            assert!(notes.iter().any(|n| n.contains("1-D")), "{notes:?}");
-            let want = conv::two_d::correlate_2d(
-                Device::Cpu,
-                image.view(),
-                kernel.view(),
-                Mode::Same,
-                Method::Direct,
-            )
-            .expect("cpu");
-            assert_close(
-                download(&got).view(),
-                want.into_dyn().view(),
-                Tol {
-                    abs: 1e-12,
-                    rel: 1e-12,
-                },
-                "2-D on the CPU",
-            );
-
             // Bad input is refused, not moved.
             let complex = ndarray::Array1::from_elem(4, num_complex::Complex::<f32>::new(1.0, 0.0));
             let c = DeviceArray::from_host(ctx, complex.view(), Arith::Single).expect("up");
@@ -246,6 +219,145 @@ fn device_convolutions_the_gpu_refuses_run_on_the_cpu_and_stay_on_the_device() {
                 convolve_device(&empty, &one, Mode::Full, Method::Auto),
                 Err(gpusci::Error::EmptyInput(_))
             ));
+        },
+    );
+}
+
+/// A 2-D float64 array of `shape` with values in (-1, 1).
+fn random_2d(shape: (usize, usize), seed: u64) -> Array2<f64> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    Array2::from_shape_simple_fn(shape, || rng.random_range(-1.0..1.0))
+}
+
+fn upload_2d(ctx: &GpuContext, x: &Array2<f64>, (dtype, arith): (DType, Arith)) -> DeviceArray {
+    match dtype {
+        DType::Float32 => DeviceArray::from_host(ctx, x.mapv(|v| v as f32).view(), arith),
+        _ => DeviceArray::from_host(ctx, x.view(), arith),
+    }
+    .expect("upload")
+}
+
+/// 2-D convolutions and correlations of device arrays, recorded on the device (zero padding
+/// and the correlation's turn included), in every storage, mode and method, either operand
+/// the larger, against the float64 CPU on the same rounded inputs.
+#[test]
+fn device_2d_convolutions_match_the_cpu_in_every_mode_and_storage() {
+    for_each_adapter(
+        "device_2d_convolutions_match_the_cpu_in_every_mode_and_storage",
+        |ctx| {
+            let shapes = [
+                ((1, 1), (1, 1)),
+                ((12, 9), (3, 4)),
+                ((5, 7), (9, 11)),
+                ((33, 17), (6, 5)),
+            ];
+            for storage in storages(ctx) {
+                for (case, &(s1, s2)) in shapes.iter().enumerate() {
+                    let (a, v) = (random_2d(s1, case as u64), random_2d(s2, 50 + case as u64));
+                    let (x, y) = (upload_2d(ctx, &a, storage), upload_2d(ctx, &v, storage));
+                    let stored = |m: &Array2<f64>| {
+                        if storage.0 == DType::Float32 || storage.1 == Arith::Single {
+                            m.mapv(|v| f64::from(v as f32))
+                        } else {
+                            m.clone()
+                        }
+                    };
+                    let (ra, rv) = (stored(&a), stored(&v));
+                    let flat = |m: &Array2<f64>| Array1::from_iter(m.iter().copied());
+                    let rel = if storage.1 == Arith::Single {
+                        CONV_F32_REL
+                    } else {
+                        CONV_F64_REL
+                    };
+                    let tol = Tol {
+                        abs: rel * scale(&flat(&ra), &flat(&rv)),
+                        rel: 0.0,
+                    };
+                    for mode in [Mode::Full, Mode::Same, Mode::Valid] {
+                        for method in [Method::Direct, Method::Fft, Method::Auto] {
+                            let what = format!("2-D {storage:?} {s1:?}x{s2:?} {mode:?} {method:?}");
+                            let cpu = Device::Cpu;
+                            let want =
+                                conv::two_d::convolve_2d(cpu, ra.view(), rv.view(), mode, method);
+                            let (got, notes) =
+                                capture_cpu_notes(|| convolve_device(&x, &y, mode, method));
+                            let Ok(want) = want else {
+                                // valid with neither input the larger: both refuse.
+                                assert!(got.is_err(), "{what}: an error, as the CPU's");
+                                continue;
+                            };
+                            let got = got.expect("convolve");
+                            assert!(notes.is_empty(), "{what}: on the device, not {notes:?}");
+                            assert_eq!(got.dtype(), storage.0, "{what}: dtype");
+                            assert_eq!(got.shape(), want.shape(), "{what}: shape");
+                            assert_close(download(&got).view(), want.into_dyn().view(), tol, &what);
+
+                            let got = correlate_device(&x, &y, mode, method).expect("correlate");
+                            let want =
+                                conv::two_d::correlate_2d(cpu, ra.view(), rv.view(), mode, method)
+                                    .expect("cpu");
+                            let what = format!("correlate {what}");
+                            assert_close(download(&got).view(), want.into_dyn().view(), tol, &what);
+                        }
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// 2-D device arrays past a 64 KiB binding move to the CPU with a note and come back to the
+/// device; the host path's blocks (each uploaded as a device array) match the CPU too.
+#[test]
+fn device_2d_convolutions_past_one_binding_run_on_the_cpu_with_a_note() {
+    crate::common::for_each_adapter_with_limits(
+        "device_2d_convolutions_past_one_binding_run_on_the_cpu_with_a_note",
+        |limits| wgpu::Limits {
+            max_storage_buffer_binding_size: 64 << 10,
+            ..limits
+        },
+        |ctx| {
+            let (a, v) = (random_2d((150, 120), 7), random_2d((5, 4), 8));
+            let storage = (DType::Float64, Arith::DoubleFloat);
+            let (x, y) = (upload_2d(ctx, &a, storage), upload_2d(ctx, &v, storage));
+            let (got, notes) =
+                capture_cpu_notes(|| convolve_device(&x, &y, Mode::Same, Method::Direct));
+            let got = got.expect("convolve");
+            assert!(
+                notes
+                    .iter()
+                    .any(|n| n.contains("past one GPU storage binding")),
+                "{notes:?}"
+            );
+            assert!(got.gpu().same(ctx), "back on the device");
+            let cpu = Device::Cpu;
+            let want =
+                conv::two_d::convolve_2d(cpu, a.view(), v.view(), Mode::Same, Method::Direct)
+                    .expect("cpu");
+            let flat = |m: &Array2<f64>| Array1::from_iter(m.iter().copied());
+            let tol = Tol {
+                abs: CONV_F64_REL * scale(&flat(&a), &flat(&v)),
+                rel: 0.0,
+            };
+            assert_close(
+                download(&got).view(),
+                want.view().into_dyn(),
+                tol,
+                "2-D past a binding",
+            );
+            let exec = executor_on(ctx).with_precision(gpusci::Precision::Double);
+            for method in [Method::Direct, Method::Fft] {
+                let host = conv::two_d::correlate_2d(exec, a.view(), v.view(), Mode::Full, method)
+                    .expect("host blocks");
+                let want = conv::two_d::correlate_2d(cpu, a.view(), v.view(), Mode::Full, method)
+                    .expect("cpu");
+                assert_close(
+                    host.view(),
+                    want.view(),
+                    tol,
+                    &format!("host blocks {method:?}"),
+                );
+            }
         },
     );
 }
