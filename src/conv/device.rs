@@ -20,28 +20,15 @@
 
 use ndarray::{s, Array1, ArrayD, ArrayView1, Ix1, Ix2};
 
-use super::gpu::{ConvKernels, GpuPlan};
+use super::gpu::{
+    chunk_outputs, dim2, one_pass, one_pass_plan, output_dtype, product_storage, record_2d,
+    ConvKernels,
+};
 use super::two_d::Window2;
-use super::{scipy_window, Method, Mode};
-use crate::array::{DType, DeviceArray, Storage};
+use super::{scipy_window, Kind, Method, Mode};
+use crate::array::{DType, DeviceArray};
 use crate::error::{Error, Result};
 use crate::gpu::{Arith, DeviceReal, DoubleFloat, GpuContext, Recording};
-
-/// Which of the two.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Convolve,
-    Correlate,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Convolve => "convolve",
-            Kind::Correlate => "correlate",
-        }
-    }
-}
 
 /// `scipy.signal.convolve(in1, in2, mode, method)` of two real device arrays on the same GPU;
 /// the result is a device array there: float32 when both inputs are float32, else float64,
@@ -108,7 +95,14 @@ fn operate(
                 let ctx = in1.gpu();
                 let mut recording = ctx.encoder();
                 let direct = direct_2d(in1, in2, method);
-                let out = record_2d(&mut recording, in1, in2, kind, direct, window)?;
+                let out = record_2d(
+                    &mut recording,
+                    in1,
+                    in2,
+                    kind == Kind::Correlate,
+                    direct,
+                    window,
+                )?;
                 ctx.submit(kind.name(), recording)?;
                 Ok(out)
             }
@@ -190,37 +184,6 @@ pub(crate) fn refusal(in1: &DeviceArray, in2: &DeviceArray, method: Method) -> O
     one_pass_plan(in1.gpu(), arith1, n, k, method).err()
 }
 
-/// The plan of a one-pass convolution of `n` samples and `k <= n` taps in `arith`, or why
-/// there is none.
-pub(crate) fn one_pass_plan(
-    ctx: &GpuContext,
-    arith: Arith,
-    n: usize,
-    k: usize,
-    method: Method,
-) -> std::result::Result<GpuPlan, String> {
-    match arith {
-        Arith::Single => one_pass::<f32>(ctx, n, k, method),
-        Arith::Native64 => one_pass::<f64>(ctx, n, k, method),
-        Arith::DoubleFloat => one_pass::<DoubleFloat>(ctx, n, k, method),
-    }
-}
-
-fn one_pass<E: DeviceReal>(
-    ctx: &GpuContext,
-    n: usize,
-    k: usize,
-    method: Method,
-) -> std::result::Result<GpuPlan, String> {
-    let plan = ConvKernels::<E>::plan(ctx, n, k, method, true).map_err(|e| e.to_string())?;
-    // The full convolution bounds every mode's window.
-    if ConvKernels::<E>::fits_one_pass(ctx, plan, n, k, n + k - 1) {
-        Ok(plan)
-    } else {
-        Err("an input or the output is past one GPU storage binding".into())
-    }
-}
-
 /// Records the convolution (the caller has checked [`refusal`]): outputs `window` = (first,
 /// count) of the full convolution of `in1` and `in2` (reversed for a correlation).
 pub(crate) fn record(
@@ -271,17 +234,6 @@ fn record_in<E: DeviceReal>(
     ))
 }
 
-/// How a convolution of `in1` and `in2` (stored alike) is stored: double-float stores
-/// value * 2^-exponent, and a product's exponents add.
-pub(crate) fn product_storage(in1: &DeviceArray, in2: &DeviceArray) -> Storage {
-    match (in1.storage(), in2.storage()) {
-        (Storage::DoubleFloat { exponent: a }, Storage::DoubleFloat { exponent: b }) => {
-            Storage::DoubleFloat { exponent: a + b }
-        }
-        (storage, _) => storage,
-    }
-}
-
 /// Whether the 2-D path sums directly: always for `Method::Direct`, never for `Method::Fft`,
 /// and under `Method::Auto` for kernels of at most
 /// [`GPU_DIRECT_MAX_TAPS`](super::gpu::GPU_DIRECT_MAX_TAPS) taps (device values are not
@@ -318,72 +270,6 @@ fn refusal_2d(
     (!fits).then(|| {
         "an input, the output or the padded transform is past one GPU storage binding".into()
     })
-}
-
-/// Rows and columns of a 2-D array.
-fn dim2(array: &DeviceArray) -> (usize, usize) {
-    (array.shape()[0], array.shape()[1])
-}
-
-/// Records the 2-D convolution of `in1` and `in2` (2-D arrays stored alike, the caller has
-/// checked the refusal): outputs `window` of the full convolution (`in2` turned by 180
-/// degrees on the device for a correlation: reversing the row-major elements turns it).
-pub(crate) fn record_2d(
-    recording: &mut Recording,
-    in1: &DeviceArray,
-    in2: &DeviceArray,
-    kind: Kind,
-    direct: bool,
-    window: Window2,
-) -> Result<DeviceArray> {
-    match in1.storage().arith() {
-        Arith::Single => record_2d_in::<f32>(recording, in1, in2, kind, direct, window),
-        Arith::Native64 => record_2d_in::<f64>(recording, in1, in2, kind, direct, window),
-        Arith::DoubleFloat => {
-            record_2d_in::<DoubleFloat>(recording, in1, in2, kind, direct, window)
-        }
-    }
-}
-
-fn record_2d_in<E: DeviceReal>(
-    recording: &mut Recording,
-    in1: &DeviceArray,
-    in2: &DeviceArray,
-    kind: Kind,
-    direct: bool,
-    window: Window2,
-) -> Result<DeviceArray> {
-    let ctx = in1.gpu();
-    let kernels = ConvKernels::<E>::new(ctx)?;
-    let second = match kind {
-        Kind::Convolve => in2.buffer().clone(),
-        Kind::Correlate => kernels.record_reverse(ctx, recording, in2.buffer(), in2.len())?,
-    };
-    // Convolution commutes: the larger operand is the image.
-    let (first, second) = ((in1.buffer(), dim2(in1)), (&second, dim2(in2)));
-    let (image, kernel) = if in1.len() >= in2.len() {
-        (first, second)
-    } else {
-        (second, first)
-    };
-    let out = kernels.record_window_2d(ctx, recording, image, kernel, direct, window)?;
-    let ((_, rows), (_, cols)) = window;
-    Ok(DeviceArray::from_parts(
-        ctx,
-        out,
-        vec![rows, cols],
-        output_dtype(in1, in2),
-        product_storage(in1, in2),
-    ))
-}
-
-/// NumPy's promotion: float32 only when both inputs are.
-fn output_dtype(in1: &DeviceArray, in2: &DeviceArray) -> DType {
-    if in1.dtype() == DType::Float32 && in2.dtype() == DType::Float32 {
-        DType::Float32
-    } else {
-        DType::Float64
-    }
 }
 
 /// The request on the CPU: downloaded, computed by the CPU path in float64, put back on the
@@ -525,41 +411,6 @@ fn spans((start, len): (usize, usize), chunk: usize) -> impl Iterator<Item = (us
         .map(move |lo| (lo, (lo + chunk).min(start + len)))
 }
 
-/// Outputs per chunk of the convolution of `n` samples and `k <= n` taps in `arith`: the most
-/// whose slice of the signal (`chunk + k - 1` samples), the kernel and the slice's full
-/// convolution run in one pass.
-///
-/// # Errors
-/// [`Error::ExceedsLimit`] when the kernel alone (or one block's spectrum) is past one binding.
-pub(crate) fn chunk_outputs(
-    ctx: &GpuContext,
-    arith: Arith,
-    n: usize,
-    k: usize,
-    method: Method,
-) -> Result<usize> {
-    let finite = true;
-    let (_, first_guess) = match arith {
-        Arith::Single => ConvKernels::<f32>::chunks(ctx, n, k, method, finite)?,
-        Arith::Native64 => ConvKernels::<f64>::chunks(ctx, n, k, method, finite)?,
-        Arith::DoubleFloat => ConvKernels::<DoubleFloat>::chunks(ctx, n, k, method, finite)?,
-    };
-    // The slice's full convolution is k - 1 outputs longer than the slice: start one kernel
-    // shorter than the signal slices fit, and halve until the one-pass plan takes it.
-    let mut chunk = first_guess.saturating_sub(k - 1).min(n + k - 1);
-    while chunk > 0 && one_pass_plan(ctx, arith, chunk + k - 1, k, method).is_err() {
-        chunk /= 2;
-    }
-    if chunk == 0 {
-        return Err(Error::ExceedsLimit {
-            what: "kernel taps for convolution on the GPU",
-            requested: k as u64,
-            max: first_guess.saturating_sub(k) as u64,
-        });
-    }
-    Ok(chunk)
-}
-
 /// The index of the largest value of `correlate(a, b, 'full')` (the first on ties, NaN never
 /// wins, 0 when nothing beats -inf), through device arrays: the correlation and a
 /// per-workgroup argmax recorded together, and only each workgroup's peak and index read
@@ -669,6 +520,49 @@ fn peak_of<E: DeviceReal>(peaks: &[u8], indices: &[u8], count: usize) -> Result<
         }
     }
     Ok(best)
+}
+
+impl super::gpu::ConvGpu {
+    /// Outputs `[start, start + len)` of the full convolution of `a` and `v`, computed in
+    /// this precision and returned as float64.
+    ///
+    /// # Errors
+    /// [`Error::EmptyInput`]; [`Error::InvalidParam`] for finite values beyond float32's
+    /// range in float32; [`Error::ExceedsLimit`] (also for double-float data whose magnitudes
+    /// span too much); GPU errors.
+    pub fn full_window(
+        &self,
+        ctx: &GpuContext,
+        a: &[f64],
+        v: &[f64],
+        method: Method,
+        window: (usize, usize),
+    ) -> Result<Vec<f64>> {
+        super::gpu::check_operands(a, v)?;
+        let operands = (a.into(), v.into());
+        let kind = Kind::Convolve;
+        host_window(ctx, self.arith(), operands, kind, method, window)
+            .map(|out| out.into_raw_vec_and_offset().0)
+    }
+
+    /// The index (in the full convolution) of the largest output, the first on ties as
+    /// `numpy.argmax`, found by a reduction on the GPU; only one value per 256 outputs is
+    /// read back.
+    ///
+    /// # Errors
+    /// As [`super::gpu::ConvGpu::full_window`].
+    pub fn argmax_full(
+        &self,
+        ctx: &GpuContext,
+        a: &[f64],
+        v: &[f64],
+        method: Method,
+    ) -> Result<usize> {
+        super::gpu::check_operands(a, v)?;
+        // The full convolution is the correlation with `v` reversed.
+        let reversed = ndarray::ArrayView1::from(v).slice_move(ndarray::s![..;-1]);
+        host_argmax(ctx, self.arith(), (a.into(), reversed), method)
+    }
 }
 
 /// [`super::lag`] of two 1-D real device arrays on the same GPU: the full correlation and its

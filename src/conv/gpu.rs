@@ -13,12 +13,13 @@ use bytemuck::{Pod, Zeroable};
 use ndarray::s;
 
 use super::Method;
-use crate::array::{DeviceArray, Storage};
+use crate::array::{DType, DeviceArray, Storage};
 use crate::error::{Error, Result};
 use crate::fft::gpu::{local_max, real_scratch, FftGpu};
 use crate::gpu::GpuBuffer;
 use crate::gpu::{
-    precision_variants, Arith, DeviceReal, DoubleFloat, GpuContext, Scaling, ShaderVariants,
+    precision_variants, Arith, DeviceReal, DoubleFloat, GpuContext, Recording, Scaling,
+    ShaderVariants,
 };
 
 /// The WGSL source in each precision.
@@ -182,56 +183,15 @@ impl ConvGpu {
             method
         };
         // Each input is scaled on its own (double-float).
-        super::device::chunk_outputs(ctx, arith, n, k, method)
+        chunk_outputs(ctx, arith, n, k, method)
             .err()
             .map(|error| error.to_string())
             .or_else(|| Scaling::refusal(arith, a.iter().copied()))
             .or_else(|| Scaling::refusal(arith, v.iter().copied()))
     }
 
-    /// Outputs `[start, start + len)` of the full convolution of `a` and `v`, computed in
-    /// this precision and returned as float64.
-    ///
-    /// # Errors
-    /// [`Error::EmptyInput`]; [`Error::InvalidParam`] for finite values beyond float32's
-    /// range in float32; [`Error::ExceedsLimit`] (also for double-float data whose magnitudes
-    /// span too much); GPU errors.
-    pub fn full_window(
-        &self,
-        ctx: &GpuContext,
-        a: &[f64],
-        v: &[f64],
-        method: Method,
-        window: (usize, usize),
-    ) -> Result<Vec<f64>> {
-        check_operands(a, v)?;
-        let operands = (a.into(), v.into());
-        let kind = super::device::Kind::Convolve;
-        super::device::host_window(ctx, self.arith(), operands, kind, method, window)
-            .map(|out| out.into_raw_vec_and_offset().0)
-    }
-
-    /// The index (in the full convolution) of the largest output, the first on ties as
-    /// `numpy.argmax`, found by a reduction on the GPU; only one value per 256 outputs is
-    /// read back.
-    ///
-    /// # Errors
-    /// As [`ConvGpu::full_window`].
-    pub fn argmax_full(
-        &self,
-        ctx: &GpuContext,
-        a: &[f64],
-        v: &[f64],
-        method: Method,
-    ) -> Result<usize> {
-        check_operands(a, v)?;
-        // The full convolution is the correlation with `v` reversed.
-        let reversed = ndarray::ArrayView1::from(v).slice_move(ndarray::s![..;-1]);
-        super::device::host_argmax(ctx, self.arith(), (a.into(), reversed), method)
-    }
-
     /// The arithmetic these pipelines compute in.
-    fn arith(&self) -> Arith {
+    pub(crate) fn arith(&self) -> Arith {
         match self.kernels {
             Kernels::Single(_) => Arith::Single,
             Kernels::Native64(_) => Arith::Native64,
@@ -698,14 +658,7 @@ impl<E: DeviceReal> ConvKernels<E> {
             let inputs = [a.into_dyn(), v.into_dyn()];
             let out: ndarray::ArrayD<f64> =
                 crate::array::host_call(ctx, E::ARITH, &inputs, |recording, arrays| {
-                    super::device::record_2d(
-                        recording,
-                        &arrays[0],
-                        &arrays[1],
-                        super::device::Kind::Convolve,
-                        direct,
-                        window,
-                    )
+                    record_2d(recording, &arrays[0], &arrays[1], false, direct, window)
                 })?;
             return Ok(out.into_dimensionality().expect("2-D"));
         }
@@ -815,7 +768,7 @@ impl<E: DeviceReal> ConvKernels<E> {
                             direct,
                             ((pair_r, n_r), (pair_c, n_c)),
                         )?;
-                        let storage = super::device::product_storage(&x, &y);
+                        let storage = product_storage(&x, &y);
                         batch.add(ctx, &part, held, (out_r, n_r), (out_c, n_c), storage)?;
                     }
                 }
@@ -1037,7 +990,7 @@ fn spectrum_bytes<E: DeviceReal>(size: usize) -> usize {
 }
 
 /// Both operands non-empty, as NumPy requires.
-fn check_operands(a: &[f64], v: &[f64]) -> Result<()> {
+pub(crate) fn check_operands(a: &[f64], v: &[f64]) -> Result<()> {
     if a.is_empty() {
         return Err(Error::EmptyInput("first input"));
     }
@@ -1045,4 +998,148 @@ fn check_operands(a: &[f64], v: &[f64]) -> Result<()> {
         return Err(Error::EmptyInput("second input"));
     }
     Ok(())
+}
+
+/// The plan of a one-pass convolution of `n` samples and `k <= n` taps in `arith`, or why
+/// there is none.
+pub(crate) fn one_pass_plan(
+    ctx: &GpuContext,
+    arith: Arith,
+    n: usize,
+    k: usize,
+    method: Method,
+) -> std::result::Result<GpuPlan, String> {
+    match arith {
+        Arith::Single => one_pass::<f32>(ctx, n, k, method),
+        Arith::Native64 => one_pass::<f64>(ctx, n, k, method),
+        Arith::DoubleFloat => one_pass::<DoubleFloat>(ctx, n, k, method),
+    }
+}
+
+pub(crate) fn one_pass<E: DeviceReal>(
+    ctx: &GpuContext,
+    n: usize,
+    k: usize,
+    method: Method,
+) -> std::result::Result<GpuPlan, String> {
+    let plan = ConvKernels::<E>::plan(ctx, n, k, method, true).map_err(|e| e.to_string())?;
+    // The full convolution bounds every mode's window.
+    if ConvKernels::<E>::fits_one_pass(ctx, plan, n, k, n + k - 1) {
+        Ok(plan)
+    } else {
+        Err("an input or the output is past one GPU storage binding".into())
+    }
+}
+
+/// Outputs per chunk of the convolution of `n` samples and `k <= n` taps in `arith`: the most
+/// whose slice of the signal (`chunk + k - 1` samples), the kernel and the slice's full
+/// convolution run in one pass.
+///
+/// # Errors
+/// [`Error::ExceedsLimit`] when the kernel alone (or one block's spectrum) is past one binding.
+pub(crate) fn chunk_outputs(
+    ctx: &GpuContext,
+    arith: Arith,
+    n: usize,
+    k: usize,
+    method: Method,
+) -> Result<usize> {
+    let finite = true;
+    let (_, first_guess) = match arith {
+        Arith::Single => ConvKernels::<f32>::chunks(ctx, n, k, method, finite)?,
+        Arith::Native64 => ConvKernels::<f64>::chunks(ctx, n, k, method, finite)?,
+        Arith::DoubleFloat => ConvKernels::<DoubleFloat>::chunks(ctx, n, k, method, finite)?,
+    };
+    // The slice's full convolution is k - 1 outputs longer than the slice: start one kernel
+    // shorter than the signal slices fit, and halve until the one-pass plan takes it.
+    let mut chunk = first_guess.saturating_sub(k - 1).min(n + k - 1);
+    while chunk > 0 && one_pass_plan(ctx, arith, chunk + k - 1, k, method).is_err() {
+        chunk /= 2;
+    }
+    if chunk == 0 {
+        return Err(Error::ExceedsLimit {
+            what: "kernel taps for convolution on the GPU",
+            requested: k as u64,
+            max: first_guess.saturating_sub(k) as u64,
+        });
+    }
+    Ok(chunk)
+}
+
+/// How a convolution of `in1` and `in2` (stored alike) is stored: double-float stores
+/// value * 2^-exponent, and a product's exponents add.
+pub(crate) fn product_storage(in1: &DeviceArray, in2: &DeviceArray) -> Storage {
+    match (in1.storage(), in2.storage()) {
+        (Storage::DoubleFloat { exponent: a }, Storage::DoubleFloat { exponent: b }) => {
+            Storage::DoubleFloat { exponent: a + b }
+        }
+        (storage, _) => storage,
+    }
+}
+
+/// Rows and columns of a 2-D array.
+pub(crate) fn dim2(array: &DeviceArray) -> (usize, usize) {
+    (array.shape()[0], array.shape()[1])
+}
+
+/// Records the 2-D convolution of `in1` and `in2` (2-D arrays stored alike, the caller has
+/// checked the refusal): outputs `window` of the full convolution (`in2` turned by 180
+/// degrees on the device when `turn`, for a correlation: reversing the row-major elements turns it).
+pub(crate) fn record_2d(
+    recording: &mut Recording,
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    turn: bool,
+    direct: bool,
+    window: ((usize, usize), (usize, usize)),
+) -> Result<DeviceArray> {
+    match in1.storage().arith() {
+        Arith::Single => record_2d_in::<f32>(recording, in1, in2, turn, direct, window),
+        Arith::Native64 => record_2d_in::<f64>(recording, in1, in2, turn, direct, window),
+        Arith::DoubleFloat => {
+            record_2d_in::<DoubleFloat>(recording, in1, in2, turn, direct, window)
+        }
+    }
+}
+
+fn record_2d_in<E: DeviceReal>(
+    recording: &mut Recording,
+    in1: &DeviceArray,
+    in2: &DeviceArray,
+    turn: bool,
+    direct: bool,
+    window: ((usize, usize), (usize, usize)),
+) -> Result<DeviceArray> {
+    let ctx = in1.gpu();
+    let kernels = ConvKernels::<E>::new(ctx)?;
+    let second = if turn {
+        kernels.record_reverse(ctx, recording, in2.buffer(), in2.len())?
+    } else {
+        in2.buffer().clone()
+    };
+    // Convolution commutes: the larger operand is the image.
+    let (first, second) = ((in1.buffer(), dim2(in1)), (&second, dim2(in2)));
+    let (image, kernel) = if in1.len() >= in2.len() {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    let out = kernels.record_window_2d(ctx, recording, image, kernel, direct, window)?;
+    let ((_, rows), (_, cols)) = window;
+    Ok(DeviceArray::from_parts(
+        ctx,
+        out,
+        vec![rows, cols],
+        output_dtype(in1, in2),
+        product_storage(in1, in2),
+    ))
+}
+
+/// NumPy's promotion: float32 only when both inputs are.
+pub(crate) fn output_dtype(in1: &DeviceArray, in2: &DeviceArray) -> DType {
+    if in1.dtype() == DType::Float32 && in2.dtype() == DType::Float32 {
+        DType::Float32
+    } else {
+        DType::Float64
+    }
 }

@@ -255,7 +255,7 @@ pub fn np_convolve<'d>(
     let device: Device<'d> = device.into();
     check(a, v)?;
     let window = mode.window(a.len(), v.len());
-    kept(device, (a, v), device::Kind::Convolve, method, window)
+    kept(device, (a, v), Kind::Convolve, method, window)
 }
 
 /// The first index of the largest value (NaN never wins; 0 when there is none).
@@ -272,6 +272,22 @@ fn first_argmax(c: &Array1<f64>) -> usize {
         .0
 }
 
+/// A convolution or a correlation (the second input reversed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Convolve,
+    Correlate,
+}
+
+impl Kind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Convolve => "convolve",
+            Kind::Correlate => "correlate",
+        }
+    }
+}
+
 /// `window` = (first, count) of the full convolution of `a` and `v` (`v` reversed for a
 /// correlation), on the CPU (float64) or the GPU (at the device's precision, only the window
 /// computed: through device arrays in one submit and one wait when it fits one pass, else in
@@ -279,15 +295,15 @@ fn first_argmax(c: &Array1<f64>) -> usize {
 fn kept(
     device: Device<'_>,
     (a, v): (ArrayView1<'_, f64>, ArrayView1<'_, f64>),
-    kind: device::Kind,
+    kind: Kind,
     method: Method,
     (start, len): (usize, usize),
 ) -> Result<Array1<f64>> {
     let job = Job::new(Operation::Convolve, a.len() + v.len()).float64(true);
     let second = || -> Vec<f64> {
         match kind {
-            device::Kind::Convolve => v.to_vec(),
-            device::Kind::Correlate => v.iter().rev().copied().collect(),
+            Kind::Convolve => v.to_vec(),
+            Kind::Correlate => v.iter().rev().copied().collect(),
         }
     };
     match route(device, &job) {
@@ -344,7 +360,7 @@ pub fn convolve<'d>(
     let device: Device<'d> = device.into();
     check(in1, in2)?;
     let window = scipy_window(mode, in1.len(), in2.len());
-    kept(device, (in1, in2), device::Kind::Convolve, method, window)
+    kept(device, (in1, in2), Kind::Convolve, method, window)
 }
 
 /// `scipy.signal.correlate(in1, in2, mode, method)` for real 1-D input, on the
@@ -365,7 +381,7 @@ pub fn correlate<'d>(
     let device: Device<'d> = device.into();
     check(in1, in2)?;
     let window = scipy_window(mode, in1.len(), in2.len());
-    kept(device, (in1, in2), device::Kind::Correlate, method, window)
+    kept(device, (in1, in2), Kind::Correlate, method, window)
 }
 
 /// `scipy.signal.correlation_lags(in1_len, in2_len, mode)`: the lag of each output of

@@ -240,7 +240,7 @@ pub fn rolling_mean_device(
         Some("the widened samples are past one GPU storage binding".to_string())
     } else {
         let (n, k) = (x.len().max(params.k), x.len().min(params.k));
-        crate::conv::device::one_pass_plan(ctx, arith, n, k, crate::conv::Method::Direct).err()
+        crate::conv::gpu::one_pass_plan(ctx, arith, n, k, crate::conv::Method::Direct).err()
     };
     if let Some(reason) = refusal {
         crate::gpu::note_cpu_fallback(|| format!("rolling_mean: {reason}; computed on the CPU"));
@@ -270,7 +270,7 @@ pub fn rolling_mean_device(
         &mut recording,
         &samples,
         &weights,
-        crate::conv::device::Kind::Convolve,
+        crate::conv::Kind::Convolve,
         crate::conv::Method::Direct,
         window,
     )?;

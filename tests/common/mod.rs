@@ -396,15 +396,20 @@ pub fn run_fft_case(
 }
 
 /// Runs `f` with the library's CPU-fallback notes captured: the result and every note said
-/// while it ran. The hook is process-wide, so tests that capture take turns.
+/// by this thread while it ran (the routers say them on the calling thread; tests running
+/// beside this one say theirs on their own). The hook is process-wide, so tests that capture
+/// take turns.
 pub fn capture_cpu_notes<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
     use std::sync::{Arc, Mutex};
     static TURN: Mutex<()> = Mutex::new(());
     let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
     let notes = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = notes.clone();
+    let caller = std::thread::current().id();
     gpusci::gpu::set_cpu_fallback_hook(Some(Arc::new(move |note: &str| {
-        sink.lock().unwrap().push(note.to_string());
+        if std::thread::current().id() == caller {
+            sink.lock().unwrap().push(note.to_string());
+        }
     })));
     let out = f();
     gpusci::gpu::set_cpu_fallback_hook(None);
