@@ -115,7 +115,11 @@ const PRECISION_FILES: [&str; 3] = [
 const REAL_WORDS: [u32; 3] = [1, 2, 2];
 
 /// The kernels that come in three precisions, with their files after the precision's.
-const VARIANT_SOURCES: [(crate::gpu::ShaderVariants, &[&str]); 6] = [
+const VARIANT_SOURCES: [(crate::gpu::ShaderVariants, &[&str]); 7] = [
+    (
+        crate::array::elementwise::ELEMENTWISE_SHADERS,
+        &["array/elementwise.wgsl"],
+    ),
     (blur::BLUR_SHADERS, &["blur/blur.wgsl"]),
     (blur::NORMALIZE_SHADERS, &["blur/normalize.wgsl"]),
     (crate::conv::gpu::CONV_SHADERS, &["conv/conv.wgsl"]),
@@ -669,4 +673,31 @@ fn wave_shader_matches_its_rust_twin() {
         rust_fields!(wave::WaveUniform { n, c_hi, c_lo, one }),
         std::mem::size_of::<wave::WaveUniform>(),
     );
+}
+
+#[test]
+fn elementwise_shaders_match_their_rust_twin() {
+    use crate::array::elementwise as ew;
+    for (source, name, _) in variants(ew::ELEMENTWISE_SHADERS) {
+        let (m, _) = module(source, name);
+        assert_eq!(constant(&m, "WG"), ew::WG_SIZE, "WG");
+        for entry in [
+            "binary_real",
+            "binary_complex",
+            "compare",
+            "unary_real",
+            "complex_to_real",
+            "unary_complex",
+            "masked_assign",
+            "logical",
+        ] {
+            assert_eq!(workgroup_size(&m, entry), [ew::WG_SIZE, 1, 1], "{entry}");
+        }
+        same_layout(
+            &m,
+            "EwUniform",
+            rust_fields!(ew::EwUniform { len, ndim, op, flags, groups, one, a_scale, b_scale, shape, a_strides, b_strides; _pad }),
+            std::mem::size_of::<ew::EwUniform>(),
+        );
+    }
 }

@@ -80,6 +80,16 @@ fn real_greater(a: Real, b: Real) -> bool { return a.x > b.x || (a.x == b.x && a
 fn real_equal(a: Real, b: Real) -> bool { return all(a == b); }
 fn real_is_finite(a: Real) -> bool { return is_finite32(a.x); }
 fn real_is_zero(a: Real) -> bool { return a.x == 0.0; }
+fn real_abs(a: Real) -> Real { return select(a, -a, a.x < 0.0); }
+// NaN by the high word's bits (a compiler may assume x == x).
+fn real_is_nan(a: Real) -> bool { return (bitcast<u32>(a.x) & 0x7fffffffu) > 0x7f800000u; }
+// The float32 root, then one Newton step from the exact remainder a - r^2.
+fn real_sqrt(a: Real) -> Real {
+    let r = sqrt(a.x);
+    if (!(a.x > 0.0) || !is_finite32(a.x)) { return vec2<f32>(r, 0.0); }
+    let d = real_sub(a, real_mul(vec2<f32>(r, 0.0), vec2<f32>(r, 0.0)));
+    return quick_two_sum(r, d.x / (2.0 * r));
+}
 
 fn complex(re: Real, im: Real) -> Complex { return vec4<f32>(re, im); }
 fn c_re(z: Complex) -> Real { return z.xy; }
@@ -98,6 +108,12 @@ fn c_scale(a: Complex, s: Real) -> Complex {
     return vec4<f32>(real_mul(a.xy, s), real_mul(a.zw, s));
 }
 fn c_conj(a: Complex) -> Complex { return vec4<f32>(a.xy, -a.zw); }
+// |z| of parts stored below 2 (the host halves them first), so the squares cannot overflow.
+fn c_abs(z: Complex) -> Real {
+    let re = z.xy;
+    let im = z.zw;
+    return real_sqrt(real_add(real_mul(re, re), real_mul(im, im)));
+}
 
 struct Acc {
     s: vec2<f32>,

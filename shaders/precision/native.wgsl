@@ -20,6 +20,11 @@ fn real_greater(a: Real, b: Real) -> bool { return a > b; }
 fn real_equal(a: Real, b: Real) -> bool { return a == b; }
 fn real_is_finite(a: Real) -> bool { return abs(a) <= 1.7976931348623157e308; }
 fn real_is_zero(a: Real) -> bool { return a == 0.0; }
+fn real_abs(a: Real) -> Real { return abs(a); }
+fn real_sqrt(a: Real) -> Real { return sqrt(a); }
+// WGSL has no 64-bit bitcast; native float64 runs only on Vulkan, whose compilers keep NaN
+// comparisons IEEE.
+fn real_is_nan(a: Real) -> bool { return !(a == a); }
 
 fn complex(re: Real, im: Real) -> Complex { return vec2<f64>(re, im); }
 fn c_re(z: Complex) -> Real { return z.x; }
@@ -31,6 +36,14 @@ fn c_mul(a: Complex, b: Complex) -> Complex {
 }
 fn c_scale(a: Complex, s: Real) -> Complex { return a * s; }
 fn c_conj(a: Complex) -> Complex { return vec2<f64>(a.x, -a.y); }
+// |z| as hypot: the larger part factored out, so that squares neither overflow nor underflow.
+fn c_abs(z: Complex) -> Real {
+    let m = max(abs(z.x), abs(z.y));
+    if (m == 0.0 || m > 1.7976931348623157e308) { return m + abs(z.x + z.y) * 0.0; }
+    let x = z.x / m;
+    let y = z.y / m;
+    return m * sqrt(x * x + y * y);
+}
 
 struct Acc {
     s: f64,

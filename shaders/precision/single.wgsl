@@ -26,6 +26,10 @@ fn real_greater(a: Real, b: Real) -> bool { return a > b; }
 fn real_equal(a: Real, b: Real) -> bool { return a == b; }
 fn real_is_finite(a: Real) -> bool { return abs(a) <= 3.40282347e38; }
 fn real_is_zero(a: Real) -> bool { return a == 0.0; }
+fn real_abs(a: Real) -> Real { return abs(a); }
+fn real_sqrt(a: Real) -> Real { return sqrt(a); }
+// NaN by its bits (a compiler may assume x == x).
+fn real_is_nan(a: Real) -> bool { return (bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u; }
 
 fn complex(re: Real, im: Real) -> Complex { return vec2<f32>(re, im); }
 fn c_re(z: Complex) -> Real { return z.x; }
@@ -37,6 +41,14 @@ fn c_mul(a: Complex, b: Complex) -> Complex {
 }
 fn c_scale(a: Complex, s: Real) -> Complex { return a * s; }
 fn c_conj(a: Complex) -> Complex { return vec2<f32>(a.x, -a.y); }
+// |z| as hypot: the larger part factored out, so that squares neither overflow nor underflow.
+fn c_abs(z: Complex) -> Real {
+    let m = max(abs(z.x), abs(z.y));
+    if (m == 0.0 || m > 3.40282347e38) { return m + abs(z.x + z.y) * 0.0; }
+    let x = z.x / m;
+    let y = z.y / m;
+    return m * sqrt(x * x + y * y);
+}
 
 // A compensated float32 sum (Neumaier): x = s + c, where c gathers the rounding errors of the
 // additions, so that with taps summing to exactly 1 a constant stays constant, as SciPy's

@@ -18,6 +18,8 @@ use num_complex::Complex;
 use crate::error::{Error, Result};
 use crate::gpu::{Arith, DeviceReal, DoubleFloat, GpuBuffer, GpuContext, Recording, Scaling};
 
+pub mod elementwise;
+
 /// An element type as NumPy names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -30,6 +32,8 @@ pub enum DType {
     Complex64,
     /// `complex128`: float64 parts.
     Complex128,
+    /// `bool` (one 32-bit word an element on the device, 0 or 1; storage `F32`).
+    Bool,
 }
 
 impl DType {
@@ -40,12 +44,14 @@ impl DType {
             DType::Float64 => "float64",
             DType::Complex64 => "complex64",
             DType::Complex128 => "complex128",
+            DType::Bool => "bool",
         }
     }
 
     /// Bytes of one element on the host.
     pub fn itemsize(self) -> usize {
         match self {
+            DType::Bool => 1,
             DType::Float32 => 4,
             DType::Float64 | DType::Complex64 => 8,
             DType::Complex128 => 16,
@@ -55,7 +61,7 @@ impl DType {
     /// Real numbers per element (2 for complex).
     fn parts(self) -> usize {
         match self {
-            DType::Float32 | DType::Float64 => 1,
+            DType::Float32 | DType::Float64 | DType::Bool => 1,
             DType::Complex64 | DType::Complex128 => 2,
         }
     }
@@ -203,6 +209,27 @@ impl DeviceArray {
         data: ArrayView<'_, T, D>,
         arith: Arith,
     ) -> Result<Self> {
+        Self::upload(gpu, data, arith, true)
+    }
+
+    /// As [`DeviceArray::from_host`], but double-float data spanning more binades than it
+    /// holds is scaled by its largest magnitude and its smallest elements flush toward zero
+    /// (an error below 2^-90 of the largest: float64 accuracy normwise). For results computed
+    /// on the CPU for a device operation, which must come back to the device.
+    pub(crate) fn from_host_normwise<T: HostElement, D: Dimension>(
+        gpu: &GpuContext,
+        data: ArrayView<'_, T, D>,
+        arith: Arith,
+    ) -> Result<Self> {
+        Self::upload(gpu, data, arith, false)
+    }
+
+    fn upload<T: HostElement, D: Dimension>(
+        gpu: &GpuContext,
+        data: ArrayView<'_, T, D>,
+        arith: Arith,
+        refuse_span: bool,
+    ) -> Result<Self> {
         let dtype = T::DTYPE;
         let parts = dtype.parts();
         let storage = match (dtype, arith) {
@@ -216,10 +243,12 @@ impl DeviceArray {
             (_, Arith::Native64) => Storage::F64,
             (_, Arith::DoubleFloat) => {
                 let values = data.iter().flat_map(|v| v.parts().into_iter().take(parts));
-                let scaling = Scaling::for_data::<DoubleFloat>("input", values)?;
-                Storage::DoubleFloat {
-                    exponent: scaling.exponent(),
-                }
+                let exponent = if refuse_span {
+                    Scaling::for_data::<DoubleFloat>("input", values)?.exponent()
+                } else {
+                    Scaling::top_exponent(values)
+                };
+                Storage::DoubleFloat { exponent }
             }
         };
         let reals = data.len() * parts;
@@ -402,6 +431,57 @@ impl DeviceArray {
 }
 
 impl DeviceArray {
+    /// Uploads a bool array (NumPy's `bool`, one byte an element) as 32-bit words.
+    ///
+    /// # Errors
+    /// [`Error::ExceedsLimit`] for an array past the device's largest buffer; GPU errors.
+    pub fn from_host_bool<D: Dimension>(
+        gpu: &GpuContext,
+        data: ArrayView<'_, bool, D>,
+    ) -> Result<Self> {
+        check_size(gpu, data.len(), Storage::F32)?;
+        let mut values = data.iter();
+        let buffer = gpu.upload_with::<u32>("bool array", data.len(), |_, chunk| {
+            for slot in chunk {
+                *slot = u32::from(*values.next().expect("one value per slot"));
+            }
+        })?;
+        Ok(Self {
+            gpu: gpu.clone(),
+            buffer,
+            shape: data.shape().to_vec(),
+            dtype: DType::Bool,
+            storage: Storage::F32,
+        })
+    }
+
+    /// Downloads a bool array (one submit, one wait).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for an array that is not bool; GPU errors.
+    pub fn to_host_bool(&self) -> Result<ArrayD<bool>> {
+        if self.dtype != DType::Bool {
+            return Err(Error::param(
+                "dtype",
+                format!("a {} array is not bool", self.dtype.name()),
+            ));
+        }
+        let mut out = vec![false; self.len()];
+        let recording = self.gpu.encoder();
+        self.gpu.submit_and_read_with::<u32>(
+            "reading a bool array back",
+            recording,
+            &self.buffer,
+            self.len(),
+            |mapped| {
+                for (slot, &word) in out.iter_mut().zip(mapped.iter()) {
+                    *slot = word != 0;
+                }
+            },
+        )?;
+        Ok(ArrayD::from_shape_vec(IxDyn(&self.shape), out).expect("the array's shape"))
+    }
+
     /// The real numbers of this array in float64, from its buffer's bytes as a read-back
     /// mapped them (for operations that read several buffers back in one submission).
     pub(crate) fn reals_from_bytes(&self, bytes: &[u8]) -> Vec<f64> {

@@ -263,6 +263,21 @@ impl Scaling {
         }
     }
 
+    /// The double-float exponent of `data` by its largest finite magnitude alone (0 for no
+    /// nonzero finite value), whatever the span.
+    pub(crate) fn top_exponent(data: impl IntoIterator<Item = f64>) -> i32 {
+        let largest = data
+            .into_iter()
+            .map(f64::abs)
+            .filter(|m| m.is_finite())
+            .fold(0.0f64, f64::max);
+        if largest == 0.0 {
+            0
+        } else {
+            exponent(largest)
+        }
+    }
+
     /// e of the scaling by 2^-e.
     pub(crate) fn exponent(self) -> i32 {
         exponent(self.up)

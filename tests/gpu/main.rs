@@ -9,6 +9,7 @@ mod blur_gpu;
 mod conv_gpu;
 mod density_gpu;
 mod device_ops;
+mod elementwise;
 mod exactness;
 mod fft_gpu;
 mod heatmap;
