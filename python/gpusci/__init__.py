@@ -34,8 +34,12 @@ from __future__ import annotations
 
 import os as _os
 
+import numpy as _np
+
 from . import _core
-from ._errors import UnsupportedInput
+from ._core import Array
+from ._errors import UnsupportedInput, backend_name as _backend_name
+from ._errors import precision_name as _precision_name
 from ._histogram import heatmap, Heatmap, histogram2d
 from .signal import _np_convolve as convolve
 from . import animate, fft, models, ndimage, signal, wave
@@ -43,7 +47,9 @@ from . import animate, fft, models, ndimage, signal, wave
 __version__ = _core.__version__
 
 __all__ = [
+    "Array",
     "Heatmap",
+    "asarray",
     "animate",
     "UnsupportedInput",
     "convolve",
@@ -61,6 +67,65 @@ __all__ = [
     "signal",
     "wave",
 ]
+
+
+def asarray(x, dtype=None, *, backend=None, precision="auto"):
+    """An array whose data stays on the GPU: NumPy expressions on it run there.
+
+    ``x`` (a NumPy array or anything ``numpy.asarray`` takes) is uploaded once; operators
+    (``+ - * /``, unary ``-``, ``abs``, comparisons, ``& | ^ ~`` of bool arrays), NumPy's
+    ufuncs ``add``, ``subtract``, ``multiply``, ``divide``, ``minimum``, ``maximum``,
+    ``negative``, ``absolute``, ``sqrt``, ``conjugate``, the comparisons and
+    ``logical_and/or/xor/not`` (with ``out=``), ``np.real``/``np.imag``/``.real``/``.imag``,
+    ``a[mask] = scalar`` and :func:`gpusci.fft.fft`/``ifft`` return new ``gpusci.Array``s on
+    the same GPU. NumPy 2's promotion: a Python scalar takes the array's precision. ``.get()``
+    or ``np.asarray(a)`` downloads (a copy). Anything else raises ``TypeError``: nothing
+    downloads silently. float64 keeps float64 accuracy on every GPU (double-float where the
+    GPU has no float64); what the GPU cannot compute runs on the CPU with a
+    ``RuntimeWarning`` and comes back.
+
+    Parameters
+    ----------
+    x : array_like
+        float32, float64, complex64, complex128 or bool data (``dtype`` converts first).
+    dtype : data-type, optional
+        As ``numpy.asarray``.
+    backend : {'auto', 'gpu', 'cpu'}, optional, keyword-only
+        Where the data goes. With ``'cpu'``, or when the backend has no GPU (``'auto'`` on a
+        machine without a hardware GPU), the result is NumPy's array: the same script runs
+        without a GPU.
+    precision : {'auto', 'double', 'single'}, optional, keyword-only
+        How float64 data is held on a GPU without native float64 (see the package notes).
+
+    Returns
+    -------
+    gpusci.Array or numpy.ndarray
+
+    Raises
+    ------
+    TypeError
+        Integer, string or object data (pass ``dtype=np.float64``), or another array type.
+    ValueError
+        An unknown backend or precision.
+    """
+    backend = _backend_name(backend)
+    precision = _precision_name(precision)
+    if isinstance(x, Array):
+        if dtype is not None and _np.dtype(dtype) != x.dtype:
+            raise TypeError(f"converting a gpusci.Array from {x.dtype} to {_np.dtype(dtype)} "
+                            "is not supported on the device: .get() it first")
+        return x
+    host = _np.asarray(x, dtype=dtype)
+    if backend == "cpu":
+        return host
+    if host.dtype not in (_np.float32, _np.float64, _np.complex64, _np.complex128, _np.bool_):
+        raise TypeError(f"gpusci.Array holds float32, float64, complex64, complex128 or bool, "
+                        f"not {host.dtype}: pass dtype=numpy.float64 (say)")
+    if not (host.flags.c_contiguous and host.dtype.isnative):
+        # (np.ascontiguousarray would make a 0-d array 1-d.)
+        host = _np.array(host, dtype=host.dtype.newbyteorder("="), order="C")
+    device = _core.asarray(host, backend, precision)
+    return host if device is None else device
 
 
 def set_backend(backend: str) -> None:

@@ -124,6 +124,12 @@ def _complex_input(a, name="a", single=False):
 
 
 def _c2c(a, n, axis, norm, out, inverse, backend=None, precision="auto"):
+    if isinstance(a, _core.Array):
+        # The output lives where the input lives: on the array's GPU.
+        if out is not None:
+            raise TypeError("out= is not supported for a gpusci.Array")
+        return _core.array_fft(a, None if n is None else _length(n, None),
+                               operator.index(axis), norm, inverse)
     single = _single(a)
     a = _complex_input(a, single=single)
     axis = _check_axis(a, axis)
@@ -157,7 +163,9 @@ def fft(a, n=None, axis=-1, norm=None, out=None, *, backend=None, precision="aut
 
     Returns
     -------
-    complex128 ndarray (complex64 for float32 or complex64 input)
+    complex128 ndarray (complex64 for float32 or complex64 input); a ``gpusci.Array`` on the
+    same GPU for a ``gpusci.Array`` input (computed there: the last axis with NumPy's default
+    ``n`` and ``norm``, anything else on the CPU with a warning, and put back).
 
     Raises
     ------

@@ -19,6 +19,7 @@ use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
 mod animate;
+mod array;
 mod density;
 mod errors;
 mod fft;
@@ -46,6 +47,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .push(note.to_string());
     })));
     runtime::register(m)?;
+    array::register(m)?;
     ndimage::register(m)?;
     density::register(m)?;
     signal::register(m)?;

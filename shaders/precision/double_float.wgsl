@@ -109,9 +109,12 @@ fn c_scale(a: Complex, s: Real) -> Complex {
 }
 fn c_conj(a: Complex) -> Complex { return vec4<f32>(a.xy, -a.zw); }
 // |z| of parts stored below 2 (the host halves them first), so the squares cannot overflow.
+// An infinite part gives inf (even beside NaN), as NumPy's.
 fn c_abs(z: Complex) -> Real {
     let re = z.xy;
     let im = z.zw;
+    if (!is_finite32(re.x) && !real_is_nan(re)) { return real_abs(re); }
+    if (!is_finite32(im.x) && !real_is_nan(im)) { return real_abs(im); }
     return real_sqrt(real_add(real_mul(re, re), real_mul(im, im)));
 }
 

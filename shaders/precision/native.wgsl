@@ -36,12 +36,18 @@ fn c_mul(a: Complex, b: Complex) -> Complex {
 }
 fn c_scale(a: Complex, s: Real) -> Complex { return a * s; }
 fn c_conj(a: Complex) -> Complex { return vec2<f64>(a.x, -a.y); }
-// |z| as hypot: the larger part factored out, so that squares neither overflow nor underflow.
+// |z| as hypot, as NumPy's: an infinite part gives inf (even beside NaN), else NaN gives
+// NaN; the larger part is factored out so that squares neither overflow nor underflow.
 fn c_abs(z: Complex) -> Real {
-    let m = max(abs(z.x), abs(z.y));
-    if (m == 0.0 || m > 1.7976931348623157e308) { return m + abs(z.x + z.y) * 0.0; }
-    let x = z.x / m;
-    let y = z.y / m;
+    let ax = abs(z.x);
+    let ay = abs(z.y);
+    if (ax > 1.7976931348623157e308) { return ax; }
+    if (ay > 1.7976931348623157e308) { return ay; }
+    if (real_is_nan(z.x) || real_is_nan(z.y)) { return z.x + z.y; }
+    let m = max(ax, ay);
+    if (m == 0.0) { return m; }
+    let x = ax / m;
+    let y = ay / m;
     return m * sqrt(x * x + y * y);
 }
 

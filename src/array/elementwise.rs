@@ -644,6 +644,24 @@ pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArra
             format!("{} is not defined for complex values", op.name()),
         ));
     }
+    // A complex or double-float quotient by a scalar is a product by its reciprocal (within
+    // an ulp; float32 and native float64 arrays divide).
+    let double_float = |o: Operand<'_>| matches!(o, Operand::Array(x) if matches!(x.storage(), Storage::DoubleFloat { .. }));
+    let (op, b) = match (op, b) {
+        (BinaryOp::Divide, Operand::Scalar(s)) if complex || double_float(a) => (
+            BinaryOp::Multiply,
+            Operand::Scalar(Scalar {
+                // A real scalar's reciprocal is real (1 / -0 is -inf, not a complex NaN).
+                value: if s.complex {
+                    s.value.inv()
+                } else {
+                    Complex::new(1.0 / s.value.re, 0.0)
+                },
+                ..s
+            }),
+        ),
+        other => other,
+    };
     if complex && matches!(op, BinaryOp::Minimum | BinaryOp::Maximum | BinaryOp::Divide) {
         return refused_binary(op, a, b, &shape, "complex minimum, maximum and division");
     }
@@ -679,26 +697,10 @@ pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArra
             },
         );
     }
-    // A double-float quotient by a scalar is a product by its reciprocal; by an array it
-    // is not bounded, so it moves.
-    let (op, b) = match (op, b, storage) {
-        (BinaryOp::Divide, Operand::Scalar(s), Storage::DoubleFloat { .. }) => (
-            BinaryOp::Multiply,
-            Operand::Scalar(Scalar {
-                // A real scalar's reciprocal is real (1 / -0 is -inf, not a complex NaN).
-                value: if s.complex {
-                    s.value.inv()
-                } else {
-                    Complex::new(1.0 / s.value.re, 0.0)
-                },
-                ..s
-            }),
-        ),
-        (BinaryOp::Divide, Operand::Array(_), Storage::DoubleFloat { .. }) => {
-            return refused_binary(op, a, b, &shape, "a double-float quotient by an array");
-        }
-        other => (other.0, other.1),
-    };
+    // A double-float quotient by an array is not bounded, so it moves.
+    if let (BinaryOp::Divide, Storage::DoubleFloat { .. }) = (op, storage) {
+        return refused_binary(op, a, b, &shape, "a double-float quotient by an array");
+    }
     let family = match op {
         BinaryOp::Add | BinaryOp::Subtract => Plan::Sum,
         BinaryOp::Multiply => Plan::Product,
