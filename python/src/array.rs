@@ -91,6 +91,9 @@ fn operand(this: &DeviceArray, other: &Bound<'_, PyAny>) -> PyResult<OperandOf> 
         .get_type()
         .getattr("__module__")
         .is_ok_and(|m| m.extract::<String>().is_ok_and(|m| m == "numpy"));
+    if numpy_type && other.hasattr("dtype")? && other.getattr("ndim")?.extract::<usize>()? == 0 {
+        return numpy_scalar(this, other).map(OperandOf::Array);
+    }
     if numpy_type {
         return Err(type_error(format!(
             "a NumPy {} cannot be combined with a gpusci.Array without moving it to the GPU: \
@@ -111,6 +114,55 @@ fn operand(this: &DeviceArray, other: &Bound<'_, PyAny>) -> PyResult<OperandOf> 
         "unsupported operand type {} for gpusci.Array",
         other.get_type().name()?
     )))
+}
+
+/// A complex NumPy scalar's value (by its `real` and `imag`).
+fn complex_of(scalar: &Bound<'_, PyAny>) -> PyResult<Complex<f64>> {
+    Ok(Complex::new(
+        scalar.getattr("real")?.extract()?,
+        scalar.getattr("imag")?.extract()?,
+    ))
+}
+
+/// A NumPy scalar as a 0-d array on `this` array's GPU: NumPy 2 promotes with its dtype
+/// (NEP 50: a `np.float64` makes a float32 result float64; an integer scalar counts as
+/// float64 here, the device having no integer arrays), which the array operation then does.
+fn numpy_scalar(this: &DeviceArray, scalar: &Bound<'_, PyAny>) -> PyResult<DeviceArray> {
+    let kind: String = scalar.getattr("dtype")?.getattr("kind")?.extract()?;
+    let itemsize: usize = scalar.getattr("dtype")?.getattr("itemsize")?.extract()?;
+    let ctx = this.gpu();
+    // A float64 scalar is held as the context holds float64 (a float32 array's own
+    // arithmetic would round it).
+    let arith = ctx.float64_arith();
+    let up = |x: ndarray::ArrayView0<'_, _>| DeviceArray::from_host(ctx, x, arith);
+    Ok(match (kind.as_str(), itemsize) {
+        ("f", 4) => {
+            let v: f32 = scalar.extract()?;
+            DeviceArray::from_host(ctx, ndarray::arr0(v).view(), arith)?
+        }
+        ("c", 8) => {
+            let v = complex_of(scalar)?;
+            let v = Complex32::new(v.re as f32, v.im as f32);
+            DeviceArray::from_host(ctx, ndarray::arr0(v).view(), arith)?
+        }
+        ("c", _) => {
+            let v = complex_of(scalar)?;
+            DeviceArray::from_host(ctx, ndarray::arr0(v).view(), arith)?
+        }
+        ("b", _) => {
+            DeviceArray::from_host_bool(ctx, ndarray::arr0(scalar.extract::<bool>()?).view())?
+        }
+        ("f" | "i" | "u", _) => {
+            let v: f64 = scalar.extract()?;
+            up(ndarray::arr0(v).view())?
+        }
+        _ => {
+            return Err(type_error(format!(
+                "a NumPy {} scalar cannot be combined with a gpusci.Array",
+                scalar.get_type().name()?
+            )))
+        }
+    })
 }
 
 /// An operand as owned data (an Array cloned: its buffer is shared, not copied).

@@ -220,3 +220,19 @@ def test_unsupported_operations_raise_type_error_without_downloading(rng):
 def test_asarray_on_the_cpu_is_numpy():
     got = gpusci.asarray([1.0, 2.0], backend="cpu")
     assert type(got) is np.ndarray and got.dtype == np.float64
+
+
+@needs_gpu
+def test_numpy_scalars_promote_as_numpy_2(rng):
+    a32 = _values(rng, (8,), np.float32)
+    a64 = _values(rng, (8,), np.float64)
+    x32, x64 = gpusci.asarray(a32, backend="gpu"), gpusci.asarray(a64, backend="gpu")
+    with np.errstate(all="ignore"):
+        _close(x64 < np.float64(0.5), a64 < np.float64(0.5))
+        _close(x32 * np.float32(3), a32 * np.float32(3))
+        # NEP 50: a float64 scalar makes a float32 array's result float64 (the mixed precisions
+        # run on the CPU, with a warning, and come back).
+        with pytest.warns(RuntimeWarning, match="add"):
+            got = x32 + np.float64(2)
+        _close(got, a32 + np.float64(2))
+        _close(x64 * np.complex128(1 - 2j), a64 * np.complex128(1 - 2j))
