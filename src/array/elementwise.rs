@@ -565,6 +565,32 @@ fn record(gpu: &GpuContext, dispatch: Dispatch<'_>) -> Result<DeviceArray> {
     ))
 }
 
+/// Why arrays past one storage binding move (the kernels bind each array whole).
+const PAST_BINDING: &str = "an operand or the result is past one GPU storage binding";
+
+/// Bytes an array of `shape` and `dtype` takes in `storage` (bool: a 32-bit word each).
+fn stored_bytes(shape: &[usize], dtype: DType, storage: Storage) -> u64 {
+    let len: usize = shape.iter().product();
+    let real = if dtype == DType::Bool {
+        4
+    } else {
+        storage.real_bytes()
+    };
+    (len as u64)
+        .saturating_mul(dtype.parts() as u64)
+        .saturating_mul(real as u64)
+}
+
+/// Whether an array operand or the output (`out_bytes`) is past one storage binding.
+fn past_binding(gpu: &GpuContext, operands: &[Operand<'_>], out_bytes: u64) -> bool {
+    let budget = gpu.max_binding_bytes();
+    out_bytes > budget
+        || operands.iter().any(|o| match o {
+            Operand::Array(x) => x.stored_bytes() > budget,
+            Operand::Scalar(_) => false,
+        })
+}
+
 /// Storage bindings before the output that `entry` reads.
 fn entry_inputs(entry: &str) -> usize {
     match entry {
@@ -671,6 +697,10 @@ pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArra
     };
     if shape.len() > MAX_DIMS {
         return refused_binary(op, a, b, &shape, "more than 8 dimensions");
+    }
+    let out_bytes = stored_bytes(&shape, dtype, storage);
+    if past_binding(gpu, &[a, b], out_bytes) {
+        return refused_binary(op, a, b, &shape, PAST_BINDING);
     }
     // Operands stored in another arithmetic than the result (float32 with float64) move.
     let result_storage_kind = if op.is_logical() || op.is_comparison() {
@@ -781,6 +811,9 @@ pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
     if shape.len() > MAX_DIMS {
         return refused_unary(op, a, "more than 8 dimensions");
     }
+    if past_binding(gpu, &[Operand::Array(a)], a.stored_bytes()) {
+        return refused_unary(op, a, PAST_BINDING);
+    }
     if op == UnaryOp::LogicalNot {
         return record(
             gpu,
@@ -871,6 +904,16 @@ pub fn masked_assign(x: &DeviceArray, mask: &DeviceArray, value: Scalar) -> Resu
         ));
     }
     let storage = x.storage();
+    if past_binding(
+        x.gpu(),
+        &[Operand::Array(x), Operand::Array(mask)],
+        x.stored_bytes(),
+    ) {
+        crate::gpu::note_cpu_fallback(|| {
+            format!("masked assignment: {PAST_BINDING}; computed on the CPU")
+        });
+        return masked_assign_on_cpu(x, mask, value);
+    }
     let Some(scaled) = plan_scaling(
         Plan::Aligned,
         storage,

@@ -426,3 +426,72 @@ fn masks_logical_operations_and_refusals() {
         check(&got, &want, "mixed precisions");
     });
 }
+
+/// Arrays past a 64 KiB binding (the kernels bind each array whole) run on the CPU with a
+/// note and come back to the device, with the twin's answer.
+#[test]
+fn arrays_past_one_binding_run_on_the_cpu_with_a_note() {
+    crate::common::for_each_adapter_with_limits(
+        "elementwise arrays_past_one_binding",
+        |limits| wgpu::Limits {
+            max_storage_buffer_binding_size: 64 << 10,
+            ..limits
+        },
+        |ctx| {
+            for storage in storages(ctx) {
+                let (a, b) = (
+                    values(&[20_000], 1, 1.0, true),
+                    values(&[20_000], 2, 1.0, true),
+                );
+                let (x, y) = (upload(ctx, &a, storage), upload(ctx, &b, storage));
+                let (hx, hy) = (cpu::download(&x).unwrap(), cpu::download(&y).unwrap());
+                let (got, notes) = capture_cpu_notes(|| {
+                    binary(BinaryOp::Multiply, Operand::Array(&x), Operand::Array(&y))
+                });
+                assert!(
+                    notes
+                        .iter()
+                        .any(|n| n.contains("past one GPU storage binding")),
+                    "{notes:?}"
+                );
+                let want = cpu::binary(
+                    BinaryOp::Multiply,
+                    cpu::HostOperand::Array(hx.clone()),
+                    cpu::HostOperand::Array(hy),
+                    &[20_000],
+                )
+                .unwrap();
+                check(
+                    &got.unwrap(),
+                    &want,
+                    &format!("{storage:?} multiply past a binding"),
+                );
+                let (got, notes) = capture_cpu_notes(|| unary(UnaryOp::Absolute, &x));
+                assert!(!notes.is_empty(), "{storage:?}: a note");
+                check(
+                    &got.unwrap(),
+                    &cpu::unary(UnaryOp::Absolute, &hx).unwrap(),
+                    "abs past a binding",
+                );
+                let mask = binary(
+                    BinaryOp::Less,
+                    Operand::Array(&x),
+                    Operand::Scalar(Scalar::real(0.0)),
+                );
+                let mask = capture_cpu_notes(|| mask).0.unwrap();
+                let (got, notes) =
+                    capture_cpu_notes(|| masked_assign(&x, &mask, Scalar::real(0.0)));
+                assert!(!notes.is_empty(), "{storage:?}: a note");
+                let got = cpu::download(&got.unwrap()).unwrap();
+                // As stored (double-float holds 48 bits of each value).
+                for (g, w) in widened(&got).iter().zip(widened(&hx)) {
+                    let want = if w.re < 0.0 { 0.0 } else { w.re };
+                    assert!(
+                        g.re == want || (g.re.is_nan() && want.is_nan()),
+                        "{g} vs {want}"
+                    );
+                }
+            }
+        },
+    );
+}
