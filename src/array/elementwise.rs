@@ -591,6 +591,33 @@ fn past_binding(gpu: &GpuContext, operands: &[Operand<'_>], out_bytes: u64) -> b
         })
 }
 
+/// A logical operation of bool arrays (`b` `None` for `logical_not`): 32-bit words, no
+/// scaling.
+fn record_logical(
+    gpu: &GpuContext,
+    op: u32,
+    a: Operand<'_>,
+    b: Option<Operand<'_>>,
+    shape: Vec<usize>,
+) -> Result<DeviceArray> {
+    let scaled = plan_scaling(Plan::Same, Storage::F32, None, None, false)
+        .expect("float32 plans always hold");
+    record(
+        gpu,
+        Dispatch {
+            entry: "logical",
+            arith: Arith::Single,
+            storage_in: Storage::F32,
+            op,
+            a,
+            b,
+            shape,
+            dtype: DType::Bool,
+            scaled,
+        },
+    )
+}
+
 /// Storage bindings before the output that `entry` reads.
 fn entry_inputs(entry: &str) -> usize {
     match entry {
@@ -711,21 +738,7 @@ pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArra
         storage
     };
     if op.is_logical() {
-        return record(
-            gpu,
-            Dispatch {
-                entry: "logical",
-                arith: Arith::Single,
-                storage_in: Storage::F32,
-                op: op.code(),
-                a,
-                b: Some(b),
-                shape,
-                dtype,
-                scaled: plan_scaling(Plan::Same, Storage::F32, None, None, false)
-                    .expect("float32 plans always hold"),
-            },
-        );
+        return record_logical(gpu, op.code(), a, Some(b), shape);
     }
     // A double-float quotient by an array is not bounded, so it moves.
     if let (BinaryOp::Divide, Storage::DoubleFloat { .. }) = (op, storage) {
@@ -815,21 +828,7 @@ pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
         return refused_unary(op, a, PAST_BINDING);
     }
     if op == UnaryOp::LogicalNot {
-        return record(
-            gpu,
-            Dispatch {
-                entry: "logical",
-                arith: Arith::Single,
-                storage_in: Storage::F32,
-                op: op.code(),
-                a: Operand::Array(a),
-                b: None,
-                shape,
-                dtype,
-                scaled: plan_scaling(Plan::Same, Storage::F32, None, None, false)
-                    .expect("float32 plans always hold"),
-            },
-        );
+        return record_logical(gpu, op.code(), Operand::Array(a), None, shape);
     }
     let complex = is_complex(dtype);
     let (entry, out_dtype, family, code) = match (op, complex) {
