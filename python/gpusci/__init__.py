@@ -118,7 +118,8 @@ def asarray(x, dtype=None, *, backend=None, precision="auto"):
     host = _np.asarray(x, dtype=dtype)
     if backend == "cpu":
         return host
-    if host.dtype not in (_np.float32, _np.float64, _np.complex64, _np.complex128, _np.bool_):
+    if host.dtype.newbyteorder("=") not in (_np.float32, _np.float64, _np.complex64,
+                                            _np.complex128, _np.bool_):
         raise TypeError(f"gpusci.Array holds float32, float64, complex64, complex128 or bool, "
                         f"not {host.dtype}: pass dtype=numpy.float64 (say)")
     if not (host.flags.c_contiguous and host.dtype.isnative):

@@ -9,7 +9,7 @@ use numpy::{
     Complex32, Complex64, IntoPyArray, PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyComplex, PyDict, PyTuple};
+use pyo3::types::{PyBool, PyComplex, PyDict, PyTuple};
 
 use crate::errors::{type_error, value_error, PyResult};
 use crate::runtime::*;
@@ -79,7 +79,7 @@ fn dtype_name(dtype: DType) -> &'static str {
 
 /// One operand of an operator or ufunc: an Array on the same GPU, or a Python scalar.
 /// NumPy arrays and scalars are refused (they live on the host: nothing moves silently).
-fn operand(this: &DeviceArray, other: &Bound<'_, PyAny>) -> PyResult<OperandOf> {
+fn operand(this: &DeviceArray, other: &Bound<'_, PyAny>, logical: bool) -> PyResult<OperandOf> {
     if let Ok(array) = other.cast::<Array>() {
         let inner = array.borrow().inner.clone();
         if !inner.gpu().same(this.gpu()) {
@@ -100,6 +100,20 @@ fn operand(this: &DeviceArray, other: &Bound<'_, PyAny>) -> PyResult<OperandOf> 
              use gpusci.asarray() first (or a Python scalar)",
             other.get_type().name()?
         )));
+    }
+    if logical {
+        // & | ^ take bool arrays and Python bools (as 0-d bool arrays).
+        let Ok(flag) = other.cast::<PyBool>() else {
+            return Err(type_error(format!(
+                "logical operations on a gpusci.Array take bool Arrays or Python bools, not {}",
+                other.get_type().name()?
+            )));
+        };
+        let flag = ndarray::arr0(flag.is_true());
+        return Ok(OperandOf::Array(DeviceArray::from_host_bool(
+            this.gpu(),
+            flag.view(),
+        )?));
     }
     if let Ok(z) = other.cast::<PyComplex>() {
         return Ok(OperandOf::Scalar(Scalar::complex(Complex::new(
@@ -136,9 +150,11 @@ fn numpy_scalar(this: &DeviceArray, scalar: &Bound<'_, PyAny>) -> PyResult<Devic
     let arith = ctx.float64_arith();
     let up = |x: ndarray::ArrayView0<'_, _>| DeviceArray::from_host(ctx, x, arith);
     Ok(match (kind.as_str(), itemsize) {
-        ("f", 4) => {
-            let v: f32 = scalar.extract()?;
-            DeviceArray::from_host(ctx, ndarray::arr0(v).view(), arith)?
+        // float16, float32, bool and integers of 16 bits or fewer promote a float32 array to
+        // float32 (NEP 50): held as float32.
+        ("f", 2 | 4) | ("i" | "u", 1 | 2) | ("b", _) => {
+            let v: f64 = scalar.call_method0("__float__")?.extract()?;
+            DeviceArray::from_host(ctx, ndarray::arr0(v as f32).view(), arith)?
         }
         ("c", 8) => {
             let v = complex_of(scalar)?;
@@ -148,9 +164,6 @@ fn numpy_scalar(this: &DeviceArray, scalar: &Bound<'_, PyAny>) -> PyResult<Devic
         ("c", _) => {
             let v = complex_of(scalar)?;
             DeviceArray::from_host(ctx, ndarray::arr0(v).view(), arith)?
-        }
-        ("b", _) => {
-            DeviceArray::from_host_bool(ctx, ndarray::arr0(scalar.extract::<bool>()?).view())?
         }
         ("f" | "i" | "u", _) => {
             let v: f64 = scalar.extract()?;
@@ -188,7 +201,11 @@ fn apply_binary(
     other: &Bound<'_, PyAny>,
     reflected: bool,
 ) -> PyResult<Array> {
-    let other = operand(this, other)?;
+    let logical = matches!(
+        op,
+        BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::LogicalXor
+    );
+    let other = operand(this, other, logical)?;
     let (a, b) = if reflected {
         (other.as_operand(), Operand::Array(this))
     } else {
@@ -324,6 +341,17 @@ impl Array {
         })
     }
 
+    /// `bool(a)`: as NumPy, only for one element (which it reads back); ValueError else.
+    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
+        if self.inner.len() != 1 {
+            return Err(value_error(
+                "The truth value of an array with more than one element is ambiguous \
+                 (use .get() and NumPy's any() or all())",
+            ));
+        }
+        Ok(self.get(py)?.call_method0("item")?.is_truthy()?)
+    }
+
     fn __len__(&self) -> PyResult<usize> {
         match self.inner.shape().first() {
             Some(&n) => Ok(n),
@@ -454,7 +482,7 @@ impl Array {
             ));
         };
         let mask = mask.borrow().inner.clone();
-        let value = match operand(&self.inner, value)? {
+        let value = match operand(&self.inner, value, false)? {
             OperandOf::Scalar(s) => s,
             _ => {
                 return Err(type_error(
@@ -521,14 +549,21 @@ impl Array {
         let result = match (ufunc_op(&name), inputs.len()) {
             (Some(Ok(op)), 2) => {
                 let (first, second) = (inputs.get_item(0)?, inputs.get_item(1)?);
-                let (x, y) = (operand(&this, &first)?, operand(&this, &second)?);
+                let logical = matches!(
+                    op,
+                    BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::LogicalXor
+                );
+                let (x, y) = (
+                    operand(&this, &first, logical)?,
+                    operand(&this, &second, logical)?,
+                );
                 compute(py, || {
                     elementwise::binary(op, x.as_operand(), y.as_operand())
                 })?
             }
             (Some(Err(op)), 1) => {
                 let first = inputs.get_item(0)?;
-                let OperandOf::Array(x) = operand(&this, &first)? else {
+                let OperandOf::Array(x) = operand(&this, &first, false)? else {
                     return Err(refuse());
                 };
                 compute(py, || elementwise::unary(op, &x))?

@@ -236,3 +236,31 @@ def test_numpy_scalars_promote_as_numpy_2(rng):
             got = x32 + np.float64(2)
         _close(got, a32 + np.float64(2))
         _close(x64 * np.complex128(1 - 2j), a64 * np.complex128(1 - 2j))
+
+
+@needs_gpu
+def test_truth_byte_order_small_scalars_and_complex_order(rng):
+    a = _values(rng, (6,), np.float32)
+    x = gpusci.asarray(a, backend="gpu")
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(x == x)
+    assert bool(gpusci.asarray(np.array([2.0]), backend="gpu") > 1)
+    big_endian = np.arange(5, dtype=">f8")
+    _close(gpusci.asarray(big_endian, backend="gpu") * 2, big_endian.astype(np.float64) * 2)
+    with np.errstate(all="ignore"):
+        _close(x * np.int16(2), a * np.int16(2))          # float32, as NumPy 2
+        _close(x * np.True_, a * np.True_)
+        _close((x > 0) & True, (a > 0) & True)
+    with pytest.raises(TypeError):
+        (x > 0) & 2
+    z = _values(rng, (7,), np.complex128)
+    w = _values(rng, (7,), np.complex128)
+    z[2] = w[2].real + 1j * (w[2].imag + 1)  # equal real parts: the imaginary parts decide
+    zd, wd = gpusci.asarray(z, backend="gpu"), gpusci.asarray(w, backend="gpu")
+    with np.errstate(all="ignore"):
+        for op in (np.less, np.less_equal, np.greater, np.greater_equal):
+            _close(op(zd, wd), op(z, w))
+        with pytest.warns(RuntimeWarning):
+            got = np.minimum(zd, wd)
+        _close(got, np.minimum(z, w))
+        _close(zd / (1e200 + 1e200j), z / (1e200 + 1e200j))

@@ -182,8 +182,8 @@ fn binary_complex(@builtin(workgroup_id) wg: vec3<u32>,
 @group(0) @binding(3) var<storage, read_write> flags_out: array<u32>;
 @group(0) @binding(2) var<storage, read_write> unary_out: array<Real>;
 
-// Comparisons, into a bool array (1 or 0). Complex operands compare equal or not; the ordered
-// comparisons read the real parts (the host refuses complex ones, as NumPy 2 does).
+// Comparisons, into a bool array (1 or 0). Complex values order lexicographically (real
+// parts, then imaginary), as NumPy's; a real operand's imaginary part is 0.
 @compute @workgroup_size(256)
 fn compare(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
            @builtin(local_invocation_index) li: u32) {
@@ -197,12 +197,14 @@ fn compare(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups
     // NaN compares false (and not-equal true), whatever the compiler assumes.
     let nan = real_is_nan(xr) || real_is_nan(yr) || real_is_nan(c_im(x)) || real_is_nan(c_im(y));
     let same = !nan && real_equal(xr, yr) && real_equal(c_im(x), c_im(y));
+    let below = real_greater(yr, xr) || (real_equal(xr, yr) && real_greater(c_im(y), c_im(x)));
+    let above = real_greater(xr, yr) || (real_equal(xr, yr) && real_greater(c_im(x), c_im(y)));
     var r = false;
     switch u.op {
-        case OP_LT: { r = real_greater(yr, xr); }
-        case OP_LE: { r = real_greater(yr, xr) || real_equal(xr, yr); }
-        case OP_GT: { r = real_greater(xr, yr); }
-        case OP_GE: { r = real_greater(xr, yr) || real_equal(xr, yr); }
+        case OP_LT: { r = below; }
+        case OP_LE: { r = below || same; }
+        case OP_GT: { r = above; }
+        case OP_GE: { r = above || same; }
         case OP_EQ: { r = same; }
         case OP_NE: { r = !same; }
         default: { r = false; }

@@ -12,10 +12,13 @@
 //! 2^-exponent with stored magnitudes below 2; each operation picks its output's exponent on
 //! the host (no read-back) and scales its operands by exact powers of two so the result stays
 //! below 2: a sum's exponent is one above the larger operand's, a product's the sum of both
-//! plus one. Elements far below the output's largest (more than 2^120 smaller) flush to zero,
-//! an error of at most 2^-120 of the output's scale. What the device path does not compute
-//! (a double-float quotient of two arrays, operands stored in different arithmetics, more
-//! than 8 dimensions) runs on the CPU ([`cpu`], the twin) with a note and comes back.
+//! plus one (a zero or power-of-two scalar adds nothing). Those blind halvings are counted
+//! (`DeviceArray`'s drift); past [`MAX_DRIFT`] an operand is rescaled by its largest
+//! magnitude through the host, with a note. Elements far below the output's largest flush
+//! toward zero: float64 accuracy normwise. What the device path does not compute (a
+//! double-float quotient of two arrays, operands stored in different arithmetics or more than
+//! [`MAX_EXPONENT_GAP`] binades apart, more than 8 dimensions, arrays past one storage
+//! binding) runs on the CPU ([`cpu`], the twin) with a note and comes back.
 
 use bytemuck::{Pod, Zeroable};
 use num_complex::Complex;
@@ -388,23 +391,50 @@ fn scalar_buffer(
     }
 }
 
-/// How the device computes one request: each operand's factor and stored scalar, and the
-/// output's storage.
+/// How the device computes one request: each operand's factor and stored scalar, the
+/// output's storage, and the binades the output's exponent may overstate it by.
 struct Scaled {
     a_scale: i32,
     b_scale: i32,
     /// Scalars' values divided by 2^this (the output's exponent, or more).
     scalar_shift: i32,
     storage: Storage,
+    /// Blind halvings this operation adds to the operands' drift.
+    growth: u32,
 }
 
+/// One operand as the scaling planner sees it.
+#[derive(Clone, Copy, Debug)]
+enum Side {
+    /// An array stored with this double-float exponent.
+    Array(i32),
+    /// A scalar (uploaded exactly, divided by the output's scaling).
+    Scalar(Scalar),
+    /// No second operand.
+    Absent,
+}
+
+impl Side {
+    fn exponent(self) -> Option<i32> {
+        match self {
+            Side::Array(e) => Some(e),
+            Side::Scalar(s) => scalar_exponent(s),
+            Side::Absent => None,
+        }
+    }
+}
+
+/// A scalar stored below this (after dividing by the output's scaling) would lose its low
+/// word to float32's subnormals: the request moves to the CPU instead.
+const SCALAR_FLOOR_BITS: i32 = 100;
+
 /// The scaling plan of `op` on operands in `storage` (see the module's notes); `None` when
-/// the device path cannot hold the result (it then runs on the CPU).
+/// the device path cannot hold the result to float64 accuracy (it then runs on the CPU).
 fn plan_scaling(
     op: Plan,
     storage: Storage,
-    a: Option<i32>,
-    b: Option<i32>,
+    a: Side,
+    b: Side,
     complex_product: bool,
 ) -> Option<Scaled> {
     let Storage::DoubleFloat { .. } = storage else {
@@ -413,48 +443,92 @@ fn plan_scaling(
             b_scale: 0,
             scalar_shift: 0,
             storage,
+            growth: 0,
         });
     };
-    let top = a.into_iter().chain(b).max()?;
+    let (ea, eb) = (a.exponent(), b.exponent());
+    let top = ea.into_iter().chain(eb).max()?;
     let rel = |e: Option<i32>, out: i32| e.map_or(0, |e| e - out);
-    let plan = |a_scale, b_scale, scalar_shift, exponent| Scaled {
+    let plan = |a_scale, b_scale, scalar_shift, exponent, growth| Scaled {
         a_scale,
         b_scale,
         scalar_shift,
         storage: Storage::DoubleFloat { exponent },
+        growth,
     };
-    // Scaling one side down by 2^gap shifts its smallest elements' low words toward float32's
-    // subnormals: past this gap the request moves to the CPU.
+    let scalar_too_small = |out: i32| {
+        [a, b].iter().any(|side| {
+            matches!(side, Side::Scalar(_))
+                && side
+                    .exponent()
+                    .is_some_and(|e| e - out < -SCALAR_FLOOR_BITS)
+        })
+    };
     if matches!(op, Plan::Sum | Plan::Aligned) {
-        if let (Some(ea), Some(eb)) = (a, b) {
-            if (ea - eb).abs() > MAX_EXPONENT_GAP {
+        // Scaling one array down by 2^gap shifts its smallest elements' low words toward
+        // float32's subnormals: past this gap the request moves to the CPU.
+        if let (Side::Array(x), Side::Array(y)) = (a, b) {
+            if (x - y).abs() > MAX_EXPONENT_GAP {
                 return None;
             }
         }
     }
-    Some(match op {
-        // Each side below 2 in the output's scaling: a sum below 4, halved.
+    if matches!(op, Plan::Sum | Plan::Aligned) {
+        // Nor may a large scalar scale an array far down: a minimum, maximum, comparison or
+        // assignment returns its own values, and a flushed infinity would make NaN.
+        let sunk = [a, b]
+            .iter()
+            .any(|side| matches!(side, Side::Array(e) if top - e > MAX_EXPONENT_GAP));
+        if sunk {
+            return None;
+        }
+    }
+    let scaled = match op {
+        // Each side below 2 in the output's scaling: a sum below 4, halved. Adding a zero
+        // (or an infinity, or NaN) scalar does not grow.
+        Plan::Sum if matches!(b, Side::Scalar(_)) && eb.is_none() => plan(0, 0, top, top, 0),
         Plan::Sum => {
             let out = top + 1;
-            plan(rel(a, out), rel(b, out), out, out)
+            plan(rel(ea, out), rel(eb, out), out, out, 1)
         }
         // The result is one of the operands (or a comparison): no growth.
-        Plan::Aligned => plan(rel(a, top), rel(b, top), top, top),
+        Plan::Aligned => plan(rel(ea, top), rel(eb, top), top, top, 0),
         Plan::Product => {
-            let (ea, eb) = (a?, b.unwrap_or(0));
-            // Real: a product below 4, halved; complex: parts below 8, an eighth.
-            let (a_shift, b_shift) = if complex_product { (-1, -2) } else { (-1, 0) };
-            let out = ea + eb - a_shift - b_shift;
-            plan(a_shift, b_shift, eb - b_shift, out)
+            let ea = ea?;
+            match b {
+                // Zero, an infinity or NaN: stored as they are, no growth.
+                Side::Scalar(_) if eb.is_none() => plan(0, 0, 0, ea, 0),
+                // A real power of two is stored as +-1: the product stays below 2.
+                Side::Scalar(s)
+                    if !complex_product
+                        && s.value.im == 0.0
+                        && s.value.re.abs() == pow2(eb.unwrap_or(0)) =>
+                {
+                    let es = eb.unwrap_or(0);
+                    plan(0, 0, es, ea + es, 0)
+                }
+                _ => {
+                    let eb = eb.unwrap_or(0);
+                    // Real: a product below 4, halved; complex: parts below 8, an eighth.
+                    let (a_shift, b_shift, growth) = if complex_product {
+                        (-1, -2, 3)
+                    } else {
+                        (-1, 0, 1)
+                    };
+                    let out = ea + eb - a_shift - b_shift;
+                    plan(a_shift, b_shift, eb - b_shift, out, growth)
+                }
+            }
         }
-        Plan::Same => plan(0, 0, top, a?),
-        Plan::Halved => plan(-1, 0, top, a? + 1),
+        Plan::Same => plan(0, 0, top, ea?, 0),
+        Plan::Halved => plan(-1, 0, top, ea? + 1, 1),
         Plan::Root => {
-            let ea = a?;
+            let ea = ea?;
             let odd = ea.rem_euclid(2);
-            plan(odd, 0, top, (ea - odd) / 2)
+            plan(odd, 0, top, (ea - odd) / 2, 0)
         }
-    })
+    };
+    (!scalar_too_small(scaled.scalar_shift)).then_some(scaled)
 }
 
 /// The scaling families of the operations.
@@ -466,6 +540,52 @@ enum Plan {
     Same,
     Halved,
     Root,
+}
+
+/// Binades of drift past which an operand is rescaled by its largest magnitude before the
+/// next operation (double-float's low words start to fall into float32's subnormals about
+/// 100 binades down).
+pub const MAX_DRIFT: u32 = 48;
+
+/// `x`, rescaled by its largest magnitude through the host when its drift is past
+/// [`MAX_DRIFT`] (with a note: one download and one upload), else as it is.
+fn rescaled(x: &DeviceArray) -> Result<std::borrow::Cow<'_, DeviceArray>> {
+    if x.drift() <= MAX_DRIFT || !matches!(x.storage(), Storage::DoubleFloat { .. }) {
+        return Ok(std::borrow::Cow::Borrowed(x));
+    }
+    crate::gpu::note_cpu_fallback(|| {
+        format!(
+            "a double-float array rescaled through the host after {} blind halvings",
+            x.drift()
+        )
+    });
+    let host = cpu::download(x)?;
+    Ok(std::borrow::Cow::Owned(cpu::upload(
+        x.gpu(),
+        &host,
+        x.storage().arith(),
+    )?))
+}
+
+fn side(operand: Operand<'_>) -> Side {
+    match operand {
+        Operand::Array(x) => match x.storage() {
+            Storage::DoubleFloat { exponent } => Side::Array(exponent),
+            _ => Side::Array(0),
+        },
+        Operand::Scalar(s) => Side::Scalar(s),
+    }
+}
+
+fn drift_of(operands: &[Operand<'_>]) -> u32 {
+    operands
+        .iter()
+        .map(|o| match o {
+            Operand::Array(x) => x.drift(),
+            Operand::Scalar(_) => 0,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Everything one dispatch needs.
@@ -600,7 +720,7 @@ fn record_logical(
     b: Option<Operand<'_>>,
     shape: Vec<usize>,
 ) -> Result<DeviceArray> {
-    let scaled = plan_scaling(Plan::Same, Storage::F32, None, None, false)
+    let scaled = plan_scaling(Plan::Same, Storage::F32, Side::Absent, Side::Absent, false)
         .expect("float32 plans always hold");
     record(
         gpu,
@@ -651,23 +771,38 @@ fn common<'a>(operands: &[Operand<'a>]) -> std::result::Result<(&'a GpuContext, 
     Ok((first.gpu(), first.storage()))
 }
 
-fn exponent(operand: Operand<'_>) -> Option<i32> {
-    match operand {
-        Operand::Array(x) => match x.storage() {
-            Storage::DoubleFloat { exponent } => Some(exponent),
-            _ => Some(0),
-        },
-        Operand::Scalar(s) => scalar_exponent(s),
-    }
-}
-
 /// `op(a, b)` with NumPy's broadcasting and dtypes; the result on the arrays' GPU.
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] for shapes that do not broadcast; [`Error::InvalidParam`] for
-/// arithmetic on bool arrays, ordered comparisons of complex values (NumPy 2 refuses them),
-/// logical operations on non-bool arrays, or two scalars; GPU errors.
+/// arithmetic on bool arrays, logical operations on anything but bool arrays, or two
+/// scalars; [`Error::MemoryLimit`] for a result the CPU path could not hold; GPU errors.
 pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArray> {
+    // Operands whose double-float exponent may overstate them too far are rescaled first.
+    let (ka, kb) = (rescaled_operand(a)?, rescaled_operand(b)?);
+    binary_rescaled(op, ka.operand(a), kb.operand(b))
+}
+
+/// An operand, rescaled when [`rescaled`] says so.
+struct Kept<'a>(Option<std::borrow::Cow<'a, DeviceArray>>);
+
+impl<'a> Kept<'a> {
+    fn operand(&'a self, original: Operand<'a>) -> Operand<'a> {
+        match &self.0 {
+            Some(x) => Operand::Array(x),
+            None => original,
+        }
+    }
+}
+
+fn rescaled_operand(operand: Operand<'_>) -> Result<Kept<'_>> {
+    Ok(Kept(match operand {
+        Operand::Array(x) => Some(rescaled(x)?),
+        Operand::Scalar(_) => None,
+    }))
+}
+
+fn binary_rescaled(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArray> {
     let shape = match (a, b) {
         (Operand::Array(x), Operand::Array(y)) => broadcast_shape(x.shape(), y.shape())?,
         (Operand::Array(x), _) | (_, Operand::Array(x)) => x.shape().to_vec(),
@@ -675,13 +810,23 @@ pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArra
     };
     if op.is_logical() {
         for operand in [a, b] {
-            if let Operand::Array(x) = operand {
-                if x.dtype() != DType::Bool {
+            match operand {
+                Operand::Array(x) if x.dtype() != DType::Bool => {
                     return Err(Error::param(
                         "operands",
                         format!("{} takes bool arrays, not {}", op.name(), x.dtype().name()),
                     ));
                 }
+                Operand::Scalar(_) => {
+                    return Err(Error::param(
+                        "operands",
+                        format!(
+                            "{} takes bool arrays (a bool scalar as a 0-d array)",
+                            op.name()
+                        ),
+                    ));
+                }
+                Operand::Array(_) => {}
             }
         }
     }
@@ -691,28 +836,41 @@ pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArra
         promote(a, b)?
     };
     let complex = is_complex(dtype);
-    if complex && op.is_comparison() && !matches!(op, BinaryOp::Equal | BinaryOp::NotEqual) {
-        return Err(Error::param(
-            "operands",
-            format!("{} is not defined for complex values", op.name()),
-        ));
-    }
     // A complex or double-float quotient by a scalar is a product by its reciprocal (within
     // an ulp; float32 and native float64 arrays divide).
     let double_float = |o: Operand<'_>| matches!(o, Operand::Array(x) if matches!(x.storage(), Storage::DoubleFloat { .. }));
     let (op, b) = match (op, b) {
-        (BinaryOp::Divide, Operand::Scalar(s)) if complex || double_float(a) => (
-            BinaryOp::Multiply,
-            Operand::Scalar(Scalar {
-                // A real scalar's reciprocal is real (1 / -0 is -inf, not a complex NaN).
-                value: if s.complex {
-                    s.value.inv()
-                } else {
-                    Complex::new(1.0 / s.value.re, 0.0)
-                },
-                ..s
-            }),
-        ),
+        (BinaryOp::Divide, Operand::Scalar(s)) if complex || double_float(a) => {
+            // A real scalar's reciprocal is real (1 / -0 is -inf, not a complex NaN); a
+            // complex one by Smith's algorithm.
+            let inverse = if s.complex {
+                cpu::smith_divide(Complex::new(1.0, 0.0), s.value)
+            } else {
+                Complex::new(1.0 / s.value.re, 0.0)
+            };
+            // A reciprocal past float64's normal range (|s| near 2^1024 or below 2^-1022)
+            // would not give the quotient: such a divisor goes to the CPU.
+            let exact_enough = |v: f64| v == 0.0 || v.is_normal() || v.is_nan();
+            let nonzero_finite = s.value.re.is_finite()
+                && s.value.im.is_finite()
+                && (s.value.re != 0.0 || s.value.im != 0.0);
+            if nonzero_finite && !(exact_enough(inverse.re) && exact_enough(inverse.im)) {
+                return refused_binary(
+                    op,
+                    a,
+                    b,
+                    &shape,
+                    "a divisor past float64's reciprocal range",
+                );
+            }
+            (
+                BinaryOp::Multiply,
+                Operand::Scalar(Scalar {
+                    value: inverse,
+                    ..s
+                }),
+            )
+        }
         other => other,
     };
     if complex && matches!(op, BinaryOp::Minimum | BinaryOp::Maximum | BinaryOp::Divide) {
@@ -750,15 +908,15 @@ pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArra
         BinaryOp::Divide => Plan::Same,
         _ => Plan::Aligned,
     };
-    let (ea, eb) = (exponent(a), exponent(b));
     // A product's exponent comes from the array; a scalar first is moved second.
-    let (a, b, ea, eb) = match (family, a) {
-        (Plan::Product, Operand::Scalar(_)) => (b, a, eb, ea),
-        _ => (a, b, ea, eb),
+    let (a, b) = match (family, a) {
+        (Plan::Product, Operand::Scalar(_)) => (b, a),
+        _ => (a, b),
     };
-    let Some(scaled) = plan_scaling(family, result_storage_kind, ea, eb, complex) else {
+    let Some(scaled) = plan_scaling(family, result_storage_kind, side(a), side(b), complex) else {
         return refused_binary(op, a, b, &shape, "the scaling of the operands");
     };
+    let drift = drift_of(&[a, b]) + scaled.growth;
     let (entry, out_dtype) = if op.is_comparison() {
         ("compare", DType::Bool)
     } else if complex {
@@ -788,6 +946,7 @@ pub fn binary(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<DeviceArra
             scaled,
         },
     )
+    .map(|out| out.with_drift(drift))
 }
 
 /// The dtype of the array operand(s), the wider of two.
@@ -812,6 +971,7 @@ fn array_dtype(a: Operand<'_>, b: Operand<'_>) -> DType {
 /// [`Error::InvalidParam`] for `logical_not` of a non-bool array or arithmetic on a bool
 /// one; GPU errors.
 pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
+    let a = &*rescaled(a)?;
     let dtype = a.dtype();
     if (op == UnaryOp::LogicalNot) != (dtype == DType::Bool) {
         return Err(Error::param(
@@ -845,10 +1005,16 @@ pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
         _ => ("unary_real", dtype, Plan::Same, op.code()),
     };
     let storage = a.storage();
-    let Some(scaled) = plan_scaling(family, storage, exponent(Operand::Array(a)), None, false)
-    else {
+    let Some(scaled) = plan_scaling(
+        family,
+        storage,
+        side(Operand::Array(a)),
+        Side::Absent,
+        false,
+    ) else {
         return refused_unary(op, a, "the scaling of the operand");
     };
+    let drift = a.drift() + scaled.growth;
     record(
         gpu,
         Dispatch {
@@ -863,6 +1029,7 @@ pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
             scaled,
         },
     )
+    .map(|out| out.with_drift(drift))
 }
 
 /// NumPy's `x[mask] = value` as a new array: `value` where `mask` (a bool array of `x`'s
@@ -874,6 +1041,7 @@ pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
 /// [`Error::ShapeMismatch`] when `mask` is not of `x`'s shape; [`Error::InvalidParam`] for a
 /// mask that is not bool, a complex value for a real array, or a bool `x`; GPU errors.
 pub fn masked_assign(x: &DeviceArray, mask: &DeviceArray, value: Scalar) -> Result<DeviceArray> {
+    let x = &*rescaled(x)?;
     if mask.dtype() != DType::Bool {
         return Err(Error::param("mask", "a boolean index must be a bool array"));
     }
@@ -916,8 +1084,8 @@ pub fn masked_assign(x: &DeviceArray, mask: &DeviceArray, value: Scalar) -> Resu
     let Some(scaled) = plan_scaling(
         Plan::Aligned,
         storage,
-        exponent(Operand::Array(x)),
-        scalar_exponent(value),
+        side(Operand::Array(x)),
+        Side::Scalar(value),
         false,
     ) else {
         crate::gpu::note_cpu_fallback(|| {
@@ -962,13 +1130,10 @@ pub fn masked_assign(x: &DeviceArray, mask: &DeviceArray, value: Scalar) -> Resu
         )?;
         gpu.submit("masked assignment", recording)?;
     }
-    Ok(DeviceArray::from_parts(
-        gpu,
-        output,
-        x.shape().to_vec(),
-        x.dtype(),
-        out_storage,
-    ))
+    Ok(
+        DeviceArray::from_parts(gpu, output, x.shape().to_vec(), x.dtype(), out_storage)
+            .with_drift(x.drift()),
+    )
 }
 
 /// [`masked_assign`] through the host: downloaded, assigned by the twin, put back in `x`'s
@@ -1011,6 +1176,10 @@ fn refused_binary(
     shape: &[usize],
     reason: &str,
 ) -> Result<DeviceArray> {
+    // The twin widens to complex float64 (16 bytes) in three arrays: checked before
+    // anything is allocated.
+    let len: usize = shape.iter().product();
+    crate::limits::check_allocation("elements of an operation on the CPU", len as u64, 48)?;
     crate::gpu::note_cpu_fallback(|| format!("{}: {reason}; computed on the CPU", op.name()));
     let arrays: Vec<&DeviceArray> = [a, b]
         .iter()
@@ -1030,6 +1199,7 @@ fn refused_binary(
 }
 
 fn refused_unary(op: UnaryOp, a: &DeviceArray, reason: &str) -> Result<DeviceArray> {
+    crate::limits::check_allocation("elements of an operation on the CPU", a.len() as u64, 32)?;
     crate::gpu::note_cpu_fallback(|| format!("{}: {reason}; computed on the CPU", op.name()));
     let result = cpu::unary(op, &cpu::download(a)?)?;
     cpu::upload(a.gpu(), &result, a.storage().arith())

@@ -114,11 +114,15 @@ impl Storage {
         }
     }
 
-    /// The factor stored values are multiplied by to give the array's values.
-    pub(crate) fn up(self) -> f64 {
+    /// The stored number of an array value (the inverse of [`Storage::value`], in two steps
+    /// for the same reason).
+    pub(crate) fn stored(self, value: f64) -> f64 {
         match self {
-            Storage::DoubleFloat { exponent } => crate::gpu::pow2(exponent),
-            _ => 1.0,
+            Storage::DoubleFloat { exponent } if value != 0.0 => {
+                let half = exponent / 2;
+                value * crate::gpu::pow2(-half) * crate::gpu::pow2(half - exponent)
+            }
+            _ => value,
         }
     }
 }
@@ -190,6 +194,10 @@ pub struct DeviceArray {
     shape: Vec<usize>,
     dtype: DType,
     storage: Storage,
+    /// Binades a double-float exponent may overstate the data by: elementwise operations
+    /// halve their results blindly (no read-back), and past a bound the array is rescaled
+    /// (`elementwise`). 0 for data scaled by its largest magnitude.
+    drift: u32,
 }
 
 impl DeviceArray {
@@ -277,6 +285,7 @@ impl DeviceArray {
             shape,
             dtype,
             storage,
+            drift: 0,
         })
     }
 
@@ -294,7 +303,19 @@ impl DeviceArray {
             shape,
             dtype,
             storage,
+            drift: 0,
         }
+    }
+
+    /// How many binades the double-float exponent may overstate the data by.
+    pub(crate) fn drift(&self) -> u32 {
+        self.drift
+    }
+
+    /// This array with `drift` recorded.
+    pub(crate) fn with_drift(mut self, drift: u32) -> Self {
+        self.drift = drift;
+        self
     }
 
     /// The context the array lives on.
@@ -452,6 +473,7 @@ impl DeviceArray {
             shape: data.shape().to_vec(),
             dtype: DType::Bool,
             storage: Storage::F32,
+            drift: 0,
         })
     }
 
@@ -519,9 +541,31 @@ pub(crate) fn host_call<T: HostElement, U: HostElement>(
     inputs: &[ndarray::ArrayViewD<'_, T>],
     record: impl FnOnce(&mut Recording, &[DeviceArray]) -> Result<DeviceArray>,
 ) -> Result<ArrayD<U>> {
+    call_through(gpu, arith, inputs, true, record)
+}
+
+/// As [`host_call`], the inputs uploaded with [`DeviceArray::from_host_normwise`]: for
+/// pieces of a request already refused or accepted as a whole (a blur's tiles, whose later
+/// passes may span more binades than the input did).
+pub(crate) fn host_call_normwise<T: HostElement, U: HostElement>(
+    gpu: &GpuContext,
+    arith: Arith,
+    inputs: &[ndarray::ArrayViewD<'_, T>],
+    record: impl FnOnce(&mut Recording, &[DeviceArray]) -> Result<DeviceArray>,
+) -> Result<ArrayD<U>> {
+    call_through(gpu, arith, inputs, false, record)
+}
+
+fn call_through<T: HostElement, U: HostElement>(
+    gpu: &GpuContext,
+    arith: Arith,
+    inputs: &[ndarray::ArrayViewD<'_, T>],
+    refuse_span: bool,
+    record: impl FnOnce(&mut Recording, &[DeviceArray]) -> Result<DeviceArray>,
+) -> Result<ArrayD<U>> {
     let arrays = inputs
         .iter()
-        .map(|input| DeviceArray::from_host(gpu, input.view(), arith))
+        .map(|input| DeviceArray::upload(gpu, input.view(), arith, refuse_span))
         .collect::<Result<Vec<_>>>()?;
     let mut recording = gpu.encoder();
     let out = record(&mut recording, &arrays)?;

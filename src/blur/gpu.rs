@@ -18,7 +18,7 @@ use bytemuck::{Pod, Zeroable};
 use ndarray::{Array, ArrayD, ArrayView, ArrayViewD, Dimension, IxDyn};
 
 use super::{omit_cvals, AxisView, BlurParams, BlurPlan, Mode, NanPolicy, Taps};
-use crate::array::{host_call, DType, DeviceArray, HostElement, Storage};
+use crate::array::{host_call, host_call_normwise, DType, DeviceArray, HostElement, Storage};
 use crate::error::{Error, Result};
 use crate::gpu::{
     precision_variants, Arith, DeviceReal, DoubleFloat, GpuBuffer, GpuContext, Recording,
@@ -597,7 +597,7 @@ pub(crate) fn record_passes(
         input.buffer().clone()
     } else {
         let source = input.buffer().clone();
-        let cval = cval / storage.up();
+        let cval = storage.stored(cval);
         with_blur!(ctx, storage, |blur, _E| blur
             .encode_passes(ctx, recording, source, passes, cval)?)
     };
@@ -779,9 +779,21 @@ pub(crate) fn blur_host<T: HostElement>(
 fn split_nan<T: HostElement>(data: ArrayViewD<'_, T>) -> (ArrayD<T>, ArrayD<T>) {
     let (zero, one) = (T::from_parts(0.0, 0.0), T::from_parts(1.0, 0.0));
     let is_nan = |v: &T| v.parts()[0].is_nan();
-    let values = data.map(|v| if is_nan(v) { zero } else { *v });
-    let mask = data.map(|v| if is_nan(v) { zero } else { one });
-    (values, mask)
+    // In logical order whatever the input's layout (`map` would keep a Fortran layout, and
+    // the tiles read the raw vectors as row-major).
+    let values = data
+        .iter()
+        .map(|v| if is_nan(v) { zero } else { *v })
+        .collect();
+    let mask = data
+        .iter()
+        .map(|v| if is_nan(v) { zero } else { one })
+        .collect();
+    let shape = data.raw_dim();
+    (
+        ArrayD::from_shape_vec(shape.clone(), values).expect("the data's shape"),
+        ArrayD::from_shape_vec(shape, mask).expect("the data's shape"),
+    )
 }
 
 /// Every pass on data too large for one binding, tile by tile.
@@ -891,9 +903,11 @@ fn chunked_pass<T: HostElement>(
                 }
                 let tile = ArrayViewD::from_shape(IxDyn(&[s1 - s0, src_rows, src_cols]), &tile)
                     .expect("the tile's shape");
-                let result: ArrayD<T> = host_call(ctx, arith, &[tile], |recording, arrays| {
-                    record_tile(recording, &arrays[0], pass, s0..s1, (out_rows, out_cols))
-                })?;
+                // Normwise: a pass's output may span more binades than its input did.
+                let result: ArrayD<T> =
+                    host_call_normwise(ctx, arith, &[tile], |recording, arrays| {
+                        record_tile(recording, &arrays[0], pass, s0..s1, (out_rows, out_cols))
+                    })?;
                 let result = result.as_slice().expect("a fresh array");
                 for (k, line) in result.chunks(out_cols).enumerate() {
                     let slice = s0 + k / out_rows;

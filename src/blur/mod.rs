@@ -767,7 +767,7 @@ fn check_cval(storage: Storage, plan: &BlurPlan) -> Result<()> {
         return Ok(());
     }
     let span = crate::gpu::DOUBLE_FLOAT_SPAN_BITS;
-    let scaled = plan.cval.abs() / storage.up();
+    let scaled = storage.stored(plan.cval.abs());
     if scaled.is_finite() && scaled <= crate::gpu::pow2(span) && scaled >= crate::gpu::pow2(-span) {
         return Ok(());
     }

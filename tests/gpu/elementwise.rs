@@ -320,8 +320,23 @@ fn complex_operations_match_the_cpu() {
                         &format!("{storage:?} {magnitude:e} complex {}", op.name()),
                     );
                 }
-                // Ordered comparisons of complex values are refused, as NumPy 2 does.
-                assert!(binary(BinaryOp::Less, Operand::Array(&z), Operand::Array(&w)).is_err());
+                // Complex values order lexicographically, as NumPy's comparisons.
+                for op in [
+                    BinaryOp::Less,
+                    BinaryOp::LessEqual,
+                    BinaryOp::Greater,
+                    BinaryOp::GreaterEqual,
+                ] {
+                    let got = binary(op, Operand::Array(&z), Operand::Array(&w)).expect("compare");
+                    let want = cpu::binary(
+                        op,
+                        cpu::HostOperand::Array(hz.clone()),
+                        cpu::HostOperand::Array(hw.clone()),
+                        &[17, 3],
+                    )
+                    .unwrap();
+                    check(&got, &want, &format!("{storage:?} complex {}", op.name()));
+                }
             }
         }
     });
@@ -494,4 +509,64 @@ fn arrays_past_one_binding_run_on_the_cpu_with_a_note() {
             }
         },
     );
+}
+
+/// Chains of double-float operations keep float64 accuracy: sums and products halve their
+/// results blindly, and an array whose exponent may overstate it by more than `MAX_DRIFT`
+/// binades is rescaled (with a note) before the next operation. Products by powers of two and
+/// sums of zero do not drift at all.
+#[test]
+fn long_double_float_chains_keep_their_accuracy() {
+    for_each_adapter("long_double_float_chains_keep_their_accuracy", |ctx| {
+        let storage = (DType::Float64, Arith::DoubleFloat);
+        let a = values(&[64], 5, 1.0, false);
+        let x = upload(ctx, &a, storage);
+        let (mut y, mut want) = (x.clone(), a.clone());
+        let (mut same, mut notes) = (x.clone(), Vec::new());
+        for step in 0..150 {
+            let (next, said) = capture_cpu_notes(|| {
+                binary(
+                    BinaryOp::Multiply,
+                    Operand::Array(&y),
+                    Operand::Scalar(Scalar::real(0.75)),
+                )
+            });
+            notes.extend(said);
+            y = next.unwrap();
+            want.mapv_inplace(|v| v * 0.75);
+            let (next, said) =
+                capture_cpu_notes(|| binary(BinaryOp::Add, Operand::Array(&y), Operand::Array(&x)));
+            notes.extend(said);
+            y = next.unwrap();
+            want = &want + &a;
+            same = binary(
+                BinaryOp::Multiply,
+                Operand::Array(&same),
+                Operand::Scalar(Scalar::real(1.0)),
+            )
+            .unwrap();
+            same = binary(
+                BinaryOp::Add,
+                Operand::Array(&same),
+                Operand::Scalar(Scalar::real(0.0)),
+            )
+            .unwrap();
+            if step % 50 == 49 {
+                let got = y.to_host::<f64>().unwrap();
+                let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                for (g, w) in got.iter().zip(want.iter()) {
+                    assert!((g - w).abs() <= 1e-12 * scale, "step {step}: {g} vs {w}");
+                }
+            }
+        }
+        assert!(
+            notes.iter().any(|n| n.contains("rescaled")),
+            "the chain was rescaled: {notes:?}"
+        );
+        assert_eq!(
+            same.to_host::<f64>().unwrap(),
+            x.to_host::<f64>().unwrap(),
+            "x * 1 + 0"
+        );
+    });
 }

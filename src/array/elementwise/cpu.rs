@@ -168,14 +168,16 @@ pub fn binary(op: BinaryOp, a: HostOperand, b: HostOperand, shape: &[usize]) -> 
             HostOperand::Scalar(s) => ArrayD::from_elem(IxDyn(shape), s.value),
         })
     };
-    // Scalars are rounded to the array's precision first (NEP 50).
+    // Scalars are rounded to the arrays' precision first (NEP 50), comparisons included.
+    let single = ![&a, &b].iter().any(|o| match o {
+        HostOperand::Array(x) => super::is_double(x.dtype()),
+        HostOperand::Scalar(_) => false,
+    });
     let round = |o: HostOperand| match o {
-        HostOperand::Scalar(s) if !super::is_double(dtype) && dtype != DType::Bool => {
-            HostOperand::Scalar(Scalar {
-                value: Complex::new(s.value.re as f32 as f64, s.value.im as f32 as f64),
-                ..s
-            })
-        }
+        HostOperand::Scalar(s) if single => HostOperand::Scalar(Scalar {
+            value: Complex::new(s.value.re as f32 as f64, s.value.im as f32 as f64),
+            ..s
+        }),
         other => other,
     };
     let (a, b) = (round(a), round(b));
@@ -197,10 +199,15 @@ fn truth(v: bool) -> Complex<f64> {
 }
 
 /// `op` of two values; real operands in real arithmetic (a complex quotient by zero is NaN
-/// where a real one is an infinity).
+/// where a real one is an infinity). Complex values order lexicographically, as NumPy's
+/// comparisons, `minimum` and `maximum` (NaN in either part: comparisons false, the NaN
+/// operand returned).
 fn apply(op: BinaryOp, p: Complex<f64>, q: Complex<f64>, complex: bool) -> Complex<f64> {
     let (x, y) = (p.re, q.re);
     let real = |v: f64| Complex::new(v, 0.0);
+    let nan = |z: Complex<f64>| z.re.is_nan() || z.im.is_nan();
+    let less = |u: Complex<f64>, v: Complex<f64>| u.re < v.re || (u.re == v.re && u.im < v.im);
+    let ordered = !nan(p) && !nan(q);
     match op {
         BinaryOp::Add if !complex => real(x + y),
         BinaryOp::Subtract if !complex => real(x - y),
@@ -209,33 +216,54 @@ fn apply(op: BinaryOp, p: Complex<f64>, q: Complex<f64>, complex: bool) -> Compl
         BinaryOp::Add => p + q,
         BinaryOp::Subtract => p - q,
         BinaryOp::Multiply => p * q,
-        BinaryOp::Divide => p / q,
-        // NaN propagates, as NumPy's minimum and maximum.
-        BinaryOp::Minimum => Complex::new(
-            if x.is_nan() || y.is_nan() {
-                f64::NAN
+        BinaryOp::Divide => smith_divide(p, q),
+        BinaryOp::Minimum | BinaryOp::Maximum if !ordered => {
+            if nan(p) {
+                p
             } else {
-                x.min(y)
-            },
-            0.0,
-        ),
-        BinaryOp::Maximum => Complex::new(
-            if x.is_nan() || y.is_nan() {
-                f64::NAN
+                q
+            }
+        }
+        BinaryOp::Minimum => {
+            if less(q, p) {
+                q
             } else {
-                x.max(y)
-            },
-            0.0,
-        ),
-        BinaryOp::Less => truth(x < y),
-        BinaryOp::LessEqual => truth(x <= y),
-        BinaryOp::Greater => truth(x > y),
-        BinaryOp::GreaterEqual => truth(x >= y),
+                p
+            }
+        }
+        BinaryOp::Maximum => {
+            if less(p, q) {
+                q
+            } else {
+                p
+            }
+        }
+        BinaryOp::Less => truth(ordered && less(p, q)),
+        BinaryOp::LessEqual => truth(ordered && (less(p, q) || p == q)),
+        BinaryOp::Greater => truth(ordered && less(q, p)),
+        BinaryOp::GreaterEqual => truth(ordered && (less(q, p) || p == q)),
         BinaryOp::Equal => truth(p == q),
         BinaryOp::NotEqual => truth(p != q),
         BinaryOp::LogicalAnd => truth(x != 0.0 && y != 0.0),
         BinaryOp::LogicalOr => truth(x != 0.0 || y != 0.0),
         BinaryOp::LogicalXor => truth((x != 0.0) != (y != 0.0)),
+    }
+}
+
+/// `p / q` by Smith's algorithm: the larger part of `q` factored out, so that neither
+/// |q|^2 overflows nor underflows (NumPy's complex division does the same).
+pub(crate) fn smith_divide(p: Complex<f64>, q: Complex<f64>) -> Complex<f64> {
+    if q.re.abs() >= q.im.abs() {
+        if q.re == 0.0 && q.im == 0.0 {
+            return Complex::new(p.re / q.re.abs(), p.im / q.re.abs());
+        }
+        let r = q.im / q.re;
+        let d = q.re + q.im * r;
+        Complex::new((p.re + p.im * r) / d, (p.im - p.re * r) / d)
+    } else {
+        let r = q.re / q.im;
+        let d = q.re * r + q.im;
+        Complex::new((p.re * r + p.im) / d, (p.im * r - p.re) / d)
     }
 }
 
