@@ -202,6 +202,15 @@ fn gpu_splits_arrays_larger_than_one_storage_binding() {
                 &BlurParams::new(2.0).with_nan_policy(NanPolicy::Omit),
                 "tiles, nan omit",
             );
+            // The same in Fortran order: the values and the mask are cut in logical order.
+            let fortran = holes.clone().reversed_axes();
+            assert!(fortran.as_slice().is_none(), "a Fortran-order array");
+            check(
+                ctx,
+                &fortran,
+                &BlurParams::new(2.0).with_nan_policy(NanPolicy::Omit),
+                "tiles, nan omit, Fortran order",
+            );
         },
     );
 }
