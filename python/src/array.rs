@@ -92,6 +92,9 @@ fn operand(this: &DeviceArray, other: &Bound<'_, PyAny>, logical: bool) -> PyRes
         .getattr("__module__")
         .is_ok_and(|m| m.extract::<String>().is_ok_and(|m| m == "numpy"));
     if numpy_type && other.hasattr("dtype")? && other.getattr("ndim")?.extract::<usize>()? == 0 {
+        if let Some(weak) = as_weak_scalar(this, other)? {
+            return Ok(OperandOf::Scalar(weak));
+        }
         return numpy_scalar(this, other).map(OperandOf::Array);
     }
     if numpy_type {
@@ -128,6 +131,31 @@ fn operand(this: &DeviceArray, other: &Bound<'_, PyAny>, logical: bool) -> PyRes
         "unsupported operand type {} for gpusci.Array",
         other.get_type().name()?
     )))
+}
+
+/// A NumPy scalar as a Python scalar when NumPy 2 would give the same result dtype either
+/// way (a `np.float64` with a float64 array, a `np.float32` or small integer with any): it
+/// then goes to the kernel as a scalar, not as an array. `None` when its dtype would widen
+/// the result (a `np.float64` with a float32 array).
+fn as_weak_scalar(this: &DeviceArray, scalar: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
+    let kind: String = scalar.getattr("dtype")?.getattr("kind")?.extract()?;
+    let itemsize: usize = scalar.getattr("dtype")?.getattr("itemsize")?.extract()?;
+    let double = matches!(this.dtype(), DType::Float64 | DType::Complex128);
+    let same = match (kind.as_str(), itemsize) {
+        ("f", 2 | 4) | ("i" | "u", 1 | 2) | ("b", _) => true,
+        ("f" | "i" | "u", _) => double,
+        ("c", 8) => true,
+        ("c", _) => double,
+        _ => false,
+    };
+    if !same {
+        return Ok(None);
+    }
+    Ok(Some(if kind == "c" {
+        Scalar::complex(complex_of(scalar)?)
+    } else {
+        Scalar::real(scalar.call_method0("__float__")?.extract()?)
+    }))
 }
 
 /// A complex NumPy scalar's value (by its `real` and `imag`).
