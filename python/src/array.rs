@@ -72,11 +72,6 @@ pub(crate) fn asarray(
     Ok(Some(Array::new(inner)))
 }
 
-/// The NumPy name of a dtype.
-fn dtype_name(dtype: DType) -> &'static str {
-    dtype.name()
-}
-
 /// One operand of an operator or ufunc: an Array on the same GPU, or a Python scalar.
 /// NumPy arrays and scalars are refused (they live on the host: nothing moves silently).
 fn operand(this: &DeviceArray, other: &Bound<'_, PyAny>, logical: bool) -> PyResult<OperandOf> {
@@ -287,7 +282,7 @@ impl Array {
         Ok(py
             .import("numpy")?
             .getattr("dtype")?
-            .call1((dtype_name(self.inner.dtype()),))?)
+            .call1((self.inner.dtype().name(),))?)
     }
 
     /// The number of dimensions.
@@ -401,7 +396,7 @@ impl Array {
         };
         format!(
             "gpusci.Array(shape={shape}, dtype={}, device='{}')",
-            dtype_name(self.inner.dtype()),
+            self.inner.dtype().name(),
             self.inner.gpu().describe()
         )
     }

@@ -888,13 +888,10 @@ fn binary_rescaled(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<Devic
         return refused_binary(op, a, b, &shape, PAST_BINDING);
     }
     // Operands stored in another arithmetic than the result (float32 with float64) move.
-    let result_storage_kind = if op.is_logical() || op.is_comparison() {
-        storage
-    } else if is_double(dtype) != is_double(array_dtype(a, b)) {
+    let arithmetic = !(op.is_logical() || op.is_comparison());
+    if arithmetic && is_double(dtype) != is_double(array_dtype(a, b)) {
         return refused_binary(op, a, b, &shape, "operands of different precisions");
-    } else {
-        storage
-    };
+    }
     if op.is_logical() {
         return record_logical(gpu, op.code(), a, Some(b), shape);
     }
@@ -913,7 +910,7 @@ fn binary_rescaled(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<Devic
         (Plan::Product, Operand::Scalar(_)) => (b, a),
         _ => (a, b),
     };
-    let Some(scaled) = plan_scaling(family, result_storage_kind, side(a), side(b), complex) else {
+    let Some(scaled) = plan_scaling(family, storage, side(a), side(b), complex) else {
         return refused_binary(op, a, b, &shape, "the scaling of the operands");
     };
     let drift = drift_of(&[a, b]) + scaled.growth;
@@ -1033,9 +1030,8 @@ pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
 }
 
 /// NumPy's `x[mask] = value` as a new array: `value` where `mask` (a bool array of `x`'s
-/// shape) is true, `x` elsewhere; `x` is not modified. A complex value makes nothing
-/// complex: as NumPy, it is cast to `x`'s dtype (a real `x` takes its real part... NumPy
-/// refuses that, and so does this).
+/// shape) is true, `x` elsewhere; `x` is not modified. The value takes `x`'s dtype; a complex
+/// value with a nonzero imaginary part is refused for a real `x`, as NumPy refuses it.
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] when `mask` is not of `x`'s shape; [`Error::InvalidParam`] for a
